@@ -1,0 +1,52 @@
+# ctnn's front door. `make run` and `make test` install what is missing (Debian 12, as root),
+# configure, build and run. Variables: EXAMPLE (default seed_mlp), JOBS (default 2).
+EXAMPLE ?= seed_mlp
+JOBS ?= 2
+BUILD ?= build
+SANITIZE_BUILD ?= build-sanitize
+CMAKE_FLAGS ?=
+CONFIGURE = cmake -S . -G "Unix Makefiles" -DCMAKE_CXX_COMPILER_LAUNCHER=ccache $(CMAKE_FLAGS)
+export OPENBLAS_NUM_THREADS ?= 1
+
+.PHONY: deps deps-bench configure build run test test-sanitize bench fixtures format clean
+
+deps:
+	@scripts/install-deps.sh
+
+deps-bench:
+	@scripts/install-deps.sh bench
+
+$(BUILD)/CMakeCache.txt: | deps
+	$(CONFIGURE) -B $(BUILD) -DCMAKE_BUILD_TYPE=Release
+
+configure: deps $(BUILD)/CMakeCache.txt
+
+build: configure
+	cmake --build $(BUILD) -j$(JOBS)
+
+run: configure
+	cmake --build $(BUILD) -j$(JOBS) --target $(EXAMPLE)
+	./$(BUILD)/examples/$(EXAMPLE)
+
+test: build
+	cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
+
+test-sanitize: deps
+	$(CONFIGURE) -B $(SANITIZE_BUILD) -DCMAKE_BUILD_TYPE=Debug -DCTNN_SANITIZE=ON \
+	  -DCTNN_BUILD_BENCHMARKS=OFF -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g"
+	cmake --build $(SANITIZE_BUILD) -j$(JOBS)
+	cd $(SANITIZE_BUILD) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  ctest --output-on-failure -j$(JOBS) -LE no-sanitize
+
+bench: deps-bench configure
+	cmake --build $(BUILD) -j$(JOBS) --target benchmarks
+	scripts/bench.sh $(BUILD)
+
+fixtures: deps-bench
+	/usr/bin/python3 tests/fixtures/generate.py
+
+format:
+	clang-format -i $$(git ls-files '*.hpp' '*.cpp')
+
+clean:
+	rm -rf $(BUILD) $(SANITIZE_BUILD)

@@ -1,0 +1,27 @@
+// tanh: a = tanh z; da/dz = 1 - a². Saturates for |z| >> 1: a cause of vanishing gradients.
+#pragma once
+
+#include <string_view>
+
+#include "ctnn/detail/xtensor.hpp"
+
+namespace ctnn {
+
+struct tanh {
+    static constexpr std::string_view name = "tanh";
+    static constexpr bool derivative_needs_preactivation = false;
+
+    // z (B, N) -> a (B, N)
+    template <class E>
+    static auto forward(E&& z) {
+        return xt::tanh(std::forward<E>(z));
+    }
+    // (z, a) -> da/dz (B, N)
+    template <class Z, class A>
+    static auto derivative(const Z&, const A& a) {
+        using T = typename A::value_type;
+        return T(1) - a * a;
+    }
+};
+
+}  // namespace ctnn

@@ -1,0 +1,34 @@
+// clip::by_value: clamp every gradient element to [-limit, limit] (torch clip_grad_value_).
+// Changes the gradient's direction, unlike the norm clips.
+#pragma once
+
+#include <string_view>
+
+#include "ctnn/clip/clip_result.hpp"
+#include "ctnn/core/errors.hpp"
+#include "ctnn/detail/norms.hpp"
+#include "ctnn/detail/xtensor.hpp"
+
+namespace ctnn::clip {
+
+struct by_value {
+    static constexpr std::string_view name = "by_value";
+    double limit = 1.0;
+
+    void validate() const {
+        if (!(limit > 0.0)) throw invalid_argument("ctnn: clip::by_value needs limit > 0");
+    }
+
+    template <class ParameterSet>
+    clip_result apply(ParameterSet& params) const {
+        const auto acc = detail::gradient_norms_of_set(params);
+        if (!acc.finite()) return {acc.l2(), false};
+        params.for_each_parameter([&](auto& p) {
+            using T = typename std::decay_t<decltype(p)>::scalar;
+            xt::noalias(p.grad) = xt::clip(p.grad, T(-limit), T(limit));
+        });
+        return {acc.l2(), true};
+    }
+};
+
+}  // namespace ctnn::clip

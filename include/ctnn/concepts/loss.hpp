@@ -1,0 +1,31 @@
+// What a loss policy must provide.
+#pragma once
+
+#include <concepts>
+#include <string_view>
+
+#include "ctnn/detail/xtensor.hpp"
+
+namespace ctnn {
+
+template <class L>
+concept loss_has_value = requires(const L& l, const tensor<double, 2>& prediction,
+                                   const tensor<double, 2>& target) {
+    { l.value(prediction, target) } -> std::convertible_to<double>;
+};
+
+template <class L>
+concept loss_has_gradient = requires(const L& l, const tensor<double, 2>& prediction,
+                                     const tensor<double, 2>& target, tensor<double, 2>& grad) {
+    { l.value_and_gradient(prediction, target, grad) } -> std::convertible_to<double>;
+};
+
+/// A scalar loss of a (B, N) prediction against a (B, N) target: `value`, and
+/// `value_and_gradient` which also writes dL/dprediction (B, N). Const members, so a loss may
+/// carry settings (a Huber delta); default constructible.
+template <class L>
+concept loss_policy = std::default_initializable<L> && loss_has_value<L> && loss_has_gradient<L> && requires {
+    { L::name } -> std::convertible_to<std::string_view>;
+};
+
+}  // namespace ctnn

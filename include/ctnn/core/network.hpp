@@ -1,0 +1,182 @@
+// basic_network<T, input<N>, Layers...>: a neural network as a static type. Widths are checked
+// and inferred at compile time; forward and backward passes are folds over the layer tuple.
+#pragma once
+
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <type_traits>
+#include <utility>
+
+#include <boost/hana/at.hpp>
+#include <boost/hana/fold_left.hpp>
+#include <boost/hana/for_each.hpp>
+#include <boost/hana/tuple.hpp>
+
+#include "ctnn/core/input.hpp"
+#include "ctnn/core/rng.hpp"
+#include "ctnn/detail/data_check.hpp"
+#include "ctnn/detail/diagnostics.hpp"
+#include "ctnn/detail/matrix_view.hpp"
+#include "ctnn/detail/xtensor.hpp"
+
+namespace ctnn {
+
+namespace detail {
+template <class I>
+struct is_input : std::false_type {};
+template <std::size_t N>
+struct is_input<input<N>> : std::true_type {};
+
+template <class Spec>
+concept layer_spec = requires {
+    { Spec::output_width } -> std::convertible_to<std::size_t>;
+};
+
+template <class T, class Input, class... Specs>
+constexpr bool check_network() {
+    static_assert(diagnostics::check_scalar<T>());
+    static_assert(is_input<Input>::value
+                      || diagnostics::network_input_is_not_ctnn_input<Input>::value,
+                  "ctnn: a network's first type argument must be ctnn::input<N>");
+    static_assert(sizeof...(Specs) > 0 || diagnostics::network_has_no_layers<Input>::value,
+                  "ctnn: a network needs at least one layer after input<N>");
+    static_assert((layer_spec<Specs> && ...)
+                      || diagnostics::not_a_layer<diagnostics::policy<Specs>...>::value,
+                  "ctnn: every type after input<N> must be a layer such as ctnn::dense<N>");
+    return true;
+}
+}  // namespace detail
+
+template <class T, class Input, class... Specs>
+class basic_network {
+    static_assert(detail::check_network<T, Input, Specs...>());
+
+public:
+    using scalar = T;
+    using input_type = Input;
+    /// The same network with another scalar type (e.g. double for gradient checks).
+    template <class U>
+    using rebind = basic_network<U, Input, Specs...>;
+
+    static constexpr std::size_t depth = sizeof...(Specs);
+    /// widths[0] is the input width, widths[i + 1] layer i's output width.
+    static constexpr std::array<std::size_t, depth + 1> widths{Input::width,
+                                                               Specs::output_width...};
+    static constexpr std::size_t input_width = widths.front();
+    static constexpr std::size_t output_width = widths.back();
+
+private:
+    template <std::size_t... I>
+    static auto bind_layers(std::index_sequence<I...>)
+        -> boost::hana::tuple<typename Specs::template bind<T, I, widths[I]>::type...>;
+
+public:
+    using layers_type = decltype(bind_layers(std::index_sequence_for<Specs...>{}));
+    template <std::size_t I>
+    using layer_type = std::remove_cvref_t<decltype(boost::hana::at_c<I>(std::declval<layers_type&>()))>;
+
+private:
+    template <std::size_t... I>
+    static constexpr std::size_t count_parameters(std::index_sequence<I...>) {
+        return (layer_type<I>::parameter_count + ... + 0);
+    }
+
+public:
+    static constexpr std::size_t parameter_count = count_parameters(std::index_sequence_for<Specs...>{});
+
+    /// Builds the layers and initialises every parameter from `seed` (one stream per layer).
+    explicit basic_network(std::uint64_t seed = 0) { initialize(seed); }
+
+    /// Re-draws every parameter: layer i uses stream i of `seed`, so adding a layer at the end
+    /// leaves the others' initial weights unchanged.
+    void initialize(std::uint64_t seed) {
+        const rng root(seed);
+        for_each_layer([&](auto& layer) { layer.initialize(root.stream(layer.index)); });
+    }
+
+    template <std::size_t I>
+    layer_type<I>& layer() noexcept {
+        return boost::hana::at_c<I>(layers_);
+    }
+    template <std::size_t I>
+    const layer_type<I>& layer() const noexcept {
+        return boost::hana::at_c<I>(layers_);
+    }
+
+    template <class F>
+    void for_each_layer(F&& f) {
+        boost::hana::for_each(layers_, f);
+    }
+    template <class F>
+    void for_each_layer(F&& f) const {
+        boost::hana::for_each(layers_, f);
+    }
+    /// Visits every parameter (layer order; weight before bias).
+    template <class F>
+    void for_each_parameter(F&& f) {
+        for_each_layer([&](auto& layer) { layer.for_each_parameter(f); });
+    }
+    template <class F>
+    void for_each_parameter(F&& f) const {
+        for_each_layer([&](const auto& layer) { layer.for_each_parameter(f); });
+    }
+
+    /// Sizes every work buffer for batches of up to `rows` rows. Training calls it once; a
+    /// steady-state step then allocates nothing.
+    void reserve(std::size_t rows) {
+        for_each_layer([&](auto& layer) { layer.reserve(rows); });
+        detail::ensure_capacity(output_gradient_, rows * output_width);
+    }
+    std::size_t capacity() const noexcept { return layer<0>().capacity(); }
+
+    // x (B, input_width), contiguous row-major -> ŷ (B, output_width), owned by the last layer.
+    // Needs reserve(B) first; x must stay alive until backward.
+    const T* forward(const T* x, std::size_t rows) {
+        return boost::hana::fold_left(layers_, x, [rows](const T* in, auto& layer) -> const T* {
+            return layer.forward(in, rows);
+        });
+    }
+
+    /// The buffer the loss writes dL/dŷ (B, output_width) into before `backward`.
+    auto output_gradient(std::size_t rows) {
+        return detail::matrix_view(output_gradient_.data(), rows, output_width);
+    }
+
+    /// Back-propagates the loss gradient held in output_gradient() through every layer, last
+    /// to first, writing each parameter's grad (gradients are set, not accumulated).
+    void backward() { backward_from<depth - 1>(output_gradient_.data()); }
+
+    /// Inference: ŷ (rows, output_width) for x (rows, input_width), in chunks so that memory
+    /// stays bounded however many rows x has.
+    template <matrix_of<T> X>
+    tensor<T, 2> predict(const X& x) {
+        const std::size_t rows = detail::check_matrix(x, input_width, "predict", "x");
+        auto y = tensor<T, 2>::from_shape({rows, output_width});
+        const std::size_t chunk = std::max<std::size_t>(capacity(), 256);
+        reserve(std::min(rows, chunk));
+        for (std::size_t first = 0; first < rows; first += chunk) {
+            const std::size_t n = std::min(chunk, rows - first);
+            const T* out = forward(x.data() + first * input_width, n);
+            std::copy(out, out + n * output_width, y.data() + first * output_width);
+        }
+        return y;
+    }
+
+private:
+    template <std::size_t I>
+    void backward_from(T* gradient) {
+        T* input_gradient = layer<I>().backward(gradient);
+        if constexpr (I > 0) backward_from<I - 1>(input_gradient);
+    }
+
+    layers_type layers_;
+    tensor<T, 1> output_gradient_;
+};
+
+/// The usual spelling: `network<input<10>, dense<5, relu>, dense<1>>` in float.
+template <class Input, class... Layers>
+using network = basic_network<float, Input, Layers...>;
+
+}  // namespace ctnn

@@ -1,0 +1,42 @@
+// A trainable tensor with its gradient and its optimizer state, side by side.
+#pragma once
+
+#include <array>
+#include <cstdint>
+
+#include "ctnn/detail/xtensor.hpp"
+
+namespace ctnn {
+
+/// One trainable tensor. Everything an optimizer step touches lives here, so the state is
+/// allocated once (by the optimizer's `prepare`) and travels with the weights it belongs to.
+template <class T, std::size_t Rank>
+struct parameter {
+    using scalar = T;
+    using tensor_type = tensor<T, Rank>;
+    static constexpr std::size_t rank = Rank;
+    /// Most optimizer state any ctnn optimizer keeps per tensor (Adam with AMSGrad: three).
+    static constexpr std::size_t max_moments = 3;
+
+    tensor_type value;
+    tensor_type grad;
+    /// Optimizer state of the same shape as `value` (momentum buffer, first/second moments...);
+    /// only the slots the optimizer uses are allocated.
+    std::array<tensor_type, max_moments> moments;
+    /// Number of optimizer steps applied to this tensor (PyTorch's per-parameter `step`).
+    std::int64_t steps = 0;
+
+    /// Shapes value and grad; grad starts at zero. Optimizer state is cleared.
+    template <class Shape>
+    void reshape(const Shape& shape) {
+        value = tensor_type::from_shape(shape);
+        grad = tensor_type::from_shape(shape);
+        grad.fill(T(0));
+        for (auto& m : moments) m = tensor_type{};
+        steps = 0;
+    }
+
+    std::size_t size() const noexcept { return value.size(); }
+};
+
+}  // namespace ctnn

@@ -1,0 +1,56 @@
+// Run-time checks of user data against the network's widths. Messages give expected and actual.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <type_traits>
+
+#include "ctnn/core/errors.hpp"
+#include "ctnn/detail/xtensor.hpp"
+
+namespace ctnn {
+
+/// Data ctnn reads in place: a row-major xtensor container (xtensor, xarray, xtensor_fixed, or
+/// an adaptor over your own memory) of the network's scalar type. Evaluate views first.
+template <class X, class T>
+concept matrix_of = std::is_same_v<typename X::value_type, T>
+                    && std::derived_from<X, xt::xcontainer<X>>;
+
+namespace detail {
+
+inline std::string shape_string(const auto& shape) {
+    std::string s = "(";
+    for (std::size_t i = 0; i < shape.size(); ++i) {
+        if (i) s += ", ";
+        s += std::to_string(shape[i]);
+    }
+    return s + ")";
+}
+
+/// Throws shape_error unless x is a row-major (rows, width) matrix; returns rows.
+template <class X>
+std::size_t check_matrix(const X& x, std::size_t width, std::string_view where,
+                         std::string_view name) {
+    auto fail = [&](const std::string& why) {
+        throw shape_error("ctnn: " + std::string(where) + ": " + std::string(name) + " has shape "
+                          + shape_string(x.shape()) + ", expected (rows, " + std::to_string(width)
+                          + ")" + why);
+    };
+    if (x.dimension() != 2) fail("");
+    if (x.shape()[1] != width) fail("");
+    if (x.layout() != xt::layout_type::row_major) fail(" in row-major layout");
+    return x.shape()[0];
+}
+
+/// Throws shape_error unless y has `rows` rows (the same count as x).
+template <class Y>
+void check_rows(const Y& y, std::size_t rows, std::string_view where, std::string_view name) {
+    if (y.shape()[0] != rows)
+        throw shape_error("ctnn: " + std::string(where) + ": " + std::string(name) + " has "
+                          + std::to_string(y.shape()[0]) + " rows but x has "
+                          + std::to_string(rows) + "; every sample needs a target");
+}
+
+}  // namespace detail
+}  // namespace ctnn

@@ -1,0 +1,196 @@
+// Every compile-time diagnostic of ctnn, in one place.
+//
+// C++20 static_assert messages must be string literals, so the numbers go into a diagnostic
+// type whose `value` is false: the compiler prints its name, which reads as a sentence with the
+// numbers in it (`layer_input_width_mismatch<at_layer<2>, declared_input_width<4>,
+// previous_layer_output_width<5>>`), and the enclosing `check_*` function's template arguments
+// show up in the first "In instantiation of" line. docs/errors.md lists each one beside the
+// compile-fail test that produces it.
+#pragma once
+
+#include <cstddef>
+#include <type_traits>
+
+#include "ctnn/concepts/activation.hpp"
+#include "ctnn/concepts/clip.hpp"
+#include "ctnn/concepts/initializer.hpp"
+#include "ctnn/concepts/loss.hpp"
+#include "ctnn/concepts/optimizer.hpp"
+
+namespace ctnn::diagnostics {
+
+// --- the words diagnostics are made of -------------------------------------------------------
+template <std::size_t Index>
+struct at_layer {};
+template <std::size_t Width>
+struct declared_input_width {};
+template <std::size_t Width>
+struct previous_layer_output_width {};
+template <class Policy>
+struct policy {};
+struct lacks_static_forward_of_z {};
+struct lacks_static_derivative_of_z_and_a {};
+struct lacks_name_or_derivative_needs_preactivation {};
+struct lacks_weight_member_function {};
+struct lacks_bias_member_function {};
+struct lacks_default_constructor_or_name {};
+struct lacks_prepare_or_update_member_functions {};
+struct lacks_public_lr_member {};
+struct lacks_name_validate_or_copy {};
+struct lacks_value_member_function {};
+struct lacks_value_and_gradient_member_function {};
+struct lacks_default_constructor_or_name_of_loss {};
+struct lacks_apply_returning_clip_result {};
+
+// --- the diagnostics ------------------------------------------------------------------------
+template <class... Facts>
+struct layer_input_width_mismatch {
+    static constexpr bool value = false;
+};
+template <class... Facts>
+struct layer_width_is_zero {
+    static constexpr bool value = false;
+};
+template <class... Facts>
+struct network_input_is_not_ctnn_input {
+    static constexpr bool value = false;
+};
+template <class... Facts>
+struct network_has_no_layers {
+    static constexpr bool value = false;
+};
+template <class... Facts>
+struct not_a_layer {
+    static constexpr bool value = false;
+};
+template <class... Facts>
+struct scalar_is_not_float_or_double {
+    static constexpr bool value = false;
+};
+template <class... Facts>
+struct not_an_activation {
+    static constexpr bool value = false;
+};
+template <class... Facts>
+struct not_an_initializer {
+    static constexpr bool value = false;
+};
+template <class... Facts>
+struct not_an_optimizer {
+    static constexpr bool value = false;
+};
+template <class... Facts>
+struct not_a_loss {
+    static constexpr bool value = false;
+};
+template <class... Facts>
+struct not_a_clip_policy {
+    static constexpr bool value = false;
+};
+
+// --- the checks -----------------------------------------------------------------------------
+template <class LayerSpec, std::size_t LayerIndex, std::size_t DeclaredInputWidth,
+          std::size_t PreviousLayerOutputWidth>
+constexpr bool check_layer_input_width() {
+    static_assert(DeclaredInputWidth == 0 || DeclaredInputWidth == PreviousLayerOutputWidth
+                      || layer_input_width_mismatch<at_layer<LayerIndex>,
+                                                    declared_input_width<DeclaredInputWidth>,
+                                                    previous_layer_output_width<
+                                                        PreviousLayerOutputWidth>>::value,
+                  "ctnn: this layer declares an input width different from the output width of "
+                  "the layer before it (layer 0 is the first layer after input<N>)");
+    return true;
+}
+
+template <class LayerSpec, std::size_t LayerIndex, std::size_t OutputWidth>
+constexpr bool check_layer_width() {
+    static_assert(OutputWidth > 0 || layer_width_is_zero<at_layer<LayerIndex>>::value,
+                  "ctnn: a layer must have at least one output unit");
+    return true;
+}
+
+template <class Scalar>
+constexpr bool check_scalar() {
+    static_assert(std::is_same_v<Scalar, float> || std::is_same_v<Scalar, double>
+                      || scalar_is_not_float_or_double<Scalar>::value,
+                  "ctnn: the scalar type of a network must be float or double");
+    return true;
+}
+
+template <class Activation>
+constexpr bool check_activation() {
+    static_assert(activation_has_forward<Activation>
+                      || not_an_activation<policy<Activation>, lacks_static_forward_of_z>::value,
+                  "ctnn: the activation policy lacks `static auto forward(const Z& z)` returning "
+                  "an element-wise xtensor expression");
+    static_assert(activation_has_derivative<Activation>
+                      || not_an_activation<policy<Activation>,
+                                           lacks_static_derivative_of_z_and_a>::value,
+                  "ctnn: the activation policy lacks `static auto derivative(const Z& z, const A& "
+                  "a)` returning da/dz as an element-wise xtensor expression");
+    static_assert(activation_has_traits<Activation>
+                      || not_an_activation<policy<Activation>,
+                                           lacks_name_or_derivative_needs_preactivation>::value,
+                  "ctnn: the activation policy lacks `static constexpr std::string_view name` or "
+                  "`static constexpr bool derivative_needs_preactivation`");
+    return true;
+}
+
+template <class Init>
+constexpr bool check_initializer() {
+    static_assert(initializer_has_weight<Init>
+                      || not_an_initializer<policy<Init>, lacks_weight_member_function>::value,
+                  "ctnn: the init policy lacks `void weight(tensor<T, 2>&, init::fans, rng&) "
+                  "const`");
+    static_assert(initializer_has_bias<Init>
+                      || not_an_initializer<policy<Init>, lacks_bias_member_function>::value,
+                  "ctnn: the init policy lacks `void bias(tensor<T, 1>&, init::fans, rng&) const`");
+    static_assert(init_policy<Init>
+                      || not_an_initializer<policy<Init>, lacks_default_constructor_or_name>::value,
+                  "ctnn: the init policy must be default constructible and have `static constexpr "
+                  "std::string_view name`");
+    return true;
+}
+
+template <class Optimizer>
+constexpr bool check_optimizer() {
+    static_assert(optimizer_has_update<Optimizer>
+                      || not_an_optimizer<policy<Optimizer>,
+                                          lacks_prepare_or_update_member_functions>::value,
+                  "ctnn: the optimizer policy lacks `void prepare(parameter<T, R>&) const` or "
+                  "`void update(parameter<T, R>&) const`");
+    static_assert(optimizer_has_learning_rate<Optimizer>
+                      || not_an_optimizer<policy<Optimizer>, lacks_public_lr_member>::value,
+                  "ctnn: the optimizer policy lacks a public `double lr` member");
+    static_assert(optimizer_policy<Optimizer>
+                      || not_an_optimizer<policy<Optimizer>, lacks_name_validate_or_copy>::value,
+                  "ctnn: the optimizer policy must be copyable and have `static constexpr "
+                  "std::string_view name` and `void validate() const`");
+    return true;
+}
+
+template <class Loss>
+constexpr bool check_loss() {
+    static_assert(loss_has_value<Loss> || not_a_loss<policy<Loss>, lacks_value_member_function>::value,
+                  "ctnn: the loss policy lacks `double value(const P& prediction, const Y& target) "
+                  "const`");
+    static_assert(loss_has_gradient<Loss>
+                      || not_a_loss<policy<Loss>, lacks_value_and_gradient_member_function>::value,
+                  "ctnn: the loss policy lacks `double value_and_gradient(const P&, const Y&, G& "
+                  "grad) const`");
+    static_assert(loss_policy<Loss> || not_a_loss<policy<Loss>, lacks_default_constructor_or_name_of_loss>::value,
+                  "ctnn: the loss policy must be default constructible and have `static "
+                  "constexpr std::string_view name`");
+    return true;
+}
+
+template <class Clip>
+constexpr bool check_clip() {
+    static_assert(clip_policy<Clip>
+                      || not_a_clip_policy<policy<Clip>, lacks_apply_returning_clip_result>::value,
+                  "ctnn: the clip policy lacks `clip_result apply(ParameterSet&) const` or "
+                  "`static constexpr std::string_view name`");
+    return true;
+}
+
+}  // namespace ctnn::diagnostics

@@ -1,0 +1,27 @@
+// A (rows, cols) xtensor view of contiguous row-major storage that it does not own. Layers keep
+// buffers sized for their largest batch and view the first `rows` rows, so a smaller batch
+// neither reallocates nor copies.
+#pragma once
+
+#include <array>
+#include <cstddef>
+
+#include "ctnn/detail/xtensor.hpp"
+
+namespace ctnn::detail {
+
+template <class T>
+auto matrix_view(T* data, std::size_t rows, std::size_t cols) {
+    return xt::adapt(data, rows * cols, xt::no_ownership(), std::array<std::size_t, 2>{rows, cols});
+}
+
+template <class T>
+using matrix_view_t = decltype(matrix_view(static_cast<T*>(nullptr), 0, 0));
+
+/// Grows a flat buffer to at least n elements; never shrinks (no reallocation in steady state).
+template <class T>
+void ensure_capacity(tensor<T, 1>& buffer, std::size_t n) {
+    if (buffer.size() < n) buffer = tensor<T, 1>::from_shape({n});
+}
+
+}  // namespace ctnn::detail

@@ -1,0 +1,60 @@
+// Forward declarations of ctnn's public types, for headers that only name them.
+#pragma once
+
+#include <cstddef>
+#include <ratio>
+
+namespace ctnn {
+template <std::size_t Width>
+struct input;
+template <class T, class Input, class... Layers>
+class basic_network;
+template <class T, std::size_t Rank>
+struct parameter;
+class rng;
+struct clip_result;
+
+struct identity;
+struct relu;
+struct tanh;
+struct sigmoid;
+template <class Slope>
+struct basic_leaky_relu;
+
+template <std::size_t Out, class Activation, class Init, std::size_t In>
+struct dense;
+template <class T, std::size_t In, std::size_t Out, class Activation, class Init,
+          std::size_t Index>
+class dense_layer;
+
+template <class Network, class Loss, class Optimizer, class Clip>
+class trainer;
+struct fit_options;
+struct fit_result;
+struct step_report;
+struct epoch_report;
+
+namespace loss {
+struct mse;
+}
+namespace optim {
+struct sgd;
+}
+namespace clip {
+struct none;
+struct by_value;
+struct by_norm;
+struct by_global_norm;
+}  // namespace clip
+namespace init {
+struct zeros;
+struct constant;
+struct uniform;
+struct normal;
+struct pytorch_default;
+template <class Gain>
+struct xavier_uniform;
+template <class Gain>
+struct xavier_normal;
+}  // namespace init
+}  // namespace ctnn

@@ -1,0 +1,27 @@
+// uniform: every weight and bias ~ U(low, high) (torch.nn.init.uniform_ on every tensor).
+#pragma once
+
+#include <string_view>
+
+#include "ctnn/core/rng.hpp"
+#include "ctnn/detail/xtensor.hpp"
+#include "ctnn/init/fans.hpp"
+
+namespace ctnn::init {
+
+struct uniform {
+    static constexpr std::string_view name = "uniform";
+    double low = 0.0;
+    double high = 1.0;
+
+    template <class T, std::size_t R>
+    void weight(tensor<T, R>& w, fans, rng& r) const {
+        for (auto& v : w) v = T(r.uniform(low, high));
+    }
+    template <class T>
+    void bias(tensor<T, 1>& b, fans f, rng& r) const {
+        weight(b, f, r);
+    }
+};
+
+}  // namespace ctnn::init

@@ -1,0 +1,143 @@
+// dense<Out, Activation, Init>: a fully connected layer a = act(x·Wᵀ + b), PyTorch's nn.Linear
+// followed by an activation, with W stored [out, in] as PyTorch does.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "ctnn/activations/identity.hpp"
+#include "ctnn/core/parameter.hpp"
+#include "ctnn/core/rng.hpp"
+#include "ctnn/detail/affine.hpp"
+#include "ctnn/detail/diagnostics.hpp"
+#include "ctnn/detail/matrix_view.hpp"
+#include "ctnn/detail/xtensor.hpp"
+#include "ctnn/init/fans.hpp"
+#include "ctnn/init/pytorch_default.hpp"
+
+namespace ctnn {
+
+/// Pass as a dense layer's `In` to have its input width inferred from the layer before.
+inline constexpr std::size_t infer_width = 0;
+
+/// The layer as it lives inside a network: its widths, scalar and position are known.
+template <class T, std::size_t In, std::size_t Out, class Activation, class Init,
+          std::size_t Index>
+class dense_layer {
+public:
+    using scalar = T;
+    using activation_type = Activation;
+    using initializer_type = Init;
+    static constexpr std::string_view kind = "dense";
+    static constexpr std::size_t index = Index;
+    static constexpr std::size_t input_width = In;
+    static constexpr std::size_t output_width = Out;
+    static constexpr std::size_t parameter_count = In * Out + Out;
+    /// The first layer's gradient with respect to the network's input is never needed.
+    static constexpr bool computes_input_gradient = Index > 0;
+
+    parameter<T, 2> weight;  // (Out, In)
+    parameter<T, 1> bias;    // (Out)
+    /// The init policy object; set its fields before `initialize` to configure it.
+    Init initializer{};
+
+    dense_layer() {
+        weight.reshape(std::array<std::size_t, 2>{Out, In});
+        bias.reshape(std::array<std::size_t, 1>{Out});
+    }
+
+    void initialize(rng stream) {
+        const init::fans fans{In, Out};
+        initializer.weight(weight.value, fans, stream);
+        initializer.bias(bias.value, fans, stream);
+    }
+
+    /// Sizes the work buffers for batches of up to `rows` rows (only ever grows them).
+    void reserve(std::size_t rows) {
+        detail::ensure_capacity(output_, rows * Out);
+        if constexpr (Activation::derivative_needs_preactivation) detail::ensure_capacity(preactivation_, rows * Out);
+        if constexpr (computes_input_gradient) detail::ensure_capacity(input_gradient_, rows * In);
+    }
+    std::size_t capacity() const noexcept { return output_.size() / Out; }
+
+    // x (B, In) -> a = act(x·Wᵀ + b) (B, Out); x must stay alive until backward.
+    const T* forward(const T* x, std::size_t rows) {
+        input_ = x;
+        rows_ = rows;
+        T* z = Activation::derivative_needs_preactivation ? preactivation_.data() : output_.data();
+        detail::affine_forward<In, Out>(x, weight.value.data(), bias.value.data(), z, rows);
+        if constexpr (!std::is_same_v<Activation, identity>) {
+            auto a = detail::matrix_view(output_.data(), rows, Out);
+            auto zv = detail::matrix_view(z, rows, Out);
+            // Element-wise, so evaluating in place (z == a) is safe.
+            xt::noalias(a) = Activation::forward(zv);
+        }
+        return output_.data();
+    }
+
+    // dy (B, Out), overwritten with dz -> dW (Out, In), db (Out) into the parameters' grads;
+    // returns dx (B, In), or nullptr for the first layer.
+    T* backward(T* dy) {
+        if constexpr (!std::is_same_v<Activation, identity>) {
+            auto dz = detail::matrix_view(dy, rows_, Out);
+            auto a = detail::matrix_view(output_.data(), rows_, Out);
+            const T* z_data = Activation::derivative_needs_preactivation ? preactivation_.data()
+                                                                           : output_.data();
+            auto z = detail::matrix_view(z_data, rows_, Out);
+            xt::noalias(dz) = dz * Activation::derivative(z, a);
+        }
+        detail::affine_backward_parameters<In, Out>(dy, input_, weight.grad.data(),
+                                                    bias.grad.data(), rows_);
+        if constexpr (computes_input_gradient) {
+            detail::affine_backward_input<In, Out>(dy, weight.value.data(),
+                                                   input_gradient_.data(), rows_);
+            return input_gradient_.data();
+        } else {
+            return nullptr;
+        }
+    }
+
+    /// The last forward pass's output a (B, Out).
+    auto output() const { return detail::matrix_view(output_.data(), rows_, Out); }
+    std::size_t rows() const noexcept { return rows_; }
+
+    template <class F>
+    void for_each_parameter(F&& f) {
+        f(weight);
+        f(bias);
+    }
+    template <class F>
+    void for_each_parameter(F&& f) const {
+        f(weight);
+        f(bias);
+    }
+
+private:
+    tensor<T, 1> output_;
+    tensor<T, 1> preactivation_;
+    tensor<T, 1> input_gradient_;
+    const T* input_ = nullptr;
+    std::size_t rows_ = 0;
+};
+
+/// A fully connected layer of `Out` units as written in a network's type list. `In` is inferred
+/// from the previous layer unless given, in which case a mismatch is a compile error naming the
+/// layer and both widths.
+template <std::size_t Out, class Activation = identity, class Init = init::pytorch_default,
+          std::size_t In = infer_width>
+struct dense {
+    static constexpr std::size_t output_width = Out;
+    static constexpr std::size_t declared_input_width = In;
+
+    template <class T, std::size_t Index, std::size_t PreviousWidth>
+    struct bind {
+        static_assert(diagnostics::check_layer_width<dense, Index, Out>());
+        static_assert(diagnostics::check_layer_input_width<dense, Index, In, PreviousWidth>());
+        static_assert(diagnostics::check_activation<Activation>());
+        static_assert(diagnostics::check_initializer<Init>());
+        using type = dense_layer<T, PreviousWidth, Out, Activation, Init, Index>;
+    };
+};
+
+}  // namespace ctnn

@@ -1,0 +1,58 @@
+// How `trainer::fit` runs, and what it reports per step and per epoch.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <functional>
+#include <vector>
+
+namespace ctnn {
+
+/// What training does when a step's loss or gradients are NaN or infinite. Either way the
+/// update is not applied: the weights and optimizer state stay as they were before the step.
+enum class non_finite_action {
+    throw_error,  ///< throw ctnn::non_finite_error naming the epoch and step
+    skip_step,    ///< drop the step, count it, carry on
+};
+
+struct step_report {
+    std::size_t step = 0;        ///< steps attempted so far in this trainer, from 0
+    std::size_t epoch = 0;       ///< epoch of this step within the current fit (0 outside fit)
+    std::size_t rows = 0;        ///< samples in this batch
+    double loss = 0.0;           ///< loss of the batch before the update
+    double gradient_norm = 0.0;  ///< total gradient norm before clipping, as the clip measures it
+    bool applied = true;         ///< false if the step was non-finite and skipped
+};
+
+struct epoch_report {
+    std::size_t epoch = 0;          ///< from 0
+    double loss = 0.0;              ///< mean of the batch losses, weighted by batch size
+    double gradient_norm = 0.0;     ///< of the epoch's last step
+    std::size_t steps = 0;          ///< steps in this epoch
+    std::size_t skipped_steps = 0;  ///< non-finite steps dropped in this epoch
+};
+
+struct fit_options {
+    std::size_t epochs = 1;
+    /// Rows per step; 0 means the whole data set (full-batch gradient descent).
+    std::size_t batch_size = 32;
+    /// Reshuffle rows every epoch, from `seed` (reproducible).
+    bool shuffle = true;
+    std::uint64_t seed = 0;
+    /// Print "Epoch: e, Loss: l" to `log` every `print_every` epochs (0: never).
+    std::size_t print_every = 0;
+    std::FILE* log = stdout;
+    non_finite_action on_non_finite = non_finite_action::throw_error;
+    std::function<void(const epoch_report&)> on_epoch{};
+    std::function<void(const step_report&)> on_step{};
+};
+
+struct fit_result {
+    std::vector<double> epoch_losses;  ///< one per epoch
+    std::size_t steps = 0;
+    std::size_t skipped_steps = 0;
+    double seconds = 0.0;  ///< wall time of the training loop
+};
+
+}  // namespace ctnn

@@ -1,0 +1,218 @@
+// trainer<Network, Loss, Optimizer, Clip>: one training step is forward, loss, backward, clip,
+// update; the policies are template parameters with PyTorch's defaults.
+#pragma once
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstddef>
+#include <cstdio>
+#include <numeric>
+#include <string>
+#include <vector>
+
+#include "ctnn/clip/none.hpp"
+#include "ctnn/core/errors.hpp"
+#include "ctnn/core/rng.hpp"
+#include "ctnn/detail/data_check.hpp"
+#include "ctnn/detail/diagnostics.hpp"
+#include "ctnn/detail/matrix_view.hpp"
+#include "ctnn/loss/mse.hpp"
+#include "ctnn/optim/sgd.hpp"
+#include "ctnn/train/fit_options.hpp"
+
+namespace ctnn {
+
+template <class Network, class Loss = loss::mse, class Optimizer = optim::sgd,
+          class Clip = clip::none>
+class trainer {
+    static_assert(diagnostics::check_loss<Loss>());
+    static_assert(diagnostics::check_optimizer<Optimizer>());
+    static_assert(diagnostics::check_clip<Clip>());
+
+public:
+    using network_type = Network;
+    using scalar = typename Network::scalar;
+    using loss_type = Loss;
+    using optimizer_type = Optimizer;
+    using clip_type = Clip;
+    static constexpr std::size_t input_width = Network::input_width;
+    static constexpr std::size_t output_width = Network::output_width;
+
+    /// Holds `net` by reference: it must outlive the trainer. Throws invalid_argument for
+    /// out-of-domain hyper-parameters.
+    explicit trainer(Network& net, Loss loss = {}, Optimizer optimizer = {}, Clip clip = {})
+        : net_(net), loss_(loss), optimizer_(optimizer), clip_(clip) {
+        optimizer_.validate();
+        if constexpr (requires { clip_.validate(); }) clip_.validate();
+    }
+
+    Network& network() noexcept { return net_; }
+    /// Mutable: change `lr` (a schedule) or other settings between steps.
+    Optimizer& optimizer() noexcept { return optimizer_; }
+    Clip& clip() noexcept { return clip_; }
+    const Loss& loss() const noexcept { return loss_; }
+
+    /// The last step: its loss, its gradient norm before clipping, and whether it was applied.
+    const step_report& last_step() const noexcept { return last_; }
+    std::size_t steps() const noexcept { return steps_; }
+
+    /// One optimisation step on a batch x (B, input_width), y (B, output_width).
+    template <matrix_of<scalar> X, matrix_of<scalar> Y>
+    step_report train_step(const X& x, const Y& y,
+                           non_finite_action on_non_finite = non_finite_action::throw_error) {
+        const std::size_t rows = check_data(x, y, "train_step");
+        if (rows == 0) throw shape_error("ctnn: train_step: the batch has no rows");
+        if (net_.capacity() < rows) net_.reserve(rows);
+        return step(x.data(), y.data(), rows, 0, on_non_finite);
+    }
+
+    /// Trains for `options.epochs` epochs of mini-batches and returns the loss of each epoch.
+    template <matrix_of<scalar> X, matrix_of<scalar> Y>
+    fit_result fit(const X& x, const Y& y, const fit_options& options = {}) {
+        const std::size_t rows = check_data(x, y, "fit");
+        if (rows == 0) throw shape_error("ctnn: fit: x has no rows");
+        const std::size_t batch =
+            options.batch_size == 0 ? rows : std::min(options.batch_size, rows);
+        net_.reserve(batch);
+
+        // Without shuffling, batches are contiguous row ranges of x and y: no copy at all.
+        std::vector<std::size_t> order;
+        tensor<scalar, 1> x_batch, y_batch;
+        rng shuffler(options.seed);
+        const bool gather = options.shuffle && batch < rows;
+        if (gather) {
+            order.resize(rows);
+            std::iota(order.begin(), order.end(), std::size_t(0));
+            x_batch = tensor<scalar, 1>::from_shape({batch * input_width});
+            y_batch = tensor<scalar, 1>::from_shape({batch * output_width});
+        }
+
+        fit_result result;
+        result.epoch_losses.reserve(options.epochs);
+        const auto start = std::chrono::steady_clock::now();
+        for (std::size_t epoch = 0; epoch < options.epochs; ++epoch) {
+            if (gather) shuffler.shuffle(order.begin(), order.end());
+            epoch_report report{.epoch = epoch};
+            double weighted_loss = 0.0;
+            std::size_t counted_rows = 0;
+            for (std::size_t first = 0; first < rows; first += batch) {
+                const std::size_t n = std::min(batch, rows - first);
+                const scalar* xb = x.data() + first * input_width;
+                const scalar* yb = y.data() + first * output_width;
+                if (gather) {
+                    for (std::size_t i = 0; i < n; ++i) {
+                        const std::size_t r = order[first + i];
+                        std::copy_n(x.data() + r * input_width, input_width,
+                                    x_batch.data() + i * input_width);
+                        std::copy_n(y.data() + r * output_width, output_width,
+                                    y_batch.data() + i * output_width);
+                    }
+                    xb = x_batch.data();
+                    yb = y_batch.data();
+                }
+                const step_report& s = step(xb, yb, n, epoch, options.on_non_finite);
+                ++report.steps;
+                if (s.applied) {
+                    weighted_loss += s.loss * double(n);
+                    counted_rows += n;
+                } else {
+                    ++report.skipped_steps;
+                }
+                report.gradient_norm = s.gradient_norm;
+                if (options.on_step) options.on_step(s);
+            }
+            report.loss = counted_rows ? weighted_loss / double(counted_rows)
+                                       : std::numeric_limits<double>::quiet_NaN();
+            result.epoch_losses.push_back(report.loss);
+            result.steps += report.steps;
+            result.skipped_steps += report.skipped_steps;
+            if (options.print_every && epoch % options.print_every == 0 && options.log)
+                std::fprintf(options.log, "Epoch: %zu, Loss: %.6f\n", epoch, report.loss);
+            if (options.on_epoch) options.on_epoch(report);
+        }
+        result.seconds =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        return result;
+    }
+
+    /// The loss of the network on (x, y), without training; mean over all rows.
+    template <matrix_of<scalar> X, matrix_of<scalar> Y>
+    double evaluate(const X& x, const Y& y) {
+        const std::size_t rows = check_data(x, y, "evaluate");
+        if (rows == 0) throw shape_error("ctnn: evaluate: x has no rows");
+        const std::size_t chunk = std::max<std::size_t>(net_.capacity(), 256);
+        net_.reserve(std::min(rows, chunk));
+        double weighted = 0.0;
+        for (std::size_t first = 0; first < rows; first += chunk) {
+            const std::size_t n = std::min(chunk, rows - first);
+            const scalar* out = net_.forward(x.data() + first * input_width, n);
+            const auto prediction = detail::matrix_view(out, n, output_width);
+            const auto target = detail::matrix_view(y.data() + first * output_width, n, output_width);
+            weighted += loss_.value(prediction, target) * double(n);
+        }
+        return weighted / double(rows);
+    }
+
+private:
+    template <class X, class Y>
+    std::size_t check_data(const X& x, const Y& y, const char* where) const {
+        const std::size_t rows = detail::check_matrix(x, input_width, where, "x");
+        detail::check_matrix(y, output_width, where, "y");
+        detail::check_rows(y, rows, where, "y");
+        return rows;
+    }
+
+    // x (B, In), y (B, Out) raw row-major -> one update, unless non-finite.
+    const step_report& step(const scalar* x, const scalar* y, std::size_t rows, std::size_t epoch,
+                            non_finite_action on_non_finite) {
+        last_ = step_report{.step = steps_++, .epoch = epoch, .rows = rows};
+        const scalar* out = net_.forward(x, rows);
+        const auto prediction = detail::matrix_view(out, rows, output_width);
+        const auto target = detail::matrix_view(y, rows, output_width);
+        auto gradient = net_.output_gradient(rows);
+        last_.loss = loss_.value_and_gradient(prediction, target, gradient);
+        clip_result clipped{};
+        if (std::isfinite(last_.loss)) {
+            net_.backward();
+            clipped = clip_.apply(net_);
+            last_.gradient_norm = clipped.total_norm;
+        } else {
+            clipped.finite = false;
+            last_.gradient_norm = std::numeric_limits<double>::quiet_NaN();
+        }
+        if (!clipped.finite) {
+            last_.applied = false;
+            if (on_non_finite == non_finite_action::throw_error)
+                throw non_finite_error(
+                    "ctnn: non-finite training step " + std::to_string(last_.step) + " (epoch "
+                    + std::to_string(epoch) + "): loss " + std::to_string(last_.loss)
+                    + ", gradient norm " + std::to_string(last_.gradient_norm)
+                    + "; the update was not applied, the weights are those before this step");
+            return last_;
+        }
+        net_.for_each_parameter([&](auto& p) {
+            optimizer_.prepare(p);
+            optimizer_.update(p);
+        });
+        return last_;
+    }
+
+    Network& net_;
+    Loss loss_;
+    Optimizer optimizer_;
+    Clip clip_;
+    step_report last_{};
+    std::size_t steps_ = 0;
+};
+
+template <class Network>
+trainer(Network&) -> trainer<Network>;
+template <class Network, class Loss>
+trainer(Network&, Loss) -> trainer<Network, Loss>;
+template <class Network, class Loss, class Optimizer>
+trainer(Network&, Loss, Optimizer) -> trainer<Network, Loss, Optimizer>;
+template <class Network, class Loss, class Optimizer, class Clip>
+trainer(Network&, Loss, Optimizer, Clip) -> trainer<Network, Loss, Optimizer, Clip>;
+
+}  // namespace ctnn

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages ctnn needs, only those missing. Usage:
+#   scripts/install-deps.sh          # build + test dependencies
+#   scripts/install-deps.sh bench    # also PyTorch for fixtures and benchmarks
+set -euo pipefail
+
+packages=(g++ cmake make ccache libxtensor-dev xtl-dev libxsimd-dev libxtensor-blas-dev
+          libopenblas-dev liblapack-dev libboost-dev catch2)
+if [[ "${1:-}" == "bench" ]]; then
+    packages+=(python3-torch python3-numpy)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+        missing+=("$p")
+    fi
+done
+[[ ${#missing[@]} -eq 0 ]] && exit 0
+
+echo "ctnn: installing missing packages: ${missing[*]}"
+if [[ $(id -u) -ne 0 ]]; then
+    if command -v sudo >/dev/null; then SUDO=sudo; else
+        echo "ctnn: run as root or install them yourself: apt-get install ${missing[*]}" >&2
+        exit 1
+    fi
+else
+    SUDO=
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

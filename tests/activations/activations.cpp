@@ -1,0 +1,73 @@
+// Activations: values and derivatives against PyTorch autograd, and against finite differences.
+#include <ctnn/ctnn.hpp>
+
+#include <catch2/catch.hpp>
+
+#include "support/approx.hpp"
+#include "support/fixture.hpp"
+
+namespace {
+template <class Act>
+void check_against_torch(const std::string& name) {
+    const ctnn_test::fixture f("activations.txt");
+    const auto z = f.tensor<double, 2>("z");
+    const ctnn::tensor<double, 2> a = Act::forward(z);
+    const ctnn::tensor<double, 2> da = Act::derivative(z, a);
+    const auto torch_a = f.tensor<double, 2>(name + ".y");
+    const auto torch_da = f.tensor<double, 2>(name + ".dy");
+    CTNN_REQUIRE_CLOSE(a, torch_a, 1e-15);
+    CTNN_REQUIRE_CLOSE(da, torch_da, 1e-15);
+
+    // The float path (SIMD kernels) agrees to float precision.
+    const ctnn::tensor<float, 2> zf = xt::cast<float>(z);
+    const ctnn::tensor<float, 2> af = Act::forward(zf);
+    const ctnn::tensor<float, 2> daf = Act::derivative(zf, af);
+    CTNN_REQUIRE_CLOSE(af, torch_a, 1e-6);
+    for (std::size_t i = 0; i < daf.size(); ++i) CHECK(std::abs(double(daf.flat(i)) - torch_da.flat(i)) < 1e-6);
+}
+
+template <class Act>
+void check_finite_differences() {
+    ctnn::rng r(5);
+    // Keep away from the kink at 0, where no derivative exists to check.
+    auto z = r.uniform_tensor<double>(4, 9, -3.0, 3.0);
+    for (auto& v : z)
+        if (std::abs(v) < 1e-3) v = 0.5;
+    const ctnn::tensor<double, 2> a = Act::forward(z);
+    const ctnn::tensor<double, 2> da = Act::derivative(z, a);
+    const double h = 1e-6;
+    const ctnn::tensor<double, 2> up = Act::forward(ctnn::tensor<double, 2>(z + h));
+    const ctnn::tensor<double, 2> down = Act::forward(ctnn::tensor<double, 2>(z - h));
+    const ctnn::tensor<double, 2> numeric = (up - down) / (2 * h);
+    for (std::size_t i = 0; i < z.size(); ++i) {
+        INFO("z = " << z.flat(i));
+        CHECK(std::abs(numeric.flat(i) - da.flat(i)) <= 1e-7 * std::max(1.0, std::abs(da.flat(i))));
+    }
+}
+}  // namespace
+
+TEST_CASE("activations: identity matches torch", "[activations]") {
+    check_against_torch<ctnn::identity>("identity");
+    check_finite_differences<ctnn::identity>();
+}
+TEST_CASE("activations: relu matches torch, derivative 0 at 0", "[activations]") {
+    check_against_torch<ctnn::relu>("relu");
+    check_finite_differences<ctnn::relu>();
+}
+TEST_CASE("activations: leaky_relu matches torch (slope 0.01)", "[activations]") {
+    check_against_torch<ctnn::leaky_relu>("leaky_relu");
+    check_finite_differences<ctnn::leaky_relu>();
+    check_finite_differences<ctnn::basic_leaky_relu<std::ratio<1, 5>>>();
+}
+TEST_CASE("activations: tanh matches torch", "[activations]") {
+    check_against_torch<ctnn::tanh>("tanh");
+    check_finite_differences<ctnn::tanh>();
+}
+TEST_CASE("activations: sigmoid matches torch and saturates without overflow", "[activations]") {
+    check_against_torch<ctnn::sigmoid>("sigmoid");
+    check_finite_differences<ctnn::sigmoid>();
+    const ctnn::tensor<float, 2> z = {{-1000.f, 1000.f}};
+    const ctnn::tensor<float, 2> a = ctnn::sigmoid::forward(z);
+    CHECK(a(0, 0) == 0.0f);
+    CHECK(a(0, 1) == 1.0f);
+}

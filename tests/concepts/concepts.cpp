@@ -1,0 +1,70 @@
+// Every shipped policy models its concept; near misses do not (and which part they miss).
+#include <ctnn/ctnn.hpp>
+
+#include <catch2/catch.hpp>
+
+namespace {
+struct forward_only {
+    static constexpr std::string_view name = "forward_only";
+    static constexpr bool derivative_needs_preactivation = false;
+    template <class E>
+    static auto forward(const E& z) {
+        return z * 2.0;
+    }
+};
+struct init_without_bias {
+    static constexpr std::string_view name = "init_without_bias";
+    template <class T, std::size_t R>
+    void weight(ctnn::tensor<T, R>&, ctnn::init::fans, ctnn::rng&) const {}
+};
+struct optimizer_without_lr {
+    static constexpr std::string_view name = "optimizer_without_lr";
+    void validate() const {}
+    template <class P>
+    void prepare(P&) const {}
+    template <class P>
+    void update(P&) const {}
+};
+}  // namespace
+
+TEST_CASE("concepts: activations", "[concepts]") {
+    STATIC_REQUIRE(ctnn::activation_policy<ctnn::identity>);
+    STATIC_REQUIRE(ctnn::activation_policy<ctnn::relu>);
+    STATIC_REQUIRE(ctnn::activation_policy<ctnn::leaky_relu>);
+    STATIC_REQUIRE(ctnn::activation_policy<ctnn::basic_leaky_relu<std::ratio<1, 5>>>);
+    STATIC_REQUIRE(ctnn::activation_policy<ctnn::tanh>);
+    STATIC_REQUIRE(ctnn::activation_policy<ctnn::sigmoid>);
+    STATIC_REQUIRE_FALSE(ctnn::activation_policy<int>);
+    STATIC_REQUIRE(ctnn::activation_has_forward<forward_only>);
+    STATIC_REQUIRE_FALSE(ctnn::activation_has_derivative<forward_only>);
+}
+
+TEST_CASE("concepts: init policies", "[concepts]") {
+    using namespace ctnn::init;
+    STATIC_REQUIRE(ctnn::init_policy<zeros>);
+    STATIC_REQUIRE(ctnn::init_policy<constant>);
+    STATIC_REQUIRE(ctnn::init_policy<uniform>);
+    STATIC_REQUIRE(ctnn::init_policy<normal>);
+    STATIC_REQUIRE(ctnn::init_policy<pytorch_default>);
+    STATIC_REQUIRE(ctnn::init_policy<xavier_uniform<gain::tanh>>);
+    STATIC_REQUIRE(ctnn::init_policy<xavier_normal<>>);
+    STATIC_REQUIRE(ctnn::init_policy<kaiming_uniform<gain::relu, fan_mode::fan_out>>);
+    STATIC_REQUIRE(ctnn::init_policy<kaiming_normal<>>);
+    STATIC_REQUIRE(ctnn::initializer_has_weight<init_without_bias>);
+    STATIC_REQUIRE_FALSE(ctnn::initializer_has_bias<init_without_bias>);
+    STATIC_REQUIRE_FALSE(ctnn::init_policy<ctnn::relu>);
+}
+
+TEST_CASE("concepts: optimizers, losses and clips", "[concepts]") {
+    STATIC_REQUIRE(ctnn::optimizer_policy<ctnn::optim::sgd>);
+    STATIC_REQUIRE(ctnn::optimizer_has_update<optimizer_without_lr>);
+    STATIC_REQUIRE_FALSE(ctnn::optimizer_has_learning_rate<optimizer_without_lr>);
+    STATIC_REQUIRE_FALSE(ctnn::optimizer_policy<optimizer_without_lr>);
+    STATIC_REQUIRE(ctnn::loss_policy<ctnn::loss::mse>);
+    STATIC_REQUIRE_FALSE(ctnn::loss_policy<ctnn::optim::sgd>);
+    STATIC_REQUIRE(ctnn::clip_policy<ctnn::clip::none>);
+    STATIC_REQUIRE(ctnn::clip_policy<ctnn::clip::by_value>);
+    STATIC_REQUIRE(ctnn::clip_policy<ctnn::clip::by_norm>);
+    STATIC_REQUIRE(ctnn::clip_policy<ctnn::clip::by_global_norm>);
+    STATIC_REQUIRE_FALSE(ctnn::clip_policy<ctnn::loss::mse>);
+}

@@ -1,0 +1,18 @@
+# cmake -DSOURCE=dir -DBINARY=dir [-DARGS="-Dx=y ..."] -P RunConsumer.cmake
+# Configures, builds and runs a consumer project from scratch.
+file(REMOVE_RECURSE ${BINARY})
+separate_arguments(args UNIX_COMMAND "${ARGS}")
+foreach(step IN ITEMS configure build run)
+  if(step STREQUAL configure)
+    set(cmd ${CMAKE_COMMAND} -S ${SOURCE} -B ${BINARY} -DCMAKE_BUILD_TYPE=Release ${args})
+  elseif(step STREQUAL build)
+    set(cmd ${CMAKE_COMMAND} --build ${BINARY})
+  else()
+    set(cmd ${BINARY}/consumer)
+  endif()
+  execute_process(COMMAND ${cmd} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  message("${out}${err}")
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "consumer ${step} failed (${rc})")
+  endif()
+endforeach()

@@ -1,0 +1,18 @@
+// A downstream program: uses ctnn through its CMake package exactly as a user would.
+#include <cstdio>
+
+#include <ctnn/ctnn.hpp>
+
+int main() {
+    using net = ctnn::network<ctnn::input<10>, ctnn::dense<5, ctnn::relu>, ctnn::dense<1>>;
+    static_assert(net::parameter_count == 61);
+    ctnn::rng data(1);
+    const auto x = data.normal_tensor<float>(20, 10);
+    const auto y = data.normal_tensor<float>(20, 1);
+    net model;
+    ctnn::trainer trainer{model, ctnn::loss::mse{}, ctnn::optim::sgd{.lr = 0.05}};
+    const auto result = trainer.fit(x, y, {.epochs = 50, .batch_size = 0});
+    const bool improved = result.epoch_losses.back() < result.epoch_losses.front();
+    std::printf("result: consumer_ok=%d final_loss=%.6f\n", int(improved), result.epoch_losses.back());
+    return improved ? 0 : 1;
+}

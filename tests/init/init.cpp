@@ -1,0 +1,140 @@
+// Init policies against torch.nn.init (float64 fixtures): gains and bounds exactly, the drawn
+// weights' moments statistically (PyTorch's random stream itself cannot be reproduced).
+#include <ctnn/ctnn.hpp>
+
+#include <catch2/catch.hpp>
+
+#include "support/fixture.hpp"
+
+namespace {
+using namespace ctnn::init;
+constexpr fans torch_fans{300, 400};  // a (400, 300) weight
+
+struct moments {
+    double mean = 0, std = 0, maxabs = 0;
+};
+template <class T, std::size_t R>
+moments measure(const ctnn::tensor<T, R>& w) {
+    moments m;
+    const double n = double(w.size());
+    for (auto v : w) m.mean += double(v) / n;
+    double ss = 0;
+    for (auto v : w) {
+        ss += (double(v) - m.mean) * (double(v) - m.mean);
+        m.maxabs = std::max(m.maxabs, std::abs(double(v)));
+    }
+    m.std = std::sqrt(ss / (n - 1));
+    return m;
+}
+
+template <class Policy>
+moments draw(const Policy& policy, std::uint64_t seed = 1) {
+    auto w = ctnn::tensor<double, 2>::from_shape({400, 300});
+    ctnn::rng r(seed);
+    policy.weight(w, torch_fans, r);
+    return measure(w);
+}
+
+/// Our sample's moments against torch's sample of the same distribution.
+void compare(const moments& ours, const ctnn_test::fixture& f, const std::string& name,
+             double expected_mean = 0.0) {
+    INFO(name << ": ours std " << ours.std << " mean " << ours.mean << " maxabs " << ours.maxabs);
+    const double torch_std = f.scalar(name + ".std");
+    CHECK(std::abs(ours.std - torch_std) < 0.01 * torch_std);
+    CHECK(std::abs(f.scalar(name + ".mean") - expected_mean) < 5 * torch_std / std::sqrt(120000.0));
+    CHECK(std::abs(ours.mean - expected_mean) < 5 * torch_std / std::sqrt(120000.0));
+}
+
+void compare_uniform(const moments& ours, double bound, const ctnn_test::fixture& f,
+                     const std::string& name) {
+    CHECK(bound == Approx(f.scalar(name + ".bound")).epsilon(1e-12));
+    CHECK(ours.maxabs <= bound);
+    CHECK(ours.maxabs > 0.999 * bound);
+    CHECK(f.scalar(name + ".maxabs") <= bound * (1 + 1e-12));
+    compare(ours, f, name);
+}
+
+void compare_normal(const moments& ours, double sigma, const ctnn_test::fixture& f,
+                    const std::string& name, double mean = 0.0) {
+    CHECK(sigma == Approx(f.scalar(name + ".sigma")).epsilon(1e-12));
+    CHECK(std::abs(ours.std - sigma) < 0.01 * sigma);
+    compare(ours, f, name, mean);
+}
+}  // namespace
+
+TEST_CASE("init: gains equal torch.nn.init.calculate_gain", "[init]") {
+    const ctnn_test::fixture f("init.txt");
+    CHECK(gain::linear::value() == Approx(f.scalar("gain.linear")).epsilon(1e-15));
+    CHECK(gain::sigmoid::value() == Approx(f.scalar("gain.sigmoid")).epsilon(1e-15));
+    CHECK(gain::tanh::value() == Approx(f.scalar("gain.tanh")).epsilon(1e-15));
+    CHECK(gain::relu::value() == Approx(f.scalar("gain.relu")).epsilon(1e-15));
+    CHECK(gain::leaky_relu<>::value() == Approx(f.scalar("gain.leaky_relu")).epsilon(1e-15));
+    CHECK(gain::leaky_relu<std::ratio<1, 5>>::value()
+          == Approx(f.scalar("gain.leaky_relu_0p2")).epsilon(1e-15));
+    CHECK(gain::selu::value() == Approx(f.scalar("gain.selu")).epsilon(1e-15));
+}
+
+TEST_CASE("init: xavier uniform and normal", "[init]") {
+    const ctnn_test::fixture f("init.txt");
+    compare_uniform(draw(xavier_uniform<>{}), xavier_uniform<>::bound(torch_fans), f, "xavier_uniform");
+    compare_uniform(draw(xavier_uniform<gain::tanh>{}), xavier_uniform<gain::tanh>::bound(torch_fans), f,
+                    "xavier_uniform_tanh");
+    compare_normal(draw(xavier_normal<>{}), xavier_normal<>::sigma(torch_fans), f, "xavier_normal");
+}
+
+TEST_CASE("init: kaiming uniform and normal, fan in and fan out", "[init]") {
+    const ctnn_test::fixture f("init.txt");
+    using ku_out = kaiming_uniform<gain::relu, fan_mode::fan_out>;
+    using kn_out = kaiming_normal<gain::relu, fan_mode::fan_out>;
+    compare_uniform(draw(kaiming_uniform<>{}), kaiming_uniform<>::bound(torch_fans), f, "kaiming_uniform");
+    compare_uniform(draw(ku_out{}), ku_out::bound(torch_fans), f, "kaiming_uniform_fanout_relu");
+    compare_normal(draw(kaiming_normal<>{}), kaiming_normal<>::sigma(torch_fans), f, "kaiming_normal");
+    compare_normal(draw(kn_out{}), kn_out::sigma(torch_fans), f, "kaiming_normal_fanout_relu");
+}
+
+TEST_CASE("init: uniform, normal, constant and zeros", "[init]") {
+    const ctnn_test::fixture f("init.txt");
+    compare_uniform(draw(uniform{-0.1, 0.1}), 0.1, f, "uniform_m0p1_0p1");
+    compare_normal(draw(normal{0.5, 2.0}), 2.0, f, "normal_0p5_2", f.scalar("normal_0p5_2.mu"));
+    auto w = ctnn::tensor<float, 2>::from_shape({3, 2});
+    auto b = ctnn::tensor<float, 1>::from_shape({3});
+    ctnn::rng r(0);
+    constant{0.25}.weight(w, {2, 3}, r);
+    constant{0.25}.bias(b, {2, 3}, r);
+    CHECK(xt::all(xt::equal(w, 0.25f)));
+    CHECK(xt::all(xt::equal(b, 0.25f)));
+    zeros{}.weight(w, {2, 3}, r);
+    CHECK(xt::all(xt::equal(w, 0.0f)));
+}
+
+TEST_CASE("init: pytorch_default is nn.Linear's, for weight and bias", "[init]") {
+    const ctnn_test::fixture f("init.txt");
+    compare_uniform(draw(pytorch_default{}), pytorch_default::bound(torch_fans), f, "linear_default");
+    CHECK(pytorch_default::bound({10, 5}) == Approx(0.316228).epsilon(1e-6));
+    CHECK(pytorch_default::bound({5, 1}) == Approx(0.447214).epsilon(1e-6));
+    auto b = ctnn::tensor<double, 1>::from_shape({400});
+    ctnn::rng r(3);
+    pytorch_default{}.bias(b, torch_fans, r);
+    const auto m = measure(b);
+    CHECK(pytorch_default::bound(torch_fans) == Approx(f.scalar("linear_default_bias.bound")));
+    CHECK(m.maxabs <= pytorch_default::bound(torch_fans));
+    CHECK(std::abs(m.std - f.scalar("linear_default_bias.std")) < 0.1 * m.std);
+}
+
+TEST_CASE("init: the xavier/kaiming policies leave the bias at zero", "[init]") {
+    using net_t = ctnn::basic_network<double, ctnn::input<8>, ctnn::dense<16, ctnn::relu, kaiming_normal<>>,
+                                      ctnn::dense<4, ctnn::tanh, xavier_uniform<gain::tanh>>>;
+    net_t net(3);
+    CHECK(xt::all(xt::equal(net.layer<0>().bias.value, 0.0)));
+    CHECK(xt::all(xt::equal(net.layer<1>().bias.value, 0.0)));
+    CHECK(xt::amax(xt::abs(net.layer<1>().weight.value))() <= xavier_uniform<gain::tanh>::bound({16, 4}));
+}
+
+TEST_CASE("init: a layer's init object can be configured before initialize", "[init]") {
+    using net_t = ctnn::basic_network<double, ctnn::input<2>, ctnn::dense<3, ctnn::relu, uniform>>;
+    net_t net;
+    net.layer<0>().initializer = uniform{5.0, 6.0};
+    net.initialize(1);
+    CHECK(xt::amin(net.layer<0>().weight.value)() >= 5.0);
+    CHECK(xt::amax(net.layer<0>().bias.value)() < 6.0);
+}

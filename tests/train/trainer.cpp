@@ -1,0 +1,243 @@
+// trainer: the seed program against PyTorch epoch by epoch, clipping, non-finite steps, data
+// errors, mini-batches and the no-allocation steady state.
+#include <ctnn/ctnn.hpp>
+
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <new>
+
+#include <xtensor/xview.hpp>
+
+#include <catch2/catch.hpp>
+
+#include "support/approx.hpp"
+#include "support/fixture.hpp"
+#include "support/load.hpp"
+
+// Counting global allocator: lets a test assert that training steps allocate nothing.
+// (GCC cannot see that this operator new and delete are a malloc/free pair.)
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+#endif
+namespace {
+std::atomic<std::size_t> allocations{0};
+}
+void* operator new(std::size_t n) {
+    ++allocations;
+    if (void* p = std::malloc(n ? n : 1)) return p;
+    throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+
+namespace {
+template <class T>
+using seed_net = ctnn::basic_network<T, ctnn::input<10>, ctnn::dense<5, ctnn::relu>, ctnn::dense<1>>;
+
+template <class T>
+std::vector<double> train_seed(const ctnn_test::fixture& f, seed_net<T>& net) {
+    ctnn_test::load_weights(net, f);
+    const auto x = f.tensor<T, 2>("x");
+    const auto y = f.tensor<T, 2>("y");
+    ctnn::trainer trainer{net, ctnn::loss::mse{}, ctnn::optim::sgd{.lr = 0.01}};
+    return trainer.fit(x, y, {.epochs = 1000, .batch_size = 0, .shuffle = false}).epoch_losses;
+}
+}  // namespace
+
+TEST_CASE("trainer: the seed program matches PyTorch at every epoch (double, 1e-9)", "[trainer][seed]") {
+    const ctnn_test::fixture f("seed.txt");
+    seed_net<double> net;
+    const auto losses = train_seed(f, net);
+    const auto& expected = f.values("loss64");
+    REQUIRE(losses.size() == 1000);
+    for (std::size_t e = 0; e < 1000; ++e) {
+        INFO("epoch " << e);
+        REQUIRE(std::abs(losses[e] - expected[e]) <= 1e-9 * expected[e]);
+    }
+    CHECK(ctnn_test::max_weight_error(net, f, "final_") <= 1e-9);
+}
+
+TEST_CASE("trainer: the seed program matches PyTorch at every epoch (float, 1e-5)", "[trainer][seed]") {
+    const ctnn_test::fixture f("seed.txt");
+    seed_net<float> net;
+    const auto losses = train_seed(f, net);
+    const auto& expected = f.values("loss32");
+    for (std::size_t e = 0; e < 1000; ++e) {
+        INFO("epoch " << e);
+        REQUIRE(std::abs(losses[e] - expected[e]) <= 1e-5 * expected[e]);
+    }
+}
+
+TEST_CASE("trainer: momentum with global-norm clipping matches PyTorch, norms included",
+          "[trainer][clip]") {
+    const ctnn_test::fixture f("seed.txt");
+    seed_net<double> net;
+    ctnn_test::load_weights(net, f);
+    const auto x = f.tensor<double, 2>("x");
+    const auto y = f.tensor<double, 2>("y");
+    ctnn::trainer trainer{net, ctnn::loss::mse{}, ctnn::optim::sgd{.lr = 0.05, .momentum = 0.9},
+                          ctnn::clip::by_global_norm{.max_norm = 0.5}};
+    std::vector<double> norms;
+    const auto result = trainer.fit(x, y, {.epochs = 200, .batch_size = 0, .shuffle = false,
+                                           .on_step = [&](const ctnn::step_report& s) {
+                                               norms.push_back(s.gradient_norm);
+                                           }});
+    const auto& expected_loss = f.values("clipped_loss64");
+    const auto& expected_norm = f.values("clipped_norms");
+    for (std::size_t e = 0; e < 200; ++e) {
+        INFO("epoch " << e);
+        REQUIRE(std::abs(result.epoch_losses[e] - expected_loss[e]) <= 1e-9 * expected_loss[e]);
+        REQUIRE(std::abs(norms[e] - expected_norm[e]) <= 1e-9 * expected_norm[e]);
+    }
+    CHECK(ctnn_test::max_weight_error(net, f, "clipped_final_") <= 1e-9);
+    CHECK((trainer.last_step().gradient_norm == norms.back()));
+    CHECK(trainer.steps() == 200);
+}
+
+TEST_CASE("trainer: a non-finite step is refused and the weights are kept", "[trainer][errors]") {
+    seed_net<double> net(1);
+    ctnn::rng r(2);
+    const auto x = r.normal_tensor<double>(8, 10);
+    auto y = r.normal_tensor<double>(8, 1);
+    ctnn::trainer trainer{net, ctnn::loss::mse{}, ctnn::optim::sgd{.lr = 0.1, .momentum = 0.9}};
+    trainer.train_step(x, y);  // one good step: momentum buffers now hold state
+    const auto w0 = net.layer<0>().weight.value;
+    const auto b1 = net.layer<1>().bias.value;
+    const auto buffer = net.layer<0>().weight.moments[0];
+
+    y(3, 0) = std::numeric_limits<double>::infinity();
+    try {
+        trainer.train_step(x, y);
+        FAIL("a non-finite loss was applied");
+    } catch (const ctnn::non_finite_error& e) {
+        CHECK_THAT(e.what(), Catch::Contains("step 1"));
+        CHECK_THAT(e.what(), Catch::Contains("not applied"));
+    }
+    CHECK((net.layer<0>().weight.value == w0));
+    CHECK((net.layer<1>().bias.value == b1));
+    CHECK((net.layer<0>().weight.moments[0] == buffer));
+    CHECK(net.layer<0>().weight.steps == 1);
+
+    const auto skipped = trainer.train_step(x, y, ctnn::non_finite_action::skip_step);
+    CHECK_FALSE(skipped.applied);
+    CHECK((net.layer<0>().weight.value == w0));
+}
+
+TEST_CASE("trainer: exploding training is stopped before the weights go non-finite",
+          "[trainer][errors]") {
+    seed_net<float> net(4);
+    ctnn::rng r(5);
+    const auto x = r.normal_tensor<float>(32, 10, 0.0, 100.0);
+    const auto y = r.normal_tensor<float>(32, 1, 0.0, 100.0);
+    ctnn::trainer trainer{net, ctnn::loss::mse{}, ctnn::optim::sgd{.lr = 10.0}};
+    const auto result = trainer.fit(x, y, {.epochs = 50, .batch_size = 0, .shuffle = false,
+                                           .on_non_finite = ctnn::non_finite_action::skip_step});
+    CHECK(result.skipped_steps > 0);
+    net.for_each_parameter([](const auto& p) { CHECK(xt::all(xt::isfinite(p.value))); });
+}
+
+TEST_CASE("trainer: data of the wrong shape is refused with expected and actual", "[trainer][errors]") {
+    seed_net<float> net;
+    ctnn::trainer trainer{net};
+    const auto x = ctnn::tensor<float, 2>::from_shape({6, 10});
+    const auto y = ctnn::tensor<float, 2>::from_shape({6, 1});
+    const auto x_wide = ctnn::tensor<float, 2>::from_shape({6, 11});
+    const auto y_wide = ctnn::tensor<float, 2>::from_shape({6, 2});
+    const auto y_short = ctnn::tensor<float, 2>::from_shape({5, 1});
+    const auto x_empty = ctnn::tensor<float, 2>::from_shape({0, 10});
+    const auto y_empty = ctnn::tensor<float, 2>::from_shape({0, 1});
+    CHECK_THROWS_WITH(trainer.fit(x_wide, y), Catch::Contains("fit: x has shape (6, 11), expected (rows, 10)"));
+    CHECK_THROWS_WITH(trainer.fit(x, y_wide), Catch::Contains("fit: y has shape (6, 2), expected (rows, 1)"));
+    CHECK_THROWS_WITH(trainer.train_step(x, y_short), Catch::Contains("y has 5 rows but x has 6"));
+    CHECK_THROWS_WITH(trainer.evaluate(x_wide, y), Catch::Contains("evaluate"));
+    CHECK_THROWS_AS(trainer.fit(x_empty, y_empty), ctnn::shape_error);
+}
+
+TEST_CASE("trainer: mini-batches, the last partial batch, and seeded shuffling", "[trainer]") {
+    ctnn::rng r(6);
+    const auto x = r.normal_tensor<double>(10, 10);
+    const auto y = r.normal_tensor<double>(10, 1);
+
+    SECTION("unshuffled mini-batches are contiguous row ranges") {
+        seed_net<double> a(1), b(1);
+        ctnn::trainer ta{a, ctnn::loss::mse{}, ctnn::optim::sgd{.lr = 0.05}};
+        ctnn::trainer tb{b, ctnn::loss::mse{}, ctnn::optim::sgd{.lr = 0.05}};
+        const auto result = ta.fit(x, y, {.epochs = 2, .batch_size = 4, .shuffle = false});
+        CHECK(result.steps == 6);  // 4 + 4 + 2 rows, twice
+        for (int epoch = 0; epoch < 2; ++epoch)
+            for (std::size_t first : {0u, 4u, 8u}) {
+                const std::size_t n = std::min<std::size_t>(4, 10 - first);
+                const ctnn::tensor<double, 2> xb = xt::view(x, xt::range(first, first + n), xt::all());
+                const ctnn::tensor<double, 2> yb = xt::view(y, xt::range(first, first + n), xt::all());
+                tb.train_step(xb, yb);
+            }
+        CHECK((a.layer<0>().weight.value == b.layer<0>().weight.value));
+        CHECK((a.layer<1>().bias.value == b.layer<1>().bias.value));
+    }
+    SECTION("a shuffle seed reproduces a run; another seed gives another") {
+        auto run = [&](std::uint64_t seed) {
+            seed_net<double> net(1);
+            ctnn::trainer t{net, ctnn::loss::mse{}, ctnn::optim::sgd{.lr = 0.05}};
+            return t.fit(x, y, {.epochs = 3, .batch_size = 3, .shuffle = true, .seed = seed}).epoch_losses;
+        };
+        CHECK(run(1) == run(1));
+        CHECK(run(1) != run(2));
+    }
+}
+
+TEST_CASE("trainer: evaluate is the loss of the current network", "[trainer]") {
+    const ctnn_test::fixture f("seed.txt");
+    seed_net<double> net;
+    ctnn_test::load_weights(net, f);
+    ctnn::trainer trainer{net};
+    CHECK(trainer.evaluate(f.tensor<double, 2>("x"), f.tensor<double, 2>("y"))
+          == Approx(f.values("loss64")[0]).epsilon(1e-12));
+}
+
+TEST_CASE("trainer: print_every writes PyTorch's progress lines", "[trainer]") {
+    seed_net<float> net;
+    ctnn::trainer trainer{net};
+    ctnn::rng r(1);
+    const auto x = r.normal_tensor<float>(4, 10);
+    const auto y = r.normal_tensor<float>(4, 1);
+    std::FILE* log = std::tmpfile();
+    REQUIRE(log);
+    std::size_t epochs_seen = 0;
+    trainer.fit(x, y, {.epochs = 5, .print_every = 2, .log = log,
+                       .on_epoch = [&](const ctnn::epoch_report& e) { epochs_seen += e.epoch == epochs_seen; }});
+    std::rewind(log);
+    char buffer[256] = {};
+    const std::size_t n = std::fread(buffer, 1, sizeof buffer - 1, log);
+    std::fclose(log);
+    const std::string text(buffer, n);
+    CHECK_THAT(text, Catch::StartsWith("Epoch: 0, Loss: "));
+    CHECK_THAT(text, Catch::Contains("Epoch: 2, Loss: "));
+    CHECK_THAT(text, Catch::Contains("Epoch: 4, Loss: "));
+    CHECK_THAT(text, !Catch::Contains("Epoch: 1,"));
+    CHECK(epochs_seen == 5);
+}
+
+TEMPLATE_TEST_CASE("trainer: a steady-state training step allocates nothing", "[trainer][allocation]",
+                   (ctnn::network<ctnn::input<10>, ctnn::dense<5, ctnn::relu>, ctnn::dense<1>>),
+                   (ctnn::network<ctnn::input<64>, ctnn::dense<128, ctnn::tanh>, ctnn::dense<32, ctnn::sigmoid>,
+                                  ctnn::dense<4>>)) {
+    TestType net(1);
+    ctnn::rng r(2);
+    const auto x = r.normal_tensor<float>(48, TestType::input_width);
+    const auto y = r.normal_tensor<float>(48, TestType::output_width);
+    ctnn::trainer trainer{net, ctnn::loss::mse{}, ctnn::optim::sgd{.lr = 0.01, .momentum = 0.9},
+                          ctnn::clip::by_global_norm{.max_norm = 1.0}};
+    trainer.train_step(x, y);
+    const std::size_t before = allocations.load();
+    for (int i = 0; i < 10; ++i) trainer.train_step(x, y);
+    CHECK(allocations.load() - before == 0);
+
+    // fit allocates its bookkeeping up front, then nothing per epoch.
+    std::size_t after_first_epoch = 0, after_last_epoch = 0;
+    trainer.fit(x, y, {.epochs = 4, .batch_size = 16, .shuffle = true,
+                       .on_epoch = [&](const ctnn::epoch_report& e) {
+                           (e.epoch == 0 ? after_first_epoch : after_last_epoch) = allocations.load();
+                       }});
+    CHECK(after_last_epoch == after_first_epoch);
+}
