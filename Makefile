@@ -40,7 +40,7 @@ test-sanitize: deps
 
 bench: deps-bench configure
 	cmake --build $(BUILD) -j$(JOBS) --target benchmarks
-	scripts/bench.sh $(BUILD)
+	/usr/bin/python3 benchmarks/bench.py --build $(BUILD)
 
 fixtures: deps-bench
 	/usr/bin/python3 tests/fixtures/generate.py

@@ -5,7 +5,7 @@
 set -euo pipefail
 
 packages=(g++ cmake make ccache libxtensor-dev xtl-dev libxsimd-dev libxtensor-blas-dev
-          libopenblas-dev liblapack-dev libboost-dev catch2)
+          libopenblas-dev liblapack-dev libboost-dev catch2 python3)
 if [[ "${1:-}" == "bench" ]]; then
     packages+=(python3-torch python3-numpy)
 fi

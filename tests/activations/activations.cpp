@@ -15,8 +15,8 @@ void check_against_torch(const std::string& name) {
     const ctnn::tensor<double, 2> da = Act::derivative(z, a);
     const auto torch_a = f.tensor<double, 2>(name + ".y");
     const auto torch_da = f.tensor<double, 2>(name + ".dy");
-    CTNN_REQUIRE_CLOSE(a, torch_a, 1e-15);
-    CTNN_REQUIRE_CLOSE(da, torch_da, 1e-15);
+    CTNN_REQUIRE_CLOSE(a, torch_a, 1e-14);
+    CTNN_REQUIRE_CLOSE(da, torch_da, 1e-12);  // 1 − a² cancels near saturation
 
     // The float path (SIMD kernels) agrees to float precision.
     const ctnn::tensor<float, 2> zf = xt::cast<float>(z);

@@ -13,7 +13,7 @@ namespace ctnn_test {
 /// (perturbed in place and restored). Relative error against max(|numeric|, |analytic|, 1e-3): the floor keeps round-off in a large loss from failing tiny gradients.
 template <class Values, class Analytic>
 void check_gradient(Values& values, const Analytic& analytic, const std::function<double()>& f,
-                    double tolerance = 1e-6, double h = 1e-5) {
+                    double tolerance = 1e-5, double h = 1e-5) {
     REQUIRE(values.size() == analytic.size());
     auto a = analytic.begin();
     std::size_t i = 0;

@@ -20,12 +20,15 @@ concept initializer_has_bias = requires(const I& i, tensor<double, 1>& b, init::
     i.bias(b, f, r);
 };
 
+template <class I>
+concept initializer_has_traits = std::default_initializable<I> && requires {
+    { I::name } -> std::convertible_to<std::string_view>;
+};
+
 /// Fills a weight (given its fans) and a bias from a seeded stream; default constructible so a
 /// layer can hold one (configure it through the layer's `initializer` member).
 template <class I>
-concept init_policy = std::default_initializable<I> && initializer_has_weight<I>
-                      && initializer_has_bias<I> && requires {
-                             { I::name } -> std::convertible_to<std::string_view>;
-                         };
+concept init_policy =
+    initializer_has_weight<I> && initializer_has_bias<I> && initializer_has_traits<I>;
 
 }  // namespace ctnn

@@ -20,12 +20,15 @@ concept loss_has_gradient = requires(const L& l, const tensor<double, 2>& predic
     { l.value_and_gradient(prediction, target, grad) } -> std::convertible_to<double>;
 };
 
+template <class L>
+concept loss_has_traits = std::default_initializable<L> && requires {
+    { L::name } -> std::convertible_to<std::string_view>;
+};
+
 /// A scalar loss of a (B, N) prediction against a (B, N) target: `value`, and
 /// `value_and_gradient` which also writes dL/dprediction (B, N). Const members, so a loss may
 /// carry settings (a Huber delta); default constructible.
 template <class L>
-concept loss_policy = std::default_initializable<L> && loss_has_value<L> && loss_has_gradient<L> && requires {
-    { L::name } -> std::convertible_to<std::string_view>;
-};
+concept loss_policy = loss_has_value<L> && loss_has_gradient<L> && loss_has_traits<L>;
 
 }  // namespace ctnn

@@ -145,7 +145,7 @@ constexpr bool check_initializer() {
     static_assert(initializer_has_bias<Init>
                       || not_an_initializer<policy<Init>, lacks_bias_member_function>::value,
                   "ctnn: the init policy lacks `void bias(tensor<T, 1>&, init::fans, rng&) const`");
-    static_assert(init_policy<Init>
+    static_assert(initializer_has_traits<Init>
                       || not_an_initializer<policy<Init>, lacks_default_constructor_or_name>::value,
                   "ctnn: the init policy must be default constructible and have `static constexpr "
                   "std::string_view name`");
@@ -162,7 +162,7 @@ constexpr bool check_optimizer() {
     static_assert(optimizer_has_learning_rate<Optimizer>
                       || not_an_optimizer<policy<Optimizer>, lacks_public_lr_member>::value,
                   "ctnn: the optimizer policy lacks a public `double lr` member");
-    static_assert(optimizer_policy<Optimizer>
+    static_assert(optimizer_has_traits<Optimizer>
                       || not_an_optimizer<policy<Optimizer>, lacks_name_validate_or_copy>::value,
                   "ctnn: the optimizer policy must be copyable and have `static constexpr "
                   "std::string_view name` and `void validate() const`");
@@ -178,7 +178,7 @@ constexpr bool check_loss() {
                       || not_a_loss<policy<Loss>, lacks_value_and_gradient_member_function>::value,
                   "ctnn: the loss policy lacks `double value_and_gradient(const P&, const Y&, G& "
                   "grad) const`");
-    static_assert(loss_policy<Loss> || not_a_loss<policy<Loss>, lacks_default_constructor_or_name_of_loss>::value,
+    static_assert(loss_has_traits<Loss> || not_a_loss<policy<Loss>, lacks_default_constructor_or_name_of_loss>::value,
                   "ctnn: the loss policy must be default constructible and have `static "
                   "constexpr std::string_view name`");
     return true;
