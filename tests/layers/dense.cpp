@@ -8,44 +8,72 @@
 #include "support/gradient_check.hpp"
 
 namespace {
-// Loss L = Σ a ⊙ R for fixed random R, so dL/da = R: checks dx, dW and db of one layer.
-template <class Act, std::size_t In, std::size_t Out>
+// Moves each unit's bias until no pre-activation lies within 1e-3 of 0, so that finite
+// differences never straddle the kink of relu or leaky_relu.
+template <class Layer>
+void keep_away_from_kinks(Layer& layer, const ctnn::tensor<double, 2>& x_t) {
+    for (int attempt = 0; attempt < 100; ++attempt) {
+        bool moved = false;
+        for (std::size_t o = 0; o < Layer::output_width; ++o)
+            for (std::size_t i = 0; i < x_t.shape()[1]; ++i) {
+                double z = layer.bias.value(o);
+                for (std::size_t k = 0; k < Layer::input_width; ++k) z += layer.weight.value(o, k) * x_t(k, i);
+                if (std::abs(z) < 1e-3) {
+                    layer.bias.value(o) += 3e-3;
+                    moved = true;
+                }
+            }
+        if (!moved) return;
+    }
+    FAIL("could not move pre-activations away from 0");
+}
+
+// Loss L = Σ a ⊙ R for fixed random R, so dL/da = R: checks dW, db and, past the first layer,
+// dx. Layers read xᵀ (In, B) and give aᵀ (Out, B) and dxᵀ (In, B).
+template <class Act, std::size_t In, std::size_t Out, std::size_t Index>
 void check_dense_gradients(std::size_t rows) {
-    // Index 1: not the first layer, so the input gradient is computed too.
-    using layer_t = ctnn::dense_layer<double, In, Out, Act, ctnn::init::pytorch_default, 1>;
+    using layer_t = ctnn::dense_layer<double, In, Out, Act, ctnn::init::pytorch_default, Index>;
     layer_t layer;
     ctnn::rng r(17);
     layer.initialize(r.stream(0));
-    auto x = r.normal_tensor<double>(rows, In);
-    const auto weights = r.normal_tensor<double>(rows, Out);
+    auto x_t = r.normal_tensor<double>(In, rows);
+    const auto weights = r.normal_tensor<double>(Out, rows);
     layer.reserve(rows);
+    keep_away_from_kinks(layer, x_t);
 
     auto loss = [&] {
-        const double* a = layer.forward(x.data(), rows);
+        const double* a = layer.forward(x_t.data(), rows, rows);
         double sum = 0;
         for (std::size_t i = 0; i < rows * Out; ++i) sum += a[i] * weights.flat(i);
         return sum;
     };
     loss();
-    auto dy = weights;  // backward overwrites its argument with dz
-    const double* dx_ptr = layer.backward(dy.data());
-    const ctnn::tensor<double, 2> dx = xt::adapt(dx_ptr, rows * In, xt::no_ownership(),
-                                                 std::array<std::size_t, 2>{rows, In});
+    auto da = weights;  // backward overwrites its argument with dz
+    const double* dx_ptr = layer.backward(da.data());
     const auto dw = layer.weight.grad;
     const auto db = layer.bias.grad;
-
     ctnn_test::check_gradient(layer.weight.value, dw, loss);
     ctnn_test::check_gradient(layer.bias.value, db, loss);
-    ctnn_test::check_gradient(x, dx, loss);
+    if constexpr (Index > 0) {
+        const ctnn::tensor<double, 2> dx = xt::adapt(dx_ptr, rows * In, xt::no_ownership(),
+                                                     std::array<std::size_t, 2>{In, rows});
+        ctnn_test::check_gradient(x_t, dx, loss);
+    } else {
+        CHECK(dx_ptr == nullptr);
+    }
 }
 
 template <class Act>
 void check_both_paths() {
-    SECTION("unrolled loops") { check_dense_gradients<Act, 3, 4>(5); }
-    SECTION("BLAS gemm") {
-        STATIC_REQUIRE(ctnn::detail::use_blas<40, 30>(20));
-        check_dense_gradients<Act, 40, 30>(20);
+    SECTION("unrolled loops, first layer") { check_dense_gradients<Act, 3, 4, 0>(5); }
+    SECTION("unrolled loops, inner layer, full register blocks and remainders") {
+        check_dense_gradients<Act, 11, 4, 1>(ctnn::detail::block_columns<double> + 7);
     }
+    SECTION("BLAS gemm, first layer") {
+        STATIC_REQUIRE(ctnn::detail::use_blas<40, 30>(20));
+        check_dense_gradients<Act, 40, 30, 0>(20);
+    }
+    SECTION("BLAS gemm, inner layer") { check_dense_gradients<Act, 40, 30, 1>(20); }
 }
 }  // namespace
 
@@ -56,27 +84,84 @@ TEMPLATE_TEST_CASE("dense: finite-difference gradients", "[dense][gradient]", ct
 
 TEST_CASE("dense: the loop and BLAS paths compute the same products", "[dense]") {
     ctnn::rng r(2);
-    const std::size_t rows = 64;
-    const auto x = r.normal_tensor<double>(rows, 32);
+    const std::size_t rows = 61, ld = 70;  // xᵀ as a column range of a wider matrix
+    const auto x_wide = r.normal_tensor<double>(32, ld);
     const auto w = r.normal_tensor<double>(16, 32);
     const auto b = r.normal_tensor<double>(1, 16);
-    const auto dz = r.normal_tensor<double>(rows, 16);
+    const auto dz_t = r.normal_tensor<double>(16, rows);
     STATIC_REQUIRE(ctnn::detail::use_blas<32, 16>(rows));
-    STATIC_REQUIRE_FALSE(ctnn::detail::use_blas<32, 16>(2));
 
-    // Reference by the loop kernels, one row at a time (2 rows is below the BLAS threshold).
-    ctnn::tensor<double, 2> z_loop = ctnn::tensor<double, 2>::from_shape({rows, 16});
-    ctnn::tensor<double, 2> dx_loop = ctnn::tensor<double, 2>::from_shape({rows, 32});
-    for (std::size_t i = 0; i < rows; i += 2) {
-        ctnn::detail::affine_forward<32, 16>(x.data() + i * 32, w.data(), b.data(), z_loop.data() + i * 16, 2);
-        ctnn::detail::affine_backward_input<32, 16>(dz.data() + i * 16, w.data(), dx_loop.data() + i * 32, 2);
+    // Reference by plain loops.
+    auto z_ref = ctnn::tensor<double, 2>::from_shape({16, rows});
+    auto dx_ref = ctnn::tensor<double, 2>::from_shape({32, rows});
+    auto dw_ref = ctnn::tensor<double, 2>::from_shape({16, 32});
+    auto db_ref = ctnn::tensor<double, 1>::from_shape({16});
+    dx_ref.fill(0);
+    for (std::size_t o = 0; o < 16; ++o) {
+        db_ref(o) = 0;
+        for (std::size_t i = 0; i < rows; ++i) {
+            double z = b(0, o);
+            for (std::size_t k = 0; k < 32; ++k) {
+                z += w(o, k) * x_wide(k, i);
+                dx_ref(k, i) += w(o, k) * dz_t(o, i);
+            }
+            z_ref(o, i) = z;
+            db_ref(o) += dz_t(o, i);
+        }
+        for (std::size_t k = 0; k < 32; ++k) {
+            double s = 0;
+            for (std::size_t i = 0; i < rows; ++i) s += dz_t(o, i) * x_wide(k, i);
+            dw_ref(o, k) = s;
+        }
     }
-    ctnn::tensor<double, 2> z_blas = ctnn::tensor<double, 2>::from_shape({rows, 16});
-    ctnn::tensor<double, 2> dx_blas = ctnn::tensor<double, 2>::from_shape({rows, 32});
-    ctnn::detail::affine_forward<32, 16>(x.data(), w.data(), b.data(), z_blas.data(), rows);
-    ctnn::detail::affine_backward_input<32, 16>(dz.data(), w.data(), dx_blas.data(), rows);
-    CTNN_REQUIRE_CLOSE(z_blas, z_loop, 1e-12);
-    CTNN_REQUIRE_CLOSE(dx_blas, dx_loop, 1e-12);
+    auto z = ctnn::tensor<double, 2>::from_shape({16, rows});
+    auto dx = ctnn::tensor<double, 2>::from_shape({32, rows});
+    auto dw = ctnn::tensor<double, 2>::from_shape({16, 32});
+    auto db = ctnn::tensor<double, 1>::from_shape({16});
+    SECTION("loops") {
+        ctnn::detail::panel_product<16, 32, 32, 1>(w.data(), x_wide.data(), ld, b.data(), z.data(), rows);
+        ctnn::detail::panel_product<32, 16, 1, 32>(w.data(), dz_t.data(), rows, static_cast<const double*>(nullptr),
+                                                   dx.data(), rows);
+        // 2 rows at a time stay below the BLAS threshold.
+        STATIC_REQUIRE_FALSE(ctnn::detail::use_blas<32, 16>(2));
+        auto dz_small = ctnn::tensor<double, 2>::from_shape({16, 2});
+        for (std::size_t o = 0; o < 16; ++o) {
+            dz_small(o, 0) = dz_t(o, 0);
+            dz_small(o, 1) = dz_t(o, 1);
+        }
+        ctnn::detail::affine_backward_parameters<32, 16>(dz_small.data(), x_wide.data(), ld, dw.data(), db.data(), 2);
+        for (std::size_t o = 0; o < 16; ++o)
+            for (std::size_t k = 0; k < 32; ++k)
+                CHECK(dw(o, k) == Approx(dz_t(o, 0) * x_wide(k, 0) + dz_t(o, 1) * x_wide(k, 1)).epsilon(1e-12));
+        CTNN_REQUIRE_CLOSE(z, z_ref, 1e-12);
+        CTNN_REQUIRE_CLOSE(dx, dx_ref, 1e-12);
+    }
+    SECTION("BLAS") {
+        ctnn::detail::affine_forward<32, 16>(w.data(), x_wide.data(), ld, b.data(), z.data(), rows);
+        ctnn::detail::affine_backward_input<32, 16>(w.data(), dz_t.data(), dx.data(), rows);
+        ctnn::detail::affine_backward_parameters<32, 16>(dz_t.data(), x_wide.data(), ld, dw.data(), db.data(), rows);
+        CTNN_REQUIRE_CLOSE(z, z_ref, 1e-12);
+        CTNN_REQUIRE_CLOSE(dx, dx_ref, 1e-12);
+        CTNN_REQUIRE_CLOSE(dw, dw_ref, 1e-12);
+        CTNN_REQUIRE_CLOSE(db, db_ref, 1e-12);
+    }
+}
+
+TEST_CASE("dense: dot and sum add in a fixed order and handle every length", "[dense]") {
+    std::vector<float> u(77), v(77);
+    for (std::size_t i = 0; i < u.size(); ++i) {
+        u[i] = float(i % 7) - 3.0f;
+        v[i] = float(i % 5) * 0.5f;
+    }
+    for (std::size_t n : {0u, 1u, 7u, 8u, 9u, 31u, 32u, 33u, 77u}) {
+        double dot = 0, sum = 0;
+        for (std::size_t i = 0; i < n; ++i) {
+            dot += double(u[i]) * v[i];
+            sum += u[i];
+        }
+        CHECK(ctnn::detail::dot(u.data(), v.data(), n) == Approx(dot));
+        CHECK(ctnn::detail::sum(u.data(), n) == Approx(sum));
+    }
 }
 
 TEST_CASE("dense: compile-time facts", "[dense]") {

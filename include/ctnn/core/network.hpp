@@ -10,12 +10,12 @@
 #include <utility>
 
 #include <boost/hana/at.hpp>
-#include <boost/hana/fold_left.hpp>
 #include <boost/hana/for_each.hpp>
 #include <boost/hana/tuple.hpp>
 
 #include "ctnn/core/input.hpp"
 #include "ctnn/core/rng.hpp"
+#include "ctnn/detail/affine.hpp"
 #include "ctnn/detail/data_check.hpp"
 #include "ctnn/detail/diagnostics.hpp"
 #include "ctnn/detail/matrix_view.hpp"
@@ -127,26 +127,55 @@ public:
     /// steady-state step then allocates nothing.
     void reserve(std::size_t rows) {
         for_each_layer([&](auto& layer) { layer.reserve(rows); });
+        detail::ensure_capacity(input_t_, rows * input_width);
         detail::ensure_capacity(output_gradient_, rows * output_width);
+        if constexpr (output_width > 1) {
+            detail::ensure_capacity(output_, rows * output_width);
+            detail::ensure_capacity(output_gradient_t_, rows * output_width);
+        }
     }
     std::size_t capacity() const noexcept { return layer<0>().capacity(); }
 
-    // x (B, input_width), contiguous row-major -> ŷ (B, output_width), owned by the last layer.
-    // Needs reserve(B) first; x must stay alive until backward.
+    // x (B, input_width), contiguous row-major -> ŷ (B, output_width) row-major, valid until
+    // the next forward. Needs reserve(B) first; x must stay alive until backward.
     const T* forward(const T* x, std::size_t rows) {
-        return boost::hana::fold_left(layers_, x, [rows](const T* in, auto& layer) -> const T* {
-            return layer.forward(in, rows);
-        });
+        detail::transpose_rows<input_width>(x, input_t_.data(), rows);
+        return forward_transposed(input_t_.data(), rows, rows);
     }
 
-    /// The buffer the loss writes dL/dŷ (B, output_width) into before `backward`.
+    // xᵀ (input_width, B), row k at x_t + k·ld -> ŷ (B, output_width) row-major. Inside, the
+    // layers pass activations feature-major, (width, B), so every product runs along the batch.
+    const T* forward_transposed(const T* x_t, std::size_t ld, std::size_t rows) {
+        const T* in = x_t;
+        std::size_t in_ld = ld;
+        boost::hana::for_each(layers_, [&](auto& layer) {
+            in = layer.forward(in, in_ld, rows);
+            in_ld = rows;
+        });
+        if constexpr (output_width == 1) {
+            return in;  // (1, B) and (B, 1) are the same memory
+        } else {
+            detail::transpose_columns<output_width>(in, output_.data(), rows);
+            return output_.data();
+        }
+    }
+
+    /// The buffer the loss writes dL/dŷ (B, output_width), row-major, into before `backward`.
     auto output_gradient(std::size_t rows) {
         return detail::matrix_view(output_gradient_.data(), rows, output_width);
     }
 
     /// Back-propagates the loss gradient held in output_gradient() through every layer, last
     /// to first, writing each parameter's grad (gradients are set, not accumulated).
-    void backward() { backward_from<depth - 1>(output_gradient_.data()); }
+    void backward() {
+        if constexpr (output_width == 1) {
+            backward_from<depth - 1>(output_gradient_.data());
+        } else {
+            const std::size_t rows = layer<depth - 1>().rows();
+            detail::transpose_rows<output_width>(output_gradient_.data(), output_gradient_t_.data(), rows);
+            backward_from<depth - 1>(output_gradient_t_.data());
+        }
+    }
 
     /// Inference: ŷ (rows, output_width) for x (rows, input_width), in chunks so that memory
     /// stays bounded however many rows x has.
@@ -172,7 +201,10 @@ private:
     }
 
     layers_type layers_;
-    tensor<T, 1> output_gradient_;
+    tensor<T, 1> input_t_;             // xᵀ (input_width, B) for forward from row-major data
+    tensor<T, 1> output_;              // ŷ (B, output_width), when output_width > 1
+    tensor<T, 1> output_gradient_;     // dL/dŷ (B, output_width)
+    tensor<T, 1> output_gradient_t_;   // its transpose (output_width, B), when output_width > 1
 };
 
 /// The usual spelling: `network<input<10>, dense<5, relu>, dense<1>>` in float.

@@ -61,45 +61,46 @@ public:
     }
     std::size_t capacity() const noexcept { return output_.size() / Out; }
 
-    // x (B, In) -> a = act(x·Wᵀ + b) (B, Out); x must stay alive until backward.
-    const T* forward(const T* x, std::size_t rows) {
-        input_ = x;
+    // xᵀ (In, B), row k at in_t + k·ld (ld ≥ B) -> aᵀ = act(W·xᵀ + b) (Out, B) packed.
+    // The input must stay alive until backward.
+    const T* forward(const T* in_t, std::size_t ld, std::size_t rows) {
+        input_t_ = in_t;
+        input_ld_ = ld;
         rows_ = rows;
         T* z = Activation::derivative_needs_preactivation ? preactivation_.data() : output_.data();
-        detail::affine_forward<In, Out>(x, weight.value.data(), bias.value.data(), z, rows);
+        detail::affine_forward<In, Out>(weight.value.data(), in_t, ld, bias.value.data(), z, rows);
         if constexpr (!std::is_same_v<Activation, identity>) {
-            auto a = detail::matrix_view(output_.data(), rows, Out);
-            auto zv = detail::matrix_view(z, rows, Out);
+            auto a = detail::matrix_view(output_.data(), Out, rows);
+            auto zv = detail::matrix_view(static_cast<const T*>(z), Out, rows);
             // Element-wise, so evaluating in place (z == a) is safe.
             xt::noalias(a) = Activation::forward(zv);
         }
         return output_.data();
     }
 
-    // dy (B, Out), overwritten with dz -> dW (Out, In), db (Out) into the parameters' grads;
-    // returns dx (B, In), or nullptr for the first layer.
-    T* backward(T* dy) {
+    // daᵀ (Out, B), overwritten with dzᵀ = daᵀ ⊙ act'(z) -> dW (Out, In), db (Out) into the
+    // parameters' grads; returns dxᵀ = Wᵀ·dzᵀ (In, B), or nullptr for the first layer.
+    T* backward(T* da_t) {
         if constexpr (!std::is_same_v<Activation, identity>) {
-            auto dz = detail::matrix_view(dy, rows_, Out);
-            auto a = detail::matrix_view(output_.data(), rows_, Out);
+            auto dz = detail::matrix_view(da_t, Out, rows_);
+            auto a = detail::matrix_view(static_cast<const T*>(output_.data()), Out, rows_);
             const T* z_data = Activation::derivative_needs_preactivation ? preactivation_.data()
                                                                            : output_.data();
-            auto z = detail::matrix_view(z_data, rows_, Out);
+            auto z = detail::matrix_view(z_data, Out, rows_);
             xt::noalias(dz) = dz * Activation::derivative(z, a);
         }
-        detail::affine_backward_parameters<In, Out>(dy, input_, weight.grad.data(),
+        detail::affine_backward_parameters<In, Out>(da_t, input_t_, input_ld_, weight.grad.data(),
                                                     bias.grad.data(), rows_);
         if constexpr (computes_input_gradient) {
-            detail::affine_backward_input<In, Out>(dy, weight.value.data(),
-                                                   input_gradient_.data(), rows_);
+            detail::affine_backward_input<In, Out>(weight.value.data(), da_t, input_gradient_.data(), rows_);
             return input_gradient_.data();
         } else {
             return nullptr;
         }
     }
 
-    /// The last forward pass's output a (B, Out).
-    auto output() const { return detail::matrix_view(output_.data(), rows_, Out); }
+    /// The last forward pass's output, feature-major: aᵀ (Out, B).
+    auto output() const { return detail::matrix_view(static_cast<const T*>(output_.data()), Out, rows_); }
     std::size_t rows() const noexcept { return rows_; }
 
     template <class F>
@@ -117,7 +118,8 @@ private:
     tensor<T, 1> output_;
     tensor<T, 1> preactivation_;
     tensor<T, 1> input_gradient_;
-    const T* input_ = nullptr;
+    const T* input_t_ = nullptr;  // xᵀ (In, B), rows input_ld_ apart
+    std::size_t input_ld_ = 0;
     std::size_t rows_ = 0;
 };
 

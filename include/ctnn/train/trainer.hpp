@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdio>
+#include <limits>
 #include <numeric>
 #include <string>
 #include <vector>
@@ -14,6 +15,7 @@
 #include "ctnn/clip/none.hpp"
 #include "ctnn/core/errors.hpp"
 #include "ctnn/core/rng.hpp"
+#include "ctnn/detail/affine.hpp"
 #include "ctnn/detail/data_check.hpp"
 #include "ctnn/detail/diagnostics.hpp"
 #include "ctnn/detail/matrix_view.hpp"
@@ -64,7 +66,8 @@ public:
         const std::size_t rows = check_data(x, y, "train_step");
         if (rows == 0) throw shape_error("ctnn: train_step: the batch has no rows");
         if (net_.capacity() < rows) net_.reserve(rows);
-        return step(x.data(), y.data(), rows, 0, on_non_finite);
+        last_ = step_report{.step = steps_++, .epoch = 0, .rows = rows};
+        return finish_step(net_.forward(x.data(), rows), y.data(), rows, on_non_finite);
     }
 
     /// Trains for `options.epochs` epochs of mini-batches and returns the loss of each epoch.
@@ -76,16 +79,20 @@ public:
             options.batch_size == 0 ? rows : std::min(options.batch_size, rows);
         net_.reserve(batch);
 
-        // Without shuffling, batches are contiguous row ranges of x and y: no copy at all.
-        std::vector<std::size_t> order;
-        tensor<scalar, 1> x_batch, y_batch;
-        rng shuffler(options.seed);
+        // The network reads its input feature-major, xᵀ (In, B). Without shuffling, x is
+        // transposed once and a batch is a column range of it (leading dimension = all rows);
+        // with shuffling, each batch's rows are gathered straight into a packed xᵀ buffer.
         const bool gather = options.shuffle && batch < rows;
+        tensor<scalar, 1> x_t = tensor<scalar, 1>::from_shape({(gather ? batch : rows) * input_width});
+        tensor<scalar, 1> y_batch;
+        std::vector<std::size_t> order;
+        rng shuffler(options.seed);
         if (gather) {
             order.resize(rows);
             std::iota(order.begin(), order.end(), std::size_t(0));
-            x_batch = tensor<scalar, 1>::from_shape({batch * input_width});
             y_batch = tensor<scalar, 1>::from_shape({batch * output_width});
+        } else {
+            detail::transpose_rows<input_width>(x.data(), x_t.data(), rows);
         }
 
         fit_result result;
@@ -98,20 +105,23 @@ public:
             std::size_t counted_rows = 0;
             for (std::size_t first = 0; first < rows; first += batch) {
                 const std::size_t n = std::min(batch, rows - first);
-                const scalar* xb = x.data() + first * input_width;
+                const scalar* xb = x_t.data() + first;
+                std::size_t ld = rows;
                 const scalar* yb = y.data() + first * output_width;
                 if (gather) {
                     for (std::size_t i = 0; i < n; ++i) {
                         const std::size_t r = order[first + i];
-                        std::copy_n(x.data() + r * input_width, input_width,
-                                    x_batch.data() + i * input_width);
-                        std::copy_n(y.data() + r * output_width, output_width,
-                                    y_batch.data() + i * output_width);
+                        for (std::size_t k = 0; k < input_width; ++k)
+                            x_t.data()[k * n + i] = x.data()[r * input_width + k];
+                        std::copy_n(y.data() + r * output_width, output_width, y_batch.data() + i * output_width);
                     }
-                    xb = x_batch.data();
+                    xb = x_t.data();
+                    ld = n;
                     yb = y_batch.data();
                 }
-                const step_report& s = step(xb, yb, n, epoch, options.on_non_finite);
+                last_ = step_report{.step = steps_++, .epoch = epoch, .rows = n};
+                const step_report& s =
+                    finish_step(net_.forward_transposed(xb, ld, n), yb, n, options.on_non_finite);
                 ++report.steps;
                 if (s.applied) {
                     weighted_loss += s.loss * double(n);
@@ -163,11 +173,10 @@ private:
         return rows;
     }
 
-    // x (B, In), y (B, Out) raw row-major -> one update, unless non-finite.
-    const step_report& step(const scalar* x, const scalar* y, std::size_t rows, std::size_t epoch,
-                            non_finite_action on_non_finite) {
-        last_ = step_report{.step = steps_++, .epoch = epoch, .rows = rows};
-        const scalar* out = net_.forward(x, rows);
+    // ŷ (B, Out) from the forward pass just run, y (B, Out) -> loss, backward, clip, update,
+    // unless non-finite. last_ already names the step.
+    const step_report& finish_step(const scalar* out, const scalar* y, std::size_t rows,
+                                   non_finite_action on_non_finite) {
         const auto prediction = detail::matrix_view(out, rows, output_width);
         const auto target = detail::matrix_view(y, rows, output_width);
         auto gradient = net_.output_gradient(rows);
@@ -186,7 +195,7 @@ private:
             if (on_non_finite == non_finite_action::throw_error)
                 throw non_finite_error(
                     "ctnn: non-finite training step " + std::to_string(last_.step) + " (epoch "
-                    + std::to_string(epoch) + "): loss " + std::to_string(last_.loss)
+                    + std::to_string(last_.epoch) + "): loss " + std::to_string(last_.loss)
                     + ", gradient norm " + std::to_string(last_.gradient_norm)
                     + "; the update was not applied, the weights are those before this step");
             return last_;
