@@ -48,12 +48,13 @@ int main(int argc, char** argv) {
         dump(out, "b1", initial.layer<1>().bias.value);
         std::fclose(out);
     }
-    for (int r = 0; r < repeats; ++r) {
+    // One untimed warm-up run (page faults, caches, lazy symbol binding), then the timed ones.
+    for (int r = -1; r < repeats; ++r) {
         net model = initial;
         ctnn::trainer trainer{model, ctnn::loss::mse{}, ctnn::optim::sgd{.lr = 0.01}};
         const auto start = std::chrono::steady_clock::now();
         const auto result = trainer.fit(x, y, {.epochs = 1000, .batch_size = 0, .shuffle = false});
         const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-        std::printf("bench workload=seed system=ctnn ms=%.4f final_loss=%.6f\n", ms, result.epoch_losses.back());
+        if (r >= 0) std::printf("bench workload=seed system=ctnn ms=%.4f final_loss=%.6f\n", ms, result.epoch_losses.back());
     }
 }

@@ -1,5 +1,5 @@
 // basic_network<T, input<N>, Layers...>: a neural network as a static type. Widths are checked
-// and inferred at compile time; forward and backward passes are folds over the layer tuple.
+// and inferred at compile time; forward visits the layer tuple in order, backward in reverse.
 #pragma once
 
 #include <algorithm>
