@@ -4,11 +4,12 @@ EXAMPLE ?= seed_mlp
 JOBS ?= 2
 BUILD ?= build
 SANITIZE_BUILD ?= build-sanitize
+CLANG_BUILD ?= build-clang
 CMAKE_FLAGS ?=
 CONFIGURE = cmake -S . -G "Unix Makefiles" -DCMAKE_CXX_COMPILER_LAUNCHER=ccache $(CMAKE_FLAGS)
 export OPENBLAS_NUM_THREADS ?= 1
 
-.PHONY: deps deps-bench configure build run test test-sanitize bench fixtures format clean
+.PHONY: deps deps-bench configure build run test test-sanitize test-clang bench fixtures format clean
 
 deps:
 	@scripts/install-deps.sh
@@ -38,6 +39,13 @@ test-sanitize: deps
 	cd $(SANITIZE_BUILD) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ctest --output-on-failure -j$(JOBS) -LE no-sanitize
 
+# The library and its tests also compile with clang 14 (and pass).
+test-clang: deps
+	$(CONFIGURE) -B $(CLANG_BUILD) -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER=clang++-14 \
+	  -DCTNN_BUILD_BENCHMARKS=OFF
+	cmake --build $(CLANG_BUILD) -j$(JOBS)
+	cd $(CLANG_BUILD) && ctest --output-on-failure -j$(JOBS) -LE no-sanitize
+
 bench: deps-bench configure
 	cmake --build $(BUILD) -j$(JOBS) --target benchmarks
 	/usr/bin/python3 benchmarks/bench.py --build $(BUILD)
@@ -49,4 +57,4 @@ format:
 	clang-format -i $$(git ls-files '*.hpp' '*.cpp')
 
 clean:
-	rm -rf $(BUILD) $(SANITIZE_BUILD)
+	rm -rf $(BUILD) $(SANITIZE_BUILD) $(CLANG_BUILD)

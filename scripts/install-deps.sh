@@ -4,7 +4,7 @@
 #   scripts/install-deps.sh bench    # also PyTorch for fixtures and benchmarks
 set -euo pipefail
 
-packages=(g++ cmake make ccache libxtensor-dev xtl-dev libxsimd-dev libxtensor-blas-dev
+packages=(g++ clang-14 cmake make ccache libxtensor-dev xtl-dev libxsimd-dev libxtensor-blas-dev
           libopenblas-dev liblapack-dev libboost-dev catch2 python3)
 if [[ "${1:-}" == "bench" ]]; then
     packages+=(python3-torch python3-numpy)

@@ -5,20 +5,20 @@
 
 namespace {
 struct forward_only {
-    static constexpr std::string_view name = "forward_only";
-    static constexpr bool derivative_needs_preactivation = false;
+    [[maybe_unused]] static constexpr std::string_view name = "forward_only";
+    [[maybe_unused]] static constexpr bool derivative_needs_preactivation = false;
     template <class E>
     static auto forward(const E& z) {
         return z * 2.0;
     }
 };
 struct init_without_bias {
-    static constexpr std::string_view name = "init_without_bias";
+    [[maybe_unused]] static constexpr std::string_view name = "init_without_bias";
     template <class T, std::size_t R>
     void weight(ctnn::tensor<T, R>&, ctnn::init::fans, ctnn::rng&) const {}
 };
 struct optimizer_without_lr {
-    static constexpr std::string_view name = "optimizer_without_lr";
+    [[maybe_unused]] static constexpr std::string_view name = "optimizer_without_lr";
     void validate() const {}
     template <class P>
     void prepare(P&) const {}
