@@ -12,6 +12,7 @@
 #include "ctnn/concepts/initializer.hpp"
 #include "ctnn/concepts/loss.hpp"
 #include "ctnn/concepts/optimizer.hpp"
+#include "ctnn/concepts/schedule.hpp"
 
 #include "ctnn/activations/identity.hpp"
 #include "ctnn/activations/leaky_relu.hpp"
@@ -42,6 +43,8 @@
 #include "ctnn/clip/by_value.hpp"
 #include "ctnn/clip/clip_result.hpp"
 #include "ctnn/clip/none.hpp"
+
+#include "ctnn/schedule/constant.hpp"
 
 #include "ctnn/train/fit_options.hpp"
 #include "ctnn/train/trainer.hpp"

@@ -27,7 +27,7 @@ template <class T, std::size_t In, std::size_t Out, class Activation, class Init
           std::size_t Index>
 class dense_layer;
 
-template <class Network, class Loss, class Optimizer, class Clip>
+template <class Network, class Loss, class Optimizer, class Clip, class Schedule>
 class trainer;
 struct fit_options;
 struct fit_result;
@@ -46,6 +46,9 @@ struct by_value;
 struct by_norm;
 struct by_global_norm;
 }  // namespace clip
+namespace schedule {
+struct constant;
+}
 namespace init {
 struct zeros;
 struct constant;

@@ -126,3 +126,34 @@ TEST_CASE("network: xarray and adaptors over user memory are accepted", "[networ
     CHECK((net.predict(as_array) == expected));
     CHECK((net.predict(adapted) == expected));
 }
+
+namespace {
+// A layer that records the mode it was last told, to check the network passes it on.
+struct mode_probe {
+    static constexpr std::size_t output_width = 3;
+    template <class T, std::size_t Index, std::size_t PreviousWidth>
+    struct bind {
+        struct type : ctnn::dense_layer<T, PreviousWidth, 3, ctnn::identity, ctnn::init::pytorch_default, Index> {
+            bool training = true;
+            void set_training(bool on) { training = on; }
+        };
+    };
+};
+}  // namespace
+
+TEST_CASE("network: training and evaluation modes reach the layers", "[network]") {
+    ctnn::basic_network<double, ctnn::input<2>, mode_probe, ctnn::dense<1>> net;
+    CHECK(net.training());
+    net.set_training(false);
+    CHECK_FALSE(net.training());
+    CHECK_FALSE(net.layer<0>().training);
+    net.set_training(true);
+    {
+        decltype(net)::evaluation_mode eval(net);
+        CHECK_FALSE(net.layer<0>().training);
+    }
+    CHECK(net.layer<0>().training);
+    const auto x = ctnn::tensor<double, 2>::from_shape({2, 2});
+    (void)net.predict(x);
+    CHECK(net.training());  // predict restores the mode it found
+}

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <concepts>
+#include <cstddef>
 #include <string_view>
 
 #include "ctnn/detail/xtensor.hpp"
@@ -30,5 +31,25 @@ concept loss_has_traits = std::default_initializable<L> && requires {
 /// carry settings (a Huber delta); default constructible.
 template <class L>
 concept loss_policy = loss_has_value<L> && loss_has_gradient<L> && loss_has_traits<L>;
+
+namespace detail {
+/// Columns of the target a loss reads for a network of `OutputWidth` outputs: the same width,
+/// unless the loss says otherwise (class labels: one column).
+template <class L, std::size_t OutputWidth>
+constexpr std::size_t loss_target_width() {
+    if constexpr (requires { L::template target_width<OutputWidth>; })
+        return L::template target_width<OutputWidth>;
+    else
+        return OutputWidth;
+}
+/// Whether a loss accepts a network of `OutputWidth` outputs (softmax cross-entropy needs two).
+template <class L, std::size_t OutputWidth>
+constexpr bool loss_fits_output() {
+    if constexpr (requires { L::template fits_output<OutputWidth>; })
+        return L::template fits_output<OutputWidth>;
+    else
+        return true;
+}
+}  // namespace detail
 
 }  // namespace ctnn

@@ -123,6 +123,17 @@ public:
         for_each_layer([&](const auto& layer) { layer.for_each_parameter(f); });
     }
 
+    /// Training mode (dropout drops, batch_norm uses batch statistics) or evaluation mode.
+    /// `fit` and `train_step` switch to training; `predict` and `evaluate` run in evaluation
+    /// mode and restore the previous one.
+    void set_training(bool on) {
+        training_ = on;
+        for_each_layer([on](auto& layer) {
+            if constexpr (requires { layer.set_training(on); }) layer.set_training(on);
+        });
+    }
+    bool training() const noexcept { return training_; }
+
     /// Sizes every work buffer for batches of up to `rows` rows. Training calls it once; a
     /// steady-state step then allocates nothing.
     void reserve(std::size_t rows) {
@@ -182,6 +193,7 @@ public:
     template <matrix_of<T> X>
     tensor<T, 2> predict(const X& x) {
         const std::size_t rows = detail::check_matrix(x, input_width, "predict", "x");
+        const evaluation_mode eval(*this);
         auto y = tensor<T, 2>::from_shape({rows, output_width});
         const std::size_t chunk = std::max<std::size_t>(capacity(), 256);
         reserve(std::min(rows, chunk));
@@ -193,6 +205,23 @@ public:
         return y;
     }
 
+    /// Switches a network to evaluation mode for a scope, then back to its previous mode.
+    class evaluation_mode {
+    public:
+        explicit evaluation_mode(basic_network& net) : net_(net), was_training_(net.training()) {
+            if (was_training_) net_.set_training(false);
+        }
+        ~evaluation_mode() {
+            if (was_training_) net_.set_training(true);
+        }
+        evaluation_mode(const evaluation_mode&) = delete;
+        evaluation_mode& operator=(const evaluation_mode&) = delete;
+
+    private:
+        basic_network& net_;
+        bool was_training_;
+    };
+
 private:
     template <std::size_t I>
     void backward_from(T* gradient) {
@@ -201,6 +230,7 @@ private:
     }
 
     layers_type layers_;
+    bool training_ = true;
     tensor<T, 1> input_t_;             // xᵀ (input_width, B) for forward from row-major data
     tensor<T, 1> output_;              // ŷ (B, output_width), when output_width > 1
     tensor<T, 1> output_gradient_;     // dL/dŷ (B, output_width)

@@ -25,6 +25,8 @@ struct parameter {
     std::array<tensor_type, max_moments> moments;
     /// Number of optimizer steps applied to this tensor (PyTorch's per-parameter `step`).
     std::int64_t steps = 0;
+    /// A running product some optimizers keep per tensor (NAdam's μ product).
+    double product = 1.0;
 
     /// Shapes value and grad; grad starts at zero. Optimizer state is cleared.
     template <class Shape>
@@ -34,6 +36,7 @@ struct parameter {
         grad.fill(T(0));
         for (auto& m : moments) m = tensor_type{};
         steps = 0;
+        product = 1.0;
     }
 
     std::size_t size() const noexcept { return value.size(); }

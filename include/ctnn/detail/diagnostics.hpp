@@ -16,6 +16,7 @@
 #include "ctnn/concepts/initializer.hpp"
 #include "ctnn/concepts/loss.hpp"
 #include "ctnn/concepts/optimizer.hpp"
+#include "ctnn/concepts/schedule.hpp"
 
 namespace ctnn::diagnostics {
 
@@ -41,6 +42,9 @@ struct lacks_value_member_function {};
 struct lacks_value_and_gradient_member_function {};
 struct lacks_default_constructor_or_name_of_loss {};
 struct lacks_apply_returning_clip_result {};
+struct lacks_initial_next_or_name {};
+template <std::size_t Width>
+struct network_output_width {};
 
 // --- the diagnostics ------------------------------------------------------------------------
 template <class... Facts>
@@ -81,6 +85,14 @@ struct not_an_optimizer {
 };
 template <class... Facts>
 struct not_a_loss {
+    static constexpr bool value = false;
+};
+template <class... Facts>
+struct not_a_schedule {
+    static constexpr bool value = false;
+};
+template <class... Facts>
+struct loss_does_not_fit_output {
     static constexpr bool value = false;
 };
 template <class... Facts>
@@ -190,6 +202,26 @@ constexpr bool check_clip() {
                       || not_a_clip_policy<policy<Clip>, lacks_apply_returning_clip_result>::value,
                   "ctnn: the clip policy lacks `clip_result apply(ParameterSet&) const` or "
                   "`static constexpr std::string_view name`");
+    return true;
+}
+
+template <class Schedule>
+constexpr bool check_schedule() {
+    static_assert(schedule_policy<Schedule>
+                      || not_a_schedule<policy<Schedule>, lacks_initial_next_or_name>::value,
+                  "ctnn: the schedule policy lacks `double initial(double base_lr) const`, "
+                  "`double next(double base_lr, double lr, std::size_t epochs_done, double "
+                  "epoch_loss)` or `static constexpr std::string_view name`");
+    return true;
+}
+
+template <class Loss, std::size_t OutputWidth>
+constexpr bool check_loss_fits_output() {
+    static_assert(detail::loss_fits_output<Loss, OutputWidth>()
+                      || loss_does_not_fit_output<policy<Loss>,
+                                                  network_output_width<OutputWidth>>::value,
+                  "ctnn: this loss cannot be computed on the network's output width (softmax "
+                  "cross-entropy needs at least two outputs, one per class)");
     return true;
 }
 
