@@ -12,6 +12,7 @@
 #include "ctnn/concepts/initializer.hpp"
 #include "ctnn/concepts/loss.hpp"
 #include "ctnn/concepts/optimizer.hpp"
+#include "ctnn/concepts/regularizer.hpp"
 #include "ctnn/concepts/schedule.hpp"
 
 #include "ctnn/activations/identity.hpp"
@@ -43,6 +44,11 @@
 #include "ctnn/clip/by_value.hpp"
 #include "ctnn/clip/clip_result.hpp"
 #include "ctnn/clip/none.hpp"
+
+#include "ctnn/regularize/l1.hpp"
+#include "ctnn/regularize/l2.hpp"
+#include "ctnn/regularize/layers.hpp"
+#include "ctnn/regularize/none.hpp"
 
 #include "ctnn/schedule/constant.hpp"
 

@@ -27,7 +27,7 @@ template <class T, std::size_t In, std::size_t Out, class Activation, class Init
           std::size_t Index>
 class dense_layer;
 
-template <class Network, class Loss, class Optimizer, class Clip, class Schedule>
+template <class Network, class Loss, class Optimizer, class Clip, class Schedule, class Regularizer>
 class trainer;
 struct fit_options;
 struct fit_result;
@@ -49,6 +49,16 @@ struct by_global_norm;
 namespace schedule {
 struct constant;
 }
+namespace regularize {
+struct none;
+struct all_layers;
+template <std::size_t... Indices>
+struct layers;
+template <class Layers>
+struct l1;
+template <class Layers>
+struct l2;
+}  // namespace regularize
 namespace init {
 struct zeros;
 struct constant;

@@ -16,6 +16,7 @@
 #include "ctnn/concepts/initializer.hpp"
 #include "ctnn/concepts/loss.hpp"
 #include "ctnn/concepts/optimizer.hpp"
+#include "ctnn/concepts/regularizer.hpp"
 #include "ctnn/concepts/schedule.hpp"
 
 namespace ctnn::diagnostics {
@@ -43,6 +44,7 @@ struct lacks_value_and_gradient_member_function {};
 struct lacks_default_constructor_or_name_of_loss {};
 struct lacks_apply_returning_clip_result {};
 struct lacks_initial_next_or_name {};
+struct lacks_apply_returning_penalty_or_name {};
 template <std::size_t Width>
 struct network_output_width {};
 
@@ -89,6 +91,10 @@ struct not_a_loss {
 };
 template <class... Facts>
 struct not_a_schedule {
+    static constexpr bool value = false;
+};
+template <class... Facts>
+struct not_a_regularizer {
     static constexpr bool value = false;
 };
 template <class... Facts>
@@ -212,6 +218,17 @@ constexpr bool check_schedule() {
                   "ctnn: the schedule policy lacks `double initial(double base_lr) const`, "
                   "`double next(double base_lr, double lr, std::size_t epochs_done, double "
                   "epoch_loss)` or `static constexpr std::string_view name`");
+    return true;
+}
+
+template <class Regularizer>
+constexpr bool check_regularizer() {
+    static_assert(regularizer_policy<Regularizer>
+                      || not_a_regularizer<policy<Regularizer>,
+                                           lacks_apply_returning_penalty_or_name>::value,
+                  "ctnn: the regularizer policy lacks `double apply(Network&) const` (adds the "
+                  "penalty's gradient, returns the penalty) or `static constexpr "
+                  "std::string_view name`");
     return true;
 }
 

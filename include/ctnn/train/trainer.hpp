@@ -21,19 +21,22 @@
 #include "ctnn/detail/matrix_view.hpp"
 #include "ctnn/loss/mse.hpp"
 #include "ctnn/optim/sgd.hpp"
+#include "ctnn/regularize/none.hpp"
 #include "ctnn/schedule/constant.hpp"
 #include "ctnn/train/fit_options.hpp"
 
 namespace ctnn {
 
 template <class Network, class Loss = loss::mse, class Optimizer = optim::sgd,
-          class Clip = clip::none, class Schedule = schedule::constant>
+          class Clip = clip::none, class Schedule = schedule::constant,
+          class Regularizer = regularize::none>
 class trainer {
     static_assert(diagnostics::check_loss<Loss>());
     static_assert(diagnostics::check_loss_fits_output<Loss, Network::output_width>());
     static_assert(diagnostics::check_optimizer<Optimizer>());
     static_assert(diagnostics::check_clip<Clip>());
     static_assert(diagnostics::check_schedule<Schedule>());
+    static_assert(diagnostics::check_regularizer<Regularizer>());
 
 public:
     using network_type = Network;
@@ -42,6 +45,7 @@ public:
     using optimizer_type = Optimizer;
     using clip_type = Clip;
     using schedule_type = Schedule;
+    using regularizer_type = Regularizer;
     static constexpr std::size_t input_width = Network::input_width;
     static constexpr std::size_t output_width = Network::output_width;
     /// Columns of y: output_width, or 1 for losses on class labels.
@@ -50,12 +54,13 @@ public:
     /// Holds `net` by reference: it must outlive the trainer. Throws invalid_argument for
     /// out-of-domain hyper-parameters. The optimizer's `lr` is the schedule's base rate.
     explicit trainer(Network& net, Loss loss = {}, Optimizer optimizer = {}, Clip clip = {},
-                     Schedule schedule = {})
+                     Schedule schedule = {}, Regularizer regularizer = {})
         : net_(net), loss_(loss), optimizer_(optimizer), clip_(clip), schedule_(schedule),
-          base_lr_(optimizer.lr) {
+          regularizer_(regularizer), base_lr_(optimizer.lr) {
         optimizer_.validate();
         if constexpr (requires { clip_.validate(); }) clip_.validate();
         if constexpr (requires { schedule_.validate(); }) schedule_.validate();
+        if constexpr (requires { regularizer_.validate(); }) regularizer_.validate();
         optimizer_.lr = schedule_.initial(base_lr_);
     }
 
@@ -64,6 +69,7 @@ public:
     Optimizer& optimizer() noexcept { return optimizer_; }
     Clip& clip() noexcept { return clip_; }
     Schedule& schedule() noexcept { return schedule_; }
+    Regularizer& regularizer() noexcept { return regularizer_; }
     /// Epochs completed by fit, over every call: the schedule's clock.
     std::size_t epochs() const noexcept { return epochs_; }
     const Loss& loss() const noexcept { return loss_; }
@@ -202,7 +208,10 @@ private:
         clip_result clipped{};
         if (std::isfinite(last_.loss)) {
             net_.backward();
+            // The penalty is part of the objective: in the reported loss, clipped with the rest.
+            last_.loss += regularizer_.apply(net_);
             clipped = clip_.apply(net_);
+            clipped.finite = clipped.finite && std::isfinite(last_.loss);
             last_.gradient_norm = clipped.total_norm;
         } else {
             clipped.finite = false;
@@ -230,6 +239,7 @@ private:
     Optimizer optimizer_;
     Clip clip_;
     Schedule schedule_;
+    Regularizer regularizer_;
     double base_lr_;
     std::size_t epochs_ = 0;
     step_report last_{};
@@ -246,5 +256,8 @@ template <class Network, class Loss, class Optimizer, class Clip>
 trainer(Network&, Loss, Optimizer, Clip) -> trainer<Network, Loss, Optimizer, Clip>;
 template <class Network, class Loss, class Optimizer, class Clip, class Schedule>
 trainer(Network&, Loss, Optimizer, Clip, Schedule) -> trainer<Network, Loss, Optimizer, Clip, Schedule>;
+template <class Network, class Loss, class Optimizer, class Clip, class Schedule, class Regularizer>
+trainer(Network&, Loss, Optimizer, Clip, Schedule, Regularizer)
+    -> trainer<Network, Loss, Optimizer, Clip, Schedule, Regularizer>;
 
 }  // namespace ctnn

@@ -1,0 +1,44 @@
+// regularize::l2: adds λ·Σθ² over the selected layers' weights (biases too if asked) to the
+// loss, hence 2λθ to their gradients. Unlike weight decay inside an optimizer, the penalty is
+// part of the objective: it is reported in the loss and clipped with the gradient.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "ctnn/core/errors.hpp"
+#include "ctnn/detail/xtensor.hpp"
+#include "ctnn/regularize/layers.hpp"
+
+namespace ctnn::regularize {
+
+template <class Layers = all_layers>
+struct l2 {
+    static constexpr std::string_view name = "l2";
+    double lambda = 1e-4;
+    bool include_biases = false;
+
+    void validate() const {
+        if (!(lambda >= 0.0)) throw invalid_argument("ctnn: regularize::l2 needs lambda >= 0, got " + std::to_string(lambda));
+    }
+
+    // θ (any shape) -> penalty λΣθ², and grad += 2λθ, for each selected parameter
+    template <class Network>
+    double apply(Network& net) const {
+        double penalty = 0.0;
+        net.for_each_layer([&](auto& layer) {
+            if (!Layers::contains(layer.index)) return;
+            layer.for_each_parameter([&](auto& p) {
+                if (p.rank == 1 && !include_biases) return;
+                using T = typename std::decay_t<decltype(p)>::scalar;
+                double squares = 0.0;
+                for (const T v : p.value) squares += double(v) * double(v);
+                penalty += lambda * squares;
+                xt::noalias(p.grad) += T(2 * lambda) * p.value;
+            });
+        });
+        return penalty;
+    }
+};
+
+}  // namespace ctnn::regularize

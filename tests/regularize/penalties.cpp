@@ -1,0 +1,85 @@
+// Penalty policies against PyTorch (penalty added to the loss before backward), their
+// finite-difference gradients, and their layer selection.
+#include <ctnn/ctnn.hpp>
+
+#include <catch2/catch.hpp>
+
+#include "support/approx.hpp"
+#include "support/fixture.hpp"
+#include "support/gradient_check.hpp"
+#include "support/load.hpp"
+
+namespace {
+using net_t = ctnn::basic_network<double, ctnn::input<4>, ctnn::dense<3, ctnn::tanh>, ctnn::dense<2>>;
+
+template <class Regularizer>
+void check_variant(const std::string& name, const Regularizer& regularizer) {
+    const ctnn_test::fixture f("regularize.txt");
+    net_t net;
+    ctnn_test::load_weights(net, f);
+    const auto x = f.tensor<double, 2>("x");
+    const auto y = f.tensor<double, 2>("y");
+    ctnn::trainer trainer{net, ctnn::loss::mse{}, ctnn::optim::sgd{.lr = 0.1}, ctnn::clip::none{},
+                          ctnn::schedule::constant{}, regularizer};
+    const auto& losses = f.values(name + ".loss");
+    for (std::size_t k = 0; k < 10; ++k) {
+        INFO(name << ", step " << k);
+        const double loss = trainer.train_step(x, y).loss;
+        CHECK(std::abs(loss - losses[k]) <= 1e-12 * losses[k]);
+    }
+    CHECK(ctnn_test::max_weight_error(net, f, name + ".") <= 1e-10);
+}
+}  // namespace
+
+TEST_CASE("regularize: l2 on every weight matches PyTorch", "[regularize]") {
+    check_variant("l2_all", ctnn::regularize::l2<>{.lambda = 0.01});
+}
+TEST_CASE("regularize: l1 on every weight matches PyTorch", "[regularize]") {
+    check_variant("l1_all", ctnn::regularize::l1<>{.lambda = 0.01});
+}
+TEST_CASE("regularize: l2 on the last layer, biases included", "[regularize]") {
+    check_variant("l2_last_with_bias",
+                  ctnn::regularize::l2<ctnn::regularize::layers<1>>{.lambda = 0.05, .include_biases = true});
+}
+TEST_CASE("regularize: l1 on the first layer only", "[regularize]") {
+    check_variant("l1_first", ctnn::regularize::l1<ctnn::regularize::layers<0>>{.lambda = 0.02});
+}
+
+TEST_CASE("regularize: the penalty's gradient by finite differences", "[regularize][gradient]") {
+    net_t net(4);
+    const ctnn::regularize::l2<> l2{.lambda = 0.3, .include_biases = true};
+    // Zero gradients, apply: grads then hold exactly the penalty's gradient.
+    net.for_each_parameter([](auto& p) { p.grad.fill(0.0); });
+    l2.apply(net);
+    const auto analytic = net.layer<0>().weight.grad;
+    auto penalty = [&] {
+        auto copy = net;
+        return l2.apply(copy);
+    };
+    ctnn_test::check_gradient(net.layer<0>().weight.value, analytic, penalty);
+
+    const ctnn::regularize::l1<> l1{.lambda = 0.2};
+    net.for_each_parameter([](auto& p) { p.grad.fill(0.0); });
+    l1.apply(net);
+    const auto analytic_l1 = net.layer<1>().weight.grad;
+    auto penalty_l1 = [&] {
+        auto copy = net;
+        return l1.apply(copy);
+    };
+    ctnn_test::check_gradient(net.layer<1>().weight.value, analytic_l1, penalty_l1);
+    CHECK(xt::all(xt::equal(net.layer<1>().bias.grad, 0.0)));  // biases excluded by default
+}
+
+TEST_CASE("regularize: policies model the concept, bad settings are refused", "[regularize][errors]") {
+    STATIC_REQUIRE(ctnn::regularizer_policy<ctnn::regularize::none>);
+    STATIC_REQUIRE(ctnn::regularizer_policy<ctnn::regularize::l1<>>);
+    STATIC_REQUIRE(ctnn::regularizer_policy<ctnn::regularize::l2<ctnn::regularize::layers<0, 2>>>);
+    STATIC_REQUIRE_FALSE(ctnn::regularizer_policy<ctnn::loss::mse>);
+    STATIC_REQUIRE(ctnn::regularize::layers<0, 2>::contains(2));
+    STATIC_REQUIRE_FALSE(ctnn::regularize::layers<0, 2>::contains(1));
+    CHECK_THROWS_AS((ctnn::regularize::l2<>{.lambda = -1}.validate()), ctnn::invalid_argument);
+    net_t net;
+    CHECK_THROWS_AS((ctnn::trainer{net, ctnn::loss::mse{}, ctnn::optim::sgd{}, ctnn::clip::none{},
+                                   ctnn::schedule::constant{}, ctnn::regularize::l1<>{.lambda = -0.5}}),
+                    ctnn::invalid_argument);
+}
