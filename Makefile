@@ -51,7 +51,7 @@ bench: deps-bench configure
 	/usr/bin/python3 benchmarks/bench.py --build $(BUILD)
 
 fixtures: deps-bench
-	/usr/bin/python3 tests/fixtures/generate.py
+	for g in tests/fixtures/generate*.py; do /usr/bin/python3 $$g || exit 1; done
 
 format:
 	clang-format -i $$(git ls-files '*.hpp' '*.cpp')

@@ -20,6 +20,17 @@ struct tanh;
 struct sigmoid;
 template <class Slope>
 struct basic_leaky_relu;
+template <class Alpha>
+struct basic_elu;
+struct selu;
+struct gelu;
+struct gelu_tanh;
+struct silu;
+template <class Beta, class Threshold>
+struct basic_softplus;
+struct softsign;
+template <class Min, class Max>
+struct basic_hardtanh;
 
 template <std::size_t Out, class Activation, class Init, std::size_t In>
 struct dense;
@@ -36,10 +47,22 @@ struct epoch_report;
 
 namespace loss {
 struct mse;
-}
+struct mae;
+struct huber;
+struct smooth_l1;
+struct bce_with_logits;
+struct softmax_cross_entropy;
+struct nll;
+}  // namespace loss
 namespace optim {
 struct sgd;
-}
+struct adagrad;
+struct rmsprop;
+struct adam;
+struct adamw;
+struct nadam;
+struct adadelta;
+}  // namespace optim
 namespace clip {
 struct none;
 struct by_value;
@@ -48,7 +71,13 @@ struct by_global_norm;
 }  // namespace clip
 namespace schedule {
 struct constant;
-}
+struct step;
+struct multistep;
+struct exponential;
+struct cosine_annealing;
+struct linear_warmup;
+struct reduce_on_plateau;
+}  // namespace schedule
 namespace regularize {
 struct none;
 struct all_layers;

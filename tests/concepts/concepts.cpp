@@ -1,4 +1,12 @@
 // Every shipped policy models its concept; near misses do not (and which part they miss).
+#include <ctnn/activations/elu.hpp>
+#include <ctnn/activations/gelu.hpp>
+#include <ctnn/activations/gelu_tanh.hpp>
+#include <ctnn/activations/hardtanh.hpp>
+#include <ctnn/activations/selu.hpp>
+#include <ctnn/activations/silu.hpp>
+#include <ctnn/activations/softplus.hpp>
+#include <ctnn/activations/softsign.hpp>
 #include <ctnn/ctnn.hpp>
 
 #include <catch2/catch.hpp>
@@ -34,6 +42,17 @@ TEST_CASE("concepts: activations", "[concepts]") {
     STATIC_REQUIRE(ctnn::activation_policy<ctnn::basic_leaky_relu<std::ratio<1, 5>>>);
     STATIC_REQUIRE(ctnn::activation_policy<ctnn::tanh>);
     STATIC_REQUIRE(ctnn::activation_policy<ctnn::sigmoid>);
+    STATIC_REQUIRE(ctnn::activation_policy<ctnn::elu>);
+    STATIC_REQUIRE(ctnn::activation_policy<ctnn::basic_elu<std::ratio<1, 2>>>);
+    STATIC_REQUIRE(ctnn::activation_policy<ctnn::selu>);
+    STATIC_REQUIRE(ctnn::activation_policy<ctnn::gelu>);
+    STATIC_REQUIRE(ctnn::activation_policy<ctnn::gelu_tanh>);
+    STATIC_REQUIRE(ctnn::activation_policy<ctnn::silu>);
+    STATIC_REQUIRE(ctnn::activation_policy<ctnn::softplus>);
+    STATIC_REQUIRE(ctnn::activation_policy<ctnn::basic_softplus<std::ratio<2>, std::ratio<5>>>);
+    STATIC_REQUIRE(ctnn::activation_policy<ctnn::softsign>);
+    STATIC_REQUIRE(ctnn::activation_policy<ctnn::hardtanh>);
+    STATIC_REQUIRE(ctnn::activation_policy<ctnn::basic_hardtanh<std::ratio<0>, std::ratio<6>>>);
     STATIC_REQUIRE_FALSE(ctnn::activation_policy<int>);
     STATIC_REQUIRE(ctnn::activation_has_forward<forward_only>);
     STATIC_REQUIRE_FALSE(ctnn::activation_has_derivative<forward_only>);

@@ -1,5 +1,13 @@
 // dense: finite-difference gradient checks (double) for every activation, on both the
 // unrolled-loop path and the BLAS path, and the layer's compile-time facts.
+#include <ctnn/activations/elu.hpp>
+#include <ctnn/activations/gelu.hpp>
+#include <ctnn/activations/gelu_tanh.hpp>
+#include <ctnn/activations/hardtanh.hpp>
+#include <ctnn/activations/selu.hpp>
+#include <ctnn/activations/silu.hpp>
+#include <ctnn/activations/softplus.hpp>
+#include <ctnn/activations/softsign.hpp>
 #include <ctnn/ctnn.hpp>
 
 #include <catch2/catch.hpp>
@@ -8,8 +16,8 @@
 #include "support/gradient_check.hpp"
 
 namespace {
-// Moves each unit's bias until no pre-activation lies within 1e-3 of 0, so that finite
-// differences never straddle the kink of relu or leaky_relu.
+// Moves each unit's bias until no pre-activation lies within 1e-3 of a kink, so that finite
+// differences never straddle one: 0 (relu, leaky_relu, elu, selu, softsign) or ±1 (hardtanh).
 template <class Layer>
 void keep_away_from_kinks(Layer& layer, const ctnn::tensor<double, 2>& x_t) {
     for (int attempt = 0; attempt < 100; ++attempt) {
@@ -18,14 +26,14 @@ void keep_away_from_kinks(Layer& layer, const ctnn::tensor<double, 2>& x_t) {
             for (std::size_t i = 0; i < x_t.shape()[1]; ++i) {
                 double z = layer.bias.value(o);
                 for (std::size_t k = 0; k < Layer::input_width; ++k) z += layer.weight.value(o, k) * x_t(k, i);
-                if (std::abs(z) < 1e-3) {
+                if (std::abs(z) < 1e-3 || std::abs(std::abs(z) - 1) < 1e-3) {
                     layer.bias.value(o) += 3e-3;
                     moved = true;
                 }
             }
         if (!moved) return;
     }
-    FAIL("could not move pre-activations away from 0");
+    FAIL("could not move pre-activations away from the kinks");
 }
 
 // Loss L = Σ a ⊙ R for fixed random R, so dL/da = R: checks dW, db and, past the first layer,
@@ -78,7 +86,9 @@ void check_both_paths() {
 }  // namespace
 
 TEMPLATE_TEST_CASE("dense: finite-difference gradients", "[dense][gradient]", ctnn::identity,
-                   ctnn::relu, ctnn::leaky_relu, ctnn::tanh, ctnn::sigmoid) {
+                   ctnn::relu, ctnn::leaky_relu, ctnn::tanh, ctnn::sigmoid, ctnn::elu, ctnn::selu,
+                   ctnn::gelu, ctnn::gelu_tanh, ctnn::silu, ctnn::softplus, ctnn::softsign,
+                   ctnn::hardtanh) {
     check_both_paths<TestType>();
 }
 
@@ -181,6 +191,12 @@ TEST_CASE("dense: the activation is evaluated with SIMD on the layer's buffers",
     using cview = ctnn::detail::matrix_view_t<const float>;
     using expr = decltype(ctnn::tanh::forward(std::declval<cview&>()));
     STATIC_REQUIRE(xt::xassign_traits<view, expr>::simd_linear_assign());
+    using relu_expr = decltype(ctnn::relu::forward(std::declval<cview&>()));
+    STATIC_REQUIRE(xt::xassign_traits<view, relu_expr>::simd_linear_assign());
+    using leaky_expr = decltype(ctnn::leaky_relu::forward(std::declval<cview&>()));
+    STATIC_REQUIRE(xt::xassign_traits<view, leaky_expr>::simd_linear_assign());
+    using relu_derivative = decltype(std::declval<view&>() * ctnn::relu::derivative(std::declval<cview&>(), std::declval<view&>()));
+    STATIC_REQUIRE(xt::xassign_traits<view, relu_derivative>::simd_linear_assign());
     using dexpr = decltype(std::declval<view&>() * ctnn::sigmoid::derivative(std::declval<cview&>(), std::declval<view&>()));
     STATIC_REQUIRE(xt::xassign_traits<view, dexpr>::simd_linear_assign());
 }

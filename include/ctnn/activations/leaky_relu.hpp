@@ -19,10 +19,11 @@ struct basic_leaky_relu {
     static constexpr bool derivative_needs_preactivation = false;
 
     // z (B, N) -> a (B, N)
+    // where, not maximum: xtensor 0.24's maximum has no SIMD path; NaN propagates.
     template <class E>
     static auto forward(const E& z) {
         using T = typename E::value_type;
-        return xt::maximum(z, T(slope) * z);
+        return xt::where(z < T(0), T(slope) * z, z);
     }
     // (z, a) -> da/dz (B, N)
     template <class Z, class A>

@@ -13,10 +13,12 @@ struct relu {
     static constexpr bool derivative_needs_preactivation = false;
 
     // z (B, N) -> a (B, N)
+    // where, not maximum: xtensor 0.24's maximum has no SIMD path; z < 0 is false for NaN, so
+    // NaN propagates as in PyTorch.
     template <class E>
-    static auto forward(E&& z) {
-        using T = typename std::decay_t<E>::value_type;
-        return xt::maximum(std::forward<E>(z), T(0));
+    static auto forward(const E& z) {
+        using T = typename E::value_type;
+        return xt::where(z < T(0), T(0), z);
     }
     // (z, a) -> da/dz (B, N)
     template <class Z, class A>

@@ -58,6 +58,7 @@ public:
         : net_(net), loss_(loss), optimizer_(optimizer), clip_(clip), schedule_(schedule),
           regularizer_(regularizer), base_lr_(optimizer.lr) {
         optimizer_.validate();
+        if constexpr (requires { loss_.validate(); }) loss_.validate();
         if constexpr (requires { clip_.validate(); }) clip_.validate();
         if constexpr (requires { schedule_.validate(); }) schedule_.validate();
         if constexpr (requires { regularizer_.validate(); }) regularizer_.validate();

@@ -1,0 +1,32 @@
+// What every optimizer does the same way: allocate a state slot once, refuse a setting outside
+// its domain with a message that names the optimizer, the condition and the value given.
+#pragma once
+
+#include <cstddef>
+#include <sstream>
+#include <string_view>
+
+#include "ctnn/core/errors.hpp"
+#include "ctnn/detail/xtensor.hpp"
+
+namespace ctnn::detail {
+
+/// Gives an optimizer state slot the shape of `value`, filled with `initial`, the first time
+/// only: a slot of that shape already holds the state of earlier steps and is kept.
+template <class T, std::size_t R>
+void allocate_state(tensor<T, R>& slot, const tensor<T, R>& value, T initial) {
+    if (slot.shape() == value.shape()) return;
+    slot = tensor<T, R>::from_shape(value.shape());
+    slot.fill(initial);
+}
+
+/// Throws invalid_argument "ctnn: <optimizer> needs <condition>, got <value>" unless `ok`.
+inline void require_setting(bool ok, std::string_view optimizer, std::string_view condition,
+                            double got) {
+    if (ok) return;
+    std::ostringstream message;
+    message << "ctnn: " << optimizer << " needs " << condition << ", got " << got;
+    throw invalid_argument(message.str());
+}
+
+}  // namespace ctnn::detail

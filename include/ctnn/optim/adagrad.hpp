@@ -1,0 +1,66 @@
+// Adagrad, exactly torch.optim.Adagrad: each element's step is divided by the root of the sum of
+// its squared gradients, so often-updated weights slow down and rarely-updated ones do not.
+#pragma once
+
+#include <cstddef>
+#include <string_view>
+
+#include "ctnn/core/parameter.hpp"
+#include "ctnn/detail/optimizer_support.hpp"
+#include "ctnn/detail/xtensor.hpp"
+
+namespace ctnn::optim {
+
+struct adagrad {
+    static constexpr std::string_view name = "adagrad";
+
+    double lr = 0.01;
+    /// The step-t rate is lr / (1 + (t − 1)·lr_decay).
+    double lr_decay = 0.0;
+    double weight_decay = 0.0;
+    /// Starting value of the sum of squares; > 0 damps the first steps.
+    double initial_accumulator_value = 0.0;
+    double eps = 1e-10;
+    /// Ascend the objective instead of descending it.
+    bool maximize = false;
+
+    void validate() const {
+        detail::require_setting(lr >= 0.0, name, "lr >= 0", lr);
+        detail::require_setting(lr_decay >= 0.0, name, "lr_decay >= 0", lr_decay);
+        detail::require_setting(weight_decay >= 0.0, name, "weight_decay >= 0", weight_decay);
+        detail::require_setting(initial_accumulator_value >= 0.0, name,
+                                "initial_accumulator_value >= 0", initial_accumulator_value);
+        detail::require_setting(eps >= 0.0, name, "eps >= 0", eps);
+    }
+
+    /// moments[0]: the sum of squared gradients (PyTorch's `sum`), allocated once, here.
+    template <class T, std::size_t R>
+    void prepare(parameter<T, R>& p) const {
+        detail::allocate_state(p.moments[0], p.value, T(initial_accumulator_value));
+    }
+
+    // θ (shape S), g (S), sum (S) -> θ and sum updated in place
+    template <class T, std::size_t R>
+    void update(parameter<T, R>& p) const {
+        const T sign = maximize ? T(-1) : T(1);
+        // d = ±g + λθ, as an expression: nothing is allocated
+        if (weight_decay == 0.0)
+            step(p, sign * p.grad);
+        else
+            step(p, sign * p.grad + T(weight_decay) * p.value);
+    }
+
+private:
+    template <class T, std::size_t R, class D>
+    void step(parameter<T, R>& p, const D& d) const {
+        const double t = double(p.steps + 1);
+        const T neg_clr = T(-(lr / (1.0 + (t - 1.0) * lr_decay))), e = T(eps);
+        auto& sum = p.moments[0];
+        // sum ← sum + d²;  θ ← θ − clr·d / (√sum + ε)  (d reads the θ of before this step)
+        xt::noalias(sum) = sum + d * d;
+        xt::noalias(p.value) = p.value + (neg_clr * d) / (xt::sqrt(sum) + e);
+        ++p.steps;
+    }
+};
+
+}  // namespace ctnn::optim

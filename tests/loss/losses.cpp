@@ -1,0 +1,324 @@
+// The losses beside mse (mae, huber, smooth_l1, bce_with_logits, softmax_cross_entropy, nll):
+// values and gradients against PyTorch, finite differences, float networks, class labels
+// through the trainer, refused labels and settings.
+#include <ctnn/ctnn.hpp>
+#include <ctnn/loss/bce_with_logits.hpp>
+#include <ctnn/loss/huber.hpp>
+#include <ctnn/loss/mae.hpp>
+#include <ctnn/loss/nll.hpp>
+#include <ctnn/loss/smooth_l1.hpp>
+#include <ctnn/loss/softmax_cross_entropy.hpp>
+
+#include <cmath>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+#include "support/approx.hpp"
+#include "support/fixture.hpp"
+#include "support/gradient_check.hpp"
+#include "support/load.hpp"
+
+namespace {
+using matrix = ctnn::tensor<double, 2>;
+using Catch::Matchers::Contains;
+using Catch::Matchers::Message;
+
+const ctnn_test::fixture& fixture() {
+    static const ctnn_test::fixture f("losses.txt");
+    return f;
+}
+
+/// Loss `record`.loss and its gradient `record`.grad of torch on the fixture's (prediction,
+/// target): both members agree with it to 1e-12 relative.
+template <class Loss>
+void check_against_torch(const Loss& loss, const std::string& record, const std::string& prediction,
+                         const std::string& target) {
+    INFO(Loss::name << " against " << record);
+    const auto& f = fixture();
+    const matrix p = f.tensor<double, 2>(prediction);
+    const matrix y = f.tensor<double, 2>(target);
+    const matrix expected_grad = f.tensor<double, 2>(record + ".grad");
+    const double expected = f.scalar(record + ".loss");
+    matrix g = matrix::from_shape(p.shape());
+    const double value = loss.value(p, y);
+    const double value_with_gradient = loss.value_and_gradient(p, y, g);
+    CHECK(std::abs(value - expected) <= 1e-12 * std::abs(expected));
+    CHECK(std::abs(value_with_gradient - expected) <= 1e-12 * std::abs(expected));
+    CTNN_REQUIRE_CLOSE(g, expected_grad, 1e-12);
+}
+
+/// Class labels 0..classes−1 drawn from `r`, as the (rows, 1) column the class losses read.
+matrix random_labels(ctnn::rng& r, std::size_t rows, std::size_t classes) {
+    matrix labels = matrix::from_shape({rows, 1});
+    for (auto& v : labels) v = double(r.below(classes));
+    return labels;
+}
+
+/// Central differences of `value` against `value_and_gradient` at a random prediction.
+template <class Loss>
+void check_finite_differences(const Loss& loss, matrix p, const matrix& y) {
+    INFO(Loss::name);
+    matrix g = matrix::from_shape(p.shape());
+    loss.value_and_gradient(p, y, g);
+    ctnn_test::check_gradient(p, g, [&] { return loss.value(p, y); });
+}
+
+/// The float members compute in double from the float inputs: the value equals the double one
+/// on the same (float-rounded) numbers, the gradient differs by its rounding to float only.
+template <class Loss>
+void check_float_matches_double(const Loss& loss, const matrix& p64, const matrix& y64) {
+    INFO(Loss::name);
+    const ctnn::tensor<float, 2> p = xt::cast<float>(p64);
+    const ctnn::tensor<float, 2> y = xt::cast<float>(y64);
+    const matrix p_rounded = xt::cast<double>(p);
+    const matrix y_rounded = xt::cast<double>(y);
+    auto g = ctnn::tensor<float, 2>::from_shape(p.shape());
+    matrix g_double = matrix::from_shape(p.shape());
+    const double expected = loss.value_and_gradient(p_rounded, y_rounded, g_double);
+    CHECK(std::abs(loss.value_and_gradient(p, y, g) - expected) <= 1e-14 * std::abs(expected));
+    CHECK(std::abs(loss.value(p, y) - expected) <= 1e-14 * std::abs(expected));
+    const matrix g_widened = xt::cast<double>(g);
+    CTNN_REQUIRE_CLOSE(g_widened, g_double, 1e-7);
+}
+
+template <class T>
+using classifier =
+    ctnn::basic_network<T, ctnn::input<4>, ctnn::dense<5, ctnn::relu>, ctnn::dense<3>>;
+}  // namespace
+
+TEST_CASE("losses: each models loss_policy, class losses read one label column", "[loss]") {
+    using namespace ctnn::loss;
+    STATIC_REQUIRE(ctnn::loss_policy<mae>);
+    STATIC_REQUIRE(ctnn::loss_policy<huber>);
+    STATIC_REQUIRE(ctnn::loss_policy<smooth_l1>);
+    STATIC_REQUIRE(ctnn::loss_policy<bce_with_logits>);
+    STATIC_REQUIRE(ctnn::loss_policy<softmax_cross_entropy>);
+    STATIC_REQUIRE(ctnn::loss_policy<nll>);
+    STATIC_REQUIRE(ctnn::detail::loss_target_width<huber, 3>() == 3);
+    STATIC_REQUIRE(ctnn::detail::loss_target_width<bce_with_logits, 2>() == 2);
+    STATIC_REQUIRE(ctnn::detail::loss_target_width<softmax_cross_entropy, 3>() == 1);
+    STATIC_REQUIRE(ctnn::detail::loss_target_width<nll, 10>() == 1);
+    STATIC_REQUIRE(ctnn::detail::loss_fits_output<softmax_cross_entropy, 2>());
+    STATIC_REQUIRE_FALSE(ctnn::detail::loss_fits_output<softmax_cross_entropy, 1>());
+    STATIC_REQUIRE_FALSE(ctnn::detail::loss_fits_output<nll, 1>());
+    STATIC_REQUIRE(ctnn::detail::loss_fits_output<bce_with_logits, 1>());
+    STATIC_REQUIRE(ctnn::trainer<classifier<double>, softmax_cross_entropy>::target_width == 1);
+    STATIC_REQUIRE(ctnn::trainer<classifier<double>, mae>::target_width == 3);
+}
+
+TEST_CASE("losses: regression losses match PyTorch on and beside the switch points (1e-12)",
+          "[loss][mae][huber][smooth_l1]") {
+    const auto& f = fixture();
+    check_against_torch(ctnn::loss::mae{}, "mae", "reg.p", "reg.y");
+    for (const std::string k : {"0", "1", "2"}) {
+        check_against_torch(ctnn::loss::huber{.delta = f.scalar("huber." + k + ".delta")},
+                            "huber." + k, "reg.p", "reg.y");
+        check_against_torch(ctnn::loss::smooth_l1{.beta = f.scalar("smooth_l1." + k + ".beta")},
+                            "smooth_l1." + k, "reg.p", "reg.y");
+    }
+}
+
+TEST_CASE("losses: defaults are PyTorch's (huber delta 1, smooth_l1 beta 1)",
+          "[loss][huber][smooth_l1]") {
+    CHECK(ctnn::loss::huber{}.delta == 1.0);
+    CHECK(ctnn::loss::smooth_l1{}.beta == 1.0);
+    // The fixture's first case of each ran with torch's defaults.
+    CHECK(fixture().scalar("huber.0.delta") == ctnn::loss::huber{}.delta);
+    CHECK(fixture().scalar("smooth_l1.0.beta") == ctnn::loss::smooth_l1{}.beta);
+    check_against_torch(ctnn::loss::huber{}, "huber.0", "reg.p", "reg.y");
+    check_against_torch(ctnn::loss::smooth_l1{}, "smooth_l1.0", "reg.p", "reg.y");
+}
+
+TEST_CASE("losses: mae's gradient is 0 where prediction equals target, as torch.sign",
+          "[loss][mae]") {
+    const matrix p = {{1.0, 2.0, -3.0}};
+    const matrix y = {{1.0, 0.0, 0.0}};
+    matrix g = matrix::from_shape({1, 3});
+    CHECK(ctnn::loss::mae{}.value_and_gradient(p, y, g) == Approx(5.0 / 3.0));
+    const matrix expected = {{0.0, 1.0 / 3.0, -1.0 / 3.0}};
+    CHECK((g == expected));
+}
+
+TEST_CASE("losses: bce_with_logits matches PyTorch with logits up to +-50 (1e-12)", "[loss][bce]") {
+    check_against_torch(ctnn::loss::bce_with_logits{}, "bce", "bce.z", "bce.y");
+}
+
+TEST_CASE("losses: softmax_cross_entropy and nll match PyTorch with logits up to +-50 (1e-12)",
+          "[loss][cross_entropy][nll]") {
+    check_against_torch(ctnn::loss::softmax_cross_entropy{}, "ce", "ce.z", "ce.labels");
+    check_against_torch(ctnn::loss::nll{}, "nll", "nll.logp", "ce.labels");
+}
+
+TEST_CASE("losses: the stable forms stay finite and exact at logits of +-1000",
+          "[loss][bce][cross_entropy]") {
+    // e^1000 overflows: a naive log(1 + e^z) or Σe^z would give inf and NaN here.
+    const matrix z = {{1000.0, -1000.0, 0.0}};
+    matrix g = matrix::from_shape({1, 3});
+    const matrix y = {{0.0, 0.0, 1.0}};
+    // bce: 1000, 0 and log 2, mean over 3; σ − y = 1, 0, −½
+    CHECK(ctnn::loss::bce_with_logits{}.value_and_gradient(z, y, g)
+          == Approx((1000.0 + std::log(2.0)) / 3.0).epsilon(1e-15));
+    const matrix bce_grad = {{1.0 / 3.0, 0.0, -0.5 / 3.0}};
+    CTNN_REQUIRE_CLOSE(g, bce_grad, 1e-15);
+    // cross-entropy of label 1: log Σe^z − z₁ = 1000 − (−1000); softmax = (1, 0, 0)
+    const matrix label = {{1.0}};
+    CHECK(ctnn::loss::softmax_cross_entropy{}.value_and_gradient(z, label, g) == 2000.0);
+    const matrix ce_grad = {{1.0, -1.0, 0.0}};
+    CHECK((g == ce_grad));
+}
+
+TEST_CASE("losses: finite-difference gradients (double)", "[loss][gradient]") {
+    ctnn::rng r(21);
+    const matrix p = r.normal_tensor<double>(6, 4);
+    const matrix y = r.normal_tensor<double>(6, 4);
+    check_finite_differences(ctnn::loss::mae{}, p, y);
+    check_finite_differences(ctnn::loss::huber{}, p, y);
+    check_finite_differences(ctnn::loss::huber{.delta = 0.3}, p, y);
+    check_finite_differences(ctnn::loss::smooth_l1{}, p, y);
+    check_finite_differences(ctnn::loss::smooth_l1{.beta = 0.3}, p, y);
+    matrix probabilities = matrix::from_shape({6, 4});
+    for (auto& v : probabilities) v = r.uniform01();
+    check_finite_differences(ctnn::loss::bce_with_logits{}, matrix(3.0 * p), probabilities);
+    const matrix labels = random_labels(r, 6, 4);
+    check_finite_differences(ctnn::loss::softmax_cross_entropy{}, matrix(3.0 * p), labels);
+    check_finite_differences(ctnn::loss::nll{}, p, labels);
+}
+
+TEST_CASE("losses: float networks get the double computation, rounded once", "[loss][float]") {
+    const auto& f = fixture();
+    const matrix p = f.tensor<double, 2>("reg.p");
+    const matrix y = f.tensor<double, 2>("reg.y");
+    check_float_matches_double(ctnn::loss::mae{}, p, y);
+    check_float_matches_double(ctnn::loss::huber{.delta = 0.5}, p, y);
+    check_float_matches_double(ctnn::loss::smooth_l1{.beta = 2.0}, p, y);
+    const matrix z = f.tensor<double, 2>("bce.z");
+    const matrix t = f.tensor<double, 2>("bce.y");
+    check_float_matches_double(ctnn::loss::bce_with_logits{}, z, t);
+    const matrix logits = f.tensor<double, 2>("ce.z");
+    const matrix labels = f.tensor<double, 2>("ce.labels");
+    check_float_matches_double(ctnn::loss::softmax_cross_entropy{}, logits, labels);
+    const matrix logp = f.tensor<double, 2>("nll.logp");
+    check_float_matches_double(ctnn::loss::nll{}, logp, labels);
+}
+
+TEST_CASE("losses: cross-entropy training through ctnn::trainer matches PyTorch (1e-9)",
+          "[loss][cross_entropy][trainer]") {
+    const auto& f = fixture();
+    const matrix x = f.tensor<double, 2>("ce_train.x");
+    const matrix y = f.tensor<double, 2>("ce_train.y");
+    const auto& expected = f.values("ce_train.loss");
+    REQUIRE(expected.size() == 10);
+
+    classifier<double> net;
+    ctnn_test::load_weights(net, f, "ce_train.");
+    ctnn::trainer trainer{net, ctnn::loss::softmax_cross_entropy{}, ctnn::optim::sgd{.lr = 0.1}};
+    CHECK(std::abs(trainer.evaluate(x, y) - expected[0]) <= 1e-12 * expected[0]);
+    const auto losses =
+        trainer.fit(x, y, {.epochs = 10, .batch_size = 0, .shuffle = false}).epoch_losses;
+    REQUIRE(losses.size() == 10);
+    for (std::size_t e = 0; e < 10; ++e) {
+        INFO("epoch " << e);
+        CHECK(std::abs(losses[e] - expected[e]) <= 1e-9 * expected[e]);
+    }
+
+    // The same run step by step: train_step reads x row-major where fit reads it transposed.
+    classifier<double> stepped;
+    ctnn_test::load_weights(stepped, f, "ce_train.");
+    ctnn::trainer step_trainer{stepped, ctnn::loss::softmax_cross_entropy{},
+                               ctnn::optim::sgd{.lr = 0.1}};
+    for (std::size_t e = 0; e < 10; ++e) {
+        INFO("step " << e);
+        CHECK(std::abs(step_trainer.train_step(x, y).loss - expected[e]) <= 1e-9 * expected[e]);
+    }
+}
+
+TEST_CASE("losses: a label that is not a class index is refused with row, value and range",
+          "[loss][cross_entropy][nll][labels]") {
+    const matrix z = {{0.5, -1.0, 2.0}, {0.0, 1.0, 0.0}, {3.0, 1.0, -2.0}};
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    struct bad {
+        double label;
+        std::string shown;
+    };
+    for (const bad& b : {bad{3.0, "3"}, bad{-1.0, "-1"}, bad{1.5, "1.5"}, bad{nan, "nan"}}) {
+        const matrix labels = {{0.0}, {2.0}, {b.label}};
+        INFO("label " << b.shown);
+        matrix g = xt::ones<double>({3, 3});
+        const matrix untouched = g;
+        const std::string expected =
+            "the target of row 2 is " + b.shown
+            + ", not a class label: expected an integer in [0, 3), i.e. 0..2";
+        REQUIRE_THROWS_MATCHES(ctnn::loss::softmax_cross_entropy{}.value_and_gradient(z, labels, g),
+                               ctnn::invalid_argument,
+                               Message("ctnn: softmax_cross_entropy: " + expected));
+        REQUIRE_THROWS_MATCHES(ctnn::loss::softmax_cross_entropy{}.value(z, labels),
+                               ctnn::invalid_argument,
+                               Message("ctnn: softmax_cross_entropy: " + expected));
+        REQUIRE_THROWS_MATCHES(ctnn::loss::nll{}.value_and_gradient(z, labels, g),
+                               ctnn::invalid_argument, Message("ctnn: nll: " + expected));
+        REQUIRE_THROWS_MATCHES(ctnn::loss::nll{}.value(z, labels), ctnn::invalid_argument,
+                               Message("ctnn: nll: " + expected));
+        // checked before any gradient is written
+        CHECK((g == untouched));
+    }
+    // one label per row, not a one-hot matrix
+    matrix g = matrix::from_shape({3, 3});
+    const matrix one_hot = {{1.0, 0.0, 0.0}, {0.0, 0.0, 1.0}, {0.0, 1.0, 0.0}};
+    REQUIRE_THROWS_MATCHES(ctnn::loss::softmax_cross_entropy{}.value_and_gradient(z, one_hot, g),
+                           ctnn::shape_error,
+                           Message("ctnn: softmax_cross_entropy: the target has shape (3, 3), "
+                                   "expected (3, 1): one class label per row"));
+}
+
+TEST_CASE("losses: a bad label in training throws before any weight changes",
+          "[loss][cross_entropy][labels][trainer]") {
+    const auto& f = fixture();
+    const matrix x = f.tensor<double, 2>("ce_train.x");
+    const matrix y = f.tensor<double, 2>("ce_train.y");
+    matrix bad_y = y;
+    bad_y(7, 0) = 3.0;  // three classes: 0..2
+    classifier<double> net;
+    ctnn_test::load_weights(net, f, "ce_train.");
+    ctnn::trainer trainer{net, ctnn::loss::softmax_cross_entropy{}, ctnn::optim::sgd{.lr = 0.1}};
+    REQUIRE_THROWS_MATCHES(trainer.train_step(x, bad_y), ctnn::invalid_argument,
+                           Message("ctnn: softmax_cross_entropy: the target of row 7 is 3, "
+                                   "not a class label: expected an integer in [0, 3), i.e. 0..2"));
+    CHECK(ctnn_test::max_weight_error(net, f, "ce_train.") == 0.0);
+    REQUIRE_THROWS_AS(trainer.fit(x, bad_y, {.epochs = 2}), ctnn::invalid_argument);
+    CHECK(ctnn_test::max_weight_error(net, f, "ce_train.") == 0.0);
+    const matrix half = y - 0.5;
+    REQUIRE_THROWS_AS(trainer.evaluate(x, half), ctnn::invalid_argument);
+    // Nothing else moved either: training on the good labels now is PyTorch's run from the start.
+    const auto losses =
+        trainer.fit(x, y, {.epochs = 10, .batch_size = 0, .shuffle = false}).epoch_losses;
+    const auto& expected = f.values("ce_train.loss");
+    for (std::size_t e = 0; e < 10; ++e) {
+        INFO("epoch " << e);
+        CHECK(std::abs(losses[e] - expected[e]) <= 1e-9 * expected[e]);
+    }
+}
+
+TEST_CASE("losses: settings outside their domain are refused when the trainer is built",
+          "[loss][huber][smooth_l1][validate]") {
+    using ctnn::loss::huber;
+    using ctnn::loss::smooth_l1;
+    classifier<double> net;
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    for (const double delta : {0.0, -1.0, nan}) {
+        INFO("delta " << delta);
+        REQUIRE_THROWS_AS((ctnn::trainer{net, huber{.delta = delta}}), ctnn::invalid_argument);
+        REQUIRE_THROWS_WITH(huber{.delta = delta}.validate(),
+                            Contains("ctnn: huber needs delta > 0, got"));
+    }
+    for (const double beta : {-0.5, nan}) {
+        INFO("beta " << beta);
+        REQUIRE_THROWS_AS((ctnn::trainer{net, smooth_l1{.beta = beta}}), ctnn::invalid_argument);
+        REQUIRE_THROWS_WITH(smooth_l1{.beta = beta}.validate(),
+                            Contains("ctnn: smooth_l1 needs beta >= 0, got"));
+    }
+    CHECK_NOTHROW((ctnn::trainer{net, huber{.delta = 0.1}}));
+    CHECK_NOTHROW((ctnn::trainer{net, smooth_l1{.beta = 0.0}}));  // torch's L1 case
+}

@@ -1,0 +1,387 @@
+// The adaptive optimizers (adagrad, rmsprop, adam, adamw, nadam, adadelta) against torch.optim
+// (float64 fixtures, tests/fixtures/generate_optimizers.py): every variant, 50 steps, each step's
+// loss and weights; then their refusals, their state slots and the maximize identity.
+#include <ctnn/ctnn.hpp>
+#include <ctnn/optim/adadelta.hpp>
+#include <ctnn/optim/adagrad.hpp>
+#include <ctnn/optim/adam.hpp>
+#include <ctnn/optim/adamw.hpp>
+#include <ctnn/optim/nadam.hpp>
+#include <ctnn/optim/rmsprop.hpp>
+
+#include <array>
+#include <cmath>
+#include <string>
+#include <string_view>
+
+#include <catch2/catch.hpp>
+
+#include "support/approx.hpp"
+#include "support/fixture.hpp"
+#include "support/load.hpp"
+
+namespace {
+using net_t = ctnn::basic_network<double, ctnn::input<4>, ctnn::dense<3, ctnn::tanh>, ctnn::dense<2>>;
+constexpr std::size_t steps = 50;
+// The same float64 operations as PyTorch, in the same order; only FMA contraction and SIMD
+// differ (measured: at most 8e-13 relative over the 50 steps of every variant).
+constexpr double tolerance = 1e-10;
+
+const ctnn_test::fixture& reference() {
+    static const ctnn_test::fixture f("optimizers.txt");
+    return f;
+}
+
+template <class Optimizer>
+void check_variant(const std::string& name, const Optimizer& optimizer) {
+    const auto& f = reference();
+    net_t net;
+    ctnn_test::load_weights(net, f);
+    const auto x = f.tensor<double, 2>("x");
+    const auto y = f.tensor<double, 2>("y");
+    ctnn::trainer trainer{net, ctnn::loss::mse{}, optimizer};
+    const auto& losses = f.values(name + ".loss");
+    REQUIRE(losses.size() == steps);
+    for (std::size_t k = 1; k <= steps; ++k) {
+        INFO(name << ", step " << k);
+        const auto step = trainer.train_step(x, y);
+        CHECK(std::abs(step.loss - losses[k - 1]) <= tolerance * std::abs(losses[k - 1]));
+        CHECK(ctnn_test::max_weight_error(net, f, name + ".", "." + std::to_string(k)) <= tolerance);
+    }
+}
+
+/// MSE with its sign flipped: minimizing it is maximizing the MSE.
+struct negated_mse {
+    static constexpr std::string_view name = "negated_mse";
+
+    template <class P, class Y>
+    double value(const P& prediction, const Y& target) const {
+        return -ctnn::loss::mse{}.value(prediction, target);
+    }
+
+    template <class P, class Y, class G>
+    double value_and_gradient(const P& prediction, const Y& target, G& grad) const {
+        const double loss = ctnn::loss::mse{}.value_and_gradient(prediction, target, grad);
+        auto* g = grad.data();
+        for (std::size_t i = 0; i < grad.size(); ++i) g[i] = -g[i];
+        return -loss;
+    }
+};
+
+/// `ascending` (maximize = true) on the MSE and `descending` (maximize = false) on −MSE, from the
+/// fixture's start: the same weights after every step, to the last bit.
+template <class Optimizer>
+void check_maximize_is_minimizing_the_negation(Optimizer ascending) {
+    const auto& f = reference();
+    Optimizer descending = ascending;
+    ascending.maximize = true;
+    descending.maximize = false;
+    net_t up, down;
+    ctnn_test::load_weights(up, f);
+    ctnn_test::load_weights(down, f);
+    const auto x = f.tensor<double, 2>("x");
+    const auto y = f.tensor<double, 2>("y");
+    ctnn::trainer maximizing{up, ctnn::loss::mse{}, ascending};
+    ctnn::trainer minimizing{down, negated_mse{}, descending};
+    double first = 0.0, last = 0.0;
+    for (std::size_t k = 1; k <= 20; ++k) {
+        INFO(Optimizer::name << ", step " << k);
+        const double gained = maximizing.train_step(x, y).loss;
+        const double lost = minimizing.train_step(x, y).loss;
+        REQUIRE(gained == -lost);
+        (k == 1 ? first : last) = gained;
+        REQUIRE((up.layer<0>().weight.value == down.layer<0>().weight.value));
+        REQUIRE((up.layer<0>().bias.value == down.layer<0>().bias.value));
+        REQUIRE((up.layer<1>().weight.value == down.layer<1>().weight.value));
+        REQUIRE((up.layer<1>().bias.value == down.layer<1>().bias.value));
+    }
+    // and the loss went up: the identity is not two copies of a descent
+    CHECK(last > first);
+}
+
+/// Runs prepare + update three times on a float parameter and checks that the slots marked in
+/// `used` are allocated by the first prepare and never again, and the others stay empty.
+template <class Optimizer>
+void check_state_slots(const Optimizer& optimizer, std::array<bool, 3> used) {
+    ctnn::parameter<float, 2> p;
+    p.reshape(std::array<std::size_t, 2>{2, 3});
+    p.value.fill(0.5f);
+    optimizer.prepare(p);
+    std::array<const float*, 3> storage{};
+    for (std::size_t i = 0; i < 3; ++i) {
+        INFO("slot " << i);
+        REQUIRE(p.moments[i].size() == (used[i] ? 6u : 0u));
+        storage[i] = p.moments[i].data();
+    }
+    p.grad.fill(1.0f);
+    for (int step = 0; step < 3; ++step) {
+        optimizer.prepare(p);
+        optimizer.update(p);
+        p.grad.fill(0.5f - float(step));
+    }
+    CHECK(p.steps == 3);
+    for (std::size_t i = 0; i < 3; ++i) {
+        INFO("slot " << i);
+        CHECK(p.moments[i].data() == storage[i]);
+        CHECK(p.moments[i].size() == (used[i] ? 6u : 0u));
+    }
+    // the weights moved, and stayed finite
+    CHECK(p.value(0, 0) != 0.5f);
+    CHECK(std::isfinite(p.value(1, 2)));
+}
+}  // namespace
+
+// --- trajectories against torch.optim -------------------------------------------------------
+
+TEST_CASE("adagrad: defaults", "[optim][adagrad]") { check_variant("adagrad", ctnn::optim::adagrad{.lr = 0.1}); }
+TEST_CASE("adagrad: weight decay", "[optim][adagrad]") {
+    check_variant("adagrad_weight_decay", ctnn::optim::adagrad{.lr = 0.1, .weight_decay = 0.1});
+}
+TEST_CASE("adagrad: maximize", "[optim][adagrad]") {
+    check_variant("adagrad_maximize", ctnn::optim::adagrad{.lr = 0.05, .maximize = true});
+}
+TEST_CASE("adagrad: lr decay and initial accumulator", "[optim][adagrad]") {
+    check_variant("adagrad_lr_decay",
+                  ctnn::optim::adagrad{.lr = 0.1, .lr_decay = 0.05, .initial_accumulator_value = 0.5});
+}
+TEST_CASE("adagrad: every setting at once", "[optim][adagrad]") {
+    check_variant("adagrad_all", ctnn::optim::adagrad{.lr = 0.05, .lr_decay = 0.01, .weight_decay = 0.05,
+                                                      .initial_accumulator_value = 0.1, .eps = 1e-6,
+                                                      .maximize = true});
+}
+
+TEST_CASE("rmsprop: defaults", "[optim][rmsprop]") { check_variant("rmsprop", ctnn::optim::rmsprop{}); }
+TEST_CASE("rmsprop: weight decay", "[optim][rmsprop]") {
+    check_variant("rmsprop_weight_decay", ctnn::optim::rmsprop{.weight_decay = 0.1});
+}
+TEST_CASE("rmsprop: maximize", "[optim][rmsprop]") {
+    check_variant("rmsprop_maximize", ctnn::optim::rmsprop{.lr = 0.005, .maximize = true});
+}
+TEST_CASE("rmsprop: centered", "[optim][rmsprop]") {
+    check_variant("rmsprop_centered", ctnn::optim::rmsprop{.centered = true});
+}
+TEST_CASE("rmsprop: momentum", "[optim][rmsprop]") {
+    check_variant("rmsprop_momentum", ctnn::optim::rmsprop{.momentum = 0.9});
+}
+TEST_CASE("rmsprop: centered with momentum", "[optim][rmsprop]") {
+    check_variant("rmsprop_centered_momentum", ctnn::optim::rmsprop{.momentum = 0.9, .centered = true});
+}
+TEST_CASE("rmsprop: every setting at once", "[optim][rmsprop]") {
+    check_variant("rmsprop_all", ctnn::optim::rmsprop{.lr = 0.005, .alpha = 0.9, .eps = 1e-6,
+                                                      .weight_decay = 0.05, .momentum = 0.5,
+                                                      .centered = true, .maximize = true});
+}
+
+TEST_CASE("adam: defaults", "[optim][adam]") { check_variant("adam", ctnn::optim::adam{.lr = 0.05}); }
+TEST_CASE("adam: weight decay is an L2 term in the gradient", "[optim][adam]") {
+    check_variant("adam_weight_decay", ctnn::optim::adam{.lr = 0.05, .weight_decay = 0.1});
+}
+TEST_CASE("adam: maximize", "[optim][adam]") {
+    check_variant("adam_maximize", ctnn::optim::adam{.lr = 0.02, .maximize = true});
+}
+TEST_CASE("adam: amsgrad", "[optim][adam]") {
+    check_variant("adam_amsgrad", ctnn::optim::adam{.lr = 0.05, .amsgrad = true});
+}
+TEST_CASE("adam: every setting at once", "[optim][adam]") {
+    check_variant("adam_all", ctnn::optim::adam{.lr = 0.02, .beta1 = 0.8, .beta2 = 0.99, .eps = 1e-6,
+                                                .weight_decay = 0.05, .amsgrad = true,
+                                                .maximize = true});
+}
+
+TEST_CASE("adamw: default decoupled decay", "[optim][adamw]") {
+    check_variant("adamw", ctnn::optim::adamw{.lr = 0.05});
+}
+TEST_CASE("adamw: strong decay", "[optim][adamw]") {
+    check_variant("adamw_weight_decay", ctnn::optim::adamw{.lr = 0.05, .weight_decay = 0.5});
+}
+TEST_CASE("adamw: maximize", "[optim][adamw]") {
+    check_variant("adamw_maximize", ctnn::optim::adamw{.lr = 0.02, .maximize = true});
+}
+TEST_CASE("adamw: amsgrad with other betas", "[optim][adamw]") {
+    check_variant("adamw_amsgrad", ctnn::optim::adamw{.lr = 0.05, .beta1 = 0.8, .beta2 = 0.99,
+                                                      .weight_decay = 0.2, .amsgrad = true});
+}
+
+TEST_CASE("nadam: defaults", "[optim][nadam]") { check_variant("nadam", ctnn::optim::nadam{.lr = 0.05}); }
+TEST_CASE("nadam: weight decay", "[optim][nadam]") {
+    check_variant("nadam_weight_decay", ctnn::optim::nadam{.lr = 0.05, .weight_decay = 0.1});
+}
+TEST_CASE("nadam: momentum decay", "[optim][nadam]") {
+    check_variant("nadam_momentum_decay", ctnn::optim::nadam{.lr = 0.05, .momentum_decay = 0.1});
+}
+TEST_CASE("nadam: maximize follows torch minimizing the negated loss", "[optim][nadam]") {
+    // torch 1.13's NAdam has no maximize; the fixture is NAdam minimizing −MSE.
+    check_variant("nadam_maximize", ctnn::optim::nadam{.lr = 0.02, .beta1 = 0.8, .beta2 = 0.99,
+                                                       .weight_decay = 0.05, .maximize = true});
+}
+
+TEST_CASE("adadelta: defaults", "[optim][adadelta]") { check_variant("adadelta", ctnn::optim::adadelta{}); }
+TEST_CASE("adadelta: weight decay", "[optim][adadelta]") {
+    check_variant("adadelta_weight_decay", ctnn::optim::adadelta{.weight_decay = 0.1});
+}
+TEST_CASE("adadelta: maximize", "[optim][adadelta]") {
+    check_variant("adadelta_maximize", ctnn::optim::adadelta{.maximize = true});
+}
+TEST_CASE("adadelta: every setting at once", "[optim][adadelta]") {
+    check_variant("adadelta_all",
+                  ctnn::optim::adadelta{.lr = 5.0, .rho = 0.8, .eps = 1e-4, .weight_decay = 0.05});
+}
+
+// --- properties -----------------------------------------------------------------------------
+
+TEST_CASE("adaptive optimizers: maximize on L is minimize on -L, step for step", "[optim]") {
+    check_maximize_is_minimizing_the_negation(ctnn::optim::adagrad{.lr = 0.05, .weight_decay = 0.01});
+    check_maximize_is_minimizing_the_negation(
+        ctnn::optim::rmsprop{.lr = 0.005, .weight_decay = 0.01, .momentum = 0.5, .centered = true});
+    check_maximize_is_minimizing_the_negation(
+        ctnn::optim::adam{.lr = 0.02, .weight_decay = 0.01, .amsgrad = true});
+    check_maximize_is_minimizing_the_negation(ctnn::optim::adamw{.lr = 0.02});
+    check_maximize_is_minimizing_the_negation(ctnn::optim::nadam{.lr = 0.02, .weight_decay = 0.01});
+    check_maximize_is_minimizing_the_negation(ctnn::optim::adadelta{.weight_decay = 0.01});
+}
+
+TEST_CASE("adam: eps is outside the root and not scaled by the bias correction", "[optim][adam]") {
+    // First step from zero moments: m̂ = g and √v̂ = |g| exactly, so θ₁ = θ₀ − lr·g/(|g| + ε).
+    // With g = ε the step is half of lr; eps under the root, or scaled by √bc₂, gives another.
+    ctnn::parameter<double, 1> p;
+    p.reshape(std::array<std::size_t, 1>{2});
+    p.value = {1.0, -1.0};
+    p.grad = {1e-8, -3e-8};
+    const ctnn::optim::adam adam{.lr = 0.1, .eps = 1e-8};
+    adam.prepare(p);
+    adam.update(p);
+    CHECK(p.value(0) == Approx(1.0 - 0.1 * 1e-8 / (1e-8 + 1e-8)).epsilon(1e-12));
+    CHECK(p.value(1) == Approx(-1.0 + 0.1 * 3e-8 / (3e-8 + 1e-8)).epsilon(1e-12));
+}
+
+TEST_CASE("adaptive optimizers model optimizer_policy", "[optim][concepts]") {
+    STATIC_REQUIRE(ctnn::optimizer_policy<ctnn::optim::adagrad>);
+    STATIC_REQUIRE(ctnn::optimizer_policy<ctnn::optim::rmsprop>);
+    STATIC_REQUIRE(ctnn::optimizer_policy<ctnn::optim::adam>);
+    STATIC_REQUIRE(ctnn::optimizer_policy<ctnn::optim::adamw>);
+    STATIC_REQUIRE(ctnn::optimizer_policy<ctnn::optim::nadam>);
+    STATIC_REQUIRE(ctnn::optimizer_policy<ctnn::optim::adadelta>);
+}
+
+TEST_CASE("adaptive optimizers: PyTorch's defaults", "[optim]") {
+    constexpr ctnn::optim::adagrad adagrad{};
+    STATIC_REQUIRE((adagrad.lr == 1e-2 && adagrad.lr_decay == 0 && adagrad.weight_decay == 0
+                    && adagrad.initial_accumulator_value == 0 && adagrad.eps == 1e-10 && !adagrad.maximize));
+    constexpr ctnn::optim::rmsprop rmsprop{};
+    STATIC_REQUIRE((rmsprop.lr == 1e-2 && rmsprop.alpha == 0.99 && rmsprop.eps == 1e-8
+                    && rmsprop.weight_decay == 0 && rmsprop.momentum == 0 && !rmsprop.centered
+                    && !rmsprop.maximize));
+    constexpr ctnn::optim::adam adam{};
+    STATIC_REQUIRE((adam.lr == 1e-3 && adam.beta1 == 0.9 && adam.beta2 == 0.999 && adam.eps == 1e-8
+                    && adam.weight_decay == 0 && !adam.amsgrad && !adam.maximize));
+    constexpr ctnn::optim::adamw adamw{};
+    STATIC_REQUIRE((adamw.lr == 1e-3 && adamw.beta1 == 0.9 && adamw.beta2 == 0.999 && adamw.eps == 1e-8
+                    && adamw.weight_decay == 1e-2 && !adamw.amsgrad && !adamw.maximize));
+    constexpr ctnn::optim::nadam nadam{};
+    STATIC_REQUIRE((nadam.lr == 2e-3 && nadam.beta1 == 0.9 && nadam.beta2 == 0.999 && nadam.eps == 1e-8
+                    && nadam.weight_decay == 0 && nadam.momentum_decay == 4e-3 && !nadam.maximize));
+    constexpr ctnn::optim::adadelta adadelta{};
+    STATIC_REQUIRE((adadelta.lr == 1.0 && adadelta.rho == 0.9 && adadelta.eps == 1e-6
+                    && adadelta.weight_decay == 0 && !adadelta.maximize));
+}
+
+TEST_CASE("adaptive optimizers: invalid hyper-parameters are refused", "[optim][errors]") {
+    using ctnn::invalid_argument;
+    CHECK_THROWS_AS((ctnn::optim::adagrad{.lr = -1}.validate()), invalid_argument);
+    CHECK_THROWS_AS((ctnn::optim::adagrad{.lr_decay = -0.1}.validate()), invalid_argument);
+    CHECK_THROWS_AS((ctnn::optim::adagrad{.weight_decay = -0.1}.validate()), invalid_argument);
+    CHECK_THROWS_WITH((ctnn::optim::adagrad{.initial_accumulator_value = -1}.validate()),
+                      Catch::Contains("adagrad needs initial_accumulator_value >= 0, got -1"));
+    CHECK_THROWS_AS((ctnn::optim::adagrad{.eps = -1e-10}.validate()), invalid_argument);
+
+    CHECK_THROWS_AS((ctnn::optim::rmsprop{.lr = -0.01}.validate()), invalid_argument);
+    CHECK_THROWS_WITH((ctnn::optim::rmsprop{.alpha = 1.5}.validate()),
+                      Catch::Contains("rmsprop needs 0 <= alpha <= 1, got 1.5"));
+    CHECK_THROWS_AS((ctnn::optim::rmsprop{.alpha = -0.1}.validate()), invalid_argument);
+    CHECK_THROWS_AS((ctnn::optim::rmsprop{.eps = -1}.validate()), invalid_argument);
+    CHECK_THROWS_AS((ctnn::optim::rmsprop{.weight_decay = -1}.validate()), invalid_argument);
+    CHECK_THROWS_AS((ctnn::optim::rmsprop{.momentum = -0.9}.validate()), invalid_argument);
+
+    CHECK_THROWS_WITH((ctnn::optim::adam{.beta1 = 1.0}.validate()),
+                      Catch::Contains("adam needs 0 <= beta1 < 1, got 1"));
+    CHECK_THROWS_AS((ctnn::optim::adam{.beta2 = -0.5}.validate()), invalid_argument);
+    CHECK_THROWS_AS((ctnn::optim::adam{.lr = -1e-3}.validate()), invalid_argument);
+    CHECK_THROWS_AS((ctnn::optim::adam{.eps = -1e-8}.validate()), invalid_argument);
+    CHECK_THROWS_AS((ctnn::optim::adam{.weight_decay = -1}.validate()), invalid_argument);
+    CHECK_THROWS_AS((ctnn::optim::adam{.lr = std::nan("")}.validate()), invalid_argument);
+    CHECK_THROWS_WITH((ctnn::optim::adamw{.beta2 = 1.0}.validate()),
+                      Catch::Contains("adamw needs 0 <= beta2 < 1, got 1"));
+    CHECK_THROWS_AS((ctnn::optim::adamw{.weight_decay = -0.01}.validate()), invalid_argument);
+
+    CHECK_THROWS_AS((ctnn::optim::nadam{.lr = -1}.validate()), invalid_argument);
+    CHECK_THROWS_AS((ctnn::optim::nadam{.beta1 = 1.2}.validate()), invalid_argument);
+    CHECK_THROWS_AS((ctnn::optim::nadam{.beta2 = 1.0}.validate()), invalid_argument);
+    CHECK_THROWS_AS((ctnn::optim::nadam{.eps = -1}.validate()), invalid_argument);
+    CHECK_THROWS_AS((ctnn::optim::nadam{.weight_decay = -1}.validate()), invalid_argument);
+    CHECK_THROWS_WITH((ctnn::optim::nadam{.momentum_decay = -0.004}.validate()),
+                      Catch::Contains("nadam needs momentum_decay >= 0, got -0.004"));
+
+    CHECK_THROWS_AS((ctnn::optim::adadelta{.lr = -1}.validate()), invalid_argument);
+    CHECK_THROWS_WITH((ctnn::optim::adadelta{.rho = 1.1}.validate()),
+                      Catch::Contains("adadelta needs 0 <= rho <= 1, got 1.1"));
+    CHECK_THROWS_AS((ctnn::optim::adadelta{.eps = -1}.validate()), invalid_argument);
+    CHECK_THROWS_AS((ctnn::optim::adadelta{.weight_decay = -1}.validate()), invalid_argument);
+
+    // the boundaries PyTorch accepts are accepted
+    CHECK_NOTHROW(ctnn::optim::adam{.lr = 0, .beta1 = 0, .beta2 = 0, .eps = 0}.validate());
+    CHECK_NOTHROW(ctnn::optim::rmsprop{.alpha = 1}.validate());
+    CHECK_NOTHROW(ctnn::optim::adadelta{.rho = 0}.validate());
+
+    // and a trainer is never built with a refused optimizer
+    net_t net;
+    CHECK_THROWS_AS((ctnn::trainer{net, ctnn::loss::mse{}, ctnn::optim::adam{.beta1 = 1.0}}),
+                    invalid_argument);
+    CHECK_THROWS_AS((ctnn::trainer{net, ctnn::loss::mse{}, ctnn::optim::adadelta{.rho = 2.0}}),
+                    invalid_argument);
+}
+
+TEST_CASE("adaptive optimizers: state slots are allocated once, unused slots stay empty", "[optim]") {
+    SECTION("adagrad") { check_state_slots(ctnn::optim::adagrad{}, {true, false, false}); }
+    SECTION("rmsprop") { check_state_slots(ctnn::optim::rmsprop{}, {true, false, false}); }
+    SECTION("rmsprop centered") {
+        check_state_slots(ctnn::optim::rmsprop{.centered = true}, {true, true, false});
+    }
+    SECTION("rmsprop momentum") {
+        check_state_slots(ctnn::optim::rmsprop{.momentum = 0.9}, {true, false, true});
+    }
+    SECTION("rmsprop centered momentum") {
+        check_state_slots(ctnn::optim::rmsprop{.momentum = 0.9, .centered = true}, {true, true, true});
+    }
+    SECTION("adam") { check_state_slots(ctnn::optim::adam{}, {true, true, false}); }
+    SECTION("adam amsgrad") { check_state_slots(ctnn::optim::adam{.amsgrad = true}, {true, true, true}); }
+    SECTION("adamw") { check_state_slots(ctnn::optim::adamw{}, {true, true, false}); }
+    SECTION("adamw amsgrad") { check_state_slots(ctnn::optim::adamw{.amsgrad = true}, {true, true, true}); }
+    SECTION("nadam") { check_state_slots(ctnn::optim::nadam{}, {true, true, false}); }
+    SECTION("adadelta") { check_state_slots(ctnn::optim::adadelta{}, {true, true, true}); }
+}
+
+TEST_CASE("adagrad: the accumulator starts at initial_accumulator_value", "[optim][adagrad]") {
+    ctnn::parameter<double, 1> p;
+    p.reshape(std::array<std::size_t, 1>{3});
+    const ctnn::optim::adagrad adagrad{.initial_accumulator_value = 0.25};
+    adagrad.prepare(p);
+    CHECK((p.moments[0] == xt::xtensor<double, 1>{0.25, 0.25, 0.25}));
+}
+
+TEST_CASE("nadam: the mu product is kept in the parameter", "[optim][nadam]") {
+    ctnn::parameter<double, 1> p;
+    p.reshape(std::array<std::size_t, 1>{1});
+    p.grad = {1.0};
+    const ctnn::optim::nadam nadam{};
+    double expected = 1.0;
+    for (int t = 1; t <= 3; ++t) {
+        nadam.prepare(p);
+        nadam.update(p);
+        expected *= 0.9 * (1.0 - 0.5 * std::pow(0.96, t * 4e-3));
+        CHECK(p.product == Approx(expected).epsilon(1e-15));
+    }
+    // reshaping a parameter starts its optimizer state again
+    p.reshape(std::array<std::size_t, 1>{1});
+    CHECK(p.product == 1.0);
+    CHECK(p.steps == 0);
+}

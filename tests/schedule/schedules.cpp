@@ -1,0 +1,382 @@
+// Learning-rate schedules: every rate of 40 epochs against torch.optim.lr_scheduler, the
+// settings each refuses, and the schedule inside trainer::fit (across fit calls).
+#include <ctnn/ctnn.hpp>
+#include <ctnn/schedule/cosine_annealing.hpp>
+#include <ctnn/schedule/exponential.hpp>
+#include <ctnn/schedule/linear_warmup.hpp>
+#include <ctnn/schedule/multistep.hpp>
+#include <ctnn/schedule/reduce_on_plateau.hpp>
+#include <ctnn/schedule/step.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+#include "support/approx.hpp"
+#include "support/fixture.hpp"
+
+namespace {
+namespace schedule = ctnn::schedule;
+
+constexpr double base_lr = 0.1;  // the fixtures' base rate
+constexpr std::size_t epochs = 40;
+
+/// The rates a schedule gives over `epochs` epochs, driven as trainer::fit drives it: epoch 0's
+/// from initial(), then next() after each epoch (the loss is ignored by these schedules).
+template <class Schedule>
+std::vector<double> rates(Schedule s) {
+    std::vector<double> lr{s.initial(base_lr)};
+    for (std::size_t k = 1; k <= epochs; ++k) lr.push_back(s.next(base_lr, lr.back(), k, 0.0));
+    return lr;
+}
+
+/// Each rate equals torch's to 1e-12 relative (1e-24 absolute where torch's is 0).
+void require_torch_rates(const ctnn_test::fixture& f, const std::string& name,
+                         const std::vector<double>& actual) {
+    const auto& expected = f.values(name + ".lr");
+    REQUIRE(actual.size() == expected.size());
+    for (std::size_t e = 0; e < actual.size(); ++e) {
+        INFO(name << ", epoch " << e << ": " << actual[e] << " vs torch " << expected[e]);
+        REQUIRE(std::abs(actual[e] - expected[e])
+                <= 1e-12 * std::max(std::abs(expected[e]), 1e-12));
+    }
+}
+
+/// The sequence changes at all: a schedule that returned base_lr throughout would fail here.
+void require_not_constant(const std::vector<double>& lr) {
+    REQUIRE(std::any_of(lr.begin(), lr.end(), [&](double r) { return r != lr.front(); }));
+}
+
+constexpr double not_a_number = std::numeric_limits<double>::quiet_NaN();
+constexpr double infinity = std::numeric_limits<double>::infinity();
+}  // namespace
+
+TEST_CASE("schedules: every shipped schedule models schedule_policy", "[schedule]") {
+    STATIC_REQUIRE(ctnn::schedule_policy<schedule::step>);
+    STATIC_REQUIRE(ctnn::schedule_policy<schedule::multistep>);
+    STATIC_REQUIRE(ctnn::schedule_policy<schedule::exponential>);
+    STATIC_REQUIRE(ctnn::schedule_policy<schedule::cosine_annealing>);
+    STATIC_REQUIRE(ctnn::schedule_policy<schedule::linear_warmup>);
+    STATIC_REQUIRE(ctnn::schedule_policy<schedule::reduce_on_plateau>);
+    STATIC_REQUIRE(schedule::step::name == "step");
+    STATIC_REQUIRE(schedule::multistep::name == "multistep");
+    STATIC_REQUIRE(schedule::exponential::name == "exponential");
+    STATIC_REQUIRE(schedule::cosine_annealing::name == "cosine_annealing");
+    STATIC_REQUIRE(schedule::linear_warmup::name == "linear_warmup");
+    STATIC_REQUIRE(schedule::reduce_on_plateau::name == "reduce_on_plateau");
+}
+
+TEST_CASE("schedules: PyTorch's defaults", "[schedule]") {
+    CHECK(schedule::step{}.gamma == 0.1);
+    CHECK(schedule::multistep{}.gamma == 0.1);
+    CHECK(schedule::cosine_annealing{}.eta_min == 0.0);
+    const schedule::linear_warmup linear{};
+    CHECK(linear.start_factor == 1.0 / 3.0);
+    CHECK(linear.end_factor == 1.0);
+    CHECK(linear.total_iters == 5);
+    const schedule::reduce_on_plateau plateau{};
+    CHECK(plateau.factor == 0.1);
+    CHECK(plateau.patience == 10);
+    CHECK(plateau.threshold == 1e-4);
+    CHECK(plateau.threshold_mode == schedule::reduce_on_plateau::threshold_kind::rel);
+    CHECK(plateau.cooldown == 0);
+    CHECK(plateau.min_lr == 0.0);
+    CHECK(plateau.eps == 1e-8);
+    CHECK(plateau.best == infinity);
+    CHECK(plateau.num_bad_epochs == 0);
+    CHECK(plateau.cooldown_counter == 0);
+}
+
+TEST_CASE("schedules: step matches StepLR over 40 epochs", "[schedule]") {
+    const ctnn_test::fixture f("schedules.txt");
+    const auto a = rates(schedule::step{.step_size = 10});
+    const auto b = rates(schedule::step{.step_size = 3, .gamma = 0.5});
+    require_not_constant(a);
+    require_torch_rates(f, "step_10", a);
+    require_torch_rates(f, "step_3_half", b);
+}
+
+TEST_CASE("schedules: multistep matches MultiStepLR, repeated, unsorted and zero milestones",
+          "[schedule]") {
+    const ctnn_test::fixture f("schedules.txt");
+    const auto a = rates(schedule::multistep{.milestones = {5, 12, 30}});
+    require_not_constant(a);
+    require_torch_rates(f, "multistep", a);
+    require_torch_rates(f, "multistep_edge",
+                        rates(schedule::multistep{.milestones = {20, 0, 8, 8}, .gamma = 0.5}));
+}
+
+TEST_CASE("schedules: exponential matches ExponentialLR (decay and growth)", "[schedule]") {
+    const ctnn_test::fixture f("schedules.txt");
+    const auto a = rates(schedule::exponential{.gamma = 0.9});
+    require_not_constant(a);
+    require_torch_rates(f, "exponential_09", a);
+    require_torch_rates(f, "exponential_up", rates(schedule::exponential{.gamma = 1.05}));
+}
+
+TEST_CASE("schedules: cosine_annealing matches CosineAnnealingLR over two periods", "[schedule]") {
+    const ctnn_test::fixture f("schedules.txt");
+    const auto a = rates(schedule::cosine_annealing{.t_max = 10});
+    require_not_constant(a);
+    CHECK(a[10] == 0.0);  // eta_min at t_max, then back up: period 2·t_max
+    CHECK(a[20] == Approx(base_lr).epsilon(1e-15));
+    require_torch_rates(f, "cosine_10", a);
+    require_torch_rates(f, "cosine_15_min",
+                        rates(schedule::cosine_annealing{.t_max = 15, .eta_min = 0.001}));
+}
+
+TEST_CASE("schedules: linear_warmup matches LinearLR (warm-up and decay)", "[schedule]") {
+    const ctnn_test::fixture f("schedules.txt");
+    const auto a = rates(schedule::linear_warmup{});
+    require_not_constant(a);
+    require_torch_rates(f, "linear", a);
+    require_torch_rates(
+        f, "linear_decay",
+        rates(schedule::linear_warmup{.start_factor = 1.0, .end_factor = 0.05, .total_iters = 30}));
+}
+
+TEST_CASE("schedules: closed forms depend on the epoch, not on the current rate", "[schedule]") {
+    // A rate set by hand between epochs is overridden at the next epoch (torch's recursive
+    // forms would scale it instead; the trainer owns the rate, so nothing else changes it).
+    const schedule::step s{.step_size = 3, .gamma = 0.5};
+    CHECK(s.next(base_lr, 42.0, 7, 0.0) == s.lr_at(base_lr, 7));
+    CHECK(s.next(base_lr, 42.0, 7, 0.0) == base_lr * 0.25);
+    const schedule::cosine_annealing c{.t_max = 10};
+    CHECK(c.next(base_lr, 42.0, 5, 0.0) == c.lr_at(base_lr, 5));
+}
+
+namespace {
+/// Feeds a plateau torch's losses for NAME; requires torch's rates and, after every epoch,
+/// torch's state (best, num_bad_epochs, cooldown_counter). Returns the rates.
+std::vector<double> require_torch_plateau(const ctnn_test::fixture& f, const std::string& name,
+                                          schedule::reduce_on_plateau p) {
+    const auto& losses = f.values(name + ".loss");
+    const auto state = f.tensor<double, 2>(name + ".state");
+    REQUIRE(losses.size() == epochs);
+    REQUIRE(state.shape(0) == epochs);
+    std::vector<double> lr{p.initial(base_lr)};
+    for (std::size_t k = 1; k <= epochs; ++k) {
+        lr.push_back(p.next(base_lr, lr.back(), k, losses[k - 1]));
+        INFO(name << ", after epoch " << k);
+        REQUIRE(p.best == state(k - 1, 0));
+        REQUIRE(double(p.num_bad_epochs) == state(k - 1, 1));
+        REQUIRE(double(p.cooldown_counter) == state(k - 1, 2));
+    }
+    require_torch_rates(f, name, lr);
+    return lr;
+}
+}  // namespace
+
+TEST_CASE("schedules: reduce_on_plateau matches ReduceLROnPlateau fed the same losses",
+          "[schedule]") {
+    const ctnn_test::fixture f("schedules.txt");
+    using plateau = schedule::reduce_on_plateau;
+
+    SECTION("defaults: relative threshold 1e-4, patience 10, a NaN loss counts as bad") {
+        require_not_constant(require_torch_plateau(f, "plateau", plateau{}));
+    }
+    SECTION("cooldown 3, min_lr 0.02 clamping, cooldown also after a clamped reduction") {
+        const auto lr = require_torch_plateau(
+            f, "plateau_cooldown",
+            plateau{.factor = 0.5, .patience = 2, .cooldown = 3, .min_lr = 0.02});
+        CHECK(lr.back() == 0.02);
+    }
+    SECTION("absolute threshold, and a reduction smaller than eps is not applied") {
+        require_torch_plateau(f, "plateau_abs",
+                              plateau{.factor = 0.3,
+                                      .patience = 3,
+                                      .threshold = 0.05,
+                                      .threshold_mode = plateau::threshold_kind::abs,
+                                      .eps = 0.005});
+    }
+}
+
+namespace {
+/// validate() throws ctnn::invalid_argument (any other exception escapes and fails the test).
+template <class Schedule>
+bool refuses(const Schedule& s) {
+    try {
+        s.validate();
+    } catch (const ctnn::invalid_argument&) {
+        return true;
+    }
+    return false;
+}
+}  // namespace
+
+TEST_CASE("schedules: validate() refuses settings outside their domain", "[schedule]") {
+    SECTION("step") {
+        using step = schedule::step;
+        CHECK_THROWS_WITH(step{}.validate(), Catch::Contains("step_size"));  // required
+        CHECK(refuses(step{.step_size = 2, .gamma = 0.0}));
+        CHECK(refuses(step{.step_size = 2, .gamma = -0.5}));
+        CHECK(refuses(step{.step_size = 2, .gamma = not_a_number}));
+        CHECK(refuses(step{.step_size = 2, .gamma = infinity}));
+        CHECK_FALSE(refuses(step{.step_size = 2}));
+    }
+    SECTION("multistep") {
+        using multistep = schedule::multistep;
+        CHECK(refuses(multistep{.milestones = {3}, .gamma = 0.0}));
+        CHECK(refuses(multistep{.milestones = {3}, .gamma = not_a_number}));
+        CHECK_FALSE(refuses(multistep{.milestones = {3}}));
+        CHECK_FALSE(refuses(multistep{}));  // no milestones: a constant rate, as in torch
+    }
+    SECTION("exponential") {
+        using exponential = schedule::exponential;
+        CHECK_THROWS_WITH(exponential{}.validate(), Catch::Contains("gamma"));  // required
+        CHECK(refuses(exponential{.gamma = -0.9}));
+        CHECK(refuses(exponential{.gamma = infinity}));
+        CHECK_FALSE(refuses(exponential{.gamma = 0.9}));
+    }
+    SECTION("cosine_annealing") {
+        using cosine = schedule::cosine_annealing;
+        CHECK_THROWS_WITH(cosine{}.validate(), Catch::Contains("t_max"));  // required
+        CHECK(refuses(cosine{.t_max = 5, .eta_min = -1e-3}));
+        CHECK(refuses(cosine{.t_max = 5, .eta_min = not_a_number}));
+        CHECK_FALSE(refuses(cosine{.t_max = 5}));
+    }
+    SECTION("linear_warmup") {
+        using linear = schedule::linear_warmup;
+        CHECK_FALSE(refuses(linear{}));
+        CHECK(refuses(linear{.start_factor = 0.0}));  // torch 1.13 divides by it
+        CHECK(refuses(linear{.start_factor = 1.5}));
+        CHECK(refuses(linear{.start_factor = 0.5, .end_factor = -0.1}));
+        CHECK(refuses(linear{.start_factor = 0.5, .end_factor = 1.1}));
+        CHECK(refuses(linear{.start_factor = 0.5, .end_factor = not_a_number}));
+        CHECK(refuses(linear{.total_iters = 0}));
+    }
+    SECTION("reduce_on_plateau") {
+        using plateau = schedule::reduce_on_plateau;
+        CHECK_FALSE(refuses(plateau{}));
+        CHECK(refuses(plateau{.factor = 1.0}));  // torch: factor < 1
+        CHECK(refuses(plateau{.factor = -0.1}));
+        CHECK(refuses(plateau{.factor = not_a_number}));
+        CHECK(refuses(plateau{.threshold = -1e-4}));
+        CHECK(refuses(plateau{.min_lr = -1.0}));
+        CHECK(refuses(plateau{.eps = -1e-8}));
+        CHECK(refuses(plateau{.eps = infinity}));
+    }
+}
+
+namespace {
+using small_net =
+    ctnn::basic_network<double, ctnn::input<3>, ctnn::dense<4, ctnn::tanh>, ctnn::dense<1>>;
+
+struct small_data {
+    ctnn::tensor<double, 2> x, y;
+    small_data() {
+        ctnn::rng data(7);
+        x = data.normal_tensor<double>(16, 3);
+        y = data.normal_tensor<double>(16, 1);
+    }
+};
+
+template <class Net>
+void require_same_weights(Net& a, Net& b, double tolerance) {
+    CTNN_REQUIRE_CLOSE(a.template layer<0>().weight.value, b.template layer<0>().weight.value,
+                       tolerance);
+    CTNN_REQUIRE_CLOSE(a.template layer<0>().bias.value, b.template layer<0>().bias.value,
+                       tolerance);
+    CTNN_REQUIRE_CLOSE(a.template layer<1>().weight.value, b.template layer<1>().weight.value,
+                       tolerance);
+    CTNN_REQUIRE_CLOSE(a.template layer<1>().bias.value, b.template layer<1>().bias.value,
+                       tolerance);
+}
+}  // namespace
+
+TEST_CASE("schedules: the trainer follows step epoch by epoch, across fit calls",
+          "[schedule][trainer]") {
+    const ctnn_test::fixture f("schedules.txt");
+    const auto& torch_lr = f.values("step_3_half.lr");
+    const small_data d;
+    const auto make = [](small_net& net) {
+        return ctnn::trainer{net, ctnn::loss::mse{}, ctnn::optim::sgd{.lr = 0.1},
+                             ctnn::clip::none{},
+                             ctnn::schedule::step{.step_size = 3, .gamma = 0.5}};
+    };
+
+    // One fit of 12 epochs: on_epoch runs after the trainer applied next().
+    small_net net(1);
+    auto trainer = make(net);
+    REQUIRE(trainer.optimizer().lr == Approx(torch_lr[0]).epsilon(1e-12));
+    std::vector<double> seen;
+    const auto record = [&](const ctnn::epoch_report&) { seen.push_back(trainer.optimizer().lr); };
+    trainer.fit(d.x, d.y, {.epochs = 12, .batch_size = 0, .shuffle = false, .on_epoch = record});
+    REQUIRE(seen.size() == 12);
+    REQUIRE(trainer.epochs() == 12);
+    for (std::size_t e = 0; e < 12; ++e) {
+        INFO("after epoch " << e);
+        REQUIRE(seen[e] == Approx(torch_lr[e + 1]).epsilon(1e-12));
+    }
+    REQUIRE(seen.back() == Approx(0.1 * 0.5 * 0.5 * 0.5 * 0.5).epsilon(1e-12));
+
+    // Two fits of 5 and 7 epochs continue the schedule: same rates, same weights.
+    small_net split_net(1);
+    auto split = make(split_net);
+    std::vector<double> split_seen;
+    std::vector<std::size_t> clock;
+    const auto record_split = [&](const ctnn::epoch_report&) {
+        split_seen.push_back(split.optimizer().lr);
+        clock.push_back(split.epochs());
+    };
+    split.fit(d.x, d.y, {.epochs = 5, .batch_size = 0, .shuffle = false, .on_epoch = record_split});
+    REQUIRE(split.epochs() == 5);
+    split.fit(d.x, d.y, {.epochs = 7, .batch_size = 0, .shuffle = false, .on_epoch = record_split});
+    REQUIRE(split.epochs() == 12);
+    CHECK(clock == std::vector<std::size_t>{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12});
+    CHECK(split_seen == seen);
+    require_same_weights(split_net, net, 0.0);
+
+    // The updates used the scheduled rates: epoch e's step with torch's rate e, by hand.
+    small_net manual_net(1);
+    ctnn::trainer manual{manual_net, ctnn::loss::mse{}, ctnn::optim::sgd{.lr = 0.1}};
+    for (std::size_t e = 0; e < 12; ++e) {
+        manual.optimizer().lr = torch_lr[e];
+        manual.train_step(d.x, d.y);
+    }
+    require_same_weights(manual_net, net, 1e-12);
+}
+
+TEST_CASE("schedules: the trainer feeds reduce_on_plateau each epoch's loss",
+          "[schedule][trainer]") {
+    const small_data d;
+    small_net net(1);
+    // A relative threshold of 0.5 makes almost every epoch a bad one: reductions happen.
+    const schedule::reduce_on_plateau settings{.patience = 1, .threshold = 0.5};
+    ctnn::trainer trainer{net, ctnn::loss::mse{}, ctnn::optim::sgd{.lr = 0.1}, ctnn::clip::none{},
+                          settings};
+    std::vector<double> seen;
+    const auto result = trainer.fit(
+        d.x, d.y,
+        {.epochs = 10,
+         .batch_size = 0,
+         .shuffle = false,
+         .on_epoch = [&](const ctnn::epoch_report&) { seen.push_back(trainer.optimizer().lr); }});
+
+    // Replaying the same schedule on fit's epoch losses gives the same rates.
+    schedule::reduce_on_plateau replay = settings;
+    double lr = replay.initial(0.1);
+    for (std::size_t e = 0; e < 10; ++e) {
+        lr = replay.next(0.1, lr, e + 1, result.epoch_losses[e]);
+        INFO("epoch " << e);
+        REQUIRE(seen[e] == lr);
+    }
+    CHECK(seen.back() < 0.1);
+    CHECK(trainer.schedule().best == replay.best);
+    CHECK(trainer.schedule().num_bad_epochs == replay.num_bad_epochs);
+}
+
+TEST_CASE("schedules: the trainer refuses an invalid schedule when it is built",
+          "[schedule][trainer]") {
+    small_net net(1);
+    CHECK_THROWS_AS((ctnn::trainer{net, ctnn::loss::mse{}, ctnn::optim::sgd{}, ctnn::clip::none{},
+                                   ctnn::schedule::step{}}),
+                    ctnn::invalid_argument);
+    CHECK_THROWS_AS((ctnn::trainer{net, ctnn::loss::mse{}, ctnn::optim::sgd{}, ctnn::clip::none{},
+                                   ctnn::schedule::cosine_annealing{.t_max = 0}}),
+                    ctnn::invalid_argument);
+}
