@@ -29,7 +29,10 @@
 #include "ctnn/activations/softsign.hpp"
 #include "ctnn/activations/tanh.hpp"
 
+#include "ctnn/layers/batch_norm.hpp"
 #include "ctnn/layers/dense.hpp"
+#include "ctnn/layers/dropout.hpp"
+#include "ctnn/layers/layer_norm.hpp"
 
 #include "ctnn/loss/bce_with_logits.hpp"
 #include "ctnn/loss/huber.hpp"

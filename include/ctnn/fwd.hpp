@@ -37,6 +37,18 @@ struct dense;
 template <class T, std::size_t In, std::size_t Out, class Activation, class Init,
           std::size_t Index>
 class dense_layer;
+template <class Activation>
+struct batch_norm;
+template <class T, std::size_t Width, class Activation, std::size_t Index>
+class batch_norm_layer;
+template <class Activation>
+struct layer_norm;
+template <class T, std::size_t Width, class Activation, std::size_t Index>
+class layer_norm_layer;
+template <class P>
+struct dropout;
+template <class T, std::size_t Width, class P, std::size_t Index>
+class dropout_layer;
 
 template <class Network, class Loss, class Optimizer, class Clip, class Schedule, class Regularizer>
 class trainer;

@@ -231,7 +231,9 @@ TEST_CASE("trainer: print_every writes PyTorch's progress lines", "[trainer]") {
 TEMPLATE_TEST_CASE("trainer: a steady-state training step allocates nothing", "[trainer][allocation]",
                    (ctnn::network<ctnn::input<10>, ctnn::dense<5, ctnn::relu>, ctnn::dense<1>>),
                    (ctnn::network<ctnn::input<64>, ctnn::dense<128, ctnn::tanh>, ctnn::dense<32, ctnn::sigmoid>,
-                                  ctnn::dense<4>>)) {
+                                  ctnn::dense<4>>),
+                   (ctnn::network<ctnn::input<10>, ctnn::dense<16>, ctnn::batch_norm<ctnn::relu>, ctnn::dropout<>,
+                                  ctnn::layer_norm<ctnn::tanh>, ctnn::dense<3, ctnn::gelu>>)) {
     TestType net(1);
     ctnn::rng r(2);
     const auto x = r.normal_tensor<float>(48, TestType::input_width);

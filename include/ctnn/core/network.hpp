@@ -29,10 +29,34 @@ struct is_input : std::false_type {};
 template <std::size_t N>
 struct is_input<input<N>> : std::true_type {};
 
+/// A layer whose output width is its input width (batch_norm, dropout...): it declares
+/// `static constexpr bool preserves_width = true` instead of an `output_width`.
 template <class Spec>
-concept layer_spec = requires {
+concept width_preserving_spec = requires { requires Spec::preserves_width; };
+
+template <class Spec>
+concept layer_spec = width_preserving_spec<Spec> || requires {
     { Spec::output_width } -> std::convertible_to<std::size_t>;
 };
+
+/// A type that is no layer at all passes the width on too: check_network has reported it, and
+/// this keeps that report the only one about widths.
+template <class Spec>
+constexpr std::size_t output_width_of(std::size_t previous_width) {
+    if constexpr (width_preserving_spec<Spec> || !layer_spec<Spec>)
+        return previous_width;
+    else
+        return Spec::output_width;
+}
+
+/// {input width, each layer's output width}: a width-preserving layer repeats the one before.
+template <std::size_t InputWidth, class... Specs>
+constexpr std::array<std::size_t, sizeof...(Specs) + 1> layer_widths() {
+    std::array<std::size_t, sizeof...(Specs) + 1> widths{InputWidth};
+    std::size_t i = 0;
+    ((widths[i + 1] = output_width_of<Specs>(widths[i]), ++i), ...);
+    return widths;
+}
 
 template <class T, class Input, class... Specs>
 constexpr bool check_network() {
@@ -62,8 +86,8 @@ public:
 
     static constexpr std::size_t depth = sizeof...(Specs);
     /// widths[0] is the input width, widths[i + 1] layer i's output width.
-    static constexpr std::array<std::size_t, depth + 1> widths{Input::width,
-                                                               Specs::output_width...};
+    static constexpr std::array<std::size_t, depth + 1> widths =
+        detail::layer_widths<Input::width, Specs...>();
     static constexpr std::size_t input_width = widths.front();
     static constexpr std::size_t output_width = widths.back();
 

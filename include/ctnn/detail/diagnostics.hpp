@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <type_traits>
 
 #include "ctnn/concepts/activation.hpp"
@@ -47,6 +48,8 @@ struct lacks_initial_next_or_name {};
 struct lacks_apply_returning_penalty_or_name {};
 template <std::size_t Width>
 struct network_output_width {};
+template <std::intmax_t Numerator, std::intmax_t Denominator>
+struct probability {};
 
 // --- the diagnostics ------------------------------------------------------------------------
 template <class... Facts>
@@ -67,6 +70,10 @@ struct network_has_no_layers {
 };
 template <class... Facts>
 struct not_a_layer {
+    static constexpr bool value = false;
+};
+template <class... Facts>
+struct dropout_probability_not_in_0_1 {
     static constexpr bool value = false;
 };
 template <class... Facts>
@@ -124,6 +131,17 @@ template <class LayerSpec, std::size_t LayerIndex, std::size_t OutputWidth>
 constexpr bool check_layer_width() {
     static_assert(OutputWidth > 0 || layer_width_is_zero<at_layer<LayerIndex>>::value,
                   "ctnn: a layer must have at least one output unit");
+    return true;
+}
+
+/// P is a std::ratio; p = 1 would drop every unit and scale by 1/0.
+template <class LayerSpec, std::size_t LayerIndex, class P>
+constexpr bool check_dropout_probability() {
+    static_assert((P::num >= 0 && P::num < P::den)
+                      || dropout_probability_not_in_0_1<at_layer<LayerIndex>,
+                                                        probability<P::num, P::den>>::value,
+                  "ctnn: dropout's probability p must lie in [0, 1) (p = 1 would drop every "
+                  "unit)");
     return true;
 }
 

@@ -1,0 +1,219 @@
+// batch_norm<Activation>: PyTorch's nn.BatchNorm1d(width) followed by an activation. Training
+// normalises each feature with the statistics of the batch and updates running estimates of
+// them; evaluation normalises with those running estimates.
+#pragma once
+
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <type_traits>
+
+#include "ctnn/activations/identity.hpp"
+#include "ctnn/core/errors.hpp"
+#include "ctnn/core/parameter.hpp"
+#include "ctnn/core/rng.hpp"
+#include "ctnn/detail/affine.hpp"
+#include "ctnn/detail/diagnostics.hpp"
+#include "ctnn/detail/matrix_view.hpp"
+#include "ctnn/detail/xtensor.hpp"
+
+namespace ctnn {
+
+/// The layer as it lives inside a network. Activations are feature-major, (Width, B), so the
+/// statistics of a feature are one contiguous row.
+template <class T, std::size_t Width, class Activation, std::size_t Index>
+class batch_norm_layer {
+public:
+    using scalar = T;
+    using activation_type = Activation;
+    static constexpr std::string_view kind = "batch_norm";
+    static constexpr std::size_t index = Index;
+    static constexpr std::size_t input_width = Width;
+    static constexpr std::size_t output_width = Width;
+    static constexpr std::size_t parameter_count = 2 * Width;
+    /// The first layer's gradient with respect to the network's input is never needed.
+    static constexpr bool computes_input_gradient = Index > 0;
+
+    parameter<T, 1> weight;  // γ (Width), starts at 1
+    parameter<T, 1> bias;    // β (Width), starts at 0
+    /// Running estimates used in evaluation mode (PyTorch's buffers; not trained).
+    tensor<T, 1> running_mean;  // (Width), starts at 0
+    tensor<T, 1> running_var;   // (Width), starts at 1; tracks the unbiased batch variance
+    /// Training forward passes so far (PyTorch's num_batches_tracked).
+    std::int64_t batches_tracked = 0;
+
+    /// Added to the variance before the square root.
+    double eps = 1e-5;
+    /// running ← (1 − momentum)·running + momentum·batch statistic.
+    double momentum = 0.1;
+
+    batch_norm_layer() {
+        weight.reshape(std::array<std::size_t, 1>{Width});
+        bias.reshape(std::array<std::size_t, 1>{Width});
+        running_mean = tensor<T, 1>::from_shape({Width});
+        running_var = tensor<T, 1>::from_shape({Width});
+        invstd_ = tensor<T, 1>::from_shape({Width});
+        reset();
+    }
+
+    /// γ = 1, β = 0 and fresh running estimates, as nn.BatchNorm1d's reset_parameters: nothing
+    /// is drawn.
+    void initialize(rng) { reset(); }
+
+    void validate() const {
+        if (!(eps >= 0.0))
+            throw invalid_argument("ctnn: batch_norm needs eps >= 0, got " + std::to_string(eps));
+        if (!(momentum >= 0.0 && momentum <= 1.0))
+            throw invalid_argument("ctnn: batch_norm needs momentum in [0, 1], got "
+                                   + std::to_string(momentum));
+    }
+
+    /// Training mode normalises with batch statistics, evaluation mode with running ones.
+    void set_training(bool on) noexcept { training_ = on; }
+    bool training() const noexcept { return training_; }
+
+    /// Sizes the work buffers for batches of up to `rows` rows (only ever grows them).
+    void reserve(std::size_t rows) {
+        detail::ensure_capacity(output_, rows * Width);
+        detail::ensure_capacity(normalized_, rows * Width);
+        if constexpr (Activation::derivative_needs_preactivation) detail::ensure_capacity(preactivation_, rows * Width);
+    }
+    std::size_t capacity() const noexcept { return output_.size() / Width; }
+
+    // xᵀ (Width, B), row k at in_t + k·ld (ld ≥ B) -> aᵀ = act(γ ⊙ x̂ + β) (Width, B) packed, where
+    // x̂ = (x − μ)/√(σ² + eps) per feature: μ, σ² (biased) of the batch in training, the running
+    // estimates in evaluation. Training also updates the running estimates (unbiased σ²).
+    const T* forward(const T* in_t, std::size_t ld, std::size_t rows) {
+        validate();
+        if (training_ && rows < 2)
+            throw shape_error("ctnn: batch_norm (layer " + std::to_string(Index)
+                              + ") in training mode needs more than 1 value per feature (a batch "
+                                "of at least 2 rows), got "
+                              + std::to_string(rows) + (rows == 1 ? " row" : " rows"));
+        rows_ = rows;
+        batch_statistics_ = training_;
+        T* z = Activation::derivative_needs_preactivation ? preactivation_.data() : output_.data();
+        const T n = T(rows);
+        for (std::size_t k = 0; k < Width; ++k) {
+            const T* x = in_t + k * ld;
+            const auto xv = detail::matrix_view(x, 1, rows);
+            auto xhat = detail::matrix_view(normalized_.data() + k * rows, 1, rows);
+            T mean, invstd;
+            if (training_) {
+                mean = detail::sum(x, rows) / n;
+                xt::noalias(xhat) = xv - mean;  // centred first: Σ(x − μ)² does not cancel
+                const T var_sum = detail::dot(xhat.data(), xhat.data(), rows);
+                invstd = T(1) / std::sqrt(var_sum / n + T(eps));
+                xt::noalias(xhat) = xhat * invstd;
+                const T m = T(momentum);
+                running_mean(k) = m * mean + T(1.0 - momentum) * running_mean(k);
+                running_var(k) = m * (var_sum / (n - T(1))) + T(1.0 - momentum) * running_var(k);
+            } else {
+                mean = running_mean(k);
+                invstd = T(1) / std::sqrt(running_var(k) + T(eps));
+                xt::noalias(xhat) = (xv - mean) * invstd;
+            }
+            invstd_(k) = invstd;
+            // z = x·α + (β − μ·α) with α = γ/√(σ² + eps): PyTorch's order of operations.
+            const T alpha = weight.value(k) * invstd;
+            const T shift = bias.value(k) - mean * alpha;
+            auto zv = detail::matrix_view(z + k * rows, 1, rows);
+            xt::noalias(zv) = xv * alpha + shift;
+        }
+        if (training_) ++batches_tracked;
+        if constexpr (!std::is_same_v<Activation, identity>) {
+            auto a = detail::matrix_view(output_.data(), Width, rows);
+            auto zv = detail::matrix_view(static_cast<const T*>(z), Width, rows);
+            xt::noalias(a) = Activation::forward(zv);  // element-wise: in place is safe
+        }
+        return output_.data();
+    }
+
+    // daᵀ (Width, B), overwritten with dzᵀ = daᵀ ⊙ act'(z), then with dxᵀ -> dγ = Σ_b dz ⊙ x̂,
+    // dβ = Σ_b dz (Width) into the parameters' grads; returns dxᵀ (Width, B) in da_t's storage
+    // (nullptr for the first layer). With batch statistics μ and σ² depend on x:
+    //   dx = γ/√(σ² + eps) · (dz − dβ/B − x̂·dγ/B);  with running estimates: γ/√(var + eps) · dz.
+    T* backward(T* da_t) {
+        const std::size_t rows = rows_;
+        if constexpr (!std::is_same_v<Activation, identity>) {
+            auto dz = detail::matrix_view(da_t, Width, rows);
+            auto a = detail::matrix_view(static_cast<const T*>(output_.data()), Width, rows);
+            const T* z_data = Activation::derivative_needs_preactivation ? preactivation_.data()
+                                                                           : output_.data();
+            auto z = detail::matrix_view(z_data, Width, rows);
+            xt::noalias(dz) = dz * Activation::derivative(z, a);
+        }
+        const T n = T(rows);
+        for (std::size_t k = 0; k < Width; ++k) {
+            T* dz = da_t + k * rows;
+            const T* xhat = normalized_.data() + k * rows;
+            const T dgamma = detail::dot(static_cast<const T*>(dz), xhat, rows);
+            const T dbeta = detail::sum(static_cast<const T*>(dz), rows);
+            weight.grad(k) = dgamma;
+            bias.grad(k) = dbeta;
+            if constexpr (computes_input_gradient) {
+                const T scale = weight.value(k) * invstd_(k);
+                auto dzv = detail::matrix_view(dz, 1, rows);
+                if (batch_statistics_) {
+                    const auto xv = detail::matrix_view(xhat, 1, rows);
+                    xt::noalias(dzv) = scale * (dzv - dbeta / n - xv * (dgamma / n));
+                } else {
+                    xt::noalias(dzv) = scale * dzv;
+                }
+            }
+        }
+        if constexpr (computes_input_gradient)
+            return da_t;
+        else
+            return nullptr;
+    }
+
+    /// The last forward pass's output, feature-major: aᵀ (Width, B).
+    auto output() const { return detail::matrix_view(static_cast<const T*>(output_.data()), Width, rows_); }
+    std::size_t rows() const noexcept { return rows_; }
+
+    template <class F>
+    void for_each_parameter(F&& f) {
+        f(weight);
+        f(bias);
+    }
+    template <class F>
+    void for_each_parameter(F&& f) const {
+        f(weight);
+        f(bias);
+    }
+
+private:
+    void reset() {
+        weight.value.fill(T(1));
+        bias.value.fill(T(0));
+        running_mean.fill(T(0));
+        running_var.fill(T(1));
+        batches_tracked = 0;
+    }
+
+    tensor<T, 1> output_;
+    tensor<T, 1> preactivation_;
+    tensor<T, 1> normalized_;  // x̂ᵀ (Width, B), kept for backward
+    tensor<T, 1> invstd_;      // 1/√(σ² + eps) of the last forward, per feature
+    std::size_t rows_ = 0;
+    bool training_ = true;           // a network starts in training mode
+    bool batch_statistics_ = false;  // whether the last forward used them (backward follows it)
+};
+
+/// Batch normalisation of the previous layer's output, then `Activation`; the width is kept.
+template <class Activation = identity>
+struct batch_norm {
+    static constexpr bool preserves_width = true;
+
+    template <class T, std::size_t Index, std::size_t PreviousWidth>
+    struct bind {
+        static_assert(diagnostics::check_layer_width<batch_norm, Index, PreviousWidth>());
+        static_assert(diagnostics::check_activation<Activation>());
+        using type = batch_norm_layer<T, PreviousWidth, Activation, Index>;
+    };
+};
+
+}  // namespace ctnn

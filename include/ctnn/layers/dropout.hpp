@@ -1,0 +1,119 @@
+// dropout<P>: PyTorch's nn.Dropout(p). In training each element is zeroed with probability p and
+// the survivors are scaled by 1/(1 − p) (inverted dropout), so evaluation is the identity.
+#pragma once
+
+#include <cstddef>
+#include <ratio>
+#include <string_view>
+
+#include "ctnn/core/rng.hpp"
+#include "ctnn/detail/diagnostics.hpp"
+#include "ctnn/detail/matrix_view.hpp"
+#include "ctnn/detail/xtensor.hpp"
+
+namespace ctnn {
+
+/// The layer as it lives inside a network. Masks come from the layer's own stream (the one
+/// `initialize` is given), so a network seed fixes every mask of a run.
+template <class T, std::size_t Width, class P, std::size_t Index>
+class dropout_layer {
+public:
+    using scalar = T;
+    static constexpr std::string_view kind = "dropout";
+    static constexpr std::size_t index = Index;
+    static constexpr std::size_t input_width = Width;
+    static constexpr std::size_t output_width = Width;
+    static constexpr std::size_t parameter_count = 0;
+    /// The first layer's gradient with respect to the network's input is never needed.
+    static constexpr bool computes_input_gradient = Index > 0;
+    /// The probability of zeroing an element in training.
+    static constexpr double probability = double(P::num) / double(P::den);
+
+    dropout_layer() = default;
+
+    /// Restarts the mask stream.
+    void initialize(rng stream) { stream_ = stream; }
+
+    void set_training(bool on) noexcept { training_ = on; }
+    bool training() const noexcept { return training_; }
+
+    /// Sizes the work buffers for batches of up to `rows` rows (only ever grows them).
+    void reserve(std::size_t rows) {
+        detail::ensure_capacity(output_, rows * Width);
+        if constexpr (drops) detail::ensure_capacity(mask_, rows * Width);
+    }
+    std::size_t capacity() const noexcept { return output_.size() / Width; }
+
+    // xᵀ (Width, B), row k at in_t + k·ld (ld ≥ B) -> aᵀ = xᵀ ⊙ m (Width, B) packed, where in
+    // training m is 0 with probability p and 1/(1 − p) otherwise; in evaluation m = 1.
+    const T* forward(const T* in_t, std::size_t ld, std::size_t rows) {
+        rows_ = rows;
+        masked_ = drops && training_;
+        if (masked_) {
+            const T survivor = T(1) / T(1.0 - probability);  // torch: noise.div_(1 − p)
+            T* mask = mask_.data();
+            for (std::size_t i = 0; i < Width * rows; ++i)
+                mask[i] = stream_.uniform01() < probability ? T(0) : survivor;
+        }
+        for (std::size_t k = 0; k < Width; ++k) {
+            auto a = detail::matrix_view(output_.data() + k * rows, 1, rows);
+            const auto x = detail::matrix_view(in_t + k * ld, 1, rows);
+            if (masked_) {
+                const auto m = detail::matrix_view(static_cast<const T*>(mask_.data()) + k * rows, 1, rows);
+                xt::noalias(a) = x * m;
+            } else {
+                xt::noalias(a) = x;
+            }
+        }
+        return output_.data();
+    }
+
+    // daᵀ (Width, B) -> dxᵀ = daᵀ ⊙ m (Width, B), the forward pass's mask, in da_t's storage
+    // (nullptr for the first layer).
+    T* backward(T* da_t) {
+        if constexpr (computes_input_gradient) {
+            if (masked_) {
+                auto dx = detail::matrix_view(da_t, Width, rows_);
+                xt::noalias(dx) = dx * detail::matrix_view(static_cast<const T*>(mask_.data()), Width, rows_);
+            }
+            return da_t;
+        } else {
+            return nullptr;
+        }
+    }
+
+    /// The last forward pass's output, feature-major: aᵀ (Width, B).
+    auto output() const { return detail::matrix_view(static_cast<const T*>(output_.data()), Width, rows_); }
+    std::size_t rows() const noexcept { return rows_; }
+
+    template <class F>
+    void for_each_parameter(F&&) {}
+    template <class F>
+    void for_each_parameter(F&&) const {}
+
+private:
+    static constexpr bool drops = P::num > 0;
+
+    rng stream_;
+    tensor<T, 1> output_;
+    tensor<T, 1> mask_;  // mᵀ (Width, B): 0 or 1/(1 − p), kept for backward
+    std::size_t rows_ = 0;
+    bool training_ = true;  // a network starts in training mode
+    bool masked_ = false;   // whether the last forward applied a mask (backward follows it)
+};
+
+/// Inverted dropout of the previous layer's output with probability `P` (a std::ratio in
+/// [0, 1); PyTorch's default 1/2); the width is kept.
+template <class P = std::ratio<1, 2>>
+struct dropout {
+    static constexpr bool preserves_width = true;
+
+    template <class T, std::size_t Index, std::size_t PreviousWidth>
+    struct bind {
+        static_assert(diagnostics::check_layer_width<dropout, Index, PreviousWidth>());
+        static_assert(diagnostics::check_dropout_probability<dropout, Index, P>());
+        using type = dropout_layer<T, PreviousWidth, P, Index>;
+    };
+};
+
+}  // namespace ctnn
