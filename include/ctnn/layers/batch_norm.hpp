@@ -15,6 +15,7 @@
 #include "ctnn/core/parameter.hpp"
 #include "ctnn/core/rng.hpp"
 #include "ctnn/detail/affine.hpp"
+#include "ctnn/detail/activation_stage.hpp"
 #include "ctnn/detail/diagnostics.hpp"
 #include "ctnn/detail/matrix_view.hpp"
 #include "ctnn/detail/xtensor.hpp"
@@ -76,11 +77,10 @@ public:
 
     /// Sizes the work buffers for batches of up to `rows` rows (only ever grows them).
     void reserve(std::size_t rows) {
-        detail::ensure_capacity(output_, rows * Width);
+        activation_.reserve(rows);
         detail::ensure_capacity(normalized_, rows * Width);
-        if constexpr (Activation::derivative_needs_preactivation) detail::ensure_capacity(preactivation_, rows * Width);
     }
-    std::size_t capacity() const noexcept { return output_.size() / Width; }
+    std::size_t capacity() const noexcept { return activation_.capacity(); }
 
     // xᵀ (Width, B), row k at in_t + k·ld (ld ≥ B) -> aᵀ = act(γ ⊙ x̂ + β) (Width, B) packed, where
     // x̂ = (x − μ)/√(σ² + eps) per feature: μ, σ² (biased) of the batch in training, the running
@@ -94,7 +94,7 @@ public:
                               + std::to_string(rows) + (rows == 1 ? " row" : " rows"));
         rows_ = rows;
         batch_statistics_ = training_;
-        T* z = Activation::derivative_needs_preactivation ? preactivation_.data() : output_.data();
+        T* z = activation_.preactivation();
         const T n = T(rows);
         for (std::size_t k = 0; k < Width; ++k) {
             const T* x = in_t + k * ld;
@@ -123,12 +123,7 @@ public:
             xt::noalias(zv) = xv * alpha + shift;
         }
         if (training_) ++batches_tracked;
-        if constexpr (!std::is_same_v<Activation, identity>) {
-            auto a = detail::matrix_view(output_.data(), Width, rows);
-            auto zv = detail::matrix_view(static_cast<const T*>(z), Width, rows);
-            xt::noalias(a) = Activation::forward(zv);  // element-wise: in place is safe
-        }
-        return output_.data();
+        return activation_.activate(rows);
     }
 
     // daᵀ (Width, B), overwritten with dzᵀ = daᵀ ⊙ act'(z), then with dxᵀ -> dγ = Σ_b dz ⊙ x̂,
@@ -137,14 +132,7 @@ public:
     //   dx = γ/√(σ² + eps) · (dz − dβ/B − x̂·dγ/B);  with running estimates: γ/√(var + eps) · dz.
     T* backward(T* da_t) {
         const std::size_t rows = rows_;
-        if constexpr (!std::is_same_v<Activation, identity>) {
-            auto dz = detail::matrix_view(da_t, Width, rows);
-            auto a = detail::matrix_view(static_cast<const T*>(output_.data()), Width, rows);
-            const T* z_data = Activation::derivative_needs_preactivation ? preactivation_.data()
-                                                                           : output_.data();
-            auto z = detail::matrix_view(z_data, Width, rows);
-            xt::noalias(dz) = dz * Activation::derivative(z, a);
-        }
+        activation_.backpropagate(da_t, rows);
         const T n = T(rows);
         for (std::size_t k = 0; k < Width; ++k) {
             T* dz = da_t + k * rows;
@@ -171,7 +159,7 @@ public:
     }
 
     /// The last forward pass's output, feature-major: aᵀ (Width, B).
-    auto output() const { return detail::matrix_view(static_cast<const T*>(output_.data()), Width, rows_); }
+    auto output() const { return activation_.output(rows_); }
     std::size_t rows() const noexcept { return rows_; }
 
     template <class F>
@@ -194,8 +182,7 @@ private:
         batches_tracked = 0;
     }
 
-    tensor<T, 1> output_;
-    tensor<T, 1> preactivation_;
+    detail::activation_stage<T, Width, Activation> activation_;
     tensor<T, 1> normalized_;  // x̂ᵀ (Width, B), kept for backward
     tensor<T, 1> invstd_;      // 1/√(σ² + eps) of the last forward, per feature
     std::size_t rows_ = 0;

@@ -9,6 +9,7 @@
 #include "ctnn/activations/identity.hpp"
 #include "ctnn/core/parameter.hpp"
 #include "ctnn/core/rng.hpp"
+#include "ctnn/detail/activation_stage.hpp"
 #include "ctnn/detail/affine.hpp"
 #include "ctnn/detail/diagnostics.hpp"
 #include "ctnn/detail/matrix_view.hpp"
@@ -55,11 +56,10 @@ public:
 
     /// Sizes the work buffers for batches of up to `rows` rows (only ever grows them).
     void reserve(std::size_t rows) {
-        detail::ensure_capacity(output_, rows * Out);
-        if constexpr (Activation::derivative_needs_preactivation) detail::ensure_capacity(preactivation_, rows * Out);
+        activation_.reserve(rows);
         if constexpr (computes_input_gradient) detail::ensure_capacity(input_gradient_, rows * In);
     }
-    std::size_t capacity() const noexcept { return output_.size() / Out; }
+    std::size_t capacity() const noexcept { return activation_.capacity(); }
 
     // xᵀ (In, B), row k at in_t + k·ld (ld ≥ B) -> aᵀ = act(W·xᵀ + b) (Out, B) packed.
     // The input must stay alive until backward.
@@ -67,28 +67,15 @@ public:
         input_t_ = in_t;
         input_ld_ = ld;
         rows_ = rows;
-        T* z = Activation::derivative_needs_preactivation ? preactivation_.data() : output_.data();
-        detail::affine_forward<In, Out>(weight.value.data(), in_t, ld, bias.value.data(), z, rows);
-        if constexpr (!std::is_same_v<Activation, identity>) {
-            auto a = detail::matrix_view(output_.data(), Out, rows);
-            auto zv = detail::matrix_view(static_cast<const T*>(z), Out, rows);
-            // Element-wise, so evaluating in place (z == a) is safe.
-            xt::noalias(a) = Activation::forward(zv);
-        }
-        return output_.data();
+        detail::affine_forward<In, Out>(weight.value.data(), in_t, ld, bias.value.data(),
+                                        activation_.preactivation(), rows);
+        return activation_.activate(rows);
     }
 
     // daᵀ (Out, B), overwritten with dzᵀ = daᵀ ⊙ act'(z) -> dW (Out, In), db (Out) into the
     // parameters' grads; returns dxᵀ = Wᵀ·dzᵀ (In, B), or nullptr for the first layer.
     T* backward(T* da_t) {
-        if constexpr (!std::is_same_v<Activation, identity>) {
-            auto dz = detail::matrix_view(da_t, Out, rows_);
-            auto a = detail::matrix_view(static_cast<const T*>(output_.data()), Out, rows_);
-            const T* z_data = Activation::derivative_needs_preactivation ? preactivation_.data()
-                                                                           : output_.data();
-            auto z = detail::matrix_view(z_data, Out, rows_);
-            xt::noalias(dz) = dz * Activation::derivative(z, a);
-        }
+        activation_.backpropagate(da_t, rows_);
         detail::affine_backward_parameters<In, Out>(da_t, input_t_, input_ld_, weight.grad.data(),
                                                     bias.grad.data(), rows_);
         if constexpr (computes_input_gradient) {
@@ -100,7 +87,7 @@ public:
     }
 
     /// The last forward pass's output, feature-major: aᵀ (Out, B).
-    auto output() const { return detail::matrix_view(static_cast<const T*>(output_.data()), Out, rows_); }
+    auto output() const { return activation_.output(rows_); }
     std::size_t rows() const noexcept { return rows_; }
 
     template <class F>
@@ -115,8 +102,7 @@ public:
     }
 
 private:
-    tensor<T, 1> output_;
-    tensor<T, 1> preactivation_;
+    detail::activation_stage<T, Out, Activation> activation_;
     tensor<T, 1> input_gradient_;
     const T* input_t_ = nullptr;  // xᵀ (In, B), rows input_ld_ apart
     std::size_t input_ld_ = 0;

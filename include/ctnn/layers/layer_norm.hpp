@@ -13,6 +13,7 @@
 #include "ctnn/core/parameter.hpp"
 #include "ctnn/core/rng.hpp"
 #include "ctnn/detail/affine.hpp"
+#include "ctnn/detail/activation_stage.hpp"
 #include "ctnn/detail/diagnostics.hpp"
 #include "ctnn/detail/matrix_view.hpp"
 #include "ctnn/detail/xtensor.hpp"
@@ -60,14 +61,13 @@ public:
 
     /// Sizes the work buffers for batches of up to `rows` rows (only ever grows them).
     void reserve(std::size_t rows) {
-        detail::ensure_capacity(output_, rows * Width);
+        activation_.reserve(rows);
         detail::ensure_capacity(normalized_, rows * Width);
-        if constexpr (Activation::derivative_needs_preactivation) detail::ensure_capacity(preactivation_, rows * Width);
         detail::ensure_capacity(mean_, rows);
         detail::ensure_capacity(invstd_, rows);
         if constexpr (computes_input_gradient) detail::ensure_capacity(projection_, rows);
     }
-    std::size_t capacity() const noexcept { return output_.size() / Width; }
+    std::size_t capacity() const noexcept { return activation_.capacity(); }
 
     // xᵀ (Width, B), row k at in_t + k·ld (ld ≥ B) -> aᵀ = act(γ ⊙ x̂ + β) (Width, B) packed, where
     // each sample (column) is x̂ = (x − μ)/√(σ² + eps) with its own mean μ and biased variance σ²
@@ -96,19 +96,14 @@ public:
         }
         xt::noalias(invstd) = T(1) / xt::sqrt(invstd / width + T(eps));
 
-        T* z = Activation::derivative_needs_preactivation ? preactivation_.data() : output_.data();
+        T* z = activation_.preactivation();
         for (std::size_t k = 0; k < Width; ++k) {
             auto xhat = row_hat(k);
             xt::noalias(xhat) = xhat * invstd;
             auto zv = detail::matrix_view(z + k * rows, 1, rows);
             xt::noalias(zv) = xhat * weight.value(k) + bias.value(k);
         }
-        if constexpr (!std::is_same_v<Activation, identity>) {
-            auto a = detail::matrix_view(output_.data(), Width, rows);
-            auto zv = detail::matrix_view(static_cast<const T*>(z), Width, rows);
-            xt::noalias(a) = Activation::forward(zv);  // element-wise: in place is safe
-        }
-        return output_.data();
+        return activation_.activate(rows);
     }
 
     // daᵀ (Width, B), overwritten with dzᵀ = daᵀ ⊙ act'(z), then with dxᵀ -> dγ = Σ_b dz ⊙ x̂,
@@ -117,14 +112,7 @@ public:
     //   dx = (g − mean(g) − x̂ ⊙ mean(g ⊙ x̂)) / √(σ² + eps).
     T* backward(T* da_t) {
         const std::size_t rows = rows_;
-        if constexpr (!std::is_same_v<Activation, identity>) {
-            auto dz = detail::matrix_view(da_t, Width, rows);
-            auto a = detail::matrix_view(static_cast<const T*>(output_.data()), Width, rows);
-            const T* z_data = Activation::derivative_needs_preactivation ? preactivation_.data()
-                                                                           : output_.data();
-            auto z = detail::matrix_view(z_data, Width, rows);
-            xt::noalias(dz) = dz * Activation::derivative(z, a);
-        }
+        activation_.backpropagate(da_t, rows);
         for (std::size_t k = 0; k < Width; ++k) {
             const T* dz = da_t + k * rows;
             weight.grad(k) = detail::dot(dz, static_cast<const T*>(normalized_.data() + k * rows), rows);
@@ -160,7 +148,7 @@ public:
     }
 
     /// The last forward pass's output, feature-major: aᵀ (Width, B).
-    auto output() const { return detail::matrix_view(static_cast<const T*>(output_.data()), Width, rows_); }
+    auto output() const { return activation_.output(rows_); }
     std::size_t rows() const noexcept { return rows_; }
 
     template <class F>
@@ -175,8 +163,7 @@ public:
     }
 
 private:
-    tensor<T, 1> output_;
-    tensor<T, 1> preactivation_;
+    detail::activation_stage<T, Width, Activation> activation_;
     tensor<T, 1> normalized_;  // x̂ᵀ (Width, B), kept for backward
     tensor<T, 1> mean_;        // per sample (B): μ in forward, mean(γ ⊙ dz) in backward
     tensor<T, 1> invstd_;      // per sample (B): 1/√(σ² + eps)

@@ -27,16 +27,12 @@ struct l1 {
     template <class Network>
     double apply(Network& net) const {
         double penalty = 0.0;
-        net.for_each_layer([&](auto& layer) {
-            if (!Layers::contains(layer.index)) return;
-            layer.for_each_parameter([&](auto& p) {
-                if (p.rank == 1 && !include_biases) return;
-                using T = typename std::decay_t<decltype(p)>::scalar;
-                double total = 0.0;
-                for (const T v : p.value) total += std::abs(double(v));
-                penalty += lambda * total;
-                xt::noalias(p.grad) += T(lambda) * xt::sign(p.value);
-            });
+        detail::for_each_penalized<Layers>(net, include_biases, [&](auto& p) {
+            using T = typename std::decay_t<decltype(p)>::scalar;
+            double total = 0.0;
+            for (const T v : p.value) total += std::abs(double(v));
+            penalty += lambda * total;
+            xt::noalias(p.grad) += T(lambda) * xt::sign(p.value);
         });
         return penalty;
     }

@@ -26,16 +26,12 @@ struct l2 {
     template <class Network>
     double apply(Network& net) const {
         double penalty = 0.0;
-        net.for_each_layer([&](auto& layer) {
-            if (!Layers::contains(layer.index)) return;
-            layer.for_each_parameter([&](auto& p) {
-                if (p.rank == 1 && !include_biases) return;
-                using T = typename std::decay_t<decltype(p)>::scalar;
-                double squares = 0.0;
-                for (const T v : p.value) squares += double(v) * double(v);
-                penalty += lambda * squares;
-                xt::noalias(p.grad) += T(2 * lambda) * p.value;
-            });
+        detail::for_each_penalized<Layers>(net, include_biases, [&](auto& p) {
+            using T = typename std::decay_t<decltype(p)>::scalar;
+            double squares = 0.0;
+            for (const T v : p.value) squares += double(v) * double(v);
+            penalty += lambda * squares;
+            xt::noalias(p.grad) += T(2 * lambda) * p.value;
         });
         return penalty;
     }

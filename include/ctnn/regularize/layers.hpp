@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <type_traits>
 
 namespace ctnn::regularize {
 
@@ -15,5 +16,19 @@ template <std::size_t... Indices>
 struct layers {
     static constexpr bool contains(std::size_t index) { return ((index == Indices) || ...); }
 };
+
+namespace detail {
+/// Calls f(parameter) for the weights (and, if asked, the biases) of the layers `Layers` selects.
+template <class Layers, class Network, class F>
+void for_each_penalized(Network& net, bool include_biases, F&& f) {
+    net.for_each_layer([&](auto& layer) {
+        if (!Layers::contains(layer.index)) return;
+        layer.for_each_parameter([&](auto& p) {
+            if (std::decay_t<decltype(p)>::rank == 1 && !include_biases) return;
+            f(p);
+        });
+    });
+}
+}  // namespace detail
 
 }  // namespace ctnn::regularize
