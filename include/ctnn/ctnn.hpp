@@ -56,6 +56,7 @@
 #include "ctnn/init/kaiming_normal.hpp"
 #include "ctnn/init/kaiming_uniform.hpp"
 #include "ctnn/init/normal.hpp"
+#include "ctnn/init/orthogonal.hpp"
 #include "ctnn/init/pytorch_default.hpp"
 #include "ctnn/init/uniform.hpp"
 #include "ctnn/init/xavier_normal.hpp"

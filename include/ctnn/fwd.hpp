@@ -110,5 +110,7 @@ template <class Gain>
 struct xavier_uniform;
 template <class Gain>
 struct xavier_normal;
+template <class Gain>
+struct orthogonal;
 }  // namespace init
 }  // namespace ctnn

@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "support/approx.hpp"
 #include "support/fixture.hpp"
 
 namespace {
@@ -137,4 +138,45 @@ TEST_CASE("init: a layer's init object can be configured before initialize", "[i
     net.initialize(1);
     CHECK(xt::amin(net.layer<0>().weight.value)() >= 5.0);
     CHECK(xt::amax(net.layer<0>().bias.value)() < 6.0);
+}
+
+namespace {
+void check_orthogonal_case(const std::string& name) {
+    const ctnn_test::fixture f("orthogonal.txt");
+    auto w = f.tensor<double, 2>(name + ".a");
+    const auto expected = f.tensor<double, 2>(name + ".q");
+    orthogonal<>::orthonormalize(w, f.scalar(name + ".gain"));
+    CTNN_REQUIRE_CLOSE(w, expected, 1e-12);
+}
+}  // namespace
+
+TEST_CASE("init: orthogonal equals torch.nn.init.orthogonal_ for the same draws", "[init][orthogonal]") {
+    check_orthogonal_case("tall");
+    check_orthogonal_case("wide");
+    check_orthogonal_case("square_gain");
+    check_orthogonal_case("column");
+}
+
+TEST_CASE("init: orthogonal weights have every singular value equal to the gain", "[init][orthogonal]") {
+    for (const auto& [rows, cols] : {std::pair<std::size_t, std::size_t>{16, 16}, {24, 10}, {10, 24}}) {
+        auto w = ctnn::tensor<double, 2>::from_shape({rows, cols});
+        ctnn::rng r(9);
+        orthogonal<gain::tanh>{}.weight(w, {cols, rows}, r);
+        // W·Wᵀ = gain²·I (rows ≤ cols) or Wᵀ·W = gain²·I (rows ≥ cols).
+        const std::size_t n = std::min(rows, cols);
+        const double g2 = gain::tanh::value() * gain::tanh::value();
+        for (std::size_t i = 0; i < n; ++i)
+            for (std::size_t j = 0; j < n; ++j) {
+                double s = 0;
+                if (rows >= cols)
+                    for (std::size_t k = 0; k < rows; ++k) s += w(k, i) * w(k, j);
+                else
+                    for (std::size_t k = 0; k < cols; ++k) s += w(i, k) * w(j, k);
+                CHECK(std::abs(s - (i == j ? g2 : 0.0)) < 1e-12);
+            }
+    }
+    STATIC_REQUIRE(ctnn::init_policy<orthogonal<>>);
+    using net_t = ctnn::basic_network<float, ctnn::input<8>, ctnn::dense<8, ctnn::tanh, orthogonal<>>>;
+    net_t net(2);
+    CHECK(xt::all(xt::equal(net.layer<0>().bias.value, 0.0f)));
 }
