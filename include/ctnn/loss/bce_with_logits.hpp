@@ -8,6 +8,8 @@
 #include <cstddef>
 #include <string_view>
 
+#include "ctnn/detail/elementwise_loss.hpp"
+
 namespace ctnn::loss {
 
 struct bce_with_logits {
@@ -17,32 +19,19 @@ struct bce_with_logits {
     //   -> L = mean of max(z, 0) − z·y + log(1 + e^−|z|)
     template <class P, class Y>
     double value(const P& prediction, const Y& target) const {
-        const auto* z = prediction.data();
-        const auto* y = target.data();
-        const std::size_t n = prediction.size();
-        double sum = 0.0;
-        for (std::size_t i = 0; i < n; ++i) sum += element(double(z[i]), double(y[i]));
-        return sum / double(n);
+        return detail::elementwise_mean(prediction, target, element);
     }
 
     // z (B, N), y (B, N) -> L, and dL/dz = (σ(z) − y)/(B·N) into grad (B, N)
     template <class P, class Y, class G>
     double value_and_gradient(const P& prediction, const Y& target, G& grad) const {
-        using T = typename G::value_type;
-        const auto* z = prediction.data();
-        const auto* y = target.data();
-        auto* g = grad.data();
-        const std::size_t n = prediction.size();
-        const double norm = 1.0 / double(n);
-        double sum = 0.0;
-        for (std::size_t i = 0; i < n; ++i) {
-            const double zi = double(z[i]), yi = double(y[i]);
-            // σ(z) as torch computes it: e^−z = inf for very negative z gives exactly 0
-            const double sigmoid = 1.0 / (1.0 + std::exp(-zi));
-            g[i] = T((sigmoid - yi) * norm);
-            sum += element(zi, yi);
-        }
-        return sum / double(n);
+        return detail::elementwise_mean_and_gradient(prediction, target, grad, element,
+                                                     [](double z, double y, double norm) {
+                                                         // σ(z) as torch computes it: e^−z = inf for
+                                                         // very negative z gives exactly 0
+                                                         const double sigmoid = 1.0 / (1.0 + std::exp(-z));
+                                                         return (sigmoid - y) * norm;
+                                                     });
     }
 
 private:

@@ -9,6 +9,8 @@
 
 #include "ctnn/core/errors.hpp"
 
+#include "ctnn/detail/elementwise_loss.hpp"
+
 namespace ctnn::loss {
 
 struct huber {
@@ -25,31 +27,19 @@ struct huber {
     // ŷ (B, N), y (B, N) -> L = mean of ½d² if |d| < δ, else δ(|d| − ½δ), d = ŷ − y
     template <class P, class Y>
     double value(const P& prediction, const Y& target) const {
-        const auto* p = prediction.data();
-        const auto* y = target.data();
-        const std::size_t n = prediction.size();
-        double sum = 0.0;
-        for (std::size_t i = 0; i < n; ++i) sum += element(double(p[i]) - double(y[i]));
-        return sum / double(n);
+        return detail::elementwise_mean(prediction, target, [this](double p, double y) { return element(p - y); });
     }
 
     // ŷ (B, N), y (B, N) -> L, and dL/dŷ = clamp(d, −δ, δ)/(B·N) into grad (B, N)
     template <class P, class Y, class G>
     double value_and_gradient(const P& prediction, const Y& target, G& grad) const {
-        using T = typename G::value_type;
-        const auto* p = prediction.data();
-        const auto* y = target.data();
-        auto* g = grad.data();
-        const std::size_t n = prediction.size();
-        const double norm = 1.0 / double(n);
-        double sum = 0.0;
-        for (std::size_t i = 0; i < n; ++i) {
-            const double d = double(p[i]) - double(y[i]);
-            // torch's huber_loss_backward, branch for branch (a NaN d falls through to norm·d)
-            g[i] = T(d < -delta ? -norm * delta : d > delta ? norm * delta : norm * d);
-            sum += element(d);
-        }
-        return sum / double(n);
+        return detail::elementwise_mean_and_gradient(
+            prediction, target, grad, [this](double p, double y) { return element(p - y); },
+            [this](double p, double y, double norm) {
+                const double d = p - y;
+                // torch's huber_loss_backward, branch for branch (a NaN d falls through to norm·d)
+                return d < -delta ? -norm * delta : d > delta ? norm * delta : norm * d;
+            });
     }
 
 private:

@@ -9,6 +9,8 @@
 
 #include "ctnn/core/errors.hpp"
 
+#include "ctnn/detail/elementwise_loss.hpp"
+
 namespace ctnn::loss {
 
 struct smooth_l1 {
@@ -25,32 +27,20 @@ struct smooth_l1 {
     // ŷ (B, N), y (B, N) -> L = mean of ½d²/β if |d| < β, else |d| − ½β, d = ŷ − y
     template <class P, class Y>
     double value(const P& prediction, const Y& target) const {
-        const auto* p = prediction.data();
-        const auto* y = target.data();
-        const std::size_t n = prediction.size();
-        double sum = 0.0;
-        for (std::size_t i = 0; i < n; ++i) sum += element(double(p[i]) - double(y[i]));
-        return sum / double(n);
+        return detail::elementwise_mean(prediction, target, [this](double p, double y) { return element(p - y); });
     }
 
     // ŷ (B, N), y (B, N) -> L, and dL/dŷ = clamp(d/β, −1, 1)/(B·N) into grad (B, N)
     template <class P, class Y, class G>
     double value_and_gradient(const P& prediction, const Y& target, G& grad) const {
-        using T = typename G::value_type;
-        const auto* p = prediction.data();
-        const auto* y = target.data();
-        auto* g = grad.data();
-        const std::size_t n = prediction.size();
-        const double norm = 1.0 / double(n);
-        double sum = 0.0;
-        for (std::size_t i = 0; i < n; ++i) {
-            const double d = double(p[i]) - double(y[i]);
-            // torch's smooth_l1_loss_backward, branch for branch; with β = 0 it gives −1/(B·N)
-            // at d = 0 (0 <= −0), which torch's autograd returns too
-            g[i] = T(d <= -beta ? -norm : d >= beta ? norm : norm * d / beta);
-            sum += element(d);
-        }
-        return sum / double(n);
+        return detail::elementwise_mean_and_gradient(
+            prediction, target, grad, [this](double p, double y) { return element(p - y); },
+            [this](double p, double y, double norm) {
+                const double d = p - y;
+                // torch's smooth_l1_loss_backward, branch for branch; with β = 0 it gives −1/(B·N)
+                // at d = 0 (0 <= −0), which torch's autograd returns too
+                return d <= -beta ? -norm : d >= beta ? norm : norm * d / beta;
+            });
     }
 
 private:
