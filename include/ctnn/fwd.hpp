@@ -7,6 +7,10 @@
 namespace ctnn {
 template <std::size_t Width>
 struct input;
+template <std::size_t Width>
+struct sequence;
+struct last_state;
+struct whole_sequence;
 template <class T, class Input, class... Layers>
 class basic_network;
 template <class T, std::size_t Rank>
@@ -50,7 +54,8 @@ struct dropout;
 template <class T, std::size_t Width, class P, std::size_t Index>
 class dropout_layer;
 
-template <class Network, class Loss, class Optimizer, class Clip, class Schedule, class Regularizer>
+template <class Network, class Loss, class Optimizer, class Clip, class Schedule, class Regularizer,
+          class Monitor>
 class trainer;
 struct fit_options;
 struct fit_result;
@@ -100,6 +105,10 @@ struct l1;
 template <class Layers>
 struct l2;
 }  // namespace regularize
+namespace monitor {
+struct none;
+class gradient_health;
+}  // namespace monitor
 namespace init {
 struct zeros;
 struct constant;

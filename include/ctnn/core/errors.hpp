@@ -22,8 +22,34 @@ struct non_finite_error : error {
     using error::error;
 };
 
+/// A training step whose gradients a monitor judged exploding (monitor::gradient_health with
+/// refuse_exploding_steps) under non_finite_action::throw_error; the weights were left as they were.
+struct exploding_gradient_error : error {
+    using error::error;
+};
+
 /// A policy or option given a value outside its domain (a negative learning rate, ...).
 struct invalid_argument : error {
+    using error::error;
+};
+
+/// A data file that cannot be read as what it claims to be (missing, truncated, a wrong magic
+/// number, a ragged CSV row, a non-number): the message names the file, the position (byte
+/// offset or line:column) and what was expected there and what was found.
+struct data_error : error {
+    using error::error;
+};
+
+/// A saved model that cannot be loaded: truncated or corrupted (bad magic, unknown version,
+/// checksum mismatch) or saved from a network of another type (the first difference is named).
+/// The network it was loaded into is left unchanged.
+struct format_error : error {
+    using error::error;
+};
+
+/// A file the system would not open, read, write, sync or rename; the message names the file
+/// and the system's reason. A failed save leaves the previous file as it was.
+struct io_error : error {
     using error::error;
 };
 

@@ -15,10 +15,12 @@
 
 #include "ctnn/core/input.hpp"
 #include "ctnn/core/rng.hpp"
+#include "ctnn/core/sequence.hpp"
 #include "ctnn/detail/affine.hpp"
 #include "ctnn/detail/data_check.hpp"
 #include "ctnn/detail/diagnostics.hpp"
 #include "ctnn/detail/matrix_view.hpp"
+#include "ctnn/detail/sequence_layout.hpp"
 #include "ctnn/detail/xtensor.hpp"
 
 namespace ctnn {
@@ -28,6 +30,18 @@ template <class I>
 struct is_input : std::false_type {};
 template <std::size_t N>
 struct is_input<input<N>> : std::true_type {};
+template <std::size_t N>
+struct is_input<sequence<N>> : std::true_type {};
+
+template <class I>
+struct is_sequence_input : std::false_type {};
+template <std::size_t N>
+struct is_sequence_input<sequence<N>> : std::true_type {};
+
+/// A layer that runs along the time axis (rnn, lstm, gru) declares `recurrent = true` and
+/// `returns_sequence`; every other layer is applied to each time step alike.
+template <class Spec>
+concept recurrent_spec = requires { requires Spec::recurrent; };
 
 /// A layer whose output width is its input width (batch_norm, dropout...): it declares
 /// `static constexpr bool preserves_width = true` instead of an `output_width`.
@@ -49,6 +63,24 @@ constexpr std::size_t output_width_of(std::size_t previous_width) {
         return Spec::output_width;
 }
 
+template <class Spec>
+constexpr bool carries_sequence_after(bool before) {
+    if constexpr (recurrent_spec<Spec>)
+        return Spec::returns_sequence;
+    else
+        return before;
+}
+
+/// {does the input have a time axis, and each layer's output}: a recurrent layer decides for
+/// its own output, every other layer passes the time axis on.
+template <bool InputIsSequence, class... Specs>
+constexpr std::array<bool, sizeof...(Specs) + 1> sequence_flags() {
+    std::array<bool, sizeof...(Specs) + 1> flags{InputIsSequence};
+    std::size_t i = 0;
+    ((flags[i + 1] = carries_sequence_after<Specs>(flags[i]), ++i), ...);
+    return flags;
+}
+
 /// {input width, each layer's output width}: a width-preserving layer repeats the one before.
 template <std::size_t InputWidth, class... Specs>
 constexpr std::array<std::size_t, sizeof...(Specs) + 1> layer_widths() {
@@ -63,7 +95,7 @@ constexpr bool check_network() {
     static_assert(diagnostics::check_scalar<T>());
     static_assert(is_input<Input>::value
                       || diagnostics::network_input_is_not_ctnn_input<Input>::value,
-                  "ctnn: a network's first type argument must be ctnn::input<N>");
+                  "ctnn: a network's first type argument must be ctnn::input<N> or ctnn::sequence<N>");
     static_assert(sizeof...(Specs) > 0 || diagnostics::network_has_no_layers<Input>::value,
                   "ctnn: a network needs at least one layer after input<N>");
     static_assert((layer_spec<Specs> && ...)
@@ -90,11 +122,30 @@ public:
         detail::layer_widths<Input::width, Specs...>();
     static constexpr std::size_t input_width = widths.front();
     static constexpr std::size_t output_width = widths.back();
+    /// carries_sequence[0]: the input is a (B, T, F) sequence; [i + 1]: layer i's output is.
+    static constexpr std::array<bool, depth + 1> carries_sequence =
+        detail::sequence_flags<detail::is_sequence_input<Input>::value, Specs...>();
+    static constexpr bool sequence_input = carries_sequence.front();
+    /// The network returns (B, T, output_width) rather than (B, output_width).
+    static constexpr bool sequence_output = carries_sequence.back();
 
 private:
     template <std::size_t... I>
     static auto bind_layers(std::index_sequence<I...>)
         -> boost::hana::tuple<typename Specs::template bind<T, I, widths[I]>::type...>;
+
+    template <class Spec, std::size_t I>
+    static constexpr bool check_recurrent_input() {
+        if constexpr (detail::recurrent_spec<Spec>)
+            return diagnostics::check_recurrent_input<Spec, I, carries_sequence[I]>();
+        else
+            return true;
+    }
+    template <std::size_t... I>
+    static constexpr bool check_recurrent_inputs(std::index_sequence<I...>) {
+        return (check_recurrent_input<Specs, I>() && ...);
+    }
+    static_assert(check_recurrent_inputs(std::index_sequence_for<Specs...>{}));
 
 public:
     using layers_type = decltype(bind_layers(std::index_sequence_for<Specs...>{}));
@@ -158,36 +209,74 @@ public:
     }
     bool training() const noexcept { return training_; }
 
-    /// Sizes every work buffer for batches of up to `rows` rows. Training calls it once; a
-    /// steady-state step then allocates nothing.
-    void reserve(std::size_t rows) {
-        for_each_layer([&](auto& layer) { layer.reserve(rows); });
-        detail::ensure_capacity(input_t_, rows * input_width);
-        detail::ensure_capacity(output_gradient_, rows * output_width);
-        if constexpr (output_width > 1) {
-            detail::ensure_capacity(output_, rows * output_width);
-            detail::ensure_capacity(output_gradient_t_, rows * output_width);
+    /// Sizes every work buffer for batches of up to `rows` rows (of up to `steps` time steps
+    /// for a sequence network). Training calls it once; a steady-state step then allocates
+    /// nothing.
+    void reserve(std::size_t rows, std::size_t steps = 1) {
+        if constexpr (!sequence_input) steps = 1;
+        for_each_layer([&](auto& layer) {
+            using layer_t = std::remove_cvref_t<decltype(layer)>;
+            if constexpr (detail::recurrent_spec<layer_t>)
+                layer.reserve(rows, steps);
+            else
+                layer.reserve(carries_sequence[layer_t::index] ? rows * steps : rows);
+        });
+        const std::size_t cells = rows * steps, outputs = sequence_output ? cells : rows;
+        detail::ensure_capacity(input_t_, cells * input_width);
+        detail::ensure_capacity(output_gradient_, outputs * output_width);
+        if constexpr (output_width > 1 || sequence_output) {
+            detail::ensure_capacity(output_, outputs * output_width);
+            detail::ensure_capacity(output_gradient_t_, outputs * output_width);
         }
+        capacity_ = std::max(capacity_, rows);
+        capacity_cells_ = std::max(capacity_cells_, cells);
     }
-    std::size_t capacity() const noexcept { return layer<0>().capacity(); }
+    /// Rows (samples) the buffers hold.
+    std::size_t capacity() const noexcept { return capacity_; }
+    /// Whether a batch of `rows` samples of `steps` steps fits the buffers without growing them.
+    bool fits(std::size_t rows, std::size_t steps = 1) const noexcept {
+        return rows <= capacity_ && rows * steps <= capacity_cells_;
+    }
 
     // x (B, input_width), contiguous row-major -> ŷ (B, output_width) row-major, valid until
     // the next forward. Needs reserve(B) first; x must stay alive until backward.
-    const T* forward(const T* x, std::size_t rows) {
+    const T* forward(const T* x, std::size_t rows) requires(!sequence_input) {
         detail::transpose_rows<input_width>(x, input_t_.data(), rows);
         return forward_transposed(input_t_.data(), rows, rows);
     }
 
+    // x (B, T, input_width), contiguous row-major -> ŷ (B, output_width), or (B, T,
+    // output_width) for a sequence output, row-major. Needs reserve(B, T) first.
+    const T* forward(const T* x, std::size_t rows, std::size_t steps) requires sequence_input {
+        detail::sequence_to_feature_major<input_width>(x, input_t_.data(), rows, steps);
+        return forward_transposed(input_t_.data(), rows * steps, rows, steps);
+    }
+
     // xᵀ (input_width, B), row k at x_t + k·ld -> ŷ (B, output_width) row-major. Inside, the
     // layers pass activations feature-major, (width, B), so every product runs along the batch.
-    const T* forward_transposed(const T* x_t, std::size_t ld, std::size_t rows) {
+    // A sequence is (width, T·B) inside, column t·B + b, and x_t is that for sequence networks.
+    const T* forward_transposed(const T* x_t, std::size_t ld, std::size_t rows, std::size_t steps = 1) {
+        if constexpr (!sequence_input) steps = 1;
+        rows_ = rows;
+        steps_ = steps;
         const T* in = x_t;
         std::size_t in_ld = ld;
         boost::hana::for_each(layers_, [&](auto& layer) {
-            in = layer.forward(in, in_ld, rows);
-            in_ld = rows;
+            using layer_t = std::remove_cvref_t<decltype(layer)>;
+            if constexpr (detail::recurrent_spec<layer_t>) {
+                in = layer.forward(in, in_ld, rows, steps);
+                in_ld = layer_t::returns_sequence ? rows * steps : rows;
+            } else {
+                const std::size_t columns = carries_sequence[layer_t::index] ? rows * steps : rows;
+                in = layer.forward(in, in_ld, columns);
+                in_ld = columns;
+            }
         });
-        if constexpr (output_width == 1) {
+        if constexpr (sequence_output) {
+            if (output_width == 1 && steps == 1) return in;
+            detail::feature_major_to_sequence<output_width>(in, output_.data(), rows, steps);
+            return output_.data();
+        } else if constexpr (output_width == 1) {
             return in;  // (1, B) and (B, 1) are the same memory
         } else {
             detail::transpose_columns<output_width>(in, output_.data(), rows);
@@ -195,7 +284,11 @@ public:
         }
     }
 
-    /// The buffer the loss writes dL/dŷ (B, output_width), row-major, into before `backward`.
+    /// Rows of ŷ for the last forward pass: B, or B·T for a sequence output.
+    std::size_t output_rows() const noexcept { return sequence_output ? rows_ * steps_ : rows_; }
+
+    /// The buffer the loss writes dL/dŷ into before `backward`: (rows, output_width) row-major,
+    /// rows = output_rows() (a sequence output (B, T, O) is viewed as (B·T, O)).
     auto output_gradient(std::size_t rows) {
         return detail::matrix_view(output_gradient_.data(), rows, output_width);
     }
@@ -203,11 +296,18 @@ public:
     /// Back-propagates the loss gradient held in output_gradient() through every layer, last
     /// to first, writing each parameter's grad (gradients are set, not accumulated).
     void backward() {
-        if constexpr (output_width == 1) {
+        if constexpr (sequence_output) {
+            if (output_width == 1 && steps_ == 1) {
+                backward_from<depth - 1>(output_gradient_.data());
+            } else {
+                detail::sequence_to_feature_major<output_width>(output_gradient_.data(),
+                                                                output_gradient_t_.data(), rows_, steps_);
+                backward_from<depth - 1>(output_gradient_t_.data());
+            }
+        } else if constexpr (output_width == 1) {
             backward_from<depth - 1>(output_gradient_.data());
         } else {
-            const std::size_t rows = layer<depth - 1>().rows();
-            detail::transpose_rows<output_width>(output_gradient_.data(), output_gradient_t_.data(), rows);
+            detail::transpose_rows<output_width>(output_gradient_.data(), output_gradient_t_.data(), rows_);
             backward_from<depth - 1>(output_gradient_t_.data());
         }
     }
@@ -215,7 +315,7 @@ public:
     /// Inference: ŷ (rows, output_width) for x (rows, input_width), in chunks so that memory
     /// stays bounded however many rows x has.
     template <matrix_of<T> X>
-    tensor<T, 2> predict(const X& x) {
+    tensor<T, 2> predict(const X& x) requires(!sequence_input) {
         const std::size_t rows = detail::check_matrix(x, input_width, "predict", "x");
         const evaluation_mode eval(*this);
         auto y = tensor<T, 2>::from_shape({rows, output_width});
@@ -225,6 +325,31 @@ public:
             const std::size_t n = std::min(chunk, rows - first);
             const T* out = forward(x.data() + first * input_width, n);
             std::copy(out, out + n * output_width, y.data() + first * output_width);
+        }
+        return y;
+    }
+
+    /// Inference on sequences: x (B, T, input_width) -> ŷ (B, output_width), or (B, T,
+    /// output_width) for a sequence output; in chunks of sequences.
+    template <matrix_of<T> X>
+    auto predict(const X& x) requires sequence_input {
+        const auto shape = detail::check_sequences(x, input_width, "predict", "x");
+        const std::size_t rows = shape.rows, steps = shape.steps;
+        const evaluation_mode eval(*this);
+        using result_type = std::conditional_t<sequence_output, tensor<T, 3>, tensor<T, 2>>;
+        auto y = [&] {
+            if constexpr (sequence_output)
+                return result_type::from_shape({rows, steps, output_width});
+            else
+                return result_type::from_shape({rows, output_width});
+        }();
+        const std::size_t chunk = std::max<std::size_t>(capacity(), 64);
+        const std::size_t per_row = (sequence_output ? steps : 1) * output_width;
+        reserve(std::min(rows, chunk), steps);
+        for (std::size_t first = 0; first < rows; first += chunk) {
+            const std::size_t n = std::min(chunk, rows - first);
+            const T* out = forward(x.data() + first * steps * input_width, n, steps);
+            std::copy(out, out + n * per_row, y.data() + first * per_row);
         }
         return y;
     }
@@ -255,6 +380,10 @@ private:
 
     layers_type layers_;
     bool training_ = true;
+    std::size_t rows_ = 0;            // samples in the last forward pass
+    std::size_t steps_ = 1;           // time steps in the last forward pass
+    std::size_t capacity_ = 0;        // samples the buffers hold
+    std::size_t capacity_cells_ = 0;  // samples × steps the buffers hold
     tensor<T, 1> input_t_;             // xᵀ (input_width, B) for forward from row-major data
     tensor<T, 1> output_;              // ŷ (B, output_width), when output_width > 1
     tensor<T, 1> output_gradient_;     // dL/dŷ (B, output_width)

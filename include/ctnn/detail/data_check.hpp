@@ -43,6 +43,27 @@ std::size_t check_matrix(const X& x, std::size_t width, std::string_view where,
     return x.shape()[0];
 }
 
+struct sequence_shape {
+    std::size_t rows;   // sequences (B)
+    std::size_t steps;  // time steps (T)
+};
+
+/// Throws shape_error unless x is a row-major (rows, steps, width) tensor with steps ≥ 1.
+template <class X>
+sequence_shape check_sequences(const X& x, std::size_t width, std::string_view where,
+                               std::string_view name) {
+    auto fail = [&](const std::string& why) {
+        throw shape_error("ctnn: " + std::string(where) + ": " + std::string(name) + " has shape "
+                          + shape_string(x.shape()) + ", expected (batch, steps, "
+                          + std::to_string(width) + ")" + why);
+    };
+    if (x.dimension() != 3) fail(": a sequence network reads (batch, steps, features)");
+    if (x.shape()[2] != width) fail("");
+    if (x.shape()[1] == 0) fail(": a sequence needs at least one step");
+    if (x.layout() != xt::layout_type::row_major) fail(" in row-major layout");
+    return {x.shape()[0], x.shape()[1]};
+}
+
 /// Throws shape_error unless y has `rows` rows (the same count as x).
 template <class Y>
 void check_rows(const Y& y, std::size_t rows, std::string_view where, std::string_view name) {

@@ -16,6 +16,7 @@
 #include "ctnn/concepts/clip.hpp"
 #include "ctnn/concepts/initializer.hpp"
 #include "ctnn/concepts/loss.hpp"
+#include "ctnn/concepts/monitor.hpp"
 #include "ctnn/concepts/optimizer.hpp"
 #include "ctnn/concepts/regularizer.hpp"
 #include "ctnn/concepts/schedule.hpp"
@@ -46,6 +47,7 @@ struct lacks_default_constructor_or_name_of_loss {};
 struct lacks_apply_returning_clip_result {};
 struct lacks_initial_next_or_name {};
 struct lacks_apply_returning_penalty_or_name {};
+struct lacks_observe_gradients_observe_update_report_or_name {};
 template <std::size_t Width>
 struct network_output_width {};
 template <std::intmax_t Numerator, std::intmax_t Denominator>
@@ -105,11 +107,19 @@ struct not_a_regularizer {
     static constexpr bool value = false;
 };
 template <class... Facts>
+struct not_a_monitor {
+    static constexpr bool value = false;
+};
+template <class... Facts>
 struct loss_does_not_fit_output {
     static constexpr bool value = false;
 };
 template <class... Facts>
 struct not_a_clip_policy {
+    static constexpr bool value = false;
+};
+template <class... Facts>
+struct recurrent_layer_needs_a_sequence {
     static constexpr bool value = false;
 };
 
@@ -124,6 +134,16 @@ constexpr bool check_layer_input_width() {
                                                         PreviousLayerOutputWidth>>::value,
                   "ctnn: this layer declares an input width different from the output width of "
                   "the layer before it (layer 0 is the first layer after input<N>)");
+    return true;
+}
+
+/// A recurrent layer reads a sequence: the network's input is sequence<F> and no recurrent
+/// layer before it returned its last state only.
+template <class LayerSpec, std::size_t LayerIndex, bool InputIsSequence>
+constexpr bool check_recurrent_input() {
+    static_assert(InputIsSequence || recurrent_layer_needs_a_sequence<at_layer<LayerIndex>>::value,
+                  "ctnn: a recurrent layer needs a sequence: start the network with sequence<F> "
+                  "and give the recurrent layers below it whole_sequence");
     return true;
 }
 
@@ -246,6 +266,18 @@ constexpr bool check_regularizer() {
                                            lacks_apply_returning_penalty_or_name>::value,
                   "ctnn: the regularizer policy lacks `double apply(Network&) const` (adds the "
                   "penalty's gradient, returns the penalty) or `static constexpr "
+                  "std::string_view name`");
+    return true;
+}
+
+template <class Monitor>
+constexpr bool check_monitor() {
+    static_assert(monitor_policy<Monitor>
+                      || not_a_monitor<policy<Monitor>,
+                                       lacks_observe_gradients_observe_update_report_or_name>::value,
+                  "ctnn: the monitor policy lacks `bool observe_gradients(Network&, const "
+                  "step_report&)`, `void before_update(Network&)`, `void observe_update(Network&, "
+                  "const step_report&)`, `std::string report() const` or `static constexpr "
                   "std::string_view name`");
     return true;
 }

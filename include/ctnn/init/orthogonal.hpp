@@ -20,6 +20,9 @@ namespace ctnn::init {
 template <class Gain = gain::linear>
 struct orthogonal {
     static constexpr std::string_view name = "orthogonal";
+    /// A further factor on every singular value, e.g. 1.5 for the recurrent matrix of an
+    /// exploding-gradient experiment: W = scale·gain·Q.
+    double scale = 1.0;
 
     // A (rows, cols) -> gain·Q (rows, cols), in place: Q from A (or Aᵀ when rows < cols) by
     // Householder QR in double, columns of Q multiplied by sign(diag R).
@@ -78,7 +81,7 @@ struct orthogonal {
     template <class T>
     void weight(tensor<T, 2>& w, fans, rng& r) const {
         for (auto& x : w) x = T(r.normal());
-        orthonormalize(w, Gain::value());
+        orthonormalize(w, scale * Gain::value());
     }
     template <class T>
     void bias(tensor<T, 1>& b, fans, rng&) const {

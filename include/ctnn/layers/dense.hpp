@@ -67,6 +67,7 @@ public:
         input_t_ = in_t;
         input_ld_ = ld;
         rows_ = rows;
+        dz_t_ = nullptr;
         detail::affine_forward<In, Out>(weight.value.data(), in_t, ld, bias.value.data(),
                                         activation_.preactivation(), rows);
         return activation_.activate(rows);
@@ -76,6 +77,7 @@ public:
     // parameters' grads; returns dxᵀ = Wᵀ·dzᵀ (In, B), or nullptr for the first layer.
     T* backward(T* da_t) {
         activation_.backpropagate(da_t, rows_);
+        dz_t_ = da_t;
         detail::affine_backward_parameters<In, Out>(da_t, input_t_, input_ld_, weight.grad.data(),
                                                     bias.grad.data(), rows_);
         if constexpr (computes_input_gradient) {
@@ -89,6 +91,12 @@ public:
     /// The last forward pass's output, feature-major: aᵀ (Out, B).
     auto output() const { return activation_.output(rows_); }
     std::size_t rows() const noexcept { return rows_; }
+    /// The last backward pass's ∂L/∂z, feature-major dzᵀ (Out, B): the gradient back-propagated
+    /// into this layer (monitor::gradient_health's vanishing measure). Empty after a forward
+    /// pass until the next backward; it lives in the caller's gradient buffer.
+    auto preactivation_gradient() const {
+        return detail::matrix_view(static_cast<const T*>(dz_t_), Out, dz_t_ ? rows_ : 0);
+    }
 
     template <class F>
     void for_each_parameter(F&& f) {
@@ -105,6 +113,7 @@ private:
     detail::activation_stage<T, Out, Activation> activation_;
     tensor<T, 1> input_gradient_;
     const T* input_t_ = nullptr;  // xᵀ (In, B), rows input_ld_ apart
+    const T* dz_t_ = nullptr;     // dzᵀ (Out, B) of the last backward, in the caller's buffer
     std::size_t input_ld_ = 0;
     std::size_t rows_ = 0;
 };

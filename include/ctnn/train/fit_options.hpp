@@ -9,11 +9,15 @@
 
 namespace ctnn {
 
-/// What training does when a step's loss or gradients are NaN or infinite. Either way the
-/// update is not applied: the weights and optimizer state stay as they were before the step.
+/// What training does when a step's loss or gradients are NaN or infinite (or, with a monitor
+/// set to refuse them, explode). In every case the update is not applied.
 enum class non_finite_action {
     throw_error,  ///< throw ctnn::non_finite_error naming the epoch and step
     skip_step,    ///< drop the step, count it, carry on
+    /// drop the step, restore every parameter and its optimizer state (moments, steps) to what
+    /// they were before the last applied update, multiply the learning rate by the trainer's
+    /// rollback_lr_factor() (0.5), carry on. The state is copied before every update.
+    rollback,
 };
 
 struct step_report {
@@ -23,6 +27,7 @@ struct step_report {
     double loss = 0.0;           ///< loss of the batch before the update
     double gradient_norm = 0.0;  ///< total gradient norm before clipping, as the clip measures it
     bool applied = true;         ///< false if the step was non-finite and skipped
+    bool rolled_back = false;    ///< the step was refused and non_finite_action::rollback ran
 };
 
 struct epoch_report {

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <limits>
 #include <numeric>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -19,7 +20,9 @@
 #include "ctnn/detail/data_check.hpp"
 #include "ctnn/detail/diagnostics.hpp"
 #include "ctnn/detail/matrix_view.hpp"
+#include "ctnn/detail/parameter_snapshot.hpp"
 #include "ctnn/loss/mse.hpp"
+#include "ctnn/monitor/none.hpp"
 #include "ctnn/optim/sgd.hpp"
 #include "ctnn/regularize/none.hpp"
 #include "ctnn/schedule/constant.hpp"
@@ -29,7 +32,7 @@ namespace ctnn {
 
 template <class Network, class Loss = loss::mse, class Optimizer = optim::sgd,
           class Clip = clip::none, class Schedule = schedule::constant,
-          class Regularizer = regularize::none>
+          class Regularizer = regularize::none, class Monitor = monitor::none>
 class trainer {
     static_assert(diagnostics::check_loss<Loss>());
     static_assert(diagnostics::check_loss_fits_output<Loss, Network::output_width>());
@@ -37,6 +40,7 @@ class trainer {
     static_assert(diagnostics::check_clip<Clip>());
     static_assert(diagnostics::check_schedule<Schedule>());
     static_assert(diagnostics::check_regularizer<Regularizer>());
+    static_assert(diagnostics::check_monitor<Monitor>());
 
 public:
     using network_type = Network;
@@ -46,22 +50,28 @@ public:
     using clip_type = Clip;
     using schedule_type = Schedule;
     using regularizer_type = Regularizer;
+    using monitor_type = Monitor;
     static constexpr std::size_t input_width = Network::input_width;
     static constexpr std::size_t output_width = Network::output_width;
     /// Columns of y: output_width, or 1 for losses on class labels.
     static constexpr std::size_t target_width = detail::loss_target_width<Loss, output_width>();
+    /// x is (B, T, input_width) for a network that starts with sequence<F>; y is then
+    /// (B, T, target_width) if the network returns every step, else (B, target_width).
+    static constexpr bool sequences = Network::sequence_input;
+    static constexpr bool sequence_targets = Network::sequence_output;
 
     /// Holds `net` by reference: it must outlive the trainer. Throws invalid_argument for
     /// out-of-domain hyper-parameters. The optimizer's `lr` is the schedule's base rate.
     explicit trainer(Network& net, Loss loss = {}, Optimizer optimizer = {}, Clip clip = {},
-                     Schedule schedule = {}, Regularizer regularizer = {})
+                     Schedule schedule = {}, Regularizer regularizer = {}, Monitor monitor = {})
         : net_(net), loss_(loss), optimizer_(optimizer), clip_(clip), schedule_(schedule),
-          regularizer_(regularizer), base_lr_(optimizer.lr) {
+          regularizer_(regularizer), monitor_(monitor), base_lr_(optimizer.lr) {
         optimizer_.validate();
         if constexpr (requires { loss_.validate(); }) loss_.validate();
         if constexpr (requires { clip_.validate(); }) clip_.validate();
         if constexpr (requires { schedule_.validate(); }) schedule_.validate();
         if constexpr (requires { regularizer_.validate(); }) regularizer_.validate();
+        if constexpr (requires { monitor_.validate(); }) monitor_.validate();
         optimizer_.lr = schedule_.initial(base_lr_);
     }
 
@@ -71,6 +81,18 @@ public:
     Clip& clip() noexcept { return clip_; }
     Schedule& schedule() noexcept { return schedule_; }
     Regularizer& regularizer() noexcept { return regularizer_; }
+    /// What the monitor saw (events, history) and its settings.
+    Monitor& monitor() noexcept { return monitor_; }
+    const Monitor& monitor() const noexcept { return monitor_; }
+    /// non_finite_action::rollback multiplies the learning rate (and the schedule's base rate)
+    /// by this factor, in (0, 1]; 0.5 unless set.
+    double rollback_lr_factor() const noexcept { return rollback_lr_factor_; }
+    void set_rollback_lr_factor(double factor) {
+        if (!(factor > 0.0 && factor <= 1.0))
+            throw invalid_argument("ctnn: trainer needs a rollback_lr_factor in (0, 1], got "
+                                   + std::to_string(factor));
+        rollback_lr_factor_ = factor;
+    }
     /// Epochs completed by fit, over every call: the schedule's clock.
     std::size_t epochs() const noexcept { return epochs_; }
     const Loss& loss() const noexcept { return loss_; }
@@ -79,43 +101,79 @@ public:
     const step_report& last_step() const noexcept { return last_; }
     std::size_t steps() const noexcept { return steps_; }
 
-    /// One optimisation step on a batch x (B, input_width), y (B, target_width).
+    /// One optimisation step on a batch x (B, input_width), y (B, target_width) — or for a
+    /// sequence network x (B, T, input_width) and y as `sequence_targets` says.
     template <matrix_of<scalar> X, matrix_of<scalar> Y>
     step_report train_step(const X& x, const Y& y,
                            non_finite_action on_non_finite = non_finite_action::throw_error) {
-        const std::size_t rows = check_data(x, y, "train_step");
+        const data_shape shape = check_data(x, y, "train_step");
+        const std::size_t rows = shape.rows;
         if (rows == 0) throw shape_error("ctnn: train_step: the batch has no rows");
-        if (net_.capacity() < rows) net_.reserve(rows);
+        if (!net_.fits(rows, shape.steps)) net_.reserve(rows, shape.steps);
         if (!net_.training()) net_.set_training(true);
         last_ = step_report{.step = steps_++, .epoch = 0, .rows = rows};
-        return finish_step(net_.forward(x.data(), rows), y.data(), rows, on_non_finite);
+        return finish_step(forward_rows(x.data(), rows, shape.steps), y.data(),
+                           output_rows(rows, shape.steps), on_non_finite);
     }
 
     /// Trains for `options.epochs` epochs of mini-batches and returns the loss of each epoch.
     template <matrix_of<scalar> X, matrix_of<scalar> Y>
     fit_result fit(const X& x, const Y& y, const fit_options& options = {}) {
-        const std::size_t rows = check_data(x, y, "fit");
+        const data_shape shape = check_data(x, y, "fit");
+        const std::size_t rows = shape.rows, steps = shape.steps;
         if (rows == 0) throw shape_error("ctnn: fit: x has no rows");
         const std::size_t batch =
             options.batch_size == 0 ? rows : std::min(options.batch_size, rows);
-        net_.reserve(batch);
+        net_.reserve(batch, steps);
         if (!net_.training()) net_.set_training(true);
 
         // The network reads its input feature-major, xᵀ (In, B). Without shuffling, x is
         // transposed once and a batch is a column range of it (leading dimension = all rows);
         // with shuffling, each batch's rows are gathered straight into a packed xᵀ buffer.
+        // Sequences are gathered row-major into a staging batch the network transposes.
         const bool gather = options.shuffle && batch < rows;
-        tensor<scalar, 1> x_t = tensor<scalar, 1>::from_shape({(gather ? batch : rows) * input_width});
+        const std::size_t x_per_row = steps * input_width;
+        const std::size_t y_per_row = (sequence_targets ? steps : 1) * target_width;
+        tensor<scalar, 1> x_t;
+        if constexpr (sequences) {
+            if (gather) x_t = tensor<scalar, 1>::from_shape({batch * x_per_row});
+        } else {
+            x_t = tensor<scalar, 1>::from_shape({(gather ? batch : rows) * input_width});
+            if (!gather) detail::transpose_rows<input_width>(x.data(), x_t.data(), rows);
+        }
         tensor<scalar, 1> y_batch;
         std::vector<std::size_t> order;
         rng shuffler(options.seed);
         if (gather) {
             order.resize(rows);
             std::iota(order.begin(), order.end(), std::size_t(0));
-            y_batch = tensor<scalar, 1>::from_shape({batch * target_width});
-        } else {
-            detail::transpose_rows<input_width>(x.data(), x_t.data(), rows);
+            y_batch = tensor<scalar, 1>::from_shape({batch * y_per_row});
         }
+
+        // The batch of rows [first, first + n) of this epoch's order -> ŷ, and its targets.
+        auto forward_batch = [&](std::size_t first, std::size_t n) -> std::pair<const scalar*, const scalar*> {
+            if (gather) {
+                for (std::size_t i = 0; i < n; ++i) {
+                    const std::size_t r = order[first + i];
+                    if constexpr (sequences) {
+                        std::copy_n(x.data() + r * x_per_row, x_per_row, x_t.data() + i * x_per_row);
+                    } else {
+                        for (std::size_t k = 0; k < input_width; ++k)
+                            x_t.data()[k * n + i] = x.data()[r * input_width + k];
+                    }
+                    std::copy_n(y.data() + r * y_per_row, y_per_row, y_batch.data() + i * y_per_row);
+                }
+                if constexpr (sequences)
+                    return {net_.forward(x_t.data(), n, steps), y_batch.data()};
+                else
+                    return {net_.forward_transposed(x_t.data(), n, n), y_batch.data()};
+            }
+            const scalar* yb = y.data() + first * y_per_row;
+            if constexpr (sequences)
+                return {net_.forward(x.data() + first * x_per_row, n, steps), yb};
+            else
+                return {net_.forward_transposed(x_t.data() + first, rows, n), yb};
+        };
 
         fit_result result;
         result.epoch_losses.reserve(options.epochs);
@@ -127,23 +185,9 @@ public:
             std::size_t counted_rows = 0;
             for (std::size_t first = 0; first < rows; first += batch) {
                 const std::size_t n = std::min(batch, rows - first);
-                const scalar* xb = x_t.data() + first;
-                std::size_t ld = rows;
-                const scalar* yb = y.data() + first * target_width;
-                if (gather) {
-                    for (std::size_t i = 0; i < n; ++i) {
-                        const std::size_t r = order[first + i];
-                        for (std::size_t k = 0; k < input_width; ++k)
-                            x_t.data()[k * n + i] = x.data()[r * input_width + k];
-                        std::copy_n(y.data() + r * target_width, target_width, y_batch.data() + i * target_width);
-                    }
-                    xb = x_t.data();
-                    ld = n;
-                    yb = y_batch.data();
-                }
                 last_ = step_report{.step = steps_++, .epoch = epoch, .rows = n};
-                const step_report& s =
-                    finish_step(net_.forward_transposed(xb, ld, n), yb, n, options.on_non_finite);
+                const auto [out, yb] = forward_batch(first, n);
+                const step_report& s = finish_step(out, yb, output_rows(n, steps), options.on_non_finite);
                 ++report.steps;
                 if (s.applied) {
                     weighted_loss += s.loss * double(n);
@@ -173,29 +217,65 @@ public:
     /// The loss of the network on (x, y), without training; mean over all rows.
     template <matrix_of<scalar> X, matrix_of<scalar> Y>
     double evaluate(const X& x, const Y& y) {
-        const std::size_t rows = check_data(x, y, "evaluate");
+        const data_shape shape = check_data(x, y, "evaluate");
+        const std::size_t rows = shape.rows, steps = shape.steps;
         if (rows == 0) throw shape_error("ctnn: evaluate: x has no rows");
         const typename Network::evaluation_mode eval(net_);
-        const std::size_t chunk = std::max<std::size_t>(net_.capacity(), 256);
-        net_.reserve(std::min(rows, chunk));
+        const std::size_t chunk = std::max<std::size_t>(net_.capacity(), sequences ? 64 : 256);
+        net_.reserve(std::min(rows, chunk), steps);
+        const std::size_t x_per_row = steps * input_width;
+        const std::size_t y_per_row = (sequence_targets ? steps : 1) * target_width;
         double weighted = 0.0;
         for (std::size_t first = 0; first < rows; first += chunk) {
             const std::size_t n = std::min(chunk, rows - first);
-            const scalar* out = net_.forward(x.data() + first * input_width, n);
-            const auto prediction = detail::matrix_view(out, n, output_width);
-            const auto target = detail::matrix_view(y.data() + first * target_width, n, target_width);
+            const scalar* out = forward_rows(x.data() + first * x_per_row, n, steps);
+            const std::size_t out_rows = output_rows(n, steps);
+            const auto prediction = detail::matrix_view(out, out_rows, output_width);
+            const auto target = detail::matrix_view(y.data() + first * y_per_row, out_rows, target_width);
             weighted += loss_.value(prediction, target) * double(n);
         }
         return weighted / double(rows);
     }
 
 private:
+    struct data_shape {
+        std::size_t rows;
+        std::size_t steps;
+    };
+
     template <class X, class Y>
-    std::size_t check_data(const X& x, const Y& y, const char* where) const {
-        const std::size_t rows = detail::check_matrix(x, input_width, where, "x");
-        detail::check_matrix(y, target_width, where, "y");
-        detail::check_rows(y, rows, where, "y");
-        return rows;
+    data_shape check_data(const X& x, const Y& y, const char* where) const {
+        if constexpr (sequences) {
+            const auto [rows, steps] = detail::check_sequences(x, input_width, where, "x");
+            if constexpr (sequence_targets) {
+                const auto target = detail::check_sequences(y, target_width, where, "y");
+                if (target.steps != steps)
+                    throw shape_error("ctnn: " + std::string(where) + ": y has "
+                                      + std::to_string(target.steps) + " steps but x has "
+                                      + std::to_string(steps) + "; every step needs a target");
+            } else {
+                detail::check_matrix(y, target_width, where, "y");
+            }
+            detail::check_rows(y, rows, where, "y");
+            return {rows, steps};
+        } else {
+            const std::size_t rows = detail::check_matrix(x, input_width, where, "x");
+            detail::check_matrix(y, target_width, where, "y");
+            detail::check_rows(y, rows, where, "y");
+            return {rows, 1};
+        }
+    }
+
+    // x (rows, [steps,] input_width) row-major -> ŷ (output_rows, output_width) row-major.
+    const scalar* forward_rows(const scalar* x, std::size_t rows, std::size_t steps) {
+        if constexpr (sequences)
+            return net_.forward(x, rows, steps);
+        else
+            return net_.forward(x, rows);
+    }
+    /// Rows of ŷ (and of the loss's view of y): a sequence output has one per sample and step.
+    static std::size_t output_rows(std::size_t rows, std::size_t steps) {
+        return sequence_targets ? rows * steps : rows;
     }
 
     // ŷ (B, Out) from the forward pass just run, y (B, Out) -> loss, backward, clip, update,
@@ -207,32 +287,66 @@ private:
         auto gradient = net_.output_gradient(rows);
         last_.loss = loss_.value_and_gradient(prediction, target, gradient);
         clip_result clipped{};
+        bool healthy = true;  // the monitor's verdict: false refuses the step (an explosion)
         if (std::isfinite(last_.loss)) {
             net_.backward();
             // The penalty is part of the objective: in the reported loss, clipped with the rest.
             last_.loss += regularizer_.apply(net_);
+            // Before clipping: an explosion is about the gradients as back-propagated.
+            healthy = monitor_.observe_gradients(net_, last_);
             clipped = clip_.apply(net_);
             clipped.finite = clipped.finite && std::isfinite(last_.loss);
             last_.gradient_norm = clipped.total_norm;
         } else {
+            // No backward: the monitor looks for the layer whose output went non-finite.
+            healthy = monitor_.observe_gradients(net_, last_);
             clipped.finite = false;
             last_.gradient_norm = std::numeric_limits<double>::quiet_NaN();
         }
-        if (!clipped.finite) {
+        if (!clipped.finite || !healthy) {
             last_.applied = false;
-            if (on_non_finite == non_finite_action::throw_error)
-                throw non_finite_error(
-                    "ctnn: non-finite training step " + std::to_string(last_.step) + " (epoch "
-                    + std::to_string(last_.epoch) + "): loss " + std::to_string(last_.loss)
-                    + ", gradient norm " + std::to_string(last_.gradient_norm)
-                    + "; the update was not applied, the weights are those before this step");
+            if (on_non_finite == non_finite_action::throw_error) throw_refused(clipped.finite);
+            if (on_non_finite == non_finite_action::rollback) roll_back();
             return last_;
         }
+        // The last good state is the one before this (healthy) update: kept only for rollback.
+        if (on_non_finite == non_finite_action::rollback)
+            snapshot_.capture(net_);
+        else
+            snapshot_.invalidate();
+        monitor_.before_update(net_);
         net_.for_each_parameter([&](auto& p) {
             optimizer_.prepare(p);
             optimizer_.update(p);
         });
+        monitor_.observe_update(net_, last_);
         return last_;
+    }
+
+    [[noreturn]] void throw_refused(bool gradients_finite) const {
+        const std::string step = std::to_string(last_.step) + " (epoch " + std::to_string(last_.epoch)
+                                 + "): loss " + std::to_string(last_.loss) + ", gradient norm "
+                                 + std::to_string(last_.gradient_norm);
+        const std::string seen = monitor_.report();
+        const std::string monitor_says = seen.empty() ? std::string() : "; monitor: " + seen;
+        if (gradients_finite)
+            throw exploding_gradient_error("ctnn: exploding training step " + step
+                                           + "; refused by the monitor, the weights are those "
+                                             "before this step"
+                                           + monitor_says);
+        throw non_finite_error("ctnn: non-finite training step " + step
+                               + "; the update was not applied, the weights are those before "
+                                 "this step"
+                               + monitor_says);
+    }
+
+    // Back to the weights and optimizer state before the last healthy update (if one was kept)
+    // and a smaller step from now on; the schedule's base rate is cut too, so it stays cut.
+    void roll_back() {
+        if (snapshot_.valid()) snapshot_.restore(net_);
+        optimizer_.lr *= rollback_lr_factor_;
+        base_lr_ *= rollback_lr_factor_;
+        last_.rolled_back = true;
     }
 
     Network& net_;
@@ -241,6 +355,9 @@ private:
     Clip clip_;
     Schedule schedule_;
     Regularizer regularizer_;
+    [[no_unique_address]] Monitor monitor_;
+    detail::parameter_snapshot<scalar> snapshot_;  // used by non_finite_action::rollback only
+    double rollback_lr_factor_ = 0.5;
     double base_lr_;
     std::size_t epochs_ = 0;
     step_report last_{};
@@ -260,5 +377,9 @@ trainer(Network&, Loss, Optimizer, Clip, Schedule) -> trainer<Network, Loss, Opt
 template <class Network, class Loss, class Optimizer, class Clip, class Schedule, class Regularizer>
 trainer(Network&, Loss, Optimizer, Clip, Schedule, Regularizer)
     -> trainer<Network, Loss, Optimizer, Clip, Schedule, Regularizer>;
+template <class Network, class Loss, class Optimizer, class Clip, class Schedule, class Regularizer,
+          class Monitor>
+trainer(Network&, Loss, Optimizer, Clip, Schedule, Regularizer, Monitor)
+    -> trainer<Network, Loss, Optimizer, Clip, Schedule, Regularizer, Monitor>;
 
 }  // namespace ctnn

@@ -1,0 +1,78 @@
+// The one product a recurrent step cannot batch over time: out = init + A·h on a (rows, B)
+// block, where init is a block of the input projection computed for every step at once. A is
+// W_hh (forward) or W_hhᵀ (backward), given by strides so neither is ever copied transposed.
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+
+#include "ctnn/detail/affine.hpp"
+
+namespace ctnn::detail {
+
+// A (M, K) with strides (ARow, ACol), in (K, cols; ld), init (M, cols; init_ld) or null
+// -> out (M, cols) packed: out[m][c] = init[m][c] + Σ_k A[m][k]·in[k][c]
+template <std::size_t M, std::size_t K, std::size_t ARow, std::size_t ACol, class T>
+void step_product(const T* __restrict a, const T* __restrict in, std::size_t ld,
+                  const T* __restrict init, std::size_t init_ld, T* __restrict out, std::size_t cols) {
+    static_assert(ARow == 1 || ACol == 1, "A is a row-major matrix or its transpose");
+    if (use_blas<K, M>(cols)) {
+        for (std::size_t m = 0; m < M; ++m) {
+            if (init)
+                std::copy_n(init + m * init_ld, cols, out + m * cols);
+            else
+                std::fill_n(out + m * cols, cols, T(0));
+        }
+        constexpr bool transposed = ACol != 1;
+        gemm_row_major(transposed, false, M, cols, K, T(1), a, transposed ? ACol : ARow, in, ld,
+                       T(1), out, cols);
+        return;
+    }
+    using V = simd<T>;
+    constexpr std::size_t L = V::size;
+    auto start = [&](std::size_t m, std::size_t c) { return init ? V::load_unaligned(init + m * init_ld + c) : V(T(0)); };
+    std::size_t c0 = 0;
+    for (; c0 + 4 * L <= cols; c0 += 4 * L) {
+        for (std::size_t m = 0; m < M; ++m) {
+            V acc0 = start(m, c0), acc1 = start(m, c0 + L), acc2 = start(m, c0 + 2 * L),
+              acc3 = start(m, c0 + 3 * L);
+            for (std::size_t k = 0; k < K; ++k) {
+                const V w(a[m * ARow + k * ACol]);
+                const T* row = in + k * ld + c0;
+                acc0 = xsimd::fma(w, V::load_unaligned(row), acc0);
+                acc1 = xsimd::fma(w, V::load_unaligned(row + L), acc1);
+                acc2 = xsimd::fma(w, V::load_unaligned(row + 2 * L), acc2);
+                acc3 = xsimd::fma(w, V::load_unaligned(row + 3 * L), acc3);
+            }
+            T* dst = out + m * cols + c0;
+            acc0.store_unaligned(dst);
+            acc1.store_unaligned(dst + L);
+            acc2.store_unaligned(dst + 2 * L);
+            acc3.store_unaligned(dst + 3 * L);
+        }
+    }
+    for (; c0 + L <= cols; c0 += L) {
+        for (std::size_t m = 0; m < M; ++m) {
+            V acc = start(m, c0);
+            for (std::size_t k = 0; k < K; ++k)
+                acc = xsimd::fma(V(a[m * ARow + k * ACol]), V::load_unaligned(in + k * ld + c0), acc);
+            acc.store_unaligned(out + m * cols + c0);
+        }
+    }
+    for (; c0 < cols; ++c0) {
+        for (std::size_t m = 0; m < M; ++m) {
+            T acc = init ? init[m * init_ld + c0] : T(0);
+            for (std::size_t k = 0; k < K; ++k) acc += a[m * ARow + k * ACol] * in[k * ld + c0];
+            out[m * cols + c0] = acc;
+        }
+    }
+}
+
+/// Copies a (rows, cols) block between matrices with leading dimensions from_ld and to_ld.
+template <class T>
+void copy_block(const T* from, std::size_t from_ld, T* to, std::size_t to_ld, std::size_t rows,
+                std::size_t cols) {
+    for (std::size_t r = 0; r < rows; ++r) std::copy_n(from + r * from_ld, cols, to + r * to_ld);
+}
+
+}  // namespace ctnn::detail

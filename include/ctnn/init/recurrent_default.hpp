@@ -1,0 +1,30 @@
+// PyTorch's nn.RNN / nn.LSTM / nn.GRU default: every weight and bias ~ U(±1/√hidden), whatever
+// the input width. Recurrent layers pass fans{columns, hidden}: fans.out is the hidden width for
+// every tensor of the layer, the gates' stacked rows included.
+#pragma once
+
+#include <cmath>
+#include <string_view>
+
+#include "ctnn/core/rng.hpp"
+#include "ctnn/detail/xtensor.hpp"
+#include "ctnn/init/fans.hpp"
+
+namespace ctnn::init {
+
+struct recurrent_default {
+    static constexpr std::string_view name = "recurrent_default";
+    static double bound(fans f) { return 1.0 / std::sqrt(double(f.out)); }
+
+    template <class T, std::size_t R>
+    void weight(tensor<T, R>& w, fans f, rng& r) const {
+        const double a = bound(f);
+        for (auto& v : w) v = T(r.uniform(-a, a));
+    }
+    template <class T>
+    void bias(tensor<T, 1>& b, fans f, rng& r) const {
+        weight(b, f, r);
+    }
+};
+
+}  // namespace ctnn::init

@@ -1,0 +1,276 @@
+// rnn<Hidden, Activation, Returns>: an Elman recurrent layer, PyTorch's nn.RNN:
+//   h_t = act(W_ih·x_t + b_ih + W_hh·h_{t−1} + b_hh),  h_{−1} = initial_state (zeros).
+// The input projections of every step are one matrix product, the weight gradients one product
+// each over all steps; only W_hh·h_{t−1} runs step by step. Back-propagation through time is
+// full, or truncated to chunks of `bptt_steps` steps.
+#pragma once
+
+#include <cmath>
+#include <cstddef>
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "ctnn/activations/tanh.hpp"
+#include "ctnn/core/parameter.hpp"
+#include "ctnn/core/rng.hpp"
+#include "ctnn/core/sequence.hpp"
+#include "ctnn/detail/affine.hpp"
+#include "ctnn/detail/diagnostics.hpp"
+#include "ctnn/detail/matrix_view.hpp"
+#include "ctnn/detail/recurrent_parameters.hpp"
+#include "ctnn/detail/recurrent_product.hpp"
+#include "ctnn/detail/xtensor.hpp"
+#include "ctnn/init/fans.hpp"
+#include "ctnn/init/recurrent_default.hpp"
+
+namespace ctnn {
+
+/// The layer as it lives inside a network. Inside, a sequence is feature-major with time
+/// outermost in each row, (width, T·B), column t·B + b; a step's states are (Hidden, B) blocks.
+template <class T, std::size_t In, std::size_t Hidden, class Activation, class Returns,
+          class Init, class RecurrentInit, bool Bias, std::size_t Index>
+class rnn_layer {
+public:
+    using scalar = T;
+    using activation_type = Activation;
+    using initializer_type = Init;
+    static constexpr std::string_view kind = "rnn";
+    static constexpr std::size_t index = Index;
+    static constexpr std::size_t input_width = In;
+    static constexpr std::size_t output_width = Hidden;
+    static constexpr bool recurrent = true;
+    static constexpr bool returns_sequence = Returns::returns_sequence;
+    static constexpr bool has_bias = Bias;
+    static constexpr std::size_t parameter_count = Hidden * In + Hidden * Hidden + (Bias ? 2 * Hidden : 0);
+    static constexpr bool computes_input_gradient = Index > 0;
+
+    parameter<T, 2> weight_ih;  // (Hidden, In)
+    parameter<T, 2> weight_hh;  // (Hidden, Hidden)
+    parameter<T, 1> bias_ih;    // (Hidden), empty without bias
+    parameter<T, 1> bias_hh;    // (Hidden), empty without bias
+    /// Init policies for W_ih and the biases, and for W_hh (e.g. init::orthogonal); set their
+    /// fields before `initialize`.
+    Init initializer{};
+    RecurrentInit recurrent_initializer{};
+    /// h_{−1}, the same for every sequence of the batch; not trained.
+    tensor<T, 1> initial_state;
+    /// 0: full back-propagation through time. k > 0: the gradient does not flow from step t
+    /// into step t − 1 when t is a multiple of k (PyTorch: detaching h every k steps).
+    std::size_t bptt_steps = 0;
+
+    rnn_layer() {
+        weight_ih.reshape(std::array<std::size_t, 2>{Hidden, In});
+        weight_hh.reshape(std::array<std::size_t, 2>{Hidden, Hidden});
+        if constexpr (Bias) {
+            bias_ih.reshape(std::array<std::size_t, 1>{Hidden});
+            bias_hh.reshape(std::array<std::size_t, 1>{Hidden});
+        }
+        initial_state = tensor<T, 1>::from_shape({Hidden});
+        initial_state.fill(T(0));
+        combined_bias_ = tensor<T, 1>::from_shape({Hidden});
+        column_sums_ = tensor<T, 1>::from_shape({Hidden});
+    }
+
+    void initialize(rng stream) {
+        initializer.weight(weight_ih.value, init::fans{In, Hidden}, stream);
+        recurrent_initializer.weight(weight_hh.value, init::fans{Hidden, Hidden}, stream);
+        if constexpr (Bias) {
+            initializer.bias(bias_ih.value, init::fans{In, Hidden}, stream);
+            initializer.bias(bias_hh.value, init::fans{In, Hidden}, stream);
+        }
+    }
+
+    /// Sizes the work buffers for up to `batch` sequences of up to `steps` steps (only grows).
+    void reserve(std::size_t batch, std::size_t steps) {
+        const std::size_t n = Hidden * batch * steps;
+        detail::ensure_capacity(projection_, n);
+        detail::ensure_capacity(states_, n);
+        if constexpr (keeps_preactivation) detail::ensure_capacity(preactivation_, n);
+        detail::ensure_capacity(previous_states_, n);
+        if constexpr (returns_sequence) detail::ensure_capacity(output_, n);
+        detail::ensure_capacity(step_gradients_, n);
+        detail::ensure_capacity(initial_block_, Hidden * batch);
+        detail::ensure_capacity(state_gradient_, Hidden * batch);
+        detail::ensure_capacity(step_dz_, Hidden * batch);
+        if constexpr (computes_input_gradient) detail::ensure_capacity(input_gradient_, In * batch * steps);
+        if (time_gradient_norms_.size() < steps) time_gradient_norms_.resize(steps);
+        capacity_ = std::max(capacity_, batch);
+    }
+    std::size_t capacity() const noexcept { return capacity_; }
+
+    // xᵀ (In, T·B; ld) -> (Hidden, B) last state, or (Hidden, T·B) every state, packed.
+    // The input must stay alive until backward.
+    const T* forward(const T* in_t, std::size_t ld, std::size_t batch, std::size_t steps) {
+        input_t_ = in_t;
+        input_ld_ = ld;
+        batch_ = batch;
+        steps_ = steps;
+        const std::size_t n = batch * steps, block = Hidden * batch;
+        for (std::size_t h = 0; h < Hidden; ++h) {
+            combined_bias_(h) = Bias ? bias_ih.value(h) + bias_hh.value(h) : T(0);
+            std::fill_n(initial_block_.data() + h * batch, batch, initial_state(h));
+        }
+        // Every step's W_ih·x_t + b at once: (Hidden, T·B).
+        detail::affine_forward<In, Hidden>(weight_ih.value.data(), in_t, ld, combined_bias_.data(),
+                                           projection_.data(), n);
+        const T* previous = initial_block_.data();
+        for (std::size_t t = 0; t < steps; ++t) {
+            T* z = preactivation_at(t);
+            T* a = states_.data() + t * block;
+            detail::step_product<Hidden, Hidden, Hidden, 1>(weight_hh.value.data(), previous, batch,
+                                                            projection_.data() + t * batch, n, z, batch);
+            auto a_view = detail::matrix_view(a, Hidden, batch);
+            xt::noalias(a_view) = Activation::forward(detail::matrix_view(static_cast<const T*>(z), Hidden, batch));
+            // h_{t−1} joins the (Hidden, T·B) matrix W_hh's gradient is one product over.
+            detail::copy_block(previous, batch, previous_states_.data() + t * batch, n, Hidden, batch);
+            if constexpr (returns_sequence)
+                detail::copy_block(static_cast<const T*>(a), batch, output_.data() + t * batch, n, Hidden, batch);
+            previous = a;
+        }
+        if constexpr (returns_sequence)
+            return output_.data();
+        else
+            return states_.data() + (steps - 1) * block;
+    }
+
+    // dL/dh: (Hidden, B) for the last state, or (Hidden, T·B) for every state -> dW_ih, dW_hh,
+    // db_ih, db_hh into the grads; returns dxᵀ (In, T·B), or nullptr for the first layer.
+    T* backward(T* da) {
+        const std::size_t batch = batch_, steps = steps_, n = batch * steps, block = Hidden * batch;
+        // dL/dh_t that arrives from the layer above (every step, or the last only).
+        auto incoming = [&](std::size_t t) -> const T* {
+            if constexpr (returns_sequence) return da + t * batch;
+            else return t + 1 == steps ? da : nullptr;
+        };
+        const std::size_t incoming_ld = returns_sequence ? n : batch;
+        T* dh = state_gradient_.data();
+        detail::copy_block(incoming(steps - 1), incoming_ld, dh, batch, Hidden, batch);
+        for (std::size_t t = steps; t-- > 0;) {
+            time_gradient_norms_[t] = std::sqrt(double(detail::dot(dh, dh, block)));
+            auto dz = detail::matrix_view(step_dz_.data(), Hidden, batch);
+            const auto dh_view = detail::matrix_view(static_cast<const T*>(dh), Hidden, batch);
+            const auto a = detail::matrix_view(static_cast<const T*>(states_.data() + t * block), Hidden, batch);
+            const auto z = detail::matrix_view(static_cast<const T*>(preactivation_at(t)), Hidden, batch);
+            xt::noalias(dz) = dh_view * Activation::derivative(z, a);
+            detail::copy_block(static_cast<const T*>(step_dz_.data()), batch, step_gradients_.data() + t * batch, n,
+                               Hidden, batch);
+            if (t == 0) break;
+            const T* from_above = incoming(t - 1);
+            if (bptt_steps != 0 && t % bptt_steps == 0) {
+                if (from_above)
+                    detail::copy_block(from_above, incoming_ld, dh, batch, Hidden, batch);
+                else
+                    std::fill_n(dh, block, T(0));
+            } else {
+                // dL/dh_{t−1} = from above + W_hhᵀ·dz_t
+                detail::step_product<Hidden, Hidden, 1, Hidden>(weight_hh.value.data(), step_dz_.data(), batch,
+                                                                from_above, incoming_ld, dh, batch);
+            }
+        }
+        T* db = Bias ? bias_ih.grad.data() : column_sums_.data();
+        detail::affine_backward_parameters<In, Hidden>(step_gradients_.data(), input_t_, input_ld_,
+                                                       weight_ih.grad.data(), db, n);
+        detail::affine_backward_parameters<Hidden, Hidden>(step_gradients_.data(), previous_states_.data(), n,
+                                                           weight_hh.grad.data(), column_sums_.data(), n);
+        if constexpr (Bias) std::copy_n(bias_ih.grad.data(), Hidden, bias_hh.grad.data());
+        if constexpr (computes_input_gradient) {
+            detail::affine_backward_input<In, Hidden>(weight_ih.value.data(), step_gradients_.data(),
+                                                      input_gradient_.data(), n);
+            return input_gradient_.data();
+        } else {
+            return nullptr;
+        }
+    }
+
+    /// ‖∂L/∂h_t‖ (over the batch) for t = 0 … T−1 of the last backward pass: how the gradient
+    /// grows or fades as it travels back in time.
+    std::span<const double> time_gradient_norms() const noexcept {
+        return {time_gradient_norms_.data(), steps_};
+    }
+    /// The last forward pass's output, feature-major: (Hidden, B) or (Hidden, T·B).
+    auto output() const {
+        if constexpr (returns_sequence)
+            return detail::matrix_view(static_cast<const T*>(output_.data()), Hidden, batch_ * steps_);
+        else
+            return detail::matrix_view(static_cast<const T*>(states_.data() + (steps_ - 1) * Hidden * batch_),
+                                       Hidden, batch_);
+    }
+    /// Every state of the last forward pass, time-major: (T, Hidden, B).
+    auto states() const {
+        return xt::adapt(static_cast<const T*>(states_.data()), steps_ * Hidden * batch_, xt::no_ownership(),
+                         std::array<std::size_t, 3>{steps_, Hidden, batch_});
+    }
+    std::size_t batch() const noexcept { return batch_; }
+    std::size_t steps() const noexcept { return steps_; }
+    /// Columns of the output: B, or T·B for a whole sequence.
+    std::size_t rows() const noexcept { return returns_sequence ? batch_ * steps_ : batch_; }
+
+    template <class F>
+    void for_each_parameter(F&& f) {
+        detail::visit_recurrent_parameters<Bias>(*this, [&](std::string_view, auto& p) { f(p); });
+    }
+    template <class F>
+    void for_each_parameter(F&& f) const {
+        detail::visit_recurrent_parameters<Bias>(*this, [&](std::string_view, const auto& p) { f(p); });
+    }
+    /// The same visit with PyTorch's state_dict names (weight_ih_l0, ...), for saving.
+    template <class F>
+    void for_each_named_parameter(F&& f) {
+        detail::visit_recurrent_parameters<Bias>(*this, f);
+    }
+    template <class F>
+    void for_each_named_parameter(F&& f) const {
+        detail::visit_recurrent_parameters<Bias>(*this, f);
+    }
+
+private:
+    static constexpr bool keeps_preactivation = Activation::derivative_needs_preactivation;
+    T* preactivation_at(std::size_t t) noexcept {
+        return (keeps_preactivation ? preactivation_.data() : states_.data()) + t * Hidden * batch_;
+    }
+    const T* preactivation_at(std::size_t t) const noexcept {
+        return (keeps_preactivation ? preactivation_.data() : states_.data()) + t * Hidden * batch_;
+    }
+
+    tensor<T, 1> combined_bias_;     // b_ih + b_hh (Hidden)
+    tensor<T, 1> column_sums_;       // a bias gradient nobody keeps (Hidden)
+    tensor<T, 1> projection_;        // W_ih·x + b for every step (Hidden, T·B)
+    tensor<T, 1> states_;            // h_t, time-major (T, Hidden, B)
+    tensor<T, 1> preactivation_;     // z_t, time-major, if the derivative needs it
+    tensor<T, 1> previous_states_;   // h_{t−1} (Hidden, T·B)
+    tensor<T, 1> output_;            // h_t (Hidden, T·B), for a whole-sequence output
+    tensor<T, 1> step_gradients_;    // dz_t (Hidden, T·B)
+    tensor<T, 1> initial_block_;     // h_{−1} (Hidden, B)
+    tensor<T, 1> state_gradient_;    // dL/dh_t (Hidden, B)
+    tensor<T, 1> step_dz_;           // dz_t (Hidden, B)
+    tensor<T, 1> input_gradient_;    // dxᵀ (In, T·B)
+    std::vector<double> time_gradient_norms_;
+    const T* input_t_ = nullptr;
+    std::size_t input_ld_ = 0;
+    std::size_t batch_ = 0;
+    std::size_t steps_ = 0;
+    std::size_t capacity_ = 0;
+};
+
+/// An Elman recurrent layer of `Hidden` units as written in a network's type list: it reads a
+/// sequence and returns its last state (`last_state`) or every state (`whole_sequence`).
+/// `Bias = false` drops b_ih and b_hh, as PyTorch's `bias=False`.
+template <std::size_t Hidden, class Activation = tanh, class Returns = last_state,
+          class Init = init::recurrent_default, class RecurrentInit = Init, bool Bias = true>
+struct rnn {
+    static constexpr std::size_t output_width = Hidden;
+    static constexpr bool recurrent = true;
+    static constexpr bool returns_sequence = Returns::returns_sequence;
+
+    template <class T, std::size_t Index, std::size_t PreviousWidth>
+    struct bind {
+        static_assert(diagnostics::check_layer_width<rnn, Index, Hidden>());
+        static_assert(diagnostics::check_activation<Activation>());
+        static_assert(diagnostics::check_initializer<Init>());
+        static_assert(diagnostics::check_initializer<RecurrentInit>());
+        using type = rnn_layer<T, PreviousWidth, Hidden, Activation, Returns, Init, RecurrentInit, Bias, Index>;
+    };
+};
+
+}  // namespace ctnn

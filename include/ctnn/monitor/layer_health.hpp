@@ -1,0 +1,42 @@
+// What the gradient-health monitor measured on one layer at one step. NaN means "not measured":
+// not applicable to this layer, or not available at this step (a non-finite loss skips backward).
+#pragma once
+
+#include <cstddef>
+#include <limits>
+#include <string_view>
+#include <vector>
+
+namespace ctnn::monitor {
+
+struct layer_health {
+    static constexpr double not_measured = std::numeric_limits<double>::quiet_NaN();
+
+    std::size_t layer = 0;        ///< position in the network, from 0
+    std::string_view kind;        ///< "dense", "rnn", ...
+    std::size_t parameters = 0;   ///< trainable scalars of the layer
+    /// ‖∇θ‖ over all the layer's parameters (weights and biases), before clipping.
+    double gradient_norm = not_measured;
+    /// ‖θ‖ over all the layer's parameters, before this step's update.
+    double weight_norm = not_measured;
+    /// ‖Δθ‖ / ‖θ‖ of this step's update (weights before the update in the denominator).
+    double update_ratio = not_measured;
+    /// ‖∂L/∂z‖ over the batch: the gradient back-propagated into the layer's pre-activation z,
+    /// for layers that expose it (dense). What "vanishing with depth" is about.
+    double backprop_norm = not_measured;
+    /// ReLU layers: fraction of units whose output is 0 for every row of the batch.
+    double dead_fraction = not_measured;
+    /// tanh and sigmoid layers: fraction of output elements beyond the saturation threshold.
+    double saturated_fraction = not_measured;
+    /// Recurrent layers: ‖∂L/∂h_t‖ for t = 0 … T−1 of the last backward pass.
+    std::vector<double> time_gradient_norms;
+
+    /// ‖∂L/∂h_0‖ / ‖∂L/∂h_{T−1}‖: how much the gradient shrank (< 1) or grew (> 1) on its way
+    /// back through time; NaN without time gradient norms.
+    double time_gradient_ratio() const noexcept {
+        if (time_gradient_norms.size() < 2) return not_measured;
+        return time_gradient_norms.front() / time_gradient_norms.back();
+    }
+};
+
+}  // namespace ctnn::monitor

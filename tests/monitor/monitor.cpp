@@ -1,0 +1,505 @@
+// monitor::none and monitor::gradient_health inside the trainer, and non_finite_action::rollback:
+// each event fires on a network built to show it and not on a healthy one; rollback restores the
+// weights and optimizer state bit for bit; the history is written as CSV.
+#include <ctnn/ctnn.hpp>
+
+#include <array>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <limits>
+#include <sstream>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+namespace {
+using ctnn::monitor::event_kind;
+using ctnn::monitor::gradient_health;
+
+template <class T>
+using healthy_net = ctnn::basic_network<T, ctnn::input<4>, ctnn::dense<16, ctnn::relu>,
+                                        ctnn::dense<16, ctnn::tanh>, ctnn::dense<1>>;
+
+/// y = sin(x0) + x1·x2 − 0.5·x3 on x ~ U(−1, 1): a smooth problem a small net learns.
+template <class T>
+std::pair<ctnn::tensor<T, 2>, ctnn::tensor<T, 2>> smooth_data(std::size_t rows, std::uint64_t seed) {
+    ctnn::rng r(seed);
+    auto x = r.uniform_tensor<T>(rows, 4, -1.0, 1.0);
+    auto y = ctnn::tensor<T, 2>::from_shape({rows, 1});
+    for (std::size_t i = 0; i < rows; ++i)
+        y(i, 0) = T(std::sin(x(i, 0)) + x(i, 1) * x(i, 2) - 0.5 * x(i, 3));
+    return {x, y};
+}
+
+template <class Net>
+auto monitored(Net& net, ctnn::optim::sgd optimizer = {.lr = 0.05}, gradient_health monitor = {}) {
+    return ctnn::trainer{net, ctnn::loss::mse{}, optimizer, ctnn::clip::none{}, ctnn::schedule::constant{},
+                         ctnn::regularize::none{}, monitor};
+}
+
+template <class Monitor>
+std::vector<const ctnn::monitor::health_event*> events_of(const Monitor& m, event_kind kind) {
+    std::vector<const ctnn::monitor::health_event*> found;
+    for (const auto& e : m.events())
+        if (e.kind == kind) found.push_back(&e);
+    return found;
+}
+
+/// Everything rollback must restore, copied out of a network's parameters.
+template <class T>
+struct parameter_state {
+    std::vector<std::vector<T>> values;
+    std::vector<std::array<std::vector<T>, 3>> moments;
+    std::vector<std::int64_t> steps;
+    std::vector<double> products;
+};
+
+template <class Net>
+auto state_of(Net& net) {
+    parameter_state<typename Net::scalar> s;
+    net.for_each_parameter([&](auto& p) {
+        s.values.emplace_back(p.value.begin(), p.value.end());
+        std::array<std::vector<typename Net::scalar>, 3> m;
+        for (std::size_t k = 0; k < 3; ++k) m[k].assign(p.moments[k].begin(), p.moments[k].end());
+        s.moments.push_back(m);
+        s.steps.push_back(p.steps);
+        s.products.push_back(p.product);
+    });
+    return s;
+}
+
+template <class T>
+bool bit_identical(const parameter_state<T>& a, const parameter_state<T>& b) {
+    if (a.values.size() != b.values.size()) return false;
+    for (std::size_t i = 0; i < a.values.size(); ++i) {
+        if (a.values[i].size() != b.values[i].size()) return false;
+        // bits, not values (NaN ≠ NaN, 0 = −0)
+        if (std::memcmp(a.values[i].data(), b.values[i].data(), a.values[i].size() * sizeof(T)) != 0) return false;
+        if (a.moments[i] != b.moments[i] || a.steps[i] != b.steps[i] || a.products[i] != b.products[i]) return false;
+    }
+    return true;
+}
+}  // namespace
+
+TEST_CASE("monitor: the shipped monitors model monitor_policy, near misses do not", "[monitor][concepts]") {
+    STATIC_REQUIRE(ctnn::monitor_policy<ctnn::monitor::none>);
+    STATIC_REQUIRE(ctnn::monitor_policy<gradient_health>);
+    STATIC_REQUIRE_FALSE(ctnn::monitor_policy<int>);
+    STATIC_REQUIRE_FALSE(ctnn::monitor_policy<ctnn::clip::none>);
+    STATIC_REQUIRE(std::is_empty_v<ctnn::monitor::none>);
+    // The default trainer is the one with monitor::none; CTAD picks the monitor up.
+    using net = healthy_net<float>;
+    STATIC_REQUIRE(std::is_same_v<ctnn::trainer<net>,
+                                  ctnn::trainer<net, ctnn::loss::mse, ctnn::optim::sgd, ctnn::clip::none,
+                                                ctnn::schedule::constant, ctnn::regularize::none,
+                                                ctnn::monitor::none>>);
+    net model;
+    auto t = monitored(model);
+    STATIC_REQUIRE(std::is_same_v<decltype(t)::monitor_type, gradient_health>);
+}
+
+TEST_CASE("monitor: watching changes nothing: gradient_health trains to the same bits as monitor::none",
+          "[monitor]") {
+    const auto [x, y] = smooth_data<float>(96, 1);
+    healthy_net<float> plain(5), watched(5);
+    ctnn::trainer a{plain, ctnn::loss::mse{}, ctnn::optim::adam{.lr = 0.01}, ctnn::clip::by_global_norm{.max_norm = 0.5}};
+    ctnn::trainer b{watched, ctnn::loss::mse{}, ctnn::optim::adam{.lr = 0.01}, ctnn::clip::by_global_norm{.max_norm = 0.5},
+                    ctnn::schedule::constant{}, ctnn::regularize::none{}, gradient_health{}};
+    const auto ra = a.fit(x, y, {.epochs = 5, .batch_size = 16, .seed = 3});
+    const auto rb = b.fit(x, y, {.epochs = 5, .batch_size = 16, .seed = 3});
+    CHECK(ra.epoch_losses == rb.epoch_losses);
+    CHECK(bit_identical(state_of(plain), state_of(watched)));
+    CHECK(b.monitor().history().size() == rb.steps);
+}
+
+TEST_CASE("monitor: a healthy small network raises no event", "[monitor][events]") {
+    const auto [x, y] = smooth_data<double>(256, 2);
+    healthy_net<double> net(7);
+    auto trainer = monitored(net, {.lr = 0.05, .momentum = 0.9});
+    const auto result = trainer.fit(x, y, {.epochs = 40, .batch_size = 32, .seed = 1});
+    INFO(trainer.monitor().report());
+    CHECK(result.epoch_losses.back() < 0.25 * result.epoch_losses.front());  // it did learn
+    CHECK(trainer.monitor().events().empty());
+    const auto& history = trainer.monitor().history();
+    REQUIRE(history.size() == result.steps);
+    for (const auto& s : history) {
+        REQUIRE(s.applied);
+        REQUIRE(s.layers.size() == 3);
+        REQUIRE(std::isfinite(s.gradient_norm));
+        REQUIRE(s.backprop_ratio > 1e-3);
+        for (const auto& h : s.layers) {
+            REQUIRE(h.gradient_norm >= 0.0);
+            REQUIRE(h.update_ratio > 0.0);
+            REQUIRE(h.update_ratio < 1.0);
+        }
+        REQUIRE(s.layers[0].dead_fraction < 0.5);
+        REQUIRE(s.layers[1].saturated_fraction < 0.5);
+        REQUIRE(std::isnan(s.layers[2].dead_fraction));  // identity: not a ReLU layer
+    }
+}
+
+TEST_CASE("monitor: the measures are what they say", "[monitor]") {
+    using net_t = ctnn::basic_network<double, ctnn::input<4>, ctnn::dense<8, ctnn::relu>, ctnn::dense<1>>;
+    const auto [x, y] = smooth_data<double>(16, 3);
+    net_t net(2);
+    const double lr = 0.1;
+    auto trainer = monitored(net, {.lr = lr});
+    const auto prediction = net.predict(x);
+    const double loss = trainer.train_step(x, y).loss;
+    const auto& s = trainer.monitor().last();
+    // The last layer is linear: ∂L/∂z = ∂L/∂ŷ = 2(ŷ − y)/N for the MSE.
+    double squares = 0.0;
+    for (std::size_t i = 0; i < 16; ++i) squares += std::pow(2.0 * (prediction(i, 0) - y(i, 0)) / 16.0, 2);
+    CHECK(s.layers[1].backprop_norm == Approx(std::sqrt(squares)).epsilon(1e-12));
+    CHECK(s.loss == Approx(loss).epsilon(1e-15));
+    // Plain SGD moves θ by lr·g exactly: ‖Δθ‖/‖θ‖ = lr·‖g‖/‖θ‖ (the grads are still this step's).
+    for (std::size_t l = 0; l < 2; ++l) {
+        const auto& h = s.layers[l];
+        CHECK(h.update_ratio == Approx(lr * h.gradient_norm / h.weight_norm).epsilon(1e-9));
+    }
+    double g0 = 0.0;
+    net.layer<0>().for_each_parameter([&](auto& p) { g0 += xt::sum(p.grad * p.grad)(); });
+    CHECK(s.layers[0].gradient_norm == Approx(std::sqrt(g0)).epsilon(1e-12));
+    CHECK(s.gradient_norm == Approx(trainer.last_step().gradient_norm).epsilon(1e-12));
+    CHECK(s.gradient_ratio == Approx(s.layers[0].gradient_norm / s.layers[1].gradient_norm).epsilon(1e-12));
+    CHECK(s.layers[0].parameters == 40);
+}
+
+TEST_CASE("monitor: huge weights make the gradients explode; the event names the step and the layers",
+          "[monitor][events]") {
+    using net_t = ctnn::basic_network<double, ctnn::input<4>, ctnn::dense<16, ctnn::tanh>, ctnn::dense<16>, ctnn::dense<1>>;
+    const auto [x, y] = smooth_data<double>(32, 4);
+    net_t net(3);
+    auto trainer = monitored(net, {.lr = 0.01});
+    for (int i = 0; i < 10; ++i) trainer.train_step(x, y);
+    CHECK(trainer.monitor().events().empty());
+    net.layer<1>().weight.value *= 1000.0;
+    trainer.train_step(x, y);  // step 10
+    const auto explosions = events_of(trainer.monitor(), event_kind::explosion);
+    REQUIRE(explosions.size() == 3);
+    for (std::size_t l = 0; l < 3; ++l) {
+        CHECK(explosions[l]->step == 10);
+        CHECK(explosions[l]->layer == l);
+        CHECK(explosions[l]->layer_kind == "dense");
+        CHECK(explosions[l]->value > 100.0);
+    }
+    CHECK_THAT(trainer.monitor().report(), Catch::Contains("step 10: explosion at layer 0 (dense)"));
+}
+
+TEST_CASE("monitor: no explosion event during the warm-up", "[monitor][events]") {
+    using net_t = ctnn::basic_network<double, ctnn::input<4>, ctnn::dense<8, ctnn::tanh>, ctnn::dense<1>>;
+    const auto [x, y] = smooth_data<double>(32, 4);
+    net_t net(3);
+    auto trainer = monitored(net, {.lr = 0.01}, gradient_health{.warmup_steps = 5});
+    trainer.train_step(x, y);
+    net.layer<0>().weight.value *= 1000.0;
+    trainer.train_step(x, y);
+    CHECK(events_of(trainer.monitor(), event_kind::explosion).empty());
+}
+
+TEST_CASE("monitor: a deep sigmoid network's gradient vanishes; a ReLU one with Kaiming init does not",
+          "[monitor][events]") {
+    ctnn::rng r(5);
+    const auto x = r.normal_tensor<double>(32, 16);
+    const auto y = r.normal_tensor<double>(32, 1);
+    using sig = ctnn::dense<16, ctnn::sigmoid>;
+    ctnn::basic_network<double, ctnn::input<16>, sig, sig, sig, sig, sig, sig, sig, sig, ctnn::dense<1>> deep(1);
+    auto trainer = monitored(deep);
+    trainer.train_step(x, y);
+    const auto vanishing = events_of(trainer.monitor(), event_kind::vanishing);
+    REQUIRE(vanishing.size() == 1);
+    CHECK(vanishing[0]->step == 0);
+    CHECK(vanishing[0]->layer == 0);
+    CHECK(vanishing[0]->value < 1e-3);
+    CHECK(vanishing[0]->value == trainer.monitor().last().backprop_ratio);
+    trainer.train_step(x, y);  // still vanishing: no second event
+    CHECK(events_of(trainer.monitor(), event_kind::vanishing).size() == 1);
+
+    using rel = ctnn::dense<16, ctnn::relu, ctnn::init::kaiming_uniform<>>;
+    ctnn::basic_network<double, ctnn::input<16>, rel, rel, rel, rel, rel, rel, rel, rel, ctnn::dense<1>> relu_net(1);
+    auto relu_trainer = monitored(relu_net);
+    relu_trainer.train_step(x, y);
+    CHECK(relu_trainer.monitor().last().backprop_ratio > 1e-2);
+    CHECK(events_of(relu_trainer.monitor(), event_kind::vanishing).empty());
+}
+
+TEST_CASE("monitor: ReLU units with very negative biases are dead", "[monitor][events]") {
+    using net_t = ctnn::basic_network<double, ctnn::input<4>, ctnn::dense<16, ctnn::relu>, ctnn::dense<1>>;
+    const auto [x, y] = smooth_data<double>(32, 6);
+    net_t net(4);
+    auto trainer = monitored(net);
+    trainer.train_step(x, y);
+    CHECK(events_of(trainer.monitor(), event_kind::dead).empty());
+    net.layer<0>().bias.value.fill(-100.0);
+    trainer.train_step(x, y);
+    const auto dead = events_of(trainer.monitor(), event_kind::dead);
+    REQUIRE(dead.size() == 1);
+    CHECK(dead[0]->step == 1);
+    CHECK(dead[0]->layer == 0);
+    CHECK(dead[0]->value == 1.0);
+    CHECK(trainer.monitor().last().layers[0].dead_fraction == 1.0);
+    CHECK(trainer.monitor().last().layers[0].gradient_norm == 0.0);  // dead units learn nothing
+}
+
+TEST_CASE("monitor: tanh and sigmoid units with huge weights are saturated", "[monitor][events]") {
+    const auto [x, y] = smooth_data<double>(32, 7);
+    ctnn::basic_network<double, ctnn::input<4>, ctnn::dense<16, ctnn::relu>, ctnn::dense<16, ctnn::tanh>,
+                        ctnn::dense<16, ctnn::sigmoid>, ctnn::dense<1>>
+        net(6);
+    auto trainer = monitored(net);
+    trainer.train_step(x, y);
+    CHECK(events_of(trainer.monitor(), event_kind::saturated).empty());
+    net.layer<1>().weight.value *= 100.0;
+    net.layer<2>().weight.value *= 100.0;
+    trainer.train_step(x, y);
+    const auto saturated = events_of(trainer.monitor(), event_kind::saturated);
+    REQUIRE(saturated.size() == 2);
+    CHECK(saturated[0]->layer == 1);
+    CHECK(saturated[1]->layer == 2);
+    for (const auto* e : saturated) {
+        CHECK(e->step == 1);
+        CHECK(e->value > 0.5);
+    }
+}
+
+TEST_CASE("monitor: a NaN in the data is reported at the layer it enters; an infinite bias at its layer",
+          "[monitor][events]") {
+    using net_t = ctnn::basic_network<double, ctnn::input<4>, ctnn::dense<8, ctnn::relu>,
+                                      ctnn::dense<8, ctnn::relu>, ctnn::dense<1>>;
+    auto [x, y] = smooth_data<double>(16, 8);
+    SECTION("NaN in x: layer 0, and the trainer's message says so") {
+        net_t net(1);
+        auto trainer = monitored(net);
+        trainer.train_step(x, y);
+        x(3, 1) = std::numeric_limits<double>::quiet_NaN();
+        const auto before = state_of(net);
+        CHECK_THROWS_WITH(trainer.train_step(x, y),
+                          Catch::Contains("non-finite training step 1")
+                              && Catch::Contains("monitor: step 1: non-finite at layer 0 (dense)"));
+        CHECK(bit_identical(before, state_of(net)));
+        const auto events = events_of(trainer.monitor(), event_kind::non_finite);
+        REQUIRE(events.size() == 1);
+        CHECK(events[0]->layer == 0);
+        CHECK(events[0]->step == 1);
+        CHECK_FALSE(trainer.monitor().last().applied);
+    }
+    SECTION("an infinite bias in layer 1: layer 1") {
+        net_t net(1);
+        auto trainer = monitored(net);
+        net.layer<1>().bias.value(0) = std::numeric_limits<double>::infinity();
+        const auto report = trainer.train_step(x, y, ctnn::non_finite_action::skip_step);
+        CHECK_FALSE(report.applied);
+        const auto events = events_of(trainer.monitor(), event_kind::non_finite);
+        REQUIRE(events.size() == 1);
+        CHECK(events[0]->layer == 1);
+    }
+    SECTION("a NaN target: the loss, after finite outputs") {
+        net_t net(1);
+        auto trainer = monitored(net);
+        y(0, 0) = std::numeric_limits<double>::quiet_NaN();
+        trainer.train_step(x, y, ctnn::non_finite_action::skip_step);
+        REQUIRE(trainer.monitor().count(event_kind::non_finite) == 1);
+        CHECK_THAT(trainer.monitor().report(), Catch::Contains("every layer's output is finite"));
+    }
+}
+
+TEMPLATE_TEST_CASE("rollback: a non-finite step restores the weights and optimizer state bit for bit and halves lr",
+                   "[monitor][rollback]", ctnn::optim::adam, ctnn::optim::nadam, ctnn::optim::sgd) {
+    using net_t = healthy_net<float>;
+    auto [x, y] = smooth_data<float>(32, 9);
+    net_t net(2);
+    TestType optimizer{};
+    optimizer.lr = 0.01;
+    if constexpr (std::is_same_v<TestType, ctnn::optim::sgd>) optimizer.momentum = 0.9;
+    ctnn::trainer trainer{net, ctnn::loss::mse{}, optimizer};
+    const auto rollback = ctnn::non_finite_action::rollback;
+    for (int i = 0; i < 3; ++i) REQUIRE(trainer.train_step(x, y, rollback).applied);
+    const auto before_last_good_update = state_of(net);
+    REQUIRE(trainer.train_step(x, y, rollback).applied);
+    REQUIRE_FALSE(bit_identical(before_last_good_update, state_of(net)));
+
+    auto bad = x;
+    bad(0, 0) = std::numeric_limits<float>::quiet_NaN();
+    const auto report = trainer.train_step(bad, y, rollback);
+    CHECK_FALSE(report.applied);
+    CHECK(report.rolled_back);
+    CHECK(bit_identical(before_last_good_update, state_of(net)));
+    CHECK(trainer.optimizer().lr == 0.01 * 0.5);
+    // Training goes on from there, with the smaller step.
+    CHECK(trainer.train_step(x, y, rollback).applied);
+    trainer.set_rollback_lr_factor(0.1);
+    trainer.train_step(bad, y, rollback);
+    CHECK(trainer.optimizer().lr == Approx(0.01 * 0.5 * 0.1).epsilon(1e-15));
+    CHECK_THROWS_AS(trainer.set_rollback_lr_factor(0.0), ctnn::invalid_argument);
+    CHECK_THROWS_AS(trainer.set_rollback_lr_factor(1.5), ctnn::invalid_argument);
+}
+
+TEST_CASE("rollback: without an earlier update the weights stay as they are; only rollback keeps a snapshot",
+          "[monitor][rollback]") {
+    auto [x, y] = smooth_data<double>(16, 10);
+    healthy_net<double> net(1);
+    ctnn::trainer trainer{net, ctnn::loss::mse{}, ctnn::optim::adam{.lr = 0.02}};
+    const auto initial = state_of(net);
+    auto bad = x;
+    bad(1, 2) = std::numeric_limits<double>::infinity();
+    CHECK(trainer.train_step(bad, y, ctnn::non_finite_action::rollback).rolled_back);
+    CHECK(bit_identical(initial, state_of(net)));
+    CHECK(trainer.optimizer().lr == 0.01);
+
+    // An update applied under another action forgets the snapshot: nothing stale comes back.
+    trainer.train_step(x, y, ctnn::non_finite_action::rollback);
+    trainer.train_step(x, y, ctnn::non_finite_action::skip_step);
+    const auto after_skip_mode_update = state_of(net);
+    trainer.train_step(bad, y, ctnn::non_finite_action::rollback);
+    CHECK(bit_identical(after_skip_mode_update, state_of(net)));
+    CHECK(trainer.optimizer().lr == 0.005);
+}
+
+TEST_CASE("rollback: a monitor set to refuse exploding steps rolls them back, or throws", "[monitor][rollback]") {
+    using net_t = ctnn::basic_network<double, ctnn::input<4>, ctnn::dense<16, ctnn::tanh>, ctnn::dense<1>>;
+    const auto [x, y] = smooth_data<double>(32, 11);
+    auto huge = y;
+    huge *= 1e6;
+    net_t net(3);
+    auto trainer = monitored(net, {.lr = 0.01}, gradient_health{.refuse_exploding_steps = true});
+    for (int i = 0; i < 8; ++i) REQUIRE(trainer.train_step(x, y, ctnn::non_finite_action::rollback).applied);
+    const auto before = state_of(net);
+    trainer.train_step(x, y, ctnn::non_finite_action::rollback);
+    const auto report = trainer.train_step(x, huge, ctnn::non_finite_action::rollback);
+    CHECK(report.rolled_back);
+    CHECK(bit_identical(before, state_of(net)));
+    CHECK(trainer.optimizer().lr == 0.005);
+    CHECK(trainer.monitor().count(event_kind::explosion) >= 1);
+    CHECK_FALSE(trainer.monitor().last().applied);
+
+    CHECK_THROWS_AS(trainer.train_step(x, huge), ctnn::exploding_gradient_error);
+    CHECK_THROWS_WITH(trainer.train_step(x, huge),
+                      Catch::Contains("exploding training step") && Catch::Contains("explosion at layer"));
+    // Without refusal the monitor only reports: the step is applied.
+    net_t other(3);
+    auto reporting = monitored(other, {.lr = 0.01});
+    for (int i = 0; i < 8; ++i) reporting.train_step(x, y);
+    CHECK(reporting.train_step(x, huge).applied);
+    CHECK(reporting.monitor().count(event_kind::explosion) >= 1);
+}
+
+TEST_CASE("monitor: invalid settings are refused when the trainer is built", "[monitor][errors]") {
+    healthy_net<float> net;
+    CHECK_THROWS_WITH(monitored(net, {}, gradient_health{.explosion_factor = 0.5}),
+                      "ctnn: monitor::gradient_health needs explosion_factor > 1, got 0.5");
+    CHECK_THROWS_AS(monitored(net, {}, gradient_health{.explosion_decay = 1.0}), ctnn::invalid_argument);
+    CHECK_THROWS_AS(monitored(net, {}, gradient_health{.sigmoid_saturation = 0.3}), ctnn::invalid_argument);
+}
+
+TEST_CASE("monitor: the history as CSV, every N-th step, the last M", "[monitor][csv]") {
+    using net_t = ctnn::basic_network<double, ctnn::input<4>, ctnn::dense<8, ctnn::relu>, ctnn::dense<1>>;
+    const auto [x, y] = smooth_data<double>(16, 12);
+    SECTION("one row per step and layer, the numbers of the history") {
+        net_t net(1);
+        auto trainer = monitored(net);
+        for (int i = 0; i < 3; ++i) trainer.train_step(x, y);
+        std::ostringstream out;
+        trainer.monitor().write_csv(out);
+        std::istringstream in(out.str());
+        std::string line;
+        std::getline(in, line);
+        CHECK(line == "step,epoch,rows,loss,applied,total_gradient_norm,backprop_ratio,gradient_ratio,layer,kind,"
+                      "parameters,gradient_norm,weight_norm,update_ratio,backprop_norm,dead_fraction,"
+                      "saturated_fraction,time_gradient_ratio");
+        std::size_t rows = 0;
+        for (const auto& s : trainer.monitor().history()) {
+            for (const auto& h : s.layers) {
+                REQUIRE(std::getline(in, line));
+                std::vector<std::string> cells;
+                std::stringstream fields(line);
+                for (std::string cell; std::getline(fields, cell, ',');) cells.push_back(cell);
+                REQUIRE(cells.size() == 18);
+                CHECK(std::stoul(cells[0]) == s.step);
+                CHECK(std::stod(cells[3]) == Approx(s.loss).epsilon(1e-5));
+                CHECK(cells[4] == "1");
+                CHECK(std::stoul(cells[8]) == h.layer);
+                CHECK(cells[9] == "dense");
+                CHECK(std::stoul(cells[10]) == h.parameters);
+                CHECK(std::stod(cells[11]) == Approx(h.gradient_norm).epsilon(1e-5));
+                CHECK(std::stod(cells[13]) == Approx(h.update_ratio).epsilon(1e-5));
+                CHECK(cells[h.layer == 0 ? 16 : 15] == "nan");  // no saturation for relu, no dead units for identity
+                CHECK(cells[17] == "nan");
+                ++rows;
+            }
+        }
+        CHECK(rows == 6);
+        CHECK_FALSE(std::getline(in, line));
+
+        const std::string path = "monitor_test_history.csv";
+        trainer.monitor().write_csv(path);
+        std::ifstream file(path);
+        std::stringstream text;
+        text << file.rdbuf();
+        CHECK(text.str() == out.str());
+        std::remove(path.c_str());
+        CHECK_THROWS_AS(trainer.monitor().write_csv("/nonexistent-directory/history.csv"), ctnn::io_error);
+    }
+    SECTION("record_every and keep_last bound the memory; events are still seen") {
+        net_t net(1);
+        auto trainer = monitored(net, {}, gradient_health{.record_every = 3, .keep_last = 2});
+        for (int i = 0; i < 10; ++i) trainer.train_step(x, y);
+        const auto& history = trainer.monitor().history();
+        REQUIRE(history.size() == 2);
+        CHECK(history[0].step == 6);
+        CHECK(history[1].step == 9);
+        CHECK(trainer.monitor().last().step == 9);
+        net.layer<0>().bias.value.fill(-100.0);
+        trainer.train_step(x, y);  // step 10: not recorded, still an event
+        CHECK(trainer.monitor().history().back().step == 9);
+        CHECK(trainer.monitor().count(event_kind::dead) == 1);
+    }
+}
+
+namespace {
+// A stand-in for a recurrent layer: what the monitor asks of one (rnn, lstm, gru provide it).
+struct fake_recurrent_layer {
+    static constexpr std::string_view kind = "fake_rnn";
+    ctnn::parameter<double, 1> weight;
+    std::vector<double> norms{8.0, 4.0, 2.0, 1.0};
+    fake_recurrent_layer() {
+        weight.reshape(std::array<std::size_t, 1>{3});
+        weight.value.fill(1.0);
+        weight.grad.fill(2.0);
+    }
+    const std::vector<double>& time_gradient_norms() const { return norms; }
+    template <class F>
+    void for_each_parameter(F&& f) {
+        f(weight);
+    }
+};
+struct fake_network {
+    fake_recurrent_layer layer;
+    template <class F>
+    void for_each_layer(F&& f) {
+        f(layer);
+    }
+    template <class F>
+    void for_each_parameter(F&& f) {
+        layer.for_each_parameter(f);
+    }
+};
+}  // namespace
+
+TEST_CASE("monitor: recurrent layers' gradient norms across time are recorded", "[monitor][csv]") {
+    fake_network net;
+    gradient_health monitor;
+    CHECK(monitor.observe_gradients(net, ctnn::step_report{.step = 0, .loss = 1.0}));
+    const auto& h = monitor.last().layers.at(0);
+    CHECK(h.kind == "fake_rnn");
+    CHECK(h.time_gradient_norms == std::vector<double>{8.0, 4.0, 2.0, 1.0});
+    CHECK(h.time_gradient_ratio() == 8.0);
+    CHECK(h.gradient_norm == Approx(std::sqrt(12.0)));
+    CHECK(std::isnan(h.backprop_norm));
+    std::ostringstream out;
+    monitor.write_time_csv(out);
+    CHECK(out.str() == "step,layer,t,norm\n0,0,0,8\n0,0,1,4\n0,0,2,2\n0,0,3,1\n");
+}
