@@ -95,5 +95,23 @@
 #include "ctnn/monitor/none.hpp"
 #include "ctnn/monitor/step_health.hpp"
 
+#include "ctnn/io/layer_summary.hpp"
+#include "ctnn/io/load.hpp"
+#include "ctnn/io/save.hpp"
+#include "ctnn/io/save_npy.hpp"
+#include "ctnn/io/save_npz.hpp"
+#include "ctnn/io/summary.hpp"
+
+#include "ctnn/data/csv.hpp"
+#include "ctnn/data/dataset.hpp"
+#include "ctnn/data/idx.hpp"
+#include "ctnn/data/normalize.hpp"
+#include "ctnn/data/standardizer.hpp"
+
+#include "ctnn/metrics/accuracy.hpp"
+#include "ctnn/metrics/binary_accuracy.hpp"
+#include "ctnn/metrics/confusion_matrix.hpp"
+#include "ctnn/metrics/mean_absolute_error.hpp"
+
 #include "ctnn/train/fit_options.hpp"
 #include "ctnn/train/trainer.hpp"

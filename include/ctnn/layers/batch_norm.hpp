@@ -34,6 +34,8 @@ public:
     static constexpr std::size_t input_width = Width;
     static constexpr std::size_t output_width = Width;
     static constexpr std::size_t parameter_count = 2 * Width;
+    /// Elements of the running estimates: saved and loaded, never trained.
+    static constexpr std::size_t buffer_count = 2 * Width;
     /// The first layer's gradient with respect to the network's input is never needed.
     static constexpr bool computes_input_gradient = Index > 0;
 
@@ -171,6 +173,30 @@ public:
     void for_each_parameter(F&& f) const {
         f(weight);
         f(bias);
+    }
+    /// The same visit with each parameter's name (PyTorch's state_dict key), for saving.
+    template <class F>
+    void for_each_named_parameter(F&& f) {
+        f("weight", weight);
+        f("bias", bias);
+    }
+    template <class F>
+    void for_each_named_parameter(F&& f) const {
+        f("weight", weight);
+        f("bias", bias);
+    }
+    /// Visits the state that is saved but not trained: f(name, running tensor or counter).
+    template <class F>
+    void for_each_buffer(F&& f) {
+        f("running_mean", running_mean);
+        f("running_var", running_var);
+        f("num_batches_tracked", batches_tracked);
+    }
+    template <class F>
+    void for_each_buffer(F&& f) const {
+        f("running_mean", running_mean);
+        f("running_var", running_var);
+        f("num_batches_tracked", batches_tracked);
     }
 
 private:

@@ -108,6 +108,17 @@ public:
         f(weight);
         f(bias);
     }
+    /// The same visit with each parameter's name (PyTorch's state_dict key), for saving.
+    template <class F>
+    void for_each_named_parameter(F&& f) {
+        f("weight", weight);
+        f("bias", bias);
+    }
+    template <class F>
+    void for_each_named_parameter(F&& f) const {
+        f("weight", weight);
+        f("bias", bias);
+    }
 
 private:
     detail::activation_stage<T, Out, Activation> activation_;

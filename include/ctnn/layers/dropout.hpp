@@ -90,6 +90,10 @@ public:
     void for_each_parameter(F&&) {}
     template <class F>
     void for_each_parameter(F&&) const {}
+    template <class F>
+    void for_each_named_parameter(F&&) {}
+    template <class F>
+    void for_each_named_parameter(F&&) const {}
 
 private:
     static constexpr bool drops = P::num > 0;

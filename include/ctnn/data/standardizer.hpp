@@ -1,0 +1,72 @@
+// Standardization, (x − mean) / std per feature, with the statistics of the training split only:
+// fit on train, apply to train, validation and test alike, so no information leaks from them.
+#pragma once
+
+#include <cmath>
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "ctnn/core/errors.hpp"
+#include "ctnn/detail/data_check.hpp"
+#include "ctnn/detail/xtensor.hpp"
+
+namespace ctnn::data {
+
+/// Per-column mean and standard deviation (population, ddof = 0, as sklearn's StandardScaler)
+/// of x (N, F), kept in double. A constant column gets std 1, so it becomes 0 rather than NaN.
+class standardizer {
+public:
+    /// Learns the statistics of x (N, F), N ≥ 1, row-major; returns *this.
+    template <class X>
+    standardizer& fit(const X& x) {
+        if (x.dimension() != 2 || x.shape()[0] == 0)
+            throw shape_error("ctnn: standardizer::fit needs x of shape (rows >= 1, features), got "
+                              + detail::shape_string(x.shape()));
+        const std::size_t f = x.shape()[1];
+        const std::size_t rows = detail::check_matrix(x, f, "standardizer::fit", "x");
+        mean_.assign(f, 0.0);
+        stddev_.assign(f, 0.0);
+        const auto* p = x.data();
+        for (std::size_t i = 0; i < rows; ++i)
+            for (std::size_t j = 0; j < f; ++j) mean_[j] += double(p[i * f + j]);
+        for (auto& m : mean_) m /= double(rows);
+        // Two passes: the sum of squared deviations, not E[x²] − E[x]², which cancels badly.
+        for (std::size_t i = 0; i < rows; ++i)
+            for (std::size_t j = 0; j < f; ++j) {
+                const double d = double(p[i * f + j]) - mean_[j];
+                stddev_[j] += d * d;
+            }
+        for (auto& s : stddev_) {
+            s = std::sqrt(s / double(rows));
+            if (s == 0.0) s = 1.0;
+        }
+        fitted_ = true;
+        return *this;
+    }
+
+    /// x ← (x − mean) / std in place, column by column; x must have the fitted width.
+    template <class X>
+    void apply(X& x) const {
+        if (!fitted()) throw invalid_argument("ctnn: standardizer::apply before fit");
+        const std::size_t rows = detail::check_matrix(x, mean_.size(), "standardizer::apply", "x");
+        const std::size_t f = mean_.size();
+        auto* p = x.data();
+        using value_type = typename X::value_type;
+        for (std::size_t i = 0; i < rows; ++i)
+            for (std::size_t j = 0; j < f; ++j)
+                p[i * f + j] = value_type((double(p[i * f + j]) - mean_[j]) / stddev_[j]);
+    }
+
+    bool fitted() const noexcept { return fitted_; }
+    const std::vector<double>& mean() const noexcept { return mean_; }
+    /// The divisor per column: the standard deviation, or 1 for a constant column.
+    const std::vector<double>& stddev() const noexcept { return stddev_; }
+
+private:
+    std::vector<double> mean_;
+    std::vector<double> stddev_;
+    bool fitted_ = false;
+};
+
+}  // namespace ctnn::data

@@ -1,0 +1,103 @@
+// Whole-file reads and atomic whole-file writes for saved models and exports. A write goes to a
+// temporary file in the destination's directory, is flushed and fsync'ed, then renamed over the
+// destination: a crash or an error at any point leaves the previous file as it was.
+#pragma once
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <filesystem>
+#include <span>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <vector>
+
+#include "ctnn/core/errors.hpp"
+
+namespace ctnn::detail {
+
+[[noreturn]] inline void throw_io_error(std::string_view operation, const std::filesystem::path& path,
+                                        std::string_view step, int error_number) {
+    throw io_error("ctnn: " + std::string(operation) + " '" + path.string() + "': cannot " + std::string(step)
+                   + ": " + std::generic_category().message(error_number));
+}
+
+/// Every byte of `path`. `operation` names the caller in messages ("load").
+inline std::vector<std::uint8_t> read_whole_file(const std::filesystem::path& path, std::string_view operation) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) throw_io_error(operation, path, "open it", errno);
+    struct closer {
+        int fd;
+        ~closer() { ::close(fd); }
+    } close_on_exit{fd};
+    struct stat info {};
+    if (::fstat(fd, &info) != 0) throw_io_error(operation, path, "stat it", errno);
+    if (S_ISDIR(info.st_mode)) throw_io_error(operation, path, "read it", EISDIR);
+    std::vector<std::uint8_t> bytes(info.st_size > 0 ? std::size_t(info.st_size) : 0);
+    std::size_t size = 0;
+    for (;;) {
+        if (size == bytes.size()) bytes.resize(size + 65536);  // grew since fstat, or a pipe
+        const ::ssize_t got = ::read(fd, bytes.data() + size, bytes.size() - size);
+        if (got < 0) {
+            if (errno == EINTR) continue;
+            throw_io_error(operation, path, "read it", errno);
+        }
+        if (got == 0) break;
+        size += std::size_t(got);
+    }
+    bytes.resize(size);
+    return bytes;
+}
+
+/// Replaces `path` with `bytes` atomically: temp file beside it, write, fsync, rename, then
+/// fsync of the directory so the rename itself is durable. On failure the temp file is removed,
+/// the previous file is untouched, and io_error names the step that failed.
+inline void write_file_atomically(const std::filesystem::path& path, std::span<const std::uint8_t> bytes,
+                                  std::string_view operation) {
+    static std::atomic<unsigned> counter{0};
+    // O_EXCL with a name unique to this process and call: the file's mode follows the umask
+    // (mkstemp would make it 0600).
+    std::filesystem::path temp;
+    int fd = -1;
+    for (int attempt = 0; fd < 0; ++attempt) {
+        temp = path;
+        temp += ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
+        fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+        if (fd < 0 && (errno != EEXIST || attempt == 100))
+            throw_io_error(operation, path, "create a temporary file beside it", errno);
+    }
+    const auto give_up = [&](std::string_view step, int error_number) {
+        if (fd >= 0) ::close(fd);
+        ::unlink(temp.c_str());
+        throw_io_error(operation, path, step, error_number);
+    };
+    for (std::size_t written = 0; written < bytes.size();) {
+        const ::ssize_t n = ::write(fd, bytes.data() + written, bytes.size() - written);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            give_up("write it", errno);
+        }
+        written += std::size_t(n);
+    }
+    if (::fsync(fd) != 0) give_up("sync it to disk", errno);
+    const int closed = ::close(fd);
+    fd = -1;
+    if (closed != 0) give_up("close it", errno);
+    if (::rename(temp.c_str(), path.c_str()) != 0) give_up("rename the temporary file over it", errno);
+    std::filesystem::path directory = path.parent_path();
+    if (directory.empty()) directory = ".";
+    const int dir = ::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dir >= 0) {  // best effort: the file is in place, only its durability is at stake
+        ::fsync(dir);
+        ::close(dir);
+    }
+}
+
+}  // namespace ctnn::detail

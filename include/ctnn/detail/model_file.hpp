@@ -1,0 +1,417 @@
+// The saved-model format (docs/saving.md): a 24-byte header (magic, version, payload size,
+// CRC-32 of the payload), then the network's signature, the training policies, and the data,
+// all little-endian. Loading parses and checks the whole file before it writes a single weight.
+#pragma once
+
+#include <algorithm>
+#include <array>
+#include <bit>
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <functional>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "ctnn/core/errors.hpp"
+#include "ctnn/detail/byte_io.hpp"
+#include "ctnn/detail/crc32.hpp"
+#include "ctnn/detail/network_visit.hpp"
+
+namespace ctnn::detail::model_file {
+
+/// PNG's trick: a non-ASCII first byte and a CR LF pair catch text-mode transfers.
+inline constexpr std::array<std::uint8_t, 8> magic{0x89, 'C', 'T', 'N', 'N', '\r', '\n', 0x1A};
+inline constexpr std::uint32_t version = 1;
+/// magic (8), version (u32), payload size (u64), CRC-32 of the payload (u32).
+inline constexpr std::size_t header_size = 24;
+
+struct tensor_entry {
+    std::string name;
+    std::string dtype;  // "float32", "float64" or "int64"
+    std::vector<std::uint64_t> shape;
+};
+
+struct layer_entry {
+    std::string kind;
+    std::uint64_t input_width = 0;
+    std::uint64_t output_width = 0;
+    std::string activation;  // empty for layers without one
+    std::vector<tensor_entry> parameters;
+    std::vector<tensor_entry> buffers;
+};
+
+struct network_signature {
+    std::string scalar;
+    std::uint64_t input_width = 0;
+    std::vector<layer_entry> layers;
+};
+
+struct training_entry {
+    std::string optimizer, loss, clip, schedule, regularizer;
+    std::uint64_t epochs = 0;
+    std::uint64_t steps = 0;
+    double lr = 0.0;
+};
+
+template <class Net>
+network_signature signature_of(const Net& net) {
+    network_signature s{std::string(dtype_name<typename Net::scalar>()), Net::input_width, {}};
+    net.for_each_layer([&](const auto& layer) {
+        using L = std::remove_cvref_t<decltype(layer)>;
+        layer_entry e{std::string(layer_kind<L>()), L::input_width, L::output_width,
+                      std::string(activation_name<L>()), {}, {}};
+        for_each_named_parameter_of(layer, [&](std::string_view name, const auto& p) {
+            e.parameters.push_back({std::string(name), std::string(dtype_name<typename Net::scalar>()),
+                                    shape_of(p.value)});
+        });
+        for_each_buffer_of(layer, [&](std::string_view name, const auto& b) {
+            using E = std::remove_const_t<typename decltype(elements_of(b))::element_type>;
+            e.buffers.push_back({std::string(name), std::string(dtype_name<E>()), shape_of(b)});
+        });
+        s.layers.push_back(std::move(e));
+    });
+    return s;
+}
+
+template <class Trainer>
+training_entry training_of(Trainer& t) {
+    return {std::string(Trainer::optimizer_type::name), std::string(Trainer::loss_type::name),
+            std::string(Trainer::clip_type::name),      std::string(Trainer::schedule_type::name),
+            std::string(Trainer::regularizer_type::name), t.epochs(), t.steps(), t.optimizer().lr};
+}
+
+// ---------------------------------------------------------------------------------- writing
+
+inline void write_tensor_entry(byte_writer& w, const tensor_entry& t, bool with_dtype) {
+    w.put_string(t.name);
+    if (with_dtype) w.put_string(t.dtype);
+    w.put(std::uint8_t(t.shape.size()));
+    for (const auto d : t.shape) w.put(d);
+}
+
+/// The whole file. `trainer` may be null (Trainer = void): then no optimizer state is written.
+template <class Net, class Trainer>
+std::vector<std::uint8_t> serialize(const Net& net, Trainer* trainer) {
+    using T = typename Net::scalar;
+    byte_writer w;
+    w.put_bytes(magic.data(), magic.size());
+    w.put(version);
+    w.put(std::uint64_t(0));  // payload size, patched below
+    w.put(std::uint32_t(0));  // checksum, patched below
+
+    const network_signature s = signature_of(net);
+    w.put_string(s.scalar);
+    w.put(s.input_width);
+    w.put(std::uint32_t(s.layers.size()));
+    for (std::size_t i = 0; i < s.layers.size(); ++i) {
+        const layer_entry& l = s.layers[i];
+        w.put_string(l.kind);
+        w.put(std::uint32_t(i));
+        w.put(l.input_width);
+        w.put(l.output_width);
+        w.put_string(l.activation);
+        w.put(std::uint32_t(l.parameters.size()));
+        for (const auto& p : l.parameters) write_tensor_entry(w, p, false);
+        w.put(std::uint32_t(l.buffers.size()));
+        for (const auto& b : l.buffers) write_tensor_entry(w, b, true);
+    }
+
+    w.put(std::uint8_t(trainer != nullptr));
+    if constexpr (!std::is_void_v<Trainer>) {
+        if (trainer) {
+            const training_entry t = training_of(*trainer);
+            for (const auto& name : {t.optimizer, t.loss, t.clip, t.schedule, t.regularizer}) w.put_string(name);
+            w.put(t.epochs);
+            w.put(t.steps);
+            w.put(t.lr);
+        }
+    }
+
+    net.for_each_layer([&](const auto& layer) {
+        for_each_named_parameter_of(layer, [&](std::string_view, const auto& p) {
+            w.put_all(p.value.data(), p.value.size());
+        });
+        for_each_buffer_of(layer, [&](std::string_view, const auto& b) {
+            const auto e = elements_of(b);
+            w.put_all(e.data(), e.size());
+        });
+    });
+    if (trainer) {
+        net.for_each_parameter([&](const auto& p) {
+            w.put(std::int64_t(p.steps));
+            w.put(double(p.product));
+            std::uint8_t mask = 0;
+            for (std::size_t k = 0; k < p.moments.size(); ++k)
+                if (p.moments[k].shape() == p.value.shape()) mask = std::uint8_t(mask | (1u << k));
+            w.put(mask);
+            for (std::size_t k = 0; k < p.moments.size(); ++k)
+                if (mask & (1u << k)) w.put_all(p.moments[k].data(), p.moments[k].size());
+        });
+    }
+    static_assert(std::is_floating_point_v<T>);
+
+    const std::size_t payload = w.size() - header_size;
+    w.patch(12, std::uint64_t(payload));
+    w.patch(20, crc32(w.bytes().data() + header_size, payload));
+    return std::move(w.bytes());
+}
+
+// ---------------------------------------------------------------------------------- reading
+
+/// At most 40 characters of a string from the file, with anything unprintable escaped.
+inline std::string printable(std::string_view s) {
+    std::string out;
+    for (const char c : s.substr(0, 40)) {
+        if (c >= 0x20 && c < 0x7F) {
+            out += c;
+        } else {
+            char hex[5];
+            std::snprintf(hex, sizeof hex, "\\x%02X", unsigned(static_cast<unsigned char>(c)));
+            out += hex;
+        }
+    }
+    return s.size() > 40 ? out + "..." : out;
+}
+
+struct parsed_file {
+    network_signature network;
+    std::optional<training_entry> training;
+    /// A reader positioned at the data section.
+    byte_reader data;
+};
+
+/// A record count, refused when the bytes left cannot hold that many records of at least
+/// `min_record_size` bytes (so a corrupted count cannot make the parser allocate without bound).
+inline std::uint32_t read_count(byte_reader& r, std::string_view what, std::size_t min_record_size) {
+    const auto count = r.get<std::uint32_t>(what);
+    if (count > r.remaining() / min_record_size)
+        r.fail("the file is truncated or corrupted: " + std::string(what) + " is " + std::to_string(count) + ", but only "
+               + std::to_string(r.remaining()) + " bytes remain");
+    return count;
+}
+
+inline tensor_entry read_tensor_entry(byte_reader& r, bool with_dtype, std::string_view scalar) {
+    tensor_entry t;
+    t.name = r.get_string("a tensor name");
+    t.dtype = with_dtype ? std::string(r.get_string("a buffer's element type")) : std::string(scalar);
+    const auto rank = r.get<std::uint8_t>("a tensor rank");
+    for (std::uint8_t k = 0; k < rank; ++k) t.shape.push_back(r.get<std::uint64_t>("a tensor dimension"));
+    return t;
+}
+
+/// Checks the header and the checksum, then reads the signature and the training policies.
+inline parsed_file parse(std::span<const std::uint8_t> file, const std::string& context) {
+    const auto fail = [&](const std::string& reason) { throw format_error(context + ": " + reason); };
+    if (!std::equal(magic.begin(), magic.begin() + std::ptrdiff_t(std::min(file.size(), magic.size())),
+                    file.begin()))
+        fail("not a ctnn model file (its first bytes are not the magic number \\x89CTNN\\r\\n\\x1A)");
+    if (file.size() < header_size)
+        fail("the file is truncated: " + std::to_string(file.size()) + " bytes, but a model file starts with a "
+             + std::to_string(header_size) + "-byte header");
+    byte_reader header(file.subspan(0, header_size), context);
+    header.take(magic.size(), "the magic number");
+    const auto file_version = header.get<std::uint32_t>("the format version");
+    if (file_version != version)
+        fail("format version " + std::to_string(file_version) + ", but this ctnn reads version "
+             + std::to_string(version) + (file_version > version ? " (the file is newer)" : ""));
+    const auto payload_size = header.get<std::uint64_t>("the payload size");
+    const auto stored_crc = header.get<std::uint32_t>("the checksum");
+    const std::size_t available = file.size() - header_size;
+    if (payload_size > available)
+        fail("the file is truncated: the header announces " + std::to_string(payload_size)
+             + " payload bytes, " + std::to_string(available) + " follow it");
+    if (payload_size < available)
+        fail("the file is corrupted: " + std::to_string(available - payload_size)
+             + " bytes follow the announced end of the payload");
+    const auto payload = file.subspan(header_size);
+    const auto crc = crc32(payload.data(), payload.size());
+    if (crc != stored_crc) {
+        char text[96];
+        std::snprintf(text, sizeof text, "checksum mismatch (stored CRC-32 %08X, computed %08X)",
+                      unsigned(stored_crc), unsigned(crc));
+        fail("the file is corrupted: " + std::string(text));
+    }
+
+    byte_reader r(payload, context, header_size);
+    parsed_file parsed{{}, std::nullopt, byte_reader({}, context)};
+    network_signature& s = parsed.network;
+    s.scalar = r.get_string("the scalar type");
+    s.input_width = r.get<std::uint64_t>("the input width");
+    const auto depth = read_count(r, "the number of layers", 36);
+    for (std::uint32_t i = 0; i < depth; ++i) {
+        layer_entry l;
+        l.kind = r.get_string("a layer kind");
+        const auto index = r.get<std::uint32_t>("a layer index");
+        if (index != i)
+            r.fail("the file is corrupted: layer record " + std::to_string(i) + " holds index " + std::to_string(index));
+        l.input_width = r.get<std::uint64_t>("a layer's input width");
+        l.output_width = r.get<std::uint64_t>("a layer's output width");
+        l.activation = r.get_string("a layer's activation");
+        const auto parameters = read_count(r, "a layer's number of parameters", 5);
+        for (std::uint32_t k = 0; k < parameters; ++k) l.parameters.push_back(read_tensor_entry(r, false, s.scalar));
+        const auto buffers = read_count(r, "a layer's number of buffers", 9);
+        for (std::uint32_t k = 0; k < buffers; ++k) l.buffers.push_back(read_tensor_entry(r, true, s.scalar));
+        s.layers.push_back(std::move(l));
+    }
+    const auto has_training = r.get<std::uint8_t>("the optimizer-state flag");
+    if (has_training > 1) r.fail("the file is corrupted: optimizer-state flag " + std::to_string(has_training));
+    if (has_training) {
+        training_entry t;
+        for (auto* name : {&t.optimizer, &t.loss, &t.clip, &t.schedule, &t.regularizer})
+            *name = r.get_string("a policy name");
+        t.epochs = r.get<std::uint64_t>("the trainer's epoch count");
+        t.steps = r.get<std::uint64_t>("the trainer's step count");
+        t.lr = r.get<double>("the learning rate");
+        parsed.training = std::move(t);
+    }
+    const std::size_t at = r.offset() - header_size;
+    parsed.data = byte_reader(payload.subspan(at), context, header_size + at);
+    return parsed;
+}
+
+inline std::string shape_text(const std::vector<std::uint64_t>& shape) {
+    std::string s = "(";
+    for (std::size_t k = 0; k < shape.size(); ++k) s += (k ? ", " : "") + std::to_string(shape[k]);
+    return s + (shape.size() == 1 ? ",)" : ")");
+}
+
+/// Throws format_error naming the first difference between the file's network and `net`.
+inline void require_same_network(const network_signature& file, const network_signature& net,
+                                 const std::string& context) {
+    const auto differ = [&](const std::string& what, const std::string& in_file, const std::string& in_net) {
+        throw format_error(context + ": the file holds another network: " + what + " " + in_file
+                           + " in file, " + in_net + " in network");
+    };
+    if (file.scalar != net.scalar) differ("scalar type", printable(file.scalar), net.scalar);
+    if (file.input_width != net.input_width)
+        differ("input width", std::to_string(file.input_width), std::to_string(net.input_width));
+    const std::size_t common = std::min(file.layers.size(), net.layers.size());
+    for (std::size_t i = 0; i < common; ++i) {
+        const layer_entry& f = file.layers[i];
+        const layer_entry& n = net.layers[i];
+        const std::string at = "layer " + std::to_string(i);
+        if (f.kind != n.kind) differ(at + ": kind", printable(f.kind), n.kind);
+        const std::string layer = at + " (" + n.kind + "):";
+        if (f.activation != n.activation)
+            differ(layer + " activation", printable(f.activation.empty() ? "(none)" : f.activation),
+                   n.activation.empty() ? "(none)" : n.activation);
+        const auto compare_tensors = [&](const std::vector<tensor_entry>& fs, const std::vector<tensor_entry>& ns,
+                                         const std::string& noun) {
+            if (fs.size() != ns.size())
+                differ(layer + " number of " + noun + "s", std::to_string(fs.size()), std::to_string(ns.size()));
+            for (std::size_t k = 0; k < fs.size(); ++k) {
+                if (fs[k].name != ns[k].name)
+                    differ(layer + " " + noun + " " + std::to_string(k) + " named", "'" + printable(fs[k].name) + "'",
+                           "'" + ns[k].name + "'");
+                if (fs[k].dtype != ns[k].dtype)
+                    differ(layer + " " + ns[k].name + " element type", printable(fs[k].dtype), ns[k].dtype);
+                if (fs[k].shape != ns[k].shape)
+                    differ(layer + " " + ns[k].name + " shape", shape_text(fs[k].shape), shape_text(ns[k].shape));
+            }
+        };
+        compare_tensors(f.parameters, n.parameters, "parameter");
+        compare_tensors(f.buffers, n.buffers, "buffer");
+        if (f.input_width != n.input_width)
+            differ(layer + " input width", std::to_string(f.input_width), std::to_string(n.input_width));
+        if (f.output_width != n.output_width)
+            differ(layer + " output width", std::to_string(f.output_width), std::to_string(n.output_width));
+    }
+    if (file.layers.size() != net.layers.size())
+        differ("number of layers", std::to_string(file.layers.size()), std::to_string(net.layers.size()));
+}
+
+/// Decodes little-endian values that were bounds-checked when they were taken.
+template <class E>
+void decode(E* out, std::span<const std::uint8_t> bytes) noexcept {
+    for (std::size_t i = 0; i < bytes.size() / sizeof(E); ++i) {
+        bits_of<E> bits = 0;
+        for (std::size_t b = sizeof(E); b-- > 0;) {
+            if constexpr (sizeof(E) > 1) bits = bits_of<E>(bits << 8);
+            bits = bits_of<E>(bits | bytes[i * sizeof(E) + b]);
+        }
+        out[i] = std::bit_cast<E>(bits);
+    }
+}
+
+/// Loads `file` into `net` (and the optimizer state and learning rate into `trainer` unless
+/// Trainer is void). Everything is read and checked first; only then is anything written, by
+/// steps that cannot fail, so on any error `net` and `trainer` are as they were.
+template <class Net, class Trainer>
+void load(std::span<const std::uint8_t> file, const std::string& context, Net& net, Trainer* trainer) {
+    parsed_file parsed = parse(file, context);
+    require_same_network(parsed.network, signature_of(std::as_const(net)), context);
+    constexpr bool with_trainer = !std::is_void_v<Trainer>;
+    if constexpr (with_trainer) {
+        if (!parsed.training)
+            throw format_error(context + ": the file holds no optimizer state (it was saved without a trainer); "
+                               "load it into the network alone");
+        const std::string_view optimizer = Trainer::optimizer_type::name;
+        if (parsed.training->optimizer != optimizer)
+            throw format_error(context + ": the file holds the state of another optimizer: "
+                               + printable(parsed.training->optimizer) + " in file, " + std::string(optimizer)
+                               + " in trainer");
+    }
+
+    byte_reader& r = parsed.data;
+    std::vector<std::function<void()>> commits;
+    net.for_each_layer([&](auto& layer) {
+        for_each_named_parameter_of(layer, [&](std::string_view, auto& p) {
+            using E = typename std::remove_reference_t<decltype(p)>::scalar;
+            const auto bytes = r.take(p.value.size() * sizeof(E), "a parameter's values");
+            commits.push_back([&p, bytes] { decode(p.value.data(), bytes); });
+        });
+        for_each_buffer_of(layer, [&](std::string_view, auto& b) {
+            const auto e = elements_of(b);
+            using E = typename decltype(e)::element_type;
+            const auto bytes = r.take(e.size() * sizeof(E), "a buffer's values");
+            commits.push_back([e, bytes] { decode(e.data(), bytes); });
+        });
+    });
+    // Optimizer state: restored with a trainer, checked and skipped without one.
+    net.for_each_parameter([&](auto& p) {
+        using P = std::remove_reference_t<decltype(p)>;
+        std::array<typename P::tensor_type, P::max_moments> moments{};
+        std::int64_t steps = 0;
+        double product = 1.0;
+        if (parsed.training) {
+            steps = r.get<std::int64_t>("an optimizer step count");
+            if (steps < 0) r.fail("the file is corrupted: negative optimizer step count " + std::to_string(steps));
+            product = r.get<double>("an optimizer product");
+            const auto mask = r.get<std::uint8_t>("an optimizer moment mask");
+            if (mask >> P::max_moments) r.fail("the file is corrupted: optimizer moment mask " + std::to_string(mask));
+            for (std::size_t k = 0; k < P::max_moments; ++k) {
+                if (!(mask & (1u << k))) continue;
+                if (with_trainer) {
+                    moments[k] = P::tensor_type::from_shape(p.value.shape());
+                    r.get_all(moments[k].data(), moments[k].size(), "optimizer moments");
+                } else {
+                    r.get_all(static_cast<typename P::scalar*>(nullptr), p.value.size(), "optimizer moments");
+                }
+            }
+        }
+        if (!with_trainer) {  // the loaded weights start a fresh optimizer history
+            steps = 0;
+            product = 1.0;
+        }
+        commits.push_back([&p, moments = std::move(moments), steps, product]() mutable {
+            p.moments = std::move(moments);
+            p.steps = steps;
+            p.product = product;
+        });
+    });
+    if (r.remaining() != 0)
+        r.fail("the file is corrupted: " + std::to_string(r.remaining()) + " bytes follow the last tensor");
+    if constexpr (with_trainer) {
+        const double lr = parsed.training->lr;
+        commits.push_back([trainer, lr] { trainer->optimizer().lr = lr; });
+    }
+    for (auto& commit : commits) commit();
+}
+
+}  // namespace ctnn::detail::model_file

@@ -1,0 +1,81 @@
+// What saving, exporting and summarising read from a network's layers: names for the scalar
+// types, each layer's kind and activation, and visits of its named parameters and buffers
+// (layers without names for their parameters get "parameter0", "parameter1"...).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <vector>
+
+namespace ctnn::detail {
+
+/// The element type as saved files name it (NumPy's names).
+template <class E>
+constexpr std::string_view dtype_name() {
+    if constexpr (std::is_same_v<E, float>)
+        return "float32";
+    else if constexpr (std::is_same_v<E, double>)
+        return "float64";
+    else {
+        static_assert(std::is_same_v<E, std::int64_t>, "ctnn: only float, double and int64 tensors are saved");
+        return "int64";
+    }
+}
+
+template <class Layer>
+constexpr std::string_view layer_kind() {
+    if constexpr (requires { Layer::kind; })
+        return Layer::kind;
+    else
+        return "layer";
+}
+
+/// The layer's activation's name, or empty for a layer without one.
+template <class Layer>
+constexpr std::string_view activation_name() {
+    if constexpr (requires { Layer::activation_type::name; })
+        return Layer::activation_type::name;
+    else
+        return {};
+}
+
+/// Calls f(name, parameter) for each of the layer's parameters, in for_each_parameter's order.
+template <class Layer, class F>
+void for_each_named_parameter_of(Layer& layer, F&& f) {
+    if constexpr (requires { layer.for_each_named_parameter(f); }) {
+        layer.for_each_named_parameter(f);
+    } else {
+        std::size_t k = 0;
+        layer.for_each_parameter([&](auto& p) { f(std::string_view("parameter" + std::to_string(k++)), p); });
+    }
+}
+
+/// Calls f(name, buffer) for each saved state that is not trained (batch_norm's running
+/// estimates): a tensor or a std::int64_t counter.
+template <class Layer, class F>
+void for_each_buffer_of(Layer& layer, F&& f) {
+    if constexpr (requires { layer.for_each_buffer(f); }) layer.for_each_buffer(f);
+}
+
+/// The elements of a buffer, contiguous: a tensor's storage, or the one counter.
+template <class Buffer>
+auto elements_of(Buffer& b) {
+    if constexpr (std::is_arithmetic_v<std::remove_const_t<Buffer>>)
+        return std::span<Buffer>(&b, 1);
+    else
+        return std::span(b.data(), b.size());
+}
+
+template <class Buffer>
+std::vector<std::uint64_t> shape_of(const Buffer& b) {
+    if constexpr (std::is_arithmetic_v<Buffer>)
+        return {};
+    else
+        return std::vector<std::uint64_t>(b.shape().begin(), b.shape().end());
+}
+
+}  // namespace ctnn::detail

@@ -1,0 +1,37 @@
+// load(path, net [, trainer]): reads a file written by save. The file must come from a network of
+// the same signature; anything else is a format_error naming the first difference, and a failed
+// load leaves the network (and trainer) exactly as they were.
+#pragma once
+
+#include <filesystem>
+
+#include "ctnn/core/errors.hpp"
+#include "ctnn/detail/atomic_file.hpp"
+#include "ctnn/detail/model_file.hpp"
+#include "ctnn/fwd.hpp"
+
+namespace ctnn {
+
+/// Loads the parameters and buffers saved in `path` into `net` and clears the optimizer state
+/// its parameters hold (training then starts a fresh optimizer history). A file saved with a
+/// trainer loads too; its training state is checked and ignored.
+template <class T, class Input, class... Layers>
+void load(const std::filesystem::path& path, basic_network<T, Input, Layers...>& net) {
+    const auto bytes = detail::read_whole_file(path, "load");
+    detail::model_file::load(bytes, "ctnn: load '" + path.string() + "'", net, static_cast<void*>(nullptr));
+}
+
+/// Also restores the training state saved with `save(path, net, trainer)`: the optimizer moments,
+/// step counts and products of every parameter and the optimizer's learning rate. The file must
+/// hold the state of the same optimizer. The trainer's own epoch and step counters are not
+/// restored (they are saved, see docs/saving.md).
+template <class Network, class... Policies>
+void load(const std::filesystem::path& path, Network& net,
+          trainer<Network, Policies...>& trainer) {
+    if (&trainer.network() != &net)
+        throw invalid_argument("ctnn: load '" + path.string() + "': the trainer trains another network object");
+    const auto bytes = detail::read_whole_file(path, "load");
+    detail::model_file::load(bytes, "ctnn: load '" + path.string() + "'", net, &trainer);
+}
+
+}  // namespace ctnn

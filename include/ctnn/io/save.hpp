@@ -1,0 +1,35 @@
+// save(path, net [, trainer]): the network's weights and running statistics, and optionally the
+// optimizer state, to a versioned, checksummed binary file (docs/saving.md), written atomically.
+#pragma once
+
+#include <filesystem>
+
+#include "ctnn/core/errors.hpp"
+#include "ctnn/detail/atomic_file.hpp"
+#include "ctnn/detail/model_file.hpp"
+#include "ctnn/fwd.hpp"
+
+namespace ctnn {
+
+/// Writes `net` to `path`: its signature (scalar, widths, each layer's kind, activation and
+/// tensor shapes) and its parameters and buffers. The file is replaced atomically: on failure
+/// (io_error) the previous file is unchanged.
+template <class T, class Input, class... Layers>
+void save(const std::filesystem::path& path, const basic_network<T, Input, Layers...>& net) {
+    const auto bytes = detail::model_file::serialize(net, static_cast<void*>(nullptr));
+    detail::write_file_atomically(path, bytes, "save");
+}
+
+/// Also writes the training state, so that `load(path, net, trainer)` resumes training where it
+/// stopped: every parameter's optimizer moments, step count and running product, the optimizer's
+/// learning rate, the trainer's epoch and step counts, and the names of its policies.
+template <class Network, class... Policies>
+void save(const std::filesystem::path& path, const Network& net,
+          trainer<Network, Policies...>& trainer) {
+    if (&trainer.network() != &net)
+        throw invalid_argument("ctnn: save '" + path.string() + "': the trainer trains another network object");
+    const auto bytes = detail::model_file::serialize(net, &trainer);
+    detail::write_file_atomically(path, bytes, "save");
+}
+
+}  // namespace ctnn

@@ -1,0 +1,82 @@
+// summary<Net>(): a Keras-like table of a network type (layer, output shape, parameters, totals),
+// formatted from layer_summary::of<Net>(), which the compiler computes.
+#pragma once
+
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ctnn/detail/network_visit.hpp"
+#include "ctnn/io/layer_summary.hpp"
+
+namespace ctnn {
+
+namespace detail {
+/// 1234567 -> "1,234,567".
+inline std::string grouped(std::size_t n) {
+    std::string digits = std::to_string(n);
+    for (std::size_t i = digits.size(); i > 3; i -= 3) digits.insert(i - 3, ",");
+    return digits;
+}
+}  // namespace detail
+
+/// The table, one row per layer, then the totals; every number comes from the type:
+///
+///     Network: float32, input (B, 10), 2 layers
+///     _____________________________________________
+///      #  Layer (activation)  Output Shape  Param #
+///     =============================================
+///      0  dense (relu)        (B, 5)             55
+///      1  dense               (B, 1)              6
+///     =============================================
+///     Total params: 61
+///     Trainable params: 61
+///     Non-trainable params: 0
+///     _____________________________________________
+template <class Net>
+std::string summary() {
+    constexpr auto layers = layer_summary::of<Net>();
+    using row = std::array<std::string, 4>;  // index, layer, output shape, parameters
+    std::vector<row> rows{{"#", "Layer (activation)", "Output Shape", "Param #"}};
+    std::size_t trainable = 0, non_trainable = 0;
+    for (const layer_summary& l : layers) {
+        std::string name(l.kind);
+        if (!l.activation.empty() && l.activation != "identity") name += " (" + std::string(l.activation) + ")";
+        rows.push_back({std::to_string(l.index), name, "(B, " + std::to_string(l.output_width) + ")",
+                        detail::grouped(l.parameters())});
+        trainable += l.trainable;
+        non_trainable += l.non_trainable;
+    }
+    std::array<std::size_t, 4> width{};
+    for (const row& r : rows)
+        for (std::size_t c = 0; c < 4; ++c) width[c] = std::max(width[c], r[c].size());
+    // Numbers right-aligned, text left-aligned, two spaces between columns.
+    const auto line = [&](const row& r) {
+        const auto pad = [&](std::size_t c) { return std::string(width[c] - r[c].size(), ' '); };
+        return " " + pad(0) + r[0] + "  " + r[1] + pad(1) + "  " + r[2] + pad(2) + "  " + pad(3) + r[3] + "\n";
+    };
+    const std::size_t rule = line(rows.front()).size() - 1;
+
+    std::string out = "Network: " + std::string(detail::dtype_name<typename Net::scalar>()) + ", input (B, "
+                      + std::to_string(Net::input_width) + "), " + std::to_string(Net::depth)
+                      + (Net::depth == 1 ? " layer\n" : " layers\n");
+    out += std::string(rule, '_') + "\n" + line(rows.front()) + std::string(rule, '=') + "\n";
+    for (std::size_t i = 1; i < rows.size(); ++i) out += line(rows[i]);
+    out += std::string(rule, '=') + "\n";
+    out += "Total params: " + detail::grouped(trainable + non_trainable) + "\n";
+    out += "Trainable params: " + detail::grouped(trainable) + "\n";
+    out += "Non-trainable params: " + detail::grouped(non_trainable) + "\n";
+    out += std::string(rule, '_') + "\n";
+    return out;
+}
+
+/// The same table for the type of `net`.
+template <class Net>
+std::string summary(const Net&) {
+    return summary<Net>();
+}
+
+}  // namespace ctnn

@@ -1,0 +1,328 @@
+// data/idx.hpp and data/csv.hpp: files written here (plain and gzip) read back exactly, every
+// malformed case's message (file, position, expected, found), and Fashion-MNIST if installed.
+#include <ctnn/data/csv.hpp>
+#include <ctnn/data/idx.hpp>
+
+#include <bit>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+#include "support/temp_dir.hpp"
+
+namespace {
+using bytes = std::vector<std::uint8_t>;
+using Catch::Matchers::Contains;
+using Catch::Matchers::Message;
+using Catch::Matchers::StartsWith;
+
+void append_big_endian(bytes& b, std::uint64_t v, int width) {
+    for (int i = width - 1; i >= 0; --i) b.push_back(std::uint8_t(v >> (8 * i)));
+}
+
+/// An IDX file: magic 00 00 type rank, the dimensions, then `elements` as given.
+bytes idx_bytes(std::uint8_t type, const std::vector<std::uint32_t>& dims, const bytes& elements) {
+    bytes b{0, 0, type, std::uint8_t(dims.size())};
+    for (auto d : dims) append_big_endian(b, d, 4);
+    b.insert(b.end(), elements.begin(), elements.end());
+    return b;
+}
+
+/// Three 2×2 "images" holding 0..11 row by row.
+bytes small_images() {
+    bytes e;
+    for (std::uint8_t i = 0; i < 12; ++i) e.push_back(std::uint8_t(i * 20));
+    return idx_bytes(0x08, {3, 2, 2}, e);
+}
+
+/// The exact message `read` throws (it must throw ctnn::data_error).
+template <class F>
+std::string data_error_message(F&& read) {
+    try {
+        read();
+    } catch (const ctnn::data_error& e) {
+        return e.what();
+    }
+    FAIL("no ctnn::data_error was thrown");
+    return {};
+}
+}  // namespace
+
+TEST_CASE("idx: images and labels read back, plain and gzip", "[data][idx]") {
+    ctnn_test::temp_dir dir;
+    const bytes images = small_images();
+    const bytes labels = idx_bytes(0x08, {3}, {7, 0, 9});
+    for (const bool gzip : {false, true}) {
+        INFO("gzip " << gzip);
+        const auto image_file = dir.write(gzip ? "images.gz" : "images", images, gzip);
+        const auto label_file = dir.write(gzip ? "labels.gz" : "labels", labels, gzip);
+        if (gzip) CHECK(ctnn_test::temp_dir::read(image_file).size() != images.size());
+
+        const auto x = ctnn::data::read_idx_matrix(image_file);
+        STATIC_REQUIRE(std::is_same_v<decltype(x), const ctnn::tensor<float, 2>>);
+        REQUIRE(x.shape()[0] == 3);
+        REQUIRE(x.shape()[1] == 4);
+        for (std::size_t i = 0; i < 12; ++i) CHECK(x.data()[i] == float(20 * i));
+
+        const auto y = ctnn::data::read_idx_labels<double>(label_file);
+        REQUIRE(y.shape()[0] == 3);
+        REQUIRE(y.shape()[1] == 1);
+        CHECK(y(0, 0) == 7.0);
+        CHECK(y(1, 0) == 0.0);
+        CHECK(y(2, 0) == 9.0);
+
+        const auto f = ctnn::data::read_idx(image_file);
+        CHECK(f.type() == ctnn::data::idx_file::element_type::u8);
+        CHECK((f.dims() == std::vector<std::size_t>{3, 2, 2}));
+        CHECK(f.rows() == 3);
+        CHECK(f.features() == 4);
+        REQUIRE(f.bytes().size() == 12);
+        CHECK(f.bytes()[11] == 220);
+        const auto raw = f.matrix<std::uint8_t>();
+        CHECK(raw(2, 3) == 220);
+        CHECK(f.name() == image_file.string());
+    }
+}
+
+TEST_CASE("idx: every element type decodes big-endian", "[data][idx]") {
+    const auto one = [](std::uint8_t type, const bytes& element) {
+        return ctnn::data::idx_file::parse(idx_bytes(type, {1}, element), "t").matrix<double>()(0, 0);
+    };
+    CHECK(one(0x08, {0xFF}) == 255.0);
+    CHECK(one(0x09, {0xFE}) == -2.0);
+    CHECK(one(0x0B, {0xFF, 0xFE}) == -2.0);
+    CHECK(one(0x0B, {0x01, 0x00}) == 256.0);
+    CHECK(one(0x0C, {0x00, 0x01, 0x00, 0x02}) == 65538.0);
+    CHECK(one(0x0C, {0xFF, 0xFF, 0xFF, 0xFF}) == -1.0);
+    bytes f32, f64;
+    append_big_endian(f32, std::bit_cast<std::uint32_t>(1.5f), 4);
+    append_big_endian(f64, std::bit_cast<std::uint64_t>(-0.1), 8);
+    CHECK(one(0x0D, f32) == 1.5);
+    CHECK(one(0x0E, f64) == -0.1);
+    // a 1-dimensional file is a column; zero rows is an empty matrix, not an error
+    const auto empty = ctnn::data::idx_file::parse(idx_bytes(0x08, {0, 5}, {}), "t").matrix();
+    CHECK(empty.shape()[0] == 0);
+    CHECK(empty.shape()[1] == 5);
+}
+
+TEST_CASE("idx: malformed files name the file, the byte, what was expected and found",
+          "[data][idx]") {
+    ctnn_test::temp_dir dir;
+    const bytes good = small_images();
+    const auto read = [&](const std::string& name, const bytes& b, bool gzip = false) {
+        const auto p = dir.write(name, b, gzip);
+        return data_error_message([&] { ctnn::data::read_idx(p); });
+    };
+    const auto path = [&](const std::string& name) { return (dir.path() / name).string(); };
+
+    SECTION("missing file") {
+        const auto p = dir.path() / "absent.gz";
+        CHECK(data_error_message([&] { ctnn::data::read_idx_matrix(p); })
+              == "ctnn: " + p.string() + ": cannot open the file: No such file or directory");
+    }
+    SECTION("a directory") {
+        CHECK(data_error_message([&] { ctnn::data::read_idx(dir.path()); })
+              == "ctnn: " + dir.path().string()
+                     + ": byte 0: expected a data file, found a directory");
+    }
+    SECTION("truncated data") {
+        bytes b = good;
+        b.pop_back();
+        CHECK(read("cut", b)
+              == "ctnn: " + path("cut")
+                     + ": byte 16: expected 12 bytes for the unsigned bytes of dimensions 3 x 2 x 2,"
+                       " found 11 (a truncated file, or dimensions that do not match its size)");
+        CHECK(read("cut.gz", b, true)
+              == "ctnn: " + path("cut.gz")
+                     + ": byte 16 of the decompressed data: expected 12 bytes for the unsigned "
+                       "bytes of dimensions 3 x 2 x 2, found 11 (a truncated file, or dimensions "
+                       "that do not match its size)");
+    }
+    SECTION("truncated header") {
+        CHECK(read("head", bytes(good.begin(), good.begin() + 6))
+              == "ctnn: " + path("head")
+                     + ": byte 6: expected 3 4-byte dimensions in bytes 4..15, found the end of "
+                       "the data");
+        CHECK(read("tiny", bytes{0, 0})
+              == "ctnn: " + path("tiny")
+                     + ": byte 0: expected the 4-byte IDX magic number 00 00 TYPE RANK, found only "
+                       "2 bytes");
+        CHECK(read("empty", bytes{}) == "ctnn: " + path("empty")
+                                            + ": byte 0: expected the 4-byte IDX magic number 00 "
+                                              "00 TYPE RANK, found only 0 bytes");
+    }
+    SECTION("wrong magic, type or rank") {
+        bytes b = good;
+        b[1] = 1;
+        CHECK(read("magic", b)
+              == "ctnn: " + path("magic")
+                     + ": byte 0: expected the IDX magic number 00 00 TYPE RANK, found 00 01 08 03");
+        b = good;
+        b[2] = 0x07;
+        CHECK(read("type", b)
+              == "ctnn: " + path("type")
+                     + ": byte 2: expected an IDX element type (08 u8, 09 i8, 0b i16, 0c i32, 0d "
+                       "f32, 0e f64), found 07");
+        CHECK(read("rank", bytes{0, 0, 8, 0})
+              == "ctnn: " + path("rank") + ": byte 3: expected at least 1 dimension, found 0");
+    }
+    SECTION("dimensions that do not match the size") {
+        bytes b = good;
+        b.push_back(0);
+        b.push_back(0);
+        CHECK(read("long", b)
+              == "ctnn: " + path("long")
+                     + ": byte 28: expected the end of the file after the unsigned bytes of "
+                       "dimensions 3 x 2 x 2, found 2 more bytes (dimensions that do not match "
+                       "the file's size)");
+        const bytes wide = idx_bytes(0x0E, {3, 2, 2}, bytes(12, 0));
+        CHECK_THAT(read("wide", wide), StartsWith("ctnn: " + path("wide"))
+                                           && Contains("byte 16: expected 96 bytes for the doubles")
+                                           && Contains("found 12"));
+        const bytes huge = idx_bytes(0x08, {0xFFFFFFFF, 0xFFFFFFFF, 0xFFFFFFFF, 0xFFFFFFFF}, {});
+        CHECK_THAT(read("huge", huge),
+                   Contains("byte 20: expected more bytes than memory holds for the unsigned bytes "
+                            "of dimensions 4294967295 x 4294967295 x 4294967295 x 4294967295"));
+    }
+    SECTION("labels from a file that is not 1-dimensional") {
+        const auto p = dir.write("images", good);
+        CHECK(data_error_message([&] { ctnn::data::read_idx_labels(p); })
+              == "ctnn: " + p.string()
+                     + ": byte 3: expected a 1-dimensional IDX file of labels (N), found 3 "
+                       "dimensions 3 x 2 x 2");
+    }
+    SECTION("a truncated or corrupt gzip stream") {
+        bytes many;  // big enough that a cut gzip stream still holds some whole deflate output
+        for (int i = 0; i < 4000; ++i) many.push_back(std::uint8_t(i * 7919 % 251));
+        const auto full = dir.write("full.gz", idx_bytes(0x08, {4000}, many), true);
+        const std::string compressed = ctnn_test::temp_dir::read(full);
+        const auto half = dir.write("half.gz", compressed.substr(0, compressed.size() / 2));
+        CHECK_THAT(data_error_message([&] { ctnn::data::read_idx(half); }),
+                   StartsWith("ctnn: " + half.string() + ": byte ")
+                       && Contains(" of the decompressed data: expected the rest of the gzip "
+                                   "stream, found the end of the file (a truncated .gz)"));
+        std::string corrupt = compressed;
+        corrupt[corrupt.size() - 5] = char(corrupt[corrupt.size() - 5] ^ 0x55);  // the CRC/size
+        const auto bad = dir.write("bad.gz", corrupt);
+        CHECK_THAT(data_error_message([&] { ctnn::data::read_idx(bad); }),
+                   StartsWith("ctnn: " + bad.string() + ": byte ")
+                       && Contains(" of the gzip file: expected a valid gzip stream, found "
+                                   "\"incorrect data check\""));
+    }
+}
+
+TEST_CASE("idx: the Fashion-MNIST files of Debian's dataset-fashion-mnist", "[data][idx]") {
+    const std::filesystem::path dir = "/usr/share/datasets/fashion-mnist";
+    if (!std::filesystem::exists(dir / "t10k-labels-idx1-ubyte.gz")) {
+        WARN("dataset-fashion-mnist is not installed: nothing to check");
+        return;
+    }
+    const auto images = ctnn::data::read_idx(dir / "t10k-images-idx3-ubyte.gz");
+    CHECK((images.dims() == std::vector<std::size_t>{10000, 28, 28}));
+    CHECK(images.type() == ctnn::data::idx_file::element_type::u8);
+    const auto x = images.matrix();
+    CHECK(x.shape()[0] == 10000);
+    CHECK(x.shape()[1] == 784);
+    float lo = 255, hi = 0;
+    for (float v : x) lo = std::min(lo, v), hi = std::max(hi, v);
+    CHECK(lo == 0.0f);
+    CHECK(hi == 255.0f);
+
+    // The test and training sets are balanced: 1000 and 6000 images of each of 10 classes.
+    for (const auto& [file, rows] : {std::pair{"t10k-labels-idx1-ubyte.gz", 10000},
+                                     std::pair{"train-labels-idx1-ubyte.gz", 60000}}) {
+        INFO(file);
+        const auto y = ctnn::data::read_idx_labels(dir / file);
+        REQUIRE(y.shape()[0] == std::size_t(rows));
+        std::vector<int> per_class(10, 0);
+        for (float v : y) {
+            REQUIRE(v >= 0.0f);
+            REQUIRE(v <= 9.0f);
+            ++per_class[std::size_t(v)];
+        }
+        for (int c : per_class) CHECK(c == rows / 10);
+    }
+}
+
+TEST_CASE("csv: a label column by name or index, features in file order", "[data][csv]") {
+    ctnn_test::temp_dir dir;
+    const std::string text = "\xEF\xBB\xBF"
+                             "width, \"the \"\"height\"\"\" ,species,depth\r\n"
+                             "1.5,2,0,-3\r\n"
+                             "\r\n"
+                             " +4 ,5e-1,2,  6.25\r\n"
+                             "7,8,1,9\n"
+                             "\n";
+    for (const bool gzip : {false, true}) {
+        INFO("gzip " << gzip);
+        const auto p = dir.write(gzip ? "t.csv.gz" : "t.csv", text, gzip);
+        const auto by_name = ctnn::data::read_csv(p, "species");
+        const auto by_index = ctnn::data::read_csv<double>(p, 2);
+        STATIC_REQUIRE(std::is_same_v<decltype(by_name.x), ctnn::tensor<float, 2>>);
+        REQUIRE(by_name.x.shape()[0] == 3);
+        REQUIRE(by_name.x.shape()[1] == 3);
+        REQUIRE(by_name.y.shape()[0] == 3);
+        REQUIRE(by_name.y.shape()[1] == 1);
+        const std::vector<double> x{1.5, 2, -3, 4, 0.5, 6.25, 7, 8, 9}, y{0, 2, 1};
+        for (std::size_t i = 0; i < x.size(); ++i) {
+            CHECK(by_name.x.data()[i] == float(x[i]));
+            CHECK(by_index.x.data()[i] == x[i]);
+        }
+        for (std::size_t i = 0; i < y.size(); ++i) {
+            CHECK(by_name.y.data()[i] == float(y[i]));
+            CHECK(by_index.y.data()[i] == y[i]);
+        }
+        CHECK((by_name.feature_names == std::vector<std::string>{"width", "the \"height\"", "depth"}));
+        CHECK(by_name.label_name == "species");
+        CHECK(by_index.label_name == "species");
+    }
+    // another delimiter, the label first
+    const auto p = dir.write("semi.csv", "y;a\n1;2\n");
+    const auto semi = ctnn::data::read_csv(p, 0, ';');
+    CHECK(semi.y(0, 0) == 1.0f);
+    CHECK(semi.x(0, 0) == 2.0f);
+}
+
+TEST_CASE("csv: malformed files name the file, line:column, what was expected and found",
+          "[data][csv]") {
+    ctnn_test::temp_dir dir;
+    const auto read = [&](const std::string& text, auto label) {
+        const auto p = dir.write("t.csv", text);
+        return data_error_message([&] { ctnn::data::read_csv(p, label); });
+    };
+    const std::string file = "ctnn: " + (dir.path() / "t.csv").string() + ":";
+
+    CHECK(data_error_message([&] { ctnn::data::read_csv(dir.path() / "none.csv", "y"); })
+          == "ctnn: " + (dir.path() / "none.csv").string()
+                 + ": cannot open the file: No such file or directory");
+    CHECK(read("", "y")
+          == file + " 1:1: expected a header row of column names, found an empty file");
+    CHECK(read("a,b\n1,2\n", "y")
+          == file + " 1:1: expected a label column named \"y\", found columns \"a\", \"b\"");
+    CHECK(read("a,b\n1,2\n", std::size_t(2))
+          == file + " 1:1: expected a label column at index 2 (0-based), found 2 columns in the "
+                    "header");
+    CHECK(read("y\n1\n", "y") == file + " 1:1: expected at least 2 columns (features and a label), "
+                                        "found 1 column");
+    CHECK(read("a,b,y\n1,2,3\n1,2\n", "y")
+          == file + " 3:4: expected 3 fields as in the header, found 2");
+    CHECK(read("a,b,y\n1,2,3,4,5\n", "y")
+          == file + " 2:7: expected 3 fields as in the header, found 5");
+    CHECK(read("a,b,y\n1, x1 ,3\n", "y") == file + " 2:4: expected a number, found \"x1\"");
+    CHECK(read("a,b,y\n1,2,3\n\n4,,6\n", "y") == file + " 4:3: expected a number, found an empty field");
+    CHECK(read("a,b,y\n1,2,3abc\n", "y") == file + " 2:5: expected a number, found \"3abc\"");
+    CHECK(read("a,b,y\n1,nan,3\n", "y") == file + " 2:3: expected a finite number, found \"nan\"");
+    CHECK(read("a,b,y\n1,2,1e999\n", "y")
+          == file + " 2:5: expected a number within the range of double, found \"1e999\"");
+    CHECK(read("a,b,y\n1,1e39,3\n", "y")
+          == file + " 2:3: expected a number within the range of the scalar type, found \"1e39\"");
+    CHECK(read("a,\"b,y\n", "y") == file + " 1:3: expected a closing quote, found the end of the line");
+    CHECK(read("a,\"b\"x,y\n", "y")
+          == file + " 1:6: expected the delimiter ',' after a quoted field, found \"x,y\"");
+    // a double holds what a float cannot
+    const auto p = dir.write("d.csv", "a,y\n1e39,0\n");
+    CHECK(ctnn::data::read_csv<double>(p, "y").x(0, 0) == 1e39);
+}

@@ -1,0 +1,441 @@
+// io/save.hpp and io/load.hpp: exact round trips, optimizer state that resumes training as if it
+// had never stopped, the first difference named for a network of another type, every truncation
+// and corruption refused without touching the network, and atomic replacement of the file.
+#include <ctnn/ctnn.hpp>
+#include <ctnn/detail/atomic_file.hpp>
+#include <ctnn/detail/crc32.hpp>
+#include <ctnn/detail/model_file.hpp>
+#include <ctnn/io/load.hpp>
+#include <ctnn/io/save.hpp>
+
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <csignal>
+#include <cstdint>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <ratio>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+#include "fuzz/fuzz_networks.hpp"
+
+namespace {
+namespace fs = std::filesystem;
+using ctnn::tensor;
+
+/// A fresh directory under the system's temporary directory, removed with its contents.
+struct temp_dir {
+    fs::path path;
+    explicit temp_dir(const std::string& name)
+        : path(fs::temp_directory_path() / ("ctnn_io_" + std::to_string(::getpid()) + "_" + name)) {
+        fs::remove_all(path);
+        fs::create_directories(path);
+    }
+    ~temp_dir() {
+        std::error_code ec;
+        fs::remove_all(path, ec);
+    }
+    temp_dir(const temp_dir&) = delete;
+    temp_dir& operator=(const temp_dir&) = delete;
+    fs::path operator/(const std::string& name) const { return path / name; }
+    std::vector<std::string> entries() const {
+        std::vector<std::string> names;
+        for (const auto& e : fs::directory_iterator(path)) names.push_back(e.path().filename().string());
+        std::sort(names.begin(), names.end());
+        return names;
+    }
+};
+
+std::vector<std::uint8_t> read_bytes(const fs::path& path) { return ctnn::detail::read_whole_file(path, "test"); }
+void write_bytes(const fs::path& path, const std::vector<std::uint8_t>& bytes) {
+    ctnn::detail::write_file_atomically(path, bytes, "test");
+}
+
+/// Every number a network holds, in order: parameters with their optimizer state, then buffers.
+template <class Net>
+std::vector<double> snapshot(const Net& net) {
+    std::vector<double> all;
+    const auto add = [&](const auto& t) { all.insert(all.end(), t.begin(), t.end()); };
+    net.for_each_layer([&](const auto& layer) {
+        layer.for_each_parameter([&](const auto& p) {
+            add(p.value);
+            for (const auto& m : p.moments) {
+                all.push_back(double(m.size()));
+                add(m);
+            }
+            all.push_back(double(p.steps));
+            all.push_back(p.product);
+        });
+        if constexpr (requires { layer.running_mean; }) {
+            add(layer.running_mean);
+            add(layer.running_var);
+            all.push_back(double(layer.batches_tracked));
+        }
+    });
+    return all;
+}
+
+/// A deterministic batch x (rows, In), y (rows, Out) that differs with `salt`.
+template <class T, std::size_t In, std::size_t Out>
+std::pair<tensor<T, 2>, tensor<T, 2>> batch(std::size_t rows, int salt) {
+    auto x = tensor<T, 2>::from_shape({rows, In});
+    auto y = tensor<T, 2>::from_shape({rows, Out});
+    for (std::size_t i = 0; i < x.size(); ++i) x.data()[i] = T(std::sin(0.7 * double(i) + salt));
+    for (std::size_t i = 0; i < y.size(); ++i) y.data()[i] = T(std::cos(1.3 * double(i) - salt));
+    return {x, y};
+}
+
+template <class Trainer>
+void train(Trainer& t, int first, int last) {
+    using Net = typename Trainer::network_type;
+    for (int s = first; s < last; ++s) {
+        const auto [x, y] = batch<typename Net::scalar, Net::input_width, Net::output_width>(8, s);
+        t.train_step(x, y);
+    }
+}
+
+/// The message of the format_error `f` throws (the test fails if it throws none).
+template <class F>
+std::string format_error_of(F&& f) {
+    try {
+        f();
+    } catch (const ctnn::format_error& e) {
+        return e.what();
+    }
+    FAIL("no ctnn::format_error was thrown");
+    return {};
+}
+
+void rechecksum(std::vector<std::uint8_t>& bytes) {
+    const std::uint32_t crc = ctnn::detail::crc32(bytes.data() + 24, bytes.size() - 24);
+    for (std::size_t i = 0; i < 4; ++i) bytes[20 + i] = std::uint8_t(crc >> (8 * i));
+}
+
+/// The offset of the n-th occurrence of `text` in `bytes`.
+std::size_t find(const std::vector<std::uint8_t>& bytes, std::string_view text, int n = 0) {
+    auto it = bytes.begin();
+    for (;; ++it) {
+        it = std::search(it, bytes.end(), text.begin(), text.end());
+        REQUIRE(it != bytes.end());
+        if (n-- == 0) return std::size_t(it - bytes.begin());
+    }
+}
+
+template <class T>
+using mixed_net = ctnn::basic_network<T, ctnn::input<6>, ctnn::dense<5, ctnn::relu>, ctnn::batch_norm<>,
+                                      ctnn::dropout<std::ratio<1, 4>>, ctnn::layer_norm<ctnn::tanh>, ctnn::dense<3>>;
+}  // namespace
+
+TEMPLATE_TEST_CASE("save/load: every parameter and running statistic round-trips exactly", "[io][save]", float,
+                   double) {
+    using Net = mixed_net<TestType>;
+    const temp_dir dir("round_trip");
+    Net trained(1);
+    ctnn::trainer t{trained, ctnn::loss::mse{}, ctnn::optim::adam{}};
+    train(t, 0, 3);
+    ctnn::save(dir / "model.ctnn", trained);
+
+    Net loaded(2);
+    ctnn::trainer other{loaded, ctnn::loss::mse{}, ctnn::optim::adam{}};
+    train(other, 5, 6);  // optimizer state that load must clear
+    REQUIRE(snapshot(loaded) != snapshot(trained));
+    ctnn::load(dir / "model.ctnn", loaded);
+
+    std::vector<double> expected, got;
+    trained.for_each_parameter([&](const auto& p) { expected.insert(expected.end(), p.value.begin(), p.value.end()); });
+    loaded.for_each_parameter([&](const auto& p) { got.insert(got.end(), p.value.begin(), p.value.end()); });
+    CHECK(got == expected);
+    CHECK((loaded.template layer<1>().running_mean == trained.template layer<1>().running_mean));
+    CHECK((loaded.template layer<1>().running_var == trained.template layer<1>().running_var));
+    CHECK(loaded.template layer<1>().batches_tracked == trained.template layer<1>().batches_tracked);
+    loaded.for_each_parameter([](const auto& p) {
+        CHECK(p.steps == 0);
+        for (const auto& m : p.moments) CHECK(m.size() != p.value.size());
+    });
+    const auto x = batch<TestType, 6, 3>(5, 9).first;
+    CHECK((loaded.predict(x) == trained.predict(x)));
+    CHECK(dir.entries() == std::vector<std::string>{"model.ctnn"});
+}
+
+TEMPLATE_TEST_CASE("save/load with a trainer: training resumes exactly as if it had not stopped", "[io][save][optimizer]",
+                   ctnn::optim::adam, ctnn::optim::nadam) {
+    using Net = ctnn::network<ctnn::input<4>, ctnn::dense<6, ctnn::relu>, ctnn::batch_norm<>, ctnn::layer_norm<>,
+                              ctnn::dense<2>>;
+    const temp_dir dir("resume");
+    TestType optimizer{};
+    optimizer.lr = 0.01;
+    if constexpr (requires { optimizer.amsgrad; }) optimizer.amsgrad = true;  // all three moment slots
+
+    Net uninterrupted(7);
+    ctnn::trainer t{uninterrupted, ctnn::loss::mse{}, optimizer};
+    train(t, 0, 4);
+    ctnn::save(dir / "checkpoint.ctnn", uninterrupted, t);
+    train(t, 4, 8);
+
+    Net resumed(99);
+    TestType changed = optimizer;
+    changed.lr = 0.5;
+    ctnn::trainer t2{resumed, ctnn::loss::mse{}, changed};
+    ctnn::load(dir / "checkpoint.ctnn", resumed, t2);
+    CHECK(t2.optimizer().lr == optimizer.lr);
+    resumed.for_each_parameter([](const auto& p) {
+        CHECK(p.steps == 4);
+        CHECK(p.moments[0].shape() == p.value.shape());
+    });
+    train(t2, 4, 8);
+    CHECK(snapshot(resumed) == snapshot(uninterrupted));
+
+    // The state matters: the same weights with a fresh optimizer end elsewhere.
+    Net fresh(99);
+    ctnn::load(dir / "checkpoint.ctnn", fresh);
+    ctnn::trainer t3{fresh, ctnn::loss::mse{}, optimizer};
+    train(t3, 4, 8);
+    CHECK(snapshot(fresh) != snapshot(uninterrupted));
+}
+
+TEST_CASE("load with a trainer: the file must hold the state of the same optimizer", "[io][save][optimizer]") {
+    using Net = ctnn::network<ctnn::input<3>, ctnn::dense<2>>;
+    const temp_dir dir("optimizer");
+    Net net(1);
+    ctnn::trainer adam{net, ctnn::loss::mse{}, ctnn::optim::adam{}};
+    train(adam, 0, 2);
+    ctnn::save(dir / "weights.ctnn", net);
+    ctnn::save(dir / "adam.ctnn", net, adam);
+
+    Net target(2);
+    ctnn::trainer sgd{target, ctnn::loss::mse{}, ctnn::optim::sgd{.lr = 0.1, .momentum = 0.9}};
+    train(sgd, 0, 1);
+    const auto before = snapshot(target);
+    CHECK_THAT(format_error_of([&] { ctnn::load(dir / "weights.ctnn", target, sgd); }),
+               Catch::Contains("no optimizer state"));
+    CHECK_THAT(format_error_of([&] { ctnn::load(dir / "adam.ctnn", target, sgd); }),
+               Catch::Contains("another optimizer: adam in file, sgd in trainer"));
+    CHECK(snapshot(target) == before);
+    CHECK(sgd.optimizer().lr == 0.1);
+
+    Net third(3);
+    CHECK_THROWS_AS(ctnn::load(dir / "adam.ctnn", third, sgd), ctnn::invalid_argument);
+    CHECK_THROWS_AS(ctnn::save(dir / "x.ctnn", third, adam), ctnn::invalid_argument);
+
+    // A file with optimizer state loads into a network alone: the state is skipped.
+    ctnn::load(dir / "adam.ctnn", target);
+    target.for_each_parameter([](const auto& p) { CHECK(p.steps == 0); });
+    std::vector<double> a, b;
+    net.for_each_parameter([&](const auto& p) { a.insert(a.end(), p.value.begin(), p.value.end()); });
+    target.for_each_parameter([&](const auto& p) { b.insert(b.end(), p.value.begin(), p.value.end()); });
+    CHECK(a == b);
+}
+
+namespace {
+using base_net = ctnn::network<ctnn::input<10>, ctnn::dense<5, ctnn::relu>, ctnn::batch_norm<>, ctnn::dense<1>>;
+
+/// Loading `file` into a fresh Net throws a format_error containing `expected`, Net untouched.
+template <class Net>
+void expect_mismatch(const fs::path& file, const std::string& expected) {
+    Net net(5);
+    const auto before = snapshot(net);
+    const std::string message = format_error_of([&] { ctnn::load(file, net); });
+    INFO(message);
+    CHECK_THAT(message, Catch::StartsWith("ctnn: load '" + file.string() + "': the file holds another network: "));
+    CHECK_THAT(message, Catch::EndsWith(expected));
+    CHECK(snapshot(net) == before);
+}
+}  // namespace
+
+TEST_CASE("load: a network of another type is refused, naming the first difference", "[io][save][mismatch]") {
+    const temp_dir dir("mismatch");
+    const fs::path file = dir / "base.ctnn";
+    ctnn::save(file, base_net(1));
+    using ctnn::batch_norm, ctnn::dense, ctnn::input, ctnn::network, ctnn::relu;
+
+    expect_mismatch<ctnn::basic_network<double, input<10>, dense<5, relu>, batch_norm<>, dense<1>>>(
+        file, "scalar type float32 in file, float64 in network");
+    expect_mismatch<network<input<9>, dense<5, relu>, batch_norm<>, dense<1>>>(file, "input width 10 in file, 9 in network");
+    expect_mismatch<network<input<10>, dense<5, ctnn::tanh>, batch_norm<>, dense<1>>>(
+        file, "layer 0 (dense): activation relu in file, tanh in network");
+    expect_mismatch<network<input<10>, dense<5>, batch_norm<>, dense<1>>>(
+        file, "layer 0 (dense): activation relu in file, identity in network");
+    expect_mismatch<network<input<10>, dense<5, relu>, ctnn::layer_norm<>, dense<1>>>(
+        file, "layer 1: kind batch_norm in file, layer_norm in network");
+    expect_mismatch<network<input<10>, dense<4, relu>, batch_norm<>, dense<1>>>(
+        file, "layer 0 (dense): weight shape (5, 10) in file, (4, 10) in network");
+    expect_mismatch<network<input<10>, dense<5, relu>, batch_norm<>, dense<2>>>(
+        file, "layer 2 (dense): weight shape (1, 5) in file, (2, 5) in network");
+    expect_mismatch<network<input<10>, dense<5, relu>, batch_norm<>>>(file, "number of layers 3 in file, 2 in network");
+    expect_mismatch<network<input<10>, dense<5, relu>, batch_norm<>, dense<1>, dense<1>>>(
+        file, "number of layers 3 in file, 4 in network");
+}
+
+TEST_CASE("load: differences only a foreign or edited file can have are named too", "[io][save][mismatch]") {
+    const temp_dir dir("edited");
+    const fs::path file = dir / "edited.ctnn";
+    ctnn::save(dir / "base.ctnn", base_net(1));
+    const auto original = read_bytes(dir / "base.ctnn");
+    // Each edit keeps the checksum valid, so only the signature check can catch it.
+    const auto edited = [&](auto&& edit) {
+        auto bytes = original;
+        edit(bytes);
+        rechecksum(bytes);
+        write_bytes(file, bytes);
+    };
+
+    edited([](auto& b) { b[find(b, "weight") + 1] = 'E'; });
+    expect_mismatch<base_net>(file, "layer 0 (dense): parameter 0 named 'wEight' in file, 'weight' in network");
+    edited([](auto& b) {  // running_var's dtype "float32" -> "float64"
+        const std::size_t dtype = find(b, "running_var") + 11 + 4;
+        b[dtype + 5] = '6';
+        b[dtype + 6] = '4';
+    });
+    expect_mismatch<base_net>(file, "layer 1 (batch_norm): running_var element type float64 in file, float32 in network");
+    edited([](auto& b) { b[find(b, "running_mean") + 12 + 4 + 7 + 1] = 9; });  // shape (5,) -> (9,)
+    expect_mismatch<base_net>(file, "layer 1 (batch_norm): running_mean shape (9,) in file, (5,) in network");
+    edited([](auto& b) { b[find(b, "batch_norm") + 10 + 4 + 8] = 7; });  // its output width
+    expect_mismatch<base_net>(file, "layer 1 (batch_norm): output width 7 in file, 5 in network");
+    edited([](auto& b) { b[find(b, "batch_norm") + 10] = 4; });  // its index
+    base_net net(1);
+    CHECK_THAT(format_error_of([&] { ctnn::load(file, net); }), Catch::Contains("layer record 1 holds index 4"));
+    edited([](auto& b) { b[find(b, "relu") - 1] = 0x7F; });  // the activation name's length: 2 GB
+    CHECK_THAT(format_error_of([&] { ctnn::load(file, net); }), Catch::Contains("truncated or corrupted"));
+}
+
+TEST_CASE("load: every truncation and every flipped byte is a format_error and the network is untouched",
+          "[io][save][corrupt]") {
+    using Net = ctnn::basic_network<float, ctnn::input<2>, ctnn::dense<2, ctnn::relu>, ctnn::batch_norm<>>;
+    const temp_dir dir("corrupt");
+    Net saved(1);
+    ctnn::trainer t{saved, ctnn::loss::mse{}, ctnn::optim::adam{}};
+    train(t, 0, 2);
+    ctnn::save(dir / "model.ctnn", saved, t);
+    const auto bytes = read_bytes(dir / "model.ctnn");
+    REQUIRE(bytes.size() > 200);
+
+    Net net(2);
+    ctnn::trainer target{net, ctnn::loss::mse{}, ctnn::optim::adam{.lr = 0.25}};
+    const auto before = snapshot(net);
+    const std::string context = "ctnn: load 'memory'";
+    const auto load = [&](const std::vector<std::uint8_t>& file, bool with_trainer) {
+        if (with_trainer)
+            ctnn::detail::model_file::load(file, context, net, &target);
+        else
+            ctnn::detail::model_file::load(file, context, net, static_cast<void*>(nullptr));
+    };
+
+    for (std::size_t size = 0; size < bytes.size(); ++size) {
+        const std::vector<std::uint8_t> prefix(bytes.begin(), bytes.begin() + std::ptrdiff_t(size));
+        INFO("truncated to " << size << " bytes");
+        REQUIRE_THAT(format_error_of([&] { load(prefix, true); }), Catch::Contains("truncated"));
+        REQUIRE_THAT(format_error_of([&] { load(prefix, false); }), Catch::Contains("truncated"));
+    }
+    for (std::size_t at = 0; at < bytes.size(); ++at) {
+        auto flipped = bytes;
+        flipped[at] ^= 0x5A;
+        INFO("byte " << at << " flipped");
+        const std::string message = format_error_of([&] { load(flipped, true); });
+        if (at < 8)
+            REQUIRE_THAT(message, Catch::Contains("not a ctnn model file"));
+        else if (at < 12)
+            REQUIRE_THAT(message, Catch::Contains("format version"));
+        else if (at < 20)
+            REQUIRE_THAT(message, Catch::Contains("truncated") || Catch::Contains("corrupted"));
+        else
+            REQUIRE_THAT(message, Catch::Contains("checksum mismatch"));
+    }
+    auto longer = bytes;
+    longer.push_back(0);
+    CHECK_THAT(format_error_of([&] { load(longer, false); }), Catch::Contains("follow the announced end"));
+    CHECK(snapshot(net) == before);
+    CHECK(target.optimizer().lr == 0.25);
+
+    // Through the file API as well, with the file named.
+    write_bytes(dir / "short.ctnn", {bytes.begin(), bytes.begin() + 100});
+    CHECK_THAT(format_error_of([&] { ctnn::load(dir / "short.ctnn", net); }),
+               Catch::StartsWith("ctnn: load '" + (dir / "short.ctnn").string() + "': the file is truncated"));
+    CHECK_THROWS_AS(ctnn::load(dir / "absent.ctnn", net), ctnn::io_error);
+    CHECK(snapshot(net) == before);
+
+    load(bytes, true);  // and the intact file loads
+    CHECK(snapshot(net) == snapshot(saved));
+}
+
+TEST_CASE("save: the file is replaced atomically, a failed save leaves the previous file and no temp file",
+          "[io][save][atomic]") {
+    using Net = ctnn::network<ctnn::input<8>, ctnn::dense<8>>;
+    const temp_dir dir("atomic");
+    const fs::path path = dir / "model.ctnn";
+    ctnn::save(path, Net(1));
+    const auto previous = read_bytes(path);
+
+    SECTION("a write that fails midway (the file size limit)") {
+        rlimit old{};
+        REQUIRE(::getrlimit(RLIMIT_FSIZE, &old) == 0);
+        rlimit small = old;
+        small.rlim_cur = 100;  // the file is over 300 bytes
+        const auto old_handler = std::signal(SIGXFSZ, SIG_IGN);
+        REQUIRE(::setrlimit(RLIMIT_FSIZE, &small) == 0);
+        std::string message;
+        try {
+            ctnn::save(path, Net(2));
+        } catch (const ctnn::io_error& e) {
+            message = e.what();
+        }
+        ::setrlimit(RLIMIT_FSIZE, &old);
+        std::signal(SIGXFSZ, old_handler);
+        CHECK_THAT(message, Catch::StartsWith("ctnn: save '" + path.string() + "': cannot write it"));
+    }
+    SECTION("the rename fails (the destination is a directory)") {
+        fs::create_directory(dir / "taken");
+        std::ofstream(dir / "taken" / "keep") << "x";
+        CHECK_THROWS_WITH(ctnn::save(dir / "taken", Net(2)), Catch::Contains("cannot rename"));
+        CHECK(fs::is_directory(dir / "taken"));
+        fs::remove_all(dir / "taken");
+    }
+    SECTION("the directory does not exist") {
+        CHECK_THROWS_WITH(ctnn::save(dir / "missing" / "model.ctnn", Net(2)),
+                          Catch::Contains("cannot create a temporary file"));
+    }
+    CHECK(read_bytes(path) == previous);
+    CHECK(dir.entries() == std::vector<std::string>{"model.ctnn"});
+
+    SECTION("a successful save replaces the file") {
+        const Net second(3);
+        ctnn::save(path, second);
+        Net loaded(4);
+        ctnn::load(path, loaded);
+        CHECK(snapshot(loaded) == snapshot(second));
+        CHECK(dir.entries() == std::vector<std::string>{"model.ctnn"});
+    }
+}
+
+// Writes the fuzzer's seed corpus (tests/fuzz/corpus/) when CTNN_FUZZ_CORPUS_DIR names a directory:
+//   CTNN_FUZZ_CORPUS_DIR=tests/fuzz/corpus build/tests/ctnn_tests "[.fuzz_corpus]"
+TEST_CASE("the load fuzzer's seed corpus", "[.fuzz_corpus]") {
+    const char* target = std::getenv("CTNN_FUZZ_CORPUS_DIR");
+    if (!target) return;
+    const fs::path dir = target;
+    fs::create_directories(dir);
+
+    ctnn_fuzz::mixed_net mixed(1);
+    ctnn_fuzz::mixed_trainer mixed_trainer{mixed, {}, {.lr = 0.01, .amsgrad = true}};
+    train(mixed_trainer, 0, 2);
+    ctnn::save(dir / "mixed_weights.ctnn", mixed);
+    ctnn::save(dir / "mixed_adam.ctnn", mixed, mixed_trainer);
+
+    ctnn_fuzz::small_net small(2);
+    ctnn_fuzz::small_trainer small_trainer{small, {}, {.lr = 0.1, .momentum = 0.9}};
+    train(small_trainer, 0, 2);
+    ctnn::save(dir / "small_weights.ctnn", small);
+    ctnn::save(dir / "small_sgd.ctnn", small, small_trainer);
+
+    const auto full = read_bytes(dir / "mixed_adam.ctnn");
+    for (const std::size_t size : {std::size_t(20), std::size_t(100), full.size() / 2, full.size() - 1})
+        write_bytes(dir / ("mixed_adam_truncated_" + std::to_string(size) + ".ctnn"),
+                    {full.begin(), full.begin() + std::ptrdiff_t(size)});
+}
