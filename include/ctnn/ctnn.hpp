@@ -115,3 +115,9 @@
 
 #include "ctnn/train/fit_options.hpp"
 #include "ctnn/train/trainer.hpp"
+#include "ctnn/train/callback.hpp"
+#include "ctnn/train/checkpoint.hpp"
+#include "ctnn/train/early_stopping.hpp"
+#include "ctnn/train/epoch_report.hpp"
+#include "ctnn/train/history.hpp"
+#include "ctnn/train/watch.hpp"

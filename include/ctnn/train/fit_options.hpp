@@ -7,6 +7,10 @@
 #include <functional>
 #include <vector>
 
+#include "ctnn/train/callback.hpp"
+#include "ctnn/train/epoch_report.hpp"
+#include "ctnn/train/history.hpp"
+
 namespace ctnn {
 
 /// What training does when a step's loss or gradients are NaN or infinite (or, with a monitor
@@ -30,14 +34,6 @@ struct step_report {
     bool rolled_back = false;    ///< the step was refused and non_finite_action::rollback ran
 };
 
-struct epoch_report {
-    std::size_t epoch = 0;          ///< from 0
-    double loss = 0.0;              ///< mean of the batch losses, weighted by batch size
-    double gradient_norm = 0.0;     ///< of the epoch's last step
-    std::size_t steps = 0;          ///< steps in this epoch
-    std::size_t skipped_steps = 0;  ///< non-finite steps dropped in this epoch
-};
-
 struct fit_options {
     std::size_t epochs = 1;
     /// Rows per step; 0 means the whole data set (full-batch gradient descent).
@@ -51,10 +47,18 @@ struct fit_options {
     non_finite_action on_non_finite = non_finite_action::throw_error;
     std::function<void(const epoch_report&)> on_epoch{};
     std::function<void(const step_report&)> on_step{};
+    /// Called in order after on_epoch; any of them may stop training. Not owned: e.g.
+    /// `.callbacks = {stopper, saver}` with an early_stopping and a checkpoint that outlive fit.
+    std::vector<std::reference_wrapper<callback>> callbacks{};
+    /// Progress on `log` (nothing if it is null): on a terminal one line per epoch that updates
+    /// with batch i/n, loss, samples/s and ETA; otherwise one line per epoch. Off by default.
+    bool progress = false;
 };
 
 struct fit_result {
     std::vector<double> epoch_losses;  ///< one per epoch
+    training_history history;          ///< every epoch_report, with validation metrics; write_csv
+    bool stopped_early = false;        ///< a callback stopped fit before options.epochs
     std::size_t steps = 0;
     std::size_t skipped_steps = 0;
     double seconds = 0.0;  ///< wall time of the training loop

@@ -19,6 +19,8 @@
 #include "ctnn/detail/affine.hpp"
 #include "ctnn/detail/data_check.hpp"
 #include "ctnn/detail/diagnostics.hpp"
+#include "ctnn/detail/fit_progress.hpp"
+#include "ctnn/detail/row_argmax.hpp"
 #include "ctnn/detail/matrix_view.hpp"
 #include "ctnn/detail/parameter_snapshot.hpp"
 #include "ctnn/loss/mse.hpp"
@@ -116,9 +118,27 @@ public:
                            output_rows(rows, shape.steps), on_non_finite);
     }
 
-    /// Trains for `options.epochs` epochs of mini-batches and returns the loss of each epoch.
+    /// Trains for `options.epochs` epochs of mini-batches (fewer if a callback stops it) and
+    /// returns the loss of each epoch and the history.
     template <matrix_of<scalar> X, matrix_of<scalar> Y>
     fit_result fit(const X& x, const Y& y, const fit_options& options = {}) {
+        return fit_with(x, y, static_cast<const X*>(nullptr), static_cast<const Y*>(nullptr), options);
+    }
+
+    /// The same, and after every epoch the loss on (x_val, y_val) — and for class-label losses
+    /// the accuracy — in evaluation mode, into the epoch_report and history.
+    template <matrix_of<scalar> X, matrix_of<scalar> Y, matrix_of<scalar> XV, matrix_of<scalar> YV>
+    fit_result fit(const X& x, const Y& y, const XV& x_val, const YV& y_val,
+                   const fit_options& options = {}) {
+        const data_shape shape = check_data(x_val, y_val, "fit (validation data)");
+        if (shape.rows == 0) throw shape_error("ctnn: fit: the validation data has no rows");
+        return fit_with(x, y, &x_val, &y_val, options);
+    }
+
+private:
+    template <class X, class Y, class XV, class YV>
+    fit_result fit_with(const X& x, const Y& y, const XV* x_val, const YV* y_val,
+                        const fit_options& options) {
         const data_shape shape = check_data(x, y, "fit");
         const std::size_t rows = shape.rows, steps = shape.steps;
         if (rows == 0) throw shape_error("ctnn: fit: x has no rows");
@@ -177,10 +197,15 @@ public:
 
         fit_result result;
         result.epoch_losses.reserve(options.epochs);
+        result.history.reserve(options.epochs);
+        for (callback& c : options.callbacks) c.on_fit_begin();
+        detail::fit_progress progress(options.log, options.progress, options.epochs,
+                                      (rows + batch - 1) / batch, rows);
         const auto start = std::chrono::steady_clock::now();
         for (std::size_t epoch = 0; epoch < options.epochs; ++epoch) {
             if (gather) shuffler.shuffle(order.begin(), order.end());
-            epoch_report report{.epoch = epoch};
+            progress.begin_epoch();
+            epoch_report report{.epoch = epoch, .learning_rate = optimizer_.lr};
             double weighted_loss = 0.0;
             std::size_t counted_rows = 0;
             for (std::size_t first = 0; first < rows; first += batch) {
@@ -197,9 +222,18 @@ public:
                 }
                 report.gradient_norm = s.gradient_norm;
                 if (options.on_step) options.on_step(s);
+                if (progress.live())
+                    progress.step(epoch, report.steps, first + n,
+                                  counted_rows ? weighted_loss / double(counted_rows)
+                                               : std::numeric_limits<double>::quiet_NaN());
             }
             report.loss = counted_rows ? weighted_loss / double(counted_rows)
                                        : std::numeric_limits<double>::quiet_NaN();
+            if (x_val) {
+                const measured m = measure(*x_val, *y_val, "fit (validation data)");
+                report.validation_loss = m.loss;
+                report.validation_accuracy = m.accuracy;
+            }
             result.epoch_losses.push_back(report.loss);
             result.steps += report.steps;
             result.skipped_steps += report.skipped_steps;
@@ -207,25 +241,52 @@ public:
                 std::fprintf(options.log, "Epoch: %zu, Loss: %.6f\n", epoch, report.loss);
             ++epochs_;
             optimizer_.lr = schedule_.next(base_lr_, optimizer_.lr, epochs_, report.loss);
+            report.seconds =
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+            result.history.add(report);
+            progress.end_epoch(report);
             if (options.on_epoch) options.on_epoch(report);
+            bool stop = false;
+            for (callback& c : options.callbacks) stop |= c.on_epoch_end(report) == fit_control::stop;
+            if (stop) {
+                result.stopped_early = epoch + 1 < options.epochs;
+                break;
+            }
         }
         result.seconds =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        for (callback& c : options.callbacks) c.on_fit_end(result);
         return result;
     }
+
+public:
 
     /// The loss of the network on (x, y), without training; mean over all rows.
     template <matrix_of<scalar> X, matrix_of<scalar> Y>
     double evaluate(const X& x, const Y& y) {
-        const data_shape shape = check_data(x, y, "evaluate");
+        return measure(x, y, "evaluate").loss;
+    }
+
+private:
+    /// Mean loss, and for a class-label loss (one label column, several outputs) the accuracy.
+    struct measured {
+        double loss;
+        double accuracy = std::numeric_limits<double>::quiet_NaN();
+    };
+    static constexpr bool class_labels = target_width == 1 && output_width >= 2;
+
+    template <class X, class Y>
+    measured measure(const X& x, const Y& y, const char* where) {
+        const data_shape shape = check_data(x, y, where);
         const std::size_t rows = shape.rows, steps = shape.steps;
-        if (rows == 0) throw shape_error("ctnn: evaluate: x has no rows");
+        if (rows == 0) throw shape_error(std::string("ctnn: ") + where + ": x has no rows");
         const typename Network::evaluation_mode eval(net_);
         const std::size_t chunk = std::max<std::size_t>(net_.capacity(), sequences ? 64 : 256);
         net_.reserve(std::min(rows, chunk), steps);
         const std::size_t x_per_row = steps * input_width;
         const std::size_t y_per_row = (sequence_targets ? steps : 1) * target_width;
         double weighted = 0.0;
+        [[maybe_unused]] std::size_t right = 0;
         for (std::size_t first = 0; first < rows; first += chunk) {
             const std::size_t n = std::min(chunk, rows - first);
             const scalar* out = forward_rows(x.data() + first * x_per_row, n, steps);
@@ -233,11 +294,16 @@ public:
             const auto prediction = detail::matrix_view(out, out_rows, output_width);
             const auto target = detail::matrix_view(y.data() + first * y_per_row, out_rows, target_width);
             weighted += loss_.value(prediction, target) * double(n);
+            if constexpr (class_labels)
+                for (std::size_t i = 0; i < out_rows; ++i)
+                    right += detail::row_argmax(out + i * output_width, output_width)
+                             == static_cast<std::size_t>(y.data()[first * y_per_row + i]);
         }
-        return weighted / double(rows);
+        measured m{.loss = weighted / double(rows)};
+        if constexpr (class_labels) m.accuracy = double(right) / double(output_rows(rows, steps));
+        return m;
     }
 
-private:
     struct data_shape {
         std::size_t rows;
         std::size_t steps;

@@ -1,0 +1,88 @@
+// fit's progress display (fit_options::progress): on a terminal one line per epoch rewritten in
+// place with batch i/n, loss, samples/s and ETA; on a file or pipe one finished line per epoch.
+#pragma once
+
+#include <chrono>
+#include <cmath>
+#include <cstddef>
+#include <cstdio>
+
+#include "ctnn/train/epoch_report.hpp"
+
+#if defined(_WIN32)
+#include <io.h>
+#else
+#include <unistd.h>
+#endif
+
+namespace ctnn::detail {
+
+inline bool is_terminal(std::FILE* f) {
+#if defined(_WIN32)
+    return _isatty(_fileno(f)) != 0;
+#else
+    return isatty(fileno(f)) != 0;
+#endif
+}
+
+class fit_progress {
+    using clock = std::chrono::steady_clock;
+
+public:
+    fit_progress(std::FILE* log, bool enabled, std::size_t epochs, std::size_t steps_per_epoch,
+                 std::size_t rows)
+        : log_(enabled ? log : nullptr), terminal_(log_ && is_terminal(log_)), epochs_(epochs),
+          steps_per_epoch_(steps_per_epoch), rows_(rows), start_(clock::now()) {}
+
+    /// Whether step() wants to be called (only the terminal line updates within an epoch).
+    bool live() const noexcept { return terminal_; }
+
+    void begin_epoch() {
+        epoch_start_ = clock::now();
+        last_draw_ = epoch_start_;
+    }
+
+    /// After batch `done` (1-based) of epoch `epoch`; redraws at most ten times a second.
+    void step(std::size_t epoch, std::size_t done, std::size_t rows_done, double mean_loss) {
+        if (!terminal_) return;
+        const auto now = clock::now();
+        if (done != steps_per_epoch_ && now - last_draw_ < std::chrono::milliseconds(100)) return;
+        last_draw_ = now;
+        const double epoch_s = seconds(epoch_start_, now);
+        const double rate = epoch_s > 0 ? double(rows_done) / epoch_s : 0.0;
+        const double left = double(steps_per_epoch_ - done) / double(steps_per_epoch_)
+                            + double(epochs_ - epoch - 1);
+        const double eta = rate > 0 ? left * double(rows_) / rate : 0.0;
+        std::fprintf(log_, "\repoch %zu/%zu [%zu/%zu] loss %.6f  %.0f samples/s  ETA %.1f s\x1b[K",
+                     epoch + 1, epochs_, done, steps_per_epoch_, mean_loss, rate, eta);
+        std::fflush(log_);
+    }
+
+    void end_epoch(const epoch_report& e) {
+        if (!log_) return;
+        const auto now = clock::now();
+        const double epoch_s = seconds(epoch_start_, now);
+        const double rate = epoch_s > 0 ? double(rows_) / epoch_s : 0.0;
+        const double per_epoch = seconds(start_, now) / double(e.epoch + 1);
+        if (terminal_) std::fputc('\r', log_);
+        std::fprintf(log_, "epoch %zu/%zu: loss %.6f", e.epoch + 1, epochs_, e.loss);
+        if (!std::isnan(e.validation_loss)) std::fprintf(log_, ", validation_loss %.6f", e.validation_loss);
+        if (!std::isnan(e.validation_accuracy))
+            std::fprintf(log_, ", validation_accuracy %.4f", e.validation_accuracy);
+        std::fprintf(log_, ", %.0f samples/s, %.2f s, ETA %.1f s%s\n", rate, epoch_s,
+                     per_epoch * double(epochs_ - e.epoch - 1), terminal_ ? "\x1b[K" : "");
+        std::fflush(log_);
+    }
+
+private:
+    static double seconds(clock::time_point from, clock::time_point to) {
+        return std::chrono::duration<double>(to - from).count();
+    }
+
+    std::FILE* log_;
+    bool terminal_;
+    std::size_t epochs_, steps_per_epoch_, rows_;
+    clock::time_point start_, epoch_start_{}, last_draw_{};
+};
+
+}  // namespace ctnn::detail

@@ -1,0 +1,87 @@
+// checkpoint: saves the network with ctnn::save (atomically) every N epochs and/or whenever the
+// watched number improves, so a long run leaves a usable model behind.
+#pragma once
+
+#include <cstddef>
+#include <filesystem>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "ctnn/core/errors.hpp"
+#include "ctnn/io/save.hpp"
+#include "ctnn/train/callback.hpp"
+#include "ctnn/train/fit_options.hpp"
+#include "ctnn/train/watch.hpp"
+
+namespace ctnn {
+
+struct checkpoint_options {
+    /// Save after every `every` epochs (epochs e with (e + 1) % every == 0); 0: not by count.
+    std::size_t every = 1;
+    /// Also save after an epoch that beats the best watched value so far by more than min_delta.
+    bool on_improvement = false;
+    watch quantity = watch::loss;
+    double min_delta = 0.0;
+};
+
+/// Use: `ctnn::checkpoint save(net, "model-{epoch}.ctnn", {.every = 5}); options.callbacks = {save};`
+/// "{epoch}" in the path becomes the epoch number (from 0 in each fit); without it one file is
+/// replaced each time. A failed write throws io_error (out of fit), the previous file intact.
+template <class Network>
+class checkpoint final : public callback {
+public:
+    checkpoint(Network& net, std::filesystem::path path, checkpoint_options options = {})
+        : net_(net), path_(std::move(path)), options_(options) {
+        if (options_.every == 0 && !options_.on_improvement)
+            throw invalid_argument("ctnn: checkpoint '" + path_.string()
+                                   + "' would never save: set every >= 1 or on_improvement");
+        if (!(options_.min_delta >= 0.0))
+            throw invalid_argument("ctnn: checkpoint needs min_delta >= 0, got "
+                                   + std::to_string(options_.min_delta));
+    }
+
+    void on_fit_begin() override {
+        best_ = std::numeric_limits<double>::quiet_NaN();
+        has_best_ = false;
+    }
+
+    fit_control on_epoch_end(const epoch_report& report) override {
+        bool due = options_.every != 0 && (report.epoch + 1) % options_.every == 0;
+        if (options_.on_improvement) {
+            const double v = detail::watched_value(options_.quantity, report, "checkpoint");
+            if (!has_best_ || detail::improves(options_.quantity, v, best_, options_.min_delta)) {
+                best_ = v;
+                has_best_ = true;
+                due = true;
+            }
+        }
+        if (due) {
+            const std::filesystem::path file = path_for(report.epoch);
+            save(file, net_);
+            saved_.push_back(file);
+        }
+        return fit_control::proceed;
+    }
+
+    /// Every file written, in order (the same path repeats without "{epoch}").
+    const std::vector<std::filesystem::path>& saved() const noexcept { return saved_; }
+
+    std::filesystem::path path_for(std::size_t epoch) const {
+        std::string p = path_.string();
+        const std::string key = "{epoch}";
+        for (auto at = p.find(key); at != std::string::npos; at = p.find(key, at))
+            p.replace(at, key.size(), std::to_string(epoch));
+        return p;
+    }
+
+private:
+    Network& net_;
+    std::filesystem::path path_;
+    checkpoint_options options_;
+    double best_ = std::numeric_limits<double>::quiet_NaN();
+    bool has_best_ = false;
+    std::vector<std::filesystem::path> saved_;
+};
+
+}  // namespace ctnn

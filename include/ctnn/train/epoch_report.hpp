@@ -1,0 +1,23 @@
+// epoch_report: what one epoch of `trainer::fit` did; the row of a training_history.
+#pragma once
+
+#include <cstddef>
+#include <limits>
+
+namespace ctnn {
+
+struct epoch_report {
+    std::size_t epoch = 0;          ///< from 0 within this fit
+    double loss = 0.0;              ///< mean of the batch losses, weighted by batch size
+    double gradient_norm = 0.0;     ///< of the epoch's last step
+    std::size_t steps = 0;          ///< steps in this epoch
+    std::size_t skipped_steps = 0;  ///< non-finite steps dropped in this epoch
+    /// Loss on the validation data after the epoch (NaN without validation data).
+    double validation_loss = std::numeric_limits<double>::quiet_NaN();
+    /// Fraction of validation rows classified right, for class-label losses (else NaN).
+    double validation_accuracy = std::numeric_limits<double>::quiet_NaN();
+    double learning_rate = 0.0;  ///< the optimizer's rate during this epoch
+    double seconds = 0.0;        ///< wall time of fit so far, at the end of this epoch
+};
+
+}  // namespace ctnn

@@ -1,0 +1,72 @@
+// training_history: every epoch_report of a fit, in order, and its CSV export.
+#pragma once
+
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "ctnn/detail/atomic_file.hpp"
+#include "ctnn/train/epoch_report.hpp"
+
+namespace ctnn {
+
+class training_history {
+public:
+    void reserve(std::size_t epochs) { epochs_.reserve(epochs); }
+    void add(const epoch_report& report) { epochs_.push_back(report); }
+
+    const std::vector<epoch_report>& epochs() const noexcept { return epochs_; }
+    std::size_t size() const noexcept { return epochs_.size(); }
+    bool empty() const noexcept { return epochs_.empty(); }
+    const epoch_report& operator[](std::size_t i) const { return epochs_[i]; }
+    auto begin() const noexcept { return epochs_.begin(); }
+    auto end() const noexcept { return epochs_.end(); }
+
+    /// Whether some epoch has a validation loss (then the CSV has validation columns).
+    bool has_validation() const noexcept {
+        for (const auto& e : epochs_)
+            if (!std::isnan(e.validation_loss)) return true;
+        return false;
+    }
+
+    /// A header line, then one line per epoch: epoch,loss[,validation_loss,validation_accuracy],
+    /// learning_rate,gradient_norm,steps,skipped_steps,seconds. Numbers with 9 significant
+    /// digits; a value not measured is an empty field.
+    std::string csv() const {
+        const bool validation = has_validation();
+        std::string out = "epoch,loss";
+        if (validation) out += ",validation_loss,validation_accuracy";
+        out += ",learning_rate,gradient_norm,steps,skipped_steps,seconds\n";
+        for (const auto& e : epochs_) {
+            out += std::to_string(e.epoch) + ',' + number(e.loss);
+            if (validation) out += ',' + number(e.validation_loss) + ',' + number(e.validation_accuracy);
+            out += ',' + number(e.learning_rate) + ',' + number(e.gradient_norm) + ','
+                   + std::to_string(e.steps) + ',' + std::to_string(e.skipped_steps) + ','
+                   + number(e.seconds) + '\n';
+        }
+        return out;
+    }
+
+    /// Writes csv() to `path`, atomically; io_error if it cannot.
+    void write_csv(const std::filesystem::path& path) const {
+        const std::string text = csv();
+        detail::write_file_atomically(
+            path, {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()}, "write_csv");
+    }
+
+private:
+    static std::string number(double v) {
+        if (std::isnan(v)) return {};
+        char buffer[32];
+        std::snprintf(buffer, sizeof buffer, "%.9g", v);
+        return buffer;
+    }
+
+    std::vector<epoch_report> epochs_;
+};
+
+}  // namespace ctnn
