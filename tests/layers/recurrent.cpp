@@ -60,29 +60,7 @@ TEST_CASE("truncated BPTT equals PyTorch detaching h every k steps", "[rnn][fixt
 TEST_CASE("rnn gradients agree with finite differences", "[rnn][gradient]") {
     using ctnn::sequence;
     auto check = [](auto& net, std::size_t rows, std::size_t steps) {
-        using Net = std::remove_cvref_t<decltype(net)>;
-        ctnn::rng r(7);
-        auto x = ctnn::tensor<double, 3>::from_shape({rows, steps, Net::input_width});
-        for (auto& v : x) v = r.normal();
-        const std::size_t out_rows = Net::sequence_output ? rows * steps : rows;
-        auto weights = ctnn::tensor<double, 1>::from_shape({out_rows * Net::output_width});
-        for (auto& v : weights) v = r.normal();
-        net.reserve(rows, steps);
-        // L = Σ weights ⊙ ŷ: every output element gets a different upstream gradient.
-        auto loss = [&] {
-            const double* out = net.forward(x.data(), rows, steps);
-            double s = 0;
-            for (std::size_t i = 0; i < weights.size(); ++i) s += weights(i) * out[i];
-            return s;
-        };
-        loss();
-        auto g = net.output_gradient(out_rows);
-        std::copy(weights.begin(), weights.end(), g.begin());
-        net.backward();
-        net.for_each_parameter([&](auto& p) {
-            const auto analytic = p.grad;
-            ctnn_test::check_gradient(p.value, analytic, loss);
-        });
+        ctnn_test::check_finite_differences(net, rows, steps);
     };
     SECTION("tanh, last state, with an rnn below it (its input gradient)") {
         ctnn::basic_network<double, sequence<3>, ctnn::rnn<4, ctnn::tanh, ctnn::whole_sequence>,

@@ -19,35 +19,6 @@ using ctnn::sequence;
 using ctnn::whole_sequence;
 using default_init = ctnn::init::recurrent_default;
 
-/// dL/dθ of L = Σ w ⊙ ŷ (a different upstream gradient for every output element) against
-/// central differences, for every parameter of `net`; a recurrent layer above another one
-/// checks that one's input gradient through its parameters.
-template <class Net>
-void check_finite_differences(Net& net, std::size_t rows, std::size_t steps, unsigned seed = 7) {
-    ctnn::rng r(seed);
-    auto x = ctnn::tensor<double, 3>::from_shape({rows, steps, Net::input_width});
-    for (auto& v : x) v = r.normal();
-    const std::size_t out_rows = Net::sequence_output ? rows * steps : rows;
-    auto weights = ctnn::tensor<double, 1>::from_shape({out_rows * Net::output_width});
-    for (auto& v : weights) v = r.normal();
-    net.reserve(rows, steps);
-    auto loss = [&] {
-        const double* out = net.forward(x.data(), rows, steps);
-        double s = 0;
-        for (std::size_t i = 0; i < weights.size(); ++i) s += weights(i) * out[i];
-        return s;
-    };
-    loss();
-    auto g = net.output_gradient(out_rows);
-    std::copy(weights.begin(), weights.end(), g.begin());
-    net.backward();
-    std::size_t k = 0;
-    net.for_each_parameter([&](auto& p) {
-        INFO("parameter " << k++);
-        const auto analytic = p.grad;
-        ctnn_test::check_gradient(p.value, analytic, loss);
-    });
-}
 }  // namespace
 
 TEST_CASE("lstm, last state: forward, gradients and ‖dL/dh_t‖ equal PyTorch's nn.LSTM", "[lstm][fixture]") {
@@ -102,11 +73,11 @@ TEST_CASE("truncated BPTT equals PyTorch detaching h (and c) every k steps", "[l
 TEST_CASE("lstm and gru gradients agree with finite differences", "[lstm][gru][gradient]") {
     SECTION("lstm, whole sequence, below a gru (the gru's input gradient)") {
         ctnn::basic_network<double, sequence<3>, ctnn::lstm<4, whole_sequence>, ctnn::gru<3>, ctnn::dense<2>> net(1);
-        check_finite_differences(net, 3, 5);
+        ctnn_test::check_finite_differences(net, 3, 5);
     }
     SECTION("gru, whole sequence, below an lstm (the lstm's input gradient)") {
         ctnn::basic_network<double, sequence<2>, ctnn::gru<3, whole_sequence>, ctnn::lstm<3>, ctnn::dense<1>> net(2);
-        check_finite_differences(net, 2, 4);
+        ctnn_test::check_finite_differences(net, 2, 4);
     }
     SECTION("no bias, whole-sequence outputs, a dense layer before them") {
         ctnn::basic_network<double, sequence<2>, ctnn::dense<3, ctnn::tanh>,
@@ -114,26 +85,26 @@ TEST_CASE("lstm and gru gradients agree with finite differences", "[lstm][gru][g
                             ctnn::gru<2, whole_sequence, default_init, default_init, false>, ctnn::dense<1>>
             net(3);
         STATIC_REQUIRE(decltype(net)::parameter_count == (6 + 3) + (12 * 3 + 12 * 3) + (6 * 3 + 6 * 2) + (2 + 1));
-        check_finite_differences(net, 4, 3);
+        ctnn_test::check_finite_differences(net, 4, 3);
     }
     SECTION("non-zero initial states (h_{-1}, c_{-1}) reach the gradients of step 0") {
         ctnn::basic_network<double, sequence<2>, ctnn::lstm<3, whole_sequence>, ctnn::gru<3>, ctnn::dense<1>> net(4);
         net.layer<0>().initial_state = {0.5, -0.3, 0.2};
         net.layer<0>().initial_cell = {-0.7, 0.4, 1.1};
         net.layer<1>().initial_state = {0.6, -0.8, 0.1};
-        check_finite_differences(net, 3, 3);
+        ctnn_test::check_finite_differences(net, 3, 3);
     }
     SECTION("truncated to chunks of 2 steps, on a single chunk where the two gradients agree") {
         ctnn::basic_network<double, sequence<2>, ctnn::lstm<3, whole_sequence>, ctnn::gru<3>, ctnn::dense<1>> net(5);
         net.layer<0>().bptt_steps = 2;
         net.layer<1>().bptt_steps = 2;
-        check_finite_differences(net, 3, 2);
+        ctnn_test::check_finite_differences(net, 3, 2);
     }
     SECTION("widths and batch large enough that every product goes to BLAS") {
         STATIC_REQUIRE(ctnn::detail::use_blas<16, 64>(16));  // W_hh·h of the lstm, one step
         STATIC_REQUIRE(ctnn::detail::use_blas<16, 48>(24));  // and of the gru
         ctnn::basic_network<double, sequence<8>, ctnn::lstm<16, whole_sequence>, ctnn::gru<16>, ctnn::dense<1>> net(6);
-        check_finite_differences(net, 24, 3);
+        ctnn_test::check_finite_differences(net, 24, 3);
     }
 }
 

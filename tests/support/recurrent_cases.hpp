@@ -1,5 +1,6 @@
 // The two comparisons every recurrent layer makes with tests/fixtures/recurrent.txt
-// (generate_recurrent.py): one forward/backward pass, and 20 clipped SGD steps.
+// (generate_recurrent.py): one forward/backward pass, and 20 clipped SGD steps; and the
+// finite-difference check of every parameter of a sequence network.
 #pragma once
 
 #include <algorithm>
@@ -13,6 +14,7 @@
 
 #include "support/approx.hpp"
 #include "support/fixture.hpp"
+#include "support/gradient_check.hpp"
 #include "support/parameters.hpp"
 
 namespace ctnn_test {
@@ -60,6 +62,36 @@ void check_recurrent_training(Net& net, const std::string& name, double lr, doub
         REQUIRE(std::abs(train.last_step().loss - losses(step)) <= 1e-10 * std::max(1.0, losses(step)));
     }
     CHECK(parameter_error(net, f, name + ".final", "p", 1e-9) <= 1e-9);
+}
+
+/// dL/dθ of L = Σ w ⊙ ŷ (a different upstream gradient for every output element) against
+/// central differences, for every parameter of `net`; a recurrent layer above another one
+/// checks that one's input gradient through its parameters.
+template <class Net>
+void check_finite_differences(Net& net, std::size_t rows, std::size_t steps, unsigned seed = 7) {
+    ctnn::rng r(seed);
+    auto x = ctnn::tensor<double, 3>::from_shape({rows, steps, Net::input_width});
+    for (auto& v : x) v = r.normal();
+    const std::size_t out_rows = Net::sequence_output ? rows * steps : rows;
+    auto weights = ctnn::tensor<double, 1>::from_shape({out_rows * Net::output_width});
+    for (auto& v : weights) v = r.normal();
+    net.reserve(rows, steps);
+    auto loss = [&] {
+        const double* out = net.forward(x.data(), rows, steps);
+        double s = 0;
+        for (std::size_t i = 0; i < weights.size(); ++i) s += weights(i) * out[i];
+        return s;
+    };
+    loss();
+    auto g = net.output_gradient(out_rows);
+    std::copy(weights.begin(), weights.end(), g.begin());
+    net.backward();
+    std::size_t k = 0;
+    net.for_each_parameter([&](auto& p) {
+        INFO("parameter " << k++);
+        const auto analytic = p.grad;
+        ctnn_test::check_gradient(p.value, analytic, loss);
+    });
 }
 
 }  // namespace ctnn_test

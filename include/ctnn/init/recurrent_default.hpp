@@ -9,6 +9,7 @@
 #include "ctnn/core/rng.hpp"
 #include "ctnn/detail/xtensor.hpp"
 #include "ctnn/init/fans.hpp"
+#include "ctnn/init/pytorch_default.hpp"
 
 namespace ctnn::init {
 
@@ -16,10 +17,10 @@ struct recurrent_default {
     static constexpr std::string_view name = "recurrent_default";
     static double bound(fans f) { return 1.0 / std::sqrt(double(f.out)); }
 
+    // nn.Linear's U(±1/√fan_in) with the hidden width in the fan_in's place.
     template <class T, std::size_t R>
     void weight(tensor<T, R>& w, fans f, rng& r) const {
-        const double a = bound(f);
-        for (auto& v : w) v = T(r.uniform(-a, a));
+        pytorch_default{}.weight(w, fans{f.out, f.in}, r);
     }
     template <class T>
     void bias(tensor<T, 1>& b, fans f, rng& r) const {
