@@ -1,5 +1,6 @@
 # ctnn's front door. `make run` and `make test` install what is missing (Debian 12, as root),
-# configure, build and run. Variables: EXAMPLE (default seed_mlp), JOBS (default 2).
+# configure, build and run. Variables: EXAMPLE (default seed_mlp), JOBS (default 2),
+# BENCH_ARGS (passed to benchmarks/bench.py by `make bench`, e.g. --no-compile).
 EXAMPLE ?= seed_mlp
 JOBS ?= 2
 BUILD ?= build
@@ -48,7 +49,7 @@ test-clang: deps
 
 bench: deps-bench configure
 	cmake --build $(BUILD) -j$(JOBS) --target benchmarks
-	/usr/bin/python3 benchmarks/bench.py --build $(BUILD)
+	/usr/bin/python3 benchmarks/bench.py --build $(BUILD) $(BENCH_ARGS)
 
 fixtures: deps-bench
 	for g in tests/fixtures/generate*.py; do /usr/bin/python3 $$g || exit 1; done

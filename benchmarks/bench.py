@@ -1,75 +1,240 @@
 #!/usr/bin/python3
-"""ctnn against PyTorch, side by side, in one run.
+"""ctnn against PyTorch, side by side, in one run; compile times; the sgemm roofline.
 
-Usage (from the repository root, after building): /usr/bin/python3 benchmarks/bench.py [--build build]
-[--rounds 5] [--repeats 3]. `make bench` does the building and calls this.
+Usage (from the repository root, after building the `benchmarks` target):
+    /usr/bin/python3 benchmarks/bench.py [--build build] [--rounds 5] [--repeats 3]
+        [--workloads w1,w2,w4] [--compile-rounds 3] [--no-compile] [--strict]
+`make bench` does the building and calls this.
 
-For each workload the ctnn benchmark program writes its data and initial weights, PyTorch
-(float32, one thread) trains the very same problem, and the two run interleaved: `rounds`
-rounds, each with `repeats` timed trainings per system. Medians are reported; the final losses
-of both must agree, else the comparison is void and the script fails.
+For each workload the ctnn program writes its data and initial weights, PyTorch (float32, one
+thread) trains the very same problem, and the two run interleaved: `rounds` rounds, each with
+`repeats` timed trainings per system after one untimed warm-up. Medians are reported. The final
+losses (mean loss of the last epoch, computed before each step, as both report it) must agree
+within the workload's tolerance, else the comparison is void and the script exits with 1.
+
+FLOPs per step of an MLP are counted as 6 * parameters * batch: 2 FLOPs per multiply-add and three
+products per weight and sample (forward, weight gradient, input gradient), the usual figure. The
+same count is used for both systems; neither computes the first layer's input gradient, which for
+W2 is 28% of that count.
+
+Floors (issue 6) are printed PASS/FAIL: a report, not a test. Exit status 1 only if losses
+disagree or a program fails (or, with --strict, if a floor fails).
 """
 import argparse
+import json
 import os
 import platform
+import re
+import shlex
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ["OPENBLAS_NUM_THREADS"] = "1"
 import torch  # noqa: E402
 
 torch.set_num_threads(1)
 
 
+# --- the PyTorch side ----------------------------------------------------------------------------
+
 def read_records(path):
+    """The programs' --dump file: `name rank dims...` lines, each followed by its values."""
     records = {}
     with open(path) as f:
         lines = [l for l in f.read().splitlines() if l and not l.startswith("#")]
     for header, values in zip(lines[0::2], lines[1::2]):
         name, rank, *dims = header.split()
-        data = [float(v) for v in values.split()]
-        records[name] = torch.tensor(data, dtype=torch.float32).reshape([int(d) for d in dims])
+        shape = [int(d) for d in dims]
+        assert len(shape) == int(rank), header
+        records[name] = torch.tensor([float(v) for v in values.split()], dtype=torch.float32).reshape(shape)
     return records
 
 
-def torch_seed(records, repeats):
-    """W1: 10→5 ReLU→1, MSE, SGD lr 0.01, batch 100, 1000 epochs."""
-    x, y = records["x"], records["y"]
-    results = []
-    for r in range(-1, repeats):  # one untimed warm-up run, as on the ctnn side
-        model = torch.nn.Sequential(torch.nn.Linear(10, 5), torch.nn.ReLU(), torch.nn.Linear(5, 1))
+ACTIVATIONS = {"relu": torch.nn.ReLU, "tanh": torch.nn.Tanh}
+
+
+def build_mlp(records, activations):
+    """nn.Linear layers from w0, b0, w1, b1... each followed by its activation (None: none)."""
+    layers = []
+    for i, act in enumerate(activations):
+        w, b = records[f"w{i}"], records[f"b{i}"]
+        linear = torch.nn.Linear(w.shape[1], w.shape[0])
         with torch.no_grad():
-            model[0].weight.copy_(records["w0"]); model[0].bias.copy_(records["b0"])
-            model[2].weight.copy_(records["w1"]); model[2].bias.copy_(records["b1"])
-        optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
+            linear.weight.copy_(w)
+            linear.bias.copy_(b)
+        layers.append(linear)
+        if act:
+            layers.append(ACTIVATIONS[act]())
+    assert f"w{len(activations)}" not in records, "the dump has more layers than the workload"
+    return torch.nn.Sequential(*layers)
+
+
+def train_mlp(records, repeats, *, activations, loss, batch, epochs, sgd):
+    """Trains a fresh copy of the MLP `repeats` times (after one untimed warm-up) on the batches
+    of x in order; returns [(ms per step, final loss, CPU ms per step)]. The final loss is the mean loss of the
+    last epoch's batches, each taken before its step, as ctnn's fit reports it."""
+    x, y = records["x"], records["y"]
+    if loss == "cross_entropy":
+        loss_fn, y = torch.nn.CrossEntropyLoss(), y.reshape(-1).long()
+    else:
         loss_fn = torch.nn.MSELoss()
-        start = time.perf_counter()
-        for _ in range(1000):
-            optimizer.zero_grad()
-            loss = loss_fn(model(x), y)
-            loss.backward()
-            optimizer.step()
-        ms = (time.perf_counter() - start) * 1e3
-        # The last epoch's loss as ctnn reports it: computed before that epoch's step.
+    rows = x.shape[0]
+    batches = [(x[i:i + batch], y[i:i + batch]) for i in range(0, rows, batch)]
+    results = []
+    for r in range(-1, repeats):
+        model = build_mlp(records, activations)
+        optimizer = torch.optim.SGD(model.parameters(), **sgd)
+        steps = 0
+        start, cpu_start = time.perf_counter(), time.process_time()
+        for _ in range(epochs):
+            weighted = 0.0
+            for xb, yb in batches:
+                optimizer.zero_grad(set_to_none=True)
+                loss_value = loss_fn(model(xb), yb)
+                loss_value.backward()
+                optimizer.step()
+                weighted += loss_value.item() * xb.shape[0]
+                steps += 1
+        ms, cpu_ms = (time.perf_counter() - start) * 1e3, (time.process_time() - cpu_start) * 1e3
         if r >= 0:
-            results.append((ms, loss.item()))
+            results.append((ms / steps, weighted / rows, cpu_ms / steps))
     return results
 
 
-WORKLOADS = {"seed": ("bench_seed_mlp", torch_seed)}
+def train_rnn(records, repeats, *, batch, epochs):
+    """W3: nn.RNN (tanh, batch_first) from the dump, its last state read out by nn.Linear, MSE,
+    Adam lr 1e-3, clip_grad_norm_ 1.0, batches of x in order; returns what train_mlp returns."""
+    x, y = records["x"], records["y"]
+    rows = x.shape[0]
+    batches = [(x[i:i + batch], y[i:i + batch]) for i in range(0, rows, batch)]
+    results = []
+    for r in range(-1, repeats):
+        rnn = torch.nn.RNN(x.shape[2], records["weight_hh"].shape[0], batch_first=True)
+        head = torch.nn.Linear(records["w1"].shape[1], 1)
+        with torch.no_grad():
+            for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
+                getattr(rnn, name + "_l0").copy_(records[name])
+            head.weight.copy_(records["w1"])
+            head.bias.copy_(records["b1"])
+        parameters = list(rnn.parameters()) + list(head.parameters())
+        optimizer = torch.optim.Adam(parameters, lr=1e-3)
+        loss_fn = torch.nn.MSELoss()
+        steps = 0
+        start, cpu_start = time.perf_counter(), time.process_time()
+        for _ in range(epochs):
+            weighted = 0.0
+            for xb, yb in batches:
+                optimizer.zero_grad(set_to_none=True)
+                states, _ = rnn(xb)
+                loss_value = loss_fn(head(states[:, -1]), yb)
+                loss_value.backward()
+                torch.nn.utils.clip_grad_norm_(parameters, 1.0)
+                optimizer.step()
+                weighted += loss_value.item() * xb.shape[0]
+                steps += 1
+        ms, cpu_ms = (time.perf_counter() - start) * 1e3, (time.process_time() - cpu_start) * 1e3
+        if r >= 0:
+            results.append((ms / steps, weighted / rows, cpu_ms / steps))
+    return results
+
+
+# --- the workloads: one entry each; a new workload is one entry here plus one C++ program -------
+
+WORKLOADS = {
+    "w1": dict(title="seed 10-5-1 relu, mse, sgd, batch 100", binary="bench_seed_mlp", floor=150.0,
+               loss_rtol=1e-4,
+               torch=lambda rec, n: train_mlp(rec, n, activations=["relu", None], loss="mse", batch=100,
+                                              epochs=1000, sgd=dict(lr=0.01))),
+    "w2": dict(title="mlp 784-256-128-10 relu, softmax ce, sgd momentum, batch 64", binary="bench_mlp",
+               floor=1.4, roofline_floor=0.70, loss_rtol=1e-3,
+               torch=lambda rec, n: train_mlp(rec, n, activations=["relu", "relu", None], loss="cross_entropy",
+                                              batch=64, epochs=4, sgd=dict(lr=0.01, momentum=0.9))),
+    "w3": dict(title="rnn tanh 8-64, T=50, last state to 1, mse, adam, clip 1, batch 32", binary="bench_rnn",
+               floor=5.0, loss_rtol=1e-3, torch=lambda rec, n: train_rnn(rec, n, batch=32, epochs=4)),
+    "w4": dict(title="deep 32-(64 tanh)x16-1, mse, sgd, batch 32", binary="bench_deep", floor=6.0,
+               loss_rtol=1e-3,
+               torch=lambda rec, n: train_mlp(rec, n, activations=["tanh"] * 16 + [None], loss="mse", batch=32,
+                                              epochs=8, sgd=dict(lr=0.01))),
+}
+
+
+# --- the ctnn side -------------------------------------------------------------------------------
+
+def parse_line(line):
+    return dict(kv.split("=", 1) for kv in line.split()[1:])
 
 
 def run_ctnn(binary, repeats, dump=None):
+    """[(ms per step, final loss, CPU ms per step)], and the FLOPs per step the program counts."""
     cmd = [binary, "--repeats", str(repeats)] + (["--dump", dump] if dump else [])
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
-    results = []
+    results, flops = [], None
     for line in out.splitlines():
-        fields = dict(kv.split("=", 1) for kv in line.split()[1:])
-        results.append((float(fields["ms"]), float(fields["final_loss"])))
-    return results
+        if line.startswith("bench "):
+            fields = parse_line(line)
+            results.append((float(fields["ms_per_step"]), float(fields["final_loss"]),
+                            float(fields["cpu_ms_per_step"])))
+            flops = float(fields["flops_per_step"])
+    return results, flops
+
+
+def roofline(build):
+    out = subprocess.run([os.path.join(build, "benchmarks", "bench_sgemm_roofline"), "--repeats", "20"],
+                         check=True, capture_output=True, text=True).stdout
+    line = next(l for l in out.splitlines() if l.startswith("bench "))
+    print(line)
+    return float(parse_line(line)["gflops"])
+
+
+# --- W5, compile time ----------------------------------------------------------------------------
+
+COMPILE_UNITS = [("xtensor only", "xtensor_only.cpp"), ("seed example", "seed_mlp.cpp"),
+                 ("depth 2", "depth_2.cpp"), ("depth 8", "depth_8.cpp"), ("depth 32", "depth_32.cpp")]
+
+
+def compile_commands(build):
+    """The compiler command CMake records for each W5 unit (target bench_compile_time, -O2)."""
+    with open(os.path.join(build, "compile_commands.json")) as f:
+        entries = json.load(f)
+    found = {}
+    for label, name in COMPILE_UNITS:
+        entry = next((e for e in entries if os.path.basename(e["file"]) == name
+                      and "bench_compile_time" in e.get("output", e.get("command", ""))), None)
+        if entry is None:
+            raise SystemExit(f"bench.py: no compile command for {name} in {build}/compile_commands.json "
+                             "(re-run cmake on the build directory)")
+        args = entry["arguments"] if "arguments" in entry else shlex.split(entry["command"])
+        found[label] = (entry["directory"], args)
+    return found
+
+
+def time_compile(directory, args):
+    """(CPU seconds user+sys, wall seconds, peak MB) of one compile, output to a temporary file."""
+    with tempfile.TemporaryDirectory() as tmp:
+        args = list(args)
+        args[args.index("-o") + 1] = os.path.join(tmp, "unit.o")
+        report = os.path.join(tmp, "time.txt")
+        subprocess.run(["/usr/bin/time", "-v", "-o", report] + args, cwd=directory, check=True,
+                       capture_output=True, text=True)
+        text = open(report).read()
+    field = lambda pattern: re.search(pattern, text).group(1)  # noqa: E731
+    user, system = float(field(r"User time \(seconds\): ([\d.]+)")), float(field(r"System time \(seconds\): ([\d.]+)"))
+    wall = field(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): ([\d:.]+)")
+    wall_s = sum(float(p) * 60 ** i for i, p in enumerate(reversed(wall.split(":"))))
+    return user + system, wall_s, int(field(r"Maximum resident set size \(kbytes\): (\d+)")) / 1024
+
+
+# --- the report ----------------------------------------------------------------------------------
+
+def floor_line(key, measured, bound, at_most):
+    ok = measured <= bound if at_most else measured >= bound
+    relation = "<=" if at_most else ">="
+    print(f"  {key:<28}{measured:>9.3f} {relation} {bound:<6g}{'PASS' if ok else 'FAIL':>6}")
+    print(f"bench floor={key} measured={measured:.3f} bound={relation}{bound:g} result={'PASS' if ok else 'FAIL'}")
+    return ok
 
 
 def main():
@@ -78,35 +243,82 @@ def main():
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--workloads", default=",".join(WORKLOADS))
+    parser.add_argument("--compile-rounds", type=int, default=3)
+    parser.add_argument("--no-compile", action="store_true", help="skip W5 (compile time)")
+    parser.add_argument("--strict", action="store_true", help="exit 1 when a floor fails")
     args = parser.parse_args()
 
     cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
-    print(f"machine: {cpu}, {os.cpu_count()} cores; python {platform.python_version()}, "
-          f"torch {torch.__version__}, 1 thread")
-    print(f"{'workload':<10}{'ctnn ms':>12}{'torch ms':>12}{'speed-up':>10}{'ctnn loss':>12}{'torch loss':>12}")
-    ok = True
+    print(f"machine: {cpu}, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}; "
+          f"python {platform.python_version()}, torch {torch.__version__}, 1 thread")
+    peak = roofline(args.build)
+
+    ok, floors_ok, rows = True, True, []
     for name in args.workloads.split(","):
-        binary_name, torch_fn = WORKLOADS[name]
-        binary = os.path.join(args.build, "benchmarks", binary_name)
+        w = WORKLOADS[name]
+        binary = os.path.join(args.build, "benchmarks", w["binary"])
         with tempfile.TemporaryDirectory() as tmp:
             data = os.path.join(tmp, "data.txt")
-            run_ctnn(binary, 1, dump=data)
+            _, flops = run_ctnn(binary, 1, dump=data)
             records = read_records(data)
         ours, theirs = [], []
         for _ in range(args.rounds):
-            ours += run_ctnn(binary, args.repeats)
-            theirs += torch_fn(records, args.repeats)
-        ms_ours = statistics.median(r[0] for r in ours)
-        ms_theirs = statistics.median(r[0] for r in theirs)
+            ours += run_ctnn(binary, args.repeats)[0]
+            theirs += w["torch"](records, args.repeats)
+        ms_ours, cpu_ours = (statistics.median(r[i] for r in ours) for i in (0, 2))
+        ms_theirs, cpu_theirs = (statistics.median(r[i] for r in theirs) for i in (0, 2))
         loss_ours, loss_theirs = ours[-1][1], theirs[-1][1]
-        agree = abs(loss_ours - loss_theirs) <= 1e-4 * max(abs(loss_theirs), 1e-12)
+        agree = abs(loss_ours - loss_theirs) <= w["loss_rtol"] * max(abs(loss_theirs), 1e-12)
         ok &= agree
-        print(f"{name:<10}{ms_ours:>12.3f}{ms_theirs:>12.3f}{ms_theirs / ms_ours:>9.1f}x"
-              f"{loss_ours:>12.6f}{loss_theirs:>12.6f}{'' if agree else '  LOSSES DIFFER'}")
-        for system, ms, loss in (("ctnn", ms_ours, loss_ours), ("pytorch", ms_theirs, loss_theirs)):
-            print(f"bench workload={name} system={system} ms_median={ms:.4f} final_loss={loss:.6f}")
-        print(f"bench workload={name} speedup={ms_theirs / ms_ours:.1f}")
-    return 0 if ok else 1
+        rows.append((name, w, flops, ms_ours, ms_theirs, cpu_ours, cpu_theirs, loss_ours, loss_theirs, agree))
+        for system, ms, cpu_ms, loss in (("ctnn", ms_ours, cpu_ours, loss_ours),
+                                         ("pytorch", ms_theirs, cpu_theirs, loss_theirs)):
+            print(f"bench workload={name} system={system} ms_per_step={ms:.6f} final_loss={loss:.7g} "
+                  f"gflops={flops / ms * 1e-6:.3f} cpu_ms_per_step={cpu_ms:.6f}")
+        print(f"bench workload={name} speedup={ms_theirs / ms_ours:.2f} cpu_speedup={cpu_theirs / cpu_ours:.2f} "
+              f"losses_agree={int(agree)}")
+
+    print(f"\nsgemm roofline (OpenBLAS, 1 thread, 512^3, best of 20): {peak:.1f} GFLOP/s; load average now "
+          f"{os.getloadavg()[0]:.2f}")
+    print("medians of wall-clock ms per step; GFLOP/s = 6 * parameters * batch / time; "
+          "cpu x = the speed-up in CPU time")
+    print(f"{'workload':<9}{'ctnn ms':>10}{'torch ms':>10}{'speed-up':>10}{'cpu x':>8}{'ctnn GF/s':>11}"
+          f"{'torch GF/s':>12}{'ctnn %roof':>11}{'ctnn loss':>12}{'torch loss':>12}")
+    for name, w, flops, ms_ours, ms_theirs, cpu_ours, cpu_theirs, loss_ours, loss_theirs, agree in rows:
+        gf_ours, gf_theirs = flops / ms_ours * 1e-6, flops / ms_theirs * 1e-6
+        print(f"{name:<9}{ms_ours:>10.4g}{ms_theirs:>10.4g}{ms_theirs / ms_ours:>9.2f}x{cpu_theirs / cpu_ours:>7.2f}x"
+              f"{gf_ours:>11.2f}{gf_theirs:>12.2f}{100 * gf_ours / peak:>10.1f}%{loss_ours:>12.6g}{loss_theirs:>12.6g}"
+              f"{'' if agree else '  LOSSES DIFFER'}")
+    print("floors (issue 6), on wall-clock medians:")
+    for name, w, flops, ms_ours, ms_theirs, *_ in rows:
+        floors_ok &= floor_line(f"{name}.speedup", ms_theirs / ms_ours, w["floor"], at_most=False)
+        if "roofline_floor" in w:
+            floors_ok &= floor_line(f"{name}.roofline_fraction", flops / ms_ours * 1e-6 / peak,
+                                    w["roofline_floor"], at_most=False)
+
+    if not args.no_compile:
+        units = compile_commands(args.build)
+        measured = {label: [] for label in units}
+        for _ in range(args.compile_rounds):  # interleaved, so a busy moment hits every unit alike
+            for label, (directory, cmd) in units.items():
+                measured[label].append(time_compile(directory, cmd))
+        print(f"\nW5 compile time, -O2, median of {args.compile_rounds} (CPU s = user + sys of the compiler)")
+        print(f"{'unit':<14}{'CPU s':>8}{'wall s':>8}{'peak MB':>9}{'vs xtensor':>12}")
+        med = {label: tuple(statistics.median(m[i] for m in runs) for i in range(3))
+               for label, runs in measured.items()}
+        base = med["xtensor only"][0]
+        for label, (cpu_s, wall_s, mb) in med.items():
+            print(f"{label:<14}{cpu_s:>8.2f}{wall_s:>8.2f}{mb:>9.0f}{cpu_s / base:>11.2f}x")
+            print(f"bench workload=w5 unit={label.replace(' ', '_')} cpu_seconds={cpu_s:.3f} "
+                  f"wall_seconds={wall_s:.3f} peak_mb={mb:.0f}")
+        print("floors (issue 6):")
+        floors_ok &= floor_line("w5.seed_over_xtensor_only", med["seed example"][0] / base, 1.5, at_most=True)
+        floors_ok &= floor_line("w5.depth32_over_depth2", med["depth 32"][0] / med["depth 2"][0], 3.0, at_most=True)
+
+    if not ok:
+        print("bench.py: final losses differ: the comparison is void", file=sys.stderr)
+        return 1
+    return 1 if (args.strict and not floors_ok) else 0
 
 
 if __name__ == "__main__":

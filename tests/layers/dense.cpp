@@ -200,3 +200,82 @@ TEST_CASE("dense: the activation is evaluated with SIMD on the layer's buffers",
     using dexpr = decltype(std::declval<view&>() * ctnn::sigmoid::derivative(std::declval<cview&>(), std::declval<view&>()));
     STATIC_REQUIRE(xt::xassign_traits<view, dexpr>::simd_linear_assign());
 }
+
+namespace {
+// The affine kernels against plain loops in double, for shapes that exercise every path: register
+// blocks and their edges (odd rows, partial columns), the last partial vector of a batch, single
+// outputs (dot products), and the weight gradient through a transposed copy of x.
+template <class T, std::size_t In, std::size_t Out>
+void check_affine_kernels(std::size_t rows, std::size_t ld) {
+    ctnn::rng r(rows * 100 + In * 10 + Out);
+    const auto w = r.normal_tensor<T>(Out, In);
+    const auto b = r.normal_tensor<T>(1, Out);
+    const auto x_t = r.normal_tensor<T>(In, ld);
+    const auto dz_t = r.normal_tensor<T>(Out, rows);
+    const double tolerance = std::is_same_v<T, float> ? 1e-5 : 1e-12;
+    auto z = ctnn::tensor<T, 2>::from_shape({Out, rows});
+    auto dx = ctnn::tensor<T, 2>::from_shape({In, rows});
+    auto dw = ctnn::tensor<T, 2>::from_shape({Out, In});
+    auto db = ctnn::tensor<T, 1>::from_shape({Out});
+    ctnn::detail::panel_product<Out, In, In, 1>(w.data(), x_t.data(), ld, b.data(), z.data(), rows);
+    ctnn::detail::panel_product<In, Out, 1, In>(w.data(), dz_t.data(), rows, static_cast<const T*>(nullptr),
+                                                dx.data(), rows);
+    for (std::size_t i = 0; i < rows; ++i) {
+        for (std::size_t o = 0; o < Out; ++o) {
+            double expected = b(0, o);
+            for (std::size_t k = 0; k < In; ++k) expected += double(w(o, k)) * x_t(k, i);
+            REQUIRE(double(z(o, i)) == Approx(expected).epsilon(tolerance).margin(tolerance));
+        }
+        for (std::size_t k = 0; k < In; ++k) {
+            double expected = 0;
+            for (std::size_t o = 0; o < Out; ++o) expected += double(w(o, k)) * dz_t(o, i);
+            REQUIRE(double(dx(k, i)) == Approx(expected).epsilon(tolerance).margin(tolerance));
+        }
+    }
+    auto scratch = ctnn::tensor<T, 1>::from_shape({ctnn::detail::weight_gradient_scratch<In, Out>(rows) + 1});
+    for (T* s : {static_cast<T*>(nullptr), scratch.data()}) {
+        dw.fill(T(-1));
+        ctnn::detail::affine_backward_parameters<In, Out>(dz_t.data(), x_t.data(), ld, dw.data(), db.data(), rows, s);
+        for (std::size_t o = 0; o < Out; ++o)
+            for (std::size_t k = 0; k < In; ++k) {
+                double expected = 0;
+                for (std::size_t i = 0; i < rows; ++i) expected += double(dz_t(o, i)) * x_t(k, i);
+                REQUIRE(double(dw(o, k)) == Approx(expected).epsilon(tolerance).margin(tolerance));
+            }
+    }
+    if constexpr (Out == 1) {
+        dw.fill(T(-1));
+        ctnn::detail::weight_gradient_dots<In, Out>(dz_t.data(), x_t.data(), ld, dw.data(), rows);
+        for (std::size_t k = 0; k < In; ++k) {
+            double expected = 0;
+            for (std::size_t i = 0; i < rows; ++i) expected += double(dz_t(0, i)) * x_t(k, i);
+            REQUIRE(double(dw(0, k)) == Approx(expected).epsilon(tolerance).margin(tolerance));
+        }
+    }
+    // x (B, In) -> xᵀ -> x, both ways through the tiled transpose
+    auto x = ctnn::tensor<T, 2>::from_shape({rows, In});
+    auto x_packed = ctnn::tensor<T, 2>::from_shape({In, rows});
+    auto back = ctnn::tensor<T, 2>::from_shape({rows, In});
+    for (std::size_t i = 0; i < rows; ++i)
+        for (std::size_t k = 0; k < In; ++k) x(i, k) = T(i * 1000 + k);
+    ctnn::detail::transpose_rows<In>(x.data(), x_packed.data(), rows);
+    for (std::size_t i = 0; i < rows; ++i)
+        for (std::size_t k = 0; k < In; ++k) REQUIRE(x_packed(k, i) == x(i, k));
+    ctnn::detail::transpose_columns<In>(x_packed.data(), back.data(), rows);
+    CHECK((back == x));
+}
+}  // namespace
+
+TEMPLATE_TEST_CASE("dense: the affine kernels match plain loops on every path", "[dense][kernels]", float, double) {
+    for (std::size_t rows : {1u, 3u, 8u, 13u, 32u, 61u, 100u}) {
+        INFO("rows " << rows);
+        check_affine_kernels<TestType, 10, 5>(rows, rows + 3);  // the seed's first layer
+        check_affine_kernels<TestType, 5, 1>(rows, rows);       // one output: dot products
+        check_affine_kernels<TestType, 13, 7>(rows, rows);      // odd rows, partial blocks
+        check_affine_kernels<TestType, 64, 1>(rows, rows + 1);
+        check_affine_kernels<TestType, 64, 64>(rows, rows + 5);  // BLAS; from 4 rows via x (B, In)
+    }
+    STATIC_REQUIRE(ctnn::detail::weight_gradient_transposes<64, 64>(32));
+    STATIC_REQUIRE(ctnn::detail::weight_gradient_by_dots<5, 1>(100));
+    STATIC_REQUIRE_FALSE(ctnn::detail::weight_gradient_transposes<784, 256>(64));
+}

@@ -228,12 +228,23 @@ TEST_CASE("trainer: print_every writes PyTorch's progress lines", "[trainer]") {
     CHECK(epochs_seen == 5);
 }
 
+namespace {
+// The benchmarks' W2 and W4 networks: BLAS products, and weight gradients through a transposed copy
+// of x (the layers' scratch buffers).
+using benchmark_w2_net =
+    ctnn::network<ctnn::input<784>, ctnn::dense<256, ctnn::relu>, ctnn::dense<128, ctnn::relu>, ctnn::dense<10>>;
+using tanh64 = ctnn::dense<64, ctnn::tanh>;
+using benchmark_w4_net = ctnn::network<ctnn::input<32>, tanh64, tanh64, tanh64, tanh64, tanh64, tanh64, tanh64, tanh64,
+                                       tanh64, tanh64, tanh64, tanh64, tanh64, tanh64, tanh64, tanh64, ctnn::dense<1>>;
+}  // namespace
+
 TEMPLATE_TEST_CASE("trainer: a steady-state training step allocates nothing", "[trainer][allocation]",
                    (ctnn::network<ctnn::input<10>, ctnn::dense<5, ctnn::relu>, ctnn::dense<1>>),
                    (ctnn::network<ctnn::input<64>, ctnn::dense<128, ctnn::tanh>, ctnn::dense<32, ctnn::sigmoid>,
                                   ctnn::dense<4>>),
                    (ctnn::network<ctnn::input<10>, ctnn::dense<16>, ctnn::batch_norm<ctnn::relu>, ctnn::dropout<>,
-                                  ctnn::layer_norm<ctnn::tanh>, ctnn::dense<3, ctnn::gelu>>)) {
+                                  ctnn::layer_norm<ctnn::tanh>, ctnn::dense<3, ctnn::gelu>>),
+                   benchmark_w2_net, benchmark_w4_net) {
     TestType net(1);
     ctnn::rng r(2);
     const auto x = r.normal_tensor<float>(48, TestType::input_width);

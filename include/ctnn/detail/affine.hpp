@@ -2,16 +2,22 @@
 // (width, B): every product then runs along the batch, which is contiguous, so it vectorises
 // for any layer width (even 5 or 1).
 //
-// Widths are template arguments: small products are fixed-trip xsimd loops the compiler
-// unrolls (a BLAS call costs ~0.5-0.9 µs of overhead, more than a 10→5 layer's whole
-// arithmetic); from `blas_threshold` multiply-adds on, BLAS gemm does them. Sums are formed
-// in a fixed order, so results are reproducible run to run.
+// Widths are template arguments: below `blas_threshold` multiply-adds the forward product and
+// dx are fixed-trip xsimd loops the compiler unrolls (a training step of the 10→5→1 seed network
+// ran in 0.66 µs with them, 1.25 µs with every product a BLAS call); from the threshold on, and
+// for weight gradients with more than one output, BLAS gemm does them (OpenBLAS's small-matrix
+// kernels). Sums are formed in a fixed order, so results are reproducible run to run.
 #pragma once
 
 #include <algorithm>
 #include <complex>  // cxxblas uses std::complex without including it
 #include <cstddef>
+#include <type_traits>
 #include <utility>
+
+#if defined(__AVX__)
+#include <immintrin.h>
+#endif
 
 #include <xsimd/xsimd.hpp>
 #include <xtensor-blas/xblas_config.hpp>
@@ -44,39 +50,51 @@ void gemm_row_major(bool trans_a, bool trans_b, std::size_t m, std::size_t n, st
                          index(k), alpha, a, index(lda), b, index(ldb), beta, c, index(ldc));
 }
 
+// R rows from m by N vectors from column c of panel_product: R·N accumulators, each load of `in`
+// feeds R of them, each broadcast weight N.
+template <std::size_t R, std::size_t N, std::size_t K, std::size_t ARow, std::size_t ACol, class T>
+void panel_block(const T* __restrict a, const T* __restrict in, std::size_t ld, const T* __restrict init,
+                 T* __restrict out, std::size_t cols, std::size_t m, std::size_t c) {
+    using V = simd<T>;
+    constexpr std::size_t L = V::size;
+    V acc[R][N];
+    for (std::size_t r = 0; r < R; ++r)
+        for (std::size_t n = 0; n < N; ++n) acc[r][n] = V(init ? init[m + r] : T(0));
+    for (std::size_t k = 0; k < K; ++k) {
+        V x[N];
+        for (std::size_t n = 0; n < N; ++n) x[n] = V::load_unaligned(in + k * ld + c + n * L);
+        for (std::size_t r = 0; r < R; ++r) {
+            const V w(a[(m + r) * ARow + k * ACol]);
+            for (std::size_t n = 0; n < N; ++n) acc[r][n] = xsimd::fma(w, x[n], acc[r][n]);
+        }
+    }
+    for (std::size_t r = 0; r < R; ++r)
+        for (std::size_t n = 0; n < N; ++n) acc[r][n].store_unaligned(out + (m + r) * cols + c + n * L);
+}
+
+// All rows of panel_product for N vectors from column c: pairs of rows, then a last odd one.
+template <std::size_t N, std::size_t M, std::size_t K, std::size_t ARow, std::size_t ACol, class T>
+void panel_columns(const T* a, const T* in, std::size_t ld, const T* init, T* out, std::size_t cols, std::size_t c) {
+    for (std::size_t m = 0; m + 2 <= M; m += 2) panel_block<2, N, K, ARow, ACol>(a, in, ld, init, out, cols, m, c);
+    if constexpr (M % 2 == 1) panel_block<1, N, K, ARow, ACol>(a, in, ld, init, out, cols, M - 1, c);
+}
+
 // A (M, K) with strides (ARow, ACol), in (K, B) with leading dimension ld, init (M) or null
 // -> out (M, B) packed: out[m][:] = init[m] + Σ_k A[m][k]·in[k][:]
+// Register blocks of 2 rows by 4 vectors, then single vectors; a last partial vector is
+// recomputed as the full vector ending at the last column (the overlap is written twice with
+// the same values), so no column takes a scalar path unless B < one vector.
 template <std::size_t M, std::size_t K, std::size_t ARow, std::size_t ACol, class T>
 void panel_product(const T* __restrict a, const T* __restrict in, std::size_t ld,
                    const T* __restrict init, T* __restrict out, std::size_t cols) {
-    using V = simd<T>;
-    constexpr std::size_t L = V::size;
+    constexpr std::size_t L = simd<T>::size;
     std::size_t c0 = 0;
-    for (; c0 + 4 * L <= cols; c0 += 4 * L) {
-        for (std::size_t m = 0; m < M; ++m) {
-            V acc0(init ? init[m] : T(0)), acc1 = acc0, acc2 = acc0, acc3 = acc0;
-            for (std::size_t k = 0; k < K; ++k) {
-                const V w(a[m * ARow + k * ACol]);
-                const T* row = in + k * ld + c0;
-                acc0 = xsimd::fma(w, V::load_unaligned(row), acc0);
-                acc1 = xsimd::fma(w, V::load_unaligned(row + L), acc1);
-                acc2 = xsimd::fma(w, V::load_unaligned(row + 2 * L), acc2);
-                acc3 = xsimd::fma(w, V::load_unaligned(row + 3 * L), acc3);
-            }
-            T* dst = out + m * cols + c0;
-            acc0.store_unaligned(dst);
-            acc1.store_unaligned(dst + L);
-            acc2.store_unaligned(dst + 2 * L);
-            acc3.store_unaligned(dst + 3 * L);
-        }
-    }
-    for (; c0 + L <= cols; c0 += L) {
-        for (std::size_t m = 0; m < M; ++m) {
-            V acc(init ? init[m] : T(0));
-            for (std::size_t k = 0; k < K; ++k)
-                acc = xsimd::fma(V(a[m * ARow + k * ACol]), V::load_unaligned(in + k * ld + c0), acc);
-            acc.store_unaligned(out + m * cols + c0);
-        }
+    for (; c0 + 4 * L <= cols; c0 += 4 * L) panel_columns<4, M, K, ARow, ACol>(a, in, ld, init, out, cols, c0);
+    for (; c0 + L <= cols; c0 += L) panel_columns<1, M, K, ARow, ACol>(a, in, ld, init, out, cols, c0);
+    if (c0 == cols) return;
+    if (cols >= L) {
+        panel_columns<1, M, K, ARow, ACol>(a, in, ld, init, out, cols, cols - L);
+        return;
     }
     for (; c0 < cols; ++c0) {
         for (std::size_t m = 0; m < M; ++m) {
@@ -112,18 +130,71 @@ T sum(const T* __restrict u, std::size_t n) {
     return s;
 }
 
+/// Side of the square tiles transpose_matrix works in.
+inline constexpr std::size_t transpose_tile = 8;
+
+// src (8, 8; lds) -> dst (8, 8; ldd) = srcᵀ
+template <class T>
+void transpose_tile_8x8(const T* __restrict src, std::size_t lds, T* __restrict dst, std::size_t ldd) {
+#if defined(__AVX__)
+    if constexpr (std::is_same_v<T, float>) {
+        // The classic AVX 8×8 transpose: unpack pairs, shuffle quads, swap 128-bit halves.
+        __m256 r[8], t[8];
+        for (std::size_t i = 0; i < 8; ++i) r[i] = _mm256_loadu_ps(src + i * lds);
+        for (std::size_t i = 0; i < 8; i += 2) {
+            t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
+            t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
+        }
+        for (std::size_t i = 0; i < 8; i += 4) {
+            r[i] = _mm256_shuffle_ps(t[i], t[i + 2], 0x44);
+            r[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], 0xEE);
+            r[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0x44);
+            r[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0xEE);
+        }
+        for (std::size_t i = 0; i < 4; ++i) {
+            _mm256_storeu_ps(dst + i * ldd, _mm256_permute2f128_ps(r[i], r[i + 4], 0x20));
+            _mm256_storeu_ps(dst + (i + 4) * ldd, _mm256_permute2f128_ps(r[i], r[i + 4], 0x31));
+        }
+        return;
+    }
+#endif
+    for (std::size_t i = 0; i < 8; ++i)
+        for (std::size_t j = 0; j < 8; ++j) dst[j * ldd + i] = src[i * lds + j];
+}
+
+/// src (rows, cols; lds) -> dst (cols, rows; ldd) with dst[c][r] = src[r][c], in 8×8 tiles: a
+/// row-by-row transpose writes with a stride of a whole row per element, one cache line each.
+template <class T>
+void transpose_matrix(const T* __restrict src, std::size_t rows, std::size_t cols, std::size_t lds,
+                      T* __restrict dst, std::size_t ldd) {
+    constexpr std::size_t tile = transpose_tile;
+    const std::size_t tiled_rows = rows / tile * tile, tiled_cols = cols / tile * tile;
+    for (std::size_t r0 = 0; r0 < tiled_rows; r0 += tile) {
+        for (std::size_t c0 = 0; c0 < tiled_cols; c0 += tile)
+            transpose_tile_8x8(src + r0 * lds + c0, lds, dst + c0 * ldd + r0, ldd);
+        for (std::size_t c = tiled_cols; c < cols; ++c)
+            for (std::size_t r = r0; r < r0 + tile; ++r) dst[c * ldd + r] = src[r * lds + c];
+    }
+    for (std::size_t r = tiled_rows; r < rows; ++r)
+        for (std::size_t c = 0; c < cols; ++c) dst[c * ldd + r] = src[r * lds + c];
+}
+
 /// x (B, N) row-major -> xᵀ (N, B) packed.
 template <std::size_t N, class T>
 void transpose_rows(const T* __restrict x, T* __restrict x_t, std::size_t rows) {
-    for (std::size_t i = 0; i < rows; ++i)
-        for (std::size_t k = 0; k < N; ++k) x_t[k * rows + i] = x[i * N + k];
+    if constexpr (N == 1)
+        std::copy_n(x, rows, x_t);
+    else
+        transpose_matrix(x, rows, N, N, x_t, rows);
 }
 
 /// xᵀ (N, B) packed -> x (B, N) row-major.
 template <std::size_t N, class T>
 void transpose_columns(const T* __restrict x_t, T* __restrict x, std::size_t rows) {
-    for (std::size_t k = 0; k < N; ++k)
-        for (std::size_t i = 0; i < rows; ++i) x[i * N + k] = x_t[k * rows + i];
+    if constexpr (N == 1)
+        std::copy_n(x_t, rows, x);
+    else
+        transpose_matrix(x_t, N, rows, rows, x, N);
 }
 
 // W (Out, In), xᵀ (In, B; ld), b (Out) -> zᵀ = W·xᵀ + b (Out, B)
@@ -137,45 +208,124 @@ void affine_forward(const T* w, const T* x_t, std::size_t ld, const T* b, T* z_t
     }
 }
 
-// dz (B), xᵀ (In, B; ld) -> dw[k] = Σ_i dz[i]·xᵀ[k][i] for k in [K0, K0 + G): G accumulators
-// share each load of dz. G is a template argument so the accumulators stay in registers.
-template <std::size_t K0, std::size_t G, class T>
-void weight_gradient_group(const T* __restrict dz, const T* __restrict x_t, std::size_t ld,
-                           T* __restrict dw, std::size_t rows) {
+/// {0, 1, ..., L−1}: lane numbers, to mask the lanes of a last, overlapping vector.
+template <class T>
+simd<T> lane_numbers() {
+    alignas(64) T lanes[simd<T>::size];
+    for (std::size_t j = 0; j < simd<T>::size; ++j) lanes[j] = T(j);
+    return simd<T>::load_aligned(lanes);
+}
+
+// dzᵀ (Out, B), xᵀ (In, B; ld) -> dW = dzᵀ·x (Out, In), as dot products along the batch.
+// Blocks of R rows of dW (two, or one for a single output) by L/R columns: their L dot products
+// run in L SIMD accumulators (each load of dz feeds L/R of them, each load of x R) and are
+// reduced together by one haddp, not one horizontal sum each. A block at the last row or
+// column edge repeats that row or column and stores only its own. Rows past the last full
+// vector are one more vector, the one ending at the last row, with its already counted lanes
+// zeroed. Columns are taken 64 at a time so that slice of xᵀ stays in L1 while every row of dW
+// passes over it.
+template <std::size_t In, std::size_t Out, class T>
+void weight_gradient_dots(const T* __restrict dz_t, const T* __restrict x_t, std::size_t ld,
+                          T* __restrict dw, std::size_t rows) {
     using V = simd<T>;
-    constexpr std::size_t L = V::size;
+    constexpr std::size_t L = V::size, R = Out == 1 ? 1 : 2, C = L / R, chunk = 64;
     const std::size_t vector_end = rows - rows % L;
-    V acc[G];
-    for (std::size_t j = 0; j < G; ++j) acc[j] = V(T(0));
-    for (std::size_t i = 0; i < vector_end; i += L) {
-        const V d = V::load_unaligned(dz + i);
-        for (std::size_t j = 0; j < G; ++j)
-            acc[j] = xsimd::fma(d, V::load_unaligned(x_t + (K0 + j) * ld + i), acc[j]);
-    }
-    for (std::size_t j = 0; j < G; ++j) {
-        T s = xsimd::hadd(acc[j]);
-        for (std::size_t i = vector_end; i < rows; ++i) s += dz[i] * x_t[(K0 + j) * ld + i];
-        dw[K0 + j] = s;
+    const bool masked_tail = rows % L != 0 && rows >= L;
+    const auto tail_lanes = lane_numbers<T>() >= V(T(L - rows % L));
+    const V zero(T(0));
+    for (std::size_t k0 = 0; k0 < In; k0 += chunk) {
+        const std::size_t k_end = std::min(In, k0 + chunk);
+        for (std::size_t o = 0; o < Out; o += R) {
+            const std::size_t height = std::min(R, Out - o);
+            const T* d[R];
+            for (std::size_t r = 0; r < R; ++r) d[r] = dz_t + (o + std::min(r, height - 1)) * rows;
+            for (std::size_t k = k0; k < k_end; k += C) {
+                const std::size_t width = std::min(C, k_end - k);
+                const T* x[C];
+                for (std::size_t j = 0; j < C; ++j) x[j] = x_t + (k + std::min(j, width - 1)) * ld;
+                V acc[L];
+                for (std::size_t j = 0; j < L; ++j) acc[j] = zero;
+                for (std::size_t i = 0; i < vector_end; i += L) {
+                    V a[R];
+                    for (std::size_t r = 0; r < R; ++r) a[r] = V::load_unaligned(d[r] + i);
+                    for (std::size_t j = 0; j < C; ++j) {
+                        const V xv = V::load_unaligned(x[j] + i);
+                        for (std::size_t r = 0; r < R; ++r) acc[r * C + j] = xsimd::fma(a[r], xv, acc[r * C + j]);
+                    }
+                }
+                if (masked_tail) {
+                    const std::size_t i = rows - L;
+                    V a[R];
+                    for (std::size_t r = 0; r < R; ++r) a[r] = xsimd::select(tail_lanes, V::load_unaligned(d[r] + i), zero);
+                    for (std::size_t j = 0; j < C; ++j) {
+                        const V xv = xsimd::select(tail_lanes, V::load_unaligned(x[j] + i), zero);
+                        for (std::size_t r = 0; r < R; ++r) acc[r * C + j] = xsimd::fma(a[r], xv, acc[r * C + j]);
+                    }
+                }
+                alignas(64) T sums[L];
+                xsimd::haddp(acc).store_aligned(sums);
+                if (!masked_tail)
+                    for (std::size_t i = vector_end; i < rows; ++i)
+                        for (std::size_t r = 0; r < R; ++r)
+                            for (std::size_t j = 0; j < C; ++j) sums[r * C + j] += d[r][i] * x[j][i];
+                for (std::size_t r = 0; r < height; ++r) std::copy_n(sums + r * C, width, dw + (o + r) * In + k);
+            }
+        }
     }
 }
 
-template <std::size_t In, class T, std::size_t... Group>
-void weight_gradient_row(const T* dz, const T* x_t, std::size_t ld, T* dw, std::size_t rows,
-                         std::index_sequence<Group...>) {
-    (weight_gradient_group<Group * 8, std::min<std::size_t>(8, In - Group * 8)>(dz, x_t, ld, dw, rows), ...);
+/// Whether dW is formed by weight_gradient_dots rather than BLAS: below the BLAS threshold and
+/// for a single output. With more outputs, each block's reduction costs about as much as its
+/// multiply-adds at small batches, and OpenBLAS's small-matrix kernels were faster even at 10×5
+/// and 100 rows (the seed network's training step took 0.80 µs instead of 0.89 µs).
+template <std::size_t In, std::size_t Out>
+constexpr bool weight_gradient_by_dots(std::size_t rows) {
+    return !use_blas<In, Out>(rows) && Out == 1;
+}
+
+/// Multiply-adds up to which OpenBLAS (0.3.21) runs a product with its small-matrix kernels,
+/// except a transposed-times-plain one (its reductions run along the contiguous dimension)
+/// with a large result: that is what dW = dzᵀ·x is, xᵀ being stored feature-major.
+inline constexpr std::size_t small_gemm_limit = 1000000;
+
+/// Whether the weight gradient of `rows` rows transposes xᵀ into x (B, In) first, so that
+/// BLAS computes dW = dzᵀ·x as a plain product with its small-matrix kernels (at 64×64 and
+/// 32 rows ~2.5 µs against ~5-7 µs for the transposed form; the transpose costs ~0.1 µs).
+template <std::size_t In, std::size_t Out>
+constexpr bool weight_gradient_transposes(std::size_t rows) {
+    return use_blas<In, Out>(rows) && rows * In * Out <= small_gemm_limit;
+}
+
+/// Scratch elements affine_backward_parameters needs to do that for any batch of up to
+/// `capacity` rows (0: it never does).
+template <std::size_t In, std::size_t Out>
+constexpr std::size_t weight_gradient_scratch(std::size_t capacity) {
+    const std::size_t rows = std::min(capacity, small_gemm_limit / (In * Out));
+    return weight_gradient_transposes<In, Out>(rows) ? rows * In : 0;
+}
+
+// dzᵀ (Out, B), xᵀ (In, B; ld) -> dW = dzᵀ·x (Out, In), db = Σ_batch dzᵀ (Out).
+// scratch: weight_gradient_scratch<In, Out>(B) elements or more, or null (then dW is formed
+// without transposing x).
+template <std::size_t In, std::size_t Out, class T>
+void affine_backward_parameters(const T* dz_t, const T* x_t, std::size_t ld, T* dw, T* db,
+                                std::size_t rows, T* scratch) {
+    for (std::size_t o = 0; o < Out; ++o) db[o] = sum(dz_t + o * rows, rows);
+    if (weight_gradient_by_dots<In, Out>(rows)) {
+        weight_gradient_dots<In, Out>(dz_t, x_t, ld, dw, rows);
+    } else if (scratch && weight_gradient_transposes<In, Out>(rows)) {
+        transpose_matrix(x_t, In, rows, ld, scratch, In);  // x (B, In)
+        gemm_row_major(false, false, Out, In, rows, T(1), dz_t, rows, scratch, In, T(0), dw, In);
+    } else {
+        gemm_row_major(false, true, Out, In, rows, T(1), dz_t, rows, x_t, ld, T(0), dw, In);
+    }
 }
 
 // dzᵀ (Out, B), xᵀ (In, B; ld) -> dW = dzᵀ·x (Out, In), db = Σ_batch dzᵀ (Out)
 template <std::size_t In, std::size_t Out, class T>
 void affine_backward_parameters(const T* dz_t, const T* x_t, std::size_t ld, T* dw, T* db,
                                 std::size_t rows) {
-    for (std::size_t o = 0; o < Out; ++o) db[o] = sum(dz_t + o * rows, rows);
-    if (use_blas<In, Out>(rows)) {
-        gemm_row_major(false, true, Out, In, rows, T(1), dz_t, rows, x_t, ld, T(0), dw, In);
-        return;
-    }
-    for (std::size_t o = 0; o < Out; ++o)
-        weight_gradient_row<In>(dz_t + o * rows, x_t, ld, dw + o * In, rows, std::make_index_sequence<(In + 7) / 8>{});
+    affine_backward_parameters<In, Out>(dz_t, x_t, ld, dw, db, rows, static_cast<T*>(nullptr));
 }
 
 // W (Out, In), dzᵀ (Out, B) -> dxᵀ = Wᵀ·dzᵀ (In, B)

@@ -4,6 +4,10 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <limits>
+#include <type_traits>
+
+#include <xsimd/xsimd.hpp>
 
 namespace ctnn::detail {
 
@@ -17,18 +21,66 @@ struct norm_accumulator {
     double l2() const { return std::sqrt(sum_of_squares); }
 };
 
+// One pass, SIMD, in chunks of up to 16 vectors whose sums of squares are added in order, so
+// the result does not change from run to run. Squares are summed in T's vectors (four
+// accumulators of at most four squares each per chunk) and each chunk's sum in double. A float
+// square overflows for |g| > 1.8e19 although the double sum would not: such a chunk is summed
+// again in double, where the sum is non-finite exactly when a value is (NaN or ±inf); for
+// double, a probe Σ (|g| − |g|) turns NaN at the first non-finite value. NaN never wins the max
+// (as with std::max), ±inf does.
 template <class T>
 norm_accumulator& accumulate(norm_accumulator& acc, const T* g, std::size_t n) {
-    double squares = 0.0, probe = 0.0, max_abs = acc.max_abs;
-    for (std::size_t i = 0; i < n; ++i) {
-        const double v = double(g[i]);
-        squares += v * v;
-        probe += v * 0.0;
-        max_abs = std::max(max_abs, std::abs(v));
+    using V = xsimd::batch<T>;
+    constexpr std::size_t L = V::size, chunk = 16;
+    constexpr bool float_squares = !std::is_same_v<T, double>;
+    const V zero(T(0));
+    V max_abs[4] = {zero, zero, zero, zero}, probe0 = zero, probe1 = zero;
+    double total = 0.0, probe = 0.0;
+    const std::size_t vectors = n / L;
+    for (std::size_t first = 0; first < vectors; first += chunk) {
+        const std::size_t count = std::min(chunk, vectors - first);
+        const T* p = g + first * L;
+        V squares[4] = {zero, zero, zero, zero};
+        for (std::size_t k = 0; k < count; k += 4) {
+            // unrolled by hand so the accumulators stay in registers
+            for (std::size_t u = 0; u < 4 && k + u < count; ++u) {
+                const V v = V::load_unaligned(p + (k + u) * L);
+                const V a = xsimd::abs(v);
+                squares[u] = xsimd::fma(v, v, squares[u]);
+                max_abs[u] = xsimd::select(a > max_abs[u], a, max_abs[u]);  // vmaxps(a, max)
+                if constexpr (!float_squares) {
+                    V& pr = u % 2 ? probe1 : probe0;
+                    pr += a - a;
+                }
+            }
+        }
+        alignas(64) T lanes[L];
+        ((squares[0] + squares[1]) + (squares[2] + squares[3])).store_aligned(lanes);
+        double sum = 0.0;
+        for (std::size_t j = 0; j < L; ++j) sum += double(lanes[j]);
+        if (float_squares && !std::isfinite(sum)) {
+            sum = 0.0;
+            for (std::size_t i = 0; i < count * L; ++i) sum += double(p[i]) * double(p[i]);
+            probe += sum * 0.0;
+        }
+        total += sum;
     }
-    acc.sum_of_squares += squares;
+    if constexpr (!float_squares) probe += xsimd::hadd(probe0 + probe1);
+    alignas(64) T lane_max[L];
+    const V max01 = xsimd::select(max_abs[1] > max_abs[0], max_abs[1], max_abs[0]);
+    const V max23 = xsimd::select(max_abs[3] > max_abs[2], max_abs[3], max_abs[2]);
+    xsimd::select(max23 > max01, max23, max01).store_aligned(lane_max);
+    double total_max = acc.max_abs;
+    for (std::size_t j = 0; j < L; ++j) total_max = std::max(total_max, double(lane_max[j]));
+    for (std::size_t i = vectors * L; i < n; ++i) {
+        const double v = double(g[i]);
+        total += v * v;
+        probe += v * 0.0;
+        total_max = std::max(total_max, std::abs(v));
+    }
+    acc.sum_of_squares += total;
     acc.non_finite_probe += probe;
-    acc.max_abs = max_abs;
+    acc.max_abs = total_max;
     return acc;
 }
 

@@ -58,6 +58,7 @@ public:
     void reserve(std::size_t rows) {
         activation_.reserve(rows);
         if constexpr (computes_input_gradient) detail::ensure_capacity(input_gradient_, rows * In);
+        detail::ensure_capacity(weight_gradient_scratch_, detail::weight_gradient_scratch<In, Out>(rows));
     }
     std::size_t capacity() const noexcept { return activation_.capacity(); }
 
@@ -78,8 +79,11 @@ public:
     T* backward(T* da_t) {
         activation_.backpropagate(da_t, rows_);
         dz_t_ = da_t;
+        T* scratch = weight_gradient_scratch_.size() >= detail::weight_gradient_scratch<In, Out>(rows_)
+                         ? weight_gradient_scratch_.data()
+                         : nullptr;
         detail::affine_backward_parameters<In, Out>(da_t, input_t_, input_ld_, weight.grad.data(),
-                                                    bias.grad.data(), rows_);
+                                                    bias.grad.data(), rows_, scratch);
         if constexpr (computes_input_gradient) {
             detail::affine_backward_input<In, Out>(weight.value.data(), da_t, input_gradient_.data(), rows_);
             return input_gradient_.data();
@@ -123,6 +127,7 @@ public:
 private:
     detail::activation_stage<T, Out, Activation> activation_;
     tensor<T, 1> input_gradient_;
+    tensor<T, 1> weight_gradient_scratch_;  // x (B, In) when dW runs faster on it than on xᵀ
     const T* input_t_ = nullptr;  // xᵀ (In, B), rows input_ld_ apart
     const T* dz_t_ = nullptr;     // dzᵀ (Out, B) of the last backward, in the caller's buffer
     std::size_t input_ld_ = 0;

@@ -43,30 +43,47 @@ struct sgd {
     // θ (shape S), g (S), buffer b (S) -> θ updated in place
     template <class T, std::size_t R>
     void update(parameter<T, R>& p) const {
-        auto& theta = p.value;
-        auto& g = p.grad;
-        const T sign = maximize ? T(-1) : T(1);
-        const T lr_t = T(lr), wd = T(weight_decay);
-        if (momentum == 0.0) {
-            // θ ← θ − lr·(±g + λθ)
-            if (weight_decay == 0.0)
-                xt::noalias(theta) -= (lr_t * sign) * g;
-            else
-                xt::noalias(theta) -= lr_t * (sign * g + wd * theta);
-        } else {
-            auto& buf = p.moments[0];
-            const T mu = T(momentum), keep = T(1.0 - dampening);
-            // b₁ = d; b_t = μ·b + (1−τ)·d, with d = ±g + λθ (no dampening on the first step)
-            if (p.steps == 0)
-                xt::noalias(buf) = sign * g + wd * theta;
-            else
-                xt::noalias(buf) = mu * buf + keep * (sign * g + wd * theta);
-            if (nesterov)
-                xt::noalias(theta) -= lr_t * ((sign * g + wd * theta) + mu * buf);
-            else
-                xt::noalias(theta) -= lr_t * buf;
-        }
+        step(p.value.data(), p.grad.data(), momentum == 0.0 ? nullptr : p.moments[0].data(), p.value.size(),
+             p.steps == 0);
         ++p.steps;
+    }
+
+private:
+    // One pass over flat storage, whatever the tensor's rank: each element is read and written
+    // once (the xtensor form took two passes with momentum), and the step is compiled once per
+    // scalar type instead of once per parameter shape.
+    //   d = ±g + λθ;  b₁ = d, b_t = μ·b + (1−τ)·d;  θ ← θ − lr·(Nesterov ? d + μ·b : b)
+    // (without momentum θ ← θ − lr·d). λθ is left out when λ = 0, as PyTorch does.
+    template <class T>
+    void step(T* __restrict theta, const T* __restrict g, T* __restrict buf, std::size_t n, bool first) const {
+        const T sign = maximize ? T(-1) : T(1);
+        const T lr_t = T(lr), wd = T(weight_decay), mu = T(momentum), keep = T(1.0 - dampening);
+        const bool decay = weight_decay != 0.0;
+        if (!buf) {
+            if (!decay)
+                for (std::size_t i = 0; i < n; ++i) theta[i] -= (lr_t * sign) * g[i];
+            else
+                for (std::size_t i = 0; i < n; ++i) theta[i] -= lr_t * (sign * g[i] + wd * theta[i]);
+            return;
+        }
+        if (!decay && !nesterov) {  // the common case, kept branch-free
+            if (first)
+                for (std::size_t i = 0; i < n; ++i) {
+                    buf[i] = sign * g[i];
+                    theta[i] -= lr_t * buf[i];
+                }
+            else
+                for (std::size_t i = 0; i < n; ++i) {
+                    buf[i] = mu * buf[i] + keep * (sign * g[i]);
+                    theta[i] -= lr_t * buf[i];
+                }
+            return;
+        }
+        for (std::size_t i = 0; i < n; ++i) {
+            const T d = decay ? sign * g[i] + wd * theta[i] : sign * g[i];
+            buf[i] = first ? d : mu * buf[i] + keep * d;
+            theta[i] -= lr_t * (nesterov ? d + mu * buf[i] : buf[i]);
+        }
     }
 };
 

@@ -1,0 +1,104 @@
+// What every ctnn benchmark program shares: its command line (--repeats N, --dump FILE), the
+// file it writes so the PyTorch side trains the very same problem (data and initial weights),
+// and the timed loop that prints one machine-readable line per timed training.
+#pragma once
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <time.h>
+
+#include <ctnn/ctnn.hpp>
+
+namespace bench {
+
+struct options {
+    int repeats = 5;
+    std::string dump_path;
+};
+
+inline options parse(int argc, char** argv) {
+    options o;
+    for (int i = 1; i < argc; ++i) {
+        const std::string arg = argv[i];
+        if (arg == "--repeats" && i + 1 < argc) {
+            o.repeats = std::atoi(argv[++i]);
+        } else if (arg == "--dump" && i + 1 < argc) {
+            o.dump_path = argv[++i];
+        } else {
+            std::fprintf(stderr, "usage: %s [--repeats N] [--dump FILE]\n", argv[0]);
+            std::exit(2);
+        }
+    }
+    return o;
+}
+
+/// One record in the fixtures' text format: `name rank dims...` then the values, %.9g (exact
+/// for float).
+template <class Tensor>
+void dump(std::FILE* out, const std::string& name, const Tensor& t) {
+    std::fprintf(out, "%s %zu", name.c_str(), t.dimension());
+    for (auto d : t.shape()) std::fprintf(out, " %zu", d);
+    std::fprintf(out, "\n");
+    for (std::size_t i = 0; i < t.size(); ++i)
+        std::fprintf(out, i ? " %.9g" : "%.9g", double(t.flat(i)));
+    std::fprintf(out, "\n");
+}
+
+/// x, y and every dense layer's weight and bias as w0, b0, w1, b1...
+template <class Network, class X, class Y>
+void dump_problem(const std::string& path, const X& x, const Y& y, const Network& net) {
+    std::FILE* out = std::fopen(path.c_str(), "w");
+    if (!out) {
+        std::perror(path.c_str());
+        std::exit(1);
+    }
+    dump(out, "x", x);
+    dump(out, "y", y);
+    net.for_each_layer([&](const auto& layer) {
+        dump(out, "w" + std::to_string(layer.index), layer.weight.value);
+        dump(out, "b" + std::to_string(layer.index), layer.bias.value);
+    });
+    std::fclose(out);
+}
+
+/// Multiply-adds of an MLP step, forward and backward: 2 FLOPs per multiply-add, three
+/// products (forward, weight gradient, input gradient) per parameter and sample, i.e. the
+/// usual 6·parameters·batch. Stated as the work of the step whatever a system skips (neither
+/// ctnn nor PyTorch computes the first layer's input gradient).
+inline double mlp_flops_per_step(std::size_t parameters, std::size_t batch) {
+    return 6.0 * double(parameters) * double(batch);
+}
+
+/// CPU time of this process in ms: unlike wall time, it does not count the time other
+/// processes on a shared machine hold the core.
+inline double cpu_ms() {
+    timespec t{};
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+    return double(t.tv_sec) * 1e3 + double(t.tv_nsec) * 1e-6;
+}
+
+/// One untimed warm-up training (page faults, caches, lazy binding), then `repeats` timed ones,
+/// each from a fresh copy of `initial`. `fit(model)` trains it and returns its fit_result; the
+/// time is fit's whole call, its one-off data transpose included.
+template <class Network, class Fit>
+void run(const char* workload, const options& o, double flops_per_step, const Network& initial, Fit&& fit) {
+    for (int r = -1; r < o.repeats; ++r) {
+        Network model = initial;
+        const double cpu_start = cpu_ms();
+        const auto start = std::chrono::steady_clock::now();
+        const ctnn::fit_result result = fit(model);
+        const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+        const double cpu = cpu_ms() - cpu_start;
+        const double ms_per_step = ms / double(result.steps);
+        if (r >= 0)
+            std::printf("bench workload=%s system=ctnn ms_per_step=%.6f final_loss=%.7g gflops=%.3f "
+                        "flops_per_step=%.0f steps=%zu cpu_ms_per_step=%.6f\n",
+                        workload, ms_per_step, result.epoch_losses.back(),
+                        flops_per_step / ms_per_step * 1e-6, flops_per_step, result.steps,
+                        cpu / double(result.steps));
+    }
+}
+
+}  // namespace bench
