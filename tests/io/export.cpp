@@ -259,3 +259,12 @@ TEST_CASE("summary: one row per layer with its output shape and parameters, then
     CHECK(mnist::parameter_count == 784 * 256 + 256 + 256 * 10 + 10);
     CHECK(203530 == mnist::parameter_count);
 }
+
+TEST_CASE("summary: a sequence network shows the time axis where it is kept", "[io][summary]") {
+    using seq = ctnn::network<ctnn::sequence<8>, ctnn::lstm<16, ctnn::whole_sequence>, ctnn::rnn<4>, ctnn::dense<1>>;
+    const std::string text = ctnn::summary<seq>();
+    CHECK_THAT(text, Catch::Contains("input (B, T, 8), 3 layers"));
+    CHECK_THAT(text, Catch::Contains("lstm                (B, T, 16)      1,664"));
+    CHECK_THAT(text, Catch::Contains("rnn (tanh)          (B, 4)             88"));
+    CHECK_THAT(text, Catch::Contains("Total params: " + std::to_string(seq::parameter_count).insert(1, ",")));
+}

@@ -45,7 +45,9 @@ std::string summary() {
     for (const layer_summary& l : layers) {
         std::string name(l.kind);
         if (!l.activation.empty() && l.activation != "identity") name += " (" + std::string(l.activation) + ")";
-        rows.push_back({std::to_string(l.index), name, "(B, " + std::to_string(l.output_width) + ")",
+        // A layer whose output still has a time axis (a sequence network's) gives (B, T, W).
+        const std::string batch = Net::carries_sequence[l.index + 1] ? "(B, T, " : "(B, ";
+        rows.push_back({std::to_string(l.index), name, batch + std::to_string(l.output_width) + ")",
                         detail::grouped(l.parameters())});
         trainable += l.trainable;
         non_trainable += l.non_trainable;
@@ -60,7 +62,8 @@ std::string summary() {
     };
     const std::size_t rule = line(rows.front()).size() - 1;
 
-    std::string out = "Network: " + std::string(detail::dtype_name<typename Net::scalar>()) + ", input (B, "
+    std::string out = "Network: " + std::string(detail::dtype_name<typename Net::scalar>()) + ", input "
+                      + (Net::sequence_input ? "(B, T, " : "(B, ")
                       + std::to_string(Net::input_width) + "), " + std::to_string(Net::depth)
                       + (Net::depth == 1 ? " layer\n" : " layers\n");
     out += std::string(rule, '_') + "\n" + line(rows.front()) + std::string(rule, '=') + "\n";
