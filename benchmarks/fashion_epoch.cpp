@@ -1,0 +1,43 @@
+// W6, issue 5's real-data benchmark: one epoch of the fashion_mnist example's model (784→256
+// relu→128 relu→10, softmax cross-entropy, Adam lr 1e-3) over the 60,000 Fashion-MNIST
+// training images scaled to [0, 1], batches of 128 in order.
+// --dump FILE writes the initial weights; the PyTorch side reads the same IDX files itself.
+#include "bench_support.hpp"
+
+#include <filesystem>
+
+namespace {
+using net = ctnn::network<ctnn::input<784>, ctnn::dense<256, ctnn::relu>, ctnn::dense<128, ctnn::relu>,
+                          ctnn::dense<10>>;
+const std::filesystem::path dataset_dir = "/usr/share/datasets/fashion-mnist";
+}  // namespace
+
+int main(int argc, char** argv) {
+    constexpr std::size_t batch = 128;
+    const bench::options options = bench::parse(argc, argv);
+    if (!std::filesystem::exists(dataset_dir / "train-images-idx3-ubyte.gz")) {
+        std::fprintf(stderr, "bench_fashion_epoch: %s not found (Debian's dataset-fashion-mnist)\n",
+                     dataset_dir.c_str());
+        return 1;
+    }
+    auto x = ctnn::data::read_idx_matrix(dataset_dir / "train-images-idx3-ubyte.gz");
+    const auto y = ctnn::data::read_idx_labels(dataset_dir / "train-labels-idx1-ubyte.gz");
+    ctnn::data::scale_to_unit(x, 255.0);
+    const net initial(0);
+    if (!options.dump_path.empty()) {
+        std::FILE* out = std::fopen(options.dump_path.c_str(), "w");
+        if (!out) {
+            std::perror(options.dump_path.c_str());
+            return 1;
+        }
+        initial.for_each_layer([&](const auto& layer) {
+            bench::dump(out, "w" + std::to_string(layer.index), layer.weight.value);
+            bench::dump(out, "b" + std::to_string(layer.index), layer.bias.value);
+        });
+        std::fclose(out);
+    }
+    bench::run("w6", options, bench::mlp_flops_per_step(net::parameter_count, batch), initial, [&](net& model) {
+        ctnn::trainer trainer{model, ctnn::loss::softmax_cross_entropy{}, ctnn::optim::adam{.lr = 1e-3}};
+        return trainer.fit(x, y, {.epochs = 1, .batch_size = batch, .shuffle = false});
+    });
+}
