@@ -10,6 +10,7 @@
 #include <ctnn/ctnn.hpp>
 
 #include <cmath>
+#include <string_view>
 #include <cstdio>
 #include <fstream>
 #include <iterator>
@@ -187,6 +188,37 @@ TEST_CASE("early_stopping on validation loss stops where the history says", "[ca
         CHECK(result.history[e].validation_loss == full.history[e].validation_loss);
     // Restored: the network scores the best epoch's validation loss again.
     CHECK(trainer.evaluate(validation.x, validation.y) == Approx(full.history[best].validation_loss).epsilon(1e-12));
+}
+
+namespace {
+// A schedule that keeps the rate and records the loss it is shown after each epoch.
+struct recording_schedule {
+    static constexpr std::string_view name = "recording";
+    std::vector<double>* seen = nullptr;
+    double initial(double base_lr) const { return base_lr; }
+    double next(double, double lr, std::size_t, double epoch_loss) {
+        seen->push_back(epoch_loss);
+        return lr;
+    }
+};
+}  // namespace
+
+TEST_CASE("the schedule judges the validation loss when fit has validation data", "[callbacks]") {
+    // So reduce_on_plateau cuts the rate on a plateau of the validation loss (PyTorch's
+    // scheduler.step(val_loss)); without validation data it sees the training loss.
+    const auto train = noise(16, 11), validation = noise(32, 12);
+    const ctnn::fit_options options{.epochs = 6, .batch_size = 0, .shuffle = false};
+    for (bool with_validation : {true, false}) {
+        std::vector<double> seen;
+        regression_net net(5);
+        ctnn::trainer trainer{net, ctnn::loss::mse{}, ctnn::optim::adam{.lr = 0.02}, ctnn::clip::none{},
+                              recording_schedule{.seen = &seen}};
+        const auto result = with_validation ? trainer.fit(train.x, train.y, validation.x, validation.y, options)
+                                            : trainer.fit(train.x, train.y, options);
+        REQUIRE(seen.size() == 6);
+        for (std::size_t e = 0; e < 6; ++e)
+            CHECK(seen[e] == (with_validation ? result.history[e].validation_loss : result.history[e].loss));
+    }
 }
 
 TEST_CASE("early_stopping and checkpoint refuse to watch what fit does not measure", "[callbacks]") {

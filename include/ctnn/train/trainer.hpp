@@ -240,7 +240,11 @@ private:
             if (options.print_every && epoch % options.print_every == 0 && options.log)
                 std::fprintf(options.log, "Epoch: %zu, Loss: %.6f\n", epoch, report.loss);
             ++epochs_;
-            optimizer_.lr = schedule_.next(base_lr_, optimizer_.lr, epochs_, report.loss);
+            // With validation data the schedule judges the validation loss, as PyTorch's
+            // scheduler.step(val_loss) does: reduce_on_plateau then cuts the rate on a plateau
+            // of what matters, not of the training loss.
+            optimizer_.lr = schedule_.next(base_lr_, optimizer_.lr, epochs_,
+                                           x_val ? report.validation_loss : report.loss);
             report.seconds =
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
             result.history.add(report);
