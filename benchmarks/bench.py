@@ -72,29 +72,26 @@ def build_mlp(records, activations):
     return torch.nn.Sequential(*layers)
 
 
-def train_mlp(records, repeats, *, activations, loss, batch, epochs, sgd):
-    """Trains a fresh copy of the MLP `repeats` times (after one untimed warm-up) on the batches
-    of x in order; returns [(ms per step, final loss, CPU ms per step)]. The final loss is the mean loss of the
+def timed_trainings(repeats, x, y, *, batch, epochs, build):
+    """Trains `repeats` times (after one untimed warm-up) on the batches of (x, y) in order;
+    `build()` returns a fresh (forward, loss_fn, parameters, optimizer, max_norm or None).
+    Returns [(ms per step, final loss, CPU ms per step)]. The final loss is the mean loss of the
     last epoch's batches, each taken before its step, as ctnn's fit reports it."""
-    x, y = records["x"], records["y"]
-    if loss == "cross_entropy":
-        loss_fn, y = torch.nn.CrossEntropyLoss(), y.reshape(-1).long()
-    else:
-        loss_fn = torch.nn.MSELoss()
     rows = x.shape[0]
     batches = [(x[i:i + batch], y[i:i + batch]) for i in range(0, rows, batch)]
     results = []
     for r in range(-1, repeats):
-        model = build_mlp(records, activations)
-        optimizer = torch.optim.SGD(model.parameters(), **sgd)
+        forward, loss_fn, parameters, optimizer, max_norm = build()
         steps = 0
         start, cpu_start = time.perf_counter(), time.process_time()
         for _ in range(epochs):
             weighted = 0.0
             for xb, yb in batches:
                 optimizer.zero_grad(set_to_none=True)
-                loss_value = loss_fn(model(xb), yb)
+                loss_value = loss_fn(forward(xb), yb)
                 loss_value.backward()
+                if max_norm is not None:
+                    torch.nn.utils.clip_grad_norm_(parameters, max_norm)
                 optimizer.step()
                 weighted += loss_value.item() * xb.shape[0]
                 steps += 1
@@ -104,14 +101,26 @@ def train_mlp(records, repeats, *, activations, loss, batch, epochs, sgd):
     return results
 
 
+def train_mlp(records, repeats, *, activations, loss, batch, epochs, sgd):
+    """W1, W2, W4: the MLP from the dump, SGD, the batches of x in order."""
+    x, y = records["x"], records["y"]
+    if loss == "cross_entropy":
+        loss_fn, y = torch.nn.CrossEntropyLoss(), y.reshape(-1).long()
+    else:
+        loss_fn = torch.nn.MSELoss()
+
+    def build():
+        model = build_mlp(records, activations)
+        return model, loss_fn, None, torch.optim.SGD(model.parameters(), **sgd), None
+    return timed_trainings(repeats, x, y, batch=batch, epochs=epochs, build=build)
+
+
 def train_rnn(records, repeats, *, batch, epochs):
     """W3: nn.RNN (tanh, batch_first) from the dump, its last state read out by nn.Linear, MSE,
-    Adam lr 1e-3, clip_grad_norm_ 1.0, batches of x in order; returns what train_mlp returns."""
+    Adam lr 1e-3, clip_grad_norm_ 1.0, batches of x in order."""
     x, y = records["x"], records["y"]
-    rows = x.shape[0]
-    batches = [(x[i:i + batch], y[i:i + batch]) for i in range(0, rows, batch)]
-    results = []
-    for r in range(-1, repeats):
+
+    def build():
         rnn = torch.nn.RNN(x.shape[2], records["weight_hh"].shape[0], batch_first=True)
         head = torch.nn.Linear(records["w1"].shape[1], 1)
         with torch.no_grad():
@@ -120,25 +129,9 @@ def train_rnn(records, repeats, *, batch, epochs):
             head.weight.copy_(records["w1"])
             head.bias.copy_(records["b1"])
         parameters = list(rnn.parameters()) + list(head.parameters())
-        optimizer = torch.optim.Adam(parameters, lr=1e-3)
-        loss_fn = torch.nn.MSELoss()
-        steps = 0
-        start, cpu_start = time.perf_counter(), time.process_time()
-        for _ in range(epochs):
-            weighted = 0.0
-            for xb, yb in batches:
-                optimizer.zero_grad(set_to_none=True)
-                states, _ = rnn(xb)
-                loss_value = loss_fn(head(states[:, -1]), yb)
-                loss_value.backward()
-                torch.nn.utils.clip_grad_norm_(parameters, 1.0)
-                optimizer.step()
-                weighted += loss_value.item() * xb.shape[0]
-                steps += 1
-        ms, cpu_ms = (time.perf_counter() - start) * 1e3, (time.process_time() - cpu_start) * 1e3
-        if r >= 0:
-            results.append((ms / steps, weighted / rows, cpu_ms / steps))
-    return results
+        return (lambda xb: head(rnn(xb)[0][:, -1])), torch.nn.MSELoss(), parameters, \
+            torch.optim.Adam(parameters, lr=1e-3), 1.0
+    return timed_trainings(repeats, x, y, batch=batch, epochs=epochs, build=build)
 
 
 def read_idx_gz(path):
@@ -154,30 +147,15 @@ def read_idx_gz(path):
 
 def train_fashion_epoch(records, repeats, *, batch):
     """W6: the fashion_mnist example's model from the dump, one epoch of Adam lr 1e-3 over the
-    60,000 training images in order (pixels / 255, as ctnn's scale_to_unit); what train_mlp returns."""
+    60,000 training images in order (pixels / 255, as ctnn's scale_to_unit)."""
     root = "/usr/share/datasets/fashion-mnist"
     x = read_idx_gz(f"{root}/train-images-idx3-ubyte.gz").reshape(60000, 784).to(torch.float32) / 255.0
     y = read_idx_gz(f"{root}/train-labels-idx1-ubyte.gz").long()
-    rows = x.shape[0]
-    batches = [(x[i:i + batch], y[i:i + batch]) for i in range(0, rows, batch)]
-    loss_fn = torch.nn.CrossEntropyLoss()
-    results = []
-    for r in range(-1, repeats):
+
+    def build():
         model = build_mlp(records, ["relu", "relu", None])
-        optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
-        steps, weighted = 0, 0.0
-        start, cpu_start = time.perf_counter(), time.process_time()
-        for xb, yb in batches:
-            optimizer.zero_grad(set_to_none=True)
-            loss_value = loss_fn(model(xb), yb)
-            loss_value.backward()
-            optimizer.step()
-            weighted += loss_value.item() * xb.shape[0]
-            steps += 1
-        ms, cpu_ms = (time.perf_counter() - start) * 1e3, (time.process_time() - cpu_start) * 1e3
-        if r >= 0:
-            results.append((ms / steps, weighted / rows, cpu_ms / steps))
-    return results
+        return model, torch.nn.CrossEntropyLoss(), None, torch.optim.Adam(model.parameters(), lr=1e-3), None
+    return timed_trainings(repeats, x, y, batch=batch, epochs=1, build=build)
 
 
 # --- the workloads: one entry each; a new workload is one entry here plus one C++ program -------
