@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <functional>
+#include <optional>
 #include <vector>
 
 #include "ctnn/train/callback.hpp"
@@ -51,8 +52,9 @@ struct fit_options {
     /// `.callbacks = {stopper, saver}` with an early_stopping and a checkpoint that outlive fit.
     std::vector<std::reference_wrapper<callback>> callbacks{};
     /// Progress on `log` (nothing if it is null): on a terminal one line per epoch that updates
-    /// with batch i/n, loss, samples/s and ETA; otherwise one line per epoch. Off by default.
-    bool progress = false;
+    /// with batch i/n, loss, samples/s and ETA; otherwise one line per epoch. Unset: on when
+    /// `log` is a terminal, off in files, pipes and CI logs; true or false: always or never.
+    std::optional<bool> progress{};
 };
 
 struct fit_result {

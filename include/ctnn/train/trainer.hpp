@@ -199,7 +199,9 @@ private:
         result.epoch_losses.reserve(options.epochs);
         result.history.reserve(options.epochs);
         for (callback& c : options.callbacks) c.on_fit_begin();
-        detail::fit_progress progress(options.log, options.progress, options.epochs,
+        const bool show_progress =
+            options.progress.value_or(options.log != nullptr && detail::is_terminal(options.log));
+        detail::fit_progress progress(options.log, show_progress, options.epochs,
                                       (rows + batch - 1) / batch, rows);
         const auto start = std::chrono::steady_clock::now();
         for (std::size_t epoch = 0; epoch < options.epochs; ++epoch) {
