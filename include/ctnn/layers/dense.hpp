@@ -13,6 +13,7 @@
 #include "ctnn/detail/affine.hpp"
 #include "ctnn/detail/diagnostics.hpp"
 #include "ctnn/detail/matrix_view.hpp"
+#include "ctnn/detail/weight_bias_parameters.hpp"
 #include "ctnn/detail/xtensor.hpp"
 #include "ctnn/init/fans.hpp"
 #include "ctnn/init/pytorch_default.hpp"
@@ -104,24 +105,20 @@ public:
 
     template <class F>
     void for_each_parameter(F&& f) {
-        f(weight);
-        f(bias);
+        detail::visit_weight_and_bias(*this, [&](std::string_view, auto& p) { f(p); });
     }
     template <class F>
     void for_each_parameter(F&& f) const {
-        f(weight);
-        f(bias);
+        detail::visit_weight_and_bias(*this, [&](std::string_view, const auto& p) { f(p); });
     }
     /// The same visit with each parameter's name (PyTorch's state_dict key), for saving.
     template <class F>
     void for_each_named_parameter(F&& f) {
-        f("weight", weight);
-        f("bias", bias);
+        detail::visit_weight_and_bias(*this, f);
     }
     template <class F>
     void for_each_named_parameter(F&& f) const {
-        f("weight", weight);
-        f("bias", bias);
+        detail::visit_weight_and_bias(*this, f);
     }
 
 private:
