@@ -1,5 +1,9 @@
 // Activations: values and derivatives against PyTorch autograd, and against finite differences.
+#include <cstdint>
+#include <cstring>
+
 #include <ctnn/ctnn.hpp>
+#include <ctnn/detail/rational_tanh.hpp>
 
 #include <catch2/catch.hpp>
 
@@ -73,6 +77,45 @@ TEST_CASE("activations: leaky_relu matches torch (slope 0.01)", "[activations]")
 TEST_CASE("activations: tanh matches torch", "[activations]") {
     check_against_torch<ctnn::tanh>("tanh");
     check_finite_differences<ctnn::tanh>();
+}
+TEST_CASE("activations: float tanh (rational form) is within 4 ulps of tanh everywhere", "[activations]") {
+    // Every 9973rd positive float and its negation, against tanh in double rounded to float.
+    auto ulps = [](float a, float b) {
+        std::int32_t ia = 0, ib = 0;
+        std::memcpy(&ia, &a, 4);
+        std::memcpy(&ib, &b, 4);
+        if ((ia < 0) != (ib < 0)) return std::int64_t(std::abs(ia)) + std::abs(ib);
+        return std::int64_t(std::abs(std::int64_t(ia) - ib));
+    };
+    std::int64_t worst = 0;
+    std::size_t simd_differs = 0;
+    using V = xsimd::batch<float>;
+    for (std::uint32_t bits = 0; bits < 0x7f800000u; bits += 9973) {
+        float x = 0;
+        std::memcpy(&x, &bits, 4);
+        for (const float s : {x, -x}) {
+            const float r = ctnn::detail::rational_tanh(s);
+            worst = std::max(worst, ulps(r, float(std::tanh(double(s)))));
+            alignas(64) float lanes[V::size];
+            ctnn::detail::rational_tanh(V(s)).store_aligned(lanes);
+            simd_differs += lanes[V::size - 1] != r;
+        }
+    }
+    CHECK(worst <= 4);
+    CHECK(simd_differs == 0);  // a tail element equals its SIMD neighbours
+    // Saturation, and NaN kept (a clamp alone would turn it into ±1 and hide a divergence).
+    const ctnn::tensor<float, 1> z = {-INFINITY, -100.f, 0.f, 100.f, INFINITY, NAN, 1e-30f};
+    const ctnn::tensor<float, 1> a = ctnn::tanh::forward(z);
+    CHECK(a(0) == -1.f);
+    CHECK(a(1) == -1.f);
+    CHECK(a(2) == 0.f);
+    CHECK(a(3) == 1.f);
+    CHECK(a(4) == 1.f);
+    CHECK(std::isnan(a(5)));
+    CHECK(a(6) == 1e-30f);
+    alignas(64) float lanes[V::size];
+    ctnn::detail::rational_tanh(V(NAN)).store_aligned(lanes);
+    CHECK(std::isnan(lanes[0]));
 }
 TEST_CASE("activations: sigmoid matches torch and saturates without overflow", "[activations]") {
     check_against_torch<ctnn::sigmoid>("sigmoid");
