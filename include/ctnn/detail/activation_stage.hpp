@@ -29,6 +29,27 @@ void evaluate_into(T* out, const E& e, std::size_t n) {
     }
 }
 
+// The same on a (rows, cols) block of a matrix with leading dimension e_ld, e being an
+// expression over that whole matrix: out[r·out_ld + c] = e[first + r·e_ld + c]. A recurrent
+// layer evaluates one step's block of its (Hidden, T·B) buffers this way, without copying it.
+template <class T, class E>
+void evaluate_block_into(T* out, std::size_t out_ld, const E& e, std::size_t first, std::size_t e_ld,
+                         std::size_t rows, std::size_t cols) {
+    for (std::size_t r = 0; r < rows; ++r) {
+        T* o = out + r * out_ld;
+        const std::size_t base = first + r * e_ld;
+        if constexpr (xt::xassign_traits<matrix_view_t<T>, E>::simd_linear_assign()) {
+            using V = xsimd::batch<T>;
+            std::size_t c = 0;
+            for (; c + V::size <= cols; c += V::size)
+                e.template load_simd<xt::unaligned_mode, T>(base + c).store_unaligned(o + c);
+            for (; c < cols; ++c) o[c] = e.data_element(base + c);
+        } else {
+            for (std::size_t c = 0; c < cols; ++c) o[c] = e.data_element(base + c);
+        }
+    }
+}
+
 template <class T, std::size_t Width, class Activation>
 class activation_stage {
 public:

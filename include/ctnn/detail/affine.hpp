@@ -111,17 +111,46 @@ void panel_product(const T* __restrict a, const T* __restrict in, std::size_t ld
     }
 }
 
-/// Σ_i u[i]·v[i]: SIMD partial sums, then the tail, always in the same order.
+/// Σ_i u[i]·v[i]: SIMD partial sums in four accumulators (one would wait on the FMA latency),
+/// then the tail, always in the same order.
 template <class T>
 T dot(const T* __restrict u, const T* __restrict v, std::size_t n) {
     using V = simd<T>;
     constexpr std::size_t L = V::size;
-    V acc(T(0));
+    V acc[4] = {V(T(0)), V(T(0)), V(T(0)), V(T(0))};
     std::size_t i = 0;
-    for (; i + L <= n; i += L) acc = xsimd::fma(V::load_unaligned(u + i), V::load_unaligned(v + i), acc);
-    T s = xsimd::hadd(acc);
+    for (; i + 4 * L <= n; i += 4 * L)
+        for (std::size_t u4 = 0; u4 < 4; ++u4)
+            acc[u4] = xsimd::fma(V::load_unaligned(u + i + u4 * L), V::load_unaligned(v + i + u4 * L), acc[u4]);
+    for (; i + L <= n; i += L) acc[0] = xsimd::fma(V::load_unaligned(u + i), V::load_unaligned(v + i), acc[0]);
+    T s = xsimd::hadd((acc[0] + acc[1]) + (acc[2] + acc[3]));
     for (; i < n; ++i) s += u[i] * v[i];
     return s;
+}
+
+/// Σ over a (rows, cols; ld) block of its squares, in double: one SIMD accumulator across all
+/// rows (a recurrent step's ‖∂L/∂h_t‖², whose rows are one batch long).
+template <class T>
+double block_sum_of_squares(const T* __restrict u, std::size_t ld, std::size_t rows, std::size_t cols) {
+    using V = simd<T>;
+    constexpr std::size_t L = V::size;
+    V acc[4] = {V(T(0)), V(T(0)), V(T(0)), V(T(0))};
+    double tail = 0.0;
+    for (std::size_t r = 0; r < rows; ++r) {
+        const T* row = u + r * ld;
+        std::size_t c = 0;
+        for (; c + 4 * L <= cols; c += 4 * L)
+            for (std::size_t k = 0; k < 4; ++k) {
+                const V v = V::load_unaligned(row + c + k * L);
+                acc[k] = xsimd::fma(v, v, acc[k]);
+            }
+        for (; c + L <= cols; c += L) {
+            const V v = V::load_unaligned(row + c);
+            acc[r % 4] = xsimd::fma(v, v, acc[r % 4]);
+        }
+        for (; c < cols; ++c) tail += double(row[c]) * double(row[c]);
+    }
+    return double(xsimd::hadd((acc[0] + acc[1]) + (acc[2] + acc[3]))) + tail;
 }
 
 template <class T>

@@ -15,6 +15,7 @@
 #include "ctnn/core/parameter.hpp"
 #include "ctnn/core/rng.hpp"
 #include "ctnn/core/sequence.hpp"
+#include "ctnn/detail/activation_stage.hpp"
 #include "ctnn/detail/affine.hpp"
 #include "ctnn/detail/diagnostics.hpp"
 #include "ctnn/detail/matrix_view.hpp"
@@ -84,15 +85,17 @@ public:
     /// Sizes the work buffers for up to `batch` sequences of up to `steps` steps (only grows).
     void reserve(std::size_t batch, std::size_t steps) {
         const std::size_t n = Hidden * batch * steps;
+        // (Hidden, (T+1)·B) and one block of slack: backward reads h_t through a view shifted by B.
+        const std::size_t history = Hidden * batch * (steps + 1) + batch;
         detail::ensure_capacity(projection_, n);
-        detail::ensure_capacity(states_, n);
-        if constexpr (keeps_preactivation) detail::ensure_capacity(preactivation_, n);
-        detail::ensure_capacity(previous_states_, n);
-        if constexpr (returns_sequence) detail::ensure_capacity(output_, n);
+        detail::ensure_capacity(history_, history);
+        if constexpr (keeps_preactivation) detail::ensure_capacity(preactivation_, history);
+        if constexpr (returns_sequence)
+            detail::ensure_capacity(output_, n);
+        else
+            detail::ensure_capacity(output_, Hidden * batch);
         detail::ensure_capacity(step_gradients_, n);
-        detail::ensure_capacity(initial_block_, Hidden * batch);
-        detail::ensure_capacity(state_gradient_, Hidden * batch);
-        detail::ensure_capacity(step_dz_, Hidden * batch);
+        detail::ensure_capacity(state_gradients_, history);
         if constexpr (computes_input_gradient) detail::ensure_capacity(input_gradient_, In * batch * steps);
         if (time_gradient_norms_.size() < steps) time_gradient_norms_.resize(steps);
         capacity_ = std::max(capacity_, batch);
@@ -100,78 +103,82 @@ public:
     std::size_t capacity() const noexcept { return capacity_; }
 
     // xᵀ (In, T·B; ld) -> (Hidden, B) last state, or (Hidden, T·B) every state, packed.
+    // Every state h_{−1} … h_{T−1} stays in one (Hidden, (T+1)·B) matrix, column block t + 1
+    // holding h_t: each step reads h_{t−1} from it and writes h_t into it, and W_hh's gradient
+    // is one product over its first T blocks, with no per-step copies.
     // The input must stay alive until backward.
     const T* forward(const T* in_t, std::size_t ld, std::size_t batch, std::size_t steps) {
         input_t_ = in_t;
         input_ld_ = ld;
         batch_ = batch;
         steps_ = steps;
-        const std::size_t n = batch * steps, block = Hidden * batch;
+        const std::size_t n = batch * steps, hl = history_ld();
+        T* history = history_.data();
         for (std::size_t h = 0; h < Hidden; ++h) {
             combined_bias_(h) = Bias ? bias_ih.value(h) + bias_hh.value(h) : T(0);
-            std::fill_n(initial_block_.data() + h * batch, batch, initial_state(h));
+            std::fill_n(history + h * hl, batch, initial_state(h));
         }
         // Every step's W_ih·x_t + b at once: (Hidden, T·B).
         detail::affine_forward<In, Hidden>(weight_ih.value.data(), in_t, ld, combined_bias_.data(),
                                            projection_.data(), n);
-        const T* previous = initial_block_.data();
+        const auto states = detail::matrix_view(static_cast<const T*>(history), Hidden, hl);
         for (std::size_t t = 0; t < steps; ++t) {
-            T* z = preactivation_at(t);
-            T* a = states_.data() + t * block;
-            detail::step_product<Hidden, Hidden, Hidden, 1>(weight_hh.value.data(), previous, batch,
-                                                            projection_.data() + t * batch, n, z, batch);
-            auto a_view = detail::matrix_view(a, Hidden, batch);
-            xt::noalias(a_view) = Activation::forward(detail::matrix_view(static_cast<const T*>(z), Hidden, batch));
-            // h_{t−1} joins the (Hidden, T·B) matrix W_hh's gradient is one product over.
-            detail::copy_block(previous, batch, previous_states_.data() + t * batch, n, Hidden, batch);
-            if constexpr (returns_sequence)
-                detail::copy_block(static_cast<const T*>(a), batch, output_.data() + t * batch, n, Hidden, batch);
-            previous = a;
+            // z_t = W_ih·x_t + b + W_hh·h_{t−1}, written where h_t goes, then h_t = act(z_t) in place.
+            T* h_t = history + (t + 1) * batch;
+            detail::step_product<Hidden, Hidden, Hidden, 1>(weight_hh.value.data(), history + t * batch, hl,
+                                                            projection_.data() + t * batch, n, h_t, batch, hl);
+            if constexpr (keeps_preactivation)
+                detail::copy_block(static_cast<const T*>(h_t), hl, preactivation_.data() + t * batch, hl, Hidden, batch);
+            detail::evaluate_block_into(h_t, hl, Activation::forward(states), (t + 1) * batch, hl, Hidden, batch);
         }
         if constexpr (returns_sequence)
-            return output_.data();
+            detail::copy_block(static_cast<const T*>(history + batch), hl, output_.data(), n, Hidden, n);
         else
-            return states_.data() + (steps - 1) * block;
+            detail::copy_block(static_cast<const T*>(history + n), hl, output_.data(), batch, Hidden, batch);
+        return output_.data();
     }
 
     // dL/dh: (Hidden, B) for the last state, or (Hidden, T·B) for every state -> dW_ih, dW_hh,
     // db_ih, db_hh into the grads; returns dxᵀ (In, T·B), or nullptr for the first layer.
+    // dL/dh_t lives in a (Hidden, (T+1)·B) matrix laid out as the states, so one expression
+    // over whole matrices gives each step's dz_t, written straight into its column block.
     T* backward(T* da) {
-        const std::size_t batch = batch_, steps = steps_, n = batch * steps, block = Hidden * batch;
+        const std::size_t batch = batch_, steps = steps_, n = batch * steps, hl = history_ld();
         // dL/dh_t that arrives from the layer above (every step, or the last only).
         auto incoming = [&](std::size_t t) -> const T* {
             if constexpr (returns_sequence) return da + t * batch;
             else return t + 1 == steps ? da : nullptr;
         };
         const std::size_t incoming_ld = returns_sequence ? n : batch;
-        T* dh = state_gradient_.data();
-        detail::copy_block(incoming(steps - 1), incoming_ld, dh, batch, Hidden, batch);
+        T* dh = state_gradients_.data();
+        detail::copy_block(incoming(steps - 1), incoming_ld, dh + (steps - 1) * batch, hl, Hidden, batch);
+        const auto dh_all = detail::matrix_view(static_cast<const T*>(dh), Hidden, hl);
+        const auto a_all = detail::matrix_view(static_cast<const T*>(history_.data() + batch), Hidden, hl);
+        const auto z_all = detail::matrix_view(
+            static_cast<const T*>(keeps_preactivation ? preactivation_.data() : history_.data() + batch), Hidden, hl);
+        const auto dz_all = dh_all * Activation::derivative(z_all, a_all);
         for (std::size_t t = steps; t-- > 0;) {
-            time_gradient_norms_[t] = std::sqrt(double(detail::dot(dh, dh, block)));
-            auto dz = detail::matrix_view(step_dz_.data(), Hidden, batch);
-            const auto dh_view = detail::matrix_view(static_cast<const T*>(dh), Hidden, batch);
-            const auto a = detail::matrix_view(static_cast<const T*>(states_.data() + t * block), Hidden, batch);
-            const auto z = detail::matrix_view(static_cast<const T*>(preactivation_at(t)), Hidden, batch);
-            xt::noalias(dz) = dh_view * Activation::derivative(z, a);
-            detail::copy_block(static_cast<const T*>(step_dz_.data()), batch, step_gradients_.data() + t * batch, n,
-                               Hidden, batch);
+            time_gradient_norms_[t] = std::sqrt(detail::block_sum_of_squares(dh + t * batch, hl, Hidden, batch));
+            detail::evaluate_block_into(step_gradients_.data() + t * batch, n, dz_all, t * batch, hl, Hidden, batch);
             if (t == 0) break;
             const T* from_above = incoming(t - 1);
+            T* dh_previous = dh + (t - 1) * batch;
             if (bptt_steps != 0 && t % bptt_steps == 0) {
                 if (from_above)
-                    detail::copy_block(from_above, incoming_ld, dh, batch, Hidden, batch);
+                    detail::copy_block(from_above, incoming_ld, dh_previous, hl, Hidden, batch);
                 else
-                    std::fill_n(dh, block, T(0));
+                    for (std::size_t h = 0; h < Hidden; ++h) std::fill_n(dh_previous + h * hl, batch, T(0));
             } else {
                 // dL/dh_{t−1} = from above + W_hhᵀ·dz_t
-                detail::step_product<Hidden, Hidden, 1, Hidden>(weight_hh.value.data(), step_dz_.data(), batch,
-                                                                from_above, incoming_ld, dh, batch);
+                detail::step_product<Hidden, Hidden, 1, Hidden>(weight_hh.value.data(), step_gradients_.data() + t * batch,
+                                                                n, from_above, incoming_ld, dh_previous, batch, hl);
             }
         }
         T* db = Bias ? bias_ih.grad.data() : column_sums_.data();
         detail::affine_backward_parameters<In, Hidden>(step_gradients_.data(), input_t_, input_ld_,
                                                        weight_ih.grad.data(), db, n);
-        detail::affine_backward_parameters<Hidden, Hidden>(step_gradients_.data(), previous_states_.data(), n,
+        // h_{−1} … h_{T−2}: the first T column blocks of the states.
+        detail::affine_backward_parameters<Hidden, Hidden>(step_gradients_.data(), history_.data(), hl,
                                                            weight_hh.grad.data(), column_sums_.data(), n);
         if constexpr (Bias) std::copy_n(bias_ih.grad.data(), Hidden, bias_hh.grad.data());
         if constexpr (computes_input_gradient) {
@@ -190,16 +197,14 @@ public:
     }
     /// The last forward pass's output, feature-major: (Hidden, B) or (Hidden, T·B).
     auto output() const {
-        if constexpr (returns_sequence)
-            return detail::matrix_view(static_cast<const T*>(output_.data()), Hidden, batch_ * steps_);
-        else
-            return detail::matrix_view(static_cast<const T*>(states_.data() + (steps_ - 1) * Hidden * batch_),
-                                       Hidden, batch_);
+        return detail::matrix_view(static_cast<const T*>(output_.data()), Hidden, rows());
     }
-    /// Every state of the last forward pass, time-major: (T, Hidden, B).
+    /// Every state of the last forward pass, time-major: (T, Hidden, B) (a strided view).
     auto states() const {
-        return xt::adapt(static_cast<const T*>(states_.data()), steps_ * Hidden * batch_, xt::no_ownership(),
-                         std::array<std::size_t, 3>{steps_, Hidden, batch_});
+        const std::size_t hl = history_ld();
+        return xt::adapt(static_cast<const T*>(history_.data() + batch_), Hidden * hl, xt::no_ownership(),
+                         std::array<std::size_t, 3>{steps_, Hidden, batch_},
+                         std::array<std::size_t, 3>{batch_, hl, 1});
     }
     std::size_t batch() const noexcept { return batch_; }
     std::size_t steps() const noexcept { return steps_; }
@@ -226,24 +231,17 @@ public:
 
 private:
     static constexpr bool keeps_preactivation = Activation::derivative_needs_preactivation;
-    T* preactivation_at(std::size_t t) noexcept {
-        return (keeps_preactivation ? preactivation_.data() : states_.data()) + t * Hidden * batch_;
-    }
-    const T* preactivation_at(std::size_t t) const noexcept {
-        return (keeps_preactivation ? preactivation_.data() : states_.data()) + t * Hidden * batch_;
-    }
+    /// Leading dimension of the (Hidden, (T+1)·B) state and state-gradient matrices.
+    std::size_t history_ld() const noexcept { return batch_ * (steps_ + 1); }
 
     tensor<T, 1> combined_bias_;     // b_ih + b_hh (Hidden)
     tensor<T, 1> column_sums_;       // a bias gradient nobody keeps (Hidden)
     tensor<T, 1> projection_;        // W_ih·x + b for every step (Hidden, T·B)
-    tensor<T, 1> states_;            // h_t, time-major (T, Hidden, B)
-    tensor<T, 1> preactivation_;     // z_t, time-major, if the derivative needs it
-    tensor<T, 1> previous_states_;   // h_{t−1} (Hidden, T·B)
-    tensor<T, 1> output_;            // h_t (Hidden, T·B), for a whole-sequence output
+    tensor<T, 1> history_;           // h_{−1} … h_{T−1} (Hidden, (T+1)·B), h_t at column block t + 1
+    tensor<T, 1> preactivation_;     // z_t (Hidden, (T+1)·B) at block t, if the derivative needs it
+    tensor<T, 1> output_;            // h_t (Hidden, T·B) for a whole-sequence output, else h_{T−1} (Hidden, B)
     tensor<T, 1> step_gradients_;    // dz_t (Hidden, T·B)
-    tensor<T, 1> initial_block_;     // h_{−1} (Hidden, B)
-    tensor<T, 1> state_gradient_;    // dL/dh_t (Hidden, B)
-    tensor<T, 1> step_dz_;           // dz_t (Hidden, B)
+    tensor<T, 1> state_gradients_;   // dL/dh_t (Hidden, (T+1)·B) at block t
     tensor<T, 1> input_gradient_;    // dxᵀ (In, T·B)
     std::vector<double> time_gradient_norms_;
     const T* input_t_ = nullptr;
