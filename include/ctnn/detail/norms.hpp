@@ -21,9 +21,10 @@ struct norm_accumulator {
     double l2() const { return std::sqrt(sum_of_squares); }
 };
 
-// One pass, SIMD, in chunks of up to 16 vectors whose sums of squares are added in order, so
-// the result does not change from run to run. Squares are summed in T's vectors (four
-// accumulators of at most four squares each per chunk) and each chunk's sum in double. A float
+// One pass, SIMD, in chunks of up to 16 vectors, so the result does not change from run to run.
+// Squares are summed in T's vectors (four accumulators of at most four squares each per chunk)
+// and each chunk's lanes into per-lane double accumulators (independent adds: a scalar sum per
+// chunk made this a chain of dependent adds, 4% of a deep MLP's training step). A float
 // square overflows for |g| > 1.8e19 although the double sum would not: such a chunk is summed
 // again in double, where the sum is non-finite exactly when a value is (NaN or ±inf); for
 // double, a probe Σ (|g| − |g|) turns NaN at the first non-finite value. NaN never wins the max
@@ -35,7 +36,8 @@ norm_accumulator& accumulate(norm_accumulator& acc, const T* g, std::size_t n) {
     constexpr bool float_squares = !std::is_same_v<T, double>;
     const V zero(T(0));
     V max_abs[4] = {zero, zero, zero, zero}, probe0 = zero, probe1 = zero;
-    double total = 0.0, probe = 0.0;
+    double lane_totals[L] = {};
+    double probe = 0.0;
     const std::size_t vectors = n / L;
     for (std::size_t first = 0; first < vectors; first += chunk) {
         const std::size_t count = std::min(chunk, vectors - first);
@@ -54,17 +56,21 @@ norm_accumulator& accumulate(norm_accumulator& acc, const T* g, std::size_t n) {
                 }
             }
         }
-        alignas(64) T lanes[L];
-        ((squares[0] + squares[1]) + (squares[2] + squares[3])).store_aligned(lanes);
-        double sum = 0.0;
-        for (std::size_t j = 0; j < L; ++j) sum += double(lanes[j]);
-        if (float_squares && !std::isfinite(sum)) {
-            sum = 0.0;
+        const V chunk_sum = (squares[0] + squares[1]) + (squares[2] + squares[3]);
+        // x − x is NaN exactly for ±inf and NaN: an overflowed square or a non-finite g.
+        if (float_squares && xsimd::any(xsimd::isnan(chunk_sum - chunk_sum))) {
+            double sum = 0.0;
             for (std::size_t i = 0; i < count * L; ++i) sum += double(p[i]) * double(p[i]);
             probe += sum * 0.0;
+            lane_totals[0] += sum;
+            continue;
         }
-        total += sum;
+        alignas(64) T lanes[L];
+        chunk_sum.store_aligned(lanes);
+        for (std::size_t j = 0; j < L; ++j) lane_totals[j] += double(lanes[j]);
     }
+    double total = 0.0;
+    for (std::size_t j = 0; j < L; ++j) total += lane_totals[j];
     if constexpr (!float_squares) probe += xsimd::hadd(probe0 + probe1);
     alignas(64) T lane_max[L];
     const V max01 = xsimd::select(max_abs[1] > max_abs[0], max_abs[1], max_abs[0]);
