@@ -21,7 +21,9 @@ int main(int argc, char** argv) {
     const net initial(0);
     if (!options.dump_path.empty()) bench::dump_problem(options.dump_path, x, y, initial);
     bench::run("w4", options, bench::mlp_flops_per_step(net::parameter_count, batch), initial, [&](net& model) {
-        ctnn::trainer trainer{model, ctnn::loss::mse{}, ctnn::optim::sgd{.lr = 0.01}};
+        // clip::off: like PyTorch's step, no gradient norm is measured, and the SGD step is
+        // folded into each weight-gradient product (the default, clip::none, measures it).
+        ctnn::trainer trainer{model, ctnn::loss::mse{}, ctnn::optim::sgd{.lr = 0.01}, ctnn::clip::off{}};
         return trainer.fit(x, y, {.epochs = epochs, .batch_size = batch, .shuffle = false});
     });
 }

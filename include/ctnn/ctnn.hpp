@@ -74,6 +74,7 @@
 #include "ctnn/clip/by_value.hpp"
 #include "ctnn/clip/clip_result.hpp"
 #include "ctnn/clip/none.hpp"
+#include "ctnn/clip/off.hpp"
 
 #include "ctnn/regularize/l1.hpp"
 #include "ctnn/regularize/l2.hpp"

@@ -33,6 +33,11 @@ struct is_input<input<N>> : std::true_type {};
 template <std::size_t N>
 struct is_input<sequence<N>> : std::true_type {};
 
+/// Whether a layer (as bound inside a network) can fold a plain SGD step into its
+/// weight-gradient product.
+template <class Layer>
+concept layer_supports_fused_sgd = requires { requires Layer::supports_fused_sgd; };
+
 template <class I>
 struct is_sequence_input : std::false_type {};
 template <std::size_t N>
@@ -295,21 +300,27 @@ public:
 
     /// Back-propagates the loss gradient held in output_gradient() through every layer, last
     /// to first, writing each parameter's grad (gradients are set, not accumulated).
-    void backward() {
-        if constexpr (sequence_output) {
-            if (output_width == 1 && steps_ == 1) {
-                backward_from<depth - 1>(output_gradient_.data());
-            } else {
-                detail::sequence_to_feature_major<output_width>(output_gradient_.data(),
-                                                                output_gradient_t_.data(), rows_, steps_);
-                backward_from<depth - 1>(output_gradient_t_.data());
-            }
-        } else if constexpr (output_width == 1) {
-            backward_from<depth - 1>(output_gradient_.data());
-        } else {
-            detail::transpose_rows<output_width>(output_gradient_.data(), output_gradient_t_.data(), rows_);
-            backward_from<depth - 1>(output_gradient_t_.data());
-        }
+    void backward() { backward_through<false>(); }
+
+    /// Every layer can fold a plain SGD step into its weight-gradient product (dense layers);
+    /// the trainer then does so with clip::off (see backward_signals).
+    template <std::size_t... I>
+    static constexpr bool all_support_fused_sgd(std::index_sequence<I...>) {
+        return (detail::layer_supports_fused_sgd<layer_type<I>> && ...);
+    }
+    static constexpr bool supports_fused_sgd = all_support_fused_sgd(std::index_sequence_for<Specs...>{});
+
+    /// backward without the weight gradients: each layer's ∂L/∂z, its bias gradient and the
+    /// gradient it sends down. Then either form_weight_gradients(), or, when
+    /// weight_gradients_bounded(), each layer's fused_sgd_step.
+    void backward_signals() requires supports_fused_sgd { backward_through<true>(); }
+    bool weight_gradients_bounded() const requires supports_fused_sgd {
+        bool bounded = true;
+        for_each_layer([&](const auto& layer) { bounded = bounded && layer.weight_gradient_bounded(); });
+        return bounded;
+    }
+    void form_weight_gradients() requires supports_fused_sgd {
+        for_each_layer([](auto& layer) { layer.form_weight_gradient(); });
     }
 
     /// Inference: ŷ (rows, output_width) for x (rows, input_width), in chunks so that memory
@@ -372,10 +383,32 @@ public:
     };
 
 private:
-    template <std::size_t I>
+    template <bool SignalsOnly>
+    void backward_through() {
+        if constexpr (sequence_output) {
+            if (output_width == 1 && steps_ == 1) {
+                backward_from<depth - 1, SignalsOnly>(output_gradient_.data());
+            } else {
+                detail::sequence_to_feature_major<output_width>(output_gradient_.data(),
+                                                                output_gradient_t_.data(), rows_, steps_);
+                backward_from<depth - 1, SignalsOnly>(output_gradient_t_.data());
+            }
+        } else if constexpr (output_width == 1) {
+            backward_from<depth - 1, SignalsOnly>(output_gradient_.data());
+        } else {
+            detail::transpose_rows<output_width>(output_gradient_.data(), output_gradient_t_.data(), rows_);
+            backward_from<depth - 1, SignalsOnly>(output_gradient_t_.data());
+        }
+    }
+
+    template <std::size_t I, bool SignalsOnly>
     void backward_from(T* gradient) {
-        T* input_gradient = layer<I>().backward(gradient);
-        if constexpr (I > 0) backward_from<I - 1>(input_gradient);
+        T* input_gradient;
+        if constexpr (SignalsOnly)
+            input_gradient = layer<I>().backward_signal(gradient);
+        else
+            input_gradient = layer<I>().backward(gradient);
+        if constexpr (I > 0) backward_from<I - 1, SignalsOnly>(input_gradient);
     }
 
     layers_type layers_;

@@ -339,21 +339,43 @@ constexpr std::size_t weight_gradient_scratch(std::size_t capacity) {
     return weight_gradient_transposes<In, Out>(rows) ? rows * In : 0;
 }
 
+// dzᵀ (Out, B), xᵀ (In, B; ld) -> C ← alpha·dzᵀ·x + beta·C (Out, In) by BLAS, as the weight
+// gradient is formed (beta = 0, alpha = 1) or a plain SGD step folded into it (C = W,
+// alpha = −lr, beta = 1). scratch as for affine_backward_parameters.
+template <std::size_t In, std::size_t Out, class T>
+void weight_gradient_product(const T* dz_t, const T* x_t, std::size_t ld, T alpha, T beta, T* c,
+                             std::size_t rows, T* scratch) {
+    if (scratch && weight_gradient_transposes<In, Out>(rows)) {
+        transpose_matrix(x_t, In, rows, ld, scratch, In);  // x (B, In)
+        gemm_row_major(false, false, Out, In, rows, alpha, dz_t, rows, scratch, In, beta, c, In);
+    } else {
+        gemm_row_major(false, true, Out, In, rows, alpha, dz_t, rows, x_t, ld, beta, c, In);
+    }
+}
+
+// dzᵀ (Out, B), xᵀ (In, B; ld) -> dW = dzᵀ·x (Out, In).
+template <std::size_t In, std::size_t Out, class T>
+void affine_weight_gradient(const T* dz_t, const T* x_t, std::size_t ld, T* dw, std::size_t rows, T* scratch) {
+    if (weight_gradient_by_dots<In, Out>(rows))
+        weight_gradient_dots<In, Out>(dz_t, x_t, ld, dw, rows);
+    else
+        weight_gradient_product<In, Out>(dz_t, x_t, ld, T(1), T(0), dw, rows, scratch);
+}
+
+// dzᵀ (Out, B) -> db = Σ_batch dzᵀ (Out).
+template <std::size_t Out, class T>
+void bias_gradient(const T* dz_t, T* db, std::size_t rows) {
+    for (std::size_t o = 0; o < Out; ++o) db[o] = sum(dz_t + o * rows, rows);
+}
+
 // dzᵀ (Out, B), xᵀ (In, B; ld) -> dW = dzᵀ·x (Out, In), db = Σ_batch dzᵀ (Out).
 // scratch: weight_gradient_scratch<In, Out>(B) elements or more, or null (then dW is formed
 // without transposing x).
 template <std::size_t In, std::size_t Out, class T>
 void affine_backward_parameters(const T* dz_t, const T* x_t, std::size_t ld, T* dw, T* db,
                                 std::size_t rows, T* scratch) {
-    for (std::size_t o = 0; o < Out; ++o) db[o] = sum(dz_t + o * rows, rows);
-    if (weight_gradient_by_dots<In, Out>(rows)) {
-        weight_gradient_dots<In, Out>(dz_t, x_t, ld, dw, rows);
-    } else if (scratch && weight_gradient_transposes<In, Out>(rows)) {
-        transpose_matrix(x_t, In, rows, ld, scratch, In);  // x (B, In)
-        gemm_row_major(false, false, Out, In, rows, T(1), dz_t, rows, scratch, In, T(0), dw, In);
-    } else {
-        gemm_row_major(false, true, Out, In, rows, T(1), dz_t, rows, x_t, ld, T(0), dw, In);
-    }
+    bias_gradient<Out>(dz_t, db, rows);
+    affine_weight_gradient<In, Out>(dz_t, x_t, ld, dw, rows, scratch);
 }
 
 // dzᵀ (Out, B), xᵀ (In, B; ld) -> dW = dzᵀ·x (Out, In), db = Σ_batch dzᵀ (Out)

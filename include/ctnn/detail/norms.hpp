@@ -90,6 +90,47 @@ norm_accumulator& accumulate(norm_accumulator& acc, const T* g, std::size_t n) {
     return acc;
 }
 
+/// max |u| over a (rows, cols; ld) block, or +inf if any element is NaN or ±inf. Four
+/// independent accumulators (the max and the probe chains would otherwise wait on each other),
+/// over the whole block at once when it is packed (ld == cols).
+template <class T>
+T block_max_abs(const T* __restrict u, std::size_t ld, std::size_t rows, std::size_t cols) {
+    using V = xsimd::batch<T>;
+    constexpr std::size_t L = V::size;
+    if (ld == cols) {  // packed: one run of rows·cols elements
+        cols *= rows;
+        rows = 1;
+    }
+    // probe: Σ (v − v), NaN from the first non-finite v on.
+    V largest[4] = {V(T(0)), V(T(0)), V(T(0)), V(T(0))}, probe[4] = {V(T(0)), V(T(0)), V(T(0)), V(T(0))};
+    T tail_largest = T(0), tail_probe = T(0);
+    for (std::size_t r = 0; r < rows; ++r) {
+        const T* row = u + r * ld;
+        std::size_t c = 0;
+        for (; c + 4 * L <= cols; c += 4 * L)
+            for (std::size_t k = 0; k < 4; ++k) {
+                const V v = V::load_unaligned(row + c + k * L);
+                largest[k] = xsimd::max(largest[k], xsimd::abs(v));
+                probe[k] += v - v;
+            }
+        for (; c + L <= cols; c += L) {
+            const V v = V::load_unaligned(row + c);
+            largest[0] = xsimd::max(largest[0], xsimd::abs(v));
+            probe[0] += v - v;
+        }
+        for (; c < cols; ++c) {
+            tail_largest = std::max(tail_largest, std::abs(row[c]));
+            tail_probe += row[c] - row[c];
+        }
+    }
+    const T total_probe = xsimd::hadd((probe[0] + probe[1]) + (probe[2] + probe[3])) + tail_probe;
+    if (total_probe != total_probe) return std::numeric_limits<T>::infinity();
+    alignas(64) T lanes[L];
+    xsimd::max(xsimd::max(largest[0], largest[1]), xsimd::max(largest[2], largest[3])).store_aligned(lanes);
+    for (std::size_t j = 0; j < L; ++j) tail_largest = std::max(tail_largest, lanes[j]);
+    return tail_largest;
+}
+
 /// 2-norm, ∞-norm and finiteness of one parameter's gradient.
 template <class Parameter>
 norm_accumulator gradient_norms(const Parameter& p) {

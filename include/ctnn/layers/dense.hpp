@@ -2,8 +2,10 @@
 // followed by an activation, with W stored [out, in] as PyTorch does.
 #pragma once
 
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <string_view>
 
 #include "ctnn/activations/identity.hpp"
@@ -11,6 +13,7 @@
 #include "ctnn/core/rng.hpp"
 #include "ctnn/detail/activation_stage.hpp"
 #include "ctnn/detail/affine.hpp"
+#include "ctnn/detail/norms.hpp"
 #include "ctnn/detail/diagnostics.hpp"
 #include "ctnn/detail/matrix_view.hpp"
 #include "ctnn/detail/weight_bias_parameters.hpp"
@@ -78,13 +81,18 @@ public:
     // daᵀ (Out, B), overwritten with dzᵀ = daᵀ ⊙ act'(z) -> dW (Out, In), db (Out) into the
     // parameters' grads; returns dxᵀ = Wᵀ·dzᵀ (In, B), or nullptr for the first layer.
     T* backward(T* da_t) {
+        T* dx_t = backward_signal(da_t);
+        form_weight_gradient();
+        return dx_t;
+    }
+
+    // The part of backward the layers below need: daᵀ (Out, B) -> dzᵀ in place, db (Out) into
+    // bias.grad; returns dxᵀ (In, B) or nullptr. dW is left to form_weight_gradient, or to
+    // fused_sgd_step, which folds it into the update.
+    T* backward_signal(T* da_t) {
         activation_.backpropagate(da_t, rows_);
         dz_t_ = da_t;
-        T* scratch = weight_gradient_scratch_.size() >= detail::weight_gradient_scratch<In, Out>(rows_)
-                         ? weight_gradient_scratch_.data()
-                         : nullptr;
-        detail::affine_backward_parameters<In, Out>(da_t, input_t_, input_ld_, weight.grad.data(),
-                                                    bias.grad.data(), rows_, scratch);
+        detail::bias_gradient<Out>(static_cast<const T*>(da_t), bias.grad.data(), rows_);
         if constexpr (computes_input_gradient) {
             detail::affine_backward_input<In, Out>(weight.value.data(), da_t, input_gradient_.data(), rows_);
             return input_gradient_.data();
@@ -92,6 +100,56 @@ public:
             return nullptr;
         }
     }
+
+    // dzᵀ (Out, B) of backward_signal, xᵀ (In, B) -> dW (Out, In) into weight.grad.
+    void form_weight_gradient() {
+        detail::affine_weight_gradient<In, Out>(static_cast<const T*>(dz_t_), input_t_, input_ld_, weight.grad.data(),
+                                                rows_, weight_gradient_scratch());
+    }
+
+    /// Whether dW = dzᵀ·x is certainly finite, without forming it: dz, x and db finite and
+    /// B·max|dz|·max|x| at most a quarter of T's largest value, since |dW_ij| ≤ Σ_b |dz_ib|·|x_jb|.
+    /// False also when dW might be finite; the caller then forms and checks it.
+    bool weight_gradient_bounded() const {
+        const double dz_max = detail::block_max_abs(static_cast<const T*>(dz_t_), rows_, Out, rows_);
+        const double x_max = detail::block_max_abs(input_t_, input_ld_, In, rows_);
+        for (std::size_t o = 0; o < Out; ++o)
+            if (!std::isfinite(bias.grad(o))) return false;
+        return double(rows_) * dz_max * x_max <= double(std::numeric_limits<T>::max()) / 4;
+    }
+
+    /// One plain SGD step (torch.optim.SGD without weight decay or Nesterov) with dW folded into
+    /// its product: W ← W − lr·dW in the product itself, or the momentum buffer
+    /// b ← μ·b + (1−τ)·dW (b ← dW on the first step) in the product and then W ← W − lr·b; the
+    /// bias by the optimizer itself. weight.grad is not written. After backward_signal.
+    template <class Sgd>
+    void fused_sgd_step(const Sgd& optimizer) {
+        optimizer.prepare(weight);
+        if (detail::weight_gradient_by_dots<In, Out>(rows_)) {  // no product to fold it into
+            form_weight_gradient();
+            optimizer.update(weight);
+        } else {
+            const T sign = optimizer.maximize ? T(-1) : T(1), lr = T(optimizer.lr);
+            const T* dz = dz_t_;
+            if (optimizer.momentum == 0.0) {
+                detail::weight_gradient_product<In, Out>(dz, input_t_, input_ld_, -lr * sign, T(1), weight.value.data(),
+                                                         rows_, weight_gradient_scratch());
+            } else {
+                T* buffer = weight.moments[0].data();
+                const bool first = weight.steps == 0;
+                detail::weight_gradient_product<In, Out>(dz, input_t_, input_ld_,
+                                                         first ? sign : T(1.0 - optimizer.dampening) * sign,
+                                                         first ? T(0) : T(optimizer.momentum), buffer, rows_,
+                                                         weight_gradient_scratch());
+                T* __restrict w = weight.value.data();
+                for (std::size_t i = 0; i < In * Out; ++i) w[i] -= lr * buffer[i];
+            }
+            ++weight.steps;
+        }
+        optimizer.prepare(bias);
+        optimizer.update(bias);
+    }
+    static constexpr bool supports_fused_sgd = true;
 
     /// The last forward pass's output, feature-major: aᵀ (Out, B).
     auto output() const { return activation_.output(rows_); }
@@ -122,6 +180,12 @@ public:
     }
 
 private:
+    T* weight_gradient_scratch() noexcept {
+        return weight_gradient_scratch_.size() >= detail::weight_gradient_scratch<In, Out>(rows_)
+                   ? weight_gradient_scratch_.data()
+                   : nullptr;
+    }
+
     detail::activation_stage<T, Out, Activation> activation_;
     tensor<T, 1> input_gradient_;
     tensor<T, 1> weight_gradient_scratch_;  // x (B, In) when dW runs faster on it than on xᵀ

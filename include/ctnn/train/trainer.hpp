@@ -11,9 +11,11 @@
 #include <numeric>
 #include <utility>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "ctnn/clip/none.hpp"
+#include "ctnn/clip/off.hpp"
 #include "ctnn/core/errors.hpp"
 #include "ctnn/core/rng.hpp"
 #include "ctnn/detail/affine.hpp"
@@ -361,7 +363,17 @@ private:
         clip_result clipped{};
         bool healthy = true;  // the monitor's verdict: false refuses the step (an explosion)
         if (std::isfinite(last_.loss)) {
-            net_.backward();
+            if constexpr (fuses_sgd) {
+                if (optimizer_.weight_decay == 0.0 && !optimizer_.nesterov) {
+                    net_.backward_signals();
+                    if (net_.weight_gradients_bounded()) return apply_fused_step(on_non_finite);
+                    net_.form_weight_gradients();  // not provably finite: formed and judged as usual
+                } else {
+                    net_.backward();
+                }
+            } else {
+                net_.backward();
+            }
             // The penalty is part of the objective: in the reported loss, clipped with the rest.
             last_.loss += regularizer_.apply(net_);
             // Before clipping: an explosion is about the gradients as back-propagated.
@@ -392,6 +404,23 @@ private:
             optimizer_.update(p);
         });
         monitor_.observe_update(net_, last_);
+        return last_;
+    }
+
+    // clip::off, plain SGD over dense layers, no regularizer, no monitor: each layer's step is
+    // folded into its weight-gradient product, so no gradient is formed, read again or measured.
+    static constexpr bool fuses_sgd = std::is_same_v<Clip, clip::off> && std::is_same_v<Optimizer, optim::sgd>
+                                      && std::is_same_v<Regularizer, regularize::none>
+                                      && std::is_same_v<Monitor, monitor::none> && Network::supports_fused_sgd;
+
+    // After backward_signals showed every weight gradient finite.
+    const step_report& apply_fused_step(non_finite_action on_non_finite) {
+        last_.gradient_norm = std::numeric_limits<double>::quiet_NaN();  // clip::off measures none
+        if (on_non_finite == non_finite_action::rollback)
+            snapshot_.capture(net_);
+        else
+            snapshot_.invalidate();
+        net_.for_each_layer([&](auto& layer) { layer.fused_sgd_step(optimizer_); });
         return last_;
     }
 
