@@ -153,14 +153,17 @@ double block_sum_of_squares(const T* __restrict u, std::size_t ld, std::size_t r
     return double(xsimd::hadd((acc[0] + acc[1]) + (acc[2] + acc[3]))) + tail;
 }
 
+/// Σ_i u[i]: four SIMD accumulators, then the tail, always in the same order.
 template <class T>
 T sum(const T* __restrict u, std::size_t n) {
     using V = simd<T>;
     constexpr std::size_t L = V::size;
-    V acc(T(0));
+    V acc[4] = {V(T(0)), V(T(0)), V(T(0)), V(T(0))};
     std::size_t i = 0;
-    for (; i + L <= n; i += L) acc += V::load_unaligned(u + i);
-    T s = xsimd::hadd(acc);
+    for (; i + 4 * L <= n; i += 4 * L)
+        for (std::size_t k = 0; k < 4; ++k) acc[k] += V::load_unaligned(u + i + k * L);
+    for (; i + L <= n; i += L) acc[0] += V::load_unaligned(u + i);
+    T s = xsimd::hadd((acc[0] + acc[1]) + (acc[2] + acc[3]));
     for (; i < n; ++i) s += u[i];
     return s;
 }

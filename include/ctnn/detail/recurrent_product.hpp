@@ -32,20 +32,18 @@ void copy_block(const T* __restrict from, std::size_t from_ld, T* __restrict to,
 }
 
 // A (M, K) with strides (ARow, ACol), in (K, cols; ld), init (M, cols; init_ld) or null
-// -> out (M, cols; out_ld): out[m][c] = init[m][c] + Σ_k A[m][k]·in[k][c]
+// -> out (M, cols; out_ld): out[m][c] = init[m][c] + Σ_k A[m][k]·in[k][c]. init may be out
+// itself (same leading dimension): the product is then added in place, with nothing copied.
 template <std::size_t M, std::size_t K, std::size_t ARow, std::size_t ACol, class T>
-void step_product(const T* __restrict a, const T* __restrict in, std::size_t ld,
-                  const T* __restrict init, std::size_t init_ld, T* __restrict out, std::size_t cols,
-                  std::size_t out_ld) {
+void step_product(const T* __restrict a, const T* __restrict in, std::size_t ld, const T* init,
+                  std::size_t init_ld, T* out, std::size_t cols, std::size_t out_ld) {
     static_assert(ARow == 1 || ACol == 1, "A is a row-major matrix or its transpose");
     if (use_blas<K, M>(cols)) {
-        if (init)
-            copy_block(init, init_ld, out, out_ld, M, cols);
-        else
-            for (std::size_t m = 0; m < M; ++m) std::fill_n(out + m * out_ld, cols, T(0));
+        if (init && init != out) copy_block(init, init_ld, out, out_ld, M, cols);
         constexpr bool transposed = ACol != 1;
+        // Without init, beta = 0: OpenBLAS's kernels that never read C, and no zero fill.
         gemm_row_major(transposed, false, M, cols, K, T(1), a, transposed ? ACol : ARow, in, ld,
-                       T(1), out, out_ld);
+                       init ? T(1) : T(0), out, out_ld);
         return;
     }
     using V = simd<T>;

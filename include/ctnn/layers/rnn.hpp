@@ -118,15 +118,24 @@ public:
             combined_bias_(h) = Bias ? bias_ih.value(h) + bias_hh.value(h) : T(0);
             std::fill_n(history + h * hl, batch, initial_state(h));
         }
-        // Every step's W_ih·x_t + b at once: (Hidden, T·B).
-        detail::affine_forward<In, Hidden>(weight_ih.value.data(), in_t, ld, combined_bias_.data(),
-                                           projection_.data(), n);
+        // Every step's W_ih·x_t + b at once, (Hidden, T·B), straight into blocks 1 … T of the
+        // state matrix: step t then adds W_hh·h_{t−1} to its block in place, giving z_t where
+        // h_t goes, and h_t = act(z_t) overwrites it.
+        T* projection = history + batch;
+        if (detail::use_blas<In, Hidden>(n)) {
+            for (std::size_t h = 0; h < Hidden; ++h) std::fill_n(projection + h * hl, n, combined_bias_(h));
+            detail::gemm_row_major(false, false, Hidden, n, In, T(1), weight_ih.value.data(), In, in_t, ld, T(1),
+                                   projection, hl);
+        } else {
+            detail::affine_forward<In, Hidden>(weight_ih.value.data(), in_t, ld, combined_bias_.data(),
+                                               projection_.data(), n);
+            detail::copy_block(static_cast<const T*>(projection_.data()), n, projection, hl, Hidden, n);
+        }
         const auto states = detail::matrix_view(static_cast<const T*>(history), Hidden, hl);
         for (std::size_t t = 0; t < steps; ++t) {
-            // z_t = W_ih·x_t + b + W_hh·h_{t−1}, written where h_t goes, then h_t = act(z_t) in place.
             T* h_t = history + (t + 1) * batch;
-            detail::step_product<Hidden, Hidden, Hidden, 1>(weight_hh.value.data(), history + t * batch, hl,
-                                                            projection_.data() + t * batch, n, h_t, batch, hl);
+            detail::step_product<Hidden, Hidden, Hidden, 1>(weight_hh.value.data(), history + t * batch, hl, h_t, hl,
+                                                            h_t, batch, hl);
             if constexpr (keeps_preactivation)
                 detail::copy_block(static_cast<const T*>(h_t), hl, preactivation_.data() + t * batch, hl, Hidden, batch);
             detail::evaluate_block_into(h_t, hl, Activation::forward(states), (t + 1) * batch, hl, Hidden, batch);
@@ -178,8 +187,9 @@ public:
         detail::affine_backward_parameters<In, Hidden>(step_gradients_.data(), input_t_, input_ld_,
                                                        weight_ih.grad.data(), db, n);
         // h_{−1} … h_{T−2}: the first T column blocks of the states.
-        detail::affine_backward_parameters<Hidden, Hidden>(step_gradients_.data(), history_.data(), hl,
-                                                           weight_hh.grad.data(), column_sums_.data(), n);
+        detail::affine_weight_gradient<Hidden, Hidden>(static_cast<const T*>(step_gradients_.data()),
+                                                       static_cast<const T*>(history_.data()), hl,
+                                                       weight_hh.grad.data(), n, static_cast<T*>(nullptr));
         if constexpr (Bias) std::copy_n(bias_ih.grad.data(), Hidden, bias_hh.grad.data());
         if constexpr (computes_input_gradient) {
             detail::affine_backward_input<In, Hidden>(weight_ih.value.data(), step_gradients_.data(),
@@ -236,7 +246,7 @@ private:
 
     tensor<T, 1> combined_bias_;     // b_ih + b_hh (Hidden)
     tensor<T, 1> column_sums_;       // a bias gradient nobody keeps (Hidden)
-    tensor<T, 1> projection_;        // W_ih·x + b for every step (Hidden, T·B)
+    tensor<T, 1> projection_;        // W_ih·x + b (Hidden, T·B) when it is not a BLAS product
     tensor<T, 1> history_;           // h_{−1} … h_{T−1} (Hidden, (T+1)·B), h_t at column block t + 1
     tensor<T, 1> preactivation_;     // z_t (Hidden, (T+1)·B) at block t, if the derivative needs it
     tensor<T, 1> output_;            // h_t (Hidden, T·B) for a whole-sequence output, else h_{T−1} (Hidden, B)
