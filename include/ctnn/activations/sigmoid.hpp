@@ -10,6 +10,8 @@ namespace ctnn {
 struct sigmoid {
     static constexpr std::string_view name = "sigmoid";
     static constexpr bool derivative_needs_preactivation = false;
+    /// |a| <= 1 for every input (NaN stays NaN): a layer reading a needs no scan for its size.
+    static constexpr double output_bound = 1.0;
 
     // z (B, N) -> a (B, N)
     template <class E>

@@ -11,6 +11,8 @@ namespace ctnn {
 struct tanh {
     static constexpr std::string_view name = "tanh";
     static constexpr bool derivative_needs_preactivation = false;
+    /// |a| <= 1 for every input (NaN stays NaN): a layer reading a needs no scan for its size.
+    static constexpr double output_bound = 1.0;
 
     // z (B, N) -> a (B, N)
     template <class E>

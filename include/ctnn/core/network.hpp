@@ -314,10 +314,12 @@ public:
     /// gradient it sends down. Then either form_weight_gradients(), or, when
     /// weight_gradients_bounded(), each layer's fused_sgd_step.
     void backward_signals() requires supports_fused_sgd { backward_through<true>(); }
+    /// After backward_signals, with a finite loss: whether every layer's weight gradient is
+    /// certainly finite (dense_layer::weight_gradient_bounded). A finite loss means every
+    /// activation was finite (each activation lets NaN and ±inf through or saturates), so a layer
+    /// after a bounded activation (tanh, sigmoid, softsign) needs no scan of its input.
     bool weight_gradients_bounded() const requires supports_fused_sgd {
-        bool bounded = true;
-        for_each_layer([&](const auto& layer) { bounded = bounded && layer.weight_gradient_bounded(); });
-        return bounded;
+        return weight_gradients_bounded_from<0>();
     }
     void form_weight_gradients() requires supports_fused_sgd {
         for_each_layer([](auto& layer) { layer.form_weight_gradient(); });
@@ -383,6 +385,19 @@ public:
     };
 
 private:
+    template <std::size_t I>
+    bool weight_gradients_bounded_from() const {
+        double input_bound = -1.0;  // the data: scanned
+        if constexpr (I > 0)
+            if constexpr (requires { layer_type<I - 1>::activation_type::output_bound; })
+                input_bound = layer_type<I - 1>::activation_type::output_bound;
+        if (!layer<I>().weight_gradient_bounded(input_bound)) return false;
+        if constexpr (I + 1 < depth)
+            return weight_gradients_bounded_from<I + 1>();
+        else
+            return true;
+    }
+
     template <bool SignalsOnly>
     void backward_through() {
         if constexpr (sequence_output) {

@@ -365,10 +365,27 @@ void affine_weight_gradient(const T* dz_t, const T* x_t, std::size_t ld, T* dw, 
         weight_gradient_product<In, Out>(dz_t, x_t, ld, T(1), T(0), dw, rows, scratch);
 }
 
-// dzᵀ (Out, B) -> db = Σ_batch dzᵀ (Out).
+// dzᵀ (Out, B) -> db = Σ_batch dzᵀ (Out). L rows at a time, each row's vectors summed in its
+// own register and the L row sums reduced together by one haddp (a call to sum per row, with
+// its own horizontal sum, was 2% of a deep MLP's step at B = 32).
 template <std::size_t Out, class T>
-void bias_gradient(const T* dz_t, T* db, std::size_t rows) {
-    for (std::size_t o = 0; o < Out; ++o) db[o] = sum(dz_t + o * rows, rows);
+void bias_gradient(const T* __restrict dz_t, T* __restrict db, std::size_t rows) {
+    using V = simd<T>;
+    constexpr std::size_t L = V::size;
+    std::size_t o = 0;
+    if (rows % L == 0) {
+        for (; o + L <= Out; o += L) {
+            V acc[L];
+            for (std::size_t r = 0; r < L; ++r) {
+                const T* row = dz_t + (o + r) * rows;
+                V a(T(0));
+                for (std::size_t c = 0; c < rows; c += L) a += V::load_unaligned(row + c);
+                acc[r] = a;
+            }
+            xsimd::haddp(acc).store_unaligned(db + o);
+        }
+    }
+    for (; o < Out; ++o) db[o] = sum(dz_t + o * rows, rows);
 }
 
 // dzᵀ (Out, B), xᵀ (In, B; ld) -> dW = dzᵀ·x (Out, In), db = Σ_batch dzᵀ (Out).

@@ -109,10 +109,12 @@ public:
 
     /// Whether dW = dzᵀ·x is certainly finite, without forming it: dz, x and db finite and
     /// B·max|dz|·max|x| at most a quarter of T's largest value, since |dW_ij| ≤ Σ_b |dz_ib|·|x_jb|.
-    /// False also when dW might be finite; the caller then forms and checks it.
-    bool weight_gradient_bounded() const {
+    /// False also when dW might be finite; the caller then forms and checks it. input_bound ≥ 0
+    /// is a known bound on |x| (the previous layer's activation is bounded, and the loss was
+    /// finite, so x is too); below 0, x is scanned.
+    bool weight_gradient_bounded(double input_bound = -1.0) const {
         const double dz_max = detail::block_max_abs(static_cast<const T*>(dz_t_), rows_, Out, rows_);
-        const double x_max = detail::block_max_abs(input_t_, input_ld_, In, rows_);
+        const double x_max = input_bound >= 0.0 ? input_bound : detail::block_max_abs(input_t_, input_ld_, In, rows_);
         for (std::size_t o = 0; o < Out; ++o)
             if (!std::isfinite(bias.grad(o))) return false;
         return double(rows_) * dz_max * x_max <= double(std::numeric_limits<T>::max()) / 4;
