@@ -124,7 +124,9 @@ public:
     /// returns the loss of each epoch and the history.
     template <matrix_of<scalar> X, matrix_of<scalar> Y>
     fit_result fit(const X& x, const Y& y, const fit_options& options = {}) {
-        return fit_with(x, y, static_cast<const X*>(nullptr), static_cast<const Y*>(nullptr), options);
+        // No validation types: fit_with then compiles no validation pass (W5, compile time).
+        return fit_with(x, y, static_cast<const no_validation*>(nullptr), static_cast<const no_validation*>(nullptr),
+                        options);
     }
 
     /// The same, and after every epoch the loss on (x_val, y_val) — and for class-label losses
@@ -138,6 +140,8 @@ public:
     }
 
 private:
+    struct no_validation {};
+
     template <class X, class Y, class XV, class YV>
     fit_result fit_with(const X& x, const Y& y, const XV* x_val, const YV* y_val,
                         const fit_options& options) {
@@ -233,10 +237,12 @@ private:
             }
             report.loss = counted_rows ? weighted_loss / double(counted_rows)
                                        : std::numeric_limits<double>::quiet_NaN();
-            if (x_val) {
-                const measured m = measure(*x_val, *y_val, "fit (validation data)");
-                report.validation_loss = m.loss;
-                report.validation_accuracy = m.accuracy;
+            if constexpr (!std::is_same_v<XV, no_validation>) {
+                if (x_val) {
+                    const measured m = measure(*x_val, *y_val, "fit (validation data)");
+                    report.validation_loss = m.loss;
+                    report.validation_accuracy = m.accuracy;
+                }
             }
             result.epoch_losses.push_back(report.loss);
             result.steps += report.steps;
