@@ -187,10 +187,11 @@ def parse_line(line):
     return dict(kv.split("=", 1) for kv in line.split()[1:])
 
 
-def run_ctnn(binary, repeats, dump=None):
+def run_ctnn(binary, repeats, dump=None, threads=1):
     """[(ms per step, final loss, CPU ms per step)], and the FLOPs per step the program counts."""
-    cmd = [binary, "--repeats", str(repeats)] + (["--dump", dump] if dump else [])
-    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    cmd = [binary, "--repeats", str(repeats), "--threads", str(threads)] + (["--dump", dump] if dump else [])
+    env = dict(os.environ, OPENBLAS_NUM_THREADS=str(threads))
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True, env=env).stdout
     results, flops = [], None
     for line in out.splitlines():
         if line.startswith("bench "):
@@ -266,6 +267,8 @@ def main():
     parser.add_argument("--compile-rounds", type=int, default=3)
     parser.add_argument("--no-compile", action="store_true", help="skip W5 (compile time)")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a floor fails")
+    parser.add_argument("--parallel", default="w2,w6",
+                        help="workloads also run by ctnn on every core (set_blas_threads), '' for none")
     args = parser.parse_args()
 
     cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
@@ -316,6 +319,24 @@ def main():
         if "roofline_floor" in w:
             floors_ok &= floor_line(f"{name}.roofline_fraction", flops / ms_ours * 1e-6 / peak,
                                     w["roofline_floor"], at_most=False)
+
+    # Optional parallelism: ctnn alone, one thread against every core, interleaved.
+    cores = os.cpu_count() or 1
+    parallel = [n for n in args.parallel.split(",") if n and n in args.workloads.split(",")]
+    if parallel and cores > 1:
+        print(f"\nctnn on {cores} cores (set_blas_threads({cores})) against 1 thread, medians of ms per step")
+        print(f"{'workload':<9}{'1 thread':>10}{f'{cores} threads':>11}{'speed-up':>10}{'final losses':>26}")
+        for name in parallel:
+            binary = os.path.join(args.build, "benchmarks", WORKLOADS[name]["binary"])
+            one, many = [], []
+            for _ in range(args.rounds):
+                one += run_ctnn(binary, args.repeats)[0]
+                many += run_ctnn(binary, args.repeats, threads=cores)[0]
+            ms_one, ms_many = (statistics.median(r[0] for r in runs) for runs in (one, many))
+            print(f"{name:<9}{ms_one:>10.4g}{ms_many:>11.4g}{ms_one / ms_many:>9.2f}x"
+                  f"{one[-1][1]:>13.7g}{many[-1][1]:>13.7g}")
+            print(f"bench workload={name} system=ctnn threads={cores} ms_per_step={ms_many:.6f} "
+                  f"parallel_speedup={ms_one / ms_many:.2f}")
 
     if not args.no_compile:
         units = compile_commands(args.build)

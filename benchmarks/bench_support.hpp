@@ -1,4 +1,5 @@
-// What every ctnn benchmark program shares: its command line (--repeats N, --dump FILE), the
+// What every ctnn benchmark program shares: its command line (--repeats N, --dump FILE,
+// --threads N), the
 // file it writes so the PyTorch side trains the very same problem (data and initial weights),
 // and the timed loop that prints one machine-readable line per timed training.
 #pragma once
@@ -16,6 +17,7 @@ namespace bench {
 struct options {
     int repeats = 5;
     std::string dump_path;
+    int threads = 1;  // BLAS threads (ctnn::set_blas_threads); the comparisons use 1
 };
 
 inline options parse(int argc, char** argv) {
@@ -26,11 +28,14 @@ inline options parse(int argc, char** argv) {
             o.repeats = std::atoi(argv[++i]);
         } else if (arg == "--dump" && i + 1 < argc) {
             o.dump_path = argv[++i];
+        } else if (arg == "--threads" && i + 1 < argc) {
+            o.threads = std::atoi(argv[++i]);
         } else {
-            std::fprintf(stderr, "usage: %s [--repeats N] [--dump FILE]\n", argv[0]);
+            std::fprintf(stderr, "usage: %s [--repeats N] [--dump FILE] [--threads N]\n", argv[0]);
             std::exit(2);
         }
     }
+    ctnn::set_blas_threads(o.threads);
     return o;
 }
 
@@ -94,10 +99,10 @@ void run(const char* workload, const options& o, double flops_per_step, const Ne
         const double ms_per_step = ms / double(result.steps);
         if (r >= 0)
             std::printf("bench workload=%s system=ctnn ms_per_step=%.6f final_loss=%.7g gflops=%.3f "
-                        "flops_per_step=%.0f steps=%zu cpu_ms_per_step=%.6f\n",
+                        "flops_per_step=%.0f steps=%zu cpu_ms_per_step=%.6f threads=%d\n",
                         workload, ms_per_step, result.epoch_losses.back(),
                         flops_per_step / ms_per_step * 1e-6, flops_per_step, result.steps,
-                        cpu / double(result.steps));
+                        cpu / double(result.steps), o.threads);
     }
 }
 

@@ -7,6 +7,7 @@
 #include "ctnn/core/parameter.hpp"
 #include "ctnn/core/rng.hpp"
 #include "ctnn/core/sequence.hpp"
+#include "ctnn/core/threads.hpp"
 
 #include "ctnn/concepts/activation.hpp"
 #include "ctnn/concepts/clip.hpp"

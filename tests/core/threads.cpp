@@ -1,0 +1,43 @@
+// core/threads.hpp: the BLAS thread count takes effect, is checked, and changes no result.
+#include <ctnn/activations/relu.hpp>
+#include <ctnn/core/network.hpp>
+#include <ctnn/core/threads.hpp>
+#include <ctnn/layers/dense.hpp>
+#include <ctnn/loss/softmax_cross_entropy.hpp>
+#include <ctnn/train/trainer.hpp>
+
+#include <catch2/catch.hpp>
+
+namespace {
+// Three momentum-SGD steps of a network whose products are large enough for OpenBLAS to split
+// (256 rows through 300→128→10); the trained first-layer weights.
+ctnn::tensor<float, 2> trained_weights() {
+    using net = ctnn::network<ctnn::input<300>, ctnn::dense<128, ctnn::relu>, ctnn::dense<10>>;
+    ctnn::rng data(11);
+    const auto x = data.normal_tensor<float>(256, 300);
+    ctnn::tensor<float, 2> labels = ctnn::tensor<float, 2>::from_shape({256, 1});
+    for (auto& label : labels) label = float(data.below(10));
+    net model(0);
+    ctnn::trainer trainer{model, ctnn::loss::softmax_cross_entropy{}, ctnn::optim::sgd{.lr = 0.05, .momentum = 0.9}};
+    for (int step = 0; step < 3; ++step) trainer.train_step(x, labels);
+    return model.layer<0>().weight.value;
+}
+}  // namespace
+
+TEST_CASE("threads: set_blas_threads takes effect, and two threads train bit for bit as one", "[threads]") {
+    ctnn::set_blas_threads(1);
+    CHECK(ctnn::blas_threads() == 1);
+    const auto one = trained_weights();
+    ctnn::set_blas_threads(2);
+    CHECK(ctnn::blas_threads() == 2);
+    const auto two = trained_weights();
+    ctnn::set_blas_threads(1);
+    // OpenBLAS splits rows and columns of a product between threads, never its inner sum.
+    CHECK((one == two));
+}
+
+TEST_CASE("threads: fewer than one thread is refused", "[threads][errors]") {
+    CHECK_THROWS_AS(ctnn::set_blas_threads(0), ctnn::invalid_argument);
+    CHECK_THROWS_WITH(ctnn::set_blas_threads(-3), Catch::Contains("at least 1 thread, got -3"));
+    CHECK(ctnn::blas_threads() >= 1);
+}
