@@ -128,31 +128,6 @@ T dot(const T* __restrict u, const T* __restrict v, std::size_t n) {
     return s;
 }
 
-/// Σ over a (rows, cols; ld) block of its squares, in double: one SIMD accumulator across all
-/// rows (a recurrent step's ‖∂L/∂h_t‖², whose rows are one batch long).
-template <class T>
-double block_sum_of_squares(const T* __restrict u, std::size_t ld, std::size_t rows, std::size_t cols) {
-    using V = simd<T>;
-    constexpr std::size_t L = V::size;
-    V acc[4] = {V(T(0)), V(T(0)), V(T(0)), V(T(0))};
-    double tail = 0.0;
-    for (std::size_t r = 0; r < rows; ++r) {
-        const T* row = u + r * ld;
-        std::size_t c = 0;
-        for (; c + 4 * L <= cols; c += 4 * L)
-            for (std::size_t k = 0; k < 4; ++k) {
-                const V v = V::load_unaligned(row + c + k * L);
-                acc[k] = xsimd::fma(v, v, acc[k]);
-            }
-        for (; c + L <= cols; c += L) {
-            const V v = V::load_unaligned(row + c);
-            acc[r % 4] = xsimd::fma(v, v, acc[r % 4]);
-        }
-        for (; c < cols; ++c) tail += double(row[c]) * double(row[c]);
-    }
-    return double(xsimd::hadd((acc[0] + acc[1]) + (acc[2] + acc[3]))) + tail;
-}
-
 /// Σ_i u[i]: four SIMD accumulators, then the tail, always in the same order.
 template <class T>
 T sum(const T* __restrict u, std::size_t n) {

@@ -90,45 +90,66 @@ norm_accumulator& accumulate(norm_accumulator& acc, const T* g, std::size_t n) {
     return acc;
 }
 
-/// max |u| over a (rows, cols; ld) block, or +inf if any element is NaN or ±inf. Four
-/// independent accumulators (the max and the probe chains would otherwise wait on each other),
-/// over the whole block at once when it is packed (ld == cols).
-template <class T>
-T block_max_abs(const T* __restrict u, std::size_t ld, std::size_t rows, std::size_t cols) {
+/// Visits a (rows, cols; ld) block: whole SIMD vectors through vector(slot, v), the slot
+/// cycling 0 … 3 so that four accumulators take turns (one would wait on each previous add),
+/// and the elements past a row's last whole vector through scalar(x). A packed block
+/// (ld == cols) is walked as one run.
+template <class T, class Vector, class Scalar>
+void walk_block(const T* __restrict u, std::size_t ld, std::size_t rows, std::size_t cols, Vector&& vector,
+                Scalar&& scalar) {
     using V = xsimd::batch<T>;
     constexpr std::size_t L = V::size;
-    if (ld == cols) {  // packed: one run of rows·cols elements
+    if (ld == cols) {
         cols *= rows;
         rows = 1;
     }
-    // probe: Σ (v − v), NaN from the first non-finite v on.
-    V largest[4] = {V(T(0)), V(T(0)), V(T(0)), V(T(0))}, probe[4] = {V(T(0)), V(T(0)), V(T(0)), V(T(0))};
-    T tail_largest = T(0), tail_probe = T(0);
     for (std::size_t r = 0; r < rows; ++r) {
         const T* row = u + r * ld;
         std::size_t c = 0;
         for (; c + 4 * L <= cols; c += 4 * L)
-            for (std::size_t k = 0; k < 4; ++k) {
-                const V v = V::load_unaligned(row + c + k * L);
-                largest[k] = xsimd::max(largest[k], xsimd::abs(v));
-                probe[k] += v - v;
-            }
-        for (; c + L <= cols; c += L) {
-            const V v = V::load_unaligned(row + c);
-            largest[0] = xsimd::max(largest[0], xsimd::abs(v));
-            probe[0] += v - v;
-        }
-        for (; c < cols; ++c) {
-            tail_largest = std::max(tail_largest, std::abs(row[c]));
-            tail_probe += row[c] - row[c];
-        }
+            for (std::size_t k = 0; k < 4; ++k) vector(k, V::load_unaligned(row + c + k * L));
+        for (; c + L <= cols; c += L) vector(std::size_t(0), V::load_unaligned(row + c));
+        for (; c < cols; ++c) scalar(row[c]);
     }
+}
+
+/// max |u| over a (rows, cols; ld) block, or +inf if any element is NaN or ±inf.
+template <class T>
+T block_max_abs(const T* u, std::size_t ld, std::size_t rows, std::size_t cols) {
+    using V = xsimd::batch<T>;
+    constexpr std::size_t L = V::size;
+    // probe: Σ (v − v), NaN from the first non-finite v on.
+    V largest[4] = {V(T(0)), V(T(0)), V(T(0)), V(T(0))}, probe[4] = {V(T(0)), V(T(0)), V(T(0)), V(T(0))};
+    T tail_largest = T(0), tail_probe = T(0);
+    walk_block(
+        u, ld, rows, cols,
+        [&](std::size_t k, const V& v) {
+            largest[k] = xsimd::max(largest[k], xsimd::abs(v));
+            probe[k] += v - v;
+        },
+        [&](T x) {
+            tail_largest = std::max(tail_largest, std::abs(x));
+            tail_probe += x - x;
+        });
     const T total_probe = xsimd::hadd((probe[0] + probe[1]) + (probe[2] + probe[3])) + tail_probe;
     if (total_probe != total_probe) return std::numeric_limits<T>::infinity();
     alignas(64) T lanes[L];
     xsimd::max(xsimd::max(largest[0], largest[1]), xsimd::max(largest[2], largest[3])).store_aligned(lanes);
     for (std::size_t j = 0; j < L; ++j) tail_largest = std::max(tail_largest, lanes[j]);
     return tail_largest;
+}
+
+/// Σ over a (rows, cols; ld) block of its squares, in double (a recurrent step's ‖∂L/∂h_t‖²,
+/// whose rows are one batch long).
+template <class T>
+double block_sum_of_squares(const T* u, std::size_t ld, std::size_t rows, std::size_t cols) {
+    using V = xsimd::batch<T>;
+    V acc[4] = {V(T(0)), V(T(0)), V(T(0)), V(T(0))};
+    double tail = 0.0;
+    walk_block(
+        u, ld, rows, cols, [&](std::size_t k, const V& v) { acc[k] = xsimd::fma(v, v, acc[k]); },
+        [&](T x) { tail += double(x) * double(x); });
+    return double(xsimd::hadd((acc[0] + acc[1]) + (acc[2] + acc[3]))) + tail;
 }
 
 /// 2-norm, ∞-norm and finiteness of one parameter's gradient.

@@ -19,6 +19,7 @@
 #include "ctnn/detail/affine.hpp"
 #include "ctnn/detail/diagnostics.hpp"
 #include "ctnn/detail/matrix_view.hpp"
+#include "ctnn/detail/norms.hpp"
 #include "ctnn/detail/recurrent_parameters.hpp"
 #include "ctnn/detail/recurrent_product.hpp"
 #include "ctnn/detail/xtensor.hpp"
