@@ -221,8 +221,10 @@ public:
         T* db = Bias ? bias_ih.grad.data() : column_sums_.data();
         detail::affine_backward_parameters<In, gate_rows>(step_gradients_.data(), input_t_, input_ld_,
                                                           weight_ih.grad.data(), db, n);
-        detail::affine_backward_parameters<Hidden, gate_rows>(step_gradients_.data(), previous_states_.data(), n,
-                                                              weight_hh.grad.data(), column_sums_.data(), n);
+        // The bias sums were just formed above: W_hh's product alone.
+        detail::affine_weight_gradient<Hidden, gate_rows>(static_cast<const T*>(step_gradients_.data()),
+                                                          static_cast<const T*>(previous_states_.data()), n,
+                                                          weight_hh.grad.data(), n, static_cast<T*>(nullptr));
         if constexpr (Bias) std::copy_n(bias_ih.grad.data(), gate_rows, bias_hh.grad.data());
         if constexpr (computes_input_gradient) {
             detail::affine_backward_input<In, gate_rows>(weight_ih.value.data(), step_gradients_.data(),
