@@ -3,7 +3,7 @@
 
 Usage (from the repository root, after building the `benchmarks` target):
     /usr/bin/python3 benchmarks/bench.py [--build build] [--rounds 5] [--repeats 3]
-        [--workloads w1,w2,w4] [--compile-rounds 3] [--no-compile] [--strict]
+        [--workloads w1,w2,w4] [--parallel w2,w6] [--compile-rounds 3] [--no-compile] [--strict]
 `make bench` does the building and calls this.
 
 For each workload the ctnn program writes its data and initial weights, PyTorch (float32, one

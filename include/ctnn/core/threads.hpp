@@ -1,8 +1,8 @@
 // How many threads ctnn's BLAS products may use. Every matrix product from blas_threshold on
-// goes to OpenBLAS, which splits a large product's rows and columns between threads (never its
-// inner sum, so results do not change with the count); ctnn's own kernels and element-wise
-// passes stay on the calling thread. Small products are not split, so this pays off for large
-// batches of wide layers (make bench: W2 and W6 on both cores).
+// goes to OpenBLAS, which splits a large product between threads; ctnn's own kernels and
+// element-wise passes stay on the calling thread. Small products are not split, so this pays
+// off for large batches of wide layers (make bench: W2 and W6 on both cores, 1.4×). OpenBLAS's
+// threaded driver may sum in another order: results can differ in the last bits.
 #pragma once
 
 #include <string>
