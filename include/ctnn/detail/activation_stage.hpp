@@ -12,26 +12,13 @@
 
 namespace ctnn::detail {
 
-// out[i] = e[i] for the n elements of a contiguous element-wise expression: SIMD loads of the
-// expression where xtensor has them, else element by element. What xt::noalias(view) = e does
-// on this path, without its dispatch between linear, strided and broadcasting assignment,
-// which every activation would otherwise compile twice (~1 s at -O2 for the seed network).
-// Each element is read before it is written, so out may be one of e's operands.
-template <class T, class E>
-void evaluate_into(T* out, const E& e, std::size_t n) {
-    if constexpr (xt::xassign_traits<matrix_view_t<T>, E>::simd_linear_assign()) {
-        using V = xsimd::batch<T>;
-        std::size_t i = 0;
-        for (; i + V::size <= n; i += V::size) e.template load_simd<xt::unaligned_mode, T>(i).store_unaligned(out + i);
-        for (; i < n; ++i) out[i] = e.data_element(i);
-    } else {
-        for (std::size_t i = 0; i < n; ++i) out[i] = e.data_element(i);
-    }
-}
-
-// The same on a (rows, cols) block of a matrix with leading dimension e_ld, e being an
-// expression over that whole matrix: out[r·out_ld + c] = e[first + r·e_ld + c]. A recurrent
+// out[r·out_ld + c] = e[first + r·e_ld + c] for a (rows, cols) block of a contiguous element-wise
+// expression over a matrix with leading dimension e_ld: SIMD loads of the expression where
+// xtensor has them, else element by element. What xt::noalias(view) = e does on this path,
+// without its dispatch between linear, strided and broadcasting assignment, which every
+// activation would otherwise compile twice (~1 s at -O2 for the seed network). A recurrent
 // layer evaluates one step's block of its (Hidden, T·B) buffers this way, without copying it.
+// Each element is read before it is written, so out may be one of e's operands.
 template <class T, class E>
 void evaluate_block_into(T* out, std::size_t out_ld, const E& e, std::size_t first, std::size_t e_ld,
                          std::size_t rows, std::size_t cols) {
@@ -48,6 +35,12 @@ void evaluate_block_into(T* out, std::size_t out_ld, const E& e, std::size_t fir
             for (std::size_t c = 0; c < cols; ++c) o[c] = e.data_element(base + c);
         }
     }
+}
+
+// out[i] = e[i] for the n elements of a contiguous element-wise expression.
+template <class T, class E>
+void evaluate_into(T* out, const E& e, std::size_t n) {
+    evaluate_block_into(out, n, e, 0, n, 1, n);
 }
 
 template <class T, std::size_t Width, class Activation>
