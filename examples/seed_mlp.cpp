@@ -2,7 +2,7 @@
 // mean squared error for 1000 full-batch epochs, the loss printed every 100 epochs.
 #include <cstdio>
 
-#include <ctnn/ctnn.hpp>
+#include <ctnn/core.hpp>
 
 int main() {
     // [seed-example]
