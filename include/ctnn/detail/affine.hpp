@@ -81,7 +81,8 @@ void panel_block(const T* __restrict a, const T* __restrict in, std::size_t ld, 
 // All rows of panel_product for N vectors from column c: pairs of rows, then a last odd one.
 template <std::size_t N, std::size_t M, std::size_t K, std::size_t ARow, std::size_t ACol, class T>
 void panel_columns(const T* a, const T* in, std::size_t ld, const T* init, T* out, std::size_t cols, std::size_t c) {
-    for (std::size_t m = 0; m + 2 <= M; m += 2) panel_block<2, N, K, ARow, ACol>(a, in, ld, init, out, cols, m, c);
+    if constexpr (M >= 2)  // a one-row product instantiates no two-row block
+        for (std::size_t m = 0; m + 2 <= M; m += 2) panel_block<2, N, K, ARow, ACol>(a, in, ld, init, out, cols, m, c);
     if constexpr (M % 2 == 1) panel_block<1, N, K, ARow, ACol>(a, in, ld, init, out, cols, M - 1, c);
 }
 
