@@ -40,19 +40,11 @@ public:
         const T* from = values_.data();
         std::size_t i = 0;
         params.for_each_parameter([&](auto& p) {
-            using tensor_type = typename std::remove_cvref_t<decltype(p)>::tensor_type;
             const state& s = states_[i++];
             std::copy_n(from, p.value.size(), p.value.data());
             from += p.value.size();
-            for (std::size_t m = 0; m < p.moments.size(); ++m) {
-                if (s.moment_sizes[m] == 0) {
-                    p.moments[m] = tensor_type{};
-                    continue;
-                }
-                if (p.moments[m].size() != s.moment_sizes[m]) p.moments[m] = tensor_type::from_shape(p.value.shape());
-                std::copy_n(from, s.moment_sizes[m], p.moments[m].data());
-                from += s.moment_sizes[m];
-            }
+            for (std::size_t m = 0; m < p.moments.size(); ++m)
+                from = restore_moment(p.moments[m], s.moment_sizes[m], p.value, from);
             p.steps = s.steps;
             p.product = s.product;
         });
@@ -63,6 +55,19 @@ public:
     void invalidate() noexcept { valid_ = false; }
 
 private:
+    // One moment back to `size` elements from `from` (none: released); returns the next source.
+    // Out of line: inlined, the three moments' tensor assignments were most of restore's code.
+    template <class Tensor>
+    [[gnu::noinline]] static const T* restore_moment(Tensor& moment, std::size_t size, const Tensor& value, const T* from) {
+        if (size == 0) {
+            moment = Tensor{};
+            return from;
+        }
+        if (moment.size() != size) moment = Tensor::from_shape(value.shape());
+        std::copy_n(from, size, moment.data());
+        return from + size;
+    }
+
     struct state {
         std::array<std::size_t, parameter<T, 1>::max_moments> moment_sizes{};
         std::int64_t steps = 0;
