@@ -432,10 +432,10 @@ private:
     std::size_t steps_ = 1;           // time steps in the last forward pass
     std::size_t capacity_ = 0;        // samples the buffers hold
     std::size_t capacity_cells_ = 0;  // samples × steps the buffers hold
-    tensor<T, 1> input_t_;             // xᵀ (input_width, B) for forward from row-major data
-    tensor<T, 1> output_;              // ŷ (B, output_width), when output_width > 1
-    tensor<T, 1> output_gradient_;     // dL/dŷ (B, output_width)
-    tensor<T, 1> output_gradient_t_;   // its transpose (output_width, B), when output_width > 1
+    detail::buffer<T> input_t_;             // xᵀ (input_width, B) for forward from row-major data
+    detail::buffer<T> output_;              // ŷ (B, output_width), when output_width > 1
+    detail::buffer<T> output_gradient_;     // dL/dŷ (B, output_width)
+    detail::buffer<T> output_gradient_t_;   // its transpose (output_width, B), when output_width > 1
 };
 
 /// The usual spelling: `network<input<10>, dense<5, relu>, dense<1>>` in float.

@@ -81,8 +81,8 @@ public:
     auto output(std::size_t rows) const { return matrix_view(static_cast<const T*>(output_.data()), Width, rows); }
 
 private:
-    tensor<T, 1> output_;
-    tensor<T, 1> preactivation_;
+    buffer<T> output_;
+    buffer<T> preactivation_;
 };
 
 }  // namespace ctnn::detail

@@ -6,6 +6,7 @@
 #include <array>
 #include <cstddef>
 
+#include "ctnn/detail/buffer.hpp"
 #include "ctnn/detail/xtensor.hpp"
 
 namespace ctnn::detail {
@@ -17,11 +18,5 @@ auto matrix_view(T* data, std::size_t rows, std::size_t cols) {
 
 template <class T>
 using matrix_view_t = decltype(matrix_view(static_cast<T*>(nullptr), 0, 0));
-
-/// Grows a flat buffer to at least n elements; never shrinks (no reallocation in steady state).
-template <class T>
-void ensure_capacity(tensor<T, 1>& buffer, std::size_t n) {
-    if (buffer.size() < n) buffer = tensor<T, 1>::from_shape({n});
-}
 
 }  // namespace ctnn::detail

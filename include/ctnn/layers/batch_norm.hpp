@@ -58,7 +58,7 @@ public:
         bias.reshape(std::array<std::size_t, 1>{Width});
         running_mean = tensor<T, 1>::from_shape({Width});
         running_var = tensor<T, 1>::from_shape({Width});
-        invstd_ = tensor<T, 1>::from_shape({Width});
+        invstd_ = detail::buffer<T>(Width);
         reset();
     }
 
@@ -118,7 +118,7 @@ public:
                 invstd = T(1) / std::sqrt(running_var(k) + T(eps));
                 xt::noalias(xhat) = (xv - mean) * invstd;
             }
-            invstd_(k) = invstd;
+            invstd_[k] = invstd;
             // z = x·α + (β − μ·α) with α = γ/√(σ² + eps): PyTorch's order of operations.
             const T alpha = weight.value(k) * invstd;
             const T shift = bias.value(k) - mean * alpha;
@@ -145,7 +145,7 @@ public:
             weight.grad(k) = dgamma;
             bias.grad(k) = dbeta;
             if constexpr (computes_input_gradient) {
-                const T scale = weight.value(k) * invstd_(k);
+                const T scale = weight.value(k) * invstd_[k];
                 auto dzv = detail::matrix_view(dz, 1, rows);
                 if (batch_statistics_) {
                     const auto xv = detail::matrix_view(xhat, 1, rows);
@@ -206,8 +206,8 @@ private:
     }
 
     detail::activation_stage<T, Width, Activation> activation_;
-    tensor<T, 1> normalized_;  // x̂ᵀ (Width, B), kept for backward
-    tensor<T, 1> invstd_;      // 1/√(σ² + eps) of the last forward, per feature
+    detail::buffer<T> normalized_;  // x̂ᵀ (Width, B), kept for backward
+    detail::buffer<T> invstd_;      // 1/√(σ² + eps) of the last forward, per feature
     std::size_t rows_ = 0;
     bool training_ = true;           // a network starts in training mode
     bool batch_statistics_ = false;  // whether the last forward used them (backward follows it)

@@ -47,10 +47,7 @@ public:
     /// The init policy object; set its fields before `initialize` to configure it.
     Init initializer{};
 
-    dense_layer() {
-        weight.reshape(std::array<std::size_t, 2>{Out, In});
-        bias.reshape(std::array<std::size_t, 1>{Out});
-    }
+    dense_layer() : weight(std::array<std::size_t, 2>{Out, In}), bias(std::array<std::size_t, 1>{Out}) {}
 
     void initialize(rng stream) {
         const init::fans fans{In, Out};
@@ -189,8 +186,8 @@ private:
     }
 
     detail::activation_stage<T, Out, Activation> activation_;
-    tensor<T, 1> input_gradient_;
-    tensor<T, 1> weight_gradient_scratch_;  // x (B, In) when dW runs faster on it than on xᵀ
+    detail::buffer<T> input_gradient_;
+    detail::buffer<T> weight_gradient_scratch_;  // x (B, In) when dW runs faster on it than on xᵀ
     const T* input_t_ = nullptr;  // xᵀ (In, B), rows input_ld_ apart
     const T* dz_t_ = nullptr;     // dzᵀ (Out, B) of the last backward, in the caller's buffer
     std::size_t input_ld_ = 0;

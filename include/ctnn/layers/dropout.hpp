@@ -99,8 +99,8 @@ private:
     static constexpr bool drops = P::num > 0;
 
     rng stream_;
-    tensor<T, 1> output_;
-    tensor<T, 1> mask_;  // mᵀ (Width, B): 0 or 1/(1 − p), kept for backward
+    detail::buffer<T> output_;
+    detail::buffer<T> mask_;  // mᵀ (Width, B): 0 or 1/(1 − p), kept for backward
     std::size_t rows_ = 0;
     bool training_ = true;  // a network starts in training mode
     bool masked_ = false;   // whether the last forward applied a mask (backward follows it)

@@ -72,8 +72,8 @@ public:
         }
         initial_state = tensor<T, 1>::from_shape({Hidden});
         initial_state.fill(T(0));
-        input_bias_ = tensor<T, 1>::from_shape({gate_rows});
-        column_sums_ = tensor<T, 1>::from_shape({gate_rows});
+        input_bias_ = detail::buffer<T>(gate_rows);
+        column_sums_ = detail::buffer<T>(gate_rows);
     }
 
     void initialize(rng stream) {
@@ -117,7 +117,7 @@ public:
         const std::size_t n = batch * steps, block = Hidden * batch;
         // r and z take both biases from the input projection; n takes only b_in there.
         for (std::size_t r = 0; r < gate_rows; ++r)
-            input_bias_(r) = Bias ? bias_ih.value(r) + (r < 2 * Hidden ? bias_hh.value(r) : T(0)) : T(0);
+            input_bias_[r] = Bias ? bias_ih.value(r) + (r < 2 * Hidden ? bias_hh.value(r) : T(0)) : T(0);
         for (std::size_t h = 0; h < Hidden; ++h) {
             std::fill_n(initial_block_.data() + h * batch, batch, initial_state(h));
             if constexpr (Bias) std::fill_n(hidden_bias_block_.data() + h * batch, batch, bias_hh.value(2 * Hidden + h));
@@ -288,21 +288,21 @@ public:
     }
 
 private:
-    tensor<T, 1> input_bias_;             // b_ih + b_hh for r and z, b_in for n (3·Hidden)
-    tensor<T, 1> column_sums_;            // a bias gradient nobody keeps (3·Hidden)
-    tensor<T, 1> projection_;             // W_ih·x + input_bias_ for every step (3·Hidden, T·B)
-    tensor<T, 1> gates_;                  // r, z, n, W_hn·h + b_hn, time-major (T, 4·Hidden, B)
-    tensor<T, 1> states_;                 // h_t, time-major (T, Hidden, B)
-    tensor<T, 1> previous_states_;        // h_{t−1} (Hidden, T·B)
-    tensor<T, 1> output_;                 // h_t (Hidden, T·B), for a whole-sequence output
-    tensor<T, 1> input_side_gradients_;   // dL/d(W_ih·x + b_ih) (3·Hidden, T·B)
-    tensor<T, 1> hidden_side_gradients_;  // dL/d(W_hh·h + b_hh) (3·Hidden, T·B)
-    tensor<T, 1> initial_block_;          // h_{−1} (Hidden, B)
-    tensor<T, 1> hidden_bias_block_;      // b_hn for every column (Hidden, B)
-    tensor<T, 1> state_gradient_;         // dL/dh_t (Hidden, B)
-    tensor<T, 1> carried_gradient_;       // dL/dh_{t−1} before the W_hhᵀ product (Hidden, B)
-    tensor<T, 1> step_gates_gradient_;    // one step's dr, dz, dn, dhn (4·Hidden, B)
-    tensor<T, 1> input_gradient_;         // dxᵀ (In, T·B)
+    detail::buffer<T> input_bias_;             // b_ih + b_hh for r and z, b_in for n (3·Hidden)
+    detail::buffer<T> column_sums_;            // a bias gradient nobody keeps (3·Hidden)
+    detail::buffer<T> projection_;             // W_ih·x + input_bias_ for every step (3·Hidden, T·B)
+    detail::buffer<T> gates_;                  // r, z, n, W_hn·h + b_hn, time-major (T, 4·Hidden, B)
+    detail::buffer<T> states_;                 // h_t, time-major (T, Hidden, B)
+    detail::buffer<T> previous_states_;        // h_{t−1} (Hidden, T·B)
+    detail::buffer<T> output_;                 // h_t (Hidden, T·B), for a whole-sequence output
+    detail::buffer<T> input_side_gradients_;   // dL/d(W_ih·x + b_ih) (3·Hidden, T·B)
+    detail::buffer<T> hidden_side_gradients_;  // dL/d(W_hh·h + b_hh) (3·Hidden, T·B)
+    detail::buffer<T> initial_block_;          // h_{−1} (Hidden, B)
+    detail::buffer<T> hidden_bias_block_;      // b_hn for every column (Hidden, B)
+    detail::buffer<T> state_gradient_;         // dL/dh_t (Hidden, B)
+    detail::buffer<T> carried_gradient_;       // dL/dh_{t−1} before the W_hhᵀ product (Hidden, B)
+    detail::buffer<T> step_gates_gradient_;    // one step's dr, dz, dn, dhn (4·Hidden, B)
+    detail::buffer<T> input_gradient_;         // dxᵀ (In, T·B)
     std::vector<double> time_gradient_norms_;
     const T* input_t_ = nullptr;
     std::size_t input_ld_ = 0;

@@ -172,10 +172,10 @@ public:
 
 private:
     detail::activation_stage<T, Width, Activation> activation_;
-    tensor<T, 1> normalized_;  // x̂ᵀ (Width, B), kept for backward
-    tensor<T, 1> mean_;        // per sample (B): μ in forward, mean(γ ⊙ dz) in backward
-    tensor<T, 1> invstd_;      // per sample (B): 1/√(σ² + eps)
-    tensor<T, 1> projection_;  // per sample (B): mean(γ ⊙ dz ⊙ x̂), backward only
+    detail::buffer<T> normalized_;  // x̂ᵀ (Width, B), kept for backward
+    detail::buffer<T> mean_;        // per sample (B): μ in forward, mean(γ ⊙ dz) in backward
+    detail::buffer<T> invstd_;      // per sample (B): 1/√(σ² + eps)
+    detail::buffer<T> projection_;  // per sample (B): mean(γ ⊙ dz ⊙ x̂), backward only
     std::size_t rows_ = 0;
 };
 

@@ -75,8 +75,8 @@ public:
         initial_state.fill(T(0));
         initial_cell = tensor<T, 1>::from_shape({Hidden});
         initial_cell.fill(T(0));
-        combined_bias_ = tensor<T, 1>::from_shape({gate_rows});
-        column_sums_ = tensor<T, 1>::from_shape({gate_rows});
+        combined_bias_ = detail::buffer<T>(gate_rows);
+        column_sums_ = detail::buffer<T>(gate_rows);
     }
 
     void initialize(rng stream) {
@@ -119,7 +119,7 @@ public:
         batch_ = batch;
         steps_ = steps;
         const std::size_t n = batch * steps, block = Hidden * batch;
-        for (std::size_t r = 0; r < gate_rows; ++r) combined_bias_(r) = Bias ? bias_ih.value(r) + bias_hh.value(r) : T(0);
+        for (std::size_t r = 0; r < gate_rows; ++r) combined_bias_[r] = Bias ? bias_ih.value(r) + bias_hh.value(r) : T(0);
         for (std::size_t h = 0; h < Hidden; ++h) {
             std::fill_n(initial_block_.data() + h * batch, batch, initial_state(h));
             std::fill_n(initial_cell_block_.data() + h * batch, batch, initial_cell(h));
@@ -279,27 +279,27 @@ public:
     }
 
 private:
-    auto time_major(const tensor<T, 1>& buffer, std::size_t rows) const {
+    auto time_major(const detail::buffer<T>& buffer, std::size_t rows) const {
         return xt::adapt(static_cast<const T*>(buffer.data()), steps_ * rows * batch_, xt::no_ownership(),
                          std::array<std::size_t, 3>{steps_, rows, batch_});
     }
 
-    tensor<T, 1> combined_bias_;        // b_ih + b_hh (4·Hidden)
-    tensor<T, 1> column_sums_;          // a bias gradient nobody keeps (4·Hidden)
-    tensor<T, 1> projection_;           // W_ih·x + b for every step (4·Hidden, T·B)
-    tensor<T, 1> gates_;                // i, f, g, o, time-major (T, 4·Hidden, B)
-    tensor<T, 1> cells_;                // c_t, time-major (T, Hidden, B)
-    tensor<T, 1> cell_tanh_;            // tanh(c_t), time-major (T, Hidden, B)
-    tensor<T, 1> states_;               // h_t, time-major (T, Hidden, B)
-    tensor<T, 1> previous_states_;      // h_{t−1} (Hidden, T·B)
-    tensor<T, 1> output_;               // h_t (Hidden, T·B), for a whole-sequence output
-    tensor<T, 1> step_gradients_;       // dL/d(gate pre-activations) (4·Hidden, T·B)
-    tensor<T, 1> initial_block_;        // h_{−1} (Hidden, B)
-    tensor<T, 1> initial_cell_block_;   // c_{−1} (Hidden, B)
-    tensor<T, 1> state_gradient_;       // dL/dh_t (Hidden, B)
-    tensor<T, 1> cell_gradient_;        // dL/dc_t (Hidden, B)
-    tensor<T, 1> step_gates_gradient_;  // dL/d(gate pre-activations) of one step (4·Hidden, B)
-    tensor<T, 1> input_gradient_;       // dxᵀ (In, T·B)
+    detail::buffer<T> combined_bias_;        // b_ih + b_hh (4·Hidden)
+    detail::buffer<T> column_sums_;          // a bias gradient nobody keeps (4·Hidden)
+    detail::buffer<T> projection_;           // W_ih·x + b for every step (4·Hidden, T·B)
+    detail::buffer<T> gates_;                // i, f, g, o, time-major (T, 4·Hidden, B)
+    detail::buffer<T> cells_;                // c_t, time-major (T, Hidden, B)
+    detail::buffer<T> cell_tanh_;            // tanh(c_t), time-major (T, Hidden, B)
+    detail::buffer<T> states_;               // h_t, time-major (T, Hidden, B)
+    detail::buffer<T> previous_states_;      // h_{t−1} (Hidden, T·B)
+    detail::buffer<T> output_;               // h_t (Hidden, T·B), for a whole-sequence output
+    detail::buffer<T> step_gradients_;       // dL/d(gate pre-activations) (4·Hidden, T·B)
+    detail::buffer<T> initial_block_;        // h_{−1} (Hidden, B)
+    detail::buffer<T> initial_cell_block_;   // c_{−1} (Hidden, B)
+    detail::buffer<T> state_gradient_;       // dL/dh_t (Hidden, B)
+    detail::buffer<T> cell_gradient_;        // dL/dc_t (Hidden, B)
+    detail::buffer<T> step_gates_gradient_;  // dL/d(gate pre-activations) of one step (4·Hidden, B)
+    detail::buffer<T> input_gradient_;       // dxᵀ (In, T·B)
     std::vector<double> time_gradient_norms_;
     const T* input_t_ = nullptr;
     std::size_t input_ld_ = 0;

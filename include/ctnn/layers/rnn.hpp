@@ -70,8 +70,8 @@ public:
         }
         initial_state = tensor<T, 1>::from_shape({Hidden});
         initial_state.fill(T(0));
-        combined_bias_ = tensor<T, 1>::from_shape({Hidden});
-        column_sums_ = tensor<T, 1>::from_shape({Hidden});
+        combined_bias_ = detail::buffer<T>(Hidden);
+        column_sums_ = detail::buffer<T>(Hidden);
     }
 
     void initialize(rng stream) {
@@ -116,7 +116,7 @@ public:
         const std::size_t n = batch * steps, hl = history_ld();
         T* history = history_.data();
         for (std::size_t h = 0; h < Hidden; ++h) {
-            combined_bias_(h) = Bias ? bias_ih.value(h) + bias_hh.value(h) : T(0);
+            combined_bias_[h] = Bias ? bias_ih.value(h) + bias_hh.value(h) : T(0);
             std::fill_n(history + h * hl, batch, initial_state(h));
         }
         // Every step's W_ih·x_t + b at once, (Hidden, T·B), straight into blocks 1 … T of the
@@ -124,7 +124,7 @@ public:
         // h_t goes, and h_t = act(z_t) overwrites it.
         T* projection = history + batch;
         if (detail::use_blas<In, Hidden>(n)) {
-            for (std::size_t h = 0; h < Hidden; ++h) std::fill_n(projection + h * hl, n, combined_bias_(h));
+            for (std::size_t h = 0; h < Hidden; ++h) std::fill_n(projection + h * hl, n, combined_bias_[h]);
             detail::gemm_row_major(false, false, Hidden, n, In, T(1), weight_ih.value.data(), In, in_t, ld, T(1),
                                    projection, hl);
         } else {
@@ -245,15 +245,15 @@ private:
     /// Leading dimension of the (Hidden, (T+1)·B) state and state-gradient matrices.
     std::size_t history_ld() const noexcept { return batch_ * (steps_ + 1); }
 
-    tensor<T, 1> combined_bias_;     // b_ih + b_hh (Hidden)
-    tensor<T, 1> column_sums_;       // a bias gradient nobody keeps (Hidden)
-    tensor<T, 1> projection_;        // W_ih·x + b (Hidden, T·B) when it is not a BLAS product
-    tensor<T, 1> history_;           // h_{−1} … h_{T−1} (Hidden, (T+1)·B), h_t at column block t + 1
-    tensor<T, 1> preactivation_;     // z_t (Hidden, (T+1)·B) at block t, if the derivative needs it
-    tensor<T, 1> output_;            // h_t (Hidden, T·B) for a whole-sequence output, else h_{T−1} (Hidden, B)
-    tensor<T, 1> step_gradients_;    // dz_t (Hidden, T·B)
-    tensor<T, 1> state_gradients_;   // dL/dh_t (Hidden, (T+1)·B) at block t
-    tensor<T, 1> input_gradient_;    // dxᵀ (In, T·B)
+    detail::buffer<T> combined_bias_;     // b_ih + b_hh (Hidden)
+    detail::buffer<T> column_sums_;       // a bias gradient nobody keeps (Hidden)
+    detail::buffer<T> projection_;        // W_ih·x + b (Hidden, T·B) when it is not a BLAS product
+    detail::buffer<T> history_;           // h_{−1} … h_{T−1} (Hidden, (T+1)·B), h_t at column block t + 1
+    detail::buffer<T> preactivation_;     // z_t (Hidden, (T+1)·B) at block t, if the derivative needs it
+    detail::buffer<T> output_;            // h_t (Hidden, T·B) for a whole-sequence output, else h_{T−1} (Hidden, B)
+    detail::buffer<T> step_gradients_;    // dz_t (Hidden, T·B)
+    detail::buffer<T> state_gradients_;   // dL/dh_t (Hidden, (T+1)·B) at block t
+    detail::buffer<T> input_gradient_;    // dxᵀ (In, T·B)
     std::vector<double> time_gradient_norms_;
     const T* input_t_ = nullptr;
     std::size_t input_ld_ = 0;
