@@ -7,6 +7,7 @@
 #include <type_traits>
 
 #include "ctnn/core/errors.hpp"
+#include "ctnn/detail/message.hpp"
 #include "ctnn/detail/xtensor.hpp"
 
 namespace ctnn {
@@ -28,14 +29,16 @@ inline std::string shape_string(const auto& shape) {
     return s + ")";
 }
 
-/// Throws shape_error unless x is a row-major (rows, width) matrix; returns rows.
+/// Throws shape_error unless x is a row-major (rows, width) matrix; returns rows. The messages are
+/// formatted by detail::format_message, not std::string (see there: compile time).
 template <class X>
 std::size_t check_matrix(const X& x, std::size_t width, std::string_view where,
                          std::string_view name) {
-    auto fail = [&](const std::string& why) {
-        throw shape_error("ctnn: " + std::string(where) + ": " + std::string(name) + " has shape "
-                          + shape_string(x.shape()) + ", expected (rows, " + std::to_string(width)
-                          + ")" + why);
+    auto fail = [&](const char* why) {
+        throw shape_error(format_message("ctnn: %.*s: %.*s has shape %s, expected (rows, %zu)%s", int(where.size()),
+                                         where.data(), int(name.size()), name.data(), shape_text(x.shape()).c_str(),
+                                         width, why)
+                              .c_str());
     };
     if (x.dimension() != 2) fail("");
     if (x.shape()[1] != width) fail("");
@@ -52,10 +55,11 @@ struct sequence_shape {
 template <class X>
 sequence_shape check_sequences(const X& x, std::size_t width, std::string_view where,
                                std::string_view name) {
-    auto fail = [&](const std::string& why) {
-        throw shape_error("ctnn: " + std::string(where) + ": " + std::string(name) + " has shape "
-                          + shape_string(x.shape()) + ", expected (batch, steps, "
-                          + std::to_string(width) + ")" + why);
+    auto fail = [&](const char* why) {
+        throw shape_error(format_message("ctnn: %.*s: %.*s has shape %s, expected (batch, steps, %zu)%s",
+                                         int(where.size()), where.data(), int(name.size()), name.data(),
+                                         shape_text(x.shape()).c_str(), width, why)
+                              .c_str());
     };
     if (x.dimension() != 3) fail(": a sequence network reads (batch, steps, features)");
     if (x.shape()[2] != width) fail("");
@@ -68,9 +72,10 @@ sequence_shape check_sequences(const X& x, std::size_t width, std::string_view w
 template <class Y>
 void check_rows(const Y& y, std::size_t rows, std::string_view where, std::string_view name) {
     if (y.shape()[0] != rows)
-        throw shape_error("ctnn: " + std::string(where) + ": " + std::string(name) + " has "
-                          + std::to_string(y.shape()[0]) + " rows but x has "
-                          + std::to_string(rows) + "; every sample needs a target");
+        throw shape_error(format_message("ctnn: %.*s: %.*s has %zu rows but x has %zu; every sample needs a target",
+                                         int(where.size()), where.data(), int(name.size()), name.data(),
+                                         std::size_t(y.shape()[0]), rows)
+                              .c_str());
 }
 
 }  // namespace detail

@@ -7,6 +7,7 @@
 
 #include "ctnn/core/errors.hpp"
 #include "ctnn/core/parameter.hpp"
+#include "ctnn/detail/message.hpp"
 #include "ctnn/detail/xtensor.hpp"
 
 namespace ctnn::optim {
@@ -23,12 +24,13 @@ struct sgd {
     bool maximize = false;
 
     void validate() const {
-        if (!(lr >= 0.0)) throw invalid_argument("ctnn: sgd needs lr >= 0, got " + std::to_string(lr));
+        // %f as std::to_string prints; detail::format_message compiles less (W5).
+        if (!(lr >= 0.0)) throw invalid_argument(detail::format_message("ctnn: sgd needs lr >= 0, got %f", lr).c_str());
         if (!(momentum >= 0.0))
-            throw invalid_argument("ctnn: sgd needs momentum >= 0, got " + std::to_string(momentum));
+            throw invalid_argument(detail::format_message("ctnn: sgd needs momentum >= 0, got %f", momentum).c_str());
         if (!(weight_decay >= 0.0))
-            throw invalid_argument("ctnn: sgd needs weight_decay >= 0, got "
-                                   + std::to_string(weight_decay));
+            throw invalid_argument(
+                detail::format_message("ctnn: sgd needs weight_decay >= 0, got %f", weight_decay).c_str());
         if (nesterov && (momentum <= 0.0 || dampening != 0.0))
             throw invalid_argument("ctnn: sgd with nesterov needs momentum > 0 and dampening 0");
     }

@@ -24,6 +24,7 @@
 #include "ctnn/detail/fit_progress.hpp"
 #include "ctnn/detail/row_argmax.hpp"
 #include "ctnn/detail/matrix_view.hpp"
+#include "ctnn/detail/message.hpp"
 #include "ctnn/detail/parameter_snapshot.hpp"
 #include "ctnn/loss/mse.hpp"
 #include "ctnn/monitor/none.hpp"
@@ -431,20 +432,22 @@ private:
     }
 
     [[noreturn]] void throw_refused(bool gradients_finite) const {
-        const std::string step = std::to_string(last_.step) + " (epoch " + std::to_string(last_.epoch)
-                                 + "): loss " + std::to_string(last_.loss) + ", gradient norm "
-                                 + std::to_string(last_.gradient_norm);
-        const std::string seen = monitor_.report();
-        const std::string monitor_says = seen.empty() ? std::string() : "; monitor: " + seen;
-        if (gradients_finite)
-            throw exploding_gradient_error("ctnn: exploding training step " + step
-                                           + "; refused by the monitor, the weights are those "
-                                             "before this step"
-                                           + monitor_says);
-        throw non_finite_error("ctnn: non-finite training step " + step
-                               + "; the update was not applied, the weights are those before "
-                                 "this step"
-                               + monitor_says);
+        // %f as std::to_string prints; detail::format_message compiles less than std::string (W5).
+        const char* what = gradients_finite ? "exploding" : "non-finite";
+        const char* verdict = gradients_finite ? "refused by the monitor" : "the update was not applied";
+        const auto text = detail::format_message(
+            "ctnn: %s training step %zu (epoch %zu): loss %f, gradient norm %f; %s, the weights are those before "
+            "this step",
+            what, last_.step, last_.epoch, last_.loss, last_.gradient_norm, verdict);
+        if constexpr (std::is_same_v<Monitor, monitor::none>) {
+            if (gradients_finite) throw exploding_gradient_error(text.c_str());
+            throw non_finite_error(text.c_str());
+        } else {
+            const std::string seen = monitor_.report();  // any length: not cut to the buffer
+            const std::string full = seen.empty() ? std::string(text.c_str()) : text.c_str() + ("; monitor: " + seen);
+            if (gradients_finite) throw exploding_gradient_error(full);
+            throw non_finite_error(full);
+        }
     }
 
     // Back to the weights and optimizer state before the last healthy update (if one was kept)
