@@ -3,7 +3,7 @@
 
 Usage (from the repository root, after building the `benchmarks` target):
     /usr/bin/python3 benchmarks/bench.py [--build build] [--rounds 5] [--repeats 3]
-        [--workloads w1,w2,w4] [--parallel w2,w6] [--compile-rounds 3] [--no-compile] [--strict]
+        [--workloads w1,w2,w4] [--parallel w2,w6] [--compile-rounds 5] [--no-compile] [--strict]
 `make bench` does the building and calls this.
 
 For each workload the ctnn program writes its data and initial weights, PyTorch (float32, one
@@ -264,7 +264,7 @@ def main():
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--workloads", default=",".join(WORKLOADS))
-    parser.add_argument("--compile-rounds", type=int, default=3)
+    parser.add_argument("--compile-rounds", type=int, default=5)
     parser.add_argument("--no-compile", action="store_true", help="skip W5 (compile time)")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a floor fails")
     parser.add_argument("--parallel", default="w2,w6",
@@ -277,7 +277,7 @@ def main():
     peak = roofline(args.build)
 
     ok, floors_ok, rows = True, True, []
-    for name in args.workloads.split(","):
+    for name in filter(None, args.workloads.split(",")):  # "" runs W5 alone
         w = WORKLOADS[name]
         binary = os.path.join(args.build, "benchmarks", w["binary"])
         with tempfile.TemporaryDirectory() as tmp:
