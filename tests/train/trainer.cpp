@@ -263,6 +263,25 @@ using benchmark_w4_net = ctnn::network<ctnn::input<32>, tanh64, tanh64, tanh64, 
                                        tanh64, tanh64, tanh64, tanh64, tanh64, tanh64, tanh64, tanh64, ctnn::dense<1>>;
 }  // namespace
 
+namespace {
+// After one step sized every buffer, more steps allocate nothing; fit allocates its bookkeeping
+// up front (mini-batches of 16 rows, reshuffled), then nothing per epoch.
+template <class Trainer, class X, class Y>
+void check_steady_state_allocates_nothing(Trainer& trainer, const X& x, const Y& y) {
+    trainer.train_step(x, y);
+    const std::size_t before = allocations.load();
+    for (int i = 0; i < 5; ++i) trainer.train_step(x, y);
+    CHECK(allocations.load() - before == 0);
+
+    std::size_t after_first_epoch = 0, after_last_epoch = 0;
+    trainer.fit(x, y, {.epochs = 3, .batch_size = 16, .shuffle = true,
+                       .on_epoch = [&](const ctnn::epoch_report& e) {
+                           (e.epoch == 0 ? after_first_epoch : after_last_epoch) = allocations.load();
+                       }});
+    CHECK(after_last_epoch == after_first_epoch);
+}
+}  // namespace
+
 TEST_CASE("trainer: the counting allocator sees tensor buffers as well as operator new", "[trainer][allocation]") {
     std::size_t before = allocations.load();
     { std::vector<int> v(10); }
@@ -289,18 +308,7 @@ TEMPLATE_TEST_CASE("trainer: a steady-state training step allocates nothing", "[
     const auto y = r.normal_tensor<float>(48, TestType::output_width);
     ctnn::trainer trainer{net, ctnn::loss::mse{}, ctnn::optim::sgd{.lr = 0.01, .momentum = 0.9},
                           ctnn::clip::by_global_norm{.max_norm = 1.0}};
-    trainer.train_step(x, y);
-    const std::size_t before = allocations.load();
-    for (int i = 0; i < 10; ++i) trainer.train_step(x, y);
-    CHECK(allocations.load() - before == 0);
-
-    // fit allocates its bookkeeping up front, then nothing per epoch.
-    std::size_t after_first_epoch = 0, after_last_epoch = 0;
-    trainer.fit(x, y, {.epochs = 4, .batch_size = 16, .shuffle = true,
-                       .on_epoch = [&](const ctnn::epoch_report& e) {
-                           (e.epoch == 0 ? after_first_epoch : after_last_epoch) = allocations.load();
-                       }});
-    CHECK(after_last_epoch == after_first_epoch);
+    check_steady_state_allocates_nothing(trainer, x, y);
 }
 
 TEMPLATE_TEST_CASE("trainer: a steady-state training step of a recurrent network allocates nothing",
@@ -325,15 +333,5 @@ TEMPLATE_TEST_CASE("trainer: a steady-state training step of a recurrent network
     for (auto& v : y) v = float(r.normal());
     ctnn::trainer trainer{net, ctnn::loss::mse{}, ctnn::optim::adam{.lr = 1e-3},
                           ctnn::clip::by_global_norm{.max_norm = 1.0}};
-    trainer.train_step(x, y);
-    const std::size_t before = allocations.load();
-    for (int i = 0; i < 5; ++i) trainer.train_step(x, y);
-    CHECK(allocations.load() - before == 0);
-
-    std::size_t after_first_epoch = 0, after_last_epoch = 0;
-    trainer.fit(x, y, {.epochs = 3, .batch_size = 8, .shuffle = true,
-                       .on_epoch = [&](const ctnn::epoch_report& e) {
-                           (e.epoch == 0 ? after_first_epoch : after_last_epoch) = allocations.load();
-                       }});
-    CHECK(after_last_epoch == after_first_epoch);
+    check_steady_state_allocates_nothing(trainer, x, y);
 }
