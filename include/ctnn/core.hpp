@@ -2,7 +2,7 @@
 // network, layers, activations, losses, optimizers, initialisers, clips, schedules,
 // regularizers, the trainer and its options. Not here (see ctnn/ctnn.hpp): saving and loading,
 // data loaders, metrics, the gradient-health monitor and the fit callbacks. A translation unit
-// that needs only this compiles ~0.5 s faster (docs/benchmarks.md, W5).
+// that needs only this parses ~0.3 s faster (docs/benchmarks.md, W5).
 #pragma once
 
 #include "ctnn/core/errors.hpp"
