@@ -31,12 +31,7 @@ struct parameter {
     /// Shapes value and grad; grad starts at zero. Optimizer state is cleared.
     template <class Shape>
     void reshape(const Shape& shape) {
-        value = tensor_type::from_shape(shape);
-        grad = tensor_type::from_shape(shape);
-        grad.fill(T(0));
-        for (auto& m : moments) m = tensor_type{};
-        steps = 0;
-        product = 1.0;
+        *this = parameter(shape);
     }
 
     std::size_t size() const noexcept { return value.size(); }

@@ -21,12 +21,7 @@ concept matrix_of = std::is_same_v<typename X::value_type, T>
 namespace detail {
 
 inline std::string shape_string(const auto& shape) {
-    std::string s = "(";
-    for (std::size_t i = 0; i < shape.size(); ++i) {
-        if (i) s += ", ";
-        s += std::to_string(shape[i]);
-    }
-    return s + ")";
+    return shape_text(shape).c_str();
 }
 
 /// Throws shape_error unless x is a row-major (rows, width) matrix; returns rows. The messages are
