@@ -16,6 +16,7 @@
 #include "ctnn/io/save_npy.hpp"
 #include "ctnn/io/save_npz.hpp"
 #include "ctnn/io/summary.hpp"
+#include "ctnn/io/write_history_csv.hpp"
 
 #include "ctnn/data/csv.hpp"
 #include "ctnn/data/dataset.hpp"

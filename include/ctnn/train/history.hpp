@@ -3,13 +3,10 @@
 
 #include <cmath>
 #include <cstddef>
-#include <cstdint>
 #include <cstdio>
-#include <filesystem>
 #include <string>
 #include <vector>
 
-#include "ctnn/detail/atomic_file.hpp"
 #include "ctnn/train/epoch_report.hpp"
 
 namespace ctnn {
@@ -51,11 +48,17 @@ public:
         return out;
     }
 
-    /// Writes csv() to `path`, atomically; io_error if it cannot.
-    void write_csv(const std::filesystem::path& path) const {
-        const std::string text = csv();
-        detail::write_file_atomically(
-            path, {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()}, "write_csv");
+    /// Writes csv() to `path` (a std::filesystem::path or a string), atomically; io_error if
+    /// it cannot. Defined by <ctnn/io/write_history_csv.hpp>, found by argument-dependent lookup:
+    /// writing files needs <filesystem>, ~0.18 s of parsing in every unit that includes
+    /// <ctnn/core.hpp> (issue 6's W5), and without that header this is a compile error naming it.
+    template <class Path>
+    void write_csv(const Path& path) const {
+        constexpr bool writer_included = requires { write_history_csv(*this, path); };
+        static_assert(writer_included,
+                      "ctnn: training_history::write_csv needs <ctnn/io/write_history_csv.hpp> "
+                      "(<ctnn/ctnn.hpp> includes it; <ctnn/core.hpp> does not)");
+        if constexpr (writer_included) write_history_csv(*this, path);
     }
 
 private:
