@@ -216,8 +216,8 @@ public:
 
     /// Sizes every work buffer for batches of up to `rows` rows (of up to `steps` time steps
     /// for a sequence network). Training calls it once; a steady-state step then allocates
-    /// nothing.
-    void reserve(std::size_t rows, std::size_t steps = 1) {
+    /// nothing. Cold: run once per fit, so compiled for size.
+    [[gnu::cold]] void reserve(std::size_t rows, std::size_t steps = 1) {
         if constexpr (!sequence_input) steps = 1;
         for_each_layer([&](auto& layer) {
             using layer_t = std::remove_cvref_t<decltype(layer)>;

@@ -43,7 +43,8 @@ public:
     }
 
     /// After batch `done` (1-based) of epoch `epoch`; redraws at most ten times a second.
-    void step(std::size_t epoch, std::size_t done, std::size_t rows_done, double mean_loss) {
+    /// Cold, like end_epoch: printing is rare beside the training steps; compiled for size.
+    [[gnu::cold]] void step(std::size_t epoch, std::size_t done, std::size_t rows_done, double mean_loss) {
         if (!terminal_) return;
         const auto now = clock::now();
         if (done != steps_per_epoch_ && now - last_draw_ < std::chrono::milliseconds(100)) return;
@@ -58,7 +59,7 @@ public:
         std::fflush(log_);
     }
 
-    void end_epoch(const epoch_report& e) {
+    [[gnu::cold]] void end_epoch(const epoch_report& e) {
         if (!log_) return;
         const auto now = clock::now();
         const double epoch_s = seconds(epoch_start_, now);

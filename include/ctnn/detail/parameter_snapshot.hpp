@@ -17,8 +17,10 @@ namespace ctnn::detail {
 template <class T>
 class parameter_snapshot {
 public:
+    // Cold, like restore: only non_finite_action::rollback takes snapshots, and GCC then
+    // optimizes for size (copies are memmove calls either way), less code in every training unit.
     template <class ParameterSet>
-    void capture(ParameterSet& params) {
+    [[gnu::cold]] void capture(ParameterSet& params) {
         values_.clear();
         states_.clear();
         params.for_each_parameter([&](auto& p) {
@@ -36,7 +38,7 @@ public:
     /// Puts every captured value and state back. Optimizer state that did not exist at the
     /// capture is released again, so the optimizer starts it afresh as it did then.
     template <class ParameterSet>
-    void restore(ParameterSet& params) const {
+    [[gnu::cold]] void restore(ParameterSet& params) const {
         const T* from = values_.data();
         std::size_t i = 0;
         params.for_each_parameter([&](auto& p) {
@@ -58,7 +60,7 @@ private:
     // One moment back to `size` elements from `from` (none: released); returns the next source.
     // Out of line: inlined, the three moments' tensor assignments were most of restore's code.
     template <class Tensor>
-    [[gnu::noinline]] static const T* restore_moment(Tensor& moment, std::size_t size, const Tensor& value, const T* from) {
+    [[gnu::noinline, gnu::cold]] static const T* restore_moment(Tensor& moment, std::size_t size, const Tensor& value, const T* from) {
         if (size == 0) {
             moment = Tensor{};
             return from;

@@ -8,6 +8,7 @@
 #include "ctnn/core/errors.hpp"
 #include "ctnn/core/parameter.hpp"
 #include "ctnn/detail/message.hpp"
+#include "ctnn/detail/optimizer_support.hpp"
 #include "ctnn/detail/xtensor.hpp"
 
 namespace ctnn::optim {
@@ -38,8 +39,7 @@ struct sgd {
     /// The momentum buffer (PyTorch's `momentum_buffer`): allocated once, here.
     template <class T, std::size_t R>
     void prepare(parameter<T, R>& p) const {
-        if (momentum != 0.0 && p.moments[0].size() != p.value.size())
-            p.moments[0] = parameter<T, R>::tensor_type::from_shape(p.value.shape());
+        if (momentum != 0.0) detail::allocate_state(p.moments[0], p.value, T(0));
     }
 
     // θ (shape S), g (S), buffer b (S) -> θ updated in place

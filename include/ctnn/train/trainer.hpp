@@ -452,7 +452,7 @@ private:
 
     // Back to the weights and optimizer state before the last healthy update (if one was kept)
     // and a smaller step from now on; the schedule's base rate is cut too, so it stays cut.
-    void roll_back() {
+    [[gnu::cold]] void roll_back() {
         if (snapshot_.valid()) snapshot_.restore(net_);
         optimizer_.lr *= rollback_lr_factor_;
         base_lr_ *= rollback_lr_factor_;
