@@ -250,6 +250,20 @@ void check_affine_kernels(std::size_t rows, std::size_t ld) {
                 REQUIRE(double(dw(o, k)) == Approx(expected).epsilon(tolerance).margin(tolerance));
             }
     }
+    // db, and db with max |dz| from the same pass (the fused SGD step's bound)
+    auto db_measured = ctnn::tensor<T, 1>::from_shape({Out});
+    const double dz_max = double(ctnn::detail::bias_gradient_and_max_abs<Out>(dz_t.data(), db_measured.data(), rows));
+    double expected_max = 0;
+    for (std::size_t o = 0; o < Out; ++o) {
+        double expected = 0;
+        for (std::size_t i = 0; i < rows; ++i) {
+            expected += double(dz_t(o, i));
+            expected_max = std::max(expected_max, std::abs(double(dz_t(o, i))));
+        }
+        REQUIRE(double(db(o)) == Approx(expected).epsilon(tolerance).margin(tolerance));
+        REQUIRE(double(db_measured(o)) == Approx(expected).epsilon(tolerance).margin(tolerance));
+    }
+    REQUIRE(dz_max == expected_max);
     if constexpr (Out == 1) {
         dw.fill(T(-1));
         ctnn::detail::weight_gradient_dots<In, Out>(dz_t.data(), x_t.data(), ld, dw.data(), rows);

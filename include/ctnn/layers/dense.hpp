@@ -70,6 +70,7 @@ public:
         input_ld_ = ld;
         rows_ = rows;
         dz_t_ = nullptr;
+        dz_max_ = -1.0;
         detail::affine_forward<In, Out>(weight.value.data(), in_t, ld, bias.value.data(),
                                         activation_.preactivation(), rows);
         return activation_.activate(rows);
@@ -78,25 +79,15 @@ public:
     // daᵀ (Out, B), overwritten with dzᵀ = daᵀ ⊙ act'(z) -> dW (Out, In), db (Out) into the
     // parameters' grads; returns dxᵀ = Wᵀ·dzᵀ (In, B), or nullptr for the first layer.
     T* backward(T* da_t) {
-        T* dx_t = backward_signal(da_t);
+        T* dx_t = propagate(da_t, /*measure_dz=*/false);
         form_weight_gradient();
         return dx_t;
     }
 
     // The part of backward the layers below need: daᵀ (Out, B) -> dzᵀ in place, db (Out) into
     // bias.grad; returns dxᵀ (In, B) or nullptr. dW is left to form_weight_gradient, or to
-    // fused_sgd_step, which folds it into the update.
-    T* backward_signal(T* da_t) {
-        activation_.backpropagate(da_t, rows_);
-        dz_t_ = da_t;
-        detail::bias_gradient<Out>(static_cast<const T*>(da_t), bias.grad.data(), rows_);
-        if constexpr (computes_input_gradient) {
-            detail::affine_backward_input<In, Out>(weight.value.data(), da_t, input_gradient_.data(), rows_);
-            return input_gradient_.data();
-        } else {
-            return nullptr;
-        }
-    }
+    // fused_sgd_step, which folds it into the update; max |dz| is kept for weight_gradient_bounded.
+    T* backward_signal(T* da_t) { return propagate(da_t, /*measure_dz=*/true); }
 
     // dzᵀ (Out, B) of backward_signal, xᵀ (In, B) -> dW (Out, In) into weight.grad.
     void form_weight_gradient() {
@@ -110,7 +101,8 @@ public:
     /// is a known bound on |x| (the previous layer's activation is bounded, and the loss was
     /// finite, so x is too); below 0, x is scanned.
     bool weight_gradient_bounded(double input_bound = -1.0) const {
-        const double dz_max = detail::block_max_abs(static_cast<const T*>(dz_t_), rows_, Out, rows_);
+        const double dz_max =
+            dz_max_ >= 0.0 ? dz_max_ : detail::block_max_abs(static_cast<const T*>(dz_t_), rows_, Out, rows_);
         const double x_max = input_bound >= 0.0 ? input_bound : detail::block_max_abs(input_t_, input_ld_, In, rows_);
         for (std::size_t o = 0; o < Out; ++o)
             if (!std::isfinite(bias.grad(o))) return false;
@@ -179,6 +171,25 @@ public:
     }
 
 private:
+    // backward and backward_signal: dzᵀ in place of daᵀ, db, dxᵀ; with measure_dz, max |dz| from
+    // the bias pass too (else it is left unknown, and weight_gradient_bounded scans dz).
+    T* propagate(T* da_t, bool measure_dz) {
+        activation_.backpropagate(da_t, rows_);
+        dz_t_ = da_t;
+        if (measure_dz) {
+            dz_max_ = double(detail::bias_gradient_and_max_abs<Out>(static_cast<const T*>(da_t), bias.grad.data(), rows_));
+        } else {
+            detail::bias_gradient<Out>(static_cast<const T*>(da_t), bias.grad.data(), rows_);
+            dz_max_ = -1.0;
+        }
+        if constexpr (computes_input_gradient) {
+            detail::affine_backward_input<In, Out>(weight.value.data(), da_t, input_gradient_.data(), rows_);
+            return input_gradient_.data();
+        } else {
+            return nullptr;
+        }
+    }
+
     T* weight_gradient_scratch() noexcept {
         return weight_gradient_scratch_.size() >= detail::weight_gradient_scratch<In, Out>(rows_)
                    ? weight_gradient_scratch_.data()
@@ -190,6 +201,7 @@ private:
     detail::buffer<T> weight_gradient_scratch_;  // x (B, In) when dW runs faster on it than on xᵀ
     const T* input_t_ = nullptr;  // xᵀ (In, B), rows input_ld_ apart
     const T* dz_t_ = nullptr;     // dzᵀ (Out, B) of the last backward, in the caller's buffer
+    double dz_max_ = -1.0;        // max |dz| of the last backward_signal; below 0: not measured
     std::size_t input_ld_ = 0;
     std::size_t rows_ = 0;
 };
