@@ -376,34 +376,12 @@ void affine_weight_gradient(const T* dz_t, const T* x_t, std::size_t ld, T* dw, 
         weight_gradient_product<In, Out>(dz_t, x_t, ld, T(1), T(0), dw, rows, scratch);
 }
 
-// dzᵀ (Out, B) -> db = Σ_batch dzᵀ (Out). L rows at a time, each row's vectors summed in its
-// own register and the L row sums reduced together by one haddp (a call to sum per row, with
-// its own horizontal sum, was 2% of a deep MLP's step at B = 32).
-template <std::size_t Out, class T>
-void bias_gradient(const T* __restrict dz_t, T* __restrict db, std::size_t rows) {
-    using V = simd<T>;
-    constexpr std::size_t L = V::size;
-    std::size_t o = 0;
-    if (rows % L == 0) {
-        for (; o + L <= Out; o += L) {
-            V acc[L];
-            for (std::size_t r = 0; r < L; ++r) {
-                const T* row = dz_t + (o + r) * rows;
-                V a(T(0));
-                for (std::size_t c = 0; c < rows; c += L) a += V::load_unaligned(row + c);
-                acc[r] = a;
-            }
-            xsimd::haddp(acc).store_unaligned(db + o);
-        }
-    }
-    for (; o < Out; ++o) db[o] = sum(dz_t + o * rows, rows);
-}
-
-// dzᵀ (Out, B) -> db = Σ_batch dzᵀ (Out) as bias_gradient, and returns max |dz| from the same
-// pass (the fused SGD step's bound needed a scan of its own, 2.8% of W4's step). A NaN in dz
-// may not reach the maximum, but it makes its row's sum NaN: callers check db too.
-template <std::size_t Out, class T>
-T bias_gradient_and_max_abs(const T* __restrict dz_t, T* __restrict db, std::size_t rows) {
+// dzᵀ (Out, B) -> db = Σ_batch dzᵀ (Out), and with MaxAbs max |dz| (else 0) from the same pass.
+// L rows at a time, each row's vectors summed in its own register and the L row sums reduced
+// together by one haddp (a call to sum per row, with its own horizontal sum, was 2% of a deep
+// MLP's step at B = 32).
+template <bool MaxAbs, std::size_t Out, class T>
+T bias_sums(const T* __restrict dz_t, T* __restrict db, std::size_t rows) {
     using V = simd<T>;
     constexpr std::size_t L = V::size;
     V largest(T(0));
@@ -417,22 +395,40 @@ T bias_gradient_and_max_abs(const T* __restrict dz_t, T* __restrict db, std::siz
                 for (std::size_t c = 0; c < rows; c += L) {
                     const V v = V::load_unaligned(row + c);
                     a += v;
-                    largest = xsimd::max(largest, xsimd::abs(v));
+                    if constexpr (MaxAbs) largest = xsimd::max(largest, xsimd::abs(v));
                 }
                 acc[r] = a;
             }
             xsimd::haddp(acc).store_unaligned(db + o);
         }
     }
-    alignas(64) T lanes[L];
-    largest.store_aligned(lanes);
-    T result = *std::max_element(lanes, lanes + L);
+    T result = T(0);
+    if constexpr (MaxAbs) {
+        alignas(64) T lanes[L];
+        largest.store_aligned(lanes);
+        result = *std::max_element(lanes, lanes + L);
+    }
     for (; o < Out; ++o) {
         const T* row = dz_t + o * rows;
         db[o] = sum(row, rows);
-        for (std::size_t c = 0; c < rows; ++c) result = std::max(result, std::abs(row[c]));
+        if constexpr (MaxAbs)
+            for (std::size_t c = 0; c < rows; ++c) result = std::max(result, std::abs(row[c]));
     }
     return result;
+}
+
+// dzᵀ (Out, B) -> db = Σ_batch dzᵀ (Out)
+template <std::size_t Out, class T>
+void bias_gradient(const T* dz_t, T* db, std::size_t rows) {
+    bias_sums<false, Out>(dz_t, db, rows);
+}
+
+// dzᵀ (Out, B) -> db = Σ_batch dzᵀ (Out) as bias_gradient, and returns max |dz| from the same
+// pass (the fused SGD step's bound needed a scan of its own, 2.8% of W4's step). A NaN in dz
+// may not reach the maximum, but it makes its row's sum NaN: callers check db too.
+template <std::size_t Out, class T>
+T bias_gradient_and_max_abs(const T* dz_t, T* db, std::size_t rows) {
+    return bias_sums<true, Out>(dz_t, db, rows);
 }
 
 // dzᵀ (Out, B), xᵀ (In, B; ld) -> dW = dzᵀ·x (Out, In), db = Σ_batch dzᵀ (Out).
