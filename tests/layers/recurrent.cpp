@@ -81,6 +81,13 @@ TEST_CASE("rnn gradients agree with finite differences", "[rnn][gradient]") {
             net(3);
         check(net, 4, 3);
     }
+    SECTION("wide enough that W_hh's gradient is a BLAS product over a transposed copy of the states") {
+        STATIC_REQUIRE(ctnn::detail::weight_gradient_transposes<16, 16>(24 * 3));
+        ctnn::basic_network<double, sequence<8>, ctnn::rnn<16, ctnn::tanh, ctnn::whole_sequence>, ctnn::rnn<16>,
+                            ctnn::dense<1>>
+            net(5);
+        check(net, 24, 3);
+    }
     SECTION("truncated to chunks of 2 steps") {
         ctnn::basic_network<double, sequence<2>, ctnn::rnn<3>, ctnn::dense<1>> net(4);
         net.layer<0>().bptt_steps = 2;

@@ -60,7 +60,10 @@ void gemm_row_major(bool trans_a, bool trans_b, std::size_t m, std::size_t n, st
 
 /// Multiply-adds up to which OpenBLAS (0.3.21) runs a product with its small-matrix kernels,
 /// except a plain-times-transposed one (its reductions run along the contiguous dimension)
-/// with a large result: that is what dW = dzᵀ·x is, xᵀ being stored feature-major.
+/// with a large result: that is what dW = dzᵀ·x is, xᵀ being stored feature-major. Those
+/// kernels are OpenBLAS's for AVX-512 cores (SkylakeX, Cooperlake, Sapphire Rapids builds); on
+/// others a panel is a plain smaller gemm call, correct but not faster. ctnn links OpenBLAS
+/// (blas_threads() below is its function).
 inline constexpr std::size_t small_gemm_limit = 1000000;
 
 /// Rows of C per call when a plain-times-plain or transposed-times-plain product of n columns
@@ -353,13 +356,22 @@ constexpr std::size_t weight_gradient_scratch(std::size_t capacity) {
     return weight_gradient_transposes<In, Out>(rows) ? rows * In : 0;
 }
 
+/// A layer's scratch for the weight gradient of `rows` rows, or null when it holds too little
+/// (a batch past what reserve sized it for: the product then runs on xᵀ).
+template <std::size_t In, std::size_t Out, class Buffer>
+auto* weight_gradient_scratch_for(Buffer& scratch, std::size_t rows) noexcept {
+    return scratch.size() >= weight_gradient_scratch<In, Out>(rows) ? scratch.data() : nullptr;
+}
+
 // dzᵀ (Out, B), xᵀ (In, B; ld) -> C ← alpha·dzᵀ·x + beta·C (Out, In) by BLAS, as the weight
 // gradient is formed (beta = 0, alpha = 1) or a plain SGD step folded into it (C = W,
 // alpha = −lr, beta = 1). scratch as for affine_backward_parameters.
 template <std::size_t In, std::size_t Out, class T>
 void weight_gradient_product(const T* dz_t, const T* x_t, std::size_t ld, T alpha, T beta, T* c,
                              std::size_t rows, T* scratch) {
-    if (scratch && weight_gradient_transposes<In, Out>(rows)) {
+    // Past the small kernels' limit the copy of x only pays for panels, which one thread runs.
+    const bool whole_small = rows * In * Out <= small_gemm_limit;
+    if (scratch && weight_gradient_transposes<In, Out>(rows) && (whole_small || blas_threads() == 1)) {
         transpose_matrix(x_t, In, rows, ld, scratch, In);  // x (B, In)
         gemm_in_small_panels(false, Out, In, rows, alpha, dz_t, rows, scratch, In, beta, c, In);
     } else {

@@ -79,7 +79,7 @@ public:
     // daᵀ (Out, B), overwritten with dzᵀ = daᵀ ⊙ act'(z) -> dW (Out, In), db (Out) into the
     // parameters' grads; returns dxᵀ = Wᵀ·dzᵀ (In, B), or nullptr for the first layer.
     T* backward(T* da_t) {
-        T* dx_t = propagate(da_t, /*measure_dz=*/false);
+        T* dx_t = propagate</*MeasureDz=*/false>(da_t);
         form_weight_gradient();
         return dx_t;
     }
@@ -87,7 +87,7 @@ public:
     // The part of backward the layers below need: daᵀ (Out, B) -> dzᵀ in place, db (Out) into
     // bias.grad; returns dxᵀ (In, B) or nullptr. dW is left to form_weight_gradient, or to
     // fused_sgd_step, which folds it into the update; max |dz| is kept for weight_gradient_bounded.
-    T* backward_signal(T* da_t) { return propagate(da_t, /*measure_dz=*/true); }
+    T* backward_signal(T* da_t) { return propagate</*MeasureDz=*/true>(da_t); }
 
     // dzᵀ (Out, B) of backward_signal, xᵀ (In, B) -> dW (Out, In) into weight.grad.
     void form_weight_gradient() {
@@ -171,12 +171,14 @@ public:
     }
 
 private:
-    // backward and backward_signal: dzᵀ in place of daᵀ, db, dxᵀ; with measure_dz, max |dz| from
-    // the bias pass too (else it is left unknown, and weight_gradient_bounded scans dz).
-    T* propagate(T* da_t, bool measure_dz) {
+    // backward and backward_signal: dzᵀ in place of daᵀ, db, dxᵀ; with MeasureDz, max |dz| from
+    // the bias pass too (else it is left unknown, and weight_gradient_bounded scans dz). A
+    // template argument, so a network that never takes the fused step compiles one bias pass.
+    template <bool MeasureDz>
+    T* propagate(T* da_t) {
         activation_.backpropagate(da_t, rows_);
         dz_t_ = da_t;
-        if (measure_dz) {
+        if constexpr (MeasureDz) {
             dz_max_ = double(detail::bias_gradient_and_max_abs<Out>(static_cast<const T*>(da_t), bias.grad.data(), rows_));
         } else {
             detail::bias_gradient<Out>(static_cast<const T*>(da_t), bias.grad.data(), rows_);
@@ -191,9 +193,7 @@ private:
     }
 
     T* weight_gradient_scratch() noexcept {
-        return weight_gradient_scratch_.size() >= detail::weight_gradient_scratch<In, Out>(rows_)
-                   ? weight_gradient_scratch_.data()
-                   : nullptr;
+        return detail::weight_gradient_scratch_for<In, Out>(weight_gradient_scratch_, rows_);
     }
 
     detail::activation_stage<T, Out, Activation> activation_;

@@ -102,7 +102,8 @@ public:
         detail::ensure_capacity(carried_gradient_, Hidden * batch);
         detail::ensure_capacity(step_gates_gradient_, 4 * Hidden * batch);
         if constexpr (computes_input_gradient) detail::ensure_capacity(input_gradient_, In * batch * steps);
-        detail::ensure_capacity(weight_gradient_scratch_, detail::weight_gradient_scratch<Hidden, gate_rows>(batch * steps));
+        detail::ensure_capacity(weight_gradient_scratch_,
+                                detail::weight_gradient_scratch<Hidden, gate_rows>(batch * steps));
         if (time_gradient_norms_.size() < steps) time_gradient_norms_.resize(steps);
         capacity_ = std::max(capacity_, batch);
     }
@@ -227,8 +228,9 @@ public:
         T* db_hh = Bias ? bias_hh.grad.data() : column_sums_.data();
         detail::affine_backward_parameters<In, gate_rows>(input_side_gradients_.data(), input_t_, input_ld_,
                                                           weight_ih.grad.data(), db_ih, n);
+        T* const scratch = detail::weight_gradient_scratch_for<Hidden, gate_rows>(weight_gradient_scratch_, n);
         detail::affine_backward_parameters<Hidden, gate_rows>(hidden_side_gradients_.data(), previous_states_.data(),
-                                                              n, weight_hh.grad.data(), db_hh, n, weight_gradient_scratch(n));
+                                                              n, weight_hh.grad.data(), db_hh, n, scratch);
         if constexpr (computes_input_gradient) {
             detail::affine_backward_input<In, gate_rows>(weight_ih.value.data(), input_side_gradients_.data(),
                                                          input_gradient_.data(), n);
@@ -306,11 +308,6 @@ private:
     detail::buffer<T> input_gradient_;         // dxᵀ (In, T·B)
     detail::buffer<T> weight_gradient_scratch_;  // the states (T·B, Hidden) when dW_hh runs faster on them
 
-    T* weight_gradient_scratch(std::size_t columns) noexcept {
-        return weight_gradient_scratch_.size() >= detail::weight_gradient_scratch<Hidden, gate_rows>(columns)
-                   ? weight_gradient_scratch_.data()
-                   : nullptr;
-    }
     std::vector<double> time_gradient_norms_;
     const T* input_t_ = nullptr;
     std::size_t input_ld_ = 0;

@@ -106,7 +106,8 @@ public:
         detail::ensure_capacity(cell_gradient_, Hidden * batch);
         detail::ensure_capacity(step_gates_gradient_, gate_rows * batch);
         if constexpr (computes_input_gradient) detail::ensure_capacity(input_gradient_, In * batch * steps);
-        detail::ensure_capacity(weight_gradient_scratch_, detail::weight_gradient_scratch<Hidden, gate_rows>(batch * steps));
+        detail::ensure_capacity(weight_gradient_scratch_,
+                                detail::weight_gradient_scratch<Hidden, gate_rows>(batch * steps));
         if (time_gradient_norms_.size() < steps) time_gradient_norms_.resize(steps);
         capacity_ = std::max(capacity_, batch);
     }
@@ -223,9 +224,10 @@ public:
         detail::affine_backward_parameters<In, gate_rows>(step_gradients_.data(), input_t_, input_ld_,
                                                           weight_ih.grad.data(), db, n);
         // The bias sums were just formed above: W_hh's product alone.
+        T* const scratch = detail::weight_gradient_scratch_for<Hidden, gate_rows>(weight_gradient_scratch_, n);
         detail::affine_weight_gradient<Hidden, gate_rows>(static_cast<const T*>(step_gradients_.data()),
                                                           static_cast<const T*>(previous_states_.data()), n,
-                                                          weight_hh.grad.data(), n, weight_gradient_scratch(n));
+                                                          weight_hh.grad.data(), n, scratch);
         if constexpr (Bias) std::copy_n(bias_ih.grad.data(), gate_rows, bias_hh.grad.data());
         if constexpr (computes_input_gradient) {
             detail::affine_backward_input<In, gate_rows>(weight_ih.value.data(), step_gradients_.data(),
@@ -303,11 +305,6 @@ private:
     detail::buffer<T> input_gradient_;       // dxᵀ (In, T·B)
     detail::buffer<T> weight_gradient_scratch_;  // the states (T·B, Hidden) when dW_hh runs faster on them
 
-    T* weight_gradient_scratch(std::size_t columns) noexcept {
-        return weight_gradient_scratch_.size() >= detail::weight_gradient_scratch<Hidden, gate_rows>(columns)
-                   ? weight_gradient_scratch_.data()
-                   : nullptr;
-    }
     std::vector<double> time_gradient_norms_;
     const T* input_t_ = nullptr;
     std::size_t input_ld_ = 0;

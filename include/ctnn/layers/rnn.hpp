@@ -98,7 +98,8 @@ public:
         detail::ensure_capacity(step_gradients_, n);
         detail::ensure_capacity(state_gradients_, history);
         if constexpr (computes_input_gradient) detail::ensure_capacity(input_gradient_, In * batch * steps);
-        detail::ensure_capacity(weight_gradient_scratch_, detail::weight_gradient_scratch<Hidden, Hidden>(batch * steps));
+        detail::ensure_capacity(weight_gradient_scratch_,
+                                detail::weight_gradient_scratch<Hidden, Hidden>(batch * steps));
         if (time_gradient_norms_.size() < steps) time_gradient_norms_.resize(steps);
         capacity_ = std::max(capacity_, batch);
     }
@@ -189,9 +190,10 @@ public:
         detail::affine_backward_parameters<In, Hidden>(step_gradients_.data(), input_t_, input_ld_,
                                                        weight_ih.grad.data(), db, n);
         // h_{−1} … h_{T−2}: the first T column blocks of the states.
+        T* const scratch = detail::weight_gradient_scratch_for<Hidden, Hidden>(weight_gradient_scratch_, n);
         detail::affine_weight_gradient<Hidden, Hidden>(static_cast<const T*>(step_gradients_.data()),
                                                        static_cast<const T*>(history_.data()), hl,
-                                                       weight_hh.grad.data(), n, weight_gradient_scratch(n));
+                                                       weight_hh.grad.data(), n, scratch);
         if constexpr (Bias) std::copy_n(bias_ih.grad.data(), Hidden, bias_hh.grad.data());
         if constexpr (computes_input_gradient) {
             detail::affine_backward_input<In, Hidden>(weight_ih.value.data(), step_gradients_.data(),
@@ -257,11 +259,6 @@ private:
     detail::buffer<T> input_gradient_;    // dxᵀ (In, T·B)
     detail::buffer<T> weight_gradient_scratch_;  // the states (T·B, Hidden) when dW_hh runs faster on them
 
-    T* weight_gradient_scratch(std::size_t columns) noexcept {
-        return weight_gradient_scratch_.size() >= detail::weight_gradient_scratch<Hidden, Hidden>(columns)
-                   ? weight_gradient_scratch_.data()
-                   : nullptr;
-    }
     std::vector<double> time_gradient_norms_;
     const T* input_t_ = nullptr;
     std::size_t input_ld_ = 0;

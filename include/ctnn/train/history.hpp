@@ -49,9 +49,9 @@ public:
     }
 
     /// Writes csv() to `path` (a std::filesystem::path or a string), atomically; io_error if
-    /// it cannot. Defined by <ctnn/io/write_history_csv.hpp>, found by argument-dependent lookup:
-    /// writing files needs <filesystem>, ~0.18 s of parsing in every unit that includes
-    /// <ctnn/core.hpp> (issue 6's W5), and without that header this is a compile error naming it.
+    /// it cannot. Needs <ctnn/io/write_history_csv.hpp> (found by argument-dependent lookup;
+    /// without it, a compile error naming it): writing files needs <filesystem>, which
+    /// <ctnn/core.hpp> leaves out to parse faster.
     template <class Path>
     void write_csv(const Path& path) const {
         constexpr bool writer_included = requires { write_history_csv(*this, path); };
