@@ -1,6 +1,7 @@
 // ctnn's core: everything to define, initialise, train and run a network in memory — the
 // network, layers, activations, losses, optimizers, initialisers, clips, schedules,
-// regularizers, the trainer and its options. Not here (see ctnn/ctnn.hpp): saving and loading,
+// regularizers, the trainer and its options, and the expression language activations and
+// losses are written in (without to_string). Not here (see ctnn/ctnn.hpp): saving and loading,
 // data loaders, metrics, the gradient-health monitor and the fit callbacks. A translation unit
 // that needs only this parses ~0.3 s faster (docs/benchmarks.md, W5).
 #pragma once
@@ -21,6 +22,11 @@
 #include "ctnn/concepts/optimizer.hpp"
 #include "ctnn/concepts/regularizer.hpp"
 #include "ctnn/concepts/schedule.hpp"
+
+#include "ctnn/expr/activation.hpp"
+#include "ctnn/expr/derivative.hpp"
+#include "ctnn/expr/rules.hpp"
+#include "ctnn/expr/term.hpp"
 
 #include "ctnn/activations/elu.hpp"
 #include "ctnn/activations/gelu.hpp"
@@ -45,6 +51,7 @@
 #include "ctnn/layers/rnn.hpp"
 
 #include "ctnn/loss/bce_with_logits.hpp"
+#include "ctnn/loss/evaluate.hpp"
 #include "ctnn/loss/huber.hpp"
 #include "ctnn/loss/mae.hpp"
 #include "ctnn/loss/mse.hpp"

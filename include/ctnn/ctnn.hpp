@@ -3,6 +3,7 @@
 #pragma once
 
 #include "ctnn/core.hpp"
+#include "ctnn/expr.hpp"  // to_string of formulas and derivatives
 
 #include "ctnn/monitor/event_kind.hpp"
 #include "ctnn/monitor/gradient_health.hpp"

@@ -7,6 +7,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "support/activation.hpp"
 #include "support/approx.hpp"
 #include "support/fixture.hpp"
 
@@ -15,8 +16,8 @@ template <class Act>
 void check_against_torch(const std::string& name) {
     const ctnn_test::fixture f("activations.txt");
     const auto z = f.tensor<double, 2>("z");
-    const ctnn::tensor<double, 2> a = Act::forward(z);
-    const ctnn::tensor<double, 2> da = Act::derivative(z, a);
+    const ctnn::tensor<double, 2> a = ctnn_test::act<Act>::forward(z);
+    const ctnn::tensor<double, 2> da = ctnn_test::act<Act>::derivative(z, a);
     const auto torch_a = f.tensor<double, 2>(name + ".y");
     const auto torch_da = f.tensor<double, 2>(name + ".dy");
     CTNN_REQUIRE_CLOSE(a, torch_a, 1e-14);
@@ -24,8 +25,8 @@ void check_against_torch(const std::string& name) {
 
     // The float path (SIMD kernels) agrees to float precision.
     const ctnn::tensor<float, 2> zf = xt::cast<float>(z);
-    const ctnn::tensor<float, 2> af = Act::forward(zf);
-    const ctnn::tensor<float, 2> daf = Act::derivative(zf, af);
+    const ctnn::tensor<float, 2> af = ctnn_test::act<Act>::forward(zf);
+    const ctnn::tensor<float, 2> daf = ctnn_test::act<Act>::derivative(zf, af);
     CTNN_REQUIRE_CLOSE(af, torch_a, 1e-6);
     for (std::size_t i = 0; i < daf.size(); ++i) CHECK(std::abs(double(daf.flat(i)) - torch_da.flat(i)) < 1e-6);
 }
@@ -37,11 +38,11 @@ void check_finite_differences() {
     auto z = r.uniform_tensor<double>(4, 9, -3.0, 3.0);
     for (auto& v : z)
         if (std::abs(v) < 1e-3) v = 0.5;
-    const ctnn::tensor<double, 2> a = Act::forward(z);
-    const ctnn::tensor<double, 2> da = Act::derivative(z, a);
+    const ctnn::tensor<double, 2> a = ctnn_test::act<Act>::forward(z);
+    const ctnn::tensor<double, 2> da = ctnn_test::act<Act>::derivative(z, a);
     const double h = 1e-6;
-    const ctnn::tensor<double, 2> up = Act::forward(ctnn::tensor<double, 2>(z + h));
-    const ctnn::tensor<double, 2> down = Act::forward(ctnn::tensor<double, 2>(z - h));
+    const ctnn::tensor<double, 2> up = ctnn_test::act<Act>::forward(ctnn::tensor<double, 2>(z + h));
+    const ctnn::tensor<double, 2> down = ctnn_test::act<Act>::forward(ctnn::tensor<double, 2>(z - h));
     const ctnn::tensor<double, 2> numeric = (up - down) / (2 * h);
     for (std::size_t i = 0; i < z.size(); ++i) {
         INFO("z = " << z.flat(i));
@@ -60,8 +61,8 @@ TEST_CASE("activations: relu matches torch, derivative 0 at 0", "[activations]")
 }
 TEST_CASE("activations: relu and leaky_relu let NaN through, as PyTorch", "[activations]") {
     const ctnn::tensor<float, 2> z = {{std::numeric_limits<float>::quiet_NaN(), -1.0f, 2.0f}};
-    const ctnn::tensor<float, 2> a = ctnn::relu::forward(z);
-    const ctnn::tensor<float, 2> b = ctnn::leaky_relu::forward(z);
+    const ctnn::tensor<float, 2> a = ctnn_test::act<ctnn::relu>::forward(z);
+    const ctnn::tensor<float, 2> b = ctnn_test::act<ctnn::leaky_relu>::forward(z);
     CHECK(std::isnan(a(0, 0)));
     CHECK(std::isnan(b(0, 0)));
     CHECK(a(0, 1) == 0.0f);
@@ -106,7 +107,7 @@ TEST_CASE("activations: float tanh (rational form) is within 5 ulps of tanh for 
     // Saturation to exactly ±1, and NaN kept (a clamp that dropped it would give ±1 and
     // hide a divergence), in the SIMD body and the scalar tail alike (9 elements).
     const ctnn::tensor<float, 1> z = {-INFINITY, -100.f, 0.f, 100.f, INFINITY, NAN, 1e-30f, 2.f, NAN};
-    const ctnn::tensor<float, 1> a = ctnn::tanh::forward(z);
+    const ctnn::tensor<float, 1> a = ctnn_test::act<ctnn::tanh>::forward(z);
     CHECK(a(0) == -1.f);
     CHECK(a(1) == -1.f);
     CHECK(a(2) == 0.f);
@@ -124,7 +125,7 @@ TEST_CASE("activations: sigmoid matches torch and saturates without overflow", "
     check_against_torch<ctnn::sigmoid>("sigmoid");
     check_finite_differences<ctnn::sigmoid>();
     const ctnn::tensor<float, 2> z = {{-1000.f, 1000.f}};
-    const ctnn::tensor<float, 2> a = ctnn::sigmoid::forward(z);
+    const ctnn::tensor<float, 2> a = ctnn_test::act<ctnn::sigmoid>::forward(z);
     CHECK(a(0, 0) == 0.0f);
     CHECK(a(0, 1) == 1.0f);
 }

@@ -17,6 +17,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "support/activation.hpp"
 #include "support/approx.hpp"
 #include "support/fixture.hpp"
 
@@ -38,16 +39,16 @@ void check_against_torch(const std::string& name, double floor = 1e-12) {
         const auto z = f.tensor<double, 2>(suffix.empty() ? "z" : "z_wide");
         const auto torch_a = f.tensor<double, 2>(name + ".y" + suffix);
         const auto torch_da = f.tensor<double, 2>(name + ".dy" + suffix);
-        const ctnn::tensor<double, 2> a = Act::forward(z);
-        const ctnn::tensor<double, 2> da = Act::derivative(z, a);
+        const ctnn::tensor<double, 2> a = ctnn_test::act<Act>::forward(z);
+        const ctnn::tensor<double, 2> da = ctnn_test::act<Act>::derivative(z, a);
         require_close(a, torch_a, 1e-14, floor, name + ".y" + suffix);
         require_close(da, torch_da, 1e-12, floor, name + ".dy" + suffix);
 
         // The float path (xsimd kernels) against the float64 reference: values to 1e-6 relative
         // everywhere, tails included; derivatives absolutely below 1 (some cross zero).
         const ctnn::tensor<float, 2> zf = xt::cast<float>(z);
-        const ctnn::tensor<float, 2> af = Act::forward(zf);
-        const ctnn::tensor<float, 2> daf = Act::derivative(zf, af);
+        const ctnn::tensor<float, 2> af = ctnn_test::act<Act>::forward(zf);
+        const ctnn::tensor<float, 2> daf = ctnn_test::act<Act>::derivative(zf, af);
         require_close(af, torch_a, 1e-6, 1e-12, name + ".y" + suffix + " in float");
         require_close(daf, torch_da, 1e-6, 1.0, name + ".dy" + suffix + " in float");
     }
@@ -61,11 +62,11 @@ void check_finite_differences(double low, double high, std::initializer_list<dou
     for (auto& v : z)
         for (const double k : kinks)
             if (std::abs(v - k) < 1e-3) v = k + 2e-3;
-    const ctnn::tensor<double, 2> a = Act::forward(z);
-    const ctnn::tensor<double, 2> da = Act::derivative(z, a);
+    const ctnn::tensor<double, 2> a = ctnn_test::act<Act>::forward(z);
+    const ctnn::tensor<double, 2> da = ctnn_test::act<Act>::derivative(z, a);
     const double h = 1e-6;
-    const ctnn::tensor<double, 2> up = Act::forward(ctnn::tensor<double, 2>(z + h));
-    const ctnn::tensor<double, 2> down = Act::forward(ctnn::tensor<double, 2>(z - h));
+    const ctnn::tensor<double, 2> up = ctnn_test::act<Act>::forward(ctnn::tensor<double, 2>(z + h));
+    const ctnn::tensor<double, 2> down = ctnn_test::act<Act>::forward(ctnn::tensor<double, 2>(z - h));
     const ctnn::tensor<double, 2> numeric = (up - down) / (2 * h);
     for (std::size_t i = 0; i < z.size(); ++i) {
         INFO(Act::name << " at z = " << z.flat(i) << ": analytic " << da.flat(i) << ", numeric " << numeric.flat(i));
@@ -80,24 +81,24 @@ void check_finite_differences(double low, double high, std::initializer_list<dou
 template <class Act>
 void check_saturation_in_float() {
     const ctnn::tensor<float, 2> z = {{-1e30f, -1000.0f, -100.0f, 100.0f, 1000.0f, 1e30f}};
-    const ctnn::tensor<float, 2> a = Act::forward(z);
-    const ctnn::tensor<float, 2> da = Act::derivative(z, a);
+    const ctnn::tensor<float, 2> a = ctnn_test::act<Act>::forward(z);
+    const ctnn::tensor<float, 2> da = ctnn_test::act<Act>::derivative(z, a);
     for (std::size_t i = 0; i < z.size(); ++i) {
         INFO(Act::name << " at z = " << z.flat(i) << ": a = " << a.flat(i) << ", da/dz = " << da.flat(i));
         REQUIRE(std::isfinite(a.flat(i)));
         REQUIRE(std::isfinite(da.flat(i)));
     }
     const ctnn::tensor<float, 2> zf = {{-1000.0f, -100.0f, 100.0f, 1000.0f}};
-    const ctnn::tensor<float, 2> af = Act::forward(zf);
-    const ctnn::tensor<float, 2> daf = Act::derivative(zf, af);
+    const ctnn::tensor<float, 2> af = ctnn_test::act<Act>::forward(zf);
+    const ctnn::tensor<float, 2> daf = ctnn_test::act<Act>::derivative(zf, af);
     const ctnn::tensor<double, 2> zd = xt::cast<double>(zf);
-    const ctnn::tensor<double, 2> ad = Act::forward(zd);
-    const ctnn::tensor<double, 2> dad = Act::derivative(zd, ad);
+    const ctnn::tensor<double, 2> ad = ctnn_test::act<Act>::forward(zd);
+    const ctnn::tensor<double, 2> dad = ctnn_test::act<Act>::derivative(zd, ad);
     require_close(af, ad, 1e-6, 1e-12, std::string(Act::name) + " saturated, float vs double");
     require_close(daf, dad, 1e-6, 1.0, std::string(Act::name) + "' saturated, float vs double");
 
     const ctnn::tensor<float, 2> nan = {{std::numeric_limits<float>::quiet_NaN()}};
-    const ctnn::tensor<float, 2> a_nan = Act::forward(nan);
+    const ctnn::tensor<float, 2> a_nan = ctnn_test::act<Act>::forward(nan);
     CHECK(std::isnan(a_nan(0, 0)));
 }
 
@@ -105,8 +106,8 @@ void check_saturation_in_float() {
 template <class Act, class T>
 std::pair<T, T> at(T z) {
     const ctnn::tensor<T, 2> zt = {{z}};
-    const ctnn::tensor<T, 2> a = Act::forward(zt);
-    const ctnn::tensor<T, 2> da = Act::derivative(zt, a);
+    const ctnn::tensor<T, 2> a = ctnn_test::act<Act>::forward(zt);
+    const ctnn::tensor<T, 2> da = ctnn_test::act<Act>::derivative(zt, a);
     return {a(0, 0), da(0, 0)};
 }
 
@@ -115,9 +116,9 @@ template <class Act>
 constexpr bool evaluates_with_simd() {
     using view = ctnn::detail::matrix_view_t<float>;
     using cview = ctnn::detail::matrix_view_t<const float>;
-    using forward_expr = decltype(Act::forward(std::declval<cview&>()));
+    using forward_expr = decltype(ctnn_test::act<Act>::forward(std::declval<cview&>()));
     using backward_expr =
-        decltype(std::declval<view&>() * Act::derivative(std::declval<cview&>(), std::declval<cview&>()));
+        decltype(std::declval<view&>() * ctnn_test::act<Act>::derivative(std::declval<cview&>(), std::declval<cview&>()));
     return xt::xassign_traits<view, forward_expr>::simd_linear_assign()
         && xt::xassign_traits<view, backward_expr>::simd_linear_assign();
 }
@@ -133,7 +134,7 @@ TEST_CASE("activations: elu matches torch, derivative alpha at 0", "[activations
     CHECK(at<ctnn::elu>(1000.0f) == std::pair{1000.0f, 1.0f});
     // PyTorch's backward takes the exponential branch at z = 0: α, not 1.
     CHECK(at<ctnn::basic_elu<std::ratio<1, 2>>>(0.0f).second == 0.5f);
-    STATIC_REQUIRE(ctnn::elu::derivative_needs_preactivation);
+    STATIC_REQUIRE(ctnn_test::act<ctnn::elu>::needs_preactivation);
 }
 
 TEST_CASE("activations: selu matches torch with its constants", "[activations]") {
@@ -169,10 +170,10 @@ TEST_CASE("activations: gelu and gelu_tanh keep relative precision in the left t
     // Where PyTorch's 1 + erf and 1 + tanh cancel. References in long double, from the same
     // functions written as erfc and as the logistic function.
     const ctnn::tensor<double, 2> z = {{-3.0, -5.0, -8.0, -12.0}};
-    const ctnn::tensor<double, 2> a = ctnn::gelu::forward(z);
-    const ctnn::tensor<double, 2> da = ctnn::gelu::derivative(z, a);
-    const ctnn::tensor<double, 2> b = ctnn::gelu_tanh::forward(z);
-    const ctnn::tensor<double, 2> db = ctnn::gelu_tanh::derivative(z, b);
+    const ctnn::tensor<double, 2> a = ctnn_test::act<ctnn::gelu>::forward(z);
+    const ctnn::tensor<double, 2> da = ctnn_test::act<ctnn::gelu>::derivative(z, a);
+    const ctnn::tensor<double, 2> b = ctnn_test::act<ctnn::gelu_tanh>::forward(z);
+    const ctnn::tensor<double, 2> db = ctnn_test::act<ctnn::gelu_tanh>::derivative(z, b);
     for (std::size_t i = 0; i < z.size(); ++i) {
         const long double x = z.flat(i);
         const long double phi = 0.5L * std::erfc(-x / std::sqrt(2.0L));
@@ -214,8 +215,8 @@ TEST_CASE("activations: softplus matches torch, linear above the threshold", "[a
     CHECK(at<ctnn::softplus>(1000.0f) == std::pair{1000.0f, 1.0f});
     // βz = threshold is still the log1p branch (PyTorch tests βz > threshold).
     const ctnn::tensor<double, 2> z = {{20.0, std::nextafter(20.0, 21.0)}};
-    const ctnn::tensor<double, 2> a = ctnn::softplus::forward(z);
-    const ctnn::tensor<double, 2> da = ctnn::softplus::derivative(z, a);
+    const ctnn::tensor<double, 2> a = ctnn_test::act<ctnn::softplus>::forward(z);
+    const ctnn::tensor<double, 2> da = ctnn_test::act<ctnn::softplus>::derivative(z, a);
     CHECK(a(0, 0) > 20.0);
     CHECK(da(0, 0) < 1.0);
     CHECK(a(0, 1) == z(0, 1));
@@ -246,7 +247,7 @@ TEST_CASE("activations: hardtanh matches torch, derivative 0 at the bounds", "[a
     CHECK(at<ctnn::hardtanh>(std::nextafter(-1.0f, 0.0f)).second == 1.0f);
     CHECK(at<custom>(-0.5f) == std::pair{-0.5f, 0.0f});
     CHECK(at<custom>(2.0f) == std::pair{2.0f, 0.0f});
-    STATIC_REQUIRE_FALSE(ctnn::hardtanh::derivative_needs_preactivation);
+    STATIC_REQUIRE_FALSE(ctnn_test::act<ctnn::hardtanh>::needs_preactivation);
 }
 
 TEST_CASE("activations: the new activations evaluate with SIMD on a layer's buffers", "[activations][simd]") {

@@ -12,13 +12,29 @@
 #include <catch2/catch.hpp>
 
 namespace {
+// The old protocol's shape, forward and derivative by hand: no formula, so no activation.
 struct forward_only {
     [[maybe_unused]] static constexpr std::string_view name = "forward_only";
-    [[maybe_unused]] static constexpr bool derivative_needs_preactivation = false;
     template <class E>
     static auto forward(const E& z) {
         return z * 2.0;
     }
+};
+struct unnamed_activation {
+    [[maybe_unused]] static constexpr auto formula = ctnn::expr::z * ctnn::expr::z;
+};
+// Reads a loss's target, which has no value inside a layer.
+struct reads_target {
+    [[maybe_unused]] static constexpr std::string_view name = "reads_target";
+    [[maybe_unused]] static constexpr auto formula = ctnn::expr::z * ctnn::expr::target;
+};
+struct squared_error_formula {
+    [[maybe_unused]] static constexpr std::string_view name = "squared_error_formula";
+    [[maybe_unused]] static constexpr auto formula = ctnn::expr::pow<2>(ctnn::expr::prediction - ctnn::expr::target);
+};
+struct loss_reading_z {
+    [[maybe_unused]] static constexpr std::string_view name = "loss_reading_z";
+    [[maybe_unused]] static constexpr auto formula = ctnn::expr::prediction - ctnn::expr::z;
 };
 struct init_without_bias {
     [[maybe_unused]] static constexpr std::string_view name = "init_without_bias";
@@ -54,8 +70,13 @@ TEST_CASE("concepts: activations", "[concepts]") {
     STATIC_REQUIRE(ctnn::activation_policy<ctnn::hardtanh>);
     STATIC_REQUIRE(ctnn::activation_policy<ctnn::basic_hardtanh<std::ratio<0>, std::ratio<6>>>);
     STATIC_REQUIRE_FALSE(ctnn::activation_policy<int>);
-    STATIC_REQUIRE(ctnn::activation_has_forward<forward_only>);
-    STATIC_REQUIRE_FALSE(ctnn::activation_has_derivative<forward_only>);
+    STATIC_REQUIRE_FALSE(ctnn::activation_has_formula<forward_only>);
+    STATIC_REQUIRE_FALSE(ctnn::activation_policy<forward_only>);
+    STATIC_REQUIRE(ctnn::activation_has_formula<unnamed_activation>);
+    STATIC_REQUIRE_FALSE(ctnn::activation_has_name<unnamed_activation>);
+    STATIC_REQUIRE_FALSE(ctnn::activation_policy<unnamed_activation>);
+    STATIC_REQUIRE_FALSE(ctnn::activation_formula_reads_only_z<reads_target>);
+    STATIC_REQUIRE_FALSE(ctnn::activation_policy<reads_target>);
 }
 
 TEST_CASE("concepts: init policies", "[concepts]") {
@@ -81,6 +102,11 @@ TEST_CASE("concepts: optimizers, losses and clips", "[concepts]") {
     STATIC_REQUIRE_FALSE(ctnn::optimizer_policy<optimizer_without_lr>);
     STATIC_REQUIRE(ctnn::loss_policy<ctnn::loss::mse>);
     STATIC_REQUIRE_FALSE(ctnn::loss_policy<ctnn::optim::sgd>);
+    STATIC_REQUIRE(ctnn::loss_has_formula<ctnn::loss::huber>);
+    STATIC_REQUIRE_FALSE(ctnn::loss_has_formula<ctnn::loss::softmax_cross_entropy>);  // by hand
+    STATIC_REQUIRE(ctnn::loss_policy<squared_error_formula>);
+    STATIC_REQUIRE_FALSE(ctnn::loss_has_formula<loss_reading_z>);
+    STATIC_REQUIRE_FALSE(ctnn::loss_policy<loss_reading_z>);
     STATIC_REQUIRE(ctnn::clip_policy<ctnn::clip::none>);
     STATIC_REQUIRE(ctnn::clip_policy<ctnn::clip::by_value>);
     STATIC_REQUIRE(ctnn::clip_policy<ctnn::clip::by_norm>);

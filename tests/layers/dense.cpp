@@ -189,15 +189,15 @@ TEST_CASE("dense: compile-time facts", "[dense]") {
 TEST_CASE("dense: the activation is evaluated with SIMD on the layer's buffers", "[dense][simd]") {
     using view = ctnn::detail::matrix_view_t<float>;
     using cview = ctnn::detail::matrix_view_t<const float>;
-    using expr = decltype(ctnn::tanh::forward(std::declval<cview&>()));
+    using expr = decltype(ctnn::expr::activation_traits<ctnn::tanh>::forward(std::declval<cview&>()));
     STATIC_REQUIRE(xt::xassign_traits<view, expr>::simd_linear_assign());
-    using relu_expr = decltype(ctnn::relu::forward(std::declval<cview&>()));
+    using relu_expr = decltype(ctnn::expr::activation_traits<ctnn::relu>::forward(std::declval<cview&>()));
     STATIC_REQUIRE(xt::xassign_traits<view, relu_expr>::simd_linear_assign());
-    using leaky_expr = decltype(ctnn::leaky_relu::forward(std::declval<cview&>()));
+    using leaky_expr = decltype(ctnn::expr::activation_traits<ctnn::leaky_relu>::forward(std::declval<cview&>()));
     STATIC_REQUIRE(xt::xassign_traits<view, leaky_expr>::simd_linear_assign());
-    using relu_derivative = decltype(std::declval<view&>() * ctnn::relu::derivative(std::declval<cview&>(), std::declval<view&>()));
+    using relu_derivative = decltype(std::declval<view&>() * ctnn::expr::activation_traits<ctnn::relu>::derivative(std::declval<cview&>(), std::declval<view&>()));
     STATIC_REQUIRE(xt::xassign_traits<view, relu_derivative>::simd_linear_assign());
-    using dexpr = decltype(std::declval<view&>() * ctnn::sigmoid::derivative(std::declval<cview&>(), std::declval<view&>()));
+    using dexpr = decltype(std::declval<view&>() * ctnn::expr::activation_traits<ctnn::sigmoid>::derivative(std::declval<cview&>(), std::declval<view&>()));
     STATIC_REQUIRE(xt::xassign_traits<view, dexpr>::simd_linear_assign());
 }
 

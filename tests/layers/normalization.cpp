@@ -19,21 +19,12 @@
 #include "support/gradient_check.hpp"
 
 namespace ctnn_test {
-// An activation whose derivative is computed from z, not a: the layers' preactivation path.
+// An activation whose derived derivative reads z, not a: the layers' preactivation path.
 struct softsign_z {
     static constexpr std::string_view name = "softsign_z";
-    static constexpr bool derivative_needs_preactivation = true;
-    template <class E>
-    static auto forward(const E& z) {
-        using T = typename E::value_type;
-        return z / (T(1) + xt::abs(z));
-    }
-    template <class Z, class A>
-    static auto derivative(const Z& z, const A&) {
-        using T = typename Z::value_type;
-        return T(1) / ((T(1) + xt::abs(z)) * (T(1) + xt::abs(z)));
-    }
+    static constexpr auto formula = ctnn::expr::z / (ctnn::expr::rational<1>{} + ctnn::expr::abs(ctnn::expr::z));
 };
+static_assert(ctnn::expr::activation_traits<softsign_z>::needs_preactivation);
 }  // namespace ctnn_test
 
 namespace {

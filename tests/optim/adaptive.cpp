@@ -56,12 +56,12 @@ struct negated_mse {
 
     template <class P, class Y>
     double value(const P& prediction, const Y& target) const {
-        return -ctnn::loss::mse{}.value(prediction, target);
+        return -ctnn::loss::value(ctnn::loss::mse{}, prediction, target);
     }
 
     template <class P, class Y, class G>
     double value_and_gradient(const P& prediction, const Y& target, G& grad) const {
-        const double loss = ctnn::loss::mse{}.value_and_gradient(prediction, target, grad);
+        const double loss = ctnn::loss::value_and_gradient(ctnn::loss::mse{}, prediction, target, grad);
         auto* g = grad.data();
         for (std::size_t i = 0; i < grad.size(); ++i) g[i] = -g[i];
         return -loss;

@@ -1,11 +1,11 @@
 // hardtanh: a = clamp(z, min, max) (PyTorch's Hardtanh, [−1, 1]); da/dz = 1 strictly inside
-// (min, max), 0 outside and at the bounds themselves, as PyTorch's backward.
+// (min, max), 0 outside and at the bounds themselves, as PyTorch's backward, read off a.
 #pragma once
 
 #include <ratio>
 #include <string_view>
 
-#include "ctnn/detail/xtensor.hpp"
+#include "ctnn/expr/rules.hpp"
 
 namespace ctnn {
 
@@ -16,22 +16,8 @@ struct basic_hardtanh {
     static constexpr double min_val = double(Min::num) / double(Min::den);
     static constexpr double max_val = double(Max::num) / double(Max::den);
     static constexpr std::string_view name = "hardtanh";
-    /// a lies strictly inside (min, max) exactly where z does, so the derivative is read off a.
-    static constexpr bool derivative_needs_preactivation = false;
-
-    // z (B, N) -> a (B, N)
-    template <class E>
-    static auto forward(const E& z) {
-        using T = typename E::value_type;
-        // where() rather than min/max: it vectorises, and a NaN z stays NaN as in PyTorch.
-        return xt::where(z < T(min_val), T(min_val), xt::where(z > T(max_val), T(max_val), z));
-    }
-    // (z, a) -> da/dz (B, N)
-    template <class Z, class A>
-    static auto derivative(const Z&, const A& a) {
-        using T = typename A::value_type;
-        return xt::where(a <= T(min_val) || a >= T(max_val), T(0), T(1));
-    }
+    static constexpr auto formula = expr::clamp(expr::z, expr::make_rational<Min::num, Min::den>(),
+                                                expr::make_rational<Max::num, Max::den>());
 };
 
 using hardtanh = basic_hardtanh<>;

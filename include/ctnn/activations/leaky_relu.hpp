@@ -1,10 +1,11 @@
-// leaky_relu: a = z for z > 0, slope·z otherwise (PyTorch's default slope 0.01).
+// leaky_relu: a = z for z > 0, slope·z otherwise (PyTorch's default slope 0.01); da/dz = 1 or
+// slope, the slope at z = 0 as PyTorch's backward.
 #pragma once
 
 #include <ratio>
 #include <string_view>
 
-#include "ctnn/detail/xtensor.hpp"
+#include "ctnn/expr/rules.hpp"
 
 namespace ctnn {
 
@@ -15,22 +16,8 @@ struct basic_leaky_relu {
                   "ctnn: leaky_relu's slope must lie in (0, 1)");
     static constexpr double slope = double(Slope::num) / double(Slope::den);
     static constexpr std::string_view name = "leaky_relu";
-    /// With 0 < slope, a > 0 exactly where z > 0: the derivative is read off the output.
-    static constexpr bool derivative_needs_preactivation = false;
-
-    // z (B, N) -> a (B, N)
-    // where, not maximum: xtensor 0.24's maximum has no SIMD path; NaN propagates.
-    template <class E>
-    static auto forward(const E& z) {
-        using T = typename E::value_type;
-        return xt::where(z < T(0), T(slope) * z, z);
-    }
-    // (z, a) -> da/dz (B, N)
-    template <class Z, class A>
-    static auto derivative(const Z&, const A& a) {
-        using T = typename A::value_type;
-        return xt::where(a > T(0), T(1), T(slope));
-    }
+    static constexpr auto formula =
+        expr::select(expr::z > expr::rational<0>{}, expr::z, expr::make_rational<Slope::num, Slope::den>() * expr::z);
 };
 
 using leaky_relu = basic_leaky_relu<>;

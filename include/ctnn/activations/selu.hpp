@@ -4,31 +4,25 @@
 
 #include <string_view>
 
-#include "ctnn/detail/xtensor.hpp"
+#include "ctnn/expr/rules.hpp"
 
 namespace ctnn {
 
 struct selu {
-    static constexpr double alpha = 1.6732632423543772848170429916717;
-    static constexpr double scale = 1.0507009873554804934193349852946;
+    struct alpha_constant {
+        static constexpr double value = 1.6732632423543772848170429916717;
+        static constexpr std::string_view symbol = "α";
+    };
+    struct scale_constant {
+        static constexpr double value = 1.0507009873554804934193349852946;
+        static constexpr std::string_view symbol = "λ";
+    };
+    static constexpr double alpha = alpha_constant::value;
+    static constexpr double scale = scale_constant::value;
     static constexpr std::string_view name = "selu";
-    /// As for elu: λαe^z cannot be read off a for z << 0 (a + λα cancels), so z is kept.
-    static constexpr bool derivative_needs_preactivation = true;
-
-    // z (B, N) -> a (B, N)
-    template <class E>
-    static auto forward(const E& z) {
-        using T = typename E::value_type;
-        // expm1 keeps e^z − 1 accurate near 0. For z >> 0 the unselected branch is inf, which
-        // where() drops; a NaN z stays NaN.
-        return xt::where(z > T(0), T(scale) * z, T(scale * alpha) * xt::expm1(z));
-    }
-    // (z, a) -> da/dz (B, N); λα at z = 0, as PyTorch's backward (it tests z <= 0).
-    template <class Z, class A>
-    static auto derivative(const Z& z, const A&) {
-        using T = typename Z::value_type;
-        return xt::where(z > T(0), T(scale), T(scale * alpha) * xt::exp(z));
-    }
+    static constexpr auto formula =
+        expr::select(expr::z > expr::rational<0>{}, expr::constant<scale_constant>{} * expr::z,
+                     expr::constant<scale_constant>{} * expr::constant<alpha_constant>{} * expr::expm1(expr::z));
 };
 
 }  // namespace ctnn

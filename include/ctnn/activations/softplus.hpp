@@ -5,7 +5,7 @@
 #include <ratio>
 #include <string_view>
 
-#include "ctnn/detail/xtensor.hpp"
+#include "ctnn/expr/rules.hpp"
 
 namespace ctnn {
 
@@ -16,25 +16,10 @@ struct basic_softplus {
     static constexpr double beta = double(Beta::num) / double(Beta::den);
     static constexpr double threshold = double(Threshold::num) / double(Threshold::den);
     static constexpr std::string_view name = "softplus";
-    /// PyTorch switches to the linear branch where βz > threshold; that test needs z (a alone
-    /// cannot tell βz = threshold from just above it).
-    static constexpr bool derivative_needs_preactivation = true;
-
-    // z (B, N) -> a (B, N)
-    // log(1 + e^x) = max(x, 0) + log1p(e^−|x|): never overflows, whatever the threshold.
-    template <class E>
-    static auto forward(const E& z) {
-        using T = typename E::value_type;
-        return xt::where(T(beta) * z > T(threshold), z,
-                         (xt::fmax(T(beta) * z, T(0)) + xt::log1p(xt::exp(-xt::abs(T(beta) * z))))
-                             / T(beta));
-    }
-    // (z, a) -> da/dz (B, N); σ(βz) = 1/(1 + e^(−βz)) is 0, not NaN, when e^(−βz) = inf.
-    template <class Z, class A>
-    static auto derivative(const Z& z, const A&) {
-        using T = typename Z::value_type;
-        return xt::where(T(beta) * z > T(threshold), T(1), T(1) / (T(1) + xt::exp(T(-beta) * z)));
-    }
+    // softplus(x) = max(x, 0) + log1p(e^−|x|) inside: it never overflows, whatever the threshold.
+    static constexpr auto scaled = expr::make_rational<Beta::num, Beta::den>() * expr::z;
+    static constexpr auto formula = expr::select(scaled > expr::make_rational<Threshold::num, Threshold::den>(), expr::z,
+                                                 expr::softplus(scaled) / expr::make_rational<Beta::num, Beta::den>());
 };
 
 using softplus = basic_softplus<>;

@@ -1,34 +1,34 @@
-// What an activation policy must provide; each requirement is named so a diagnostic can say
-// which one is missing.
+// What an activation policy must provide: a `name` and its `formula`, an expression in z (see
+// docs/expressions.md). Its derivative is derived; each requirement is named so a diagnostic
+// can say which one is missing.
 #pragma once
 
 #include <concepts>
 #include <string_view>
+#include <type_traits>
 
-#include "ctnn/detail/xtensor.hpp"
+#include "ctnn/expr/term.hpp"
 
 namespace ctnn {
 
 template <class A>
-concept activation_has_forward = requires(const tensor<double, 2>& z) {
-    { A::forward(z) } -> std::convertible_to<tensor<double, 2>>;
-};
+concept activation_has_formula = requires { A::formula; } && expr::term<std::remove_cvref_t<decltype(A::formula)>>;
 
 template <class A>
-concept activation_has_derivative = requires(const tensor<double, 2>& z) {
-    { A::derivative(z, z) } -> std::convertible_to<tensor<double, 2>>;
-};
-
-template <class A>
-concept activation_has_traits = requires {
+concept activation_has_name = requires {
     { A::name } -> std::convertible_to<std::string_view>;
-    { A::derivative_needs_preactivation } -> std::convertible_to<bool>;
 };
 
-/// An element-wise nonlinearity: `forward(z)` and `derivative(z, a)` as lazy xtensor
-/// expressions, a `name`, and whether the derivative needs z (else it is computed from a alone).
+/// The formula reads z and nothing else (a loss's ŷ or y has no value inside a layer).
 template <class A>
-concept activation_policy = activation_has_forward<A> && activation_has_derivative<A>
-                     && activation_has_traits<A>;
+concept activation_formula_reads_only_z =
+    activation_has_formula<A>
+    && std::is_void_v<expr::first_foreign_variable_t<std::remove_cvref_t<decltype(A::formula)>,
+                                                     expr::var<expr::preactivation_tag>>>;
+
+/// An element-wise nonlinearity a = f(z), given as `static constexpr auto formula` (an
+/// expression in ctnn::expr::z) with a `name`.
+template <class A>
+concept activation_policy = activation_has_formula<A> && activation_has_name<A> && activation_formula_reads_only_z<A>;
 
 }  // namespace ctnn

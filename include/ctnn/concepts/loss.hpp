@@ -6,9 +6,19 @@
 #include <string_view>
 
 #include "ctnn/detail/xtensor.hpp"
+#include "ctnn/expr/term.hpp"
 
 namespace ctnn {
 
+/// A loss given as the formula of one element, l(ŷ, y), in expr::prediction and expr::target:
+/// its mean over the elements is the loss, and dl/dŷ is derived (docs/expressions.md).
+template <class L>
+concept loss_has_formula =
+    requires { L::formula; } && expr::term<std::remove_cvref_t<decltype(L::formula)>>
+    && std::is_void_v<expr::first_foreign_variable_t<std::remove_cvref_t<decltype(L::formula)>,
+                                                     expr::var<expr::prediction_tag>, expr::var<expr::target_tag>>>;
+
+/// A loss written by hand: value, and value_and_gradient (softmax cross-entropy, nll).
 template <class L>
 concept loss_has_value = requires(const L& l, const tensor<double, 2>& prediction,
                                    const tensor<double, 2>& target) {
@@ -26,11 +36,11 @@ concept loss_has_traits = std::default_initializable<L> && requires {
     { L::name } -> std::convertible_to<std::string_view>;
 };
 
-/// A scalar loss of a (B, N) prediction against a (B, N) target: `value`, and
-/// `value_and_gradient` which also writes dL/dprediction (B, N). Const members, so a loss may
-/// carry settings (a Huber delta); default constructible.
+/// A scalar loss of a (B, N) prediction against a (B, N) target: a per-element `formula`, or
+/// `value` and `value_and_gradient` (which also writes dL/dprediction (B, N)) written by hand.
+/// Const, so a loss may carry settings (a Huber delta); default constructible, with a `name`.
 template <class L>
-concept loss_policy = loss_has_value<L> && loss_has_gradient<L> && loss_has_traits<L>;
+concept loss_policy = (loss_has_formula<L> || (loss_has_value<L> && loss_has_gradient<L>)) && loss_has_traits<L>;
 
 namespace detail {
 /// Columns of the target a loss reads for a network of `OutputWidth` outputs: the same width,

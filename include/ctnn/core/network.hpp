@@ -22,6 +22,7 @@
 #include "ctnn/detail/matrix_view.hpp"
 #include "ctnn/detail/sequence_layout.hpp"
 #include "ctnn/detail/xtensor.hpp"
+#include "ctnn/expr/activation.hpp"
 
 namespace ctnn {
 
@@ -389,8 +390,8 @@ private:
     bool weight_gradients_bounded_from() const {
         double input_bound = -1.0;  // the data: scanned
         if constexpr (I > 0)
-            if constexpr (requires { layer_type<I - 1>::activation_type::output_bound; })
-                input_bound = layer_type<I - 1>::activation_type::output_bound;
+            if constexpr (requires { typename layer_type<I - 1>::activation_type; })
+                input_bound = expr::activation_traits<typename layer_type<I - 1>::activation_type>::output_bound;
         if (!layer<I>().weight_gradient_bounded(input_bound)) return false;
         if constexpr (I + 1 < depth)
             return weight_gradients_bounded_from<I + 1>();

@@ -1,14 +1,14 @@
 // The activation at the end of a layer (dense, batch_norm, layer_norm): where z is written,
-// a = act(z), and da -> dz = da ⊙ act'(z, a), on feature-major (Width, B) buffers sized for the
+// a = act(z), and da -> dz = da ⊙ act'(z, a) with act' derived from the activation's formula, on feature-major (Width, B) buffers sized for the
 // largest batch. One place for what every layer with an activation does the same way.
 #pragma once
 
 #include <cstddef>
 #include <type_traits>
 
-#include "ctnn/activations/identity.hpp"
 #include "ctnn/detail/matrix_view.hpp"
 #include "ctnn/detail/xtensor.hpp"
+#include "ctnn/expr/activation.hpp"
 
 namespace ctnn::detail {
 
@@ -45,8 +45,11 @@ void evaluate_into(T* out, const E& e, std::size_t n) {
 
 template <class T, std::size_t Width, class Activation>
 class activation_stage {
+    using traits = expr::activation_traits<Activation>;
+
 public:
-    static constexpr bool keeps_preactivation = Activation::derivative_needs_preactivation;
+    /// Decided at compile time from the derived derivative: z is kept only if it reads z.
+    static constexpr bool keeps_preactivation = traits::needs_preactivation;
 
     void reserve(std::size_t rows) {
         ensure_capacity(output_, rows * Width);
@@ -60,20 +63,20 @@ public:
 
     // zᵀ (Width, B) in preactivation() -> aᵀ = act(z) (Width, B); returns a.
     const T* activate(std::size_t rows) {
-        if constexpr (!std::is_same_v<Activation, identity>) {
+        if constexpr (!traits::is_identity) {
             const auto z = matrix_view(static_cast<const T*>(preactivation()), Width, rows);
-            evaluate_into(output_.data(), Activation::forward(z), Width * rows);  // in place (z == a) is safe
+            evaluate_into(output_.data(), traits::forward(z), Width * rows);  // in place (z == a) is safe
         }
         return output_.data();
     }
 
     // daᵀ (Width, B) -> dzᵀ = daᵀ ⊙ act'(z, a), in place.
     void backpropagate(T* da_t, std::size_t rows) {
-        if constexpr (!std::is_same_v<Activation, identity>) {
+        if constexpr (!traits::is_identity) {
             const auto dz = matrix_view(static_cast<const T*>(da_t), Width, rows);
             const auto a = matrix_view(static_cast<const T*>(output_.data()), Width, rows);
             const auto z = matrix_view(static_cast<const T*>(preactivation()), Width, rows);
-            evaluate_into(da_t, dz * Activation::derivative(z, a), Width * rows);
+            evaluate_into(da_t, dz * traits::derivative(z, a), Width * rows);
         }
     }
 

@@ -32,16 +32,17 @@ template <std::size_t Width>
 struct previous_layer_output_width {};
 template <class Policy>
 struct policy {};
-struct lacks_static_forward_of_z {};
-struct lacks_static_derivative_of_z_and_a {};
-struct lacks_name_or_derivative_needs_preactivation {};
+struct lacks_static_constexpr_formula {};
+struct lacks_static_constexpr_name {};
+template <class Variable>
+struct formula_reads_variable {};
 struct lacks_weight_member_function {};
 struct lacks_bias_member_function {};
 struct lacks_default_constructor_or_name {};
 struct lacks_prepare_or_update_member_functions {};
 struct lacks_public_lr_member {};
 struct lacks_name_validate_or_copy {};
-struct lacks_value_member_function {};
+struct lacks_formula_or_value_member_function {};
 struct lacks_value_and_gradient_member_function {};
 struct lacks_default_constructor_or_name_of_loss {};
 struct lacks_apply_returning_clip_result {};
@@ -175,20 +176,20 @@ constexpr bool check_scalar() {
 
 template <class Activation>
 constexpr bool check_activation() {
-    static_assert(activation_has_forward<Activation>
-                      || not_an_activation<policy<Activation>, lacks_static_forward_of_z>::value,
-                  "ctnn: the activation policy lacks `static auto forward(const Z& z)` returning "
-                  "an element-wise xtensor expression");
-    static_assert(activation_has_derivative<Activation>
-                      || not_an_activation<policy<Activation>,
-                                           lacks_static_derivative_of_z_and_a>::value,
-                  "ctnn: the activation policy lacks `static auto derivative(const Z& z, const A& "
-                  "a)` returning da/dz as an element-wise xtensor expression");
-    static_assert(activation_has_traits<Activation>
-                      || not_an_activation<policy<Activation>,
-                                           lacks_name_or_derivative_needs_preactivation>::value,
-                  "ctnn: the activation policy lacks `static constexpr std::string_view name` or "
-                  "`static constexpr bool derivative_needs_preactivation`");
+    static_assert(activation_has_formula<Activation>
+                      || not_an_activation<policy<Activation>, lacks_static_constexpr_formula>::value,
+                  "ctnn: the activation policy lacks `static constexpr auto formula`, an expression "
+                  "in ctnn::expr::z such as `z * sigmoid(z)`");
+    static_assert(activation_has_name<Activation>
+                      || not_an_activation<policy<Activation>, lacks_static_constexpr_name>::value,
+                  "ctnn: the activation policy lacks `static constexpr std::string_view name`");
+    if constexpr (activation_has_formula<Activation>) {
+        using foreign = expr::first_foreign_variable_t<std::remove_cvref_t<decltype(Activation::formula)>,
+                                                       expr::var<expr::preactivation_tag>>;
+        static_assert(std::is_void_v<foreign>
+                          || not_an_activation<policy<Activation>, formula_reads_variable<foreign>>::value,
+                      "ctnn: an activation's formula may read only z, the layer's pre-activation");
+    }
     return true;
 }
 
@@ -227,10 +228,12 @@ constexpr bool check_optimizer() {
 
 template <class Loss>
 constexpr bool check_loss() {
-    static_assert(loss_has_value<Loss> || not_a_loss<policy<Loss>, lacks_value_member_function>::value,
-                  "ctnn: the loss policy lacks `double value(const P& prediction, const Y& target) "
-                  "const`");
-    static_assert(loss_has_gradient<Loss>
+    static_assert(loss_has_formula<Loss> || loss_has_value<Loss>
+                      || not_a_loss<policy<Loss>, lacks_formula_or_value_member_function>::value,
+                  "ctnn: the loss policy lacks `static constexpr auto formula` (an expression in "
+                  "ctnn::expr::prediction and ctnn::expr::target) or `double value(const P& "
+                  "prediction, const Y& target) const`");
+    static_assert(loss_has_formula<Loss> || loss_has_gradient<Loss>
                       || not_a_loss<policy<Loss>, lacks_value_and_gradient_member_function>::value,
                   "ctnn: the loss policy lacks `double value_and_gradient(const P&, const Y&, G& "
                   "grad) const`");

@@ -26,6 +26,7 @@
 #include "ctnn/detail/recurrent_parameters.hpp"
 #include "ctnn/detail/recurrent_product.hpp"
 #include "ctnn/detail/xtensor.hpp"
+#include "ctnn/expr/activation.hpp"
 #include "ctnn/init/fans.hpp"
 #include "ctnn/init/recurrent_default.hpp"
 
@@ -139,7 +140,7 @@ public:
             detail::step_product<Hidden, Hidden, Hidden, 1>(weight_hh.value.data() + 2 * Hidden * Hidden, previous,
                                                             batch, hn_init, batch, gates + 3 * block, batch);
             auto rz = detail::matrix_view(gates, 2 * Hidden, batch);
-            xt::noalias(rz) = sigmoid::forward(rz);
+            xt::noalias(rz) = expr::activation_traits<sigmoid>::forward(rz);
             const auto r = detail::matrix_view(static_cast<const T*>(gates), Hidden, batch);
             const auto z = detail::matrix_view(static_cast<const T*>(gates + block), Hidden, batch);
             auto n_gate = detail::matrix_view(gates + 2 * block, Hidden, batch);
@@ -147,7 +148,7 @@ public:
             // W_in·x_t + b_in, packed beside the other gates so the expression below vectorises.
             detail::copy_block(static_cast<const T*>(projection_.data() + 2 * Hidden * n + t * batch), n,
                                gates + 2 * block, batch, Hidden, batch);
-            xt::noalias(n_gate) = ctnn::tanh::forward(n_gate + r * hn);
+            xt::noalias(n_gate) = expr::activation_traits<ctnn::tanh>::forward(n_gate + r * hn);
             const auto h_prev = detail::matrix_view(previous, Hidden, batch);
             auto h_view = detail::matrix_view(h, Hidden, batch);
             xt::noalias(h_view) = n_gate + z * (h_prev - n_gate);

@@ -25,6 +25,7 @@
 #include "ctnn/detail/recurrent_parameters.hpp"
 #include "ctnn/detail/recurrent_product.hpp"
 #include "ctnn/detail/xtensor.hpp"
+#include "ctnn/expr/activation.hpp"
 #include "ctnn/init/fans.hpp"
 #include "ctnn/init/recurrent_default.hpp"
 
@@ -142,9 +143,9 @@ public:
             auto if_gates = detail::matrix_view(gates, 2 * Hidden, batch);
             auto g = detail::matrix_view(gates + 2 * block, Hidden, batch);
             auto o = detail::matrix_view(gates + 3 * block, Hidden, batch);
-            xt::noalias(if_gates) = sigmoid::forward(if_gates);
-            xt::noalias(g) = ctnn::tanh::forward(g);
-            xt::noalias(o) = sigmoid::forward(o);
+            xt::noalias(if_gates) = expr::activation_traits<sigmoid>::forward(if_gates);
+            xt::noalias(g) = expr::activation_traits<ctnn::tanh>::forward(g);
+            xt::noalias(o) = expr::activation_traits<sigmoid>::forward(o);
             const auto i = detail::matrix_view(static_cast<const T*>(gates), Hidden, batch);
             const auto f = detail::matrix_view(static_cast<const T*>(gates + block), Hidden, batch);
             const auto c_prev = detail::matrix_view(previous_cell, Hidden, batch);
@@ -152,7 +153,7 @@ public:
             auto tc_view = detail::matrix_view(tc, Hidden, batch);
             auto h_view = detail::matrix_view(h, Hidden, batch);
             xt::noalias(c_view) = f * c_prev + i * g;
-            xt::noalias(tc_view) = ctnn::tanh::forward(c_view);
+            xt::noalias(tc_view) = expr::activation_traits<ctnn::tanh>::forward(c_view);
             xt::noalias(h_view) = o * tc_view;
             // h_{t−1} joins the (Hidden, T·B) matrix W_hh's gradient is one product over.
             detail::copy_block(previous, batch, previous_states_.data() + t * batch, n, Hidden, batch);

@@ -23,6 +23,7 @@
 #include "ctnn/detail/recurrent_parameters.hpp"
 #include "ctnn/detail/recurrent_product.hpp"
 #include "ctnn/detail/xtensor.hpp"
+#include "ctnn/expr/activation.hpp"
 #include "ctnn/init/fans.hpp"
 #include "ctnn/init/recurrent_default.hpp"
 
@@ -141,7 +142,7 @@ public:
                                                             h_t, batch, hl);
             if constexpr (keeps_preactivation)
                 detail::copy_block(static_cast<const T*>(h_t), hl, preactivation_.data() + t * batch, hl, Hidden, batch);
-            detail::evaluate_block_into(h_t, hl, Activation::forward(states), (t + 1) * batch, hl, Hidden, batch);
+            detail::evaluate_block_into(h_t, hl, expr::activation_traits<Activation>::forward(states), (t + 1) * batch, hl, Hidden, batch);
         }
         if constexpr (returns_sequence)
             detail::copy_block(static_cast<const T*>(history + batch), hl, output_.data(), n, Hidden, n);
@@ -168,7 +169,7 @@ public:
         const auto a_all = detail::matrix_view(static_cast<const T*>(history_.data() + batch), Hidden, hl);
         const auto z_all = detail::matrix_view(
             static_cast<const T*>(keeps_preactivation ? preactivation_.data() : history_.data() + batch), Hidden, hl);
-        const auto dz_all = dh_all * Activation::derivative(z_all, a_all);
+        const auto dz_all = dh_all * expr::activation_traits<Activation>::derivative(z_all, a_all);
         for (std::size_t t = steps; t-- > 0;) {
             time_gradient_norms_[t] = std::sqrt(detail::block_sum_of_squares(dh + t * batch, hl, Hidden, batch));
             detail::evaluate_block_into(step_gradients_.data() + t * batch, n, dz_all, t * batch, hl, Hidden, batch);
@@ -244,7 +245,7 @@ public:
     }
 
 private:
-    static constexpr bool keeps_preactivation = Activation::derivative_needs_preactivation;
+    static constexpr bool keeps_preactivation = expr::activation_traits<Activation>::needs_preactivation;
     /// Leading dimension of the (Hidden, (T+1)·B) state and state-gradient matrices.
     std::size_t history_ld() const noexcept { return batch_ * (steps_ + 1); }
 

@@ -2,14 +2,11 @@
 // linear (slope delta) beyond, so an outlier's gradient is bounded by delta.
 #pragma once
 
-#include <cmath>
-#include <cstddef>
 #include <string>
 #include <string_view>
 
 #include "ctnn/core/errors.hpp"
-
-#include "ctnn/detail/elementwise_loss.hpp"
+#include "ctnn/expr/rules.hpp"
 
 namespace ctnn::loss {
 
@@ -24,29 +21,14 @@ struct huber {
             throw invalid_argument("ctnn: huber needs delta > 0, got " + std::to_string(delta));
     }
 
-    // ŷ (B, N), y (B, N) -> L = mean of ½d² if |d| < δ, else δ(|d| − ½δ), d = ŷ − y
-    template <class P, class Y>
-    double value(const P& prediction, const Y& target) const {
-        return detail::elementwise_mean(prediction, target, [this](double p, double y) { return element(p - y); });
-    }
-
-    // ŷ (B, N), y (B, N) -> L, and dL/dŷ = clamp(d, −δ, δ)/(B·N) into grad (B, N)
-    template <class P, class Y, class G>
-    double value_and_gradient(const P& prediction, const Y& target, G& grad) const {
-        return detail::elementwise_mean_and_gradient(
-            prediction, target, grad, [this](double p, double y) { return element(p - y); },
-            [this](double p, double y, double norm) {
-                const double d = p - y;
-                // torch's huber_loss_backward, branch for branch (a NaN d falls through to norm·d)
-                return d < -delta ? -norm * delta : d > delta ? norm * delta : norm * d;
-            });
-    }
-
-private:
-    double element(double d) const {
-        const double z = std::abs(d);
-        return z < delta ? 0.5 * z * z : delta * (z - 0.5 * delta);
-    }
+    // d = ŷ − y: l = δ(|d| − ½δ) beyond ±δ, else ½d²; dl/dŷ = −δ, δ or d, branch for branch as
+    // torch's huber_loss_backward (a NaN d falls through to d)
+    static constexpr auto d = expr::prediction - expr::target;
+    static constexpr auto delta_setting = expr::setting<"δ", &huber::delta>{};
+    static constexpr auto formula =
+        expr::select(d < -delta_setting, delta_setting * (-d - expr::rational<1, 2>{} * delta_setting),
+                     expr::select(d > delta_setting, delta_setting * (d - expr::rational<1, 2>{} * delta_setting),
+                                  expr::rational<1, 2>{} * expr::pow<2>(d)));
 };
 
 }  // namespace ctnn::loss

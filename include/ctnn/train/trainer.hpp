@@ -26,6 +26,7 @@
 #include "ctnn/detail/matrix_view.hpp"
 #include "ctnn/detail/message.hpp"
 #include "ctnn/detail/parameter_snapshot.hpp"
+#include "ctnn/loss/evaluate.hpp"
 #include "ctnn/loss/mse.hpp"
 #include "ctnn/monitor/none.hpp"
 #include "ctnn/optim/sgd.hpp"
@@ -308,7 +309,7 @@ private:
             const std::size_t out_rows = output_rows(n, steps);
             const auto prediction = detail::matrix_view(out, out_rows, output_width);
             const auto target = detail::matrix_view(y.data() + first * y_per_row, out_rows, target_width);
-            weighted += loss_.value(prediction, target) * double(n);
+            weighted += ctnn::loss::value(loss_, prediction, target) * double(n);
             if constexpr (class_labels)
                 for (std::size_t i = 0; i < out_rows; ++i)
                     right += detail::row_argmax(out + i * output_width, output_width)
@@ -366,7 +367,7 @@ private:
         const auto prediction = detail::matrix_view(out, rows, output_width);
         const auto target = detail::matrix_view(y, rows, target_width);
         auto gradient = net_.output_gradient(rows);
-        last_.loss = loss_.value_and_gradient(prediction, target, gradient);
+        last_.loss = ctnn::loss::value_and_gradient(loss_, prediction, target, gradient);
         clip_result clipped{};
         bool healthy = true;  // the monitor's verdict: false refuses the step (an explosion)
         if (std::isfinite(last_.loss)) {

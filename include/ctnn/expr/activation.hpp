@@ -1,0 +1,83 @@
+// An activation is its formula: `static constexpr auto formula = z * sigmoid(z);` and a name.
+// Everything a layer needs is derived from it at compile time: the forward expression, the
+// derivative, whether that derivative can be read off the output a = f(z) (then a layer keeps
+// only a) or needs z, and a bound on |a| where the outermost function has one.
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <type_traits>
+
+#include "ctnn/expr/derivative.hpp"
+#include "ctnn/expr/evaluate.hpp"
+#include "ctnn/expr/rules.hpp"
+#include "ctnn/expr/term.hpp"
+
+namespace ctnn::expr {
+
+template <class A>
+using formula_of = std::remove_cvref_t<decltype(A::formula)>;
+
+namespace detail_activation {
+/// max |f(z)| over every z, where f's outermost primitive bounds it; below 0: unknown.
+template <class F>
+constexpr double bound_of() {
+    if constexpr (is_call<F>::value) {
+        return []<class Fn, class... A>(call<Fn, A...>) {
+            if constexpr (requires { Fn::bound; })
+                return Fn::bound;
+            else if constexpr (std::is_same_v<Fn, clamp_fn>)
+                return [](double lo, double hi) { return std::max(lo < 0 ? -lo : lo, hi < 0 ? -hi : hi); }(
+                    std::tuple_element_t<1, std::tuple<A...>>::value, std::tuple_element_t<2, std::tuple<A...>>::value);
+            else
+                return -1.0;
+        }(F{});
+    } else {
+        return -1.0;
+    }
+}
+}  // namespace detail_activation
+
+template <class A>
+struct activation_traits {
+    using formula = formula_of<A>;
+    using input = var<preactivation_tag>;
+    using output = var<output_tag>;
+    /// da/dz as derived, in z.
+    using derivative_in_z = derivative_t<formula, input>;
+    /// The same with f(z) replaced by a wherever it occurs: what backward evaluates.
+    using derivative_expression = substitute_t<derivative_in_z, formula, output>;
+
+    static constexpr bool is_identity = std::is_same_v<formula, input>;
+    /// Whether backward reads z (the layer then keeps it beside a).
+    static constexpr bool needs_preactivation = contains_v<input, derivative_expression>;
+    /// |a| ≤ output_bound for every z (NaN aside); below 0 where nothing bounds it.
+    static constexpr double output_bound = [] {
+        if constexpr (requires { A::output_bound; })
+            return double(A::output_bound);
+        else
+            return detail_activation::bound_of<formula>();
+    }();
+
+    // z (rows, cols) -> a = f(z), a lazy element-wise expression holding z by reference.
+    template <class Z>
+    static decltype(auto) forward(const Z& z) {
+        using T = typename Z::value_type;
+        if constexpr (is_identity)
+            return z;
+        else
+            return expr::evaluate<T>(formula{}, make_environment<void>(nullptr, bind(input{}, z)));
+    }
+    // (z, a) -> da/dz, lazy, holding z and a by reference (a T for a constant derivative).
+    template <class Z, class Out>
+    static auto derivative(const Z& z, const Out& a) {
+        using T = typename Z::value_type;
+        const auto env = make_environment<void>(nullptr, bind(input{}, z), bind(output{}, a));
+        if constexpr (is_constant_v<derivative_expression>)  // identity: 1, as a's shape
+            return xt::ones_like(a) * expr::evaluate<T>(derivative_expression{}, env);
+        else
+            return expr::evaluate<T>(derivative_expression{}, env);
+    }
+};
+
+}  // namespace ctnn::expr

@@ -1,0 +1,263 @@
+// Evaluating an expression: on xtensor expressions (lazy, element-wise, one fused SIMD pass when
+// assigned), and on single doubles (losses, constants). The evaluator is apart from the terms,
+// as Eigen keeps CwiseBinaryOp apart from its evaluator: a primitive's kernel maps it onto
+// xtensor's functions, or onto ctnn's own where one is faster (the rational float tanh).
+//
+// Variables are bound by an environment; a subterm without variables is computed once, in
+// double, and enters the element-wise expression as a scalar.
+#pragma once
+
+#include <type_traits>
+#include <utility>
+
+#include "ctnn/detail/rational_tanh.hpp"
+#include "ctnn/detail/xtensor.hpp"
+#include "ctnn/expr/rules.hpp"
+#include "ctnn/expr/term.hpp"
+
+namespace ctnn::expr {
+
+/// What a variable stands for while an expression is evaluated: an xtensor expression, or a
+/// double.
+template <class Tag, class X>
+struct binding {
+    const X* value;
+};
+template <class Tag, class X>
+const X& lookup(const binding<Tag, X>& b) {
+    return *b.value;
+}
+
+/// The variables' values, and the policy object whose settings the expression reads (void: none).
+template <class Self, class... Bindings>
+struct environment : Bindings... {
+    const Self* self = nullptr;
+};
+/// `make_environment(self, bind(z, zs), bind(a, as))`.
+template <class Tag, class X>
+binding<Tag, X> bind(var<Tag>, const X& value) {
+    return {&value};
+}
+template <class Self, class... Bindings>
+environment<Self, Bindings...> make_environment(const Self* self, Bindings... bindings) {
+    return {bindings..., self};
+}
+
+namespace detail_evaluate {
+/// The value of a constant term, in double.
+template <class E, class Self>
+double scalar_constant(const Self* self) {
+    if constexpr (is_rational_v<E>) {
+        return E::value;
+    } else if constexpr (is_call<E>::value) {
+        return []<class Fn, class... A>(call<Fn, A...>, const Self* s) {
+            return Fn::scalar(scalar_constant<A>(s)...);
+        }(E{}, self);
+    } else if constexpr (requires { E::member; }) {
+        static_assert(!std::is_void_v<Self>, "ctnn: a setting<> is read from its policy, and this expression has none");
+        return double(self->*E::member);
+    } else {
+        return E::value;  // a named constant
+    }
+}
+
+/// x again, for a kernel that reads its operand twice: a variable by reference, a subexpression
+/// by copy (xtensor holds an rvalue operand by value).
+template <class X>
+std::conditional_t<std::is_lvalue_reference_v<X>, X, std::remove_cvref_t<X>> again(const std::remove_reference_t<X>& x) {
+    return x;
+}
+#define CTNN_FWD(x) std::forward<decltype(x)>(x)
+#define CTNN_AGAIN(x) again<decltype(x)>(x)
+
+template <class Fn>
+struct kernel;
+
+template <>
+struct kernel<add_fn> {
+    template <class T, class X, class Y>
+    static auto apply(X&& x, Y&& y) { return CTNN_FWD(x) + CTNN_FWD(y); }
+};
+template <>
+struct kernel<sub_fn> {
+    template <class T, class X, class Y>
+    static auto apply(X&& x, Y&& y) { return CTNN_FWD(x) - CTNN_FWD(y); }
+};
+template <>
+struct kernel<mul_fn> {
+    template <class T, class X, class Y>
+    static auto apply(X&& x, Y&& y) { return CTNN_FWD(x) * CTNN_FWD(y); }
+};
+template <>
+struct kernel<div_fn> {
+    template <class T, class X, class Y>
+    static auto apply(X&& x, Y&& y) { return CTNN_FWD(x) / CTNN_FWD(y); }
+};
+template <>
+struct kernel<neg_fn> {
+    template <class T, class X>
+    static auto apply(X&& x) { return -CTNN_FWD(x); }
+};
+template <int N>
+struct kernel<pow_fn<N>> {
+    // by squaring, so x⁴ is two multiplications and never a call to pow
+    template <class T, class X>
+    static decltype(auto) apply(X&& x) {
+        static_assert(N != 0, "ctnn: x⁰ is simplified to 1 before evaluation");
+        if constexpr (N < 0) return T(1) / kernel<pow_fn<-N>>::template apply<T>(CTNN_FWD(x));
+        else if constexpr (N == 1) return CTNN_AGAIN(x);  // a variable by reference, else a copy
+        else if constexpr (N == 2) return xt::square(CTNN_FWD(x));
+        else if constexpr (N == 3) return xt::cube(CTNN_FWD(x));
+        else if constexpr (N % 2 == 0) return xt::square(kernel<pow_fn<N / 2>>::template apply<T>(CTNN_FWD(x)));
+        else return CTNN_AGAIN(x) * kernel<pow_fn<N - 1>>::template apply<T>(CTNN_FWD(x));
+    }
+};
+#define CTNN_EXPR_KERNEL(fn, ...)                                   \
+    template <>                                                     \
+    struct kernel<fn> {                                             \
+        template <class T, class X>                                 \
+        static auto apply(X&& x) { return __VA_ARGS__; }            \
+    };
+CTNN_EXPR_KERNEL(exp_fn, xt::exp(CTNN_FWD(x)))
+CTNN_EXPR_KERNEL(expm1_fn, xt::expm1(CTNN_FWD(x)))
+CTNN_EXPR_KERNEL(log_fn, xt::log(CTNN_FWD(x)))
+CTNN_EXPR_KERNEL(log1p_fn, xt::log1p(CTNN_FWD(x)))
+CTNN_EXPR_KERNEL(sqrt_fn, xt::sqrt(CTNN_FWD(x)))
+CTNN_EXPR_KERNEL(abs_fn, xt::abs(CTNN_FWD(x)))
+CTNN_EXPR_KERNEL(erf_fn, xt::erf(CTNN_FWD(x)))
+CTNN_EXPR_KERNEL(erfc_fn, xt::erfc(CTNN_FWD(x)))
+// float: the rational form, within a few ulps and several times faster than xsimd's
+CTNN_EXPR_KERNEL(tanh_fn, ctnn::detail::tanh(CTNN_FWD(x)))
+// e⁻ˣ = inf gives 1/inf = 0, never NaN
+CTNN_EXPR_KERNEL(sigmoid_fn, T(1) / (T(1) + xt::exp(-CTNN_FWD(x))))
+CTNN_EXPR_KERNEL(softplus_fn, xt::fmax(CTNN_AGAIN(x), T(0)) + xt::log1p(xt::exp(-xt::abs(CTNN_FWD(x)))))
+CTNN_EXPR_KERNEL(softsign_fn, CTNN_AGAIN(x) / (T(1) + xt::abs(CTNN_FWD(x))))
+// where() rather than sign(): it vectorises, and keeps 0 and NaN as they are (torch.sign)
+CTNN_EXPR_KERNEL(sign_fn, xt::where(CTNN_AGAIN(x) > T(0), T(1), xt::where(CTNN_AGAIN(x) < T(0), T(-1), CTNN_FWD(x))))
+#undef CTNN_EXPR_KERNEL
+
+// where() rather than maximum/minimum: xtensor 0.24's have no SIMD path; x < y is false for a
+// NaN x, which is then kept, as PyTorch's relu keeps it.
+template <>
+struct kernel<max_fn> {
+    template <class T, class X, class Y>
+    static auto apply(X&& x, Y&& y) { return xt::where(CTNN_AGAIN(x) < CTNN_AGAIN(y), CTNN_FWD(y), CTNN_FWD(x)); }
+};
+template <>
+struct kernel<min_fn> {
+    template <class T, class X, class Y>
+    static auto apply(X&& x, Y&& y) { return xt::where(CTNN_AGAIN(y) < CTNN_AGAIN(x), CTNN_FWD(y), CTNN_FWD(x)); }
+};
+template <>
+struct kernel<clamp_fn> {
+    // the bounds are constants: T values, passed on as prvalues (xtensor holds a named scalar
+    // by reference)
+    template <class T, class X>
+    static auto apply(X&& x, T lo, T hi) {
+        return xt::where(CTNN_AGAIN(x) < T(lo), T(lo), xt::where(CTNN_AGAIN(x) > T(hi), T(hi), CTNN_FWD(x)));
+    }
+};
+// A comparison tests (for select) or gives 0 and 1 (as a value).
+#define CTNN_EXPR_COMPARISON(fn, op)                                                           \
+    template <>                                                                                \
+    struct kernel<fn> {                                                                        \
+        template <class X, class Y>                                                            \
+        static auto test(X&& x, Y&& y) { return CTNN_FWD(x) op CTNN_FWD(y); }                  \
+        template <class T, class X, class Y>                                                   \
+        static auto apply(X&& x, Y&& y) { return xt::where(CTNN_FWD(x) op CTNN_FWD(y), T(1), T(0)); } \
+    };
+CTNN_EXPR_COMPARISON(greater_fn, >)
+CTNN_EXPR_COMPARISON(less_fn, <)
+CTNN_EXPR_COMPARISON(greater_equal_fn, >=)
+CTNN_EXPR_COMPARISON(less_equal_fn, <=)
+#undef CTNN_EXPR_COMPARISON
+}  // namespace detail_evaluate
+
+/// E on xtensor expressions of scalar T: a lazy xtensor expression holding references to the
+/// bound variables (keep them alive while it is used), or a T for a constant E.
+template <class T, term E, class Env>
+decltype(auto) evaluate(E, const Env& env);
+
+namespace detail_evaluate {
+template <class T, class C, class Env>
+auto test(const Env& env) {
+    if constexpr (is_call<C>::value) {
+        return []<class Fn, class... A>(call<Fn, A...>, const Env& e) {
+            if constexpr (is_comparison_v<Fn>)
+                return kernel<Fn>::test(expr::evaluate<T>(A{}, e)...);
+            else
+                return expr::evaluate<T>(call<Fn, A...>{}, e) != T(0);
+        }(C{}, env);
+    } else {
+        return expr::evaluate<T>(C{}, env) != T(0);
+    }
+}
+}  // namespace detail_evaluate
+
+namespace detail_evaluate {
+/// 1 − σ(x), which the rule for σ' produces, is σ(−x): computed so, it does not cancel where
+/// σ(x) nears 1 (in float, past x ≈ 5 half the digits of 1 − σ(x) would be lost).
+template <class E>
+struct complement_of_sigmoid : std::false_type {};
+template <class X>
+struct complement_of_sigmoid<call<sub_fn, rational<1>, call<sigmoid_fn, X>>> : std::true_type {
+    using type = call<sigmoid_fn, decltype(-X{})>;
+};
+}  // namespace detail_evaluate
+
+template <class T, term E, class Env>
+decltype(auto) evaluate(E, const Env& env) {
+    if constexpr (detail_evaluate::complement_of_sigmoid<E>::value && !is_constant_v<E>) {
+        return expr::evaluate<T>(typename detail_evaluate::complement_of_sigmoid<E>::type{}, env);
+    } else if constexpr (is_constant_v<E>) {
+        return T(detail_evaluate::scalar_constant<E>(env.self));
+    } else if constexpr (!is_call<E>::value) {
+        return []<class Tag>(var<Tag>, const Env& e) -> decltype(auto) { return lookup<Tag>(e); }(E{}, env);
+    } else {
+        return []<class Fn, class... A>(call<Fn, A...>, const Env& e) {
+            if constexpr (std::is_same_v<Fn, select_fn>) {
+                return [&]<class C, class X, class Y>(call<select_fn, C, X, Y>) {
+                    return xt::where(detail_evaluate::test<T, C>(e), expr::evaluate<T>(X{}, e), expr::evaluate<T>(Y{}, e));
+                }(call<Fn, A...>{});
+            } else if constexpr (std::is_same_v<Fn, div_fn>) {
+                // x / c as x·(1/c), the reciprocal formed once in double: a product vectorises
+                // at a fraction of a division's cost
+                return [&]<class X, class Y>(call<div_fn, X, Y>) {
+                    if constexpr (is_constant_v<Y>)
+                        return expr::evaluate<T>(X{}, e) * T(1.0 / detail_evaluate::scalar_constant<Y>(e.self));
+                    else
+                        return expr::evaluate<T>(X{}, e) / expr::evaluate<T>(Y{}, e);
+                }(call<Fn, A...>{});
+            } else {
+                return detail_evaluate::kernel<Fn>::template apply<T>(expr::evaluate<T>(A{}, e)...);
+            }
+        }(E{}, env);
+    }
+}
+
+/// E on doubles: every variable bound to a double. A select computes only the branch it takes.
+template <term E, class Env>
+double evaluate_scalar(E, const Env& env) {
+    if constexpr (detail_evaluate::complement_of_sigmoid<E>::value && !is_constant_v<E>) {
+        return evaluate_scalar(typename detail_evaluate::complement_of_sigmoid<E>::type{}, env);
+    } else if constexpr (is_constant_v<E>) {
+        return detail_evaluate::scalar_constant<E>(env.self);
+    } else if constexpr (!is_call<E>::value) {
+        return []<class Tag>(var<Tag>, const Env& e) { return double(lookup<Tag>(e)); }(E{}, env);
+    } else {
+        return []<class Fn, class... A>(call<Fn, A...>, const Env& e) {
+            if constexpr (std::is_same_v<Fn, select_fn>) {
+                return [&]<class C, class X, class Y>(call<select_fn, C, X, Y>) {
+                    return evaluate_scalar(C{}, e) != 0.0 ? evaluate_scalar(X{}, e) : evaluate_scalar(Y{}, e);
+                }(call<Fn, A...>{});
+            } else {
+                return Fn::scalar(evaluate_scalar(A{}, e)...);
+            }
+        }(E{}, env);
+    }
+}
+
+#undef CTNN_FWD
+#undef CTNN_AGAIN
+
+}  // namespace ctnn::expr

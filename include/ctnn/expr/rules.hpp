@@ -1,0 +1,550 @@
+// Every primitive of the expression language in one table, each with its derivative rule
+// written in the language itself (JAX's defjvp, PyTorch's derivatives.yaml): `partial<I, X...>`
+// is ∂f/∂xᵢ. A rule may name the primitive's own value (tanh' = 1 − tanh²), which is how a
+// derivative comes to read a layer's output instead of its input. Composite functions (swish,
+// gelu, a focal loss) get their derivatives from these by the chain rule (derivative.hpp).
+//
+// Each primitive also says how it prints and how it is evaluated on one double (`scalar`);
+// evaluation on xtensor expressions is separate (evaluate.hpp), as Eigen keeps an expression
+// node apart from its evaluator. The builders below simplify as they build (0·x = 0, 1·x = x,
+// exact rational arithmetic), so derived expressions stay small and read as one would write them.
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <numeric>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+
+#include "ctnn/expr/term.hpp"
+
+namespace ctnn::expr {
+
+/// How a primitive prints: f(x), x + y, −x, x², |x|, √x, [x > y], (c ? x : y).
+enum class notation { function, infix, prefix, power, magnitude, root, bracket, choice };
+
+/// Binding strength when printed: a sum inside a product gets parentheses.
+namespace precedence {
+inline constexpr int sum = 1, product = 2, unary = 3, power = 4, atom = 5;
+}
+
+// --- rational arithmetic, exact, at compile time --------------------------------------------
+template <std::intmax_t N, std::intmax_t D>
+constexpr auto make_rational() {
+    static_assert(D != 0, "ctnn: an expression divides a constant by zero");
+    constexpr std::intmax_t sign = D < 0 ? -1 : 1;
+    constexpr std::intmax_t g = std::gcd(N, D) == 0 ? 1 : std::gcd(N, D);
+    return rational<sign * N / g, sign * D / g>{};
+}
+
+// The builders, declared here so the rules below can use them; defined after the primitives.
+template <term X, term Y>
+constexpr auto operator+(X, Y);
+template <term X, term Y>
+constexpr auto operator-(X, Y);
+template <term X, term Y>
+constexpr auto operator*(X, Y);
+template <term X, term Y>
+constexpr auto operator/(X, Y);
+template <term X>
+constexpr auto operator-(X);
+
+template <int N, term X>
+constexpr auto power(X);
+
+// --- the primitives -------------------------------------------------------------------------
+struct add_fn {
+    static constexpr notation form = notation::infix;
+    static constexpr std::string_view symbol = " + ";
+    static constexpr int binding = precedence::sum;
+    static double scalar(double x, double y) { return x + y; }
+    template <std::size_t I, class X, class Y>
+    static constexpr auto partial() { return rational<1>{}; }
+};
+struct sub_fn {
+    static constexpr notation form = notation::infix;
+    static constexpr std::string_view symbol = " − ";
+    static constexpr int binding = precedence::sum;
+    static double scalar(double x, double y) { return x - y; }
+    template <std::size_t I, class X, class Y>
+    static constexpr auto partial() {
+        if constexpr (I == 0) return rational<1>{};
+        else return rational<-1>{};
+    }
+};
+struct mul_fn {
+    static constexpr notation form = notation::infix;
+    static constexpr std::string_view symbol = "·";
+    static constexpr int binding = precedence::product;
+    static double scalar(double x, double y) { return x * y; }
+    template <std::size_t I, class X, class Y>
+    static constexpr auto partial() {
+        if constexpr (I == 0) return Y{};
+        else return X{};
+    }
+};
+struct div_fn {
+    static constexpr notation form = notation::infix;
+    static constexpr std::string_view symbol = "/";
+    static constexpr int binding = precedence::product;
+    static double scalar(double x, double y) { return x / y; }
+    template <std::size_t I, class X, class Y>
+    static constexpr auto partial() {
+        if constexpr (I == 0) return rational<1>{} / Y{};
+        else return -(call<div_fn, X, Y>{} / Y{});  // −(x/y)/y: reuses x/y
+    }
+};
+struct neg_fn {
+    static constexpr notation form = notation::prefix;
+    static constexpr std::string_view symbol = "−";
+    static double scalar(double x) { return -x; }
+    template <std::size_t I, class X>
+    static constexpr auto partial() { return rational<-1>{}; }
+};
+/// x^N for an integer N (negative too).
+template <int N>
+struct pow_fn {
+    static constexpr notation form = notation::power;
+    static constexpr int exponent = N;
+    static double scalar(double x) {
+        double r = 1.0;
+        for (int i = 0; i < (N < 0 ? -N : N); ++i) r *= x;
+        return N < 0 ? 1.0 / r : r;
+    }
+    template <std::size_t I, class X>
+    static constexpr auto partial();
+};
+struct exp_fn {
+    static constexpr notation form = notation::function;
+    static constexpr std::string_view symbol = "exp";
+    static double scalar(double x) { return std::exp(x); }
+    template <std::size_t I, class X>
+    static constexpr auto partial() { return call<exp_fn, X>{}; }
+};
+/// eˣ − 1, accurate near 0.
+struct expm1_fn {
+    static constexpr notation form = notation::function;
+    static constexpr std::string_view symbol = "expm1";
+    static double scalar(double x) { return std::expm1(x); }
+    template <std::size_t I, class X>
+    static constexpr auto partial() { return call<exp_fn, X>{}; }
+};
+struct log_fn {
+    static constexpr notation form = notation::function;
+    static constexpr std::string_view symbol = "log";
+    static double scalar(double x) { return std::log(x); }
+    template <std::size_t I, class X>
+    static constexpr auto partial() { return rational<1>{} / X{}; }
+};
+/// log(1 + x), accurate near 0.
+struct log1p_fn {
+    static constexpr notation form = notation::function;
+    static constexpr std::string_view symbol = "log1p";
+    static double scalar(double x) { return std::log1p(x); }
+    template <std::size_t I, class X>
+    static constexpr auto partial() { return rational<1>{} / (rational<1>{} + X{}); }
+};
+struct sqrt_fn {
+    static constexpr notation form = notation::root;
+    static double scalar(double x) { return std::sqrt(x); }
+    template <std::size_t I, class X>
+    static constexpr auto partial() { return rational<1>{} / (rational<2>{} * call<sqrt_fn, X>{}); }
+};
+/// sign(x): −1, 0 or 1, NaN kept (torch.sign); abs's derivative, itself flat.
+struct sign_fn {
+    static constexpr notation form = notation::function;
+    static constexpr std::string_view symbol = "sign";
+    static double scalar(double x) { return x > 0.0 ? 1.0 : x < 0.0 ? -1.0 : x; }
+    template <std::size_t I, class X>
+    static constexpr auto partial() { return rational<0>{}; }
+};
+struct abs_fn {
+    static constexpr notation form = notation::magnitude;
+    static double scalar(double x) { return std::abs(x); }
+    template <std::size_t I, class X>
+    static constexpr auto partial() { return call<sign_fn, X>{}; }
+};
+struct tanh_fn {
+    static constexpr notation form = notation::function;
+    static constexpr std::string_view symbol = "tanh";
+    static constexpr double bound = 1.0;  // |tanh x| ≤ 1 for every x
+    static double scalar(double x) { return std::tanh(x); }
+    template <std::size_t I, class X>
+    static constexpr auto partial();
+};
+/// σ(x) = 1/(1 + e⁻ˣ): 0, not NaN, where e⁻ˣ overflows.
+struct sigmoid_fn {
+    static constexpr notation form = notation::function;
+    static constexpr std::string_view symbol = "σ";
+    static constexpr double bound = 1.0;
+    static double scalar(double x) { return 1.0 / (1.0 + std::exp(-x)); }
+    template <std::size_t I, class X>
+    static constexpr auto partial() {
+        return call<sigmoid_fn, X>{} * (rational<1>{} - call<sigmoid_fn, X>{});
+    }
+};
+/// softplus(x) = log(1 + eˣ) = max(x, 0) + log1p(e^−|x|), which never overflows.
+struct softplus_fn {
+    static constexpr notation form = notation::function;
+    static constexpr std::string_view symbol = "softplus";
+    static double scalar(double x) { return std::max(x, 0.0) + std::log1p(std::exp(-std::abs(x))); }
+    template <std::size_t I, class X>
+    static constexpr auto partial() { return call<sigmoid_fn, X>{}; }
+};
+/// softsign(x) = x/(1 + |x|). A primitive, not x/(1 + |x|) derived: the quotient rule's
+/// 1/(1 + |x|) − |x|/(1 + |x|)² cancels for large |x|, its own rule does not.
+struct softsign_fn {
+    static constexpr notation form = notation::function;
+    static constexpr std::string_view symbol = "softsign";
+    static constexpr double bound = 1.0;
+    static double scalar(double x) { return x / (1.0 + std::abs(x)); }
+    template <std::size_t I, class X>
+    static constexpr auto partial();
+};
+struct two_over_sqrt_pi {
+    static constexpr double value = 1.12837916709551257390;  // 2/√π
+    static constexpr std::string_view symbol = "2/√π";
+};
+struct erf_fn {
+    static constexpr notation form = notation::function;
+    static constexpr std::string_view symbol = "erf";
+    static double scalar(double x) { return std::erf(x); }
+    template <std::size_t I, class X>
+    static constexpr auto partial();
+};
+/// erfc(x) = 1 − erf(x), without the cancellation in the tail.
+struct erfc_fn {
+    static constexpr notation form = notation::function;
+    static constexpr std::string_view symbol = "erfc";
+    static double scalar(double x) { return std::erfc(x); }
+    template <std::size_t I, class X>
+    static constexpr auto partial();
+};
+
+// Comparisons are Iverson brackets, [x > y] ∈ {0, 1}: flat, so their derivative is 0. A NaN
+// compares false.
+struct greater_fn {
+    static constexpr notation form = notation::bracket;
+    static constexpr std::string_view symbol = " > ";
+    static constexpr double scalar(double x, double y) { return x > y ? 1.0 : 0.0; }
+    template <std::size_t I, class X, class Y>
+    static constexpr auto partial() { return rational<0>{}; }
+};
+struct less_fn {
+    static constexpr notation form = notation::bracket;
+    static constexpr std::string_view symbol = " < ";
+    static constexpr double scalar(double x, double y) { return x < y ? 1.0 : 0.0; }
+    template <std::size_t I, class X, class Y>
+    static constexpr auto partial() { return rational<0>{}; }
+};
+struct greater_equal_fn {
+    static constexpr notation form = notation::bracket;
+    static constexpr std::string_view symbol = " ≥ ";
+    static constexpr double scalar(double x, double y) { return x >= y ? 1.0 : 0.0; }
+    template <std::size_t I, class X, class Y>
+    static constexpr auto partial() { return rational<0>{}; }
+};
+struct less_equal_fn {
+    static constexpr notation form = notation::bracket;
+    static constexpr std::string_view symbol = " ≤ ";
+    static constexpr double scalar(double x, double y) { return x <= y ? 1.0 : 0.0; }
+    template <std::size_t I, class X, class Y>
+    static constexpr auto partial() { return rational<0>{}; }
+};
+template <class Fn>
+inline constexpr bool is_comparison_v = std::is_same_v<Fn, greater_fn> || std::is_same_v<Fn, less_fn>
+                                        || std::is_same_v<Fn, greater_equal_fn> || std::is_same_v<Fn, less_equal_fn>;
+
+/// max(x, y), NaN in x kept (x < y ? y : x). ∂/∂x = [max(x, y) > y], ∂/∂y = [max(x, y) ≤ y]:
+/// at a tie the whole derivative goes to y, so relu = max(z, 0) has slope 0 at 0 (PyTorch's
+/// choice), and its derivative [max(z, 0) > 0] reads the layer's output, not z.
+struct max_fn {
+    static constexpr notation form = notation::function;
+    static constexpr std::string_view symbol = "max";
+    static double scalar(double x, double y) { return x < y ? y : x; }
+    template <std::size_t I, class X, class Y>
+    static constexpr auto partial() {
+        if constexpr (I == 0) return call<greater_fn, call<max_fn, X, Y>, Y>{};
+        else return call<less_equal_fn, call<max_fn, X, Y>, Y>{};
+    }
+};
+/// min(x, y), NaN in x kept (y < x ? y : x). ∂/∂x = [min(x, y) < y], ∂/∂y = [min(x, y) ≥ y].
+struct min_fn {
+    static constexpr notation form = notation::function;
+    static constexpr std::string_view symbol = "min";
+    static double scalar(double x, double y) { return y < x ? y : x; }
+    template <std::size_t I, class X, class Y>
+    static constexpr auto partial() {
+        if constexpr (I == 0) return call<less_fn, call<min_fn, X, Y>, Y>{};
+        else return call<greater_equal_fn, call<min_fn, X, Y>, Y>{};
+    }
+};
+/// clamp(x, lo, hi), NaN kept; slope 1 strictly inside (lo, hi), 0 at and beyond the bounds
+/// (PyTorch's hardtanh backward), read off the clamped value.
+struct clamp_fn {
+    static constexpr notation form = notation::function;
+    static constexpr std::string_view symbol = "clamp";
+    static double scalar(double x, double lo, double hi) { return x < lo ? lo : x > hi ? hi : x; }
+    template <std::size_t I, class X, class Lo, class Hi>
+    static constexpr auto partial() {
+        using c = call<clamp_fn, X, Lo, Hi>;
+        if constexpr (I == 0) return call<greater_fn, c, Lo>{} * call<less_fn, c, Hi>{};
+        else if constexpr (I == 1) return call<less_equal_fn, X, Lo>{};
+        else return call<greater_equal_fn, X, Hi>{};
+    }
+};
+/// select(c, x, y): x where c ≠ 0, else y. Its derivative is select(c, dx, dy)
+/// (derivative.hpp), which no product of partials would give as plainly.
+struct select_fn {
+    static constexpr notation form = notation::choice;
+};
+
+template <int N>
+template <std::size_t I, class X>
+constexpr auto pow_fn<N>::partial() {
+    return rational<N>{} * power<N - 1>(X{});
+}
+template <std::size_t I, class X>
+constexpr auto tanh_fn::partial() {
+    return rational<1>{} - call<pow_fn<2>, call<tanh_fn, X>>{};
+}
+template <std::size_t I, class X>
+constexpr auto softsign_fn::partial() {
+    return rational<1>{} / call<pow_fn<2>, decltype(rational<1>{} + call<abs_fn, X>{})>{};
+}
+template <std::size_t I, class X>
+constexpr auto erf_fn::partial() {
+    return constant<two_over_sqrt_pi>{} * call<exp_fn, decltype(-power<2>(X{}))>{};
+}
+template <std::size_t I, class X>
+constexpr auto erfc_fn::partial() {
+    return -(constant<two_over_sqrt_pi>{} * call<exp_fn, decltype(-power<2>(X{}))>{});
+}
+
+// --- building with simplification -----------------------------------------------------------
+template <class E>
+inline constexpr bool is_negative_rational_v = false;
+template <std::intmax_t N, std::intmax_t D>
+inline constexpr bool is_negative_rational_v<rational<N, D>> = N < 0;
+
+template <class E>
+struct negated : std::false_type {};
+template <class X>
+struct negated<call<neg_fn, X>> : std::true_type {
+    using inner = X;
+};
+template <class E>
+struct power_of : std::false_type {};
+template <int N, class X>
+struct power_of<call<pow_fn<N>, X>> : std::true_type {
+    static constexpr int exponent = N;
+    using base = X;
+};
+template <class E>
+struct reciprocal : std::false_type {};
+template <class X>
+struct reciprocal<call<div_fn, rational<1>, X>> : std::true_type {
+    using denominator = X;
+};
+template <class E>
+struct product_with_rational : std::false_type {};
+template <std::intmax_t N, std::intmax_t D, class X>
+struct product_with_rational<call<mul_fn, rational<N, D>, X>> : std::true_type {
+    using factor = rational<N, D>;
+    using rest = X;
+};
+
+template <term X>
+constexpr auto negate(X) {
+    if constexpr (is_rational_v<X>) return make_rational<-X::num, X::den>();
+    else if constexpr (negated<X>::value) return typename negated<X>::inner{};
+    else return call<neg_fn, X>{};
+}
+template <term X, term Y>
+constexpr auto add(X, Y) {
+    if constexpr (is_zero_v<X>) return Y{};
+    else if constexpr (is_zero_v<Y>) return X{};
+    else if constexpr (is_rational_v<X> && is_rational_v<Y>)
+        return make_rational<X::num * Y::den + Y::num * X::den, X::den * Y::den>();
+    else if constexpr (negated<Y>::value) return subtract(X{}, typename negated<Y>::inner{});
+    else if constexpr (is_negative_rational_v<Y>) return subtract(X{}, negate(Y{}));
+    else return call<add_fn, X, Y>{};
+}
+template <term X, term Y>
+constexpr auto subtract(X, Y) {
+    if constexpr (is_zero_v<Y>) return X{};
+    else if constexpr (is_zero_v<X>) return negate(Y{});
+    else if constexpr (std::is_same_v<X, Y>) return rational<0>{};
+    else if constexpr (is_rational_v<X> && is_rational_v<Y>)
+        return make_rational<X::num * Y::den - Y::num * X::den, X::den * Y::den>();
+    else if constexpr (negated<Y>::value) return add(X{}, typename negated<Y>::inner{});
+    else if constexpr (is_negative_rational_v<Y>) return add(X{}, negate(Y{}));
+    else return call<sub_fn, X, Y>{};
+}
+template <term X, term Y>
+constexpr auto multiply(X, Y) {
+    if constexpr (is_zero_v<X> || is_zero_v<Y>) return rational<0>{};
+    else if constexpr (is_one_v<X>) return Y{};
+    else if constexpr (is_one_v<Y>) return X{};
+    else if constexpr (is_rational_v<X> && is_rational_v<Y>)
+        return make_rational<X::num * Y::num, X::den * Y::den>();
+    else if constexpr (is_rational_equal_v<X, -1>) return negate(Y{});
+    else if constexpr (is_rational_equal_v<Y, -1>) return negate(X{});
+    else if constexpr (negated<X>::value) return negate(multiply(typename negated<X>::inner{}, Y{}));
+    else if constexpr (negated<Y>::value) return negate(multiply(X{}, typename negated<Y>::inner{}));
+    else if constexpr (is_rational_v<Y>) return multiply(Y{}, X{});  // constants first
+    else if constexpr (is_rational_v<X> && product_with_rational<Y>::value)
+        return multiply(multiply(X{}, typename product_with_rational<Y>::factor{}),
+                        typename product_with_rational<Y>::rest{});
+    else if constexpr (reciprocal<Y>::value) return divide(X{}, typename reciprocal<Y>::denominator{});
+    else if constexpr (reciprocal<X>::value) return divide(Y{}, typename reciprocal<X>::denominator{});
+    else if constexpr (std::is_same_v<X, Y>) return call<pow_fn<2>, X>{};
+    else return call<mul_fn, X, Y>{};
+}
+template <term X, term Y>
+constexpr auto divide(X, Y) {
+    if constexpr (is_zero_v<X>) return rational<0>{};
+    else if constexpr (is_one_v<Y>) return X{};
+    else if constexpr (is_rational_v<X> && is_rational_v<Y>) return make_rational<X::num * Y::den, X::den * Y::num>();
+    else if constexpr (is_rational_v<Y>) return multiply(make_rational<Y::den, Y::num>(), X{});
+    else if constexpr (negated<X>::value) return negate(divide(typename negated<X>::inner{}, Y{}));
+    else if constexpr (negated<Y>::value) return negate(divide(X{}, typename negated<Y>::inner{}));
+    else return call<div_fn, X, Y>{};
+}
+template <int N, term X>
+constexpr auto power(X) {
+    if constexpr (N == 0) return rational<1>{};
+    else if constexpr (N == 1) return X{};
+    else if constexpr (is_rational_v<X> && N > 0) {
+        constexpr auto p = [](std::intmax_t b) { std::intmax_t r = 1; for (int i = 0; i < N; ++i) r *= b; return r; };
+        return make_rational<p(X::num), p(X::den)>();
+    } else if constexpr (power_of<X>::value) return power<N * power_of<X>::exponent>(typename power_of<X>::base{});
+    else if constexpr (negated<X>::value && N % 2 == 0) return power<N>(typename negated<X>::inner{});
+    else return call<pow_fn<N>, X>{};
+}
+template <term C, term X, term Y>
+constexpr auto select(C, X, Y) {
+    if constexpr (std::is_same_v<X, Y>) return X{};
+    else if constexpr (is_rational_v<C>) {
+        if constexpr (C::num != 0) return X{};
+        else return Y{};
+    } else return call<select_fn, C, X, Y>{};
+}
+
+/// Builds Fn(args...) simplified: the arithmetic through the builders above, a primitive of
+/// constants folded where it is exact (comparisons of rationals), anything else as a call.
+template <class Fn, term... X>
+constexpr auto make(X... x) {
+    if constexpr (std::is_same_v<Fn, add_fn>) return add(x...);
+    else if constexpr (std::is_same_v<Fn, sub_fn>) return subtract(x...);
+    else if constexpr (std::is_same_v<Fn, mul_fn>) return multiply(x...);
+    else if constexpr (std::is_same_v<Fn, div_fn>) return divide(x...);
+    else if constexpr (std::is_same_v<Fn, neg_fn>) return negate(x...);
+    else if constexpr (std::is_same_v<Fn, select_fn>) return select(x...);
+    else if constexpr (is_comparison_v<Fn> && (is_rational_v<X> && ...))
+        return rational<(Fn::scalar(X::value...) != 0.0) ? 1 : 0>{};
+    else return call<Fn, X...>{};
+}
+template <class Fn, class... X>
+using make_t = decltype(make<Fn>(X{}...));
+
+// --- the language as users write it ---------------------------------------------------------
+template <term X, term Y>
+constexpr auto operator+(X, Y) { return add(X{}, Y{}); }
+template <term X, term Y>
+constexpr auto operator-(X, Y) { return subtract(X{}, Y{}); }
+template <term X, term Y>
+constexpr auto operator*(X, Y) { return multiply(X{}, Y{}); }
+template <term X, term Y>
+constexpr auto operator/(X, Y) { return divide(X{}, Y{}); }
+template <term X>
+constexpr auto operator-(X) { return negate(X{}); }
+
+template <int N, term X>
+constexpr auto pow(X) { return power<N>(X{}); }
+template <term X>
+constexpr auto exp(X) { return call<exp_fn, X>{}; }
+template <term X>
+constexpr auto expm1(X) { return call<expm1_fn, X>{}; }
+template <term X>
+constexpr auto log(X) { return call<log_fn, X>{}; }
+template <term X>
+constexpr auto log1p(X) { return call<log1p_fn, X>{}; }
+template <term X>
+constexpr auto sqrt(X) { return call<sqrt_fn, X>{}; }
+template <term X>
+constexpr auto abs(X) { return call<abs_fn, X>{}; }
+template <term X>
+constexpr auto sign(X) { return call<sign_fn, X>{}; }
+template <term X>
+constexpr auto tanh(X) { return call<tanh_fn, X>{}; }
+template <term X>
+constexpr auto sigmoid(X) { return call<sigmoid_fn, X>{}; }
+template <term X>
+constexpr auto softplus(X) { return call<softplus_fn, X>{}; }
+template <term X>
+constexpr auto softsign(X) { return call<softsign_fn, X>{}; }
+template <term X>
+constexpr auto erf(X) { return call<erf_fn, X>{}; }
+template <term X>
+constexpr auto erfc(X) { return call<erfc_fn, X>{}; }
+template <term X, term Y>
+constexpr auto max(X, Y) { return call<max_fn, X, Y>{}; }
+template <term X, term Y>
+constexpr auto min(X, Y) { return call<min_fn, X, Y>{}; }
+/// clamp(x, lo, hi) with constant bounds.
+template <term X, term Lo, term Hi>
+constexpr auto clamp(X, Lo, Hi) {
+    static_assert(is_constant_v<Lo> && is_constant_v<Hi>, "ctnn: clamp's bounds must be constants");
+    return call<clamp_fn, X, Lo, Hi>{};
+}
+template <term X, term Y>
+constexpr auto greater(X, Y) { return make<greater_fn>(X{}, Y{}); }
+template <term X, term Y>
+constexpr auto less(X, Y) { return make<less_fn>(X{}, Y{}); }
+template <term X, term Y>
+constexpr auto greater_equal(X, Y) { return make<greater_equal_fn>(X{}, Y{}); }
+template <term X, term Y>
+constexpr auto less_equal(X, Y) { return make<less_equal_fn>(X{}, Y{}); }
+template <term X, term Y>
+constexpr auto operator>(X, Y) { return greater(X{}, Y{}); }
+template <term X, term Y>
+constexpr auto operator<(X, Y) { return less(X{}, Y{}); }
+template <term X, term Y>
+constexpr auto operator>=(X, Y) { return greater_equal(X{}, Y{}); }
+template <term X, term Y>
+constexpr auto operator<=(X, Y) { return less_equal(X{}, Y{}); }
+
+// --- constants as literals: 2_c, 0.25_c, 0.044715_c are exact rationals ---------------------
+namespace detail_literal {
+template <char... Cs>
+constexpr auto parse() {
+    constexpr char s[] = {Cs...};
+    std::intmax_t num = 0, den = 1;
+    bool fraction = false;
+    for (char c : s) {
+        if (c == '\'') continue;
+        if (c == '.') {
+            fraction = true;
+            continue;
+        }
+        num = num * 10 + (c - '0');
+        if (fraction) den *= 10;
+    }
+    return std::pair<std::intmax_t, std::intmax_t>{num, den};
+}
+}  // namespace detail_literal
+
+namespace literals {
+/// `2_c`, `0.5_c`: an exact rational constant term (decimal digits only, no exponent).
+template <char... Cs>
+constexpr auto operator""_c() {
+    constexpr auto nd = detail_literal::parse<Cs...>();
+    return make_rational<nd.first, nd.second>();
+}
+}  // namespace literals
+using namespace literals;
+
+}  // namespace ctnn::expr

@@ -1,0 +1,147 @@
+// The terms of ctnn's expression language: every term is an empty type, so an expression is a
+// type, and whatever is derived from it (its derivative, its printed form, which values its
+// backward pass reads) is computed by the compiler.
+//   var<Tag>            a variable: z (a layer's pre-activation), ŷ and y (a loss's operands)
+//   rational<N, D>      an exact constant N/D (literals: 2_c, 0.25_c)
+//   constant<Tag>       a named irrational constant (Tag::value, printed as Tag::symbol)
+//   setting<"δ", &L::m> a run-time setting read from the policy object (huber's delta)
+//   call<Fn, Args...>   a primitive function applied to terms (rules.hpp lists every one)
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <numeric>
+#include <string_view>
+#include <type_traits>
+
+namespace ctnn::expr {
+
+/// Every term derives from term_base; the concept `term` is what the operators accept.
+struct term_base {};
+
+template <class T>
+concept term = std::is_base_of_v<term_base, T> && std::is_empty_v<T>;
+
+/// A string usable as a template argument (a setting's printed symbol).
+template <std::size_t N>
+struct fixed_string {
+    char text[N]{};
+    constexpr fixed_string(const char (&s)[N]) {
+        for (std::size_t i = 0; i < N; ++i) text[i] = s[i];
+    }
+    constexpr std::string_view view() const { return {text, N - 1}; }
+};
+
+template <class Tag>
+struct var : term_base {
+    static constexpr std::string_view symbol = Tag::symbol;
+};
+
+template <std::intmax_t N, std::intmax_t D = 1>
+struct rational : term_base {
+    static_assert(D > 0 && std::gcd(N, D) == 1, "ctnn: expr::rational<N, D> is kept reduced, D > 0");
+    static constexpr std::intmax_t num = N;
+    static constexpr std::intmax_t den = D;
+    static constexpr double value = double(N) / double(D);
+};
+
+template <class Tag>
+struct constant : term_base {
+    static constexpr double value = Tag::value;
+    static constexpr std::string_view symbol = Tag::symbol;
+};
+
+/// A policy's run-time setting, read from the policy object each time the expression is
+/// evaluated: `setting<"δ", &huber::delta>{}`.
+template <fixed_string Symbol, auto Member>
+struct setting : term_base {
+    static constexpr std::string_view symbol = Symbol.view();
+    static constexpr auto member = Member;
+};
+
+template <class Fn, class... Args>
+struct call : term_base {};
+
+// --- what a term is made of ------------------------------------------------------------------
+template <class E>
+struct is_rational : std::false_type {};
+template <std::intmax_t N, std::intmax_t D>
+struct is_rational<rational<N, D>> : std::true_type {};
+template <class E>
+inline constexpr bool is_rational_v = is_rational<E>::value;
+
+template <class E, std::intmax_t N, std::intmax_t D = 1>
+inline constexpr bool is_rational_equal_v = std::is_same_v<E, rational<N, D>>;
+template <class E>
+inline constexpr bool is_zero_v = is_rational_equal_v<E, 0>;
+template <class E>
+inline constexpr bool is_one_v = is_rational_equal_v<E, 1>;
+
+template <class E>
+struct is_call : std::false_type {};
+template <class Fn, class... A>
+struct is_call<call<Fn, A...>> : std::true_type {};
+
+/// Whether the term E occurs in Expr (Expr itself included).
+template <class E, class Expr>
+struct contains : std::is_same<E, Expr> {};
+template <class E, class Fn, class... A>
+struct contains<E, call<Fn, A...>>
+    : std::bool_constant<std::is_same_v<E, call<Fn, A...>> || (contains<E, A>::value || ...)> {};
+template <class E, class Expr>
+inline constexpr bool contains_v = contains<E, Expr>::value;
+
+/// Whether Expr reads any variable: a term without one is a constant, evaluated once as a
+/// scalar (in double) rather than per element.
+template <class Expr>
+struct has_variable : std::false_type {};
+template <class Tag>
+struct has_variable<var<Tag>> : std::true_type {};
+template <class Fn, class... A>
+struct has_variable<call<Fn, A...>> : std::bool_constant<(has_variable<A>::value || ...)> {};
+template <class Expr>
+inline constexpr bool is_constant_v = !has_variable<Expr>::value;
+
+/// Calls f(var<Tag>{}) for the first variable of Expr that is not one of Allowed (the check
+/// behind "this formula reads a variable it has no value for").
+template <class Expr, class... Allowed>
+struct first_foreign_variable {
+    using type = void;
+};
+template <class Tag, class... Allowed>
+struct first_foreign_variable<var<Tag>, Allowed...> {
+    using type = std::conditional_t<(std::is_same_v<var<Tag>, Allowed> || ...), void, var<Tag>>;
+};
+template <class Fn, class A0, class... A, class... Allowed>
+struct first_foreign_variable<call<Fn, A0, A...>, Allowed...> {
+    using head = typename first_foreign_variable<A0, Allowed...>::type;
+    using type = std::conditional_t<!std::is_void_v<head>, head,
+                                    typename first_foreign_variable<call<Fn, A...>, Allowed...>::type>;
+};
+template <class Expr, class... Allowed>
+using first_foreign_variable_t = typename first_foreign_variable<Expr, Allowed...>::type;
+
+// --- the variables ctnn binds ----------------------------------------------------------------
+struct preactivation_tag {
+    static constexpr std::string_view symbol = "z";
+};
+struct output_tag {
+    static constexpr std::string_view symbol = "a";
+};
+struct prediction_tag {
+    static constexpr std::string_view symbol = "ŷ";
+};
+struct target_tag {
+    static constexpr std::string_view symbol = "y";
+};
+
+/// An activation's input, z = W·x + b.
+inline constexpr var<preactivation_tag> z{};
+/// An activation's output a = f(z): what its derivative is rewritten in, where it can be, so
+/// that a layer need not keep z.
+inline constexpr var<output_tag> a{};
+/// A loss's prediction ŷ and target y, one element of each.
+inline constexpr var<prediction_tag> prediction{};
+inline constexpr var<target_tag> target{};
+
+}  // namespace ctnn::expr

@@ -1,0 +1,58 @@
+// A loss's value and gradient, whatever way it is given: from its per-element formula (the mean
+// of l(ŷ, y), and (dl/dŷ)/(B·N) with dl/dŷ derived at compile time, both in double element by
+// element), or from its own value and value_and_gradient members.
+#pragma once
+
+#include "ctnn/concepts/loss.hpp"
+#include "ctnn/detail/elementwise_loss.hpp"
+#include "ctnn/expr/derivative.hpp"
+#include "ctnn/expr/evaluate.hpp"
+#include "ctnn/expr/term.hpp"
+
+namespace ctnn::loss {
+
+/// dl/dŷ of a formula loss, as derived: `to_string(loss::gradient_formula<huber>())`.
+template <class L>
+constexpr auto gradient_formula() {
+    return expr::derivative(L::formula, expr::prediction);
+}
+
+namespace detail_evaluate {
+template <class L>
+auto environment(const L& loss, const double& p, const double& y) {
+    return expr::make_environment(&loss, expr::bind(expr::prediction, p), expr::bind(expr::target, y));
+}
+}  // namespace detail_evaluate
+
+/// One element's loss l(ŷ, y) and its derivative dl/dŷ, of a formula loss.
+template <class L>
+double element(const L& loss, double p, double y) requires loss_has_formula<L> {
+    return expr::evaluate_scalar(L::formula, detail_evaluate::environment(loss, p, y));
+}
+template <class L>
+double element_gradient(const L& loss, double p, double y) requires loss_has_formula<L> {
+    return expr::evaluate_scalar(gradient_formula<L>(), detail_evaluate::environment(loss, p, y));
+}
+
+// ŷ (B, N), y (B, N) -> L = the loss (a formula loss: the mean of l(ŷ, y))
+template <class L, class P, class Y>
+double value(const L& loss, const P& prediction, const Y& target) {
+    if constexpr (loss_has_formula<L>)
+        return detail::elementwise_mean(prediction, target, [&](double p, double y) { return element(loss, p, y); });
+    else
+        return loss.value(prediction, target);
+}
+
+// ŷ (B, N), y (B, N) -> L, and dL/dŷ into grad (B, N); for a formula loss (dl/dŷ)·1/(B·N), the
+// mean's 1/(B·N) entering last, as in PyTorch's backward
+template <class L, class P, class Y, class G>
+double value_and_gradient(const L& loss, const P& prediction, const Y& target, G& grad) {
+    if constexpr (loss_has_formula<L>)
+        return detail::elementwise_mean_and_gradient(
+            prediction, target, grad, [&](double p, double y) { return element(loss, p, y); },
+            [&](double p, double y, double norm) { return element_gradient(loss, p, y) * norm; });
+    else
+        return loss.value_and_gradient(prediction, target, grad);
+}
+
+}  // namespace ctnn::loss
