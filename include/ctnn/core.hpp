@@ -63,6 +63,7 @@
 #include "ctnn/optim/adagrad.hpp"
 #include "ctnn/optim/adam.hpp"
 #include "ctnn/optim/adamw.hpp"
+#include "ctnn/optim/folded_step.hpp"
 #include "ctnn/optim/nadam.hpp"
 #include "ctnn/optim/rmsprop.hpp"
 #include "ctnn/optim/sgd.hpp"

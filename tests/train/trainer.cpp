@@ -130,6 +130,47 @@ TEST_CASE("trainer: momentum with global-norm clipping matches PyTorch, norms in
     CHECK(trainer.steps() == 200);
 }
 
+TEST_CASE("trainer: policies in any order, each found by its concept", "[trainer][policies]") {
+    using net_t = seed_net<double>;
+    net_t net;
+    ctnn::trainer any_order{net, ctnn::clip::by_global_norm{.max_norm = 0.5}, ctnn::optim::sgd{.lr = 0.05, .momentum = 0.9},
+                            ctnn::loss::mse{}};
+    STATIC_REQUIRE(std::is_same_v<decltype(any_order),
+                                  ctnn::trainer<net_t, ctnn::loss::mse, ctnn::optim::sgd, ctnn::clip::by_global_norm>>);
+    CHECK(any_order.clip().max_norm == 0.5);
+    CHECK(any_order.optimizer().momentum == 0.9);
+    ctnn::trainer with_monitor{net, ctnn::optim::adam{.lr = 1e-3}, ctnn::loss::huber{.delta = 2.0},
+                               ctnn::monitor::gradient_health{}};
+    STATIC_REQUIRE(std::is_same_v<decltype(with_monitor),
+                                  ctnn::trainer<net_t, ctnn::loss::huber, ctnn::optim::adam, ctnn::clip::none,
+                                                ctnn::schedule::constant, ctnn::regularize::none,
+                                                ctnn::monitor::gradient_health>>);
+    CHECK(with_monitor.loss().delta == 2.0);
+    ctnn::trainer only_optimizer{net, ctnn::optim::rmsprop{}};
+    STATIC_REQUIRE(std::is_same_v<decltype(only_optimizer), ctnn::trainer<net_t, ctnn::loss::mse, ctnn::optim::rmsprop>>);
+    // The positional spellings are unchanged.
+    ctnn::trainer positional{net, ctnn::loss::mse{}, ctnn::optim::sgd{.lr = 0.01}};
+    STATIC_REQUIRE(std::is_same_v<decltype(positional), ctnn::trainer<net_t>>);
+    ctnn::trainer<net_t, ctnn::loss::mse, ctnn::optim::adam> declared(net, ctnn::optim::adam{.lr = 0.5});
+    CHECK(declared.optimizer().lr == 0.5);
+
+    // The same training whichever order the policies came in: the momentum and clipping
+    // fixture of the test below, to the same bits.
+    const ctnn_test::fixture f("seed.txt");
+    const auto x = f.tensor<double, 2>("x");
+    const auto y = f.tensor<double, 2>("y");
+    net_t a, b;
+    ctnn_test::load_weights(a, f);
+    ctnn_test::load_weights(b, f);
+    ctnn::trainer ordered{a, ctnn::loss::mse{}, ctnn::optim::sgd{.lr = 0.05, .momentum = 0.9},
+                          ctnn::clip::by_global_norm{.max_norm = 0.5}};
+    ctnn::trainer shuffled{b, ctnn::clip::by_global_norm{.max_norm = 0.5}, ctnn::optim::sgd{.lr = 0.05, .momentum = 0.9}};
+    const auto la = ordered.fit(x, y, {.epochs = 20, .batch_size = 0, .shuffle = false}).epoch_losses;
+    const auto lb = shuffled.fit(x, y, {.epochs = 20, .batch_size = 0, .shuffle = false}).epoch_losses;
+    CHECK(la == lb);
+    CHECK(la.back() == Approx(f.values("clipped_loss64")[19]).epsilon(1e-9));
+}
+
 TEST_CASE("trainer: a non-finite step is refused and the weights are kept", "[trainer][errors]") {
     seed_net<double> net(1);
     ctnn::rng r(2);

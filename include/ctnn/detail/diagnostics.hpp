@@ -20,6 +20,7 @@
 #include "ctnn/concepts/optimizer.hpp"
 #include "ctnn/concepts/regularizer.hpp"
 #include "ctnn/concepts/schedule.hpp"
+#include "ctnn/detail/trainer_policies.hpp"
 
 namespace ctnn::diagnostics {
 
@@ -109,6 +110,18 @@ struct not_a_regularizer {
 };
 template <class... Facts>
 struct not_a_monitor {
+    static constexpr bool value = false;
+};
+template <class... Facts>
+struct not_a_trainer_policy {
+    static constexpr bool value = false;
+};
+template <class... Facts>
+struct policy_of_several_kinds {
+    static constexpr bool value = false;
+};
+template <class... Facts>
+struct two_policies_of_one_kind {
     static constexpr bool value = false;
 };
 template <class... Facts>
@@ -282,6 +295,44 @@ constexpr bool check_monitor() {
                   "step_report&)`, `void before_update(Network&)`, `void observe_update(Network&, "
                   "const step_report&)`, `std::string report() const` or `static constexpr "
                   "std::string_view name`");
+    return true;
+}
+
+/// A trainer's policies in any order: each models exactly one policy concept, and no two are of
+/// one kind.
+template <class P>
+constexpr bool check_trainer_policy() {
+    constexpr int kinds = detail::policy_kinds_modelled<P>();
+    static_assert(kinds > 0 || not_a_trainer_policy<policy<P>>::value,
+                  "ctnn: a trainer argument after the network must be a loss, optimizer, clip, "
+                  "schedule, regularizer or monitor policy");
+    static_assert(kinds < 2 || policy_of_several_kinds<policy<P>>::value,
+                  "ctnn: this trainer argument models two policy concepts; give the policies in "
+                  "the positional order trainer<Network, Loss, Optimizer, Clip, Schedule, "
+                  "Regularizer, Monitor> instead");
+    return true;
+}
+template <class P, class... Others>
+constexpr bool check_no_two_of_a_kind() {
+    if constexpr (sizeof...(Others) > 0) {
+        constexpr auto same_kind = [] <class Q>() {
+            for (const auto kind : {detail::policy_kind::loss, detail::policy_kind::optimizer, detail::policy_kind::clip,
+                                    detail::policy_kind::schedule, detail::policy_kind::regularizer,
+                                    detail::policy_kind::monitor})
+                if (detail::is_policy_of<P>(kind) && detail::is_policy_of<Q>(kind)) return true;
+            return false;
+        };
+        static_assert(((!same_kind.template operator()<Others>() || two_policies_of_one_kind<policy<P>, policy<Others>>::value) && ...),
+                      "ctnn: two trainer arguments are policies of one kind (two losses, two optimizers...)");
+        return check_no_two_of_a_kind<Others...>();
+    } else {
+        return true;
+    }
+}
+template <class... Policies>
+constexpr bool check_trainer_policies() {
+    static_assert((check_trainer_policy<Policies>() && ...));
+    if constexpr (sizeof...(Policies) > 0) static_assert(check_no_two_of_a_kind<Policies...>());
     return true;
 }
 

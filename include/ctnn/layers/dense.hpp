@@ -20,6 +20,7 @@
 #include "ctnn/detail/xtensor.hpp"
 #include "ctnn/init/fans.hpp"
 #include "ctnn/init/pytorch_default.hpp"
+#include "ctnn/optim/folded_step.hpp"
 
 namespace ctnn {
 
@@ -109,28 +110,30 @@ public:
         return double(rows_) * dz_max * x_max <= double(std::numeric_limits<T>::max()) / 4;
     }
 
-    /// One plain SGD step (torch.optim.SGD without weight decay or Nesterov) with dW folded into
-    /// its product: W ← W − lr·dW in the product itself, or the momentum buffer
-    /// b ← μ·b + (1−τ)·dW (b ← dW on the first step) in the product and then W ← W − lr·b; the
-    /// bias by the optimizer itself. weight.grad is not written. After backward_signal.
-    template <class Sgd>
-    void fused_sgd_step(const Sgd& optimizer) {
+    /// One folded step (optim::folded_step: torch.optim.SGD without weight decay or Nesterov)
+    /// with dW folded into its product: W ← W − lr·dW in the product itself, or the momentum
+    /// buffer b ← μ·b + (1−τ)·dW (b ← dW on the first step) in the product and then
+    /// W ← W − lr·b; the bias by the optimizer itself. weight.grad is not written. After
+    /// backward_signal.
+    template <optim::folds_into_weight_gradient Optimizer>
+    void fused_sgd_step(const Optimizer& optimizer) {
+        const optim::folded_step step = optimizer.folded();
         optimizer.prepare(weight);
         if (detail::weight_gradient_by_dots<In, Out>(rows_)) {  // no product to fold it into
             form_weight_gradient();
             optimizer.update(weight);
         } else {
-            const T sign = optimizer.maximize ? T(-1) : T(1), lr = T(optimizer.lr);
+            const T sign = step.maximize ? T(-1) : T(1), lr = T(step.lr);
             const T* dz = dz_t_;
-            if (optimizer.momentum == 0.0) {
+            if (step.momentum == 0.0) {
                 detail::weight_gradient_product<In, Out>(dz, input_t_, input_ld_, -lr * sign, T(1), weight.value.data(),
                                                          rows_, weight_gradient_scratch());
             } else {
                 T* buffer = weight.moments[0].data();
                 const bool first = weight.steps == 0;
                 detail::weight_gradient_product<In, Out>(dz, input_t_, input_ld_,
-                                                         first ? sign : T(1.0 - optimizer.dampening) * sign,
-                                                         first ? T(0) : T(optimizer.momentum), buffer, rows_,
+                                                         first ? sign : T(1.0 - step.dampening) * sign,
+                                                         first ? T(0) : T(step.momentum), buffer, rows_,
                                                          weight_gradient_scratch());
                 T* __restrict w = weight.value.data();
                 for (std::size_t i = 0; i < In * Out; ++i) w[i] -= lr * buffer[i];

@@ -7,6 +7,7 @@
 
 #include "ctnn/core/errors.hpp"
 #include "ctnn/core/parameter.hpp"
+#include "ctnn/optim/folded_step.hpp"
 #include "ctnn/detail/message.hpp"
 #include "ctnn/detail/optimizer_support.hpp"
 #include "ctnn/detail/xtensor.hpp"
@@ -41,6 +42,10 @@ struct sgd {
     void prepare(parameter<T, R>& p) const {
         if (momentum != 0.0) detail::allocate_state(p.moments[0], p.value, T(0));
     }
+
+    /// Plain SGD (no weight decay, no Nesterov) folds into a layer's weight-gradient product.
+    bool folds() const noexcept { return weight_decay == 0.0 && !nesterov; }
+    folded_step folded() const noexcept { return {lr, momentum, dampening, maximize}; }
 
     // θ (shape S), g (S), buffer b (S) -> θ updated in place
     template <class T, std::size_t R>

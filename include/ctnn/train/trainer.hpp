@@ -26,6 +26,7 @@
 #include "ctnn/detail/matrix_view.hpp"
 #include "ctnn/detail/message.hpp"
 #include "ctnn/detail/parameter_snapshot.hpp"
+#include "ctnn/detail/trainer_policies.hpp"
 #include "ctnn/loss/evaluate.hpp"
 #include "ctnn/loss/mse.hpp"
 #include "ctnn/monitor/none.hpp"
@@ -68,8 +69,11 @@ public:
 
     /// Holds `net` by reference: it must outlive the trainer. Throws invalid_argument for
     /// out-of-domain hyper-parameters. The optimizer's `lr` is the schedule's base rate.
-    explicit trainer(Network& net, Loss loss = {}, Optimizer optimizer = {}, Clip clip = {},
-                     Schedule schedule = {}, Regularizer regularizer = {}, Monitor monitor = {})
+    /// (type_identity: the policies' types come from the class, or from the deduction guide
+    /// below, which takes them in any order.)
+    explicit trainer(Network& net, std::type_identity_t<Loss> loss = {}, std::type_identity_t<Optimizer> optimizer = {},
+                     std::type_identity_t<Clip> clip = {}, std::type_identity_t<Schedule> schedule = {},
+                     std::type_identity_t<Regularizer> regularizer = {}, std::type_identity_t<Monitor> monitor = {})
         : net_(net), loss_(loss), optimizer_(optimizer), clip_(clip), schedule_(schedule),
           regularizer_(regularizer), monitor_(monitor), base_lr_(optimizer.lr) {
         optimizer_.validate();
@@ -79,6 +83,21 @@ public:
         if constexpr (requires { regularizer_.validate(); }) regularizer_.validate();
         if constexpr (requires { monitor_.validate(); }) monitor_.validate();
         optimizer_.lr = schedule_.initial(base_lr_);
+    }
+
+    /// The policies in any order, each found by the concept it models:
+    /// `trainer{net, optim::adam{.lr = 1e-3}, loss::mse{}, monitor::gradient_health{}}`.
+    template <class... Policies>
+    explicit trainer(Network& net, Policies... policies)
+        : trainer(net, detail::pick_policy<Loss>(policies...), detail::pick_policy<Optimizer>(policies...),
+                  detail::pick_policy<Clip>(policies...), detail::pick_policy<Schedule>(policies...),
+                  detail::pick_policy<Regularizer>(policies...), detail::pick_policy<Monitor>(policies...)) {
+        static_assert(diagnostics::check_trainer_policies<Policies...>());
+        static_assert(((std::is_same_v<Policies, Loss> || std::is_same_v<Policies, Optimizer>
+                        || std::is_same_v<Policies, Clip> || std::is_same_v<Policies, Schedule>
+                        || std::is_same_v<Policies, Regularizer> || std::is_same_v<Policies, Monitor>)
+                       && ...),
+                      "ctnn: a policy given to this trainer is not one of the policy types it was declared with");
     }
 
     Network& network() noexcept { return net_; }
@@ -372,7 +391,7 @@ private:
         bool healthy = true;  // the monitor's verdict: false refuses the step (an explosion)
         if (std::isfinite(last_.loss)) {
             if constexpr (fuses_sgd) {
-                if (optimizer_.weight_decay == 0.0 && !optimizer_.nesterov) {
+                if (optimizer_.folds()) {
                     net_.backward_signals();
                     if (net_.weight_gradients_bounded()) return apply_fused_step(on_non_finite);
                     net_.form_weight_gradients();  // not provably finite: formed and judged as usual
@@ -415,9 +434,10 @@ private:
         return last_;
     }
 
-    // clip::off, plain SGD over dense layers, no regularizer, no monitor: each layer's step is
-    // folded into its weight-gradient product, so no gradient is formed, read again or measured.
-    static constexpr bool fuses_sgd = std::is_same_v<Clip, clip::off> && std::is_same_v<Optimizer, optim::sgd>
+    // clip::off, an optimizer that folds (plain SGD) over dense layers, no regularizer, no
+    // monitor: each layer's step is folded into its weight-gradient product, so no gradient is
+    // formed, read again or measured.
+    static constexpr bool fuses_sgd = std::is_same_v<Clip, clip::off> && optim::folds_into_weight_gradient<Optimizer>
                                       && std::is_same_v<Regularizer, regularize::none>
                                       && std::is_same_v<Monitor, monitor::none> && Network::supports_fused_sgd;
 
@@ -475,22 +495,15 @@ private:
     std::size_t steps_ = 0;
 };
 
-template <class Network>
-trainer(Network&) -> trainer<Network>;
-template <class Network, class Loss>
-trainer(Network&, Loss) -> trainer<Network, Loss>;
-template <class Network, class Loss, class Optimizer>
-trainer(Network&, Loss, Optimizer) -> trainer<Network, Loss, Optimizer>;
-template <class Network, class Loss, class Optimizer, class Clip>
-trainer(Network&, Loss, Optimizer, Clip) -> trainer<Network, Loss, Optimizer, Clip>;
-template <class Network, class Loss, class Optimizer, class Clip, class Schedule>
-trainer(Network&, Loss, Optimizer, Clip, Schedule) -> trainer<Network, Loss, Optimizer, Clip, Schedule>;
-template <class Network, class Loss, class Optimizer, class Clip, class Schedule, class Regularizer>
-trainer(Network&, Loss, Optimizer, Clip, Schedule, Regularizer)
-    -> trainer<Network, Loss, Optimizer, Clip, Schedule, Regularizer>;
-template <class Network, class Loss, class Optimizer, class Clip, class Schedule, class Regularizer,
-          class Monitor>
-trainer(Network&, Loss, Optimizer, Clip, Schedule, Regularizer, Monitor)
-    -> trainer<Network, Loss, Optimizer, Clip, Schedule, Regularizer, Monitor>;
+/// Policies in any order: each slot takes the argument that models its concept, or keeps its
+/// default (`trainer{net, optim::adam{}, loss::mse{}}` is trainer<Net, loss::mse, optim::adam>).
+template <class Network, class... Policies>
+trainer(Network&, Policies...)
+    -> trainer<Network, detail::policy_of_kind_t<detail::policy_kind::loss, loss::mse, Policies...>,
+               detail::policy_of_kind_t<detail::policy_kind::optimizer, optim::sgd, Policies...>,
+               detail::policy_of_kind_t<detail::policy_kind::clip, clip::none, Policies...>,
+               detail::policy_of_kind_t<detail::policy_kind::schedule, schedule::constant, Policies...>,
+               detail::policy_of_kind_t<detail::policy_kind::regularizer, regularize::none, Policies...>,
+               detail::policy_of_kind_t<detail::policy_kind::monitor, monitor::none, Policies...>>;
 
 }  // namespace ctnn
