@@ -213,6 +213,7 @@ def roofline(build):
 # --- W5, compile time ----------------------------------------------------------------------------
 
 COMPILE_UNITS = [("xtensor only", "xtensor_only.cpp"), ("seed example", "seed_mlp.cpp"),
+                 ("seed adam", "seed_adam.cpp"), ("lstm 2 layers", "lstm2.cpp"),
                  ("depth 2", "depth_2.cpp"), ("depth 8", "depth_8.cpp"), ("depth 32", "depth_32.cpp")]
 
 
@@ -345,17 +346,21 @@ def main():
             for label, (directory, cmd) in units.items():
                 measured[label].append(time_compile(directory, cmd))
         print(f"\nW5 compile time, -O2, median of {args.compile_rounds} (CPU s = user + sys of the compiler)")
-        print(f"{'unit':<14}{'CPU s':>8}{'wall s':>8}{'peak MB':>9}{'vs xtensor':>12}")
+        print(f"{'unit':<15}{'CPU s':>8}{'wall s':>8}{'peak MB':>9}{'vs xtensor':>12}")
         med = {label: tuple(statistics.median(m[i] for m in runs) for i in range(3))
                for label, runs in measured.items()}
         base = med["xtensor only"][0]
         for label, (cpu_s, wall_s, mb) in med.items():
-            print(f"{label:<14}{cpu_s:>8.2f}{wall_s:>8.2f}{mb:>9.0f}{cpu_s / base:>11.2f}x")
+            print(f"{label:<15}{cpu_s:>8.2f}{wall_s:>8.2f}{mb:>9.0f}{cpu_s / base:>11.2f}x")
             print(f"bench workload=w5 unit={label.replace(' ', '_')} cpu_seconds={cpu_s:.3f} "
                   f"wall_seconds={wall_s:.3f} peak_mb={mb:.0f}")
         print("floors (issue 6):")
         floors_ok &= floor_line("w5.seed_over_xtensor_only", med["seed example"][0] / base, 1.5, at_most=True)
         floors_ok &= floor_line("w5.depth32_over_depth2", med["depth 32"][0] / med["depth 2"][0], 3.0, at_most=True)
+        print("floors (issue 13, layers as expressions):")
+        floors_ok &= floor_line("w5.seed_over_xtensor_only.issue13", med["seed example"][0] / base, 1.3, at_most=True)
+        floors_ok &= floor_line("w5.seed_adam_over_xtensor_only", med["seed adam"][0] / base, 1.6, at_most=True)
+        floors_ok &= floor_line("w5.lstm2_over_xtensor_only", med["lstm 2 layers"][0] / base, 1.6, at_most=True)
 
     if not ok:
         print("bench.py: final losses differ: the comparison is void", file=sys.stderr)

@@ -158,19 +158,13 @@ struct kernel<clamp_fn> {
     }
 };
 // A comparison tests (for select) or gives 0 and 1 (as a value).
-#define CTNN_EXPR_COMPARISON(fn, op)                                                           \
-    template <>                                                                                \
-    struct kernel<fn> {                                                                        \
-        template <class X, class Y>                                                            \
-        static auto test(X&& x, Y&& y) { return CTNN_FWD(x) op CTNN_FWD(y); }                  \
-        template <class T, class X, class Y>                                                   \
-        static auto apply(X&& x, Y&& y) { return xt::where(CTNN_FWD(x) op CTNN_FWD(y), T(1), T(0)); } \
-    };
-CTNN_EXPR_COMPARISON(greater_fn, >)
-CTNN_EXPR_COMPARISON(less_fn, <)
-CTNN_EXPR_COMPARISON(greater_equal_fn, >=)
-CTNN_EXPR_COMPARISON(less_equal_fn, <=)
-#undef CTNN_EXPR_COMPARISON
+template <class Compare, fixed_string Symbol>
+struct kernel<comparison_fn<Compare, Symbol>> {
+    template <class X, class Y>
+    static auto test(X&& x, Y&& y) { return Compare{}(CTNN_FWD(x), CTNN_FWD(y)); }
+    template <class T, class X, class Y>
+    static auto apply(X&& x, Y&& y) { return xt::where(Compare{}(CTNN_FWD(x), CTNN_FWD(y)), T(1), T(0)); }
+};
 }  // namespace detail_evaluate
 
 /// E on xtensor expressions of scalar T: a lazy xtensor expression holding references to the

@@ -224,38 +224,46 @@ struct erfc_fn {
 };
 
 // Comparisons are Iverson brackets, [x > y] ∈ {0, 1}: flat, so their derivative is 0. A NaN
-// compares false.
-struct greater_fn {
+// compares false. `Compare` is the operator, applied to doubles and to xtensor expressions alike.
+template <class Compare, fixed_string Symbol>
+struct comparison_fn {
     static constexpr notation form = notation::bracket;
-    static constexpr std::string_view symbol = " > ";
-    static constexpr double scalar(double x, double y) { return x > y ? 1.0 : 0.0; }
+    static constexpr std::string_view symbol = Symbol.view();
+    template <class X, class Y>
+    static constexpr decltype(auto) compare(X&& x, Y&& y) {
+        return Compare{}(std::forward<X>(x), std::forward<Y>(y));
+    }
+    static constexpr double scalar(double x, double y) { return compare(x, y) ? 1.0 : 0.0; }
     template <std::size_t I, class X, class Y>
     static constexpr auto partial() { return rational<0>{}; }
 };
-struct less_fn {
-    static constexpr notation form = notation::bracket;
-    static constexpr std::string_view symbol = " < ";
-    static constexpr double scalar(double x, double y) { return x < y ? 1.0 : 0.0; }
-    template <std::size_t I, class X, class Y>
-    static constexpr auto partial() { return rational<0>{}; }
+namespace compare {
+struct greater {
+    template <class X, class Y>
+    constexpr auto operator()(X&& x, Y&& y) const { return std::forward<X>(x) > std::forward<Y>(y); }
 };
-struct greater_equal_fn {
-    static constexpr notation form = notation::bracket;
-    static constexpr std::string_view symbol = " ≥ ";
-    static constexpr double scalar(double x, double y) { return x >= y ? 1.0 : 0.0; }
-    template <std::size_t I, class X, class Y>
-    static constexpr auto partial() { return rational<0>{}; }
+struct less {
+    template <class X, class Y>
+    constexpr auto operator()(X&& x, Y&& y) const { return std::forward<X>(x) < std::forward<Y>(y); }
 };
-struct less_equal_fn {
-    static constexpr notation form = notation::bracket;
-    static constexpr std::string_view symbol = " ≤ ";
-    static constexpr double scalar(double x, double y) { return x <= y ? 1.0 : 0.0; }
-    template <std::size_t I, class X, class Y>
-    static constexpr auto partial() { return rational<0>{}; }
+struct greater_equal {
+    template <class X, class Y>
+    constexpr auto operator()(X&& x, Y&& y) const { return std::forward<X>(x) >= std::forward<Y>(y); }
 };
+struct less_equal {
+    template <class X, class Y>
+    constexpr auto operator()(X&& x, Y&& y) const { return std::forward<X>(x) <= std::forward<Y>(y); }
+};
+}  // namespace compare
+using greater_fn = comparison_fn<compare::greater, " > ">;
+using less_fn = comparison_fn<compare::less, " < ">;
+using greater_equal_fn = comparison_fn<compare::greater_equal, " ≥ ">;
+using less_equal_fn = comparison_fn<compare::less_equal, " ≤ ">;
+
 template <class Fn>
-inline constexpr bool is_comparison_v = std::is_same_v<Fn, greater_fn> || std::is_same_v<Fn, less_fn>
-                                        || std::is_same_v<Fn, greater_equal_fn> || std::is_same_v<Fn, less_equal_fn>;
+inline constexpr bool is_comparison_v = false;
+template <class Compare, fixed_string Symbol>
+inline constexpr bool is_comparison_v<comparison_fn<Compare, Symbol>> = true;
 
 /// max(x, y), NaN in x kept (x < y ? y : x). ∂/∂x = [max(x, y) > y], ∂/∂y = [max(x, y) ≤ y]:
 /// at a tie the whole derivative goes to y, so relu = max(z, 0) has slope 0 at 0 (PyTorch's
