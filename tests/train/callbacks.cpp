@@ -1,12 +1,6 @@
 // fit's conveniences: early_stopping, checkpoint, the history and its CSV, the progress lines,
 // validation metrics and callbacks that stop training.
 
-// GCC 12 at -O2 sees a zero-sized destination in byte_writer::put_bytes' vector insert once
-// save() is inlined for these networks: a false positive (the vector was just grown).
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wstringop-overflow"
-#endif
-
 #include <ctnn/ctnn.hpp>
 
 #include <cmath>
