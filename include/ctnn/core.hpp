@@ -48,6 +48,7 @@
 #include "ctnn/layers/gru.hpp"
 #include "ctnn/layers/layer_norm.hpp"
 #include "ctnn/layers/lstm.hpp"
+#include "ctnn/layers/residual.hpp"
 #include "ctnn/layers/rnn.hpp"
 
 #include "ctnn/loss/bce_with_logits.hpp"

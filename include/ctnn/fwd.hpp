@@ -53,6 +53,10 @@ template <class P>
 struct dropout;
 template <class T, std::size_t Width, class P, std::size_t Index>
 class dropout_layer;
+template <class... Layers>
+struct residual;
+template <class T, std::size_t Width, std::size_t Index, class... Specs>
+class residual_layer;
 
 template <class Network, class Loss, class Optimizer, class Clip, class Schedule, class Regularizer,
           class Monitor>

@@ -10,6 +10,7 @@
 #include "support/fixture.hpp"
 #include "support/gradient_check.hpp"
 #include "support/load.hpp"
+#include "support/network_gradient.hpp"
 #include "user_defined.hpp"
 
 namespace {
@@ -44,26 +45,6 @@ void check_against_torch(const Loss& loss, const std::string& prefix, double lr)
     CHECK(ctnn_test::max_weight_error(net, fixture(), prefix + ".final_") <= 1e-9);
 }
 
-/// Every parameter's gradient from backward against central differences of the loss.
-template <class Net, class Loss>
-void check_network_gradient(Net& net, const Loss& loss, const ctnn::tensor<double, 2>& x,
-                            const ctnn::tensor<double, 2>& y) {
-    const std::size_t rows = x.shape()[0];
-    net.reserve(rows);
-    const auto loss_at_current_weights = [&] {
-        const double* out = net.forward(x.data(), rows);
-        return ctnn::loss::value(loss, ctnn::detail::matrix_view(out, rows, Net::output_width), y);
-    };
-    const double* out = net.forward(x.data(), rows);
-    auto gradient = net.output_gradient(rows);
-    ctnn::loss::value_and_gradient(loss, ctnn::detail::matrix_view(out, rows, Net::output_width), y, gradient);
-    net.backward();
-    net.for_each_parameter([&](auto& p) {
-        const auto analytic = p.grad;  // a copy: the checks below run forward passes only
-        ctnn_test::check_gradient(p.value, analytic, loss_at_current_weights);
-    });
-}
-
 using activations_net = ctnn::basic_network<double, ctnn::input<3>, ctnn::dense<8, user::swish>,
                                             ctnn::dense<8, user::mish>, ctnn::dense<1>>;
 using focal_net = ctnn::basic_network<double, ctnn::input<3>, ctnn::dense<8, ctnn::tanh>, ctnn::dense<1>>;
@@ -84,11 +65,11 @@ TEST_CASE("user-defined: networks with swish, mish and the focal loss pass finit
     const auto& f = fixture();
     activations_net net;
     ctnn_test::load_weights(net, f, "activations.");
-    check_network_gradient(net, ctnn::loss::mse{}, f.tensor<double, 2>("activations.x"),
+    ctnn_test::check_network_gradient(net, ctnn::loss::mse{}, f.tensor<double, 2>("activations.x"),
                                       f.tensor<double, 2>("activations.y"));
     focal_net classifier;
     ctnn_test::load_weights(classifier, f, "focal.");
-    check_network_gradient(classifier, user::focal_loss{}, f.tensor<double, 2>("focal.x"),
+    ctnn_test::check_network_gradient(classifier, user::focal_loss{}, f.tensor<double, 2>("focal.x"),
                                       f.tensor<double, 2>("focal.y"));
 }
 

@@ -112,6 +112,14 @@ template <class... Facts>
 struct not_a_monitor {
     static constexpr bool value = false;
 };
+template <std::size_t Width>
+struct block_input_width {};
+template <std::size_t Width>
+struct block_output_width {};
+template <class... Facts>
+struct residual_width_mismatch {
+    static constexpr bool value = false;
+};
 template <class... Facts>
 struct not_a_trainer_policy {
     static constexpr bool value = false;
@@ -165,6 +173,17 @@ template <class LayerSpec, std::size_t LayerIndex, std::size_t OutputWidth>
 constexpr bool check_layer_width() {
     static_assert(OutputWidth > 0 || layer_width_is_zero<at_layer<LayerIndex>>::value,
                   "ctnn: a layer must have at least one output unit");
+    return true;
+}
+
+/// y = x + F(x) needs F to end at the width it starts with.
+template <class Block, std::size_t LayerIndex, std::size_t InputWidth, std::size_t OutputWidth>
+constexpr bool check_residual_widths() {
+    static_assert(InputWidth == OutputWidth
+                      || residual_width_mismatch<at_layer<LayerIndex>, block_input_width<InputWidth>,
+                                                 block_output_width<OutputWidth>>::value,
+                  "ctnn: the layers inside residual<...> must end at the width the block starts with "
+                  "(y = x + F(x))");
     return true;
 }
 

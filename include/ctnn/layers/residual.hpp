@@ -1,0 +1,196 @@
+// residual<Layers...>: a skip connection, y = x + F(x), where F is the layers given in order (as
+// PyTorch's `x + body(x)` with body an nn.Sequential). F's output width must equal its input
+// width; a mismatch is a compile error naming the block and both widths. Backward sends
+// dL/dy through F and adds it to what comes back: dx = dy + dF(x)/dx · dy, so the gradient has
+// a path around F that no saturating layer inside it can shrink (He et al. 2016).
+#pragma once
+
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include <boost/hana/at.hpp>
+#include <boost/hana/for_each.hpp>
+#include <boost/hana/tuple.hpp>
+
+#include "ctnn/core/network.hpp"
+#include "ctnn/core/rng.hpp"
+#include "ctnn/detail/buffer.hpp"
+#include "ctnn/detail/diagnostics.hpp"
+#include "ctnn/detail/matrix_view.hpp"
+#include "ctnn/detail/network_visit.hpp"
+
+namespace ctnn {
+
+/// The block as it lives inside a network: its inner layers bound in order, each to the width
+/// before it. Inner layer k computes its input gradient unless the block is the network's
+/// first layer and k = 0 (nobody reads dL/dx of the data).
+template <class T, std::size_t Width, std::size_t Index, class... Specs>
+class residual_layer {
+    static constexpr std::array<std::size_t, sizeof...(Specs) + 1> widths = detail::layer_widths<Width, Specs...>();
+    template <std::size_t... K>
+    static auto bind_inner(std::index_sequence<K...>)
+        -> boost::hana::tuple<typename Specs::template bind<T, (Index == 0 && K == 0) ? 0 : K + 1, widths[K]>::type...>;
+    using inner_type = decltype(bind_inner(std::index_sequence_for<Specs...>{}));
+
+public:
+    using scalar = T;
+    static constexpr std::string_view kind = "residual";
+    static constexpr std::size_t index = Index;
+    static constexpr std::size_t input_width = Width;
+    static constexpr std::size_t output_width = Width;
+    static constexpr bool computes_input_gradient = Index > 0;
+    static constexpr std::size_t depth = sizeof...(Specs);
+
+private:
+    template <std::size_t... K>
+    static constexpr std::size_t count_parameters(std::index_sequence<K...>) {
+        return (std::remove_cvref_t<decltype(boost::hana::at_c<K>(std::declval<inner_type&>()))>::parameter_count
+                + ... + 0);
+    }
+
+public:
+    static constexpr std::size_t parameter_count = count_parameters(std::index_sequence_for<Specs...>{});
+
+    /// Inner layer k draws from stream k of the block's stream.
+    void initialize(rng stream) {
+        std::size_t k = 0;
+        boost::hana::for_each(inner_, [&](auto& layer) { layer.initialize(stream.stream(k++)); });
+    }
+
+    void set_training(bool on) {
+        boost::hana::for_each(inner_, [on](auto& layer) {
+            if constexpr (requires { layer.set_training(on); }) layer.set_training(on);
+        });
+    }
+
+    /// Sizes the work buffers for batches of up to `rows` rows (only ever grows them).
+    void reserve(std::size_t rows) {
+        boost::hana::for_each(inner_, [rows](auto& layer) { layer.reserve(rows); });
+        detail::ensure_capacity(output_, rows * Width);
+        detail::ensure_capacity(body_gradient_, rows * Width);
+        if constexpr (computes_input_gradient) detail::ensure_capacity(input_gradient_, rows * Width);
+    }
+    std::size_t capacity() const noexcept { return output_.size() / Width; }
+
+    // xᵀ (Width, B), row k at in_t + k·ld (ld ≥ B) -> yᵀ = xᵀ + F(x)ᵀ (Width, B) packed.
+    // The input must stay alive until backward.
+    const T* forward(const T* in_t, std::size_t ld, std::size_t rows) {
+        rows_ = rows;
+        const T* h = in_t;
+        std::size_t h_ld = ld;
+        boost::hana::for_each(inner_, [&](auto& layer) {
+            h = layer.forward(h, h_ld, rows);
+            h_ld = rows;
+        });
+        T* y = output_.data();
+        for (std::size_t r = 0; r < Width; ++r) {
+            const T* __restrict x_row = in_t + r * ld;
+            const T* __restrict f_row = h + r * rows;
+            T* __restrict y_row = y + r * rows;
+            for (std::size_t c = 0; c < rows; ++c) y_row[c] = x_row[c] + f_row[c];
+        }
+        return y;
+    }
+
+    // dyᵀ (Width, B) -> dF through the inner layers (their parameters' grads set) and
+    // dxᵀ = dyᵀ + dF/dx (Width, B), or nullptr for the network's first layer. dy is not changed.
+    T* backward(T* dy_t) {
+        const std::size_t n = Width * rows_;
+        // The inner layers overwrite the gradient they are given (dense writes dz over da):
+        // they get a copy, and dy itself is the skip path's share.
+        std::copy_n(dy_t, n, body_gradient_.data());
+        T* dx_body = backward_from<depth - 1>(body_gradient_.data());
+        if constexpr (computes_input_gradient) {
+            T* dx = input_gradient_.data();
+            for (std::size_t i = 0; i < n; ++i) dx[i] = dy_t[i] + dx_body[i];
+            return dx;
+        } else {
+            return nullptr;
+        }
+    }
+
+    /// The last forward pass's output, feature-major: yᵀ (Width, B).
+    auto output() const { return detail::matrix_view(static_cast<const T*>(output_.data()), Width, rows_); }
+    std::size_t rows() const noexcept { return rows_; }
+
+    /// Inner layer K, as bound.
+    template <std::size_t K>
+    auto& layer() noexcept {
+        return boost::hana::at_c<K>(inner_);
+    }
+    template <std::size_t K>
+    const auto& layer() const noexcept {
+        return boost::hana::at_c<K>(inner_);
+    }
+
+    template <class F>
+    void for_each_parameter(F&& f) {
+        boost::hana::for_each(inner_, [&](auto& layer) { layer.for_each_parameter(f); });
+    }
+    template <class F>
+    void for_each_parameter(F&& f) const {
+        boost::hana::for_each(inner_, [&](const auto& layer) { layer.for_each_parameter(f); });
+    }
+    /// The inner layers' parameters named as PyTorch's state_dict names an nn.Sequential's
+    /// inside a module: "body.<k>.<name>", k counting every inner layer.
+    template <class F>
+    void for_each_named_parameter(F&& f) {
+        visit_named(*this, f);
+    }
+    template <class F>
+    void for_each_named_parameter(F&& f) const {
+        visit_named(*this, f);
+    }
+
+private:
+    template <std::size_t K>
+    T* backward_from(T* gradient) {
+        T* below = boost::hana::at_c<K>(inner_).backward(gradient);
+        if constexpr (K > 0)
+            return backward_from<K - 1>(below);
+        else
+            return below;
+    }
+
+    template <class Self, class F>
+    static void visit_named(Self& self, F& f) {
+        std::size_t k = 0;
+        boost::hana::for_each(self.inner_, [&](auto& layer) {
+            const std::string prefix = "body." + std::to_string(k++) + ".";
+            detail::for_each_named_parameter_of(layer, [&](std::string_view name, auto& p) {
+                const std::string full = prefix + std::string(name);
+                f(std::string_view(full), p);
+            });
+        });
+    }
+
+    inner_type inner_;
+    detail::buffer<T> output_;          // yᵀ (Width, B)
+    detail::buffer<T> body_gradient_;   // dyᵀ copied for the inner layers to overwrite
+    detail::buffer<T> input_gradient_;  // dxᵀ (Width, B)
+    std::size_t rows_ = 0;
+};
+
+/// A skip connection around `Layers...` (at least one), as written in a network's type list:
+/// `residual<dense<64, relu>, dense<64>>` adds its input to what the two layers compute.
+template <class... Layers>
+struct residual {
+    static_assert(sizeof...(Layers) > 0, "ctnn: residual<...> needs at least one layer inside");
+    static_assert(!(detail::recurrent_spec<Layers> || ...),
+                  "ctnn: residual<...> holds layers applied to each row (dense, normalisation, dropout, "
+                  "residual); a recurrent layer inside it is not supported");
+    static constexpr bool preserves_width = true;
+
+    template <class T, std::size_t Index, std::size_t PreviousWidth>
+    struct bind {
+        static_assert(diagnostics::check_residual_widths<residual, Index, PreviousWidth,
+                                                         detail::layer_widths<PreviousWidth, Layers...>().back()>());
+        using type = residual_layer<T, PreviousWidth, Index, Layers...>;
+    };
+};
+
+}  // namespace ctnn

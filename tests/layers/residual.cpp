@@ -1,0 +1,125 @@
+// layers/residual.hpp: a residual MLP against PyTorch float64 (x + body(x), 30 SGD steps with
+// momentum, per-step loss and final weights to 1e-9), finite differences through nested blocks,
+// the first layer's skipped input gradient, save/load, and the width check.
+#include <ctnn/ctnn.hpp>
+
+#include <catch2/catch.hpp>
+
+#include "support/approx.hpp"
+#include "support/fixture.hpp"
+#include "support/network_gradient.hpp"
+#include "support/temp_dir.hpp"
+
+namespace {
+using ctnn::dense;
+using ctnn::residual;
+
+// nn.Sequential(Linear(4, 8), Tanh, Residual(Linear, ReLU, Linear), Residual(Linear, Tanh), Linear(8, 1))
+using residual_mlp = ctnn::basic_network<double, ctnn::input<4>, dense<8, ctnn::tanh>,
+                                         residual<dense<8, ctnn::relu>, dense<8>>, residual<dense<8, ctnn::tanh>>,
+                                         dense<1>>;
+
+const ctnn_test::fixture& fixture() {
+    static const ctnn_test::fixture f("user_defined.txt");
+    return f;
+}
+
+/// Sets every parameter, in for_each_parameter order, from <prefix>0, <prefix>1... (PyTorch's
+/// model.parameters() order, which residual's inner layers follow).
+template <class Net>
+void load_in_order(Net& net, const std::string& prefix) {
+    std::size_t i = 0;
+    net.for_each_parameter([&](auto& p) {
+        using value_type = std::remove_cvref_t<decltype(p.value)>;
+        p.value = fixture().tensor<double, value_type::rank>(prefix + std::to_string(i++));
+    });
+}
+template <class Net>
+double max_error_in_order(const Net& net, const std::string& prefix) {
+    std::size_t i = 0;
+    double worst = 0.0;
+    net.for_each_parameter([&](const auto& p) {
+        using value_type = std::remove_cvref_t<decltype(p.value)>;
+        worst = std::max(worst, ctnn_test::max_relative_error(
+                                    p.value, fixture().tensor<double, value_type::rank>(prefix + std::to_string(i++))));
+    });
+    return worst;
+}
+}  // namespace
+
+TEST_CASE("residual: a residual MLP trains as in PyTorch (double, 1e-9)", "[residual][layers]") {
+    STATIC_REQUIRE(residual_mlp::parameter_count == 4 * 8 + 8 + 2 * (8 * 8 + 8) + (8 * 8 + 8) + 8 + 1);
+    STATIC_REQUIRE(residual_mlp::widths == std::array<std::size_t, 5>{4, 8, 8, 8, 1});
+    residual_mlp net;
+    load_in_order(net, "residual.p");
+    const auto& f = fixture();
+    ctnn::trainer trainer{net, ctnn::optim::sgd{.lr = 0.05, .momentum = 0.9}};
+    const auto& expected = f.values("residual.loss");
+    const auto losses = trainer.fit(f.tensor<double, 2>("residual.x"), f.tensor<double, 2>("residual.y"),
+                                    {.epochs = expected.size(), .batch_size = 0, .shuffle = false})
+                            .epoch_losses;
+    for (std::size_t s = 0; s < expected.size(); ++s) {
+        INFO("step " << s << ": " << losses[s] << " vs " << expected[s]);
+        CHECK(std::abs(losses[s] - expected[s]) <= 1e-9 * std::abs(expected[s]));
+    }
+    CHECK(max_error_in_order(net, "residual.final_p") <= 1e-9);
+}
+
+TEST_CASE("residual: finite differences through nested blocks, first or not", "[residual][gradient]") {
+    ctnn::rng r(11);
+    const auto x = r.normal_tensor<double>(7, 5);
+    const auto y = r.normal_tensor<double>(7, 2);
+    // The block is the first layer (its input gradient is never formed), nests another, and
+    // holds layers of every row-wise kind.
+    using first = ctnn::basic_network<double, ctnn::input<5>,
+                                      residual<dense<6, ctnn::gelu>, residual<dense<6, ctnn::sigmoid>>, dense<5>>,
+                                      ctnn::layer_norm<ctnn::tanh>, residual<ctnn::batch_norm<ctnn::silu>, dense<5>>,
+                                      dense<2>>;
+    first a(3);
+    ctnn_test::check_network_gradient(a, ctnn::loss::mse{}, x, y);
+    STATIC_REQUIRE_FALSE(first::layer_type<0>::computes_input_gradient);
+    STATIC_REQUIRE(first::layer_type<2>::computes_input_gradient);
+}
+
+TEST_CASE("residual: the gradient reaches the input around a saturated body", "[residual][gradient]") {
+    // A body of saturated tanh units passes almost nothing; the skip path passes dy unchanged.
+    using net_t = ctnn::basic_network<double, ctnn::input<3>, dense<3>, residual<dense<3, ctnn::tanh>>, dense<1>>;
+    net_t net(1);
+    net.layer<1>().layer<0>().weight.value.fill(50.0);  // |z| ≈ 50: tanh' ≈ 0
+    const ctnn::tensor<double, 2> x = {{1.0, 2.0, 3.0}};
+    net.reserve(1);
+    net.forward(x.data(), 1);
+    net.output_gradient(1)(0, 0) = 1.0;
+    net.backward();
+    double body_weight_gradient = 0.0;
+    for (const double g : net.layer<1>().layer<0>().weight.grad) body_weight_gradient = std::max(body_weight_gradient, std::abs(g));
+    CHECK(body_weight_gradient < 1e-12);  // nothing through the body
+    // dL/d(first layer's weights) = dL/dh ⊗ x with dL/dh = w_out (the skip path alone)
+    const auto& w_out = net.layer<2>().weight.value;
+    for (std::size_t o = 0; o < 3; ++o)
+        for (std::size_t i = 0; i < 3; ++i)
+            CHECK(net.layer<0>().weight.grad(o, i) == Approx(w_out(0, o) * x(0, i)).epsilon(1e-9));
+}
+
+TEST_CASE("residual: save and load round-trip, names as PyTorch's state_dict", "[residual][io]") {
+    residual_mlp trained(4), loaded(5);
+    std::vector<std::string> names;
+    trained.layer<1>().for_each_named_parameter([&](std::string_view name, const auto&) { names.emplace_back(name); });
+    CHECK(names == std::vector<std::string>{"body.0.weight", "body.0.bias", "body.1.weight", "body.1.bias"});
+    const ctnn_test::temp_dir dir;
+    ctnn::save(dir.path() / "residual.ctnn", trained);
+    ctnn::load(dir.path() / "residual.ctnn", loaded);
+    std::size_t differing = 0;
+    std::vector<double> a, b;
+    trained.for_each_parameter([&](const auto& p) { a.insert(a.end(), p.value.begin(), p.value.end()); });
+    loaded.for_each_parameter([&](const auto& p) { b.insert(b.end(), p.value.begin(), p.value.end()); });
+    REQUIRE(a.size() == b.size());
+    for (std::size_t i = 0; i < a.size(); ++i) differing += a[i] != b[i];
+    CHECK(differing == 0);
+    // A network whose block holds other layers is refused, naming what differs.
+    using other = ctnn::basic_network<double, ctnn::input<4>, dense<8, ctnn::tanh>,
+                                      residual<dense<8, ctnn::relu>, dense<8>, dense<8>>, residual<dense<8, ctnn::tanh>>,
+                                      dense<1>>;
+    other mismatched;
+    CHECK_THROWS(ctnn::load(dir.path() / "residual.ctnn", mismatched));
+}
