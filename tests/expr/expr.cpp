@@ -143,6 +143,8 @@ TEST_CASE("expr: the xtensor evaluator agrees with the scalar one", "[expr][eval
     check(derivative(ctnn::selu::formula, z));
     check(select(z > 1_c, min(z, 3_c), max(-z, 0.5_c)) + clamp(z, -1_c, 1_c) * sign(z));
     check(pow<5>(z / 8_c) - pow<-1>(1_c + abs(z)) + pow<4>(softsign(z)));
+    // a condition that is no comparison: any non-zero value selects
+    check(select(greater(z, 0_c) * less(z, 2_c), exp(-z), z) + select(sign(z), z, 3_c));
 }
 
 TEST_CASE("expr: every built-in activation's derived derivative equals the hand-written one",

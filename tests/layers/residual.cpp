@@ -123,3 +123,27 @@ TEST_CASE("residual: save and load round-trip, names as PyTorch's state_dict", "
     other mismatched;
     CHECK_THROWS(ctnn::load(dir.path() / "residual.ctnn", mismatched));
 }
+
+TEST_CASE("residual: a batch_norm inside a block saves its running statistics", "[residual][io]") {
+    using net_t = ctnn::basic_network<double, ctnn::input<3>, dense<4>, residual<ctnn::batch_norm<ctnn::relu>, dense<4>>,
+                                      dense<1>>;
+    net_t trained(1), loaded(2);
+    ctnn::rng r(3);
+    const auto x = r.normal_tensor<double>(16, 3);
+    const auto y = r.normal_tensor<double>(16, 1);
+    ctnn::trainer trainer{trained, ctnn::optim::sgd{.lr = 0.1}};
+    trainer.fit(x, y, {.epochs = 3, .batch_size = 8});
+    const auto& bn = trained.layer<1>().layer<0>();
+    REQUIRE(bn.batches_tracked == 6);
+    std::vector<std::string> names;
+    trained.layer<1>().for_each_buffer([&](std::string_view name, const auto&) { names.emplace_back(name); });
+    CHECK(names == std::vector<std::string>{"body.0.running_mean", "body.0.running_var", "body.0.num_batches_tracked"});
+    const ctnn_test::temp_dir dir;
+    ctnn::save(dir.path() / "bn.ctnn", trained);
+    ctnn::load(dir.path() / "bn.ctnn", loaded);
+    const auto& restored = loaded.layer<1>().layer<0>();
+    CHECK(restored.batches_tracked == 6);
+    CHECK(ctnn_test::max_relative_error(restored.running_mean, bn.running_mean) == 0.0);
+    CHECK(ctnn_test::max_relative_error(restored.running_var, bn.running_var) == 0.0);
+    CHECK(ctnn_test::max_relative_error(loaded.predict(x), trained.predict(x)) == 0.0);
+}

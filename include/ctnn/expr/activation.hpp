@@ -68,7 +68,8 @@ struct activation_traits {
         else
             return expr::evaluate<T>(formula{}, make_environment<void>(nullptr, bind(input{}, z)));
     }
-    // (z, a) -> da/dz, lazy, holding z and a by reference (a T for a constant derivative).
+    // (z, a) -> da/dz, lazy, holding z and a by reference (a's shape filled with the constant
+    // where the derivative is one, as identity's 1).
     template <class Z, class Out>
     static auto derivative(const Z& z, const Out& a) {
         using T = typename Z::value_type;

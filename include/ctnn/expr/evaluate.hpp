@@ -62,13 +62,16 @@ double scalar_constant(const Self* self) {
 }
 
 /// x again, for a kernel that reads its operand twice: a variable by reference, a subexpression
-/// by copy (xtensor holds an rvalue operand by value).
+/// by copy (xtensor holds an rvalue operand by value). Taken into a local before x is moved
+/// anywhere (CTNN_KEEP), since the order in which operands are evaluated is unspecified.
 template <class X>
 std::conditional_t<std::is_lvalue_reference_v<X>, X, std::remove_cvref_t<X>> again(const std::remove_reference_t<X>& x) {
     return x;
 }
 #define CTNN_FWD(x) std::forward<decltype(x)>(x)
 #define CTNN_AGAIN(x) again<decltype(x)>(x)
+#define CTNN_KEEP(name, x) decltype(auto) name = again<decltype(x)>(x)
+#define CTNN_USE(name) static_cast<decltype(name)&&>(name)
 
 template <class Fn>
 struct kernel;
@@ -109,7 +112,10 @@ struct kernel<pow_fn<N>> {
         else if constexpr (N == 2) return xt::square(CTNN_FWD(x));
         else if constexpr (N == 3) return xt::cube(CTNN_FWD(x));
         else if constexpr (N % 2 == 0) return xt::square(kernel<pow_fn<N / 2>>::template apply<T>(CTNN_FWD(x)));
-        else return CTNN_AGAIN(x) * kernel<pow_fn<N - 1>>::template apply<T>(CTNN_FWD(x));
+        else {
+            CTNN_KEEP(first, x);
+            return CTNN_USE(first) * kernel<pow_fn<N - 1>>::template apply<T>(CTNN_FWD(x));
+        }
     }
 };
 #define CTNN_EXPR_KERNEL(fn, ...)                                   \
@@ -130,23 +136,54 @@ CTNN_EXPR_KERNEL(erfc_fn, xt::erfc(CTNN_FWD(x)))
 CTNN_EXPR_KERNEL(tanh_fn, ctnn::detail::tanh(CTNN_FWD(x)))
 // e⁻ˣ = inf gives 1/inf = 0, never NaN
 CTNN_EXPR_KERNEL(sigmoid_fn, T(1) / (T(1) + xt::exp(-CTNN_FWD(x))))
-CTNN_EXPR_KERNEL(softplus_fn, xt::fmax(CTNN_AGAIN(x), T(0)) + xt::log1p(xt::exp(-xt::abs(CTNN_FWD(x)))))
-CTNN_EXPR_KERNEL(softsign_fn, CTNN_AGAIN(x) / (T(1) + xt::abs(CTNN_FWD(x))))
-// where() rather than sign(): it vectorises, and keeps 0 and NaN as they are (torch.sign)
-CTNN_EXPR_KERNEL(sign_fn, xt::where(CTNN_AGAIN(x) > T(0), T(1), xt::where(CTNN_AGAIN(x) < T(0), T(-1), CTNN_FWD(x))))
 #undef CTNN_EXPR_KERNEL
+template <>
+struct kernel<softplus_fn> {
+    template <class T, class X>
+    static auto apply(X&& x) {
+        CTNN_KEEP(first, x);
+        return xt::fmax(CTNN_USE(first), T(0)) + xt::log1p(xt::exp(-xt::abs(CTNN_FWD(x))));
+    }
+};
+template <>
+struct kernel<softsign_fn> {
+    template <class T, class X>
+    static auto apply(X&& x) {
+        CTNN_KEEP(first, x);
+        return CTNN_USE(first) / (T(1) + xt::abs(CTNN_FWD(x)));
+    }
+};
+// where() rather than sign(): it vectorises, and keeps 0 as torch.sign does (and NaN, which
+// torch.sign turns into 0)
+template <>
+struct kernel<sign_fn> {
+    template <class T, class X>
+    static auto apply(X&& x) {
+        CTNN_KEEP(first, x);
+        CTNN_KEEP(second, x);
+        return xt::where(CTNN_USE(first) > T(0), T(1), xt::where(CTNN_USE(second) < T(0), T(-1), CTNN_FWD(x)));
+    }
+};
 
 // where() rather than maximum/minimum: xtensor 0.24's have no SIMD path; x < y is false for a
 // NaN x, which is then kept, as PyTorch's relu keeps it.
 template <>
 struct kernel<max_fn> {
     template <class T, class X, class Y>
-    static auto apply(X&& x, Y&& y) { return xt::where(CTNN_AGAIN(x) < CTNN_AGAIN(y), CTNN_FWD(y), CTNN_FWD(x)); }
+    static auto apply(X&& x, Y&& y) {
+        CTNN_KEEP(x1, x);
+        CTNN_KEEP(y1, y);
+        return xt::where(CTNN_USE(x1) < CTNN_USE(y1), CTNN_FWD(y), CTNN_FWD(x));
+    }
 };
 template <>
 struct kernel<min_fn> {
     template <class T, class X, class Y>
-    static auto apply(X&& x, Y&& y) { return xt::where(CTNN_AGAIN(y) < CTNN_AGAIN(x), CTNN_FWD(y), CTNN_FWD(x)); }
+    static auto apply(X&& x, Y&& y) {
+        CTNN_KEEP(x1, x);
+        CTNN_KEEP(y1, y);
+        return xt::where(CTNN_USE(y1) < CTNN_USE(x1), CTNN_FWD(y), CTNN_FWD(x));
+    }
 };
 template <>
 struct kernel<clamp_fn> {
@@ -154,7 +191,9 @@ struct kernel<clamp_fn> {
     // by reference)
     template <class T, class X>
     static auto apply(X&& x, T lo, T hi) {
-        return xt::where(CTNN_AGAIN(x) < T(lo), T(lo), xt::where(CTNN_AGAIN(x) > T(hi), T(hi), CTNN_FWD(x)));
+        CTNN_KEEP(first, x);
+        CTNN_KEEP(second, x);
+        return xt::where(CTNN_USE(first) < T(lo), T(lo), xt::where(CTNN_USE(second) > T(hi), T(hi), CTNN_FWD(x)));
     }
 };
 // A comparison tests (for select) or gives 0 and 1 (as a value).
@@ -180,10 +219,10 @@ auto test(const Env& env) {
             if constexpr (is_comparison_v<Fn>)
                 return kernel<Fn>::test(expr::evaluate<T>(A{}, e)...);
             else
-                return expr::evaluate<T>(call<Fn, A...>{}, e) != T(0);
+                return xt::not_equal(expr::evaluate<T>(call<Fn, A...>{}, e), T(0));
         }(C{}, env);
     } else {
-        return expr::evaluate<T>(C{}, env) != T(0);
+        return xt::not_equal(expr::evaluate<T>(C{}, env), T(0));
     }
 }
 }  // namespace detail_evaluate
@@ -253,5 +292,7 @@ double evaluate_scalar(E, const Env& env) {
 
 #undef CTNN_FWD
 #undef CTNN_AGAIN
+#undef CTNN_KEEP
+#undef CTNN_USE
 
 }  // namespace ctnn::expr

@@ -152,7 +152,7 @@ struct sqrt_fn {
     template <std::size_t I, class X>
     static constexpr auto partial() { return rational<1>{} / (rational<2>{} * call<sqrt_fn, X>{}); }
 };
-/// sign(x): −1, 0 or 1, NaN kept (torch.sign); abs's derivative, itself flat.
+/// sign(x): −1, 0 or 1 (torch.sign), NaN kept (torch.sign gives 0); abs's derivative, flat.
 struct sign_fn {
     static constexpr notation form = notation::function;
     static constexpr std::string_view symbol = "sign";
@@ -529,6 +529,8 @@ constexpr auto operator<=(X, Y) { return less_equal(X{}, Y{}); }
 namespace detail_literal {
 template <char... Cs>
 constexpr auto parse() {
+    static_assert(((Cs >= '0' && Cs <= '9') || ...) && ((Cs == '.' || Cs == '\'' || (Cs >= '0' && Cs <= '9')) && ...),
+                  "ctnn: _c takes decimal digits and one point (0.25_c), no exponent or base prefix");
     constexpr char s[] = {Cs...};
     std::intmax_t num = 0, den = 1;
     bool fraction = false;

@@ -14,6 +14,7 @@
 #include "ctnn/detail/activation_stage.hpp"
 #include "ctnn/detail/affine.hpp"
 #include "ctnn/detail/norms.hpp"
+#include "ctnn/detail/optimizer_support.hpp"
 #include "ctnn/detail/diagnostics.hpp"
 #include "ctnn/detail/matrix_view.hpp"
 #include "ctnn/detail/weight_bias_parameters.hpp"
@@ -129,6 +130,8 @@ public:
                 detail::weight_gradient_product<In, Out>(dz, input_t_, input_ld_, -lr * sign, T(1), weight.value.data(),
                                                          rows_, weight_gradient_scratch());
             } else {
+                // the folded step's own buffer (torch's momentum_buffer), whatever prepare() did
+                detail::allocate_state(weight.moments[0], weight.value, T(0));
                 T* buffer = weight.moments[0].data();
                 const bool first = weight.steps == 0;
                 detail::weight_gradient_product<In, Out>(dz, input_t_, input_ld_,

@@ -146,6 +146,17 @@ public:
         visit_named(*this, f);
     }
 
+    /// The inner layers' saved state that is not trained (batch_norm's running statistics),
+    /// named as the parameters are.
+    template <class F>
+    void for_each_buffer(F&& f) {
+        visit_buffers(*this, f);
+    }
+    template <class F>
+    void for_each_buffer(F&& f) const {
+        visit_buffers(*this, f);
+    }
+
 private:
     template <std::size_t K>
     T* backward_from(T* gradient) {
@@ -164,6 +175,18 @@ private:
             detail::for_each_named_parameter_of(layer, [&](std::string_view name, auto& p) {
                 const std::string full = prefix + std::string(name);
                 f(std::string_view(full), p);
+            });
+        });
+    }
+
+    template <class Self, class F>
+    static void visit_buffers(Self& self, F& f) {
+        std::size_t k = 0;
+        boost::hana::for_each(self.inner_, [&](auto& layer) {
+            const std::string prefix = "body." + std::to_string(k++) + ".";
+            detail::for_each_buffer_of(layer, [&](std::string_view name, auto& buffer) {
+                const std::string full = prefix + std::string(name);
+                f(std::string_view(full), buffer);
             });
         });
     }

@@ -2,7 +2,9 @@
 // is never formed: b ← μ·b + (1 − τ)·g (b ← g on the first step; no buffer without momentum),
 // θ ← θ − lr·b, g negated to ascend. An optimizer offers it through `folds()` and `folded()`
 // (optim::sgd without weight decay or Nesterov); the trainer then takes the folded path with
-// clip::off (see docs/training.md), whatever the optimizer is called.
+// clip::off (see docs/training.md), whatever the optimizer is called. The layer keeps b in the
+// weight's first moment slot (torch's momentum_buffer) and counts the step; the optimizer's
+// prepare and update still run for the bias.
 #pragma once
 
 #include <concepts>
