@@ -167,28 +167,26 @@ private:
             return below;
     }
 
-    template <class Self, class F>
-    static void visit_named(Self& self, F& f) {
+    // f(name, x) for what `visit` shows of each inner layer (its parameters or its buffers),
+    // each name prefixed "body.<k>.".
+    template <class Self, class F, class Visit>
+    static void visit_prefixed(Self& self, F& f, Visit visit) {
         std::size_t k = 0;
         boost::hana::for_each(self.inner_, [&](auto& layer) {
             const std::string prefix = "body." + std::to_string(k++) + ".";
-            detail::for_each_named_parameter_of(layer, [&](std::string_view name, auto& p) {
+            visit(layer, [&](std::string_view name, auto& x) {
                 const std::string full = prefix + std::string(name);
-                f(std::string_view(full), p);
+                f(std::string_view(full), x);
             });
         });
     }
-
+    template <class Self, class F>
+    static void visit_named(Self& self, F& f) {
+        visit_prefixed(self, f, [](auto& layer, auto&& g) { detail::for_each_named_parameter_of(layer, g); });
+    }
     template <class Self, class F>
     static void visit_buffers(Self& self, F& f) {
-        std::size_t k = 0;
-        boost::hana::for_each(self.inner_, [&](auto& layer) {
-            const std::string prefix = "body." + std::to_string(k++) + ".";
-            detail::for_each_buffer_of(layer, [&](std::string_view name, auto& buffer) {
-                const std::string full = prefix + std::string(name);
-                f(std::string_view(full), buffer);
-            });
-        });
+        visit_prefixed(self, f, [](auto& layer, auto&& g) { detail::for_each_buffer_of(layer, g); });
     }
 
     inner_type inner_;
