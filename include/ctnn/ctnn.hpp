@@ -5,6 +5,10 @@
 #include "ctnn/core.hpp"
 #include "ctnn/expr.hpp"  // to_string of formulas and derivatives
 
+#include "ctnn/layers/expression_layer.hpp"
+#include "ctnn/layers/graph_layer.hpp"
+#include "ctnn/layers/recurrent_cell.hpp"
+
 #include "ctnn/monitor/event_kind.hpp"
 #include "ctnn/monitor/gradient_health.hpp"
 #include "ctnn/monitor/health_event.hpp"

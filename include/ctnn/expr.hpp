@@ -5,6 +5,7 @@
 #include "ctnn/expr/activation.hpp"
 #include "ctnn/expr/derivative.hpp"
 #include "ctnn/expr/evaluate.hpp"
+#include "ctnn/expr/graph.hpp"
 #include "ctnn/expr/rules.hpp"
 #include "ctnn/expr/term.hpp"
 #include "ctnn/expr/to_string.hpp"

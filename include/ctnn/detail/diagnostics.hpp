@@ -55,6 +55,17 @@ struct network_output_width {};
 template <std::intmax_t Numerator, std::intmax_t Denominator>
 struct probability {};
 
+template <class Variable>
+struct in_node {};
+template <class Variable>
+struct variable {};
+template <std::size_t Width>
+struct operand_width {};
+template <std::size_t Width>
+struct node_width {};
+template <std::size_t Count>
+struct chunks {};
+
 // --- the diagnostics ------------------------------------------------------------------------
 template <class... Facts>
 struct layer_input_width_mismatch {
@@ -118,6 +129,26 @@ template <std::size_t Width>
 struct block_output_width {};
 template <class... Facts>
 struct residual_width_mismatch {
+    static constexpr bool value = false;
+};
+template <class... Facts>
+struct graph_operand_widths_differ {
+    static constexpr bool value = false;
+};
+template <class... Facts>
+struct graph_reads_undefined_variable {
+    static constexpr bool value = false;
+};
+template <class... Facts>
+struct graph_variable_defined_twice {
+    static constexpr bool value = false;
+};
+template <class... Facts>
+struct graph_chunk_does_not_divide {
+    static constexpr bool value = false;
+};
+template <class... Facts>
+struct graph_node_reads_no_variable {
     static constexpr bool value = false;
 };
 template <class... Facts>

@@ -34,6 +34,7 @@ struct fixed_string {
 
 template <class Tag>
 struct var : term_base {
+    using tag_type = Tag;
     static constexpr std::string_view symbol = Tag::symbol;
 };
 

@@ -15,12 +15,12 @@ namespace ctnn::init {
 
 struct recurrent_default {
     static constexpr std::string_view name = "recurrent_default";
-    static double bound(fans f) { return 1.0 / std::sqrt(double(f.out)); }
+    static double bound(fans f) { return 1.0 / std::sqrt(double(f.hidden != 0 ? f.hidden : f.out)); }
 
     // nn.Linear's U(±1/√fan_in) with the hidden width in the fan_in's place.
     template <class T, std::size_t R>
     void weight(tensor<T, R>& w, fans f, rng& r) const {
-        pytorch_default{}.weight(w, fans{f.out, f.in}, r);
+        pytorch_default{}.weight(w, fans{f.hidden != 0 ? f.hidden : f.out, f.in}, r);
     }
     template <class T>
     void bias(tensor<T, 1>& b, fans f, rng& r) const {

@@ -1,0 +1,29 @@
+// cells::gru<H>: PyTorch's nn.GRU cell written as equations, for recurrent_cell<...>. The three
+// gates are one stacked product of x and one of h, as in nn.GRU (rows r, z, n):
+//   r = σ(r_x + r_h),  z = σ(z_x + z_h),  n = expr::tanh(n_x + r⊙n_h),  h_t = (1 − z)⊙n + z⊙h_{t−1}.
+// Its parameters are nn.GRU's, in its order: ih.weight (3H, In), hh.weight (3H, H), ih.bias,
+// hh.bias.
+#pragma once
+
+#include <cstddef>
+#include <string_view>
+
+#include "ctnn/expr/graph.hpp"
+
+namespace ctnn::cells {
+
+template <std::size_t Hidden>
+struct gru {
+    static constexpr std::string_view name = "gru";
+    static constexpr auto h = expr::state<"h", Hidden>;
+    static constexpr auto from_x = expr::linear<"ih", 3 * Hidden>(expr::x);
+    static constexpr auto from_h = expr::linear<"hh", 3 * Hidden>(h);
+    static constexpr auto r = expr::node<"r">;
+    static constexpr auto z = expr::node<"z">;
+    static constexpr auto equations = expr::equations(
+        expr::let(r, expr::sigmoid(expr::chunk<0, 3>(from_x) + expr::chunk<0, 3>(from_h))),
+        expr::let(z, expr::sigmoid(expr::chunk<1, 3>(from_x) + expr::chunk<1, 3>(from_h))),
+        expr::next(h, (expr::rational<1>{} - z) * expr::tanh(expr::chunk<2, 3>(from_x) + r * expr::chunk<2, 3>(from_h)) + z * h));
+};
+
+}  // namespace ctnn::cells

@@ -1,0 +1,535 @@
+// The layer that runs a graph of equations (expr/graph.hpp): forward in node order, backward in
+// reverse with every derivative derived at compile time, and, for a graph with states, one
+// back-propagation-through-time driver for any cell.
+//
+// Layout. Every variable is a (width, L) block of rows in one value arena and one gradient
+// arena, with step t at columns [t·B, (t+1)·B): a whole-matrix expression over the arenas is
+// evaluated on one step's block without copies (evaluate_block_into). For a graph with states
+// L = (T+1)·B, and a state's rows hold h_{−1} … h_{T−1}: block t is the state read at step t,
+// and its new value at step t is the same rows shifted by one block, so nothing is copied from
+// one step to the next. Without states L = T·B (the columns) and there is one step.
+//
+// Products whose operand is x run once over every step (one matrix product), forward and
+// backward; the others run per step. Weight gradients are one product each over all steps.
+#pragma once
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstddef>
+#include <span>
+#include <string_view>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "ctnn/core/parameter.hpp"
+#include "ctnn/core/rng.hpp"
+#include "ctnn/detail/activation_stage.hpp"
+#include "ctnn/detail/affine.hpp"
+#include "ctnn/detail/buffer.hpp"
+#include "ctnn/detail/matrix_view.hpp"
+#include "ctnn/detail/norms.hpp"
+#include "ctnn/detail/recurrent_product.hpp"
+#include "ctnn/detail/xtensor.hpp"
+#include "ctnn/expr/derivative.hpp"
+#include "ctnn/expr/evaluate.hpp"
+#include "ctnn/expr/graph.hpp"
+#include "ctnn/init/fans.hpp"
+
+namespace ctnn {
+
+namespace detail {
+inline constexpr std::string_view weight_suffix = ".weight";
+inline constexpr std::string_view bias_suffix = ".bias";
+}  // namespace detail
+
+/// A graph of equations as a layer inside a network. `Definition` holds `equations` and `name`;
+/// a graph with states is run along the time axis (Recurrent), returning every step's output
+/// or the last one's.
+template <class T, std::size_t In, class Definition, class Init, bool ReturnsSequence, std::size_t Index>
+class graph_layer {
+    using graph = expr::compiled_graph<std::remove_cvref_t<decltype(Definition::equations)>, In>;
+    static_assert(graph::checked);
+    using nodes = typename graph::nodes;
+    using states = typename graph::states;
+    using output_variable = typename graph::output;
+    template <class... X>
+    using list = expr::type_list<X...>;
+
+    template <class N>
+    static constexpr bool is_product = expr::detail_graph::is_product<N>::value;
+    template <class N>
+    static constexpr bool is_chunk = expr::detail_graph::is_chunk<N>::value;
+    template <class N>
+    static constexpr bool product_with_bias = [] {
+        if constexpr (is_product<N>)
+            return N::has_bias;
+        else
+            return false;
+    }();
+    template <class V>
+    static constexpr bool is_updated = !std::is_void_v<typename expr::detail_graph::updated_state<V>::type>;
+    template <class V>
+    static constexpr std::size_t width = graph::template width<V>();
+    using input_variable = expr::var<expr::input_tag>;
+
+public:
+    using scalar = T;
+    static constexpr std::string_view kind = Definition::name;
+    static constexpr std::size_t index = Index;
+    static constexpr std::size_t input_width = In;
+    static constexpr std::size_t output_width = width<output_variable>;
+    static constexpr bool recurrent = graph::recurrent;
+    static constexpr bool returns_sequence = ReturnsSequence;
+    static constexpr bool computes_input_gradient = Index > 0;
+
+private:
+    template <class F>
+    static constexpr void for_each_node(F&& f) {
+        [&]<class... N>(list<N...>) { (f(std::type_identity<N>{}), ...); }(nodes{});
+    }
+    template <class F>
+    static constexpr void for_each_node_reversed(F&& f) {
+        [&]<class... N>(list<N...>) {
+            using in_order = std::tuple<N...>;
+            [&]<std::size_t... I>(std::index_sequence<I...>) {
+                (f(std::type_identity<std::tuple_element_t<sizeof...(N) - 1 - I, in_order>>{}), ...);
+            }(std::index_sequence_for<N...>{});
+        }(nodes{});
+    }
+    template <class F>
+    static constexpr void for_each_state(F&& f) {
+        [&]<class... S>(list<S...>) { (f(std::type_identity<S>{}), ...); }(states{});
+    }
+
+    /// Whether any element-wise node reads x: then x is copied into the arena, as wide as L.
+    static constexpr bool copies_input = [] {
+        bool reads = false;
+        for_each_node([&]<class N>(std::type_identity<N>) {
+            if constexpr (!is_product<N> && !is_chunk<N>)
+                reads = reads || expr::contains_v<input_variable, typename N::expression>;
+        });
+        return reads;
+    }();
+
+    template <class N>
+    static constexpr bool owns_rows = is_product<N> || (!is_chunk<N> && !is_updated<typename N::variable>);
+
+    static constexpr std::size_t state_rows = [] {
+        std::size_t rows = 0;
+        for_each_state([&]<class S>(std::type_identity<S>) { rows += S::tag_type::width; });
+        return rows;
+    }();
+
+    /// First row of V in the arenas; `shifted`: the rows are read one block (B columns) on.
+    struct location {
+        std::size_t row;
+        bool shifted;
+    };
+    template <class V>
+    static constexpr location locate() {
+        if constexpr (std::is_same_v<V, input_variable>) {
+            return {0, false};
+        } else if constexpr (expr::detail_graph::is_state<V>::value) {
+            std::size_t row = In;
+            bool found = false;
+            for_each_state([&]<class S>(std::type_identity<S>) {
+                found = found || std::is_same_v<S, V>;
+                if (!found) row += S::tag_type::width;
+            });
+            return {row, false};
+        } else if constexpr (is_updated<V>) {
+            return {locate<typename expr::detail_graph::updated_state<V>::type>().row, true};
+        } else {
+            using N = typename graph::template node_of<V>;
+            if constexpr (is_chunk<N>) {
+                constexpr location of = locate<typename N::operand>();
+                return {of.row + N::index * (width<typename N::operand> / N::count), of.shifted};
+            } else {
+                std::size_t row = In + state_rows;
+                bool found = false;
+                for_each_node([&]<class M>(std::type_identity<M>) {
+                    found = found || std::is_same_v<typename M::variable, V>;
+                    if constexpr (owns_rows<M>)
+                        if (!found) row += width<typename M::variable>;
+                });
+                return {row, false};
+            }
+        }
+    }
+    static constexpr std::size_t arena_rows = [] {
+        std::size_t rows = In + state_rows;
+        for_each_node([&]<class N>(std::type_identity<N>) {
+            if constexpr (owns_rows<N>) rows += width<typename N::variable>;
+        });
+        return rows;
+    }();
+
+    /// The products in order, each with its parameters' position.
+    template <class V>
+    static constexpr std::size_t product_index() {
+        std::size_t k = 0;
+        bool found = false;
+        for_each_node([&]<class N>(std::type_identity<N>) {
+            if constexpr (is_product<N>) {
+                found = found || std::is_same_v<typename N::variable, V>;
+                if (!found) ++k;
+            }
+        });
+        return k;
+    }
+    static constexpr std::size_t product_count = [] {
+        std::size_t k = 0;
+        for_each_node([&]<class N>(std::type_identity<N>) { k += is_product<N> ? 1 : 0; });
+        return k;
+    }();
+    static_assert(product_count > 0, "ctnn: a graph layer needs at least one linear<...> term (its parameters)");
+
+    /// The variables bound while the equations are evaluated: x if read element-wise, every
+    /// state and every node.
+    template <class States, class Nodes>
+    struct bound_variables;
+    template <class... S, class... N>
+    struct bound_variables<list<S...>, list<N...>> {
+        using type = std::conditional_t<copies_input, list<input_variable, S..., typename N::variable...>,
+                                        list<S..., typename N::variable...>>;
+    };
+    using variables = typename bound_variables<states, nodes>::type;
+
+public:
+    static constexpr std::size_t parameter_count = [] {
+        std::size_t count = 0;
+        for_each_node([&]<class N>(std::type_identity<N>) {
+            if constexpr (is_product<N>)
+                count += N::width * width<typename N::operand> + (N::has_bias ? N::width : 0);
+        });
+        return count;
+    }();
+
+    /// The products' weights (width, operand width) and biases (width; empty without bias), in
+    /// the order the equations name them.
+    std::array<parameter<T, 2>, product_count> weights;
+    std::array<parameter<T, 1>, product_count> biases;
+    Init initializer{};
+    /// 0: full back-propagation through time; k > 0: no gradient flows from step t into step
+    /// t − 1 where t is a multiple of k (PyTorch: detaching every state every k steps).
+    std::size_t bptt_steps = 0;
+
+    graph_layer() {
+        for_each_node([&]<class N>(std::type_identity<N>) {
+            if constexpr (is_product<N>) {
+                constexpr std::size_t k = product_index<typename N::variable>();
+                weights[k].reshape(std::array<std::size_t, 2>{N::width, width<typename N::operand>});
+                if constexpr (N::has_bias) biases[k].reshape(std::array<std::size_t, 1>{N::width});
+            }
+        });
+    }
+
+    /// Weights first, then biases, each in the equations' order (PyTorch's order for nn.RNN,
+    /// nn.LSTM and nn.GRU); fans are the tensor's own, with the layer's output width as hidden.
+    void initialize(rng stream) {
+        for_each_node([&]<class N>(std::type_identity<N>) {
+            if constexpr (is_product<N>)
+                initializer.weight(weights[product_index<typename N::variable>()].value, fans_of<N>(), stream);
+        });
+        for_each_node([&]<class N>(std::type_identity<N>) {
+            if constexpr (product_with_bias<N>)
+                initializer.bias(biases[product_index<typename N::variable>()].value, fans_of<N>(), stream);
+        });
+    }
+
+    template <class F>
+    void for_each_parameter(F&& f) {
+        visit_parameters(*this, [&](std::string_view, auto& p) { f(p); });
+    }
+    template <class F>
+    void for_each_parameter(F&& f) const {
+        visit_parameters(*this, [&](std::string_view, const auto& p) { f(p); });
+    }
+    /// `<name>.weight` and `<name>.bias` for each linear<"name", ...> term.
+    template <class F>
+    void for_each_named_parameter(F&& f) {
+        visit_parameters(*this, f);
+    }
+    template <class F>
+    void for_each_named_parameter(F&& f) const {
+        visit_parameters(*this, f);
+    }
+
+    /// Sizes the buffers for up to `batch` sequences of up to `steps` steps (only grows).
+    void reserve(std::size_t batch, std::size_t steps = 1) {
+        if constexpr (!recurrent) steps = 1;
+        const std::size_t ld = leading(batch, steps), n = batch * steps;
+        detail::ensure_capacity(values_, arena_rows * ld + batch);
+        detail::ensure_capacity(gradients_, arena_rows * ld + batch);
+        if constexpr (recurrent) {
+            detail::ensure_capacity(output_, output_width * (returns_sequence ? n : batch));
+            if constexpr (computes_input_gradient) detail::ensure_capacity(input_gradient_, In * n);
+            if (time_gradient_norms_.size() < steps) time_gradient_norms_.resize(steps);
+        }
+        capacity_ = std::max(capacity_, batch);
+    }
+    std::size_t capacity() const noexcept { return capacity_; }
+
+    // xᵀ (In, columns; ld) -> (output_width, columns), for a graph without states.
+    const T* forward(const T* in_t, std::size_t ld, std::size_t columns) requires(!recurrent) {
+        run_forward(in_t, ld, columns, 1);
+        return pointer<output_variable>(values_.data());
+    }
+    // xᵀ (In, T·B; ld) -> (output_width, B) at the last step, or (output_width, T·B) every step.
+    const T* forward(const T* in_t, std::size_t ld, std::size_t batch, std::size_t steps) requires recurrent {
+        run_forward(in_t, ld, batch, steps);
+        const std::size_t n = batch * steps, l = leading(batch, steps);
+        const T* out = pointer<output_variable>(values_.data());
+        if constexpr (returns_sequence)
+            detail::copy_block(out, l, output_.data(), n, output_width, n);
+        else
+            detail::copy_block(out + (steps - 1) * batch, l, output_.data(), batch, output_width, batch);
+        return output_.data();
+    }
+
+    // dL/d(output) (output_width, columns), or for a recurrent graph (output_width, B) at the last
+    // step or (output_width, T·B) -> every parameter's grad; returns dxᵀ (In, columns) packed, or
+    // nullptr for the first layer.
+    T* backward(T* d_output) {
+        const std::size_t batch = batch_, steps = steps_, n = batch * steps, l = leading(batch, steps);
+        T* g = gradients_.data();
+        std::fill_n(g, arena_rows * l + batch, T(0));
+        T* d_out = pointer<output_variable>(g);
+        if constexpr (!recurrent) detail::copy_block(static_cast<const T*>(d_output), n, d_out, l, output_width, n);
+        for (std::size_t t = steps; t-- > 0;) {
+            if constexpr (recurrent) {
+                if (returns_sequence || t + 1 == steps) {
+                    const T* above = returns_sequence ? d_output + t * batch : d_output;
+                    const std::size_t above_ld = returns_sequence ? n : batch;
+                    T* here = d_out + t * batch;
+                    for (std::size_t r = 0; r < output_width; ++r)
+                        for (std::size_t c = 0; c < batch; ++c) here[r * l + c] += above[r * above_ld + c];
+                }
+                time_gradient_norms_[t] = std::sqrt(detail::block_sum_of_squares(d_out + t * batch, l, output_width, batch));
+            }
+            backward_step(t);
+            if (recurrent && bptt_steps != 0 && t % bptt_steps == 0)
+                for_each_state([&]<class S>(std::type_identity<S>) {
+                    T* d_state = pointer<S>(g) + t * batch;
+                    for (std::size_t r = 0; r < S::tag_type::width; ++r) std::fill_n(d_state + r * l, batch, T(0));
+                });
+        }
+        // Every product's weight and bias gradients, and dx through the products of x, each over
+        // all steps at once.
+        for_each_node([&]<class N>(std::type_identity<N>) {
+            if constexpr (is_product<N>) {
+                using U = typename N::operand;
+                constexpr std::size_t k = product_index<typename N::variable>(), m = N::width, w = width<U>;
+                const T* d_node = pointer<typename N::variable>(g);
+                detail::gemm_row_major(false, true, m, w, n, T(1), d_node, l, operand_pointer<U>(), operand_ld<U>(), T(0),
+                                       weights[k].grad.data(), w);
+                if constexpr (N::has_bias)
+                    for (std::size_t r = 0; r < m; ++r) biases[k].grad(r) = detail::sum(d_node + r * l, n);
+                if constexpr (std::is_same_v<U, input_variable> && computes_input_gradient)
+                    detail::gemm_row_major(true, false, In, n, m, T(1), weights[k].value.data(), In, d_node, l, T(1),
+                                           pointer<input_variable>(g), l);
+            }
+        });
+        if constexpr (!computes_input_gradient) {
+            return nullptr;
+        } else if constexpr (recurrent) {
+            detail::copy_block(static_cast<const T*>(pointer<input_variable>(g)), l, input_gradient_.data(), n, In, n);
+            return input_gradient_.data();
+        } else {
+            return pointer<input_variable>(g);
+        }
+    }
+
+    /// ‖∂L/∂output_t‖ (over the batch) for each step of the last backward pass.
+    std::span<const double> time_gradient_norms() const noexcept requires recurrent {
+        return {time_gradient_norms_.data(), steps_};
+    }
+    /// The last forward pass's output, feature-major: (output_width, columns), or for a recurrent
+    /// graph (output_width, B) or (output_width, T·B).
+    auto output() const {
+        if constexpr (recurrent)
+            return detail::matrix_view(static_cast<const T*>(output_.data()), output_width, rows());
+        else
+            return detail::matrix_view(static_cast<const T*>(pointer<output_variable>(values_.data())), output_width,
+                                       batch_);
+    }
+    /// Node V's values at every step of the last forward pass: (width, L), step t at columns
+    /// [t·B, (t+1)·B); L = (T+1)·B with states, else the columns.
+    template <class V>
+    auto values(V) const {
+        return detail::matrix_view(static_cast<const T*>(pointer<V>(values_.data())), width<V>,
+                                   leading(batch_, steps_));
+    }
+    std::size_t batch() const noexcept { return batch_; }
+    std::size_t steps() const noexcept { return steps_; }
+    std::size_t rows() const noexcept { return returns_sequence || !recurrent ? batch_ * steps_ : batch_; }
+
+private:
+    static std::size_t leading(std::size_t batch, std::size_t steps) noexcept {
+        return recurrent ? batch * (steps + 1) : batch * steps;
+    }
+
+    template <class N>
+    static init::fans fans_of() {
+        return {width<typename N::operand>, N::width, recurrent ? output_width : 0};
+    }
+
+    template <class Self, class F>
+    static void visit_parameters(Self& self, F&& f) {
+        for_each_node([&]<class N>(std::type_identity<N>) {
+            if constexpr (is_product<N>)
+                f(expr::join<N::name, detail::weight_suffix>::value, self.weights[product_index<typename N::variable>()]);
+        });
+        for_each_node([&]<class N>(std::type_identity<N>) {
+            if constexpr (product_with_bias<N>)
+                f(expr::join<N::name, detail::bias_suffix>::value, self.biases[product_index<typename N::variable>()]);
+        });
+    }
+
+    /// V's (width, L) block in an arena, for the last forward pass's batch and steps.
+    template <class V, class P>
+    P* pointer(P* arena) const noexcept {
+        constexpr location at = locate<V>();
+        return arena + at.row * leading(batch_, steps_) + (at.shifted ? batch_ : 0);
+    }
+    /// A product's operand over all steps: x where the layer was given it, else its arena rows.
+    template <class U>
+    const T* operand_pointer() const noexcept {
+        if constexpr (std::is_same_v<U, input_variable>)
+            return input_t_;
+        else
+            return pointer<U>(static_cast<const T*>(values_.data()));
+    }
+    template <class U>
+    std::size_t operand_ld() const noexcept {
+        return std::is_same_v<U, input_variable> ? input_ld_ : leading(batch_, steps_);
+    }
+
+    /// Calls f(environment) with every bound variable as a (width, L) view of `arena`.
+    template <class F>
+    void with_environment(const T* arena, F&& f) const {
+        [&]<class... V>(list<V...>) {
+            const std::size_t l = leading(batch_, steps_);
+            const auto views = std::make_tuple(detail::matrix_view(pointer<V>(arena), width<V>, l)...);
+            [&]<std::size_t... I>(std::index_sequence<I...>) {
+                f(expr::make_environment<void>(nullptr, expr::bind(V{}, std::get<I>(views))...));
+            }(std::index_sequence_for<V...>{});
+        }(variables{});
+    }
+
+    void run_forward(const T* in_t, std::size_t ld, std::size_t batch, std::size_t steps) {
+        input_t_ = in_t;
+        input_ld_ = ld;
+        batch_ = batch;
+        steps_ = steps;
+        const std::size_t n = batch * steps, l = leading(batch, steps);
+        T* v = values_.data();
+        if constexpr (copies_input) detail::copy_block(in_t, ld, pointer<input_variable>(v), l, In, n);
+        for_each_state([&]<class S>(std::type_identity<S>) {
+            T* h = pointer<S>(v);
+            for (std::size_t r = 0; r < S::tag_type::width; ++r) std::fill_n(h + r * l, batch, T(0));
+        });
+        // Biases into every step's block, and the products of x over all steps at once.
+        for_each_node([&]<class N>(std::type_identity<N>) {
+            if constexpr (is_product<N>) {
+                constexpr std::size_t k = product_index<typename N::variable>();
+                T* out = pointer<typename N::variable>(v);
+                for (std::size_t r = 0; r < N::width; ++r)
+                    std::fill_n(out + r * l, n, N::has_bias ? biases[k].value(r) : T(0));
+                if constexpr (std::is_same_v<typename N::operand, input_variable>)
+                    detail::gemm_row_major(false, false, N::width, n, In, T(1), weights[k].value.data(), In, in_t, ld, T(1),
+                                           out, l);
+            }
+        });
+        for (std::size_t t = 0; t < steps; ++t) forward_step(t);
+    }
+
+    void forward_step(std::size_t t) {
+        const std::size_t batch = batch_, l = leading(batch_, steps_), first = t * batch;
+        T* v = values_.data();
+        for_each_node([&]<class N>(std::type_identity<N>) {
+            using V = typename N::variable;
+            if constexpr (is_product<N>) {
+                using U = typename N::operand;
+                if constexpr (!std::is_same_v<U, input_variable>) {
+                    T* out = pointer<V>(v) + first;
+                    detail::step_product<N::width, width<U>, width<U>, 1>(
+                        weights[product_index<V>()].value.data(), pointer<U>(static_cast<const T*>(v)) + first, l, out, l,
+                        out, batch, l);
+                }
+            } else if constexpr (!is_chunk<N>) {
+                with_environment(v, [&](const auto& env) {
+                    detail::evaluate_block_into(pointer<V>(v) + first, l,
+                                                expr::evaluate<T>(typename N::expression{}, env), first, l, width<V>,
+                                                batch);
+                });
+            }
+        });
+    }
+
+    void backward_step(std::size_t t) {
+        const std::size_t batch = batch_, l = leading(batch_, steps_), first = t * batch;
+        const T* v = values_.data();
+        T* g = gradients_.data();
+        for_each_node_reversed([&]<class N>(std::type_identity<N>) {
+            using V = typename N::variable;
+            if constexpr (is_product<N>) {
+                using U = typename N::operand;
+                // dU += Wᵀ·dV, step by step unless U is x (then once over all steps, after)
+                if constexpr (!std::is_same_v<U, input_variable>) {
+                    T* d_operand = pointer<U>(g) + first;
+                    detail::step_product<width<U>, N::width, 1, width<U>>(
+                        weights[product_index<V>()].value.data(), pointer<V>(static_cast<const T*>(g)) + first, l,
+                        d_operand, l, d_operand, batch, l);
+                }
+            } else if constexpr (!is_chunk<N>) {
+                using E = typename N::expression;
+                with_environment(v, [&](const auto& env) {
+                    const auto d_node = detail::matrix_view(static_cast<const T*>(pointer<V>(g)), width<V>, l);
+                    [&]<class... U>(list<U...>) {
+                        (accumulate<U, E>(env, d_node, first), ...);
+                    }(variables_of_expression<E>{});
+                });
+            }
+        });
+    }
+
+    template <class E>
+    using variables_of_expression = expr::variables_of_t<E>;
+
+    // dU += dV ⊙ ∂E/∂U on one step's block
+    template <class U, class E, class Env, class DNode>
+    void accumulate(const Env& env, const DNode& d_node, std::size_t first) {
+        if constexpr (std::is_same_v<U, input_variable> && !computes_input_gradient) {
+            return;
+        } else {
+            using D = expr::derivative_t<E, U>;
+            if constexpr (!expr::is_zero_v<D>) {
+                const std::size_t l = leading(batch_, steps_);
+                T* d_operand = pointer<U>(gradients_.data());
+                const auto d_view = detail::matrix_view(static_cast<const T*>(d_operand), width<U>, l);
+                if constexpr (expr::is_one_v<D>)
+                    detail::evaluate_block_into(d_operand + first, l, d_view + d_node, first, l, width<U>, batch_);
+                else
+                    detail::evaluate_block_into(d_operand + first, l, d_view + d_node * expr::evaluate<T>(D{}, env), first,
+                                                l, width<U>, batch_);
+            }
+        }
+    }
+
+    detail::buffer<T> values_;          // every variable, (arena_rows, L)
+    detail::buffer<T> gradients_;       // dL/d every variable, laid out as values_
+    detail::buffer<T> output_;          // a recurrent graph's output, packed
+    detail::buffer<T> input_gradient_;  // a recurrent graph's dxᵀ, packed (In, T·B)
+    std::vector<double> time_gradient_norms_;
+    const T* input_t_ = nullptr;
+    std::size_t input_ld_ = 0;
+    std::size_t batch_ = 0;
+    std::size_t steps_ = 1;
+    std::size_t capacity_ = 0;
+};
+
+}  // namespace ctnn

@@ -1,0 +1,47 @@
+// recurrent_cell<Cell>: a recurrent layer from a cell written as equations (expr/graph.hpp), with
+// back-propagation through time supplied by the layer (graph_layer.hpp). A cell is a struct with
+// a `name` and `equations` that read x and its states and give each state's next value:
+//
+//   template <std::size_t H>
+//   struct mgu {
+//       static constexpr std::string_view name = "mgu";
+//       static constexpr auto h = expr::state<"h", H>;
+//       static constexpr auto f = expr::node<"f">;
+//       static constexpr auto equations = expr::equations(
+//           let(f, sigmoid(linear<"f", H>(x) + linear<"fh", H, false>(h))),
+//           next(h, (1_c - f) * h + f * tanh(linear<"c", H>(x) + linear<"ch", H, false>(f * h))));
+//   };
+//   network<sequence<3>, recurrent_cell<mgu<16>>, dense<1>>
+#pragma once
+
+#include <cstddef>
+#include <type_traits>
+
+#include "ctnn/core/sequence.hpp"
+#include "ctnn/detail/diagnostics.hpp"
+#include "ctnn/expr/graph.hpp"
+#include "ctnn/init/recurrent_default.hpp"
+#include "ctnn/layers/graph_layer.hpp"
+
+namespace ctnn {
+
+/// A layer running `Cell` along the time axis; it returns the cell's output at the last step
+/// (`last_state`) or at every step (`whole_sequence`). Init draws every weight and bias
+/// (default: U(±1/√hidden), PyTorch's for its recurrent modules).
+template <class Cell, class Returns = last_state, class Init = init::recurrent_default>
+struct recurrent_cell {
+    using graph = expr::compiled_graph<std::remove_cvref_t<decltype(Cell::equations)>, 0>;
+    static_assert(graph::recurrent, "ctnn: recurrent_cell<Cell> needs a cell with at least one next(state, ...) equation");
+    static constexpr std::size_t output_width = graph::template width<typename graph::output>();
+    static_assert(output_width > 0, "ctnn: a cell's output width must not depend on its input's width");
+    static constexpr bool recurrent = true;
+    static constexpr bool returns_sequence = Returns::returns_sequence;
+
+    template <class T, std::size_t Index, std::size_t PreviousWidth>
+    struct bind {
+        static_assert(diagnostics::check_initializer<Init>());
+        using type = graph_layer<T, PreviousWidth, Cell, Init, Returns::returns_sequence, Index>;
+    };
+};
+
+}  // namespace ctnn
