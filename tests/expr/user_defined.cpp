@@ -11,6 +11,7 @@
 #include "support/gradient_check.hpp"
 #include "support/load.hpp"
 #include "support/network_gradient.hpp"
+#include "support/parameters.hpp"
 #include "user_defined.hpp"
 
 namespace {
@@ -71,6 +72,46 @@ TEST_CASE("user-defined: networks with swish, mish and the focal loss pass finit
     ctnn_test::load_weights(classifier, f, "focal.");
     ctnn_test::check_network_gradient(classifier, user::focal_loss{}, f.tensor<double, 2>("focal.x"),
                                       f.tensor<double, 2>("focal.y"));
+}
+
+namespace {
+/// Full-batch SGD from the fixture's <prefix>.p<k> weights (ctnn's visiting order): each step's
+/// loss and the final weights against PyTorch's, 1e-9 relative.
+template <class Net, std::size_t Rank>
+void check_parameters_against_torch(const std::string& prefix, double lr, double momentum) {
+    const auto& f = fixture();
+    Net net;
+    ctnn_test::load_parameters(net, f, prefix);
+    ctnn::trainer trainer{net, ctnn::loss::mse{}, ctnn::optim::sgd{.lr = lr, .momentum = momentum}};
+    const auto& expected = f.values(prefix + ".loss");
+    const auto losses = trainer.fit(f.tensor<double, Rank>(prefix + ".x"), f.tensor<double, 2>(prefix + ".y"),
+                                    {.epochs = expected.size(), .batch_size = 0, .shuffle = false})
+                            .epoch_losses;
+    REQUIRE(losses.size() == expected.size());
+    for (std::size_t s = 0; s < losses.size(); ++s) {
+        INFO(prefix << " step " << s << ": " << losses[s] << " vs " << expected[s]);
+        CHECK(std::abs(losses[s] - expected[s]) <= 1e-9 * std::abs(expected[s]));
+    }
+    CHECK(ctnn_test::parameter_error(net, f, prefix, "final_p") <= 1e-9);
+}
+
+using highway_net = ctnn::basic_network<double, ctnn::input<4>, ctnn::dense<8, ctnn::tanh>,
+                                        ctnn::expression_layer<user::highway<8>>, ctnn::dense<1>>;
+using mgu_net = ctnn::basic_network<double, ctnn::sequence<3>, ctnn::recurrent_cell<user::mgu<5>>, ctnn::dense<1>>;
+}  // namespace
+
+TEST_CASE("user-defined: a highway layer, written as equations, trains as in PyTorch (double, 1e-9)",
+          "[expr][user-defined][graph]") {
+    check_parameters_against_torch<highway_net, 2>("highway", 0.1, 0.9);
+    highway_net net;
+    ctnn_test::load_parameters(net, fixture(), "highway");
+    ctnn_test::check_network_gradient(net, ctnn::loss::mse{}, fixture().tensor<double, 2>("highway.x"),
+                                      fixture().tensor<double, 2>("highway.y"));
+}
+
+TEST_CASE("user-defined: a minimal gated unit, written as equations, trains as in PyTorch (double, 1e-9)",
+          "[expr][user-defined][graph]") {
+    check_parameters_against_torch<mgu_net, 3>("mgu", 0.2, 0.0);
 }
 
 TEST_CASE("user-defined: the derived derivatives, printed", "[expr][user-defined][to_string]") {

@@ -1,0 +1,271 @@
+// Layers and cells written as equations (expr/graph.hpp, layers/graph_layer.hpp,
+// recurrent_cell.hpp, expression_layer.hpp, cells/): nn.RNN, nn.LSTM and nn.GRU written as
+// cells against PyTorch's fixtures and against ctnn's hand-written layers, finite differences
+// through every kind of node, the compile-time facts of a flattened graph, save/load and the
+// gradient-health monitor on them.
+#include <ctnn/cells/elman.hpp>
+#include <ctnn/cells/gru.hpp>
+#include <ctnn/cells/lstm.hpp>
+#include <ctnn/ctnn.hpp>
+
+#include <cmath>
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+#include "support/approx.hpp"
+#include "support/network_gradient.hpp"
+#include "support/recurrent_cases.hpp"
+#include "support/temp_dir.hpp"
+#include "user_defined.hpp"
+
+namespace {
+using ctnn::dense;
+using ctnn::recurrent_cell;
+using ctnn::sequence;
+using ctnn::whole_sequence;
+template <std::size_t H>
+using elman = recurrent_cell<ctnn::cells::elman<H>>;
+template <std::size_t H, class Returns = ctnn::last_state>
+using lstm_cell = recurrent_cell<ctnn::cells::lstm<H>, Returns>;
+template <std::size_t H, class Returns = ctnn::last_state>
+using gru_cell = recurrent_cell<ctnn::cells::gru<H>, Returns>;
+
+template <class... N>
+constexpr std::size_t node_count(ctnn::expr::type_list<N...>) {
+    return sizeof...(N);
+}
+
+/// Copies every parameter of `from` into `to`, in visiting order (same shapes).
+template <class From, class To>
+void copy_parameters(const From& from, To& to) {
+    std::vector<std::vector<double>> values;
+    from.for_each_parameter([&](const auto& p) { values.emplace_back(p.value.begin(), p.value.end()); });
+    std::size_t k = 0;
+    to.for_each_parameter([&](auto& p) {
+        REQUIRE(p.value.size() == values[k].size());
+        std::copy(values[k].begin(), values[k].end(), p.value.begin());
+        ++k;
+    });
+    REQUIRE(k == values.size());
+}
+
+/// Forward, backward and ‖dL/dh_t‖ of two networks with the same parameters, to 1e-12.
+template <class Reference, class Cells>
+void check_same_as_hand_written(std::size_t rows, std::size_t steps, std::size_t bptt_steps = 0) {
+    Reference reference(11);
+    Cells cells;
+    copy_parameters(reference, cells);
+    reference.template layer<0>().bptt_steps = bptt_steps;
+    cells.template layer<0>().bptt_steps = bptt_steps;
+    ctnn::rng r(5);
+    auto x = ctnn::tensor<double, 3>::from_shape({rows, steps, Reference::input_width});
+    for (auto& v : x) v = r.normal();
+    reference.reserve(rows, steps);
+    cells.reserve(rows, steps);
+    const double* expected = reference.forward(x.data(), rows, steps);
+    const double* actual = cells.forward(x.data(), rows, steps);
+    const std::size_t outputs = reference.output_rows() * Reference::output_width;
+    for (std::size_t i = 0; i < outputs; ++i) REQUIRE(actual[i] == Approx(expected[i]).epsilon(1e-12).margin(1e-14));
+    auto d_expected = reference.output_gradient(reference.output_rows());
+    auto d_actual = cells.output_gradient(cells.output_rows());
+    for (std::size_t i = 0; i < outputs; ++i) d_expected.data()[i] = d_actual.data()[i] = std::sin(double(i) + 0.5);
+    reference.backward();
+    cells.backward();
+    std::vector<double> gradients;
+    reference.for_each_parameter([&](const auto& p) { gradients.insert(gradients.end(), p.grad.begin(), p.grad.end()); });
+    std::size_t k = 0;
+    cells.for_each_parameter([&](const auto& p) {
+        for (const double g : p.grad) REQUIRE(g == Approx(gradients[k++]).epsilon(1e-12).margin(1e-14));
+    });
+    const auto norms = cells.template layer<0>().time_gradient_norms();
+    const auto expected_norms = reference.template layer<0>().time_gradient_norms();
+    REQUIRE(norms.size() == expected_norms.size());
+    for (std::size_t t = 0; t < norms.size(); ++t) CHECK(norms[t] == Approx(expected_norms[t]).epsilon(1e-12));
+}
+}  // namespace
+
+TEST_CASE("graph cells: nn.RNN, nn.LSTM and nn.GRU written as equations equal PyTorch's fixtures",
+          "[graph][fixture]") {
+    SECTION("elman (tanh, relu, stacked, per step, truncated)") {
+        ctnn::basic_network<double, sequence<3>, elman<4>, dense<2>> tanh_net;
+        ctnn_test::check_recurrent_case(tanh_net, "tanh");
+        ctnn::basic_network<double, sequence<3>, elman<4>, dense<2>> trained;
+        ctnn_test::check_recurrent_training(trained, "tanh", 0.3, 0.5);
+        ctnn::basic_network<double, sequence<2>, recurrent_cell<ctnn::cells::elman<5, ctnn::relu>>, dense<1>> relu_net;
+        ctnn_test::check_recurrent_case(relu_net, "relu");
+        ctnn::basic_network<double, sequence<3>, recurrent_cell<ctnn::cells::elman<4>, whole_sequence>, elman<3>,
+                            dense<1>>
+            stacked;
+        ctnn_test::check_recurrent_case(stacked, "stacked");
+        ctnn::basic_network<double, sequence<3>, recurrent_cell<ctnn::cells::elman<4>, whole_sequence>, dense<2>>
+            per_step;
+        ctnn_test::check_recurrent_case(per_step, "per_step");
+        ctnn::basic_network<double, sequence<3>, elman<4>, dense<1>> truncated;
+        truncated.layer<0>().bptt_steps = 3;
+        ctnn_test::check_recurrent_case(truncated, "truncated");
+    }
+    SECTION("lstm and gru, alone, stacked and truncated") {
+        ctnn::basic_network<double, sequence<3>, lstm_cell<4>, dense<2>> lstm_net;
+        ctnn_test::check_recurrent_case(lstm_net, "lstm");
+        ctnn::basic_network<double, sequence<3>, lstm_cell<4>, dense<2>> lstm_trained;
+        ctnn_test::check_recurrent_training(lstm_trained, "lstm", 0.3, 0.5);
+        ctnn::basic_network<double, sequence<3>, gru_cell<4>, dense<2>> gru_net;
+        ctnn_test::check_recurrent_case(gru_net, "gru");
+        ctnn::basic_network<double, sequence<3>, lstm_cell<4, whole_sequence>, gru_cell<3>, dense<1>> stack;
+        ctnn_test::check_recurrent_case(stack, "lstm_gru");
+        ctnn::basic_network<double, sequence<3>, lstm_cell<4, whole_sequence>, gru_cell<3>, dense<1>> stack_trained;
+        ctnn_test::check_recurrent_training(stack_trained, "lstm_gru", 0.2, 1.0);
+        ctnn::basic_network<double, sequence<3>, gru_cell<4, whole_sequence>, lstm_cell<3, whole_sequence>, dense<2>>
+            per_step;
+        ctnn_test::check_recurrent_case(per_step, "gru_lstm_per_step");
+        ctnn::basic_network<double, sequence<3>, lstm_cell<4>, dense<1>> lstm_truncated;
+        lstm_truncated.layer<0>().bptt_steps = 3;
+        ctnn_test::check_recurrent_case(lstm_truncated, "lstm_truncated");
+        ctnn::basic_network<double, sequence<3>, gru_cell<4>, dense<1>> gru_truncated;
+        gru_truncated.layer<0>().bptt_steps = 3;
+        ctnn_test::check_recurrent_case(gru_truncated, "gru_truncated");
+    }
+}
+
+TEST_CASE("graph cells: equal ctnn's hand-written rnn, lstm and gru layers to 1e-12", "[graph]") {
+    using namespace ctnn;
+    check_same_as_hand_written<basic_network<double, sequence<3>, rnn<4>, dense<2>>,
+                               basic_network<double, sequence<3>, elman<4>, dense<2>>>(3, 5);
+    check_same_as_hand_written<
+        basic_network<double, sequence<3>, rnn<6, ctnn::elu, whole_sequence>, dense<2>>,
+        basic_network<double, sequence<3>, recurrent_cell<cells::elman<6, ctnn::elu>, whole_sequence>, dense<2>>>(4,
+                                                                                                                  3);
+    check_same_as_hand_written<basic_network<double, sequence<3>, lstm<4, whole_sequence>, lstm<3>, dense<2>>,
+                               basic_network<double, sequence<3>, lstm_cell<4, whole_sequence>, lstm_cell<3>, dense<2>>>(
+        3, 5, 2);
+    check_same_as_hand_written<
+        basic_network<double, sequence<3>, gru<4, whole_sequence>, gru<3, whole_sequence>, dense<2>>,
+        basic_network<double, sequence<3>, gru_cell<4, whole_sequence>, gru_cell<3, whole_sequence>, dense<2>>>(3, 5);
+    // wide enough that every product is a BLAS call
+    check_same_as_hand_written<basic_network<double, sequence<16>, lstm<32>, dense<1>>,
+                               basic_network<double, sequence<16>, lstm_cell<32>, dense<1>>>(40, 4);
+}
+
+TEST_CASE("graph layers: finite differences through products, chunks, states and x read element-wise",
+          "[graph][gradient]") {
+    auto check = [](auto& net, std::size_t rows, std::size_t steps) {
+        ctnn_test::check_finite_differences(net, rows, steps);
+    };
+    SECTION("mgu, last state") {
+        ctnn::basic_network<double, sequence<3>, recurrent_cell<user::mgu<5>>, dense<1>> net(2);
+        check(net, 3, 4);
+    }
+    SECTION("mgu over mgu (the lower one's input gradient), whole sequences") {
+        ctnn::basic_network<double, sequence<3>, recurrent_cell<user::mgu<4>, whole_sequence>,
+                            recurrent_cell<user::mgu<3>, whole_sequence>, dense<2>>
+            net(3);
+        check(net, 2, 5);
+    }
+    SECTION("lstm and gru cells with a dense layer before them") {
+        ctnn::basic_network<double, sequence<2>, dense<3, ctnn::tanh>, lstm_cell<4, whole_sequence>, gru_cell<3>,
+                            dense<1>>
+            net(4);
+        check(net, 3, 3);
+    }
+    SECTION("a highway layer inside a sequence network runs on every step") {
+        ctnn::basic_network<double, sequence<3>, dense<4, ctnn::tanh>, ctnn::expression_layer<user::highway<4>>,
+                            lstm_cell<3>, dense<1>>
+            net(5);
+        check(net, 2, 3);
+    }
+    SECTION("highway layers first (x read element-wise, no input gradient) and in the middle") {
+        ctnn::basic_network<double, ctnn::input<6>, ctnn::expression_layer<user::highway<6>>, dense<5, ctnn::tanh>,
+                            ctnn::expression_layer<user::highway<5>>, dense<2>>
+            net(6);
+        ctnn::rng r(3);
+        auto x = ctnn::tensor<double, 2>::from_shape({7, 6});
+        auto y = ctnn::tensor<double, 2>::from_shape({7, 2});
+        for (auto& v : x) v = r.normal();
+        for (auto& v : y) v = r.normal();
+        ctnn_test::check_network_gradient(net, ctnn::loss::mse{}, x, y);
+    }
+}
+
+TEST_CASE("graph: what the compiler makes of the equations", "[graph]") {
+    using ctnn::expr::compiled_graph;
+    using gru_graph = compiled_graph<std::remove_cvref_t<decltype(ctnn::cells::gru<4>::equations)>, 3>;
+    // two products (each read through three chunks, each product and chunk once), six chunks,
+    // r, z, the operand of tanh is inline: r, z, h′
+    STATIC_REQUIRE(node_count(typename gru_graph::nodes{}) == 2 + 6 + 3);
+    STATIC_REQUIRE(gru_graph::width<typename gru_graph::output>() == 4);
+    STATIC_REQUIRE(gru_graph::recurrent);
+
+    using lstm_net = ctnn::basic_network<double, sequence<3>, lstm_cell<5>, dense<1>>;
+    STATIC_REQUIRE(lstm_net::parameter_count == 4 * 5 * 3 + 4 * 5 * 5 + 2 * 4 * 5 + 5 + 1);
+    STATIC_REQUIRE(lstm_net::layer_type<0>::kind == "lstm");
+    using highway_net = ctnn::basic_network<double, ctnn::input<4>, dense<8, ctnn::tanh>,
+                                            ctnn::expression_layer<user::highway<8>>, dense<1>>;
+    STATIC_REQUIRE(highway_net::widths == std::array<std::size_t, 4>{4, 8, 8, 1});
+    STATIC_REQUIRE(ctnn::expression_layer<user::highway<8>>::output_width == 8);
+
+    std::vector<std::string> names;
+    lstm_net net;
+    net.layer<0>().for_each_named_parameter([&](std::string_view name, const auto&) { names.emplace_back(name); });
+    CHECK(names == std::vector<std::string>{"ih.weight", "hh.weight", "ih.bias", "hh.bias"});
+    names.clear();
+    ctnn::basic_network<double, sequence<3>, recurrent_cell<user::mgu<5>>, dense<1>> mgu_net;
+    mgu_net.layer<0>().for_each_named_parameter([&](std::string_view name, const auto& p) {
+        names.emplace_back(std::string(name) + ":" + std::to_string(p.size()));
+    });
+    CHECK(names == std::vector<std::string>{"f.weight:15", "fh.weight:25", "c.weight:15", "ch.weight:25", "f.bias:5",
+                                            "c.bias:5"});
+}
+
+TEST_CASE("graph: the derivatives of a cell's equations, printed", "[graph][to_string]") {
+    using namespace ctnn::expr;
+    constexpr auto h = state<"h", 4>;
+    constexpr auto f = node<"f">;
+    constexpr auto c = node<"c">;
+    constexpr auto h_next = (1_c - f) * h + f * c;
+    CHECK(to_string(derivative(h_next, f)) == "−h + c");
+    CHECK(to_string(derivative(h_next, h)) == "1 − f");
+    // an activation applied to a node: relu′, written in terms of relu's own value, reads it
+    // again from the node
+    CHECK(to_string(derivative(apply<ctnn::relu>(node<"p">), node<"p">)) == "[max(p, 0) > 0]");
+}
+
+TEST_CASE("graph layers: initialised with PyTorch's fans, saved and loaded by name", "[graph][io]") {
+    ctnn::basic_network<float, sequence<3>, lstm_cell<8>, dense<1>> net(21);
+    // recurrent_default: U(±1/√hidden) for every tensor, whatever its stacked rows
+    net.layer<0>().for_each_parameter([](const auto& p) {
+        for (const float v : p.value) REQUIRE(std::abs(v) <= 1.0f / std::sqrt(8.0f));
+    });
+    ctnn_test::temp_dir dir;
+    const auto path = dir.path() / "cells.ctnn";
+    ctnn::save(path, net);
+    ctnn::basic_network<float, sequence<3>, lstm_cell<8>, dense<1>> loaded(99);
+    ctnn::load(path, loaded);
+    std::vector<float> a, b;
+    net.for_each_parameter([&](const auto& p) { a.insert(a.end(), p.value.begin(), p.value.end()); });
+    loaded.for_each_parameter([&](const auto& p) { b.insert(b.end(), p.value.begin(), p.value.end()); });
+    CHECK(a == b);
+    // a gru of the same widths is another network: refused
+    ctnn::basic_network<float, sequence<3>, gru_cell<8>, dense<1>> other;
+    CHECK_THROWS_WITH(ctnn::load(path, other), Catch::Contains("kind"));
+}
+
+TEST_CASE("graph layers: the gradient-health monitor reads their norms across time", "[graph][monitor]") {
+    ctnn::basic_network<float, sequence<2>, recurrent_cell<user::mgu<6>>, dense<1>> net(3);
+    ctnn::rng r(9);
+    auto x = ctnn::tensor<float, 3>::from_shape({16, 10, 2});
+    auto y = ctnn::tensor<float, 2>::from_shape({16, 1});
+    for (auto& v : x) v = float(r.normal());
+    for (auto& v : y) v = float(r.normal());
+    ctnn::trainer trainer{net, ctnn::loss::mse{}, ctnn::optim::adam{.lr = 0.01}, ctnn::monitor::gradient_health{}};
+    const auto result = trainer.fit(x, y, {.epochs = 5, .batch_size = 8});
+    REQUIRE(result.epoch_losses.size() == 5);
+    CHECK(result.epoch_losses.back() < result.epoch_losses.front());
+    const auto& health = trainer.monitor().last();
+    REQUIRE(health.layers.size() == 2);
+    CHECK(health.layers[0].kind == "mgu");
+    CHECK(health.layers[0].time_gradient_norms.size() == 10);
+    CHECK(health.layers[0].gradient_norm > 0.0);
+}
