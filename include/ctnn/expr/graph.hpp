@@ -96,6 +96,12 @@ template <class Expr>
 struct operand_tag {
     static constexpr std::string_view symbol = "·";
 };
+/// A subterm kept as a node of its own because the backward pass reads it (σ(f) in an LSTM's
+/// c = σ(f)⊙c + ...): computed once forward, read back, not recomputed.
+template <class Expr>
+struct kept_tag {
+    static constexpr std::string_view symbol = "·";
+};
 template <std::size_t K, std::size_t N, class Of>
 struct chunk_tag {
     static constexpr std::string_view symbol = Of::symbol;
@@ -235,8 +241,37 @@ struct flatten_arguments<Nodes, type_list<Done...>, A0, Rest...> {
     using nodes = typename rest::nodes;
     using type = typename rest::type;
 };
+template <class E>
+struct is_product_variable : std::false_type {};
+template <fixed_string Name>
+struct is_product_variable<var<product_tag<Name>>> : std::true_type {};
+
 template <class Fn, class... A, class Nodes>
 struct flatten<call<Fn, A...>, Nodes> {
+    using arguments = flatten_arguments<Nodes, type_list<>, A...>;
+    using rebuilt = typename rebuild<Fn, typename arguments::type>::type;
+    // W₁·a + b₁ + W₂·b + b₂: a node of its own, which both products then accumulate into
+    // (compiled_graph::fused_sums), as a hand-written rnn adds W_hh·h into W_ih·x + b
+    static constexpr bool sum_of_products = [] {
+        if constexpr (std::is_same_v<Fn, add_fn>)
+            return []<class X, class Y>(type_list<X, Y>) {
+                return is_product_variable<X>::value && is_product_variable<Y>::value && !std::is_same_v<X, Y>;
+            }(typename arguments::type{});
+        else
+            return false;
+    }();
+    using nodes = std::conditional_t<sum_of_products,
+                                     append_t<typename arguments::nodes, value_node<var<operand_tag<rebuilt>>, rebuilt>>,
+                                     typename arguments::nodes>;
+    using type = std::conditional_t<sum_of_products, var<operand_tag<rebuilt>>, rebuilt>;
+};
+
+/// E as an equation's right-hand side: as flatten, except that a sum of products at the top is
+/// the equation's own node rather than one more.
+template <class E, class Nodes>
+struct flatten_top : flatten<E, Nodes> {};
+template <class Fn, class... A, class Nodes>
+struct flatten_top<call<Fn, A...>, Nodes> {
     using arguments = flatten_arguments<Nodes, type_list<>, A...>;
     using nodes = typename arguments::nodes;
     using type = typename rebuild<Fn, typename arguments::type>::type;
@@ -282,19 +317,19 @@ template <class Flat, class Equation>
 struct add_equation;
 template <class Nodes, class States, class Output, class V, class E>
 struct add_equation<flat<Nodes, States, Output>, let_equation<V, E>> {
-    using body = flatten<E, Nodes>;
+    using body = flatten_top<E, Nodes>;
     using type = flat<typename append<typename body::nodes, value_node<V, typename body::type>>::type, States, Output>;
 };
 template <class Nodes, class... States, class Output, class S, class E>
 struct add_equation<flat<Nodes, type_list<States...>, Output>, next_equation<S, E>> {
-    using body = flatten<E, Nodes>;
+    using body = flatten_top<E, Nodes>;
     using updated = var<updated_tag<typename S::tag_type>>;
     using type = flat<typename append<typename body::nodes, value_node<updated, typename body::type>>::type,
                       type_list<States..., S>, Output>;
 };
 template <class Nodes, class States, class Output, class E>
 struct add_equation<flat<Nodes, States, Output>, output_equation<E>> {
-    using body = flatten<E, Nodes>;
+    using body = flatten_top<E, Nodes>;
     using result = std::conditional_t<is_var<typename body::type>::value, void, var<result_tag>>;
     using nodes = std::conditional_t<std::is_void_v<result>, typename body::nodes,
                                      append_t<typename body::nodes, value_node<var<result_tag>, typename body::type>>>;
@@ -344,6 +379,91 @@ struct variables_of<call<Fn, A...>, Found> {
 template <class E>
 using variables_of_t = typename detail_graph::variables_of<E, type_list<>>::type;
 
+// --- what the backward pass keeps -------------------------------------------------------------
+namespace detail_graph {
+/// Primitives worth keeping rather than computing again: transcendental ones.
+template <class Fn>
+inline constexpr bool expensive = std::is_same_v<Fn, exp_fn> || std::is_same_v<Fn, expm1_fn>
+                                  || std::is_same_v<Fn, log_fn> || std::is_same_v<Fn, log1p_fn>
+                                  || std::is_same_v<Fn, sqrt_fn> || std::is_same_v<Fn, tanh_fn>
+                                  || std::is_same_v<Fn, sigmoid_fn> || std::is_same_v<Fn, softplus_fn>
+                                  || std::is_same_v<Fn, erf_fn> || std::is_same_v<Fn, erfc_fn>;
+
+/// The calls inside E, outermost first (E itself excluded).
+template <class E, class Found>
+struct inner_calls {
+    using type = Found;
+};
+template <class Found, class... A>
+struct inner_calls_of_all {
+    using type = Found;
+};
+template <class Found, class A0, class... A>
+struct inner_calls_of_all<Found, A0, A...> {
+    using with_first = typename inner_calls<A0, std::conditional_t<is_call<A0>::value, append_t<Found, A0>, Found>>::type;
+    using type = typename inner_calls_of_all<with_first, A...>::type;
+};
+template <class Fn, class... A, class Found>
+struct inner_calls<call<Fn, A...>, Found> {
+    using type = typename inner_calls_of_all<Found, A...>::type;
+};
+
+/// Whether S occurs in dE/dU for some variable U of E (with E read back as V).
+template <class S, class V, class E, class Variables>
+struct read_by_backward;
+template <class S, class V, class E, class... U>
+struct read_by_backward<S, V, E, type_list<U...>>
+    : std::bool_constant<(contains_v<S, substitute_t<derivative_t<E, U>, E, V>> || ...)> {};
+
+/// The first expensive call inside E that the backward pass reads, or void.
+template <class V, class E, class Candidates>
+struct first_to_keep {
+    using type = void;
+};
+template <class V, class E, class S0, class... S>
+struct first_to_keep<V, E, type_list<S0, S...>> {
+    static constexpr bool keep = [] {
+        if constexpr (is_call<S0>::value && !is_constant_v<S0>)
+            return []<class Fn, class... A>(call<Fn, A...>) {
+                return expensive<Fn> && read_by_backward<S0, V, E, typename variables_of<E, type_list<>>::type>::value;
+            }(S0{});
+        else
+            return false;
+    }();
+    using type = std::conditional_t<keep, S0, typename first_to_keep<V, E, type_list<S...>>::type>;
+};
+
+/// Nodes with every such subterm kept as a node of its own, placed before its first reader.
+template <class Done, class Rest>
+struct keep_subterms {
+    using type = Done;
+};
+template <class Done, class N, class... Rest>
+struct keep_one;
+template <class... Done, class N0, class... Rest>
+struct keep_subterms<type_list<Done...>, type_list<N0, Rest...>> {
+    using type = typename keep_one<type_list<Done...>, N0, Rest...>::type;
+};
+template <class Done, class N, class... Rest>
+struct keep_one {  // products and chunks
+    using type = typename keep_subterms<append_t<Done, N>, type_list<Rest...>>::type;
+};
+template <class Done, class V, class E, class... Rest>
+struct keep_one<Done, value_node<V, E>, Rest...> {
+    using kept = typename first_to_keep<V, E, typename inner_calls<E, type_list<>>::type>::type;
+    template <class S>
+    struct split {
+        using kept_variable = var<kept_tag<S>>;
+        // the kept subterm first (it may keep subterms of its own), then V reading it
+        using type = typename keep_subterms<Done, type_list<value_node<kept_variable, S>,
+                                                            value_node<V, substitute_t<E, S, kept_variable>>, Rest...>>::type;
+    };
+    using type = typename std::conditional_t<std::is_void_v<kept>,
+                                             keep_subterms<append_t<Done, value_node<V, E>>, type_list<Rest...>>,
+                                             split<kept>>::type;
+};
+}  // namespace detail_graph
+
 // --- widths and checks ----------------------------------------------------------------------
 namespace detail_graph {
 template <class V, class... Nodes>
@@ -368,6 +488,27 @@ struct output_of {
 template <class S0, class... S>
 struct output_of<void, type_list<S0, S...>> {
     using type = var<updated_tag<typename S0::tag_type>>;
+};
+
+template <class N>
+struct expression_of {
+    using type = void;
+};
+template <class V, class E>
+struct expression_of<value_node<V, E>> {
+    using type = E;
+};
+
+/// P₁ + P₂ of two different products.
+template <class E>
+struct sum_operands {
+    static constexpr bool is_sum = false;
+};
+template <fixed_string A, fixed_string B>
+struct sum_operands<call<add_fn, var<product_tag<A>>, var<product_tag<B>>>> {
+    static constexpr bool is_sum = !std::is_same_v<product_tag<A>, product_tag<B>>;
+    using first = var<product_tag<A>>;
+    using second = var<product_tag<B>>;
 };
 
 template <class V>
@@ -403,7 +544,7 @@ template <class Equations, std::size_t In>
 struct compiled_graph {
     using flat = typename detail_graph::flatten_equations<Equations>::type;
     using states = typename flat::states;
-    using nodes = typename flat::nodes;
+    using nodes = typename detail_graph::keep_subterms<type_list<>, typename flat::nodes>::type;
 
 private:
     template <class... N>
@@ -420,6 +561,67 @@ public:
     /// The node that defines V (void for x and the states).
     template <class V>
     using node_of = typename detail_graph::defining_node_in<V, nodes>::type;
+
+    /// How many nodes read V (as an operand or in their expression), plus one if V is the output.
+    template <class V>
+    static constexpr std::size_t readers() {
+        return []<class... N>(type_list<N...>) {
+            return (reads<N, V>() + ... + std::size_t(std::is_same_v<V, output>));
+        }(nodes{});
+    }
+    /// Whether node V is W₁·a + b₁ + W₂·b + b₂ of two products that nothing else reads: both
+    /// then accumulate into V's storage (as a hand-written rnn adds W_hh·h into W_ih·x + b), and
+    /// V costs nothing forward or backward (dP₁ = dP₂ = dV).
+    template <class V>
+    static constexpr bool is_fused_sum() {
+        using N = node_of<V>;
+        if constexpr (std::is_void_v<N>) {
+            return false;
+        } else {
+            using operands = detail_graph::sum_operands<typename detail_graph::expression_of<N>::type>;
+            if constexpr (operands::is_sum)
+                return readers<typename operands::first>() == 1 && readers<typename operands::second>() == 1;
+            else
+                return false;
+        }
+    }
+
+private:
+    template <class N, class V>
+    static constexpr std::size_t reads() {
+        if constexpr (detail_graph::is_product<N>::value || detail_graph::is_chunk<N>::value)
+            return std::is_same_v<typename N::operand, V> ? 1 : 0;
+        else
+            return contains_v<V, typename N::expression> ? 1 : 0;
+    }
+    template <class P, class N>
+    static constexpr bool sums_into() {
+        using operands = detail_graph::sum_operands<typename detail_graph::expression_of<N>::type>;
+        if constexpr (operands::is_sum) {
+            if constexpr (std::is_same_v<P, typename operands::first> || std::is_same_v<P, typename operands::second>)
+                return is_fused_sum<typename N::variable>();
+            else
+                return false;
+        } else {
+            return false;
+        }
+    }
+    template <class P>
+    static constexpr auto find_fused_sum(type_list<>) {
+        return std::type_identity<void>{};
+    }
+    template <class P, class N0, class... N>
+    static constexpr auto find_fused_sum(type_list<N0, N...>) {
+        if constexpr (sums_into<P, N0>())
+            return std::type_identity<typename N0::variable>{};
+        else
+            return find_fused_sum<P>(type_list<N...>{});
+    }
+
+public:
+    /// The fused sum a product accumulates into, or void.
+    template <class P>
+    using fused_into = typename decltype(find_fused_sum<P>(nodes{}))::type;
 
     /// V's width: In for x, a state's own, a product's declared width, 1/n of a chunk's
     /// operand, an element-wise node's operands' (0 if V is defined nowhere).

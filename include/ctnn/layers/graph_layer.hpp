@@ -114,8 +114,35 @@ private:
         return reads;
     }();
 
+    template <class V>
+    using fused_into = typename graph::template fused_into<V>;
     template <class N>
-    static constexpr bool owns_rows = is_product<N> || (!is_chunk<N> && !is_updated<typename N::variable>);
+    static constexpr bool is_fused_product = [] {
+        if constexpr (is_product<N>)
+            return !std::is_void_v<fused_into<typename N::variable>>;
+        else
+            return false;
+    }();
+    template <class N>
+    static constexpr bool is_fused_sum = [] {
+        if constexpr (!is_product<N> && !is_chunk<N>)
+            return graph::template is_fused_sum<typename N::variable>();
+        else
+            return false;
+    }();
+    /// A fused product's first operand fills the sum's storage, the second adds to it.
+    template <class N>
+    static constexpr bool fills_storage = [] {
+        if constexpr (is_fused_product<N>)
+            return std::is_same_v<typename N::variable,
+                                  typename expr::detail_graph::sum_operands<typename graph::template node_of<
+                                      fused_into<typename N::variable>>::expression>::first>;
+        else
+            return true;
+    }();
+    template <class N>
+    static constexpr bool owns_rows =
+        (is_product<N> && !is_fused_product<N>) || (!is_product<N> && !is_chunk<N> && !is_updated<typename N::variable>);
 
     static constexpr std::size_t state_rows = [] {
         std::size_t rows = 0;
@@ -144,7 +171,9 @@ private:
             return {locate<typename expr::detail_graph::updated_state<V>::type>().row, true};
         } else {
             using N = typename graph::template node_of<V>;
-            if constexpr (is_chunk<N>) {
+            if constexpr (is_fused_product<N>) {
+                return locate<fused_into<V>>();
+            } else if constexpr (is_chunk<N>) {
                 constexpr location of = locate<typename N::operand>();
                 return {of.row + N::index * (width<typename N::operand> / N::count), of.shifted};
             } else {
@@ -299,24 +328,29 @@ public:
         std::fill_n(g, arena_rows * l + batch, T(0));
         T* d_out = pointer<output_variable>(g);
         if constexpr (!recurrent) detail::copy_block(static_cast<const T*>(d_output), n, d_out, l, output_width, n);
-        for (std::size_t t = steps; t-- > 0;) {
-            if constexpr (recurrent) {
-                if (returns_sequence || t + 1 == steps) {
-                    const T* above = returns_sequence ? d_output + t * batch : d_output;
-                    const std::size_t above_ld = returns_sequence ? n : batch;
-                    T* here = d_out + t * batch;
-                    for (std::size_t r = 0; r < output_width; ++r)
-                        for (std::size_t c = 0; c < batch; ++c) here[r * l + c] += above[r * above_ld + c];
+        with_environment(values_.data(), [&](const auto& env) {
+            with_environment(static_cast<const T*>(g), [&](const auto& d_env) {
+                for (std::size_t t = steps; t-- > 0;) {
+                    if constexpr (recurrent) {
+                        if (returns_sequence || t + 1 == steps) {
+                            const T* above = returns_sequence ? d_output + t * batch : d_output;
+                            const std::size_t above_ld = returns_sequence ? n : batch;
+                            T* here = d_out + t * batch;
+                            for (std::size_t r = 0; r < output_width; ++r)
+                                for (std::size_t c = 0; c < batch; ++c) here[r * l + c] += above[r * above_ld + c];
+                        }
+                        time_gradient_norms_[t] =
+                            std::sqrt(detail::block_sum_of_squares(d_out + t * batch, l, output_width, batch));
+                    }
+                    backward_step(t, env, d_env);
+                    if (recurrent && bptt_steps != 0 && t % bptt_steps == 0)
+                        for_each_state([&]<class S>(std::type_identity<S>) {
+                            T* d_state = pointer<S>(g) + t * batch;
+                            for (std::size_t r = 0; r < S::tag_type::width; ++r) std::fill_n(d_state + r * l, batch, T(0));
+                        });
                 }
-                time_gradient_norms_[t] = std::sqrt(detail::block_sum_of_squares(d_out + t * batch, l, output_width, batch));
-            }
-            backward_step(t);
-            if (recurrent && bptt_steps != 0 && t % bptt_steps == 0)
-                for_each_state([&]<class S>(std::type_identity<S>) {
-                    T* d_state = pointer<S>(g) + t * batch;
-                    for (std::size_t r = 0; r < S::tag_type::width; ++r) std::fill_n(d_state + r * l, batch, T(0));
-                });
-        }
+            });
+        });
         // Every product's weight and bias gradients, and dx through the products of x, each over
         // all steps at once.
         for_each_node([&]<class N>(std::type_identity<N>) {
@@ -432,22 +466,36 @@ private:
             T* h = pointer<S>(v);
             for (std::size_t r = 0; r < S::tag_type::width; ++r) std::fill_n(h + r * l, batch, T(0));
         });
-        // Biases into every step's block, and the products of x over all steps at once.
+        // Biases into every step's block (a fused sum's second product adds its own), then the
+        // products of x over all steps at once.
+        for_each_node([&]<class N>(std::type_identity<N>) {
+            if constexpr (is_product<N> && fills_storage<N>) {
+                const T* b = N::has_bias ? biases[product_index<typename N::variable>()].value.data() : nullptr;
+                T* out = pointer<typename N::variable>(v);
+                for (std::size_t r = 0; r < N::width; ++r) std::fill_n(out + r * l, n, b ? b[r] : T(0));
+            }
+        });
         for_each_node([&]<class N>(std::type_identity<N>) {
             if constexpr (is_product<N>) {
                 constexpr std::size_t k = product_index<typename N::variable>();
                 T* out = pointer<typename N::variable>(v);
-                for (std::size_t r = 0; r < N::width; ++r)
-                    std::fill_n(out + r * l, n, N::has_bias ? biases[k].value(r) : T(0));
+                if constexpr (!fills_storage<N> && N::has_bias)
+                    for (std::size_t r = 0; r < N::width; ++r) {
+                        const T b = biases[k].value(r);
+                        for (std::size_t c = 0; c < n; ++c) out[r * l + c] += b;
+                    }
                 if constexpr (std::is_same_v<typename N::operand, input_variable>)
                     detail::gemm_row_major(false, false, N::width, n, In, T(1), weights[k].value.data(), In, in_t, ld, T(1),
                                            out, l);
             }
         });
-        for (std::size_t t = 0; t < steps; ++t) forward_step(t);
+        with_environment(v, [&](const auto& env) {
+            for (std::size_t t = 0; t < steps; ++t) forward_step(t, env);
+        });
     }
 
-    void forward_step(std::size_t t) {
+    template <class Env>
+    void forward_step(std::size_t t, const Env& env) {
         const std::size_t batch = batch_, l = leading(batch_, steps_), first = t * batch;
         T* v = values_.data();
         for_each_node([&]<class N>(std::type_identity<N>) {
@@ -460,19 +508,18 @@ private:
                         weights[product_index<V>()].value.data(), pointer<U>(static_cast<const T*>(v)) + first, l, out, l,
                         out, batch, l);
                 }
-            } else if constexpr (!is_chunk<N>) {
-                with_environment(v, [&](const auto& env) {
-                    detail::evaluate_block_into(pointer<V>(v) + first, l,
-                                                expr::evaluate<T>(typename N::expression{}, env), first, l, width<V>,
-                                                batch);
-                });
+            } else if constexpr (!is_chunk<N> && !is_fused_sum<N>) {
+                detail::evaluate_block_into(pointer<V>(v) + first, l, expr::evaluate<T>(typename N::expression{}, env),
+                                            first, l, width<V>, batch);
             }
         });
     }
 
-    void backward_step(std::size_t t) {
+    /// Every node's gradient at step t, last node first. `env` binds the values, `d_env` the
+    /// gradients, each variable to a (width, L) view.
+    template <class Env, class DEnv>
+    void backward_step(std::size_t t, const Env& env, const DEnv& d_env) {
         const std::size_t batch = batch_, l = leading(batch_, steps_), first = t * batch;
-        const T* v = values_.data();
         T* g = gradients_.data();
         for_each_node_reversed([&]<class N>(std::type_identity<N>) {
             using V = typename N::variable;
@@ -485,37 +532,33 @@ private:
                         weights[product_index<V>()].value.data(), pointer<V>(static_cast<const T*>(g)) + first, l,
                         d_operand, l, d_operand, batch, l);
                 }
-            } else if constexpr (!is_chunk<N>) {
+            } else if constexpr (!is_chunk<N> && !is_fused_sum<N>) {
                 using E = typename N::expression;
-                with_environment(v, [&](const auto& env) {
-                    const auto d_node = detail::matrix_view(static_cast<const T*>(pointer<V>(g)), width<V>, l);
-                    [&]<class... U>(list<U...>) {
-                        (accumulate<U, E>(env, d_node, first), ...);
-                    }(variables_of_expression<E>{});
-                });
+                [&]<class... U>(expr::type_list<U...>) {
+                    (accumulate<U, V, E>(env, d_env, first), ...);
+                }(expr::variables_of_t<E>{});
             }
         });
     }
 
-    template <class E>
-    using variables_of_expression = expr::variables_of_t<E>;
-
-    // dU += dV ⊙ ∂E/∂U on one step's block
-    template <class U, class E, class Env, class DNode>
-    void accumulate(const Env& env, const DNode& d_node, std::size_t first) {
+    // dU += dV ⊙ ∂E/∂U on one step's block, where V = E. The derivative reads V wherever it
+    // contains E itself (tanh′ = 1 − tanh² reads the stored tanh, not a second evaluation).
+    template <class U, class V, class E, class Env, class DEnv>
+    void accumulate(const Env& env, const DEnv& d_env, std::size_t first) {
         if constexpr (std::is_same_v<U, input_variable> && !computes_input_gradient) {
             return;
         } else {
-            using D = expr::derivative_t<E, U>;
+            using D = expr::substitute_t<expr::derivative_t<E, U>, E, V>;
             if constexpr (!expr::is_zero_v<D>) {
                 const std::size_t l = leading(batch_, steps_);
-                T* d_operand = pointer<U>(gradients_.data());
-                const auto d_view = detail::matrix_view(static_cast<const T*>(d_operand), width<U>, l);
+                T* d_operand = pointer<U>(gradients_.data()) + first;
+                const auto& d_view = expr::lookup<typename U::tag_type>(d_env);
+                const auto& d_node = expr::lookup<typename V::tag_type>(d_env);
                 if constexpr (expr::is_one_v<D>)
-                    detail::evaluate_block_into(d_operand + first, l, d_view + d_node, first, l, width<U>, batch_);
+                    detail::evaluate_block_into(d_operand, l, d_view + d_node, first, l, width<U>, batch_);
                 else
-                    detail::evaluate_block_into(d_operand + first, l, d_view + d_node * expr::evaluate<T>(D{}, env), first,
-                                                l, width<U>, batch_);
+                    detail::evaluate_block_into(d_operand, l, d_view + d_node * expr::evaluate<T>(D{}, env), first, l,
+                                                width<U>, batch_);
             }
         }
     }
