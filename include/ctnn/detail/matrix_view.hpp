@@ -13,7 +13,9 @@ namespace ctnn::detail {
 
 template <class T>
 auto matrix_view(T* data, std::size_t rows, std::size_t cols) {
-    return xt::adapt(data, rows * cols, xt::no_ownership(), std::array<std::size_t, 2>{rows, cols});
+    // The pointer as a prvalue: xt::adapt holds an lvalue pointer by reference, which here would
+    // be this function's parameter, dead once it returns.
+    return xt::adapt(static_cast<T*>(data), rows * cols, xt::no_ownership(), std::array<std::size_t, 2>{rows, cols});
 }
 
 template <class T>
