@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <tuple>
 #include <type_traits>
 
 #include "ctnn/detail/matrix_view.hpp"
@@ -34,6 +35,31 @@ void evaluate_block_into(T* out, std::size_t out_ld, const E& e, std::size_t fir
         } else {
             for (std::size_t c = 0; c < cols; ++c) o[c] = e.data_element(base + c);
         }
+    }
+}
+
+// Several such assignments fused into one pass over a (rows, cols) block: at each position, in
+// order, *out_k = e_k for every (out_k, e_k) of `items`. A later expression may read what an
+// earlier one has just written at the same position (a chain of element-wise nodes), so each
+// value is used from L1 while it is hot instead of in a pass of its own.
+template <class T, class... Item>
+void evaluate_blocks_into(std::size_t rows, std::size_t cols, std::size_t first, std::size_t ld,
+                          const std::tuple<Item...>& items) {
+    constexpr bool simd = (xt::xassign_traits<matrix_view_t<T>, typename Item::second_type>::simd_linear_assign() && ...);
+    for (std::size_t r = 0; r < rows; ++r) {
+        const std::size_t base = first + r * ld, row = r * ld;
+        std::size_t c = 0;
+        if constexpr (simd) {
+            using V = xsimd::batch<T>;
+            for (; c + V::size <= cols; c += V::size)
+                std::apply([&](const auto&... item) {
+                    ((item.second.template load_simd<xt::unaligned_mode, T>(base + c).store_unaligned(item.first + row + c)),
+                     ...);
+                }, items);
+        }
+        for (; c < cols; ++c)
+            std::apply([&](const auto&... item) { ((item.first[row + c] = item.second.data_element(base + c)), ...); },
+                       items);
     }
 }
 

@@ -366,17 +366,23 @@ auto* weight_gradient_scratch_for(Buffer& scratch, std::size_t rows) noexcept {
 // dzᵀ (Out, B), xᵀ (In, B; ld) -> C ← alpha·dzᵀ·x + beta·C (Out, In) by BLAS, as the weight
 // gradient is formed (beta = 0, alpha = 1) or a plain SGD step folded into it (C = W,
 // alpha = −lr, beta = 1). scratch as for affine_backward_parameters.
+// The same with dzᵀ's rows dz_ld apart (a recurrent graph's node, (Out, B) of a wider matrix).
 template <std::size_t In, std::size_t Out, class T>
-void weight_gradient_product(const T* dz_t, const T* x_t, std::size_t ld, T alpha, T beta, T* c,
-                             std::size_t rows, T* scratch) {
+void weight_gradient_product(const T* dz_t, std::size_t dz_ld, const T* x_t, std::size_t ld, T alpha, T beta,
+                             T* c, std::size_t rows, T* scratch) {
     // Past the small kernels' limit the copy of x only pays for panels, which one thread runs.
     const bool whole_small = rows * In * Out <= small_gemm_limit;
     if (scratch && weight_gradient_transposes<In, Out>(rows) && (whole_small || blas_threads() == 1)) {
         transpose_matrix(x_t, In, rows, ld, scratch, In);  // x (B, In)
-        gemm_in_small_panels(false, Out, In, rows, alpha, dz_t, rows, scratch, In, beta, c, In);
+        gemm_in_small_panels(false, Out, In, rows, alpha, dz_t, dz_ld, scratch, In, beta, c, In);
     } else {
-        gemm_row_major(false, true, Out, In, rows, alpha, dz_t, rows, x_t, ld, beta, c, In);
+        gemm_row_major(false, true, Out, In, rows, alpha, dz_t, dz_ld, x_t, ld, beta, c, In);
     }
+}
+template <std::size_t In, std::size_t Out, class T>
+void weight_gradient_product(const T* dz_t, const T* x_t, std::size_t ld, T alpha, T beta, T* c,
+                             std::size_t rows, T* scratch) {
+    weight_gradient_product<In, Out>(dz_t, rows, x_t, ld, alpha, beta, c, rows, scratch);
 }
 
 // dzᵀ (Out, B), xᵀ (In, B; ld) -> dW = dzᵀ·x (Out, In).

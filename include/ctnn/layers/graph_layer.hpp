@@ -140,6 +140,40 @@ private:
         else
             return true;
     }();
+    /// The product node that fills a fused product's storage.
+    template <class V>
+    using first_of_sum = typename graph::template node_of<typename expr::detail_graph::sum_operands<
+        typename graph::template node_of<fused_into<V>>::expression>::first>;
+
+    template <class N>
+    static constexpr bool shares_first_bias_gradient = [] {
+        if constexpr (!fills_storage<N>)
+            return product_with_bias<first_of_sum<typename N::variable>>;
+        else
+            return false;
+    }();
+
+    /// Whether dL/dU is written by one node, once per step (then `=`, and nothing to zero first):
+    /// a node (not x, a state, a chunk or a fused product) with one reader, a product or an
+    /// element-wise node.
+    template <class U>
+    static constexpr bool assigned = [] {
+        if constexpr (std::is_same_v<U, input_variable> || expr::detail_graph::is_state<U>::value || is_updated<U>) {
+            return false;
+        } else {
+            using N = typename graph::template node_of<U>;
+            if constexpr (is_chunk<N> || is_fused_product<N> || graph::template readers<U>() != 1) {
+                return false;
+            } else {
+                bool by_chunk = false;
+                for_each_node([&]<class M>(std::type_identity<M>) {
+                    if constexpr (is_chunk<M>) by_chunk = by_chunk || std::is_same_v<typename M::operand, U>;
+                });
+                return !by_chunk;
+            }
+        }
+    }();
+
     template <class N>
     static constexpr bool owns_rows =
         (is_product<N> && !is_fused_product<N>) || (!is_product<N> && !is_chunk<N> && !is_updated<typename N::variable>);
@@ -293,6 +327,12 @@ public:
         const std::size_t ld = leading(batch, steps), n = batch * steps;
         detail::ensure_capacity(values_, arena_rows * ld + batch);
         detail::ensure_capacity(gradients_, arena_rows * ld + batch);
+        std::size_t scratch = 0;
+        for_each_node([&]<class N>(std::type_identity<N>) {
+            if constexpr (is_product<N>)
+                scratch = std::max(scratch, detail::weight_gradient_scratch<width<typename N::operand>, N::width>(n));
+        });
+        detail::ensure_capacity(weight_gradient_scratch_, scratch);
         if constexpr (recurrent) {
             detail::ensure_capacity(output_, output_width * (returns_sequence ? n : batch));
             if constexpr (computes_input_gradient) detail::ensure_capacity(input_gradient_, In * n);
@@ -325,7 +365,7 @@ public:
     T* backward(T* d_output) {
         const std::size_t batch = batch_, steps = steps_, n = batch * steps, l = leading(batch, steps);
         T* g = gradients_.data();
-        std::fill_n(g, arena_rows * l + batch, T(0));
+        zero_accumulated_gradients(g, l);
         T* d_out = pointer<output_variable>(g);
         if constexpr (!recurrent) detail::copy_block(static_cast<const T*>(d_output), n, d_out, l, output_width, n);
         with_environment(values_.data(), [&](const auto& env) {
@@ -358,10 +398,16 @@ public:
                 using U = typename N::operand;
                 constexpr std::size_t k = product_index<typename N::variable>(), m = N::width, w = width<U>;
                 const T* d_node = pointer<typename N::variable>(g);
-                detail::gemm_row_major(false, true, m, w, n, T(1), d_node, l, operand_pointer<U>(), operand_ld<U>(), T(0),
-                                       weights[k].grad.data(), w);
-                if constexpr (N::has_bias)
-                    for (std::size_t r = 0; r < m; ++r) biases[k].grad(r) = detail::sum(d_node + r * l, n);
+                detail::weight_gradient_product<w, m>(d_node, l, operand_pointer<U>(), operand_ld<U>(), T(1), T(0),
+                                                      weights[k].grad.data(), n,
+                                                      detail::weight_gradient_scratch_for<w, m>(weight_gradient_scratch_, n));
+                if constexpr (N::has_bias) {
+                    // the second product of a fused sum has the first's gradient: copy its bias's
+                    if constexpr (shares_first_bias_gradient<N>)
+                        biases[k].grad = biases[product_index<typename first_of_sum<typename N::variable>::variable>()].grad;
+                    else
+                        for (std::size_t r = 0; r < m; ++r) biases[k].grad(r) = detail::sum(d_node + r * l, n);
+                }
                 if constexpr (std::is_same_v<U, input_variable> && computes_input_gradient)
                     detail::gemm_row_major(true, false, In, n, m, T(1), weights[k].value.data(), In, d_node, l, T(1),
                                            pointer<input_variable>(g), l);
@@ -404,6 +450,21 @@ public:
 private:
     static std::size_t leading(std::size_t batch, std::size_t steps) noexcept {
         return recurrent ? batch * (steps + 1) : batch * steps;
+    }
+
+    /// Zeroes the gradient rows that are accumulated into: x's, the states', and every node's
+    /// that more than one node writes.
+    void zero_accumulated_gradients(T* g, std::size_t l) const {
+        const auto zero_rows = [&](std::size_t first_row, std::size_t rows) {
+            std::fill_n(g + first_row * l, rows * l, T(0));
+        };
+        if constexpr (computes_input_gradient) zero_rows(0, In);
+        zero_rows(In, state_rows);
+        for_each_node([&]<class N>(std::type_identity<N>) {
+            using V = typename N::variable;
+            if constexpr (owns_rows<N> && !assigned<V> && !is_updated<V>) zero_rows(locate<V>().row, width<V>);
+        });
+        std::fill_n(g + arena_rows * l, batch_, T(0));  // the slack a shifted state's view reaches
     }
 
     template <class N>
@@ -494,21 +555,33 @@ private:
         });
     }
 
+    /// What a node costs per step: nothing for a chunk (a view), a fused sum, or a product of
+    /// x (run once for all steps).
+    template <class N>
+    static constexpr bool steps_nothing = [] {
+        if constexpr (is_product<N>)
+            return std::is_same_v<typename N::operand, input_variable>;
+        else
+            return is_chunk<N> || is_fused_sum<N>;
+    }();
+
+    // One pass per node. Fusing consecutive element-wise nodes into one loop was measured and
+    // left: past a few operands the loop runs out of registers and reloads every pointer.
     template <class Env>
     void forward_step(std::size_t t, const Env& env) {
         const std::size_t batch = batch_, l = leading(batch_, steps_), first = t * batch;
         T* v = values_.data();
         for_each_node([&]<class N>(std::type_identity<N>) {
             using V = typename N::variable;
-            if constexpr (is_product<N>) {
+            if constexpr (steps_nothing<N>) {
+                return;
+            } else if constexpr (is_product<N>) {
                 using U = typename N::operand;
-                if constexpr (!std::is_same_v<U, input_variable>) {
-                    T* out = pointer<V>(v) + first;
-                    detail::step_product<N::width, width<U>, width<U>, 1>(
-                        weights[product_index<V>()].value.data(), pointer<U>(static_cast<const T*>(v)) + first, l, out, l,
-                        out, batch, l);
-                }
-            } else if constexpr (!is_chunk<N> && !is_fused_sum<N>) {
+                T* out = pointer<V>(v) + first;
+                detail::step_product<N::width, width<U>, width<U>, 1>(weights[product_index<V>()].value.data(),
+                                                                      pointer<U>(static_cast<const T*>(v)) + first, l,
+                                                                      out, l, out, batch, l);
+            } else {
                 detail::evaluate_block_into(pointer<V>(v) + first, l, expr::evaluate<T>(typename N::expression{}, env),
                                             first, l, width<V>, batch);
             }
@@ -523,43 +596,49 @@ private:
         T* g = gradients_.data();
         for_each_node_reversed([&]<class N>(std::type_identity<N>) {
             using V = typename N::variable;
-            if constexpr (is_product<N>) {
+            if constexpr (steps_nothing<N>) {
+                return;
+            } else if constexpr (is_product<N>) {
+                // dU += Wᵀ·dV (a product of x is done once over all steps, after)
                 using U = typename N::operand;
-                // dU += Wᵀ·dV, step by step unless U is x (then once over all steps, after)
-                if constexpr (!std::is_same_v<U, input_variable>) {
-                    T* d_operand = pointer<U>(g) + first;
-                    detail::step_product<width<U>, N::width, 1, width<U>>(
-                        weights[product_index<V>()].value.data(), pointer<V>(static_cast<const T*>(g)) + first, l,
-                        d_operand, l, d_operand, batch, l);
-                }
-            } else if constexpr (!is_chunk<N> && !is_fused_sum<N>) {
-                using E = typename N::expression;
-                [&]<class... U>(expr::type_list<U...>) {
-                    (accumulate<U, V, E>(env, d_env, first), ...);
-                }(expr::variables_of_t<E>{});
+                T* d_operand = pointer<U>(g) + first;
+                detail::step_product<width<U>, N::width, 1, width<U>>(
+                    weights[product_index<V>()].value.data(), pointer<V>(static_cast<const T*>(g)) + first, l,
+                    assigned<U> ? nullptr : d_operand, l, d_operand, batch, l);
+            } else {
+                // every dU += dV ⊙ ∂E/∂U of the node in one pass
+                detail::evaluate_blocks_into<T>(width<V>, batch, first, l, gradient_items(N{}, first, env, d_env));
             }
         });
     }
+    template <class V, class E, class Env, class DEnv>
+    auto gradient_items(expr::value_node<V, E>, std::size_t first, const Env& env, const DEnv& d_env) const {
+        return [&]<class... U>(list<U...>) {
+            return std::tuple_cat(gradient_item<U, V, E>(first, env, d_env)...);
+        }(expr::variables_of_t<E>{});
+    }
 
-    // dU += dV ⊙ ∂E/∂U on one step's block, where V = E. The derivative reads V wherever it
-    // contains E itself (tanh′ = 1 − tanh² reads the stored tanh, not a second evaluation).
+    // dU += dV ⊙ ∂E/∂U, where V = E, as (where, what) for one position of a block; nothing for
+    // a zero derivative or x's gradient in the first layer. The derivative reads V wherever it
+    // contains E itself (tanh′ = 1 − tanh² reads the stored tanh, not a second evaluation); dU
+    // written by V alone is assigned, not accumulated.
     template <class U, class V, class E, class Env, class DEnv>
-    void accumulate(const Env& env, const DEnv& d_env, std::size_t first) {
-        if constexpr (std::is_same_v<U, input_variable> && !computes_input_gradient) {
-            return;
+    auto gradient_item(std::size_t first, const Env& env, const DEnv& d_env) const {
+        using D = expr::substitute_t<expr::derivative_t<E, U>, E, V>;
+        if constexpr ((std::is_same_v<U, input_variable> && !computes_input_gradient) || expr::is_zero_v<D>) {
+            return std::tuple<>{};
         } else {
-            using D = expr::substitute_t<expr::derivative_t<E, U>, E, V>;
-            if constexpr (!expr::is_zero_v<D>) {
-                const std::size_t l = leading(batch_, steps_);
-                T* d_operand = pointer<U>(gradients_.data()) + first;
-                const auto& d_view = expr::lookup<typename U::tag_type>(d_env);
-                const auto& d_node = expr::lookup<typename V::tag_type>(d_env);
-                if constexpr (expr::is_one_v<D>)
-                    detail::evaluate_block_into(d_operand, l, d_view + d_node, first, l, width<U>, batch_);
-                else
-                    detail::evaluate_block_into(d_operand, l, d_view + d_node * expr::evaluate<T>(D{}, env), first, l,
-                                                width<U>, batch_);
-            }
+            T* d_operand = pointer<U>(const_cast<T*>(gradients_.data())) + first;
+            const auto& d_view = expr::lookup<typename U::tag_type>(d_env);
+            const auto& d_node = expr::lookup<typename V::tag_type>(d_env);
+            if constexpr (assigned<U> && expr::is_one_v<D>)
+                return std::make_tuple(std::pair(d_operand, d_node + T(0)));
+            else if constexpr (assigned<U>)
+                return std::make_tuple(std::pair(d_operand, d_node * expr::evaluate<T>(D{}, env)));
+            else if constexpr (expr::is_one_v<D>)
+                return std::make_tuple(std::pair(d_operand, d_view + d_node));
+            else
+                return std::make_tuple(std::pair(d_operand, d_view + d_node * expr::evaluate<T>(D{}, env)));
         }
     }
 
@@ -567,6 +646,7 @@ private:
     detail::buffer<T> gradients_;       // dL/d every variable, laid out as values_
     detail::buffer<T> output_;          // a recurrent graph's output, packed
     detail::buffer<T> input_gradient_;  // a recurrent graph's dxᵀ, packed (In, T·B)
+    detail::buffer<T> weight_gradient_scratch_;  // an operand transposed, when dW runs faster on it
     std::vector<double> time_gradient_norms_;
     const T* input_t_ = nullptr;
     std::size_t input_ld_ = 0;
