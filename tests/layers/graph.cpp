@@ -192,9 +192,13 @@ TEST_CASE("graph layers: finite differences through products, chunks, states and
 TEST_CASE("graph: what the compiler makes of the equations", "[graph]") {
     using ctnn::expr::compiled_graph;
     using gru_graph = compiled_graph<std::remove_cvref_t<decltype(ctnn::cells::gru<4>::equations)>, 3>;
-    // two products (each read through three chunks, each product and chunk once), six chunks,
-    // r, z, the operand of tanh is inline: r, z, h′
-    STATIC_REQUIRE(node_count(typename gru_graph::nodes{}) == 2 + 6 + 3);
+    // two products (each read through three chunks: each product and each chunk is one node),
+    // six chunks, r, z, the candidate tanh(n_x + r⊙n_h) kept as a node because ∂h′/∂n reads it,
+    // and h′
+    STATIC_REQUIRE(node_count(typename gru_graph::nodes{}) == 2 + 6 + 2 + 1 + 1);
+    // the elman cell's W_ih·x + b_ih + W_hh·h + b_hh is one buffer both products write into
+    using elman_graph = compiled_graph<std::remove_cvref_t<decltype(ctnn::cells::elman<4>::equations)>, 3>;
+    STATIC_REQUIRE(!std::is_void_v<elman_graph::fused_into<ctnn::expr::var<ctnn::expr::product_tag<"hh">>>>);
     STATIC_REQUIRE(gru_graph::width<typename gru_graph::output>() == 4);
     STATIC_REQUIRE(gru_graph::recurrent);
 
