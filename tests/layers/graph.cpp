@@ -38,6 +38,48 @@ constexpr std::size_t node_count(ctnn::expr::type_list<N...>) {
     return sizeof...(N);
 }
 
+// Cells and layers that exercise what the library's own do not (each once wrong, found by review).
+namespace shapes {
+using namespace ctnn::expr;
+/// The output is an expression of the new state, not the state: it takes the gradient from above.
+template <std::size_t H>
+struct scaled_output {
+    static constexpr std::string_view name = "scaled_output";
+    static constexpr auto h = state<"h", H>;
+    static constexpr auto equations = ctnn::expr::equations(next(h, tanh(linear<"ih", H>(x) + linear<"hh", H>(h))),
+                                                            output(tanh(updated(h)) * 2_c));
+};
+/// A node read only through a comparison: its gradient is 0, never stale memory.
+template <std::size_t H>
+struct gated_update {
+    static constexpr std::string_view name = "gated_update";
+    static constexpr auto h = state<"h", H>;
+    static constexpr auto g = node<"g">;
+    static constexpr auto equations = ctnn::expr::equations(
+        let(g, linear<"g", H>(x)), next(h, select(g > 0_c, tanh(linear<"ih", H>(x) + linear<"hh", H>(h)), h)));
+};
+/// Halves of x: chunks of the input, into a product and element-wise.
+template <std::size_t W>
+struct halves {
+    static constexpr std::string_view name = "halves";
+    static constexpr auto equations =
+        ctnn::expr::equations(output(tanh(linear<"low", W / 2>(chunk<0, 2>(x))) * chunk<1, 2>(x)));
+};
+}  // namespace shapes
+
+/// One forward and backward pass at another shape first, so every buffer holds stale values.
+template <class Net>
+void run_a_pass(Net& net, std::size_t rows, std::size_t steps) {
+    ctnn::rng r(17);
+    auto x = ctnn::tensor<double, 3>::from_shape({rows, steps, Net::input_width});
+    for (auto& v : x) v = r.normal();
+    net.reserve(rows, steps);
+    net.forward(x.data(), rows, steps);
+    auto d = net.output_gradient(net.output_rows());
+    for (auto& v : d) v = r.normal();
+    net.backward();
+}
+
 /// Copies every parameter of `from` into `to`, in visiting order (same shapes).
 template <class From, class To>
 void copy_parameters(const From& from, To& to) {
@@ -89,51 +131,27 @@ void check_same_as_hand_written(std::size_t rows, std::size_t steps, std::size_t
 
 TEST_CASE("graph cells: nn.RNN, nn.LSTM and nn.GRU written as equations equal PyTorch's fixtures",
           "[graph][fixture]") {
-    SECTION("elman (tanh, relu, stacked, per step, truncated)") {
-        ctnn::basic_network<double, sequence<3>, elman<4>, dense<2>> tanh_net;
-        ctnn_test::check_recurrent_case(tanh_net, "tanh");
-        ctnn::basic_network<double, sequence<3>, elman<4>, dense<2>> trained;
-        ctnn_test::check_recurrent_training(trained, "tanh", 0.3, 0.5);
-        ctnn::basic_network<double, sequence<2>, recurrent_cell<ctnn::cells::elman<5, ctnn::relu>>, dense<1>> relu_net;
-        ctnn_test::check_recurrent_case(relu_net, "relu");
-        ctnn::basic_network<double, sequence<3>, recurrent_cell<ctnn::cells::elman<4>, whole_sequence>, elman<3>,
-                            dense<1>>
-            stacked;
-        ctnn_test::check_recurrent_case(stacked, "stacked");
-        ctnn::basic_network<double, sequence<3>, recurrent_cell<ctnn::cells::elman<4>, whole_sequence>, dense<2>>
-            per_step;
-        ctnn_test::check_recurrent_case(per_step, "per_step");
-        ctnn::basic_network<double, sequence<3>, elman<4>, dense<1>> truncated;
-        truncated.layer<0>().bptt_steps = 3;
-        ctnn_test::check_recurrent_case(truncated, "truncated");
-    }
-    SECTION("lstm and gru, alone, stacked and truncated") {
-        ctnn::basic_network<double, sequence<3>, lstm_cell<4>, dense<2>> lstm_net;
-        ctnn_test::check_recurrent_case(lstm_net, "lstm");
-        ctnn::basic_network<double, sequence<3>, lstm_cell<4>, dense<2>> lstm_trained;
-        ctnn_test::check_recurrent_training(lstm_trained, "lstm", 0.3, 0.5);
-        ctnn::basic_network<double, sequence<3>, gru_cell<4>, dense<2>> gru_net;
-        ctnn_test::check_recurrent_case(gru_net, "gru");
-        ctnn::basic_network<double, sequence<3>, lstm_cell<4, whole_sequence>, gru_cell<3>, dense<1>> stack;
-        ctnn_test::check_recurrent_case(stack, "lstm_gru");
-        ctnn::basic_network<double, sequence<3>, lstm_cell<4, whole_sequence>, gru_cell<3>, dense<1>> stack_trained;
-        ctnn_test::check_recurrent_training(stack_trained, "lstm_gru", 0.2, 1.0);
-        ctnn::basic_network<double, sequence<3>, gru_cell<4, whole_sequence>, lstm_cell<3, whole_sequence>, dense<2>>
-            per_step;
-        ctnn_test::check_recurrent_case(per_step, "gru_lstm_per_step");
-        ctnn::basic_network<double, sequence<3>, lstm_cell<4>, dense<1>> lstm_truncated;
-        lstm_truncated.layer<0>().bptt_steps = 3;
-        ctnn_test::check_recurrent_case(lstm_truncated, "lstm_truncated");
-        ctnn::basic_network<double, sequence<3>, gru_cell<4>, dense<1>> gru_truncated;
-        gru_truncated.layer<0>().bptt_steps = 3;
-        ctnn_test::check_recurrent_case(gru_truncated, "gru_truncated");
-    }
+    // A representative set (the hand-written layers pass them all, and the cells equal those
+    // layers to 1e-12 below): each cell alone, a stack, truncation, and clipped SGD steps.
+    ctnn::basic_network<double, sequence<3>, elman<4>, dense<2>> elman_net;
+    ctnn_test::check_recurrent_case(elman_net, "tanh");
+    ctnn::basic_network<double, sequence<3>, elman<4>, dense<2>> elman_trained;
+    ctnn_test::check_recurrent_training(elman_trained, "tanh", 0.3, 0.5);
+    ctnn::basic_network<double, sequence<3>, lstm_cell<4>, dense<2>> lstm_net;
+    ctnn_test::check_recurrent_case(lstm_net, "lstm");
+    ctnn::basic_network<double, sequence<3>, lstm_cell<4>, dense<2>> lstm_trained;
+    ctnn_test::check_recurrent_training(lstm_trained, "lstm", 0.3, 0.5);
+    ctnn::basic_network<double, sequence<3>, gru_cell<4>, dense<2>> gru_net;
+    ctnn_test::check_recurrent_case(gru_net, "gru");
+    ctnn::basic_network<double, sequence<3>, lstm_cell<4, whole_sequence>, gru_cell<3>, dense<1>> stack;
+    ctnn_test::check_recurrent_case(stack, "lstm_gru");
+    ctnn::basic_network<double, sequence<3>, lstm_cell<4>, dense<1>> lstm_truncated;
+    lstm_truncated.layer<0>().bptt_steps = 3;
+    ctnn_test::check_recurrent_case(lstm_truncated, "lstm_truncated");
 }
 
 TEST_CASE("graph cells: equal ctnn's hand-written rnn, lstm and gru layers to 1e-12", "[graph]") {
     using namespace ctnn;
-    check_same_as_hand_written<basic_network<double, sequence<3>, rnn<4>, dense<2>>,
-                               basic_network<double, sequence<3>, elman<4>, dense<2>>>(3, 5);
     check_same_as_hand_written<
         basic_network<double, sequence<3>, rnn<6, ctnn::elu, whole_sequence>, dense<2>>,
         basic_network<double, sequence<3>, recurrent_cell<cells::elman<6, ctnn::elu>, whole_sequence>, dense<2>>>(4,
@@ -141,12 +159,9 @@ TEST_CASE("graph cells: equal ctnn's hand-written rnn, lstm and gru layers to 1e
     check_same_as_hand_written<basic_network<double, sequence<3>, lstm<4, whole_sequence>, lstm<3>, dense<2>>,
                                basic_network<double, sequence<3>, lstm_cell<4, whole_sequence>, lstm_cell<3>, dense<2>>>(
         3, 5, 2);
-    check_same_as_hand_written<
-        basic_network<double, sequence<3>, gru<4, whole_sequence>, gru<3, whole_sequence>, dense<2>>,
-        basic_network<double, sequence<3>, gru_cell<4, whole_sequence>, gru_cell<3, whole_sequence>, dense<2>>>(3, 5);
     // wide enough that every product is a BLAS call
-    check_same_as_hand_written<basic_network<double, sequence<16>, lstm<32>, dense<1>>,
-                               basic_network<double, sequence<16>, lstm_cell<32>, dense<1>>>(40, 4);
+    check_same_as_hand_written<basic_network<double, sequence<16>, gru<32, whole_sequence>, dense<1>>,
+                               basic_network<double, sequence<16>, gru_cell<32, whole_sequence>, dense<1>>>(40, 4);
 }
 
 TEST_CASE("graph layers: finite differences through products, chunks, states and x read element-wise",
@@ -154,10 +169,6 @@ TEST_CASE("graph layers: finite differences through products, chunks, states and
     auto check = [](auto& net, std::size_t rows, std::size_t steps) {
         ctnn_test::check_finite_differences(net, rows, steps);
     };
-    SECTION("mgu, last state") {
-        ctnn::basic_network<double, sequence<3>, recurrent_cell<user::mgu<5>>, dense<1>> net(2);
-        check(net, 3, 4);
-    }
     SECTION("mgu over mgu (the lower one's input gradient), whole sequences") {
         ctnn::basic_network<double, sequence<3>, recurrent_cell<user::mgu<4>, whole_sequence>,
                             recurrent_cell<user::mgu<3>, whole_sequence>, dense<2>>
@@ -175,6 +186,21 @@ TEST_CASE("graph layers: finite differences through products, chunks, states and
                             lstm_cell<3>, dense<1>>
             net(5);
         check(net, 2, 3);
+    }
+    SECTION("after a pass of another shape: an output that is not a state, a node read only by a comparison, "
+            "chunks of x") {
+        ctnn::basic_network<double, sequence<3>, recurrent_cell<shapes::scaled_output<4>, whole_sequence>, dense<1>>
+            scaled(2);
+        run_a_pass(scaled, 7, 5);
+        check(scaled, 3, 4);
+        ctnn::basic_network<double, sequence<3>, recurrent_cell<shapes::gated_update<4>>, dense<1>> gated(2);
+        run_a_pass(gated, 7, 1);
+        check(gated, 3, 4);
+        ctnn::basic_network<double, sequence<3>, dense<6, ctnn::tanh>, ctnn::expression_layer<shapes::halves<6>>,
+                            gru_cell<3>, dense<1>>
+            halves(4);
+        run_a_pass(halves, 5, 2);
+        check(halves, 2, 3);
     }
     SECTION("highway layers first (x read element-wise, no input gradient) and in the middle") {
         ctnn::basic_network<double, ctnn::input<6>, ctnn::expression_layer<user::highway<6>>, dense<5, ctnn::tanh>,

@@ -655,9 +655,14 @@ private:
     static constexpr bool defined_before() {
         return []<class... B>(type_list<B...>) { return (std::is_same_v<typename B::variable, Node> || ...); }(Before{});
     }
+    template <class S>
+    static constexpr bool is_listed_state() {
+        return []<class... L>(type_list<L...>) { return (std::is_same_v<L, S> || ...); }(states{});
+    }
     template <class U, class Before>
     static constexpr bool readable() {
-        return std::is_same_v<U, var<input_tag>> || detail_graph::is_state<U>::value || defined_before<U, Before>();
+        return std::is_same_v<U, var<input_tag>> || (detail_graph::is_state<U>::value && is_listed_state<U>())
+               || defined_before<U, Before>();
     }
     template <class N, class Before>
     static constexpr bool check_node() {
@@ -701,7 +706,8 @@ private:
         static_assert(readable<U, Before>()
                           || diagnostics::graph_reads_undefined_variable<diagnostics::in_node<V>,
                                                                          diagnostics::variable<U>>::value,
-                      "ctnn: a graph's node reads a variable no earlier equation defines");
+                      "ctnn: a graph's node reads a variable no earlier equation defines (a state needs a "
+                      "next(state, ...) equation)");
         static_assert(width<U>() == width<V>()
                           || diagnostics::graph_operand_widths_differ<diagnostics::in_node<V>, diagnostics::variable<U>,
                                                                        diagnostics::operand_width<width<U>()>,
@@ -718,8 +724,26 @@ private:
         return check_node<N0, type_list<Before...>>() && check_nodes(type_list<Before..., N0>{}, type_list<Rest...>{});
     }
 
+    template <class... S>
+    static constexpr bool check_states(type_list<S...>) {
+        []<std::size_t... I>(std::index_sequence<I...>) {
+            (check_state_once<std::tuple_element_t<I, std::tuple<S...>>, I, S...>(), ...);
+        }(std::index_sequence_for<S...>{});
+        return true;
+    }
+    template <class S, std::size_t I, class... All>
+    static constexpr bool check_state_once() {
+        constexpr std::size_t earlier = []<std::size_t... J>(std::index_sequence<J...>) {
+            return ((J < I && std::is_same_v<std::tuple_element_t<J, std::tuple<All...>>, S>) + ... + 0);
+        }(std::index_sequence_for<All...>{});
+        static_assert(earlier == 0
+                          || diagnostics::graph_variable_defined_twice<diagnostics::in_node<var<updated_tag<typename S::tag_type>>>>::value,
+                      "ctnn: a graph gives each state one next(state, ...)");
+        return true;
+    }
+
 public:
-    static constexpr bool checked = check_nodes(type_list<>{}, nodes{});
+    static constexpr bool checked = check_states(states{}) && check_nodes(type_list<>{}, nodes{});
 };
 
 }  // namespace ctnn::expr

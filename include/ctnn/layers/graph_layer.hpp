@@ -108,7 +108,9 @@ private:
     static constexpr bool copies_input = [] {
         bool reads = false;
         for_each_node([&]<class N>(std::type_identity<N>) {
-            if constexpr (!is_product<N> && !is_chunk<N>)
+            if constexpr (is_chunk<N>)
+                reads = reads || std::is_same_v<typename N::operand, input_variable>;  // rows of x
+            else if constexpr (!is_product<N>)
                 reads = reads || expr::contains_v<input_variable, typename N::expression>;
         });
         return reads;
@@ -154,22 +156,27 @@ private:
     }();
 
     /// Whether dL/dU is written by one node, once per step (then `=`, and nothing to zero first):
-    /// a node (not x, a state, a chunk or a fused product) with one reader, a product or an
-    /// element-wise node.
+    /// a node (not x, a state, a chunk, a fused product or the output, which receives the
+    /// gradient from above) read by one product, or by one element-wise node whose derivative in
+    /// U is not identically 0 (sign(u), a comparison: such a reader writes nothing).
     template <class U>
     static constexpr bool assigned = [] {
-        if constexpr (std::is_same_v<U, input_variable> || expr::detail_graph::is_state<U>::value || is_updated<U>) {
+        if constexpr (std::is_same_v<U, input_variable> || expr::detail_graph::is_state<U>::value || is_updated<U>
+                      || std::is_same_v<U, output_variable>) {
             return false;
         } else {
             using N = typename graph::template node_of<U>;
             if constexpr (is_chunk<N> || is_fused_product<N> || graph::template readers<U>() != 1) {
                 return false;
             } else {
-                bool by_chunk = false;
+                bool writes = false;
                 for_each_node([&]<class M>(std::type_identity<M>) {
-                    if constexpr (is_chunk<M>) by_chunk = by_chunk || std::is_same_v<typename M::operand, U>;
+                    if constexpr (is_product<M>)
+                        writes = writes || std::is_same_v<typename M::operand, U>;
+                    else if constexpr (!is_chunk<M>)
+                        writes = writes || !expr::is_zero_v<expr::derivative_t<typename M::expression, U>>;
                 });
-                return !by_chunk;
+                return writes;
             }
         }
     }();
