@@ -586,7 +586,7 @@ public:
         }
     }
 
-private:
+    // (public: clang checks access where fused_into is used)
     template <class N, class V>
     static constexpr std::size_t reads() {
         if constexpr (detail_graph::is_product<N>::value || detail_graph::is_chunk<N>::value)
@@ -618,7 +618,6 @@ private:
             return find_fused_sum<P>(type_list<N...>{});
     }
 
-public:
     /// The fused sum a product accumulates into, or void.
     template <class P>
     using fused_into = typename decltype(find_fused_sum<P>(nodes{}))::type;
