@@ -19,7 +19,9 @@
 // expression over earlier nodes, a product, or a chunk (a view of rows), and checks every width;
 // a node whose operands differ in width, a name used for two products, a chunk that does not
 // divide its operand or a variable read before it is defined is a compile error naming them
-// (diagnostics.hpp). The layer that runs the nodes is layers/graph_layer.hpp.
+// (diagnostics.hpp). It also decides what the backward pass keeps (a transcendental subterm a
+// derivative would evaluate again becomes a node of its own) and which sums of two products
+// are one buffer (fused_into). The layer that runs the nodes is layers/graph_layer.hpp.
 #pragma once
 
 #include <algorithm>
