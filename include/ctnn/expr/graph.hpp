@@ -243,25 +243,25 @@ struct flatten_arguments<Nodes, type_list<Done...>, A0, Rest...> {
     using nodes = typename rest::nodes;
     using type = typename rest::type;
 };
+/// P₁ + P₂ of two different products.
 template <class E>
-struct is_product_variable : std::false_type {};
-template <fixed_string Name>
-struct is_product_variable<var<product_tag<Name>>> : std::true_type {};
+struct sum_operands {
+    static constexpr bool is_sum = false;
+};
+template <fixed_string A, fixed_string B>
+struct sum_operands<call<add_fn, var<product_tag<A>>, var<product_tag<B>>>> {
+    static constexpr bool is_sum = !std::is_same_v<product_tag<A>, product_tag<B>>;
+    using first = var<product_tag<A>>;
+    using second = var<product_tag<B>>;
+};
 
 template <class Fn, class... A, class Nodes>
 struct flatten<call<Fn, A...>, Nodes> {
     using arguments = flatten_arguments<Nodes, type_list<>, A...>;
     using rebuilt = typename rebuild<Fn, typename arguments::type>::type;
     // W₁·a + b₁ + W₂·b + b₂: a node of its own, which both products then accumulate into
-    // (compiled_graph::fused_sums), as a hand-written rnn adds W_hh·h into W_ih·x + b
-    static constexpr bool sum_of_products = [] {
-        if constexpr (std::is_same_v<Fn, add_fn>)
-            return []<class X, class Y>(type_list<X, Y>) {
-                return is_product_variable<X>::value && is_product_variable<Y>::value && !std::is_same_v<X, Y>;
-            }(typename arguments::type{});
-        else
-            return false;
-    }();
+    // (compiled_graph::fused_into), as a hand-written rnn adds W_hh·h into W_ih·x + b
+    static constexpr bool sum_of_products = sum_operands<rebuilt>::is_sum;
     using nodes = std::conditional_t<sum_of_products,
                                      append_t<typename arguments::nodes, value_node<var<operand_tag<rebuilt>>, rebuilt>>,
                                      typename arguments::nodes>;
@@ -501,17 +501,6 @@ struct expression_of<value_node<V, E>> {
     using type = E;
 };
 
-/// P₁ + P₂ of two different products.
-template <class E>
-struct sum_operands {
-    static constexpr bool is_sum = false;
-};
-template <fixed_string A, fixed_string B>
-struct sum_operands<call<add_fn, var<product_tag<A>>, var<product_tag<B>>>> {
-    static constexpr bool is_sum = !std::is_same_v<product_tag<A>, product_tag<B>>;
-    using first = var<product_tag<A>>;
-    using second = var<product_tag<B>>;
-};
 
 template <class V>
 struct updated_state {
