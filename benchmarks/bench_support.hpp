@@ -61,9 +61,9 @@ void dump_problem(const std::string& path, const X& x, const Y& y, const Network
     }
     dump(out, "x", x);
     dump(out, "y", y);
-    net.for_each_layer([&](const auto& layer) {
-        dump(out, "w" + std::to_string(layer.index), layer.weight.value);
-        dump(out, "b" + std::to_string(layer.index), layer.bias.value);
+    net.for_each_layer_indexed([&](const auto& layer, std::size_t index) {
+        dump(out, "w" + std::to_string(index), layer.weight.value);
+        dump(out, "b" + std::to_string(index), layer.bias.value);
     });
     std::fclose(out);
 }

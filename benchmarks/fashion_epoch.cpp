@@ -30,9 +30,9 @@ int main(int argc, char** argv) {
             std::perror(options.dump_path.c_str());
             return 1;
         }
-        initial.for_each_layer([&](const auto& layer) {
-            bench::dump(out, "w" + std::to_string(layer.index), layer.weight.value);
-            bench::dump(out, "b" + std::to_string(layer.index), layer.bias.value);
+        initial.for_each_layer_indexed([&](const auto& layer, std::size_t index) {
+            bench::dump(out, "w" + std::to_string(index), layer.weight.value);
+            bench::dump(out, "b" + std::to_string(index), layer.bias.value);
         });
         std::fclose(out);
     }

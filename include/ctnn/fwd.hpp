@@ -39,23 +39,23 @@ struct basic_hardtanh;
 template <std::size_t Out, class Activation, class Init, std::size_t In>
 struct dense;
 template <class T, std::size_t In, std::size_t Out, class Activation, class Init,
-          std::size_t Index>
+          bool InputGradient>
 class dense_layer;
 template <class Activation>
 struct batch_norm;
-template <class T, std::size_t Width, class Activation, std::size_t Index>
+template <class T, std::size_t Width, class Activation, bool InputGradient>
 class batch_norm_layer;
 template <class Activation>
 struct layer_norm;
-template <class T, std::size_t Width, class Activation, std::size_t Index>
+template <class T, std::size_t Width, class Activation, bool InputGradient>
 class layer_norm_layer;
 template <class P>
 struct dropout;
-template <class T, std::size_t Width, class P, std::size_t Index>
+template <class T, std::size_t Width, class P, bool InputGradient>
 class dropout_layer;
 template <class... Layers>
 struct residual;
-template <class T, std::size_t Width, std::size_t Index, class... Specs>
+template <class T, std::size_t Width, bool InputGradient, class... Specs>
 class residual_layer;
 
 template <class Network, class Loss, class Optimizer, class Clip, class Schedule, class Regularizer,

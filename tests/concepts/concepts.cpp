@@ -113,3 +113,29 @@ TEST_CASE("concepts: optimizers, losses and clips", "[concepts]") {
     STATIC_REQUIRE(ctnn::clip_policy<ctnn::clip::by_global_norm>);
     STATIC_REQUIRE_FALSE(ctnn::clip_policy<ctnn::loss::mse>);
 }
+
+namespace {
+template <class Spec, std::size_t Index = 1, std::size_t Width = 6>
+using bound = typename Spec::template bind<double, Index, Width>::type;
+struct cell_for_concept {
+    static constexpr std::string_view name = "cell";
+    static constexpr auto h = ctnn::expr::state<"h", 4>;
+    static constexpr auto equations =
+        ctnn::expr::equations(ctnn::expr::next(h, ctnn::expr::tanh(ctnn::expr::linear<"w", 4>(ctnn::expr::x))));
+};
+}  // namespace
+
+TEST_CASE("concepts: every layer kind's bound layer models network_layer", "[concepts][layer]") {
+    STATIC_REQUIRE(ctnn::network_layer<bound<ctnn::dense<3, ctnn::relu>>>);
+    STATIC_REQUIRE(ctnn::network_layer<bound<ctnn::dense<3>, 0>>);
+    STATIC_REQUIRE(ctnn::network_layer<bound<ctnn::batch_norm<>>>);
+    STATIC_REQUIRE(ctnn::network_layer<bound<ctnn::layer_norm<ctnn::tanh>>>);
+    STATIC_REQUIRE(ctnn::network_layer<bound<ctnn::dropout<std::ratio<1, 2>>>>);
+    STATIC_REQUIRE(ctnn::network_layer<bound<ctnn::residual<ctnn::dense<6, ctnn::tanh>>>>);
+    STATIC_REQUIRE(ctnn::network_layer<bound<ctnn::rnn<4>>>);
+    STATIC_REQUIRE(ctnn::network_layer<bound<ctnn::lstm<4, ctnn::whole_sequence>>>);
+    STATIC_REQUIRE(ctnn::network_layer<bound<ctnn::gru<4>>>);
+    STATIC_REQUIRE(ctnn::network_layer<bound<ctnn::recurrent_cell<cell_for_concept>>>);
+    STATIC_REQUIRE_FALSE(ctnn::network_layer<ctnn::dense<3>>);  // a spec, not a bound layer
+    STATIC_REQUIRE_FALSE(ctnn::network_layer<ctnn::optim::sgd>);
+}

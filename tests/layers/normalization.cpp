@@ -122,17 +122,17 @@ void check_norm_gradients(Layer& layer, std::size_t rows, std::uint64_t seed) {
 TEST_CASE("batch_norm: a training forward and backward match PyTorch (1e-12)", "[batch_norm]") {
     const ctnn_test::fixture f("norm.txt");
     SECTION("inner layer: input gradient through the batch statistics") {
-        ctnn::batch_norm_layer<double, 5, ctnn::identity, 1> layer;
+        ctnn::batch_norm_layer<double, 5, ctnn::identity, true> layer;
         load_affine(layer, f, "bn");
         require_forward_backward(layer, f, "bn.x", "bn.upstream", "bn.");
     }
     SECTION("first layer: no input gradient") {
-        ctnn::batch_norm_layer<double, 5, ctnn::identity, 0> layer;
+        ctnn::batch_norm_layer<double, 5, ctnn::identity, false> layer;
         load_affine(layer, f, "bn");
         require_forward_backward(layer, f, "bn.x", "bn.upstream", "bn.");
     }
     SECTION("input read as a column range of a wider matrix (leading dimension > rows)") {
-        ctnn::batch_norm_layer<double, 5, ctnn::identity, 1> layer;
+        ctnn::batch_norm_layer<double, 5, ctnn::identity, true> layer;
         load_affine(layer, f, "bn");
         const auto x_t = feature_major(f.tensor<double, 2>("bn.x"));
         auto wide = tensor<double, 2>::from_shape({5, 13});
@@ -150,7 +150,7 @@ TEST_CASE("batch_norm: running statistics and evaluation mode match PyTorch (1e-
     const ctnn_test::fixture f("norm.txt");
     const std::string name = GENERATE(std::string("bn3"), std::string("bn3_custom"));
     INFO(name);
-    ctnn::batch_norm_layer<double, 5, ctnn::identity, 1> layer;
+    ctnn::batch_norm_layer<double, 5, ctnn::identity, true> layer;
     load_affine(layer, f, "bn");
     if (name == "bn3_custom") {
         layer.eps = 1e-3;
@@ -190,15 +190,15 @@ TEMPLATE_TEST_CASE("batch_norm: finite-difference gradients", "[batch_norm][grad
                    ctnn::tanh, ctnn::sigmoid, ctnn_test::softsign_z) {
     const std::size_t rows = ctnn::detail::block_columns<double> + 7;  // SIMD blocks and a tail
     SECTION("training mode: through the batch statistics") {
-        ctnn::batch_norm_layer<double, 4, TestType, 1> layer;
+        ctnn::batch_norm_layer<double, 4, TestType, true> layer;
         check_norm_gradients(layer, rows, 11);
     }
     SECTION("training mode, first layer") {
-        ctnn::batch_norm_layer<double, 3, TestType, 0> layer;
+        ctnn::batch_norm_layer<double, 3, TestType, false> layer;
         check_norm_gradients(layer, 5, 12);
     }
     SECTION("evaluation mode: running statistics are constants") {
-        ctnn::batch_norm_layer<double, 4, TestType, 1> layer;
+        ctnn::batch_norm_layer<double, 4, TestType, true> layer;
         ctnn::rng r(13);
         for (std::size_t k = 0; k < 4; ++k) {
             layer.running_mean(k) = r.normal();
@@ -212,12 +212,13 @@ TEMPLATE_TEST_CASE("batch_norm: finite-difference gradients", "[batch_norm][grad
 TEST_CASE("batch_norm: a training batch of one row is refused, as PyTorch refuses it", "[batch_norm][errors]") {
     const ctnn_test::fixture f("norm.txt");
     REQUIRE(f.scalar("bn.batch_of_one_raises") == 1);
-    ctnn::batch_norm_layer<double, 3, ctnn::relu, 2> layer;
+    ctnn::batch_norm_layer<double, 3, ctnn::relu, true> layer;
     layer.reserve(4);
     const double x[3] = {1.0, 2.0, 3.0};
     CHECK_THROWS_AS(layer.forward(x, 1, 1), ctnn::shape_error);
+    // alone, the layer does not know its position (the network adds it, below)
     CHECK_THROWS_WITH(layer.forward(x, 1, 1), Catch::Contains("more than 1 value per feature")
-                                                   && Catch::Contains("layer 2") && Catch::Contains("got 1 row"));
+                                                   && Catch::Contains("got 1 row"));
     CHECK(layer.batches_tracked == 0);
     CHECK((layer.running_mean == xt::zeros<double>({3})));
     layer.set_training(false);  // evaluation needs no batch statistics
@@ -230,11 +231,15 @@ TEST_CASE("batch_norm: a training batch of one row is refused, as PyTorch refuse
     const auto one_x = tensor<double, 2>::from_shape({1, 2});
     const auto one_y = tensor<double, 2>::from_shape({1, 1});
     CHECK_THROWS_AS(trainer.train_step(one_x, one_y), ctnn::shape_error);
+    // the network names the layer's position, which is not part of the layer's type
+    CHECK_THROWS_WITH(trainer.train_step(one_x, one_y),
+                      "ctnn: layer 1: batch_norm in training mode needs more than 1 value per feature (a batch "
+                      "of at least 2 rows), got 1 row");
     CHECK(net.predict(one_x).shape()[0] == 1);
 }
 
 TEST_CASE("batch_norm: eps and momentum outside their domain are refused", "[batch_norm][errors]") {
-    ctnn::batch_norm_layer<double, 2, ctnn::identity, 1> layer;
+    ctnn::batch_norm_layer<double, 2, ctnn::identity, true> layer;
     layer.reserve(4);
     const double x[8] = {1, 2, 3, 4, 5, 6, 7, 9};
     CHECK(layer.momentum == 0.1);
@@ -324,14 +329,14 @@ TEST_CASE("layer_norm: forward and backward match PyTorch (1e-12)", "[layer_norm
     INFO(name);
     const double eps = name == "ln" ? 1e-5 : 1e-2;
     SECTION("inner layer") {
-        ctnn::layer_norm_layer<double, 5, ctnn::identity, 1> layer;
+        ctnn::layer_norm_layer<double, 5, ctnn::identity, true> layer;
         CHECK(layer.eps == 1e-5);
         layer.eps = eps;
         load_affine(layer, f, name);
         require_forward_backward(layer, f, name + ".x", name + ".upstream", name + ".");
     }
     SECTION("first layer") {
-        ctnn::layer_norm_layer<double, 5, ctnn::identity, 0> layer;
+        ctnn::layer_norm_layer<double, 5, ctnn::identity, false> layer;
         layer.eps = eps;
         load_affine(layer, f, name);
         require_forward_backward(layer, f, name + ".x", name + ".upstream", name + ".");
@@ -346,15 +351,15 @@ TEST_CASE("layer_norm: forward and backward match PyTorch (1e-12)", "[layer_norm
 TEMPLATE_TEST_CASE("layer_norm: finite-difference gradients", "[layer_norm][gradient]", ctnn::identity,
                    ctnn::tanh, ctnn::sigmoid, ctnn_test::softsign_z) {
     SECTION("inner layer, SIMD blocks and a tail") {
-        ctnn::layer_norm_layer<double, 6, TestType, 1> layer;
+        ctnn::layer_norm_layer<double, 6, TestType, true> layer;
         check_norm_gradients(layer, ctnn::detail::block_columns<double> + 7, 21);
     }
     SECTION("first layer, one sample") {
-        ctnn::layer_norm_layer<double, 4, TestType, 0> layer;
+        ctnn::layer_norm_layer<double, 4, TestType, false> layer;
         check_norm_gradients(layer, 1, 22);
     }
     SECTION("two features") {
-        ctnn::layer_norm_layer<double, 2, TestType, 3> layer;
+        ctnn::layer_norm_layer<double, 2, TestType, true> layer;
         check_norm_gradients(layer, 3, 23);
     }
 }
@@ -376,7 +381,7 @@ TEST_CASE("layer_norm: training and evaluation give the same output", "[layer_no
 }
 
 TEST_CASE("layer_norm: eps outside its domain is refused", "[layer_norm][errors]") {
-    ctnn::layer_norm_layer<double, 2, ctnn::identity, 1> layer;
+    ctnn::layer_norm_layer<double, 2, ctnn::identity, true> layer;
     layer.reserve(2);
     const double x[4] = {1, 2, 3, 5};
     layer.eps = -1.0;
@@ -390,7 +395,7 @@ namespace {
 template <class T, class P>
 void check_kept_fraction_and_scale() {
     constexpr std::size_t width = 100, rows = 1000;  // 100k elements
-    using layer_t = ctnn::dropout_layer<T, width, P, 1>;
+    using layer_t = ctnn::dropout_layer<T, width, P, true>;
     const double p = double(P::num) / double(P::den);
     STATIC_REQUIRE(layer_t::probability == double(P::num) / double(P::den));
     layer_t layer;
@@ -426,7 +431,7 @@ TEST_CASE("dropout: evaluation mode and p = 0 are the identity", "[dropout]") {
     auto da = r.normal_tensor<double>(4, 9);
     const auto da_before = da;
     SECTION("evaluation mode") {
-        ctnn::dropout_layer<double, 4, std::ratio<1, 2>, 1> layer;
+        ctnn::dropout_layer<double, 4, std::ratio<1, 2>, true> layer;
         layer.initialize(r.stream(0));
         layer.reserve(9);
         layer.set_training(false);
@@ -436,7 +441,7 @@ TEST_CASE("dropout: evaluation mode and p = 0 are the identity", "[dropout]") {
         CHECK((da == da_before));
     }
     SECTION("p = 0 in training") {
-        ctnn::dropout_layer<double, 4, std::ratio<0>, 1> layer;
+        ctnn::dropout_layer<double, 4, std::ratio<0>, true> layer;
         layer.initialize(r.stream(0));
         layer.reserve(9);
         const auto out = ctnn::detail::matrix_view(layer.forward(x_t.data(), 9, 9), 4, 9);
@@ -445,7 +450,7 @@ TEST_CASE("dropout: evaluation mode and p = 0 are the identity", "[dropout]") {
         CHECK((da == da_before));
     }
     SECTION("evaluation mode reads a column range of a wider matrix") {
-        ctnn::dropout_layer<double, 4, std::ratio<1, 2>, 0> layer;
+        ctnn::dropout_layer<double, 4, std::ratio<1, 2>, false> layer;
         layer.reserve(5);
         layer.set_training(false);
         const auto out = ctnn::detail::matrix_view(layer.forward(x_t.data() + 2, 9, 5), 4, 5);
@@ -457,7 +462,7 @@ TEST_CASE("dropout: evaluation mode and p = 0 are the identity", "[dropout]") {
 namespace {
 // The zero pattern of one training forward of a dropout layer given `stream`.
 template <std::size_t Width>
-std::vector<bool> drop_pattern(ctnn::dropout_layer<double, Width, std::ratio<1, 2>, 1>& layer,
+std::vector<bool> drop_pattern(ctnn::dropout_layer<double, Width, std::ratio<1, 2>, true>& layer,
                                const tensor<double, 2>& x_t) {
     const std::size_t rows = x_t.shape()[1];
     layer.reserve(rows);
@@ -471,7 +476,7 @@ std::vector<bool> drop_pattern(ctnn::dropout_layer<double, Width, std::ratio<1, 
 TEST_CASE("dropout: masks come from the layer's stream: same seed, same mask", "[dropout]") {
     ctnn::rng r(4);
     const auto x_t = r.uniform_tensor<double>(8, 50, 1.0, 2.0);
-    ctnn::dropout_layer<double, 8, std::ratio<1, 2>, 1> a, b, c;
+    ctnn::dropout_layer<double, 8, std::ratio<1, 2>, true> a, b, c;
     a.initialize(ctnn::rng(5).stream(1));
     b.initialize(ctnn::rng(5).stream(1));
     c.initialize(ctnn::rng(6).stream(1));
@@ -506,7 +511,7 @@ TEST_CASE("dropout: backward applies the forward pass's mask", "[dropout]") {
     const auto x_t = r.uniform_tensor<double>(10, 37, 1.0, 2.0);
     auto da = r.normal_tensor<double>(10, 37);
     const auto da_before = da;
-    ctnn::dropout_layer<double, 10, std::ratio<1, 5>, 2> layer;
+    ctnn::dropout_layer<double, 10, std::ratio<1, 5>, true> layer;
     layer.initialize(r.stream(2));
     layer.reserve(37);
     const double* a = layer.forward(x_t.data(), 37, 37);
@@ -522,7 +527,7 @@ TEST_CASE("dropout: backward applies the forward pass's mask", "[dropout]") {
     CHECK(dropped > 0);
     CHECK(mismatches == 0);
 
-    ctnn::dropout_layer<double, 10, std::ratio<1, 5>, 0> first;
+    ctnn::dropout_layer<double, 10, std::ratio<1, 5>, false> first;
     first.reserve(37);
     first.forward(x_t.data(), 37, 37);
     CHECK(first.backward(da.data()) == nullptr);
@@ -530,13 +535,13 @@ TEST_CASE("dropout: backward applies the forward pass's mask", "[dropout]") {
 
 TEST_CASE("dropout: compile-time facts", "[dropout]") {
     using layer_t = ctnn::dropout<std::ratio<1, 5>>::bind<float, 3, 7>::type;
-    STATIC_REQUIRE(std::is_same_v<layer_t, ctnn::dropout_layer<float, 7, std::ratio<1, 5>, 3>>);
+    STATIC_REQUIRE(std::is_same_v<layer_t, ctnn::dropout_layer<float, 7, std::ratio<1, 5>, true>>);
     STATIC_REQUIRE(layer_t::input_width == 7);
     STATIC_REQUIRE(layer_t::output_width == 7);
     STATIC_REQUIRE(layer_t::parameter_count == 0);
     STATIC_REQUIRE(layer_t::kind == "dropout");
     STATIC_REQUIRE(layer_t::probability == 0.2);
-    STATIC_REQUIRE(ctnn::dropout_layer<double, 1, std::ratio<1, 2>, 0>::probability == 0.5);
+    STATIC_REQUIRE(ctnn::dropout_layer<double, 1, std::ratio<1, 2>, false>::probability == 0.5);
     STATIC_REQUIRE(std::is_same_v<ctnn::dropout<>, ctnn::dropout<std::ratio<1, 2>>>);
     STATIC_REQUIRE(ctnn::diagnostics::check_dropout_probability<ctnn::dropout<>, 0, std::ratio<0>>());
     STATIC_REQUIRE(ctnn::diagnostics::check_dropout_probability<ctnn::dropout<>, 0, std::ratio<999, 1000>>());
@@ -573,9 +578,9 @@ TEST_CASE("width-preserving layers: the network carries the width through them",
     STATIC_REQUIRE(mixed_net::input_width == 3);
     STATIC_REQUIRE(mixed_net::output_width == 2);
     STATIC_REQUIRE(mixed_net::parameter_count == 2 * 3 + (3 * 5 + 5) + 0 + 2 * 5 + (5 * 2 + 2));
-    STATIC_REQUIRE(std::is_same_v<mixed_net::layer_type<0>, ctnn::batch_norm_layer<float, 3, ctnn::identity, 0>>);
-    STATIC_REQUIRE(std::is_same_v<mixed_net::layer_type<2>, ctnn::dropout_layer<float, 5, std::ratio<1, 5>, 2>>);
-    STATIC_REQUIRE(std::is_same_v<mixed_net::layer_type<3>, ctnn::layer_norm_layer<float, 5, ctnn::tanh, 3>>);
+    STATIC_REQUIRE(std::is_same_v<mixed_net::layer_type<0>, ctnn::batch_norm_layer<float, 3, ctnn::identity, false>>);
+    STATIC_REQUIRE(std::is_same_v<mixed_net::layer_type<2>, ctnn::dropout_layer<float, 5, std::ratio<1, 5>, true>>);
+    STATIC_REQUIRE(std::is_same_v<mixed_net::layer_type<3>, ctnn::layer_norm_layer<float, 5, ctnn::tanh, true>>);
     STATIC_REQUIRE(mixed_net::layer_type<4>::input_width == 5);
     STATIC_REQUIRE(mixed_net::layer_type<0>::kind == "batch_norm");
     STATIC_REQUIRE(mixed_net::layer_type<3>::kind == "layer_norm");

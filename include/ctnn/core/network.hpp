@@ -6,6 +6,8 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <string>
+#include <string_view>
 #include <type_traits>
 #include <utility>
 
@@ -13,6 +15,7 @@
 #include <boost/hana/for_each.hpp>
 #include <boost/hana/tuple.hpp>
 
+#include "ctnn/core/errors.hpp"
 #include "ctnn/core/input.hpp"
 #include "ctnn/core/rng.hpp"
 #include "ctnn/core/sequence.hpp"
@@ -96,6 +99,13 @@ constexpr std::array<std::size_t, sizeof...(Specs) + 1> layer_widths() {
     return widths;
 }
 
+/// "ctnn: layer i: …" from a layer's own "ctnn: …" message.
+inline std::string at_layer_message(std::string_view what, std::size_t layer) {
+    constexpr std::string_view prefix = "ctnn: ";
+    if (what.starts_with(prefix)) what.remove_prefix(prefix.size());
+    return "ctnn: layer " + std::to_string(layer) + ": " + std::string(what);
+}
+
 template <class T, class Input, class... Specs>
 constexpr bool check_network() {
     static_assert(diagnostics::check_scalar<T>());
@@ -160,6 +170,12 @@ public:
 
 private:
     template <std::size_t... I>
+    static constexpr bool check_protocol(std::index_sequence<I...>) {
+        return (diagnostics::check_layer_protocol<Specs, I, layer_type<I>>() && ...);
+    }
+    static_assert(check_protocol(std::index_sequence_for<Specs...>{}));
+
+    template <std::size_t... I>
     static constexpr std::size_t count_parameters(std::index_sequence<I...>) {
         return (layer_type<I>::parameter_count + ... + 0);
     }
@@ -174,7 +190,7 @@ public:
     /// leaves the others' initial weights unchanged.
     void initialize(std::uint64_t seed) {
         const rng root(seed);
-        for_each_layer([&](auto& layer) { layer.initialize(root.stream(layer.index)); });
+        for_each_layer_indexed([&](auto& layer, auto index) { layer.initialize(root.stream(index)); });
     }
 
     template <std::size_t I>
@@ -193,6 +209,20 @@ public:
     template <class F>
     void for_each_layer(F&& f) const {
         boost::hana::for_each(layers_, f);
+    }
+    /// f(layer, std::integral_constant<std::size_t, i>) for each layer i: a layer's position is
+    /// the network's to know, not part of the layer's type (identical layers are one type).
+    template <class F>
+    void for_each_layer_indexed(F&& f) {
+        [&]<std::size_t... I>(std::index_sequence<I...>) {
+            (f(boost::hana::at_c<I>(layers_), std::integral_constant<std::size_t, I>{}), ...);
+        }(std::index_sequence_for<Specs...>{});
+    }
+    template <class F>
+    void for_each_layer_indexed(F&& f) const {
+        [&]<std::size_t... I>(std::index_sequence<I...>) {
+            (f(boost::hana::at_c<I>(layers_), std::integral_constant<std::size_t, I>{}), ...);
+        }(std::index_sequence_for<Specs...>{});
     }
     /// Visits every parameter (layer order; weight before bias).
     template <class F>
@@ -220,12 +250,12 @@ public:
     /// nothing. Cold: run once per fit, so compiled for size.
     [[gnu::cold]] void reserve(std::size_t rows, std::size_t steps = 1) {
         if constexpr (!sequence_input) steps = 1;
-        for_each_layer([&](auto& layer) {
+        for_each_layer_indexed([&](auto& layer, auto index) {
             using layer_t = std::remove_cvref_t<decltype(layer)>;
             if constexpr (detail::recurrent_spec<layer_t>)
                 layer.reserve(rows, steps);
             else
-                layer.reserve(carries_sequence[layer_t::index] ? rows * steps : rows);
+                layer.reserve(carries_sequence[index] ? rows * steps : rows);
         });
         const std::size_t cells = rows * steps, outputs = sequence_output ? cells : rows;
         detail::ensure_capacity(input_t_, cells * input_width);
@@ -267,17 +297,25 @@ public:
         steps_ = steps;
         const T* in = x_t;
         std::size_t in_ld = ld;
-        boost::hana::for_each(layers_, [&](auto& layer) {
-            using layer_t = std::remove_cvref_t<decltype(layer)>;
-            if constexpr (detail::recurrent_spec<layer_t>) {
-                in = layer.forward(in, in_ld, rows, steps);
-                in_ld = layer_t::returns_sequence ? rows * steps : rows;
-            } else {
-                const std::size_t columns = carries_sequence[layer_t::index] ? rows * steps : rows;
-                in = layer.forward(in, in_ld, columns);
-                in_ld = columns;
-            }
-        });
+        std::size_t at = 0;  // the layer running, for a shape error's message
+        try {
+            for_each_layer_indexed([&](auto& layer, auto index) {
+                using layer_t = std::remove_cvref_t<decltype(layer)>;
+                at = index;
+                if constexpr (detail::recurrent_spec<layer_t>) {
+                    in = layer.forward(in, in_ld, rows, steps);
+                    in_ld = layer_t::returns_sequence ? rows * steps : rows;
+                } else {
+                    const std::size_t columns = carries_sequence[index] ? rows * steps : rows;
+                    in = layer.forward(in, in_ld, columns);
+                    in_ld = columns;
+                }
+            });
+        } catch (const shape_error& e) {
+            throw shape_error(detail::at_layer_message(e.what(), at));
+        } catch (const invalid_argument& e) {
+            throw invalid_argument(detail::at_layer_message(e.what(), at));
+        }
         if constexpr (sequence_output) {
             if (output_width == 1 && steps == 1) return in;
             detail::feature_major_to_sequence<output_width>(in, output_.data(), rows, steps);

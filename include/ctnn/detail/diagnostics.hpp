@@ -15,6 +15,7 @@
 #include "ctnn/concepts/activation.hpp"
 #include "ctnn/concepts/clip.hpp"
 #include "ctnn/concepts/initializer.hpp"
+#include "ctnn/concepts/layer.hpp"
 #include "ctnn/concepts/loss.hpp"
 #include "ctnn/concepts/monitor.hpp"
 #include "ctnn/concepts/optimizer.hpp"
@@ -50,6 +51,7 @@ struct lacks_apply_returning_clip_result {};
 struct lacks_initial_next_or_name {};
 struct lacks_apply_returning_penalty_or_name {};
 struct lacks_observe_gradients_observe_update_report_or_name {};
+struct lacks_a_member_of_the_layer_protocol {};
 template <std::size_t Width>
 struct network_output_width {};
 template <std::intmax_t Numerator, std::intmax_t Denominator>
@@ -85,6 +87,10 @@ struct network_has_no_layers {
 };
 template <class... Facts>
 struct not_a_layer {
+    static constexpr bool value = false;
+};
+template <class... Facts>
+struct layer_breaks_the_protocol {
     static constexpr bool value = false;
 };
 template <class... Facts>
@@ -204,6 +210,19 @@ template <class LayerSpec, std::size_t LayerIndex, std::size_t OutputWidth>
 constexpr bool check_layer_width() {
     static_assert(OutputWidth > 0 || layer_width_is_zero<at_layer<LayerIndex>>::value,
                   "ctnn: a layer must have at least one output unit");
+    return true;
+}
+
+/// A spec's bound layer must model network_layer (concepts/layer.hpp): the one calling
+/// convention the network, the trainer, saving and the monitor use.
+template <class LayerSpec, std::size_t LayerIndex, class Bound>
+constexpr bool check_layer_protocol() {
+    static_assert(network_layer<Bound>
+                      || layer_breaks_the_protocol<at_layer<LayerIndex>, policy<LayerSpec>,
+                                                   lacks_a_member_of_the_layer_protocol>::value,
+                  "ctnn: the layer's bind<T, I, InputWidth>::type lacks a member of the layer protocol "
+                  "(scalar, input_width, output_width, parameter_count, computes_input_gradient, "
+                  "initialize, for_each_parameter, reserve, forward, backward; see concepts/layer.hpp)");
     return true;
 }
 

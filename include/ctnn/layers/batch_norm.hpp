@@ -25,20 +25,19 @@ namespace ctnn {
 
 /// The layer as it lives inside a network. Activations are feature-major, (Width, B), so the
 /// statistics of a feature are one contiguous row.
-template <class T, std::size_t Width, class Activation, std::size_t Index>
+template <class T, std::size_t Width, class Activation, bool InputGradient>
 class batch_norm_layer {
 public:
     using scalar = T;
     using activation_type = Activation;
     static constexpr std::string_view kind = "batch_norm";
-    static constexpr std::size_t index = Index;
     static constexpr std::size_t input_width = Width;
     static constexpr std::size_t output_width = Width;
     static constexpr std::size_t parameter_count = 2 * Width;
     /// Elements of the running estimates: saved and loaded, never trained.
     static constexpr std::size_t buffer_count = 2 * Width;
     /// The first layer's gradient with respect to the network's input is never needed.
-    static constexpr bool computes_input_gradient = Index > 0;
+    static constexpr bool computes_input_gradient = InputGradient;
 
     parameter<T, 1> weight;  // γ (Width), starts at 1
     parameter<T, 1> bias;    // β (Width), starts at 0
@@ -91,9 +90,8 @@ public:
     const T* forward(const T* in_t, std::size_t ld, std::size_t rows) {
         validate();
         if (training_ && rows < 2)
-            throw shape_error("ctnn: batch_norm (layer " + std::to_string(Index)
-                              + ") in training mode needs more than 1 value per feature (a batch "
-                                "of at least 2 rows), got "
+            throw shape_error("ctnn: batch_norm in training mode needs more than 1 value per feature (a batch of "
+                              "at least 2 rows), got "
                               + std::to_string(rows) + (rows == 1 ? " row" : " rows"));
         rows_ = rows;
         batch_statistics_ = training_;
@@ -222,7 +220,7 @@ struct batch_norm {
     struct bind {
         static_assert(diagnostics::check_layer_width<batch_norm, Index, PreviousWidth>());
         static_assert(diagnostics::check_activation<Activation>());
-        using type = batch_norm_layer<T, PreviousWidth, Activation, Index>;
+        using type = batch_norm_layer<T, PreviousWidth, Activation, (Index > 0)>;
     };
 };
 

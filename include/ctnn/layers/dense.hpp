@@ -30,19 +30,18 @@ inline constexpr std::size_t infer_width = 0;
 
 /// The layer as it lives inside a network: its widths, scalar and position are known.
 template <class T, std::size_t In, std::size_t Out, class Activation, class Init,
-          std::size_t Index>
+          bool InputGradient>
 class dense_layer {
 public:
     using scalar = T;
     using activation_type = Activation;
     using initializer_type = Init;
     static constexpr std::string_view kind = "dense";
-    static constexpr std::size_t index = Index;
     static constexpr std::size_t input_width = In;
     static constexpr std::size_t output_width = Out;
     static constexpr std::size_t parameter_count = In * Out + Out;
     /// The first layer's gradient with respect to the network's input is never needed.
-    static constexpr bool computes_input_gradient = Index > 0;
+    static constexpr bool computes_input_gradient = InputGradient;
 
     parameter<T, 2> weight;  // (Out, In)
     parameter<T, 1> bias;    // (Out)
@@ -227,7 +226,7 @@ struct dense {
         static_assert(diagnostics::check_layer_input_width<dense, Index, In, PreviousWidth>());
         static_assert(diagnostics::check_activation<Activation>());
         static_assert(diagnostics::check_initializer<Init>());
-        using type = dense_layer<T, PreviousWidth, Out, Activation, Init, Index>;
+        using type = dense_layer<T, PreviousWidth, Out, Activation, Init, (Index > 0)>;
     };
 };
 

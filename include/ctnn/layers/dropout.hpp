@@ -15,17 +15,16 @@ namespace ctnn {
 
 /// The layer as it lives inside a network. Masks come from the layer's own stream (the one
 /// `initialize` is given), so a network seed fixes every mask of a run.
-template <class T, std::size_t Width, class P, std::size_t Index>
+template <class T, std::size_t Width, class P, bool InputGradient>
 class dropout_layer {
 public:
     using scalar = T;
     static constexpr std::string_view kind = "dropout";
-    static constexpr std::size_t index = Index;
     static constexpr std::size_t input_width = Width;
     static constexpr std::size_t output_width = Width;
     static constexpr std::size_t parameter_count = 0;
     /// The first layer's gradient with respect to the network's input is never needed.
-    static constexpr bool computes_input_gradient = Index > 0;
+    static constexpr bool computes_input_gradient = InputGradient;
     /// The probability of zeroing an element in training.
     static constexpr double probability = double(P::num) / double(P::den);
 
@@ -116,7 +115,7 @@ struct dropout {
     struct bind {
         static_assert(diagnostics::check_layer_width<dropout, Index, PreviousWidth>());
         static_assert(diagnostics::check_dropout_probability<dropout, Index, P>());
-        using type = dropout_layer<T, PreviousWidth, P, Index>;
+        using type = dropout_layer<T, PreviousWidth, P, (Index > 0)>;
     };
 };
 

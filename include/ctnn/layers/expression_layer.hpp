@@ -49,7 +49,7 @@ struct expression_layer
                       "ctnn: expression_layer<...> has no states; a definition with next(state, ...) is a cell, "
                       "for recurrent_cell<...>");
         static_assert(diagnostics::check_initializer<Init>());
-        using type = graph_layer<T, PreviousWidth, Definition, Init, false, Index>;
+        using type = graph_layer<T, PreviousWidth, Definition, Init, false, (Index > 0)>;
     };
 };
 

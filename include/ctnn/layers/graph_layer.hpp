@@ -48,7 +48,7 @@ inline constexpr std::string_view bias_suffix = ".bias";
 /// A graph of equations as a layer inside a network. `Definition` holds `equations` and `name`;
 /// a graph with states is run along the time axis (Recurrent), returning every step's output
 /// or the last one's.
-template <class T, std::size_t In, class Definition, class Init, bool ReturnsSequence, std::size_t Index>
+template <class T, std::size_t In, class Definition, class Init, bool ReturnsSequence, bool InputGradient>
 class graph_layer {
     using graph = expr::compiled_graph<std::remove_cvref_t<decltype(Definition::equations)>, In>;
     static_assert(graph::checked);
@@ -78,12 +78,11 @@ class graph_layer {
 public:
     using scalar = T;
     static constexpr std::string_view kind = Definition::name;
-    static constexpr std::size_t index = Index;
     static constexpr std::size_t input_width = In;
     static constexpr std::size_t output_width = width<output_variable>;
     static constexpr bool recurrent = graph::recurrent;
     static constexpr bool returns_sequence = ReturnsSequence;
-    static constexpr bool computes_input_gradient = Index > 0;
+    static constexpr bool computes_input_gradient = InputGradient;
 
 private:
     template <class F>

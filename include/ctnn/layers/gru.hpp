@@ -35,13 +35,12 @@ namespace ctnn {
 /// The layer as it lives inside a network. Inside, a sequence is feature-major with time
 /// outermost in each row, (width, T·B), column t·B + b; a step's gates are (Hidden, B) blocks.
 template <class T, std::size_t In, std::size_t Hidden, class Returns, class Init, class RecurrentInit, bool Bias,
-          std::size_t Index>
+          bool InputGradient>
 class gru_layer {
 public:
     using scalar = T;
     using initializer_type = Init;
     static constexpr std::string_view kind = "gru";
-    static constexpr std::size_t index = Index;
     static constexpr std::size_t input_width = In;
     static constexpr std::size_t output_width = Hidden;
     static constexpr std::size_t gate_rows = 3 * Hidden;
@@ -49,7 +48,7 @@ public:
     static constexpr bool returns_sequence = Returns::returns_sequence;
     static constexpr bool has_bias = Bias;
     static constexpr std::size_t parameter_count = gate_rows * In + gate_rows * Hidden + (Bias ? 2 * gate_rows : 0);
-    static constexpr bool computes_input_gradient = Index > 0;
+    static constexpr bool computes_input_gradient = InputGradient;
 
     parameter<T, 2> weight_ih;  // (3·Hidden, In), rows r, z, n
     parameter<T, 2> weight_hh;  // (3·Hidden, Hidden)
@@ -332,7 +331,7 @@ struct gru {
         static_assert(diagnostics::check_layer_width<gru, Index, Hidden>());
         static_assert(diagnostics::check_initializer<Init>());
         static_assert(diagnostics::check_initializer<RecurrentInit>());
-        using type = gru_layer<T, PreviousWidth, Hidden, Returns, Init, RecurrentInit, Bias, Index>;
+        using type = gru_layer<T, PreviousWidth, Hidden, Returns, Init, RecurrentInit, Bias, (Index > 0)>;
     };
 };
 

@@ -24,18 +24,17 @@ namespace ctnn {
 /// The layer as it lives inside a network. A sample is a column of the feature-major (Width, B)
 /// activations, so its statistics are accumulated row by row into per-sample (B) buffers: every
 /// operation runs along the contiguous batch.
-template <class T, std::size_t Width, class Activation, std::size_t Index>
+template <class T, std::size_t Width, class Activation, bool InputGradient>
 class layer_norm_layer {
 public:
     using scalar = T;
     using activation_type = Activation;
     static constexpr std::string_view kind = "layer_norm";
-    static constexpr std::size_t index = Index;
     static constexpr std::size_t input_width = Width;
     static constexpr std::size_t output_width = Width;
     static constexpr std::size_t parameter_count = 2 * Width;
     /// The first layer's gradient with respect to the network's input is never needed.
-    static constexpr bool computes_input_gradient = Index > 0;
+    static constexpr bool computes_input_gradient = InputGradient;
 
     parameter<T, 1> weight;  // γ (Width), starts at 1
     parameter<T, 1> bias;    // β (Width), starts at 0
@@ -188,7 +187,7 @@ struct layer_norm {
     struct bind {
         static_assert(diagnostics::check_layer_width<layer_norm, Index, PreviousWidth>());
         static_assert(diagnostics::check_activation<Activation>());
-        using type = layer_norm_layer<T, PreviousWidth, Activation, Index>;
+        using type = layer_norm_layer<T, PreviousWidth, Activation, (Index > 0)>;
     };
 };
 

@@ -40,7 +40,7 @@ struct recurrent_cell {
     template <class T, std::size_t Index, std::size_t PreviousWidth>
     struct bind {
         static_assert(diagnostics::check_initializer<Init>());
-        using type = graph_layer<T, PreviousWidth, Cell, Init, Returns::returns_sequence, Index>;
+        using type = graph_layer<T, PreviousWidth, Cell, Init, Returns::returns_sequence, (Index > 0)>;
     };
 };
 

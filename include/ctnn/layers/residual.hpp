@@ -28,21 +28,20 @@ namespace ctnn {
 /// The block as it lives inside a network: its inner layers bound in order, each to the width
 /// before it. Inner layer k computes its input gradient unless the block is the network's
 /// first layer and k = 0 (nobody reads dL/dx of the data).
-template <class T, std::size_t Width, std::size_t Index, class... Specs>
+template <class T, std::size_t Width, bool InputGradient, class... Specs>
 class residual_layer {
     static constexpr std::array<std::size_t, sizeof...(Specs) + 1> widths = detail::layer_widths<Width, Specs...>();
     template <std::size_t... K>
     static auto bind_inner(std::index_sequence<K...>)
-        -> boost::hana::tuple<typename Specs::template bind<T, (Index == 0 && K == 0) ? 0 : K + 1, widths[K]>::type...>;
+        -> boost::hana::tuple<typename Specs::template bind<T, (!InputGradient && K == 0) ? 0 : K + 1, widths[K]>::type...>;
     using inner_type = decltype(bind_inner(std::index_sequence_for<Specs...>{}));
 
 public:
     using scalar = T;
     static constexpr std::string_view kind = "residual";
-    static constexpr std::size_t index = Index;
     static constexpr std::size_t input_width = Width;
     static constexpr std::size_t output_width = Width;
-    static constexpr bool computes_input_gradient = Index > 0;
+    static constexpr bool computes_input_gradient = InputGradient;
     static constexpr std::size_t depth = sizeof...(Specs);
 
 private:
@@ -210,7 +209,7 @@ struct residual {
     struct bind {
         static_assert(diagnostics::check_residual_widths<residual, Index, PreviousWidth,
                                                          detail::layer_widths<PreviousWidth, Layers...>().back()>());
-        using type = residual_layer<T, PreviousWidth, Index, Layers...>;
+        using type = residual_layer<T, PreviousWidth, (Index > 0), Layers...>;
     };
 };
 

@@ -32,21 +32,20 @@ namespace ctnn {
 /// The layer as it lives inside a network. Inside, a sequence is feature-major with time
 /// outermost in each row, (width, T·B), column t·B + b; a step's states are (Hidden, B) blocks.
 template <class T, std::size_t In, std::size_t Hidden, class Activation, class Returns,
-          class Init, class RecurrentInit, bool Bias, std::size_t Index>
+          class Init, class RecurrentInit, bool Bias, bool InputGradient>
 class rnn_layer {
 public:
     using scalar = T;
     using activation_type = Activation;
     using initializer_type = Init;
     static constexpr std::string_view kind = "rnn";
-    static constexpr std::size_t index = Index;
     static constexpr std::size_t input_width = In;
     static constexpr std::size_t output_width = Hidden;
     static constexpr bool recurrent = true;
     static constexpr bool returns_sequence = Returns::returns_sequence;
     static constexpr bool has_bias = Bias;
     static constexpr std::size_t parameter_count = Hidden * In + Hidden * Hidden + (Bias ? 2 * Hidden : 0);
-    static constexpr bool computes_input_gradient = Index > 0;
+    static constexpr bool computes_input_gradient = InputGradient;
 
     parameter<T, 2> weight_ih;  // (Hidden, In)
     parameter<T, 2> weight_hh;  // (Hidden, Hidden)
@@ -284,7 +283,7 @@ struct rnn {
         static_assert(diagnostics::check_activation<Activation>());
         static_assert(diagnostics::check_initializer<Init>());
         static_assert(diagnostics::check_initializer<RecurrentInit>());
-        using type = rnn_layer<T, PreviousWidth, Hidden, Activation, Returns, Init, RecurrentInit, Bias, Index>;
+        using type = rnn_layer<T, PreviousWidth, Hidden, Activation, Returns, Init, RecurrentInit, Bias, (Index > 0)>;
     };
 };
 

@@ -21,8 +21,8 @@ namespace detail {
 /// Calls f(parameter) for the weights (and, if asked, the biases) of the layers `Layers` selects.
 template <class Layers, class Network, class F>
 void for_each_penalized(Network& net, bool include_biases, F&& f) {
-    net.for_each_layer([&](auto& layer) {
-        if (!Layers::contains(layer.index)) return;
+    net.for_each_layer_indexed([&](auto& layer, std::size_t index) {
+        if (!Layers::contains(index)) return;
         layer.for_each_parameter([&](auto& p) {
             if (std::decay_t<decltype(p)>::rank == 1 && !include_biases) return;
             f(p);

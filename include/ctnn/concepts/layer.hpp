@@ -1,0 +1,44 @@
+// The layer protocol: what a network asks of a layer. A layer kind is a spec (dense<N>, what a
+// user writes in the network's type list) whose bind<T, I, InputWidth>::type is the layer as it
+// lives inside a network; that bound layer models network_layer.
+#pragma once
+
+#include <concepts>
+#include <cstddef>
+
+#include "ctnn/core/rng.hpp"
+
+namespace ctnn {
+
+/// A layer inside a network. Activations pass between layers feature-major: (width, columns),
+/// row k at `in + k·ld`, and a sequence is (width, T·B), column t·B + b.
+///  - `reserve(columns)` sizes the buffers; then `forward(in, ld, columns)` returns the output
+///    (output_width, columns), packed, valid until the next forward;
+///  - `backward(d_output)` takes dL/d(output) (output_width, columns), which it may overwrite,
+///    fills every parameter's grad and returns dL/d(input) (input_width, columns) packed, or
+///    nullptr when `computes_input_gradient` is false (the first layer: nobody reads dL/dx);
+///  - a recurrent layer (`recurrent = true`) runs along the time axis instead: `reserve(B, T)`,
+///    `forward(in, ld, B, T)`, a backward of (output_width, B) or (output_width, T·B), and
+///    `time_gradient_norms()`.
+/// The layer's position is the network's to know (`for_each_layer_indexed`), not part of its type.
+template <class L>
+concept network_layer = requires(L& layer, rng stream, typename L::scalar* d_output) {
+    typename L::scalar;
+    { L::input_width } -> std::convertible_to<std::size_t>;
+    { L::output_width } -> std::convertible_to<std::size_t>;
+    { L::parameter_count } -> std::convertible_to<std::size_t>;
+    { L::computes_input_gradient } -> std::convertible_to<bool>;
+    layer.initialize(stream);
+    layer.for_each_parameter([](auto&) {});
+    { layer.backward(d_output) } -> std::convertible_to<const typename L::scalar*>;
+} && (requires(L& layer, const typename L::scalar* in, std::size_t n) {
+    requires L::recurrent;
+    layer.reserve(n, n);
+    { layer.forward(in, n, n, n) } -> std::convertible_to<const typename L::scalar*>;
+    layer.time_gradient_norms();
+} || requires(L& layer, const typename L::scalar* in, std::size_t n) {
+    layer.reserve(n);
+    { layer.forward(in, n, n) } -> std::convertible_to<const typename L::scalar*>;
+});
+
+}  // namespace ctnn
