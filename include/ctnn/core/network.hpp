@@ -6,8 +6,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
-#include <string>
-#include <string_view>
+#include <cstring>
 #include <type_traits>
 #include <utility>
 
@@ -23,6 +22,7 @@
 #include "ctnn/detail/data_check.hpp"
 #include "ctnn/detail/diagnostics.hpp"
 #include "ctnn/detail/matrix_view.hpp"
+#include "ctnn/detail/message.hpp"
 #include "ctnn/detail/sequence_layout.hpp"
 #include "ctnn/detail/xtensor.hpp"
 #include "ctnn/expr/activation.hpp"
@@ -99,11 +99,11 @@ constexpr std::array<std::size_t, sizeof...(Specs) + 1> layer_widths() {
     return widths;
 }
 
-/// "ctnn: layer i: …" from a layer's own "ctnn: …" message.
-inline std::string at_layer_message(std::string_view what, std::size_t layer) {
-    constexpr std::string_view prefix = "ctnn: ";
-    if (what.starts_with(prefix)) what.remove_prefix(prefix.size());
-    return "ctnn: layer " + std::to_string(layer) + ": " + std::string(what);
+/// "ctnn: layer i: …" from a layer's own "ctnn: …" message (snprintf, not std::string: W5).
+inline message at_layer_message(const char* what, std::size_t layer) {
+    constexpr char prefix[] = "ctnn: ";
+    if (std::strncmp(what, prefix, sizeof prefix - 1) == 0) what += sizeof prefix - 1;
+    return format_message("ctnn: layer %zu: %s", layer, what);
 }
 
 template <class T, class Input, class... Specs>
@@ -312,9 +312,9 @@ public:
                 }
             });
         } catch (const shape_error& e) {
-            throw shape_error(detail::at_layer_message(e.what(), at));
+            throw shape_error(detail::at_layer_message(e.what(), at).c_str());
         } catch (const invalid_argument& e) {
-            throw invalid_argument(detail::at_layer_message(e.what(), at));
+            throw invalid_argument(detail::at_layer_message(e.what(), at).c_str());
         }
         if constexpr (sequence_output) {
             if (output_width == 1 && steps == 1) return in;
