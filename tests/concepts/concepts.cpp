@@ -118,7 +118,7 @@ namespace {
 template <class Spec, std::size_t Index = 1, std::size_t Width = 6>
 using bound = typename Spec::template bind<double, Index, Width>::type;
 struct cell_for_concept {
-    static constexpr std::string_view name = "cell";
+    [[maybe_unused]] static constexpr std::string_view name = "cell";
     static constexpr auto h = ctnn::expr::state<"h", 4>;
     static constexpr auto equations =
         ctnn::expr::equations(ctnn::expr::next(h, ctnn::expr::tanh(ctnn::expr::linear<"w", 4>(ctnn::expr::x))));
