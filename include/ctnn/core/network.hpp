@@ -99,7 +99,8 @@ constexpr std::array<std::size_t, sizeof...(Specs) + 1> layer_widths() {
     return widths;
 }
 
-/// "ctnn: layer i: …" from a layer's own "ctnn: …" message (snprintf, not std::string: W5).
+/// "ctnn: layer i: …" from a layer's own "ctnn: …" message (formatted like the other checks a
+/// training unit compiles: message.hpp says why not std::string).
 inline message at_layer_message(const char* what, std::size_t layer) {
     constexpr char prefix[] = "ctnn: ";
     if (std::strncmp(what, prefix, sizeof prefix - 1) == 0) what += sizeof prefix - 1;
@@ -169,6 +170,11 @@ public:
     using layer_type = std::remove_cvref_t<decltype(boost::hana::at_c<I>(std::declval<layers_type&>()))>;
 
 private:
+    template <class Layers, class F, std::size_t... I>
+    static void visit_indexed(Layers& layers, F& f, std::index_sequence<I...>) {
+        (f(boost::hana::at_c<I>(layers), std::integral_constant<std::size_t, I>{}), ...);
+    }
+
     template <std::size_t... I>
     static constexpr bool check_protocol(std::index_sequence<I...>) {
         return (diagnostics::check_layer_protocol<Specs, I, layer_type<I>>() && ...);
@@ -214,15 +220,11 @@ public:
     /// the network's to know, not part of the layer's type (identical layers are one type).
     template <class F>
     void for_each_layer_indexed(F&& f) {
-        [&]<std::size_t... I>(std::index_sequence<I...>) {
-            (f(boost::hana::at_c<I>(layers_), std::integral_constant<std::size_t, I>{}), ...);
-        }(std::index_sequence_for<Specs...>{});
+        visit_indexed(layers_, f, std::index_sequence_for<Specs...>{});
     }
     template <class F>
     void for_each_layer_indexed(F&& f) const {
-        [&]<std::size_t... I>(std::index_sequence<I...>) {
-            (f(boost::hana::at_c<I>(layers_), std::integral_constant<std::size_t, I>{}), ...);
-        }(std::index_sequence_for<Specs...>{});
+        visit_indexed(layers_, f, std::index_sequence_for<Specs...>{});
     }
     /// Visits every parameter (layer order; weight before bias).
     template <class F>

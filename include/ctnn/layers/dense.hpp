@@ -28,7 +28,8 @@ namespace ctnn {
 /// Pass as a dense layer's `In` to have its input width inferred from the layer before.
 inline constexpr std::size_t infer_width = 0;
 
-/// The layer as it lives inside a network: its widths, scalar and position are known.
+/// The layer as it lives inside a network: its widths and scalar are known, and whether it is the
+/// first layer (which computes no dL/dx); its position is the network's to know.
 template <class T, std::size_t In, std::size_t Out, class Activation, class Init,
           bool InputGradient>
 class dense_layer {
