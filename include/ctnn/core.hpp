@@ -7,11 +7,13 @@
 #pragma once
 
 #include "ctnn/core/errors.hpp"
+#include "ctnn/core/image.hpp"
 #include "ctnn/core/input.hpp"
 #include "ctnn/core/network.hpp"
 #include "ctnn/core/parameter.hpp"
 #include "ctnn/core/rng.hpp"
 #include "ctnn/core/sequence.hpp"
+#include "ctnn/core/shape.hpp"
 #include "ctnn/core/threads.hpp"
 
 #include "ctnn/concepts/activation.hpp"
@@ -45,6 +47,7 @@
 #include "ctnn/layers/batch_norm.hpp"
 #include "ctnn/layers/dense.hpp"
 #include "ctnn/layers/dropout.hpp"
+#include "ctnn/layers/flatten.hpp"
 #include "ctnn/layers/gru.hpp"
 #include "ctnn/layers/layer_norm.hpp"
 #include "ctnn/layers/lstm.hpp"

@@ -9,6 +9,9 @@ template <std::size_t Width>
 struct input;
 template <std::size_t Width>
 struct sequence;
+template <std::size_t Channels, std::size_t Height, std::size_t Width>
+struct image;
+struct shape;
 struct last_state;
 struct whole_sequence;
 template <class T, class Input, class... Layers>
@@ -53,6 +56,9 @@ template <class P>
 struct dropout;
 template <class T, std::size_t Width, class P, bool InputGradient>
 class dropout_layer;
+struct flatten;
+template <class T, std::size_t Width, bool InputGradient>
+class flatten_layer;
 template <class... Layers>
 struct residual;
 template <class T, std::size_t Width, bool InputGradient, class... Specs>

@@ -37,9 +37,9 @@ private:
 
 struct doubling {
     static constexpr bool preserves_width = true;
-    template <class T, std::size_t Index, std::size_t PreviousWidth>
+    template <class T, std::size_t Index, ctnn::shape InputShape>
     struct bind {
-        using type = doubling_layer<T, PreviousWidth>;
+        using type = doubling_layer<T, InputShape.size()>;
     };
 };
 

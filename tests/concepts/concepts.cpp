@@ -115,8 +115,8 @@ TEST_CASE("concepts: optimizers, losses and clips", "[concepts]") {
 }
 
 namespace {
-template <class Spec, std::size_t Index = 1, std::size_t Width = 6>
-using bound = typename Spec::template bind<double, Index, Width>::type;
+template <class Spec, std::size_t Index = 1, ctnn::shape Shape = ctnn::features_shape(6)>
+using bound = typename Spec::template bind<double, Index, Shape>::type;
 struct cell_for_concept {
     [[maybe_unused]] static constexpr std::string_view name = "cell";
     static constexpr auto h = ctnn::expr::state<"h", 4>;

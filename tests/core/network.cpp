@@ -131,9 +131,10 @@ namespace {
 // A layer that records the mode it was last told, to check the network passes it on.
 struct mode_probe {
     static constexpr std::size_t output_width = 3;
-    template <class T, std::size_t Index, std::size_t PreviousWidth>
+    template <class T, std::size_t Index, ctnn::shape InputShape>
     struct bind {
-        struct type : ctnn::dense_layer<T, PreviousWidth, 3, ctnn::identity, ctnn::init::pytorch_default, Index> {
+        struct type
+            : ctnn::dense_layer<T, InputShape.size(), 3, ctnn::identity, ctnn::init::pytorch_default, (Index > 0)> {
             bool training = true;
             void set_training(bool on) { training = on; }
         };

@@ -175,18 +175,18 @@ TEST_CASE("dense: dot and sum add in a fixed order and handle every length", "[d
 }
 
 TEST_CASE("dense: compile-time facts", "[dense]") {
-    using layer_t = ctnn::dense<7, ctnn::tanh>::bind<float, 2, 3>::type;
+    using layer_t = ctnn::dense<7, ctnn::tanh>::bind<float, 2, ctnn::features_shape(3)>::type;
     STATIC_REQUIRE(layer_t::input_width == 3);
     STATIC_REQUIRE(layer_t::output_width == 7);
     STATIC_REQUIRE(layer_t::parameter_count == 28);
     STATIC_REQUIRE(layer_t::computes_input_gradient);
     STATIC_REQUIRE(layer_t::kind == "dense");
     // A matching declared input width is accepted.
-    STATIC_REQUIRE(std::is_same_v<ctnn::dense<7, ctnn::tanh, ctnn::init::pytorch_default, 3>::bind<float, 2, 3>::type,
+    STATIC_REQUIRE(std::is_same_v<ctnn::dense<7, ctnn::tanh, ctnn::init::pytorch_default, 3>::bind<float, 2, ctnn::features_shape(3)>::type,
                                   layer_t>);
     // A layer's position is not part of its type: only whether it is the first (no dL/dx).
-    STATIC_REQUIRE(std::is_same_v<ctnn::dense<7, ctnn::tanh>::bind<float, 5, 3>::type, layer_t>);
-    STATIC_REQUIRE(!ctnn::dense<7, ctnn::tanh>::bind<float, 0, 3>::type::computes_input_gradient);
+    STATIC_REQUIRE(std::is_same_v<ctnn::dense<7, ctnn::tanh>::bind<float, 5, ctnn::features_shape(3)>::type, layer_t>);
+    STATIC_REQUIRE(!ctnn::dense<7, ctnn::tanh>::bind<float, 0, ctnn::features_shape(3)>::type::computes_input_gradient);
 }
 
 TEST_CASE("dense: the activation is evaluated with SIMD on the layer's buffers", "[dense][simd]") {

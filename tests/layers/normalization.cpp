@@ -534,7 +534,7 @@ TEST_CASE("dropout: backward applies the forward pass's mask", "[dropout]") {
 }
 
 TEST_CASE("dropout: compile-time facts", "[dropout]") {
-    using layer_t = ctnn::dropout<std::ratio<1, 5>>::bind<float, 3, 7>::type;
+    using layer_t = ctnn::dropout<std::ratio<1, 5>>::bind<float, 3, ctnn::features_shape(7)>::type;
     STATIC_REQUIRE(std::is_same_v<layer_t, ctnn::dropout_layer<float, 7, std::ratio<1, 5>, true>>);
     STATIC_REQUIRE(layer_t::input_width == 7);
     STATIC_REQUIRE(layer_t::output_width == 7);
@@ -564,13 +564,13 @@ TEST_CASE("width-preserving layers: the network carries the width through them",
           "[batch_norm][layer_norm][dropout][network]") {
     STATIC_REQUIRE(ctnn::detail::width_preserving_spec<ctnn::batch_norm<>>);
     STATIC_REQUIRE(ctnn::detail::width_preserving_spec<ctnn::layer_norm<ctnn::relu>>);
-    STATIC_REQUIRE(ctnn::detail::width_preserving_spec<ctnn::dropout<>>);
-    STATIC_REQUIRE(ctnn::detail::layer_spec<ctnn::dropout<>>);
-    STATIC_REQUIRE(ctnn::detail::layer_spec<ctnn::dense<3>>);
+    STATIC_REQUIRE(ctnn::detail::shape_computing_spec<ctnn::dropout<>>);  // images too
+    STATIC_REQUIRE(ctnn::layer_spec<ctnn::dropout<>>);
+    STATIC_REQUIRE(ctnn::layer_spec<ctnn::dense<3>>);
     STATIC_REQUIRE_FALSE(ctnn::detail::width_preserving_spec<ctnn::dense<3>>);
     STATIC_REQUIRE_FALSE(ctnn::detail::width_preserving_spec<declares_width>);
-    STATIC_REQUIRE(ctnn::detail::layer_spec<declares_width>);
-    STATIC_REQUIRE_FALSE(ctnn::detail::layer_spec<int>);
+    STATIC_REQUIRE(ctnn::layer_spec<declares_width>);
+    STATIC_REQUIRE_FALSE(ctnn::layer_spec<int>);
     STATIC_REQUIRE(ctnn::detail::layer_widths<4, ctnn::dropout<>, declares_width, ctnn::batch_norm<>>()
                    == std::array<std::size_t, 4>{4, 4, 7, 7});
 

@@ -1,14 +1,31 @@
 // The layer protocol: what a network asks of a layer. A layer kind is a spec (dense<N>, what a
-// user writes in the network's type list) whose bind<T, I, InputWidth>::type is the layer as it
-// lives inside a network; that bound layer models network_layer.
+// user writes in the network's type list) that models layer_spec: it says the shape it makes of
+// the shape before it, and its bind<T, I, InputShape>::type is the layer as it lives inside a
+// network, which models network_layer.
 #pragma once
 
 #include <concepts>
 #include <cstddef>
 
 #include "ctnn/core/rng.hpp"
+#include "ctnn/core/shape.hpp"
 
 namespace ctnn {
+
+/// A layer kind as written in a network's type list, with a
+/// `template <class T, std::size_t I, shape InputShape> struct bind { using type = ...; };`
+/// (T the scalar, I its position for diagnostics). It says its output shape in one of three ways:
+///  - `static constexpr shape output_shape(shape in)`: any shape, images included;
+///  - `output_width = N`: N features per sample, on the time axis if the input has one (a
+///    recurrent layer, `recurrent = true`, decides that by its `returns_sequence` instead);
+///  - `preserves_width = true`: the shape it reads.
+/// The last two read features or sequences only: the network refuses an image for them, by name.
+template <class S>
+concept layer_spec = requires(shape in) {
+    { S::output_shape(in) } -> std::same_as<shape>;
+} || requires { requires S::preserves_width; } || requires {
+    { S::output_width } -> std::convertible_to<std::size_t>;
+};
 
 /// A layer inside a network. Activations pass between layers feature-major: (width, columns),
 /// row k at `in + k·ld`, and a sequence is (width, T·B), column t·B + b.

@@ -15,9 +15,11 @@
 #include <boost/hana/tuple.hpp>
 
 #include "ctnn/core/errors.hpp"
+#include "ctnn/core/image.hpp"
 #include "ctnn/core/input.hpp"
 #include "ctnn/core/rng.hpp"
 #include "ctnn/core/sequence.hpp"
+#include "ctnn/core/shape.hpp"
 #include "ctnn/detail/affine.hpp"
 #include "ctnn/detail/data_check.hpp"
 #include "ctnn/detail/diagnostics.hpp"
@@ -36,67 +38,72 @@ template <std::size_t N>
 struct is_input<input<N>> : std::true_type {};
 template <std::size_t N>
 struct is_input<sequence<N>> : std::true_type {};
+template <std::size_t C, std::size_t H, std::size_t W>
+struct is_input<image<C, H, W>> : std::true_type {};
 
 /// Whether a layer (as bound inside a network) can fold a plain SGD step into its
 /// weight-gradient product.
 template <class Layer>
 concept layer_supports_fused_sgd = requires { requires Layer::supports_fused_sgd; };
 
-template <class I>
-struct is_sequence_input : std::false_type {};
-template <std::size_t N>
-struct is_sequence_input<sequence<N>> : std::true_type {};
-
 /// A layer that runs along the time axis (rnn, lstm, gru) declares `recurrent = true` and
 /// `returns_sequence`; every other layer is applied to each time step alike.
 template <class Spec>
 concept recurrent_spec = requires { requires Spec::recurrent; };
 
-/// A layer whose output width is its input width (batch_norm, dropout...): it declares
+/// A layer whose output shape is its input's (batch_norm, dropout...): it declares
 /// `static constexpr bool preserves_width = true` instead of an `output_width`.
 template <class Spec>
 concept width_preserving_spec = requires { requires Spec::preserves_width; };
 
+/// A spec that computes its output shape from any input shape, images included.
 template <class Spec>
-concept layer_spec = width_preserving_spec<Spec> || requires {
-    { Spec::output_width } -> std::convertible_to<std::size_t>;
+concept shape_computing_spec = requires(shape in) {
+    { Spec::output_shape(in) } -> std::same_as<shape>;
 };
 
-/// A type that is no layer at all passes the width on too: check_network has reported it, and
-/// this keeps that report the only one about widths.
+/// The shape a spec makes of `in` (concepts/layer.hpp lists the three ways a spec says it). A
+/// type that is no layer at all passes the shape on: check_network has reported it, and this
+/// keeps that report the only one.
 template <class Spec>
-constexpr std::size_t output_width_of(std::size_t previous_width) {
-    if constexpr (width_preserving_spec<Spec> || !layer_spec<Spec>)
-        return previous_width;
+constexpr shape output_shape_of(shape in) {
+    if constexpr (shape_computing_spec<Spec>)
+        return Spec::output_shape(in);
+    else if constexpr (width_preserving_spec<Spec> || !layer_spec<Spec>)
+        return in;
+    else if constexpr (recurrent_spec<Spec>)
+        return Spec::returns_sequence ? sequence_shape(Spec::output_width) : features_shape(Spec::output_width);
     else
-        return Spec::output_width;
+        return rows_of(in, Spec::output_width);
 }
 
-template <class Spec>
-constexpr bool carries_sequence_after(bool before) {
-    if constexpr (recurrent_spec<Spec>)
-        return Spec::returns_sequence;
-    else
-        return before;
-}
-
-/// {does the input have a time axis, and each layer's output}: a recurrent layer decides for
-/// its own output, every other layer passes the time axis on.
-template <bool InputIsSequence, class... Specs>
-constexpr std::array<bool, sizeof...(Specs) + 1> sequence_flags() {
-    std::array<bool, sizeof...(Specs) + 1> flags{InputIsSequence};
+/// {the input's shape, each layer's output shape}, all known at compile time.
+template <shape InputShape, class... Specs>
+constexpr std::array<shape, sizeof...(Specs) + 1> layer_shapes() {
+    std::array<shape, sizeof...(Specs) + 1> shapes{InputShape};
     std::size_t i = 0;
-    ((flags[i + 1] = carries_sequence_after<Specs>(flags[i]), ++i), ...);
+    ((shapes[i + 1] = output_shape_of<Specs>(shapes[i]), ++i), ...);
+    return shapes;
+}
+
+template <std::size_t N>
+constexpr std::array<std::size_t, N> sizes_of(const std::array<shape, N>& shapes) {
+    std::array<std::size_t, N> sizes{};
+    for (std::size_t i = 0; i < N; ++i) sizes[i] = shapes[i].size();
+    return sizes;
+}
+template <std::size_t N>
+constexpr std::array<bool, N> time_axes_of(const std::array<shape, N>& shapes) {
+    std::array<bool, N> flags{};
+    for (std::size_t i = 0; i < N; ++i) flags[i] = shapes[i].is_sequence();
     return flags;
 }
 
-/// {input width, each layer's output width}: a width-preserving layer repeats the one before.
+/// {input width, each layer's output width}: the sizes of layer_shapes (a width-preserving
+/// layer repeats the one before).
 template <std::size_t InputWidth, class... Specs>
 constexpr std::array<std::size_t, sizeof...(Specs) + 1> layer_widths() {
-    std::array<std::size_t, sizeof...(Specs) + 1> widths{InputWidth};
-    std::size_t i = 0;
-    ((widths[i + 1] = output_width_of<Specs>(widths[i]), ++i), ...);
-    return widths;
+    return sizes_of(layer_shapes<features_shape(InputWidth), Specs...>());
 }
 
 /// "ctnn: layer i: …" from a layer's own "ctnn: …" message (formatted like the other checks a
@@ -112,7 +119,8 @@ constexpr bool check_network() {
     static_assert(diagnostics::check_scalar<T>());
     static_assert(is_input<Input>::value
                       || diagnostics::network_input_is_not_ctnn_input<Input>::value,
-                  "ctnn: a network's first type argument must be ctnn::input<N> or ctnn::sequence<N>");
+                  "ctnn: a network's first type argument must be ctnn::input<N>, ctnn::sequence<N> or "
+                  "ctnn::image<C, H, W>");
     static_assert(sizeof...(Specs) > 0 || diagnostics::network_has_no_layers<Input>::value,
                   "ctnn: a network needs at least one layer after input<N>");
     static_assert((layer_spec<Specs> && ...)
@@ -134,14 +142,15 @@ public:
     using rebind = basic_network<U, Input, Specs...>;
 
     static constexpr std::size_t depth = sizeof...(Specs);
-    /// widths[0] is the input width, widths[i + 1] layer i's output width.
-    static constexpr std::array<std::size_t, depth + 1> widths =
-        detail::layer_widths<Input::width, Specs...>();
+    /// shapes[0] is the input's shape, shapes[i + 1] layer i's output shape.
+    static constexpr std::array<shape, depth + 1> shapes = detail::layer_shapes<Input::input_shape, Specs...>();
+    /// widths[i]: the values per sample (per time step) of shapes[i], the rows of the
+    /// feature-major block that passes there.
+    static constexpr std::array<std::size_t, depth + 1> widths = detail::sizes_of(shapes);
     static constexpr std::size_t input_width = widths.front();
     static constexpr std::size_t output_width = widths.back();
     /// carries_sequence[0]: the input is a (B, T, F) sequence; [i + 1]: layer i's output is.
-    static constexpr std::array<bool, depth + 1> carries_sequence =
-        detail::sequence_flags<detail::is_sequence_input<Input>::value, Specs...>();
+    static constexpr std::array<bool, depth + 1> carries_sequence = detail::time_axes_of(shapes);
     static constexpr bool sequence_input = carries_sequence.front();
     /// The network returns (B, T, output_width) rather than (B, output_width).
     static constexpr bool sequence_output = carries_sequence.back();
@@ -149,20 +158,24 @@ public:
 private:
     template <std::size_t... I>
     static auto bind_layers(std::index_sequence<I...>)
-        -> boost::hana::tuple<typename Specs::template bind<T, I, widths[I]>::type...>;
+        -> boost::hana::tuple<typename Specs::template bind<T, I, shapes[I]>::type...>;
 
+    /// A recurrent layer reads a sequence; a spec without output_shape(shape) reads features.
     template <class Spec, std::size_t I>
-    static constexpr bool check_recurrent_input() {
+    static constexpr bool check_layer_input() {
         if constexpr (detail::recurrent_spec<Spec>)
             return diagnostics::check_recurrent_input<Spec, I, carries_sequence[I]>();
+        else if constexpr (!detail::shape_computing_spec<Spec>)
+            return diagnostics::check_layer_reads_features<Spec, I, shapes[I].channels, shapes[I].height,
+                                                           shapes[I].width, shapes[I].is_image()>();
         else
             return true;
     }
     template <std::size_t... I>
-    static constexpr bool check_recurrent_inputs(std::index_sequence<I...>) {
-        return (check_recurrent_input<Specs, I>() && ...);
+    static constexpr bool check_layer_inputs(std::index_sequence<I...>) {
+        return (check_layer_input<Specs, I>() && ...);
     }
-    static_assert(check_recurrent_inputs(std::index_sequence_for<Specs...>{}));
+    static_assert(check_layer_inputs(std::index_sequence_for<Specs...>{}));
 
 public:
     using layers_type = decltype(bind_layers(std::index_sequence_for<Specs...>{}));
@@ -366,11 +379,11 @@ public:
         for_each_layer([](auto& layer) { layer.form_weight_gradient(); });
     }
 
-    /// Inference: ŷ (rows, output_width) for x (rows, input_width), in chunks so that memory
-    /// stays bounded however many rows x has.
+    /// Inference: ŷ (rows, output_width) for x (rows, input_width), or (rows, C, H, W) for an
+    /// image input, in chunks so that memory stays bounded however many rows x has.
     template <matrix_of<T> X>
     tensor<T, 2> predict(const X& x) requires(!sequence_input) {
-        const std::size_t rows = detail::check_matrix(x, input_width, "predict", "x");
+        const std::size_t rows = detail::check_samples(x, shapes.front(), "predict", "x");
         const evaluation_mode eval(*this);
         auto y = tensor<T, 2>::from_shape({rows, output_width});
         const std::size_t chunk = std::max<std::size_t>(capacity(), 256);

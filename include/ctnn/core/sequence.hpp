@@ -3,6 +3,8 @@
 
 #include <cstddef>
 
+#include "ctnn/core/shape.hpp"
+
 namespace ctnn {
 
 /// `sequence<F>`: the network reads sequences of F features per time step, a batch being a
@@ -12,6 +14,7 @@ namespace ctnn {
 template <std::size_t Width>
 struct sequence {
     static constexpr std::size_t width = Width;
+    static constexpr ctnn::shape input_shape = sequence_shape(Width);
 };
 
 /// What a recurrent layer hands to the next layer: its state after the last step (B, Hidden)

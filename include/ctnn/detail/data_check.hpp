@@ -7,6 +7,7 @@
 #include <type_traits>
 
 #include "ctnn/core/errors.hpp"
+#include "ctnn/core/shape.hpp"
 #include "ctnn/detail/message.hpp"
 #include "ctnn/detail/xtensor.hpp"
 
@@ -41,15 +42,32 @@ std::size_t check_matrix(const X& x, std::size_t width, std::string_view where,
     return x.shape()[0];
 }
 
-struct sequence_shape {
+/// Throws shape_error unless x holds rows of samples of shape `sample`: (rows, width) for
+/// features; for an image<C, H, W>, (rows, C, H, W) or the same memory as (rows, C·H·W).
+template <class X>
+std::size_t check_samples(const X& x, shape sample, std::string_view where, std::string_view name) {
+    if (!sample.is_image() || x.dimension() != 4) return check_matrix(x, sample.size(), where, name);
+    const auto& s = x.shape();
+    if (s[1] != sample.channels || s[2] != sample.height || s[3] != sample.width
+        || x.layout() != xt::layout_type::row_major)
+        throw shape_error(format_message("ctnn: %.*s: %.*s has shape %s, expected (rows, %zu, %zu, %zu) row-major "
+                                         "or (rows, %zu)",
+                                         int(where.size()), where.data(), int(name.size()), name.data(),
+                                         shape_text(s).c_str(), sample.channels, sample.height, sample.width,
+                                         sample.size())
+                              .c_str());
+    return s[0];
+}
+
+struct sequence_extent {
     std::size_t rows;   // sequences (B)
     std::size_t steps;  // time steps (T)
 };
 
 /// Throws shape_error unless x is a row-major (rows, steps, width) tensor with steps ≥ 1.
 template <class X>
-sequence_shape check_sequences(const X& x, std::size_t width, std::string_view where,
-                               std::string_view name) {
+sequence_extent check_sequences(const X& x, std::size_t width, std::string_view where,
+                                std::string_view name) {
     auto fail = [&](const char* why) {
         throw shape_error(format_message("ctnn: %.*s: %.*s has shape %s, expected (batch, steps, %zu)%s",
                                          int(where.size()), where.data(), int(name.size()), name.data(),

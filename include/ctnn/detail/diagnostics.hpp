@@ -54,6 +54,8 @@ struct lacks_observe_gradients_observe_update_report_or_name {};
 struct lacks_a_member_of_the_layer_protocol {};
 template <std::size_t Width>
 struct network_output_width {};
+template <std::size_t Channels, std::size_t Height, std::size_t Width>
+struct image_of {};
 template <std::intmax_t Numerator, std::intmax_t Denominator>
 struct probability {};
 
@@ -181,6 +183,14 @@ template <class... Facts>
 struct recurrent_layer_needs_a_sequence {
     static constexpr bool value = false;
 };
+template <class... Facts>
+struct layer_reads_features_not_an_image {
+    static constexpr bool value = false;
+};
+template <class... Facts>
+struct flatten_of_a_sequence {
+    static constexpr bool value = false;
+};
 
 // --- the checks -----------------------------------------------------------------------------
 template <class LayerSpec, std::size_t LayerIndex, std::size_t DeclaredInputWidth,
@@ -206,6 +216,28 @@ constexpr bool check_recurrent_input() {
     return true;
 }
 
+/// A layer that says its output by a width (dense, normalisation, a cell...) maps feature
+/// rows; an image reaches it only through a layer that computes shapes, such as flatten.
+template <class LayerSpec, std::size_t LayerIndex, std::size_t Channels, std::size_t Height, std::size_t Width,
+          bool IsImage>
+constexpr bool check_layer_reads_features() {
+    static_assert(!IsImage
+                      || layer_reads_features_not_an_image<at_layer<LayerIndex>, policy<LayerSpec>,
+                                                           image_of<Channels, Height, Width>>::value,
+                  "ctnn: this layer reads features, not an image: put flatten<> before it to read the "
+                  "image's C·H·W values as features");
+    return true;
+}
+
+/// PyTorch's Flatten on (B, T, F) makes (B, T·F), a width that depends on the run-time T.
+template <class LayerSpec, std::size_t LayerIndex, bool InputIsSequence>
+constexpr bool check_flatten_input() {
+    static_assert(!InputIsSequence || flatten_of_a_sequence<at_layer<LayerIndex>>::value,
+                  "ctnn: flatten<> reads an image (or features); a sequence's width T·F would depend on "
+                  "the run-time length T: end the recurrent layers with last_state instead");
+    return true;
+}
+
 template <class LayerSpec, std::size_t LayerIndex, std::size_t OutputWidth>
 constexpr bool check_layer_width() {
     static_assert(OutputWidth > 0 || layer_width_is_zero<at_layer<LayerIndex>>::value,
@@ -220,7 +252,7 @@ constexpr bool check_layer_protocol() {
     static_assert(network_layer<Bound>
                       || layer_breaks_the_protocol<at_layer<LayerIndex>, policy<LayerSpec>,
                                                    lacks_a_member_of_the_layer_protocol>::value,
-                  "ctnn: the layer's bind<T, I, InputWidth>::type lacks a member of the layer protocol "
+                  "ctnn: the layer's bind<T, I, InputShape>::type lacks a member of the layer protocol "
                   "(scalar, input_width, output_width, parameter_count, computes_input_gradient, "
                   "initialize, for_each_parameter, reserve, forward, backward; see concepts/layer.hpp)");
     return true;

@@ -9,12 +9,21 @@
 #include <string_view>
 #include <vector>
 
+#include "ctnn/core/shape.hpp"
 #include "ctnn/detail/network_visit.hpp"
 #include "ctnn/io/layer_summary.hpp"
 
 namespace ctnn {
 
 namespace detail {
+/// A batch of `s`, as PyTorch prints a tensor's size: (B, 5), (B, T, 5) or (B, 3, 28, 28).
+inline std::string batch_shape_text(shape s) {
+    if (s.is_image())
+        return "(B, " + std::to_string(s.channels) + ", " + std::to_string(s.height) + ", " + std::to_string(s.width)
+               + ")";
+    return (s.is_sequence() ? "(B, T, " : "(B, ") + std::to_string(s.size()) + ")";
+}
+
 /// 1234567 -> "1,234,567".
 inline std::string grouped(std::size_t n) {
     std::string digits = std::to_string(n);
@@ -45,9 +54,7 @@ std::string summary() {
     for (const layer_summary& l : layers) {
         std::string name(l.kind);
         if (!l.activation.empty() && l.activation != "identity") name += " (" + std::string(l.activation) + ")";
-        // A layer whose output still has a time axis (a sequence network's) gives (B, T, W).
-        const std::string batch = Net::carries_sequence[l.index + 1] ? "(B, T, " : "(B, ";
-        rows.push_back({std::to_string(l.index), name, batch + std::to_string(l.output_width) + ")",
+        rows.push_back({std::to_string(l.index), name, detail::batch_shape_text(Net::shapes[l.index + 1]),
                         detail::grouped(l.parameters())});
         trainable += l.trainable;
         non_trainable += l.non_trainable;
@@ -63,8 +70,7 @@ std::string summary() {
     const std::size_t rule = line(rows.front()).size() - 1;
 
     std::string out = "Network: " + std::string(detail::dtype_name<typename Net::scalar>()) + ", input "
-                      + (Net::sequence_input ? "(B, T, " : "(B, ")
-                      + std::to_string(Net::input_width) + "), " + std::to_string(Net::depth)
+                      + detail::batch_shape_text(Net::shapes.front()) + ", " + std::to_string(Net::depth)
                       + (Net::depth == 1 ? " layer\n" : " layers\n");
     out += std::string(rule, '_') + "\n" + line(rows.front()) + std::string(rule, '=') + "\n";
     for (std::size_t i = 1; i < rows.size(); ++i) out += line(rows[i]);

@@ -14,6 +14,7 @@
 #include "ctnn/core/errors.hpp"
 #include "ctnn/core/parameter.hpp"
 #include "ctnn/core/rng.hpp"
+#include "ctnn/core/shape.hpp"
 #include "ctnn/detail/affine.hpp"
 #include "ctnn/detail/activation_stage.hpp"
 #include "ctnn/detail/diagnostics.hpp"
@@ -216,11 +217,11 @@ template <class Activation = identity>
 struct batch_norm {
     static constexpr bool preserves_width = true;
 
-    template <class T, std::size_t Index, std::size_t PreviousWidth>
+    template <class T, std::size_t Index, shape InputShape>
     struct bind {
-        static_assert(diagnostics::check_layer_width<batch_norm, Index, PreviousWidth>());
+        static_assert(diagnostics::check_layer_width<batch_norm, Index, InputShape.size()>());
         static_assert(diagnostics::check_activation<Activation>());
-        using type = batch_norm_layer<T, PreviousWidth, Activation, (Index > 0)>;
+        using type = batch_norm_layer<T, InputShape.size(), Activation, (Index > 0)>;
     };
 };
 

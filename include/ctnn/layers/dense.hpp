@@ -11,6 +11,7 @@
 #include "ctnn/activations/identity.hpp"
 #include "ctnn/core/parameter.hpp"
 #include "ctnn/core/rng.hpp"
+#include "ctnn/core/shape.hpp"
 #include "ctnn/detail/activation_stage.hpp"
 #include "ctnn/detail/affine.hpp"
 #include "ctnn/detail/norms.hpp"
@@ -221,13 +222,13 @@ struct dense {
     static constexpr std::size_t output_width = Out;
     static constexpr std::size_t declared_input_width = In;
 
-    template <class T, std::size_t Index, std::size_t PreviousWidth>
+    template <class T, std::size_t Index, shape InputShape>
     struct bind {
         static_assert(diagnostics::check_layer_width<dense, Index, Out>());
-        static_assert(diagnostics::check_layer_input_width<dense, Index, In, PreviousWidth>());
+        static_assert(diagnostics::check_layer_input_width<dense, Index, In, InputShape.size()>());
         static_assert(diagnostics::check_activation<Activation>());
         static_assert(diagnostics::check_initializer<Init>());
-        using type = dense_layer<T, PreviousWidth, Out, Activation, Init, (Index > 0)>;
+        using type = dense_layer<T, InputShape.size(), Out, Activation, Init, (Index > 0)>;
     };
 };
 

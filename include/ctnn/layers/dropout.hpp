@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "ctnn/core/rng.hpp"
+#include "ctnn/core/shape.hpp"
 #include "ctnn/detail/diagnostics.hpp"
 #include "ctnn/detail/matrix_view.hpp"
 #include "ctnn/detail/xtensor.hpp"
@@ -106,16 +107,17 @@ private:
 };
 
 /// Inverted dropout of the previous layer's output with probability `P` (a std::ratio in
-/// [0, 1); PyTorch's default 1/2); the width is kept.
+/// [0, 1); PyTorch's default 1/2); the shape is kept, an image's too (element-wise, as
+/// nn.Dropout on an NCHW batch).
 template <class P = std::ratio<1, 2>>
 struct dropout {
-    static constexpr bool preserves_width = true;
+    static constexpr shape output_shape(shape in) noexcept { return in; }
 
-    template <class T, std::size_t Index, std::size_t PreviousWidth>
+    template <class T, std::size_t Index, shape InputShape>
     struct bind {
-        static_assert(diagnostics::check_layer_width<dropout, Index, PreviousWidth>());
+        static_assert(diagnostics::check_layer_width<dropout, Index, InputShape.size()>());
         static_assert(diagnostics::check_dropout_probability<dropout, Index, P>());
-        using type = dropout_layer<T, PreviousWidth, P, (Index > 0)>;
+        using type = dropout_layer<T, InputShape.size(), P, (Index > 0)>;
     };
 };
 

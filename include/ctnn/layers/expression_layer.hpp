@@ -17,6 +17,7 @@
 #include <cstddef>
 #include <type_traits>
 
+#include "ctnn/core/shape.hpp"
 #include "ctnn/detail/diagnostics.hpp"
 #include "ctnn/expr/graph.hpp"
 #include "ctnn/init/pytorch_default.hpp"
@@ -42,14 +43,14 @@ struct expression_layer
     : detail::declared_output_width<expr::compiled_graph<std::remove_cvref_t<decltype(Definition::equations)>, 0>::
                                         template width<typename expr::compiled_graph<
                                             std::remove_cvref_t<decltype(Definition::equations)>, 0>::output>()> {
-    template <class T, std::size_t Index, std::size_t PreviousWidth>
+    template <class T, std::size_t Index, shape InputShape>
     struct bind {
-        using graph = expr::compiled_graph<std::remove_cvref_t<decltype(Definition::equations)>, PreviousWidth>;
+        using graph = expr::compiled_graph<std::remove_cvref_t<decltype(Definition::equations)>, InputShape.size()>;
         static_assert(!graph::recurrent,
                       "ctnn: expression_layer<...> has no states; a definition with next(state, ...) is a cell, "
                       "for recurrent_cell<...>");
         static_assert(diagnostics::check_initializer<Init>());
-        using type = graph_layer<T, PreviousWidth, Definition, Init, false, (Index > 0)>;
+        using type = graph_layer<T, InputShape.size(), Definition, Init, false, (Index > 0)>;
     };
 };
 

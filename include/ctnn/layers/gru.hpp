@@ -20,6 +20,7 @@
 #include "ctnn/core/parameter.hpp"
 #include "ctnn/core/rng.hpp"
 #include "ctnn/core/sequence.hpp"
+#include "ctnn/core/shape.hpp"
 #include "ctnn/detail/affine.hpp"
 #include "ctnn/detail/diagnostics.hpp"
 #include "ctnn/detail/matrix_view.hpp"
@@ -326,12 +327,12 @@ struct gru {
     static constexpr bool recurrent = true;
     static constexpr bool returns_sequence = Returns::returns_sequence;
 
-    template <class T, std::size_t Index, std::size_t PreviousWidth>
+    template <class T, std::size_t Index, shape InputShape>
     struct bind {
         static_assert(diagnostics::check_layer_width<gru, Index, Hidden>());
         static_assert(diagnostics::check_initializer<Init>());
         static_assert(diagnostics::check_initializer<RecurrentInit>());
-        using type = gru_layer<T, PreviousWidth, Hidden, Returns, Init, RecurrentInit, Bias, (Index > 0)>;
+        using type = gru_layer<T, InputShape.size(), Hidden, Returns, Init, RecurrentInit, Bias, (Index > 0)>;
     };
 };
 

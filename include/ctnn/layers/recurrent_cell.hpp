@@ -18,6 +18,7 @@
 #include <type_traits>
 
 #include "ctnn/core/sequence.hpp"
+#include "ctnn/core/shape.hpp"
 #include "ctnn/detail/diagnostics.hpp"
 #include "ctnn/expr/graph.hpp"
 #include "ctnn/init/recurrent_default.hpp"
@@ -37,10 +38,10 @@ struct recurrent_cell {
     static constexpr bool recurrent = true;
     static constexpr bool returns_sequence = Returns::returns_sequence;
 
-    template <class T, std::size_t Index, std::size_t PreviousWidth>
+    template <class T, std::size_t Index, shape InputShape>
     struct bind {
         static_assert(diagnostics::check_initializer<Init>());
-        using type = graph_layer<T, PreviousWidth, Cell, Init, Returns::returns_sequence, (Index > 0)>;
+        using type = graph_layer<T, InputShape.size(), Cell, Init, Returns::returns_sequence, (Index > 0)>;
     };
 };
 

@@ -18,6 +18,7 @@
 
 #include "ctnn/core/network.hpp"
 #include "ctnn/core/rng.hpp"
+#include "ctnn/core/shape.hpp"
 #include "ctnn/detail/buffer.hpp"
 #include "ctnn/detail/diagnostics.hpp"
 #include "ctnn/detail/matrix_view.hpp"
@@ -30,10 +31,11 @@ namespace ctnn {
 /// first layer and k = 0 (nobody reads dL/dx of the data).
 template <class T, std::size_t Width, bool InputGradient, class... Specs>
 class residual_layer {
-    static constexpr std::array<std::size_t, sizeof...(Specs) + 1> widths = detail::layer_widths<Width, Specs...>();
+    static constexpr std::array<shape, sizeof...(Specs) + 1> shapes =
+        detail::layer_shapes<features_shape(Width), Specs...>();
     template <std::size_t... K>
     static auto bind_inner(std::index_sequence<K...>)
-        -> boost::hana::tuple<typename Specs::template bind<T, (!InputGradient && K == 0) ? 0 : K + 1, widths[K]>::type...>;
+        -> boost::hana::tuple<typename Specs::template bind<T, (!InputGradient && K == 0) ? 0 : K + 1, shapes[K]>::type...>;
     using inner_type = decltype(bind_inner(std::index_sequence_for<Specs...>{}));
 
 public:
@@ -205,11 +207,11 @@ struct residual {
                   "residual); a recurrent layer inside it is not supported");
     static constexpr bool preserves_width = true;
 
-    template <class T, std::size_t Index, std::size_t PreviousWidth>
+    template <class T, std::size_t Index, shape InputShape>
     struct bind {
-        static_assert(diagnostics::check_residual_widths<residual, Index, PreviousWidth,
-                                                         detail::layer_widths<PreviousWidth, Layers...>().back()>());
-        using type = residual_layer<T, PreviousWidth, (Index > 0), Layers...>;
+        static_assert(diagnostics::check_residual_widths<residual, Index, InputShape.size(),
+                                                         detail::layer_widths<InputShape.size(), Layers...>().back()>());
+        using type = residual_layer<T, InputShape.size(), (Index > 0), Layers...>;
     };
 };
 

@@ -15,6 +15,7 @@
 #include "ctnn/core/parameter.hpp"
 #include "ctnn/core/rng.hpp"
 #include "ctnn/core/sequence.hpp"
+#include "ctnn/core/shape.hpp"
 #include "ctnn/detail/activation_stage.hpp"
 #include "ctnn/detail/affine.hpp"
 #include "ctnn/detail/diagnostics.hpp"
@@ -277,13 +278,13 @@ struct rnn {
     static constexpr bool recurrent = true;
     static constexpr bool returns_sequence = Returns::returns_sequence;
 
-    template <class T, std::size_t Index, std::size_t PreviousWidth>
+    template <class T, std::size_t Index, shape InputShape>
     struct bind {
         static_assert(diagnostics::check_layer_width<rnn, Index, Hidden>());
         static_assert(diagnostics::check_activation<Activation>());
         static_assert(diagnostics::check_initializer<Init>());
         static_assert(diagnostics::check_initializer<RecurrentInit>());
-        using type = rnn_layer<T, PreviousWidth, Hidden, Activation, Returns, Init, RecurrentInit, Bias, (Index > 0)>;
+        using type = rnn_layer<T, InputShape.size(), Hidden, Activation, Returns, Init, RecurrentInit, Bias, (Index > 0)>;
     };
 };
 

@@ -360,7 +360,7 @@ private:
             detail::check_rows(y, rows, where, "y");
             return {rows, steps};
         } else {
-            const std::size_t rows = detail::check_matrix(x, input_width, where, "x");
+            const std::size_t rows = detail::check_samples(x, Network::shapes.front(), where, "x");
             detail::check_matrix(y, target_width, where, "y");
             detail::check_rows(y, rows, where, "y");
             return {rows, 1};
