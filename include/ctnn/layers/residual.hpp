@@ -6,37 +6,24 @@
 #pragma once
 
 #include <algorithm>
-#include <array>
 #include <cstddef>
-#include <string>
 #include <string_view>
-#include <utility>
-
-#include <boost/hana/at.hpp>
-#include <boost/hana/for_each.hpp>
-#include <boost/hana/tuple.hpp>
 
 #include "ctnn/core/network.hpp"
 #include "ctnn/core/rng.hpp"
 #include "ctnn/core/shape.hpp"
 #include "ctnn/detail/buffer.hpp"
 #include "ctnn/detail/diagnostics.hpp"
+#include "ctnn/detail/layer_chain.hpp"
 #include "ctnn/detail/matrix_view.hpp"
-#include "ctnn/detail/network_visit.hpp"
 
 namespace ctnn {
 
-/// The block as it lives inside a network: its inner layers bound in order, each to the width
-/// before it. Inner layer k computes its input gradient unless the block is the network's
-/// first layer and k = 0 (nobody reads dL/dx of the data).
+/// The block as it lives inside a network: its inner layers bound in order (a layer_chain),
+/// each to the width before it.
 template <class T, std::size_t Width, bool InputGradient, class... Specs>
 class residual_layer {
-    static constexpr std::array<shape, sizeof...(Specs) + 1> shapes =
-        detail::layer_shapes<features_shape(Width), Specs...>();
-    template <std::size_t... K>
-    static auto bind_inner(std::index_sequence<K...>)
-        -> boost::hana::tuple<typename Specs::template bind<T, (!InputGradient && K == 0) ? 0 : K + 1, shapes[K]>::type...>;
-    using inner_type = decltype(bind_inner(std::index_sequence_for<Specs...>{}));
+    using body_type = detail::layer_chain<T, Width, InputGradient, Specs...>;
 
 public:
     using scalar = T;
@@ -45,32 +32,15 @@ public:
     static constexpr std::size_t output_width = Width;
     static constexpr bool computes_input_gradient = InputGradient;
     static constexpr std::size_t depth = sizeof...(Specs);
-
-private:
-    template <std::size_t... K>
-    static constexpr std::size_t count_parameters(std::index_sequence<K...>) {
-        return (std::remove_cvref_t<decltype(boost::hana::at_c<K>(std::declval<inner_type&>()))>::parameter_count
-                + ... + 0);
-    }
-
-public:
-    static constexpr std::size_t parameter_count = count_parameters(std::index_sequence_for<Specs...>{});
+    static constexpr std::size_t parameter_count = body_type::parameter_count;
 
     /// Inner layer k draws from stream k of the block's stream.
-    void initialize(rng stream) {
-        std::size_t k = 0;
-        boost::hana::for_each(inner_, [&](auto& layer) { layer.initialize(stream.stream(k++)); });
-    }
-
-    void set_training(bool on) {
-        boost::hana::for_each(inner_, [on](auto& layer) {
-            if constexpr (requires { layer.set_training(on); }) layer.set_training(on);
-        });
-    }
+    void initialize(rng stream) { body_.initialize(stream); }
+    void set_training(bool on) { body_.set_training(on); }
 
     /// Sizes the work buffers for batches of up to `rows` rows (only ever grows them).
     void reserve(std::size_t rows) {
-        boost::hana::for_each(inner_, [rows](auto& layer) { layer.reserve(rows); });
+        body_.reserve(rows);
         detail::ensure_capacity(output_, rows * Width);
         detail::ensure_capacity(body_gradient_, rows * Width);
         if constexpr (computes_input_gradient) detail::ensure_capacity(input_gradient_, rows * Width);
@@ -81,12 +51,7 @@ public:
     // The input must stay alive until backward.
     const T* forward(const T* in_t, std::size_t ld, std::size_t rows) {
         rows_ = rows;
-        const T* h = in_t;
-        std::size_t h_ld = ld;
-        boost::hana::for_each(inner_, [&](auto& layer) {
-            h = layer.forward(h, h_ld, rows);
-            h_ld = rows;
-        });
+        const T* h = body_.forward(in_t, ld, rows);
         T* y = output_.data();
         for (std::size_t r = 0; r < Width; ++r) {
             const T* __restrict x_row = in_t + r * ld;
@@ -104,7 +69,7 @@ public:
         // The inner layers overwrite the gradient they are given (dense writes dz over da):
         // they get a copy, and dy itself is the skip path's share.
         std::copy_n(dy_t, n, body_gradient_.data());
-        T* dx_body = backward_from<depth - 1>(body_gradient_.data());
+        T* dx_body = body_.backward(body_gradient_.data());
         if constexpr (computes_input_gradient) {
             T* dx = input_gradient_.data();
             for (std::size_t i = 0; i < n; ++i) dx[i] = dy_t[i] + dx_body[i];
@@ -121,76 +86,45 @@ public:
     /// Inner layer K, as bound.
     template <std::size_t K>
     auto& layer() noexcept {
-        return boost::hana::at_c<K>(inner_);
+        return body_.template layer<K>();
     }
     template <std::size_t K>
     const auto& layer() const noexcept {
-        return boost::hana::at_c<K>(inner_);
+        return body_.template layer<K>();
     }
 
     template <class F>
     void for_each_parameter(F&& f) {
-        boost::hana::for_each(inner_, [&](auto& layer) { layer.for_each_parameter(f); });
+        body_.for_each_parameter(f);
     }
     template <class F>
     void for_each_parameter(F&& f) const {
-        boost::hana::for_each(inner_, [&](const auto& layer) { layer.for_each_parameter(f); });
+        body_.for_each_parameter(f);
     }
     /// The inner layers' parameters named as PyTorch's state_dict names an nn.Sequential's
     /// inside a module: "body.<k>.<name>", k counting every inner layer.
     template <class F>
     void for_each_named_parameter(F&& f) {
-        visit_named(*this, f);
+        body_.for_each_named_parameter("body.", f);
     }
     template <class F>
     void for_each_named_parameter(F&& f) const {
-        visit_named(*this, f);
+        body_.for_each_named_parameter("body.", f);
     }
 
     /// The inner layers' saved state that is not trained (batch_norm's running statistics),
     /// named as the parameters are.
     template <class F>
     void for_each_buffer(F&& f) {
-        visit_buffers(*this, f);
+        body_.for_each_buffer("body.", f);
     }
     template <class F>
     void for_each_buffer(F&& f) const {
-        visit_buffers(*this, f);
+        body_.for_each_buffer("body.", f);
     }
 
 private:
-    template <std::size_t K>
-    T* backward_from(T* gradient) {
-        T* below = boost::hana::at_c<K>(inner_).backward(gradient);
-        if constexpr (K > 0)
-            return backward_from<K - 1>(below);
-        else
-            return below;
-    }
-
-    // f(name, x) for what `visit` shows of each inner layer (its parameters or its buffers),
-    // each name prefixed "body.<k>.".
-    template <class Self, class F, class Visit>
-    static void visit_prefixed(Self& self, F& f, Visit visit) {
-        std::size_t k = 0;
-        boost::hana::for_each(self.inner_, [&](auto& layer) {
-            const std::string prefix = "body." + std::to_string(k++) + ".";
-            visit(layer, [&](std::string_view name, auto& x) {
-                const std::string full = prefix + std::string(name);
-                f(std::string_view(full), x);
-            });
-        });
-    }
-    template <class Self, class F>
-    static void visit_named(Self& self, F& f) {
-        visit_prefixed(self, f, [](auto& layer, auto&& g) { detail::for_each_named_parameter_of(layer, g); });
-    }
-    template <class Self, class F>
-    static void visit_buffers(Self& self, F& f) {
-        visit_prefixed(self, f, [](auto& layer, auto&& g) { detail::for_each_buffer_of(layer, g); });
-    }
-
-    inner_type inner_;
+    body_type body_;
     detail::buffer<T> output_;          // yᵀ (Width, B)
     detail::buffer<T> body_gradient_;   // dyᵀ copied for the inner layers to overwrite
     detail::buffer<T> input_gradient_;  // dxᵀ (Width, B)

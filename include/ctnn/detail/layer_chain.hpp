@@ -1,0 +1,158 @@
+// layer_chain: layers bound in order inside a block (residual's body, a branch of concatenate),
+// run as a network runs its own: forward in order, backward in reverse, names prefixed as
+// PyTorch's state_dict prefixes an nn.Sequential's inside a module.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+
+#include <boost/hana/at.hpp>
+#include <boost/hana/for_each.hpp>
+#include <boost/hana/tuple.hpp>
+
+#include "ctnn/core/network.hpp"
+#include "ctnn/core/rng.hpp"
+#include "ctnn/core/shape.hpp"
+#include "ctnn/detail/network_visit.hpp"
+
+namespace ctnn::detail {
+
+/// {the shape `in`, then what each spec makes of the one before}: the last one, as a value.
+template <class... Specs>
+constexpr shape chain_output_shape(shape in) {
+    ((in = output_shape_of<Specs>(in)), ...);
+    return in;
+}
+
+/// Specs... bound to feature rows of `Width`, each to the shape before it. Inner layer k
+/// computes its input gradient unless the block is the network's first layer and k = 0
+/// (nobody reads dL/dx of the data). No layers at all is the identity.
+template <class T, std::size_t Width, bool InputGradient, class... Specs>
+class layer_chain {
+    static constexpr std::array<shape, sizeof...(Specs) + 1> shapes = layer_shapes<features_shape(Width), Specs...>();
+    template <std::size_t... K>
+    static auto bind_inner(std::index_sequence<K...>)
+        -> boost::hana::tuple<typename Specs::template bind<T, (!InputGradient && K == 0) ? 0 : K + 1, shapes[K]>::type...>;
+    using inner_type = decltype(bind_inner(std::index_sequence_for<Specs...>{}));
+    template <std::size_t K>
+    using inner_layer = std::remove_cvref_t<decltype(boost::hana::at_c<K>(std::declval<inner_type&>()))>;
+
+    template <std::size_t... K>
+    static constexpr std::size_t count_parameters(std::index_sequence<K...>) {
+        return (inner_layer<K>::parameter_count + ... + 0);
+    }
+
+public:
+    static constexpr std::size_t depth = sizeof...(Specs);
+    static constexpr std::size_t input_width = Width;
+    static constexpr std::size_t output_width = shapes.back().size();
+    static constexpr std::size_t parameter_count = count_parameters(std::index_sequence_for<Specs...>{});
+
+    /// Inner layer k draws from stream k of the block's stream.
+    void initialize(rng stream) {
+        std::size_t k = 0;
+        boost::hana::for_each(inner_, [&](auto& layer) { layer.initialize(stream.stream(k++)); });
+    }
+
+    void set_training(bool on) {
+        boost::hana::for_each(inner_, [on](auto& layer) {
+            if constexpr (requires { layer.set_training(on); }) layer.set_training(on);
+        });
+    }
+
+    void reserve(std::size_t rows) {
+        boost::hana::for_each(inner_, [rows](auto& layer) { layer.reserve(rows); });
+    }
+
+    // xᵀ (Width, B), row k at in_t + k·ld -> the last layer's output (output_width, B), rows
+    // output_ld() apart: B, or ld when there are no layers (the input itself).
+    const T* forward(const T* in_t, std::size_t ld, std::size_t rows) {
+        const T* h = in_t;
+        output_ld_ = ld;
+        boost::hana::for_each(inner_, [&](auto& layer) {
+            h = layer.forward(h, output_ld_, rows);
+            output_ld_ = rows;
+        });
+        return h;
+    }
+    std::size_t output_ld() const noexcept { return output_ld_; }
+
+    // dyᵀ (output_width, B), which the layers overwrite -> dxᵀ (Width, B) packed, or nullptr
+    // for the network's first layer. With no layers dx is dy itself.
+    T* backward(T* dy_t) {
+        if constexpr (depth > 0)
+            return backward_from<depth - 1>(dy_t);
+        else if constexpr (InputGradient)
+            return dy_t;
+        else
+            return nullptr;
+    }
+
+    template <std::size_t K>
+    auto& layer() noexcept {
+        return boost::hana::at_c<K>(inner_);
+    }
+    template <std::size_t K>
+    const auto& layer() const noexcept {
+        return boost::hana::at_c<K>(inner_);
+    }
+
+    template <class F>
+    void for_each_parameter(F&& f) {
+        boost::hana::for_each(inner_, [&](auto& layer) { layer.for_each_parameter(f); });
+    }
+    template <class F>
+    void for_each_parameter(F&& f) const {
+        boost::hana::for_each(inner_, [&](const auto& layer) { layer.for_each_parameter(f); });
+    }
+
+    /// f(prefix + "<k>." + name, parameter) for each inner layer k's named parameters.
+    template <class F>
+    void for_each_named_parameter(std::string_view prefix, F& f) {
+        visit_prefixed(*this, prefix, f, [](auto& layer, auto&& g) { for_each_named_parameter_of(layer, g); });
+    }
+    template <class F>
+    void for_each_named_parameter(std::string_view prefix, F& f) const {
+        visit_prefixed(*this, prefix, f, [](auto& layer, auto&& g) { for_each_named_parameter_of(layer, g); });
+    }
+    /// The same for saved state that is not trained (batch_norm's running statistics).
+    template <class F>
+    void for_each_buffer(std::string_view prefix, F& f) {
+        visit_prefixed(*this, prefix, f, [](auto& layer, auto&& g) { for_each_buffer_of(layer, g); });
+    }
+    template <class F>
+    void for_each_buffer(std::string_view prefix, F& f) const {
+        visit_prefixed(*this, prefix, f, [](auto& layer, auto&& g) { for_each_buffer_of(layer, g); });
+    }
+
+private:
+    template <std::size_t K>
+    T* backward_from(T* gradient) {
+        T* below = boost::hana::at_c<K>(inner_).backward(gradient);
+        if constexpr (K > 0)
+            return backward_from<K - 1>(below);
+        else
+            return below;
+    }
+
+    template <class Self, class F, class Visit>
+    static void visit_prefixed(Self& self, std::string_view prefix, F& f, Visit visit) {
+        std::size_t k = 0;
+        boost::hana::for_each(self.inner_, [&](auto& layer) {
+            const std::string layer_prefix = std::string(prefix) + std::to_string(k++) + ".";
+            visit(layer, [&](std::string_view name, auto& x) {
+                const std::string full = layer_prefix + std::string(name);
+                f(std::string_view(full), x);
+            });
+        });
+    }
+
+    inner_type inner_;
+    std::size_t output_ld_ = 0;
+};
+
+}  // namespace ctnn::detail
