@@ -45,6 +45,7 @@
 #include "ctnn/activations/tanh.hpp"
 
 #include "ctnn/layers/batch_norm.hpp"
+#include "ctnn/layers/concatenate.hpp"
 #include "ctnn/layers/dense.hpp"
 #include "ctnn/layers/dropout.hpp"
 #include "ctnn/layers/flatten.hpp"

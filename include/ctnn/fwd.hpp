@@ -61,6 +61,12 @@ template <class T, std::size_t Width, bool InputGradient>
 class flatten_layer;
 template <class... Layers>
 struct residual;
+template <class... Layers>
+struct branch;
+template <class... Branches>
+struct concatenate;
+template <class T, std::size_t Width, bool InputGradient, class... Branches>
+class concatenate_layer;
 template <class T, std::size_t Width, bool InputGradient, class... Specs>
 class residual_layer;
 
