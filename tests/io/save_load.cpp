@@ -16,8 +16,10 @@
 #include <csignal>
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <ratio>
 #include <string>
 #include <string_view>
@@ -438,4 +440,50 @@ TEST_CASE("the load fuzzer's seed corpus", "[.fuzz_corpus]") {
     for (const std::size_t size : {std::size_t(20), std::size_t(100), full.size() / 2, full.size() - 1})
         write_bytes(dir / ("mixed_adam_truncated_" + std::to_string(size) + ".ctnn"),
                     {full.begin(), full.begin() + std::ptrdiff_t(size)});
+}
+
+TEST_CASE("load with a trainer: a learning rate or step count no step could use is refused", "[io][save][optimizer]") {
+    using Net = ctnn::network<ctnn::input<3>, ctnn::dense<2>>;
+    const temp_dir dir("settings");
+    Net net(1);
+    ctnn::trainer adam{net, ctnn::loss::mse{}, ctnn::optim::adam{}};
+    train(adam, 0, 2);
+    adam.optimizer().lr = std::numeric_limits<double>::infinity();  // never validated by save
+    ctnn::save(dir / "inf_lr.ctnn", net, adam);
+
+    Net target(2);
+    ctnn::trainer other{target, ctnn::loss::mse{}, ctnn::optim::adam{.lr = 0.01}};
+    const auto before = snapshot(target);
+    CHECK_THAT(format_error_of([&] { ctnn::load(dir / "inf_lr.ctnn", target, other); }),
+               Catch::Contains("the file's learning rate is refused: ctnn: adam needs a finite lr >= 0, got inf"));
+    CHECK(snapshot(target) == before);
+    CHECK(other.optimizer().lr == 0.01);
+
+    // Each parameter's state starts with its step count (int64, 2 here) and NAdam's product
+    // (double, 1 for adam): edited with the checksum kept valid, they are refused by value.
+    adam.optimizer().lr = 1e-3;
+    ctnn::save(dir / "good.ctnn", net, adam);
+    const auto original = read_bytes(dir / "good.ctnn");
+    std::vector<std::uint8_t> state_start(16, 0);
+    state_start[0] = 2;
+    const double one = 1.0;
+    std::memcpy(state_start.data() + 8, &one, 8);
+    const auto at = std::search(original.begin(), original.end(), state_start.begin(), state_start.end());
+    REQUIRE(at != original.end());
+    const auto offset = std::size_t(at - original.begin());
+    const auto edited = [&](std::int64_t steps, double product) {
+        auto bytes = original;
+        std::memcpy(bytes.data() + offset, &steps, 8);
+        std::memcpy(bytes.data() + offset + 8, &product, 8);
+        rechecksum(bytes);
+        write_bytes(dir / "edited.ctnn", bytes);
+        return format_error_of([&] { ctnn::load(dir / "edited.ctnn", target, other); });
+    };
+    CHECK_THAT(edited(std::numeric_limits<std::int64_t>::max(), 1.0),
+               Catch::Contains("optimizer step count 9223372036854775807 outside [0, 2^53]"));
+    CHECK_THAT(edited(-1, 1.0), Catch::Contains("optimizer step count -1 outside"));
+    CHECK_THAT(edited(2, std::numeric_limits<double>::quiet_NaN()), Catch::Contains("optimizer product nan outside (0, 1]"));
+    CHECK(snapshot(target) == before);
+    ctnn::load(dir / "good.ctnn", target, other);  // the unedited file loads
+    CHECK(other.optimizer().lr == 1e-3);
 }

@@ -11,6 +11,7 @@
 
 #include <array>
 #include <cmath>
+#include <limits>
 #include <string>
 #include <string_view>
 
@@ -327,8 +328,21 @@ TEST_CASE("adaptive optimizers: invalid hyper-parameters are refused", "[optim][
     CHECK_THROWS_AS((ctnn::optim::adadelta{.eps = -1}.validate()), invalid_argument);
     CHECK_THROWS_AS((ctnn::optim::adadelta{.weight_decay = -1}.validate()), invalid_argument);
 
-    // the boundaries PyTorch accepts are accepted
-    CHECK_NOTHROW(ctnn::optim::adam{.lr = 0, .beta1 = 0, .beta2 = 0, .eps = 0}.validate());
+    // the boundaries PyTorch accepts are accepted, but eps = 0, where a zero gradient makes the
+    // step 0/0, and settings that are not finite
+    CHECK_NOTHROW(ctnn::optim::adam{.lr = 0, .beta1 = 0, .beta2 = 0}.validate());
+    const double inf = std::numeric_limits<double>::infinity();
+    CHECK_THROWS_WITH((ctnn::optim::adam{.eps = 0}.validate()), Catch::Contains("adam needs a finite eps > 0, got 0"));
+    CHECK_THROWS_WITH((ctnn::optim::adamw{.lr = inf}.validate()), Catch::Contains("adamw needs a finite lr >= 0, got inf"));
+    CHECK_THROWS_AS((ctnn::optim::rmsprop{.eps = 0}.validate()), invalid_argument);
+    CHECK_THROWS_AS((ctnn::optim::rmsprop{.momentum = inf}.validate()), invalid_argument);
+    CHECK_THROWS_AS((ctnn::optim::adagrad{.eps = 0}.validate()), invalid_argument);
+    CHECK_THROWS_AS((ctnn::optim::adagrad{.weight_decay = inf}.validate()), invalid_argument);
+    CHECK_THROWS_AS((ctnn::optim::adadelta{.eps = 0}.validate()), invalid_argument);
+    CHECK_THROWS_AS((ctnn::optim::nadam{.lr = std::nan("")}.validate()), invalid_argument);
+    CHECK_THROWS_WITH((ctnn::optim::sgd{.lr = inf}.validate()), Catch::Contains("sgd needs a finite lr >= 0, got inf"));
+    CHECK_THROWS_AS((ctnn::optim::sgd{.momentum = inf}.validate()), invalid_argument);
+    CHECK_THROWS_AS((ctnn::optim::sgd{.weight_decay = inf}.validate()), invalid_argument);
     CHECK_NOTHROW(ctnn::optim::rmsprop{.alpha = 1}.validate());
     CHECK_NOTHROW(ctnn::optim::adadelta{.rho = 0}.validate());
 

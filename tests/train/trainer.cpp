@@ -376,3 +376,142 @@ TEMPLATE_TEST_CASE("trainer: a steady-state training step of a recurrent network
                           ctnn::clip::by_global_norm{.max_norm = 1.0}};
     check_steady_state_allocates_nothing(trainer, x, y);
 }
+
+namespace {
+// Every layer with forward state: batch_norm (running estimates, counter), dropout (its mask
+// stream), and a batch_norm inside a block.
+using stateful_net = ctnn::basic_network<
+    double, ctnn::input<3>, ctnn::dense<6>, ctnn::batch_norm<ctnn::relu>, ctnn::dropout<std::ratio<1, 4>>,
+    ctnn::residual<ctnn::batch_norm<>, ctnn::dense<6>>,
+    ctnn::concatenate<ctnn::branch<ctnn::dropout<std::ratio<1, 3>>, ctnn::batch_norm<>>, ctnn::branch<>>,
+    ctnn::dense<3>>;
+
+/// The saved buffers (running estimates, counters) of every layer, in order.
+std::vector<double> buffers_of(const stateful_net& net) {
+    std::vector<double> all;
+    net.for_each_layer([&](const auto& layer) {
+        ctnn::detail::for_each_buffer_of(layer, [&](std::string_view, const auto& b) {
+            if constexpr (std::is_arithmetic_v<std::remove_cvref_t<decltype(b)>>)
+                all.push_back(double(b));
+            else
+                all.insert(all.end(), b.begin(), b.end());
+        });
+    });
+    return all;
+}
+/// Every number the network holds: parameters, optimizer state and counters, then the buffers.
+std::vector<double> everything(const stateful_net& net) {
+    std::vector<double> all;
+    net.for_each_parameter([&](const auto& p) {
+        all.insert(all.end(), p.value.begin(), p.value.end());
+        for (const auto& m : p.moments) all.insert(all.end(), m.begin(), m.end());
+        all.push_back(double(p.steps));
+    });
+    const auto buffers = buffers_of(net);
+    all.insert(all.end(), buffers.begin(), buffers.end());
+    return all;
+}
+}  // namespace
+
+TEST_CASE("trainer: a refused step leaves running statistics, counters and streams as they were",
+          "[trainer][errors][batch_norm][dropout]") {
+    ctnn::rng r(31);
+    const auto x = r.normal_tensor<double>(8, 3);
+    ctnn::tensor<double, 2> y = ctnn::tensor<double, 2>::from_shape({8, 1});
+    for (std::size_t i = 0; i < 8; ++i) y(i, 0) = double(i % 3);
+    auto x_nan = x;
+    x_nan(5, 1) = std::numeric_limits<double>::quiet_NaN();  // one NaN: the loss is NaN
+    auto y_bad = y;
+    y_bad(6, 0) = 7.0;  // a label outside 0..2: the loss throws after the forward pass
+
+    for (const auto action : {ctnn::non_finite_action::throw_error, ctnn::non_finite_action::skip_step,
+                              ctnn::non_finite_action::rollback}) {
+        for (const bool bad_label : {false, true}) {
+            INFO("action " << int(action) << (bad_label ? ", a bad label" : ", a NaN in x"));
+            stateful_net refused(1), clean(1);
+            ctnn::trainer t_refused{refused, ctnn::loss::softmax_cross_entropy{}, ctnn::optim::adam{.lr = 0.01}};
+            ctnn::trainer t_clean{clean, ctnn::loss::softmax_cross_entropy{}, ctnn::optim::adam{.lr = 0.01}};
+            t_refused.train_step(x, y, action);
+            t_clean.train_step(x, y, action);
+            REQUIRE(refused.layer<1>().batches_tracked == 1);
+            const auto buffers = buffers_of(refused);
+            const ctnn::rng stream = refused.layer<2>().stream();
+
+            const bool throws = bad_label || action == ctnn::non_finite_action::throw_error;
+            if (throws)
+                CHECK_THROWS(t_refused.train_step(bad_label ? x : x_nan, bad_label ? y_bad : y, action));
+            else
+                CHECK_FALSE(t_refused.train_step(x_nan, y, action).applied);
+            CHECK(buffers_of(refused) == buffers);  // bit for bit: no NaN, no extra batch counted
+            CHECK(refused.layer<1>().batches_tracked == 1);
+            CHECK(refused.layer<3>().layer<0>().batches_tracked == 1);
+            CHECK(refused.layer<4>().layer<0, 1>().batches_tracked == 1);
+            CHECK(refused.layer<4>().layer<0, 0>().stream() == clean.layer<4>().layer<0, 0>().stream());
+            CHECK(refused.layer<2>().stream() == stream);  // no mask was drawn for the refused batch
+            if (action == ctnn::non_finite_action::rollback && !bad_label) continue;  // weights rolled back, lr cut
+
+            // The run goes on exactly as if the refused batch had never come.
+            t_refused.train_step(x, y, action);
+            t_clean.train_step(x, y, action);
+            CHECK(everything(refused) == everything(clean));
+            CHECK(refused.layer<2>().stream() == clean.layer<2>().stream());
+            const auto probe = r.normal_tensor<double>(4, 3);
+            CHECK(ctnn_test::max_relative_error(refused.predict(probe), clean.predict(probe)) == 0.0);
+        }
+    }
+}
+
+TEST_CASE("trainer: fit skips a bad batch without touching the running statistics", "[trainer][errors][batch_norm]") {
+    ctnn::rng r(32);
+    auto x = r.normal_tensor<double>(12, 3);
+    ctnn::tensor<double, 2> y = ctnn::tensor<double, 2>::from_shape({12, 1});
+    for (std::size_t i = 0; i < 12; ++i) y(i, 0) = double(i % 3);
+    x(5, 2) = std::numeric_limits<double>::infinity();  // the second of three batches of 4
+    // The same data without the bad batch.
+    auto x_clean = ctnn::tensor<double, 2>::from_shape({8, 3});
+    auto y_clean = ctnn::tensor<double, 2>::from_shape({8, 1});
+    for (std::size_t i = 0, k = 0; i < 12; ++i) {
+        if (i >= 4 && i < 8) continue;
+        for (std::size_t c = 0; c < 3; ++c) x_clean(k, c) = x(i, c);
+        y_clean(k++, 0) = y(i, 0);
+    }
+    stateful_net with_bad(2), without(2);
+    ctnn::trainer a{with_bad, ctnn::loss::softmax_cross_entropy{}, ctnn::optim::sgd{.lr = 0.05, .momentum = 0.9}};
+    ctnn::trainer b{without, ctnn::loss::softmax_cross_entropy{}, ctnn::optim::sgd{.lr = 0.05, .momentum = 0.9}};
+    const auto ra = a.fit(x, y, {.epochs = 3, .batch_size = 4, .shuffle = false,
+                                 .on_non_finite = ctnn::non_finite_action::skip_step});
+    const auto rb = b.fit(x_clean, y_clean, {.epochs = 3, .batch_size = 4, .shuffle = false});
+    CHECK(ra.skipped_steps == 3);
+    CHECK(with_bad.layer<1>().batches_tracked == 6);
+    CHECK(everything(with_bad) == everything(without));
+    CHECK(with_bad.layer<2>().stream() == without.layer<2>().stream());
+}
+
+TEST_CASE("trainer: a setting changed after construction is checked before the next step", "[trainer][errors]") {
+    ctnn::rng r(33);
+    const auto x = r.normal_tensor<double>(8, 3);
+    ctnn::tensor<double, 2> y = ctnn::tensor<double, 2>::from_shape({8, 1});
+    for (std::size_t i = 0; i < 8; ++i) y(i, 0) = double(i % 3);
+    stateful_net net(3);
+    ctnn::trainer trainer{net, ctnn::loss::softmax_cross_entropy{}, ctnn::optim::sgd{.lr = 0.1, .momentum = 0.9},
+                          ctnn::clip::by_global_norm{.max_norm = 1.0}};
+    trainer.train_step(x, y);
+    const auto before = everything(net);
+    const ctnn::rng stream = net.layer<2>().stream();
+    const double inf = std::numeric_limits<double>::infinity();
+
+    trainer.optimizer().lr = inf;
+    CHECK_THROWS_WITH(trainer.train_step(x, y), Catch::Contains("sgd needs a finite lr >= 0, got inf"));
+    trainer.optimizer().lr = 0.1;
+    trainer.optimizer().momentum = inf;
+    CHECK_THROWS_WITH(trainer.fit(x, y, {.epochs = 1}), Catch::Contains("sgd needs a finite momentum >= 0"));
+    trainer.optimizer().momentum = 0.9;
+    // max_norm < 0 would scale every gradient by a negative factor: gradient ascent.
+    trainer.clip().max_norm = -1.0;
+    CHECK_THROWS_WITH(trainer.train_step(x, y, ctnn::non_finite_action::skip_step),
+                      Catch::Contains("clip::by_global_norm needs max_norm > 0"));
+    CHECK(everything(net) == before);  // nothing was applied, nothing was counted
+    CHECK(net.layer<2>().stream() == stream);
+    trainer.clip().max_norm = 1.0;
+    CHECK(trainer.train_step(x, y).applied);
+}

@@ -37,6 +37,9 @@ concept layer_spec = requires(shape in) {
 ///  - a recurrent layer (`recurrent = true`) runs along the time axis instead: `reserve(B, T)`,
 ///    `forward(in, ld, B, T)`, a backward of (output_width, B) or (output_width, T·B), and
 ///    `time_gradient_norms()`.
+/// Optional members the network calls when a layer has them: `set_training(bool)`, and
+/// `keep_forward_state()` / `restore_forward_state()` for what a training forward changes
+/// besides its output (running statistics, random streams), which a refused step puts back.
 /// The layer's position is the network's to know (`for_each_layer_indexed`), not part of its type.
 template <class L>
 concept network_layer = requires(L& layer, rng stream, typename L::scalar* d_output) {

@@ -260,6 +260,20 @@ public:
     }
     bool training() const noexcept { return training_; }
 
+    /// What a training forward changes besides its output: batch_norm's running estimates and
+    /// counter, dropout's mask stream. The trainer keeps it before every step and restores it
+    /// when it refuses the step, so a refused step changes nothing.
+    void keep_forward_state() noexcept {
+        for_each_layer([](auto& layer) {
+            if constexpr (requires { layer.keep_forward_state(); }) layer.keep_forward_state();
+        });
+    }
+    void restore_forward_state() noexcept {
+        for_each_layer([](auto& layer) {
+            if constexpr (requires { layer.restore_forward_state(); }) layer.restore_forward_state();
+        });
+    }
+
     /// Sizes every work buffer for batches of up to `rows` rows (of up to `steps` time steps
     /// for a sequence network). Training calls it once; a steady-state step then allocates
     /// nothing. Cold: run once per fit, so compiled for size.

@@ -23,6 +23,9 @@ public:
 
     explicit rng(std::uint64_t seed = 0) noexcept { reseed(seed); }
 
+    /// The same seed and position: the same draws from here on.
+    friend bool operator==(const rng&, const rng&) = default;
+
     void reseed(std::uint64_t seed) noexcept {
         seed_ = seed;
         std::uint64_t s = seed;

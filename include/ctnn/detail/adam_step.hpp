@@ -15,11 +15,12 @@ namespace ctnn::detail {
 /// [0, 1). `Settings` is optim::adam or optim::adamw.
 template <class Settings>
 void check_adam_settings(const Settings& s) {
-    require_setting(s.lr >= 0.0, Settings::name, "lr >= 0", s.lr);
-    require_setting(s.eps >= 0.0, Settings::name, "eps >= 0", s.eps);
+    require_setting(finite_non_negative(s.lr), Settings::name, "a finite lr >= 0", s.lr);
+    require_setting(std::isfinite(s.eps) && s.eps > 0.0, Settings::name, "a finite eps > 0", s.eps);
     require_setting(s.beta1 >= 0.0 && s.beta1 < 1.0, Settings::name, "0 <= beta1 < 1", s.beta1);
     require_setting(s.beta2 >= 0.0 && s.beta2 < 1.0, Settings::name, "0 <= beta2 < 1", s.beta2);
-    require_setting(s.weight_decay >= 0.0, Settings::name, "weight_decay >= 0", s.weight_decay);
+    require_setting(finite_non_negative(s.weight_decay), Settings::name, "a finite weight_decay >= 0",
+                    s.weight_decay);
 }
 
 /// moments[0]: m (PyTorch's `exp_avg`); moments[1]: v (`exp_avg_sq`); moments[2]: the largest

@@ -64,6 +64,18 @@ public:
         });
     }
 
+    /// The inner layers' forward state (network::keep_forward_state says what that is).
+    void keep_forward_state() noexcept {
+        boost::hana::for_each(inner_, [](auto& layer) {
+            if constexpr (requires { layer.keep_forward_state(); }) layer.keep_forward_state();
+        });
+    }
+    void restore_forward_state() noexcept {
+        boost::hana::for_each(inner_, [](auto& layer) {
+            if constexpr (requires { layer.restore_forward_state(); }) layer.restore_forward_state();
+        });
+    }
+
     void reserve(std::size_t rows) {
         boost::hana::for_each(inner_, [rows](auto& layer) { layer.reserve(rows); });
     }

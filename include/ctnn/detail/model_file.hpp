@@ -381,8 +381,13 @@ void load(std::span<const std::uint8_t> file, const std::string& context, Net& n
         double product = 1.0;
         if (parsed.training) {
             steps = r.get<std::int64_t>("an optimizer step count");
-            if (steps < 0) r.fail("the file is corrupted: negative optimizer step count " + std::to_string(steps));
+            // Beyond 2^53 a step count is no longer exact in the double the bias corrections
+            // use, and near INT64_MAX the next step would overflow.
+            if (steps < 0 || steps > (std::int64_t(1) << 53))
+                r.fail("the file is corrupted: optimizer step count " + std::to_string(steps) + " outside [0, 2^53]");
             product = r.get<double>("an optimizer product");
+            if (!(product > 0.0 && product <= 1.0))  // a product of factors in (0, 1]: NAdam's μ
+                r.fail("the file is corrupted: optimizer product " + std::to_string(product) + " outside (0, 1]");
             const auto mask = r.get<std::uint8_t>("an optimizer moment mask");
             if (mask >> P::max_moments) r.fail("the file is corrupted: optimizer moment mask " + std::to_string(mask));
             for (std::size_t k = 0; k < P::max_moments; ++k) {
@@ -409,6 +414,13 @@ void load(std::span<const std::uint8_t> file, const std::string& context, Net& n
         r.fail("the file is corrupted: " + std::to_string(r.remaining()) + " bytes follow the last tensor");
     if constexpr (with_trainer) {
         const double lr = parsed.training->lr;
+        auto with_file_lr = trainer->optimizer();
+        with_file_lr.lr = lr;
+        try {
+            with_file_lr.validate();
+        } catch (const invalid_argument& e) {
+            r.fail(std::string("the file's learning rate is refused: ") + e.what());
+        }
         commits.push_back([trainer, lr] { trainer->optimizer().lr = lr; });
     }
     for (auto& commit : commits) commit();

@@ -2,6 +2,7 @@
 // its domain with a message that names the optimizer, the condition and the value given.
 #pragma once
 
+#include <cmath>
 #include <cstddef>
 #include <sstream>
 #include <string_view>
@@ -25,6 +26,10 @@ template <class T, std::size_t R>
 void allocate_state(tensor<T, R>& slot, const tensor<T, R>& value, T initial) {
     if (slot.shape() != value.shape()) reshape_state(slot, value, initial);
 }
+
+/// x is a finite number >= 0: an infinite rate, decay or momentum turns every weight it
+/// touches into ±inf or NaN at the first step.
+inline bool finite_non_negative(double x) noexcept { return std::isfinite(x) && x >= 0.0; }
 
 /// Throws invalid_argument "ctnn: <optimizer> needs <condition>, got <value>" unless `ok`.
 inline void require_setting(bool ok, std::string_view optimizer, std::string_view condition,

@@ -3,6 +3,7 @@
 // them; evaluation normalises with those running estimates.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -59,6 +60,7 @@ public:
         running_mean = tensor<T, 1>::from_shape({Width});
         running_var = tensor<T, 1>::from_shape({Width});
         invstd_ = detail::buffer<T>(Width);
+        kept_ = detail::buffer<T>(2 * Width);
         reset();
     }
 
@@ -181,6 +183,22 @@ public:
     void for_each_named_parameter(F&& f) const {
         detail::visit_weight_and_bias(*this, f);
     }
+    /// A training forward updates the running estimates; a step the trainer refuses must not.
+    /// keep_forward_state remembers them (into a buffer sized once), restore_forward_state puts
+    /// them back, bit for bit.
+    void keep_forward_state() noexcept {
+        std::copy_n(running_mean.data(), Width, kept_.data());
+        std::copy_n(running_var.data(), Width, kept_.data() + Width);
+        kept_batches_tracked_ = batches_tracked;
+        has_kept_ = true;
+    }
+    void restore_forward_state() noexcept {
+        if (!has_kept_) return;
+        std::copy_n(kept_.data(), Width, running_mean.data());
+        std::copy_n(kept_.data() + Width, Width, running_var.data());
+        batches_tracked = kept_batches_tracked_;
+    }
+
     /// Visits the state that is saved but not trained: f(name, running tensor or counter).
     template <class F>
     void for_each_buffer(F&& f) {
@@ -207,6 +225,9 @@ private:
     detail::activation_stage<T, Width, Activation> activation_;
     detail::buffer<T> normalized_;  // x̂ᵀ (Width, B), kept for backward
     detail::buffer<T> invstd_;      // 1/√(σ² + eps) of the last forward, per feature
+    detail::buffer<T> kept_;        // running_mean, running_var as keep_forward_state found them
+    std::int64_t kept_batches_tracked_ = 0;
+    bool has_kept_ = false;
     std::size_t rows_ = 0;
     bool training_ = true;           // a network starts in training mode
     bool batch_statistics_ = false;  // whether the last forward used them (backward follows it)

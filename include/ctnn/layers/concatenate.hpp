@@ -79,6 +79,13 @@ public:
         boost::hana::for_each(branches_, [on](auto& b) { b.set_training(on); });
     }
 
+    void keep_forward_state() noexcept {
+        boost::hana::for_each(branches_, [](auto& b) { b.keep_forward_state(); });
+    }
+    void restore_forward_state() noexcept {
+        boost::hana::for_each(branches_, [](auto& b) { b.restore_forward_state(); });
+    }
+
     /// Sizes the work buffers for batches of up to `rows` rows (only ever grows them).
     void reserve(std::size_t rows) {
         boost::hana::for_each(branches_, [rows](auto& b) { b.reserve(rows); });

@@ -35,6 +35,13 @@ public:
     void initialize(rng stream) { stream_ = stream; }
 
     void set_training(bool on) noexcept { training_ = on; }
+
+    /// A training forward draws masks; a step the trainer refuses must leave the stream where
+    /// it was, so the run goes on as if that batch had not come.
+    void keep_forward_state() noexcept { kept_stream_ = stream_; }
+    void restore_forward_state() noexcept { stream_ = kept_stream_; }
+    /// The mask stream's state (to compare runs).
+    const rng& stream() const noexcept { return stream_; }
     bool training() const noexcept { return training_; }
 
     /// Sizes the work buffers for batches of up to `rows` rows (only ever grows them).
@@ -99,6 +106,7 @@ private:
     static constexpr bool drops = P::num > 0;
 
     rng stream_;
+    rng kept_stream_;
     detail::buffer<T> output_;
     detail::buffer<T> mask_;  // mᵀ (Width, B): 0 or 1/(1 − p), kept for backward
     std::size_t rows_ = 0;

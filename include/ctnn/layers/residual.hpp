@@ -37,6 +37,8 @@ public:
     /// Inner layer k draws from stream k of the block's stream.
     void initialize(rng stream) { body_.initialize(stream); }
     void set_training(bool on) { body_.set_training(on); }
+    void keep_forward_state() noexcept { body_.keep_forward_state(); }
+    void restore_forward_state() noexcept { body_.restore_forward_state(); }
 
     /// Sizes the work buffers for batches of up to `rows` rows (only ever grows them).
     void reserve(std::size_t rows) {

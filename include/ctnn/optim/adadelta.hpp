@@ -3,6 +3,7 @@
 // of θ and needs no hand-tuned rate (lr = 1 scales it, as in PyTorch).
 #pragma once
 
+#include <cmath>
 #include <cstddef>
 #include <string_view>
 
@@ -24,10 +25,11 @@ struct adadelta {
     bool maximize = false;
 
     void validate() const {
-        detail::require_setting(lr >= 0.0, name, "lr >= 0", lr);
+        detail::require_setting(detail::finite_non_negative(lr), name, "a finite lr >= 0", lr);
         detail::require_setting(rho >= 0.0 && rho <= 1.0, name, "0 <= rho <= 1", rho);
-        detail::require_setting(eps >= 0.0, name, "eps >= 0", eps);
-        detail::require_setting(weight_decay >= 0.0, name, "weight_decay >= 0", weight_decay);
+        detail::require_setting(std::isfinite(eps) && eps > 0.0, name, "a finite eps > 0", eps);
+        detail::require_setting(detail::finite_non_negative(weight_decay), name, "a finite weight_decay >= 0",
+                                weight_decay);
     }
 
     /// moments[0]: the average of squared gradients (PyTorch's `square_avg`); moments[1]: the

@@ -2,6 +2,7 @@
 // its squared gradients, so often-updated weights slow down and rarely-updated ones do not.
 #pragma once
 
+#include <cmath>
 #include <cstddef>
 #include <string_view>
 
@@ -25,12 +26,13 @@ struct adagrad {
     bool maximize = false;
 
     void validate() const {
-        detail::require_setting(lr >= 0.0, name, "lr >= 0", lr);
-        detail::require_setting(lr_decay >= 0.0, name, "lr_decay >= 0", lr_decay);
-        detail::require_setting(weight_decay >= 0.0, name, "weight_decay >= 0", weight_decay);
-        detail::require_setting(initial_accumulator_value >= 0.0, name,
-                                "initial_accumulator_value >= 0", initial_accumulator_value);
-        detail::require_setting(eps >= 0.0, name, "eps >= 0", eps);
+        detail::require_setting(detail::finite_non_negative(lr), name, "a finite lr >= 0", lr);
+        detail::require_setting(detail::finite_non_negative(lr_decay), name, "a finite lr_decay >= 0", lr_decay);
+        detail::require_setting(detail::finite_non_negative(weight_decay), name, "a finite weight_decay >= 0",
+                                weight_decay);
+        detail::require_setting(detail::finite_non_negative(initial_accumulator_value), name,
+                                "a finite initial_accumulator_value >= 0", initial_accumulator_value);
+        detail::require_setting(std::isfinite(eps) && eps > 0.0, name, "a finite eps > 0", eps);
     }
 
     /// moments[0]: the sum of squared gradients (PyTorch's `sum`), allocated once, here.

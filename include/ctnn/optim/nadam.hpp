@@ -34,13 +34,14 @@ struct nadam {
     bool maximize = false;
 
     void validate() const {
-        detail::require_setting(lr >= 0.0, name, "lr >= 0", lr);
-        detail::require_setting(eps >= 0.0, name, "eps >= 0", eps);
+        detail::require_setting(detail::finite_non_negative(lr), name, "a finite lr >= 0", lr);
+        detail::require_setting(std::isfinite(eps) && eps > 0.0, name, "a finite eps > 0", eps);
         detail::require_setting(beta1 >= 0.0 && beta1 < 1.0, name, "0 <= beta1 < 1", beta1);
         detail::require_setting(beta2 >= 0.0 && beta2 < 1.0, name, "0 <= beta2 < 1", beta2);
-        detail::require_setting(weight_decay >= 0.0, name, "weight_decay >= 0", weight_decay);
-        detail::require_setting(momentum_decay >= 0.0, name, "momentum_decay >= 0",
-                                momentum_decay);
+        detail::require_setting(detail::finite_non_negative(weight_decay), name, "a finite weight_decay >= 0",
+                                weight_decay);
+        detail::require_setting(detail::finite_non_negative(momentum_decay), name,
+                                "a finite momentum_decay >= 0", momentum_decay);
     }
 
     /// moments[0] = m (PyTorch's `exp_avg`), moments[1] = v (`exp_avg_sq`): allocated once,

@@ -3,6 +3,7 @@
 // the gradient's standard deviation instead) and with momentum on the divided gradient.
 #pragma once
 
+#include <cmath>
 #include <cstddef>
 #include <string_view>
 
@@ -27,13 +28,14 @@ struct rmsprop {
     bool maximize = false;
 
     void validate() const {
-        detail::require_setting(lr >= 0.0, name, "lr >= 0", lr);
+        detail::require_setting(detail::finite_non_negative(lr), name, "a finite lr >= 0", lr);
         // PyTorch only asks alpha >= 0; above 1 the "average" has a negative weight and the
         // square root turns NaN, so ctnn refuses it.
         detail::require_setting(alpha >= 0.0 && alpha <= 1.0, name, "0 <= alpha <= 1", alpha);
-        detail::require_setting(eps >= 0.0, name, "eps >= 0", eps);
-        detail::require_setting(weight_decay >= 0.0, name, "weight_decay >= 0", weight_decay);
-        detail::require_setting(momentum >= 0.0, name, "momentum >= 0", momentum);
+        detail::require_setting(std::isfinite(eps) && eps > 0.0, name, "a finite eps > 0", eps);
+        detail::require_setting(detail::finite_non_negative(weight_decay), name, "a finite weight_decay >= 0",
+                                weight_decay);
+        detail::require_setting(detail::finite_non_negative(momentum), name, "a finite momentum >= 0", momentum);
     }
 
     /// moments[0]: the average of squared gradients (PyTorch's `square_avg`); moments[1]: the

@@ -2,6 +2,7 @@
 // decay, maximize). With maximize it is gradient ascent.
 #pragma once
 
+#include <cmath>
 #include <string>
 #include <string_view>
 
@@ -27,12 +28,17 @@ struct sgd {
 
     void validate() const {
         // %f as std::to_string prints; detail::format_message compiles less (W5).
-        if (!(lr >= 0.0)) throw invalid_argument(detail::format_message("ctnn: sgd needs lr >= 0, got %f", lr).c_str());
-        if (!(momentum >= 0.0))
-            throw invalid_argument(detail::format_message("ctnn: sgd needs momentum >= 0, got %f", momentum).c_str());
-        if (!(weight_decay >= 0.0))
+        if (!detail::finite_non_negative(lr))
+            throw invalid_argument(detail::format_message("ctnn: sgd needs a finite lr >= 0, got %f", lr).c_str());
+        if (!detail::finite_non_negative(momentum))
             throw invalid_argument(
-                detail::format_message("ctnn: sgd needs weight_decay >= 0, got %f", weight_decay).c_str());
+                detail::format_message("ctnn: sgd needs a finite momentum >= 0, got %f", momentum).c_str());
+        if (!detail::finite_non_negative(weight_decay))
+            throw invalid_argument(
+                detail::format_message("ctnn: sgd needs a finite weight_decay >= 0, got %f", weight_decay).c_str());
+        if (!std::isfinite(dampening))
+            throw invalid_argument(
+                detail::format_message("ctnn: sgd needs a finite dampening, got %f", dampening).c_str());
         if (nesterov && (momentum <= 0.0 || dampening != 0.0))
             throw invalid_argument("ctnn: sgd with nesterov needs momentum > 0 and dampening 0");
     }

@@ -136,9 +136,16 @@ public:
         if (rows == 0) throw shape_error("ctnn: train_step: the batch has no rows");
         if (!net_.fits(rows, shape.steps)) net_.reserve(rows, shape.steps);
         if (!net_.training()) net_.set_training(true);
+        validate_settings();
         last_ = step_report{.step = steps_++, .epoch = 0, .rows = rows};
-        return finish_step(forward_rows(x.data(), rows, shape.steps), y.data(),
-                           output_rows(rows, shape.steps), on_non_finite);
+        net_.keep_forward_state();
+        try {
+            return finish_step(forward_rows(x.data(), rows, shape.steps), y.data(), output_rows(rows, shape.steps),
+                               on_non_finite);
+        } catch (...) {
+            net_.restore_forward_state();  // a bad label, a refused step: nothing changes
+            throw;
+        }
     }
 
     /// Trains for `options.epochs` epochs of mini-batches (fewer if a callback stops it) and
@@ -239,9 +246,18 @@ private:
             std::size_t counted_rows = 0;
             for (std::size_t first = 0; first < rows; first += batch) {
                 const std::size_t n = std::min(batch, rows - first);
+                validate_settings();
                 last_ = step_report{.step = steps_++, .epoch = epoch, .rows = n};
-                const auto [out, yb] = forward_batch(first, n);
-                const step_report& s = finish_step(out, yb, output_rows(n, steps), options.on_non_finite);
+                net_.keep_forward_state();
+                const step_report& s = [&]() -> const step_report& {
+                    try {
+                        const auto [out, yb] = forward_batch(first, n);
+                        return finish_step(out, yb, output_rows(n, steps), options.on_non_finite);
+                    } catch (...) {
+                        net_.restore_forward_state();
+                        throw;
+                    }
+                }();
                 ++report.steps;
                 if (s.applied) {
                     weighted_loss += s.loss * double(n);
@@ -416,6 +432,7 @@ private:
         }
         if (!clipped.finite || !healthy) {
             last_.applied = false;
+            net_.restore_forward_state();
             if (on_non_finite == non_finite_action::throw_error) throw_refused(clipped.finite);
             if (on_non_finite == non_finite_action::rollback) roll_back();
             return last_;
@@ -450,6 +467,15 @@ private:
             snapshot_.invalidate();
         net_.for_each_layer([&](auto& layer) { layer.fused_sgd_step(optimizer_); });
         return last_;
+    }
+
+    // Settings can change between steps (through optimizer() and clip(), a schedule's output, a
+    // rollback's cut, a load): each step checks them before anything changes, so a step with
+    // an infinite rate or a negative max_norm is refused with the setting's name, not applied.
+    void validate_settings() const {
+        optimizer_.validate();
+        if constexpr (requires { clip_.validate(); }) clip_.validate();
+        if constexpr (requires { regularizer_.validate(); }) regularizer_.validate();
     }
 
     [[noreturn]] void throw_refused(bool gradients_finite) const {
