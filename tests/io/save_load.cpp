@@ -9,6 +9,7 @@
 #include <ctnn/io/save.hpp>
 
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -375,7 +376,7 @@ TEST_CASE("save: the file is replaced atomically, a failed save leaves the previ
     ctnn::save(path, Net(1));
     const auto previous = read_bytes(path);
 
-    SECTION("a write that fails midway (the file size limit)") {
+    SECTION("a file over the size limit is refused before it is written") {
         rlimit old{};
         REQUIRE(::getrlimit(RLIMIT_FSIZE, &old) == 0);
         rlimit small = old;
@@ -390,7 +391,8 @@ TEST_CASE("save: the file is replaced atomically, a failed save leaves the previ
         }
         ::setrlimit(RLIMIT_FSIZE, &old);
         std::signal(SIGXFSZ, old_handler);
-        CHECK_THAT(message, Catch::StartsWith("ctnn: save '" + path.string() + "': cannot write it"));
+        CHECK_THAT(message, Catch::StartsWith("ctnn: save '" + path.string() + "': cannot write it ("));
+        CHECK_THAT(message, Catch::Contains("over the file size limit of 100): File too large"));
     }
     SECTION("the rename fails (the destination is a directory)") {
         fs::create_directory(dir / "taken");
@@ -413,6 +415,61 @@ TEST_CASE("save: the file is replaced atomically, a failed save leaves the previ
         ctnn::load(path, loaded);
         CHECK(snapshot(loaded) == snapshot(second));
         CHECK(dir.entries() == std::vector<std::string>{"model.ctnn"});
+    }
+}
+
+TEST_CASE("save: through a link to the file, with the file's mode, after crashed saves, over the size limit",
+          "[io][save][atomic]") {
+    using Net = ctnn::network<ctnn::input<8>, ctnn::dense<8>>;
+    const temp_dir dir("replace");
+    const fs::path real = dir / "real.ctnn";
+    ctnn::save(real, Net(1));
+
+    SECTION("a replaced file keeps its mode") {
+        fs::permissions(real, fs::perms::owner_read | fs::perms::owner_write);
+        ctnn::save(real, Net(2));
+        CHECK(fs::status(real).permissions() == (fs::perms::owner_read | fs::perms::owner_write));
+    }
+    SECTION("through a symbolic link the file it names is replaced, the link kept") {
+        fs::create_directory(dir / "links");
+        fs::create_symlink("../real.ctnn", dir / "links" / "model.ctnn");  // relative, as ln -s makes
+        const Net second(3);
+        ctnn::save(dir / "links" / "model.ctnn", second);
+        CHECK(fs::is_symlink(dir / "links" / "model.ctnn"));
+        Net loaded(4);
+        ctnn::load(real, loaded);
+        CHECK(snapshot(loaded) == snapshot(second));
+        CHECK(dir.entries() == std::vector<std::string>{"links", "real.ctnn"});
+    }
+    SECTION("temporary files of crashed saves are removed, another live save's kept") {
+        // pid 999999999 is above every pid_max: no such process.
+        std::ofstream(dir / "real.ctnn.tmp-999999999-0") << "torn";
+        std::ofstream(dir / "real.ctnn.tmp-1-0") << "pid 1 is alive";
+        std::ofstream(dir / "other.ctnn.tmp-999999999-0") << "another file's";
+        ctnn::save(real, Net(2));
+        CHECK(dir.entries()
+              == std::vector<std::string>{"other.ctnn.tmp-999999999-0", "real.ctnn", "real.ctnn.tmp-1-0"});
+    }
+    SECTION("over the size limit with SIGXFSZ's default action, the process lives and gets io_error") {
+        const ::pid_t child = ::fork();
+        REQUIRE(child >= 0);
+        if (child == 0) {
+            std::signal(SIGXFSZ, SIG_DFL);
+            rlimit small{};
+            ::getrlimit(RLIMIT_FSIZE, &small);
+            small.rlim_cur = 100;
+            ::setrlimit(RLIMIT_FSIZE, &small);
+            try {
+                ctnn::save(real, Net(2));
+            } catch (const ctnn::io_error&) {
+                ::_exit(0);
+            }
+            ::_exit(1);
+        }
+        int status = 0;
+        REQUIRE(::waitpid(child, &status, 0) == child);
+        CHECK(WIFEXITED(status));
+        CHECK(WEXITSTATUS(status) == 0);
     }
 }
 

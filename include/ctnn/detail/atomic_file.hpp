@@ -1,9 +1,12 @@
 // Whole-file reads and atomic whole-file writes for saved models and exports. A write goes to a
 // temporary file in the destination's directory, is flushed and fsync'ed, then renamed over the
-// destination: a crash or an error at any point leaves the previous file as it was.
+// destination: a crash or an error at any point leaves the previous file as it was. Through a
+// symbolic link the write goes to the file it names, and a replaced file keeps its mode.
 #pragma once
 
 #include <fcntl.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -56,12 +59,62 @@ inline std::vector<std::uint8_t> read_whole_file(const std::filesystem::path& pa
     return bytes;
 }
 
-/// Replaces `path` with `bytes` atomically: temp file beside it, write, fsync, rename, then
-/// fsync of the directory so the rename itself is durable. On failure the temp file is removed,
-/// the previous file is untouched, and io_error names the step that failed.
-inline void write_file_atomically(const std::filesystem::path& path, std::span<const std::uint8_t> bytes,
+/// The file `path` names: itself, or where its chain of symbolic links ends (a link to a file
+/// not yet made included). Renaming over the link would replace it and leave its target stale.
+inline std::filesystem::path link_target(const std::filesystem::path& path) {
+    std::filesystem::path target = path;
+    std::error_code error;
+    for (int hops = 0; hops < 40 && std::filesystem::is_symlink(std::filesystem::symlink_status(target, error));
+         ++hops) {
+        const std::filesystem::path next = std::filesystem::read_symlink(target, error);
+        if (error) break;
+        target = next.is_absolute() ? next : target.parent_path() / next;
+    }
+    return target;
+}
+
+/// Removes `<file>.tmp-<pid>-<n>` left beside `file` by saves whose process no longer exists
+/// (killed mid-save). A live process's temporary file, another save in progress, is kept.
+inline void remove_stale_temporaries(const std::filesystem::path& file) {
+    std::filesystem::path directory = file.parent_path();
+    if (directory.empty()) directory = ".";
+    const std::string prefix = file.filename().string() + ".tmp-";
+    std::error_code error;
+    for (std::filesystem::directory_iterator it(directory, error), end; !error && it != end; it.increment(error)) {
+        const std::string name = it->path().filename().string();
+        if (name.compare(0, prefix.size(), prefix) != 0) continue;
+        const std::size_t dash = name.find('-', prefix.size());
+        if (dash == std::string::npos || dash == prefix.size()) continue;
+        long long pid = 0;
+        bool digits = true;
+        for (std::size_t k = prefix.size(); k < dash; ++k) {
+            digits = digits && name[k] >= '0' && name[k] <= '9' && pid < 100000000000LL;
+            pid = pid * 10 + (name[k] - '0');
+        }
+        if (!digits || pid <= 0 || pid == ::getpid()) continue;
+        if (pid <= 0x7FFFFFFFLL && ::kill(::pid_t(pid), 0) == 0) continue;  // alive
+        if (pid <= 0x7FFFFFFFLL && errno != ESRCH) continue;                // alive, another user's
+        std::filesystem::remove(it->path(), error);
+    }
+}
+
+/// Replaces `path` (through symbolic links, the file they name) with `bytes` atomically: temp
+/// file beside it with the replaced file's mode, write, fsync, rename, then fsync of the
+/// directory so the rename itself is durable. On failure the temp file is removed, the previous
+/// file is untouched, and io_error names the step that failed.
+inline void write_file_atomically(const std::filesystem::path& link, std::span<const std::uint8_t> bytes,
                                   std::string_view operation) {
     static std::atomic<unsigned> counter{0};
+    const std::filesystem::path path = link_target(link);
+    remove_stale_temporaries(path);
+    // Over the file size limit, write() would raise SIGXFSZ, whose default ends the process:
+    // refused here instead, before anything is written.
+    rlimit size_limit{};
+    if (::getrlimit(RLIMIT_FSIZE, &size_limit) == 0 && size_limit.rlim_cur != RLIM_INFINITY
+        && bytes.size() > size_limit.rlim_cur)
+        throw_io_error(operation, link, "write it (" + std::to_string(bytes.size()) + " bytes, over the file size limit of "
+                                            + std::to_string(size_limit.rlim_cur) + ")",
+                       EFBIG);
     // O_EXCL with a name unique to this process and call: the file's mode follows the umask
     // (mkstemp would make it 0600).
     std::filesystem::path temp;
@@ -71,13 +124,17 @@ inline void write_file_atomically(const std::filesystem::path& path, std::span<c
         temp += ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
         fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
         if (fd < 0 && (errno != EEXIST || attempt == 100))
-            throw_io_error(operation, path, "create a temporary file beside it", errno);
+            throw_io_error(operation, link, "create a temporary file beside it", errno);
     }
     const auto give_up = [&](std::string_view step, int error_number) {
         if (fd >= 0) ::close(fd);
         ::unlink(temp.c_str());
-        throw_io_error(operation, path, step, error_number);
+        throw_io_error(operation, link, step, error_number);
     };
+    struct stat replaced {};
+    if (::stat(path.c_str(), &replaced) == 0 && S_ISREG(replaced.st_mode)
+        && ::fchmod(fd, replaced.st_mode & 07777) != 0)
+        give_up("give the temporary file the mode of the file it replaces", errno);
     for (std::size_t written = 0; written < bytes.size();) {
         const ::ssize_t n = ::write(fd, bytes.data() + written, bytes.size() - written);
         if (n < 0) {
