@@ -515,3 +515,32 @@ TEST_CASE("trainer: a setting changed after construction is checked before the n
     trainer.clip().max_norm = 1.0;
     CHECK(trainer.train_step(x, y).applied);
 }
+
+TEST_CASE("trainer: bad data is named by its row in the data set, not in the batch", "[trainer][errors]") {
+    ctnn::rng r(34);
+    auto x = r.normal_tensor<double>(64, 3);
+    ctnn::tensor<double, 2> y = ctnn::tensor<double, 2>::from_shape({64, 1});
+    for (std::size_t i = 0; i < 64; ++i) y(i, 0) = double(i % 3);
+    stateful_net net(4);
+    ctnn::trainer trainer{net, ctnn::loss::softmax_cross_entropy{}, ctnn::optim::adam{.lr = 0.01}};
+    const auto before = everything(net);
+
+    auto y_bad = y;
+    y_bad(57, 0) = 3.0;  // batch 7 of 8, its row 1 unshuffled; somewhere else shuffled
+    for (const bool shuffle : {false, true}) {
+        CHECK_THROWS_WITH(trainer.fit(x, y_bad, {.epochs = 2, .batch_size = 8, .shuffle = shuffle}),
+                          Catch::Contains("softmax_cross_entropy: the target of row 57 is 3, not a class label"));
+        CHECK(everything(net) == before);  // checked before the first step
+    }
+    CHECK_THROWS_WITH(trainer.evaluate(x, y_bad), Catch::Contains("the target of row 57 is 3"));
+
+    x(21, 2) = std::numeric_limits<double>::quiet_NaN();
+    for (const bool shuffle : {false, true}) {
+        CHECK_THROWS_WITH(trainer.fit(x, y, {.epochs = 1, .batch_size = 8, .shuffle = shuffle}),
+                          Catch::Contains("the update was not applied") && Catch::Contains("; x is nan at row 21, column 2"));
+    }
+    auto batch = r.normal_tensor<double>(4, 3);
+    batch(3, 0) = std::numeric_limits<double>::infinity();
+    CHECK_THROWS_WITH(trainer.train_step(batch, ctnn::tensor<double, 2>{{0.0}, {1.0}, {2.0}, {0.0}}),
+                      Catch::Contains("x is inf at row 3, column 0"));
+}

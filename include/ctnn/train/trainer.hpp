@@ -19,6 +19,7 @@
 #include "ctnn/core/errors.hpp"
 #include "ctnn/core/rng.hpp"
 #include "ctnn/detail/affine.hpp"
+#include "ctnn/detail/class_labels.hpp"
 #include "ctnn/detail/data_check.hpp"
 #include "ctnn/detail/diagnostics.hpp"
 #include "ctnn/detail/fit_progress.hpp"
@@ -142,6 +143,9 @@ public:
         try {
             return finish_step(forward_rows(x.data(), rows, shape.steps), y.data(), output_rows(rows, shape.steps),
                                on_non_finite);
+        } catch (const non_finite_error& e) {
+            net_.restore_forward_state();
+            rethrow_locating_x(e, x, rows, shape.steps, [](std::size_t i) { return i; });
         } catch (...) {
             net_.restore_forward_state();  // a bad label, a refused step: nothing changes
             throw;
@@ -253,6 +257,10 @@ private:
                     try {
                         const auto [out, yb] = forward_batch(first, n);
                         return finish_step(out, yb, output_rows(n, steps), options.on_non_finite);
+                    } catch (const non_finite_error& e) {
+                        net_.restore_forward_state();
+                        rethrow_locating_x(e, x, n, steps,
+                                           [&](std::size_t i) { return gather ? order[first + i] : first + i; });
                     } catch (...) {
                         net_.restore_forward_state();
                         throw;
@@ -374,13 +382,53 @@ private:
                 detail::check_matrix(y, target_width, where, "y");
             }
             detail::check_rows(y, rows, where, "y");
+            check_labels(y, rows, sequence_targets ? steps : 1);
             return {rows, steps};
         } else {
             const std::size_t rows = detail::check_samples(x, Network::shapes.front(), where, "x");
             detail::check_matrix(y, target_width, where, "y");
             detail::check_rows(y, rows, where, "y");
+            check_labels(y, rows, 1);
             return {rows, 1};
         }
+    }
+
+    // Class labels are checked once against all of y, so a bad one is named by its row in the
+    // data: the loss itself only sees a batch, whose row 7 may be the data's row 57.
+    template <class Y>
+    void check_labels(const Y& y, std::size_t rows, std::size_t per_row) const {
+        if constexpr (class_labels) {
+            for (std::size_t i = 0; i < rows * per_row; ++i) {
+                const double v = double(y.data()[i]);
+                if (!(v >= 0.0 && v < double(output_width) && v == std::floor(v)))
+                    detail::throw_invalid_label(Loss::name, i / per_row, v, output_width);
+            }
+        }
+    }
+
+    // A step refused for a non-finite loss, with x non-finite in the batch: the message gains
+    // the first such value's row in the data (before shuffling) and its column, since "loss
+    // nan" alone does not say which sample to look at. `row_of(i)` maps batch row i to it.
+    template <class X, class RowOf>
+    [[noreturn, gnu::cold]] static void rethrow_locating_x(const non_finite_error& e, const X& x, std::size_t n,
+                                                            std::size_t steps, RowOf row_of) {
+        const std::size_t per_row = steps * input_width;
+        for (std::size_t i = 0; i < n; ++i) {
+            const std::size_t r = row_of(i);
+            const scalar* row = x.data() + r * per_row;
+            for (std::size_t k = 0; k < per_row; ++k) {
+                if (std::isfinite(row[k])) continue;
+                const std::string value = detail::number_string(double(row[k]));
+                if constexpr (sequences)
+                    throw non_finite_error(std::string(e.what()) + "; x is " + value + " at row " + std::to_string(r)
+                                           + ", step " + std::to_string(k / input_width) + ", feature "
+                                           + std::to_string(k % input_width));
+                else
+                    throw non_finite_error(std::string(e.what()) + "; x is " + value + " at row " + std::to_string(r)
+                                           + ", column " + std::to_string(k));
+            }
+        }
+        throw;
     }
 
     // x (rows, [steps,] input_width) row-major -> ŷ (output_rows, output_width) row-major.
