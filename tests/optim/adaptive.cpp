@@ -292,7 +292,7 @@ TEST_CASE("adaptive optimizers: invalid hyper-parameters are refused", "[optim][
     CHECK_THROWS_AS((ctnn::optim::adagrad{.lr_decay = -0.1}.validate()), invalid_argument);
     CHECK_THROWS_AS((ctnn::optim::adagrad{.weight_decay = -0.1}.validate()), invalid_argument);
     CHECK_THROWS_WITH((ctnn::optim::adagrad{.initial_accumulator_value = -1}.validate()),
-                      Catch::Contains("adagrad needs initial_accumulator_value >= 0, got -1"));
+                      Catch::Contains("adagrad needs a finite initial_accumulator_value >= 0, got -1"));
     CHECK_THROWS_AS((ctnn::optim::adagrad{.eps = -1e-10}.validate()), invalid_argument);
 
     CHECK_THROWS_AS((ctnn::optim::rmsprop{.lr = -0.01}.validate()), invalid_argument);
@@ -320,7 +320,7 @@ TEST_CASE("adaptive optimizers: invalid hyper-parameters are refused", "[optim][
     CHECK_THROWS_AS((ctnn::optim::nadam{.eps = -1}.validate()), invalid_argument);
     CHECK_THROWS_AS((ctnn::optim::nadam{.weight_decay = -1}.validate()), invalid_argument);
     CHECK_THROWS_WITH((ctnn::optim::nadam{.momentum_decay = -0.004}.validate()),
-                      Catch::Contains("nadam needs momentum_decay >= 0, got -0.004"));
+                      Catch::Contains("nadam needs a finite momentum_decay >= 0, got -0.004"));
 
     CHECK_THROWS_AS((ctnn::optim::adadelta{.lr = -1}.validate()), invalid_argument);
     CHECK_THROWS_WITH((ctnn::optim::adadelta{.rho = 1.1}.validate()),
