@@ -395,8 +395,9 @@ public:
 
     /// Inference: ŷ (rows, output_width) for x (rows, input_width), or (rows, C, H, W) for an
     /// image input, in chunks so that memory stays bounded however many rows x has.
-    template <matrix_of<T> X>
+    template <class X>
     tensor<T, 2> predict(const X& x) requires(!sequence_input) {
+        static_assert(detail::check_data_type<T, X>());
         const std::size_t rows = detail::check_samples(x, shapes.front(), "predict", "x");
         const evaluation_mode eval(*this);
         auto y = tensor<T, 2>::from_shape({rows, output_width});
@@ -412,8 +413,9 @@ public:
 
     /// Inference on sequences: x (B, T, input_width) -> ŷ (B, output_width), or (B, T,
     /// output_width) for a sequence output; in chunks of sequences.
-    template <matrix_of<T> X>
+    template <class X>
     auto predict(const X& x) requires sequence_input {
+        static_assert(detail::check_data_type<T, X>());
         const auto shape = detail::check_sequences(x, input_width, "predict", "x");
         const std::size_t rows = shape.rows, steps = shape.steps;
         const evaluation_mode eval(*this);

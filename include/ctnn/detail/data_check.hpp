@@ -8,6 +8,7 @@
 
 #include "ctnn/core/errors.hpp"
 #include "ctnn/core/shape.hpp"
+#include "ctnn/detail/diagnostics.hpp"
 #include "ctnn/detail/message.hpp"
 #include "ctnn/detail/xtensor.hpp"
 
@@ -20,6 +21,23 @@ concept matrix_of = std::is_same_v<typename X::value_type, T>
                     && std::derived_from<X, xt::xcontainer<X>>;
 
 namespace detail {
+
+template <class X>
+struct data_scalar_of {
+    using type = void;
+};
+template <class X>
+    requires requires { typename X::value_type; }
+struct data_scalar_of<X> {
+    using type = typename X::value_type;
+};
+
+/// diagnostics::check_data_type for data of type X given to a network of scalar T.
+template <class T, class X>
+constexpr bool check_data_type() {
+    return diagnostics::check_data_type<T, X, typename data_scalar_of<X>::type,
+                                        std::derived_from<X, xt::xcontainer<X>>>();
+}
 
 inline std::string shape_string(const auto& shape) {
     return shape_text(shape).c_str();

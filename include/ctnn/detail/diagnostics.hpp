@@ -56,6 +56,12 @@ template <std::size_t Width>
 struct network_output_width {};
 template <std::size_t Channels, std::size_t Height, std::size_t Width>
 struct image_of {};
+template <class Scalar>
+struct network_scalar {};
+template <class Scalar>
+struct data_scalar {};
+template <class Data>
+struct data {};
 template <std::intmax_t Numerator, std::intmax_t Denominator>
 struct probability {};
 
@@ -191,6 +197,14 @@ template <class... Facts>
 struct flatten_of_a_sequence {
     static constexpr bool value = false;
 };
+template <class... Facts>
+struct data_scalar_mismatch {
+    static constexpr bool value = false;
+};
+template <class... Facts>
+struct data_is_not_an_xtensor_container {
+    static constexpr bool value = false;
+};
 
 // --- the checks -----------------------------------------------------------------------------
 template <class LayerSpec, std::size_t LayerIndex, std::size_t DeclaredInputWidth,
@@ -226,6 +240,22 @@ constexpr bool check_layer_reads_features() {
                                                            image_of<Channels, Height, Width>>::value,
                   "ctnn: this layer reads features, not an image: put flatten<> before it to read the "
                   "image's C·H·W values as features");
+    return true;
+}
+
+/// Data passed to predict, fit, train_step or evaluate: an xtensor container (read in place)
+/// of the network's own scalar type, never converted silently. Checked in the function's body,
+/// not as a constraint, so the first lines of the error name both types instead of a "no
+/// matching function" with the cause among its notes.
+template <class NetworkScalar, class Data, class DataScalar, bool IsContainer>
+constexpr bool check_data_type() {
+    static_assert(IsContainer || data_is_not_an_xtensor_container<data<Data>>::value,
+                  "ctnn: data must be an xtensor container (xt::xtensor, xt::xarray, xt::adapt over your "
+                  "memory) in row-major layout; evaluate a view or expression into one first");
+    static_assert(!IsContainer || std::is_same_v<NetworkScalar, DataScalar>
+                      || data_scalar_mismatch<network_scalar<NetworkScalar>, data_scalar<DataScalar>>::value,
+                  "ctnn: the data's element type is not the network's scalar: convert it "
+                  "(xt::xtensor<float, 2> x32 = xt::cast<float>(x)) or use basic_network<double, ...>");
     return true;
 }
 

@@ -129,9 +129,10 @@ public:
 
     /// One optimisation step on a batch x (B, input_width), y (B, target_width) — or for a
     /// sequence network x (B, T, input_width) and y as `sequence_targets` says.
-    template <matrix_of<scalar> X, matrix_of<scalar> Y>
+    template <class X, class Y>
     step_report train_step(const X& x, const Y& y,
                            non_finite_action on_non_finite = non_finite_action::throw_error) {
+        static_assert(detail::check_data_type<scalar, X>() && detail::check_data_type<scalar, Y>());
         const data_shape shape = check_data(x, y, "train_step");
         const std::size_t rows = shape.rows;
         if (rows == 0) throw shape_error("ctnn: train_step: the batch has no rows");
@@ -154,8 +155,9 @@ public:
 
     /// Trains for `options.epochs` epochs of mini-batches (fewer if a callback stops it) and
     /// returns the loss of each epoch and the history.
-    template <matrix_of<scalar> X, matrix_of<scalar> Y>
+    template <class X, class Y>
     fit_result fit(const X& x, const Y& y, const fit_options& options = {}) {
+        static_assert(detail::check_data_type<scalar, X>() && detail::check_data_type<scalar, Y>());
         // No validation types: fit_with then compiles no validation pass (W5, compile time).
         return fit_with(x, y, static_cast<const no_validation*>(nullptr), static_cast<const no_validation*>(nullptr),
                         options);
@@ -163,9 +165,11 @@ public:
 
     /// The same, and after every epoch the loss on (x_val, y_val) — and for class-label losses
     /// the accuracy — in evaluation mode, into the epoch_report and history.
-    template <matrix_of<scalar> X, matrix_of<scalar> Y, matrix_of<scalar> XV, matrix_of<scalar> YV>
+    template <class X, class Y, class XV, class YV>
     fit_result fit(const X& x, const Y& y, const XV& x_val, const YV& y_val,
                    const fit_options& options = {}) {
+        static_assert(detail::check_data_type<scalar, X>() && detail::check_data_type<scalar, Y>()
+                      && detail::check_data_type<scalar, XV>() && detail::check_data_type<scalar, YV>());
         const data_shape shape = check_data(x_val, y_val, "fit (validation data)");
         if (shape.rows == 0) throw shape_error("ctnn: fit: the validation data has no rows");
         return fit_with(x, y, &x_val, &y_val, options);
@@ -321,8 +325,9 @@ private:
 public:
 
     /// The loss of the network on (x, y), without training; mean over all rows.
-    template <matrix_of<scalar> X, matrix_of<scalar> Y>
+    template <class X, class Y>
     double evaluate(const X& x, const Y& y) {
+        static_assert(detail::check_data_type<scalar, X>() && detail::check_data_type<scalar, Y>());
         return measure(x, y, "evaluate").loss;
     }
 
