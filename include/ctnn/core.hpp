@@ -3,7 +3,7 @@
 // regularizers, the trainer and its options, and the expression language activations and
 // losses are written in (without to_string). Not here (see ctnn/ctnn.hpp): saving and loading,
 // data loaders, metrics, the gradient-health monitor and the fit callbacks. A translation unit
-// that needs only this parses ~0.3 s faster (docs/benchmarks.md, W5).
+// that needs only this parses faster (docs/benchmarks.md, W5, has the figure).
 #pragma once
 
 #include "ctnn/core/errors.hpp"
