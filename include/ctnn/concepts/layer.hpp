@@ -20,10 +20,19 @@ namespace ctnn {
 ///    recurrent layer, `recurrent = true`, decides that by its `returns_sequence` instead);
 ///  - `preserves_width = true`: the shape it reads.
 /// The last two read features or sequences only: the network refuses an image for them, by name.
+namespace detail {
+/// A spec that computes its output shape from any input shape, images included.
 template <class S>
-concept layer_spec = requires(shape in) {
+concept shape_computing_spec = requires(shape in) {
     { S::output_shape(in) } -> std::same_as<shape>;
-} || requires { requires S::preserves_width; } || requires {
+};
+/// A spec whose output shape is its input's: `preserves_width = true`.
+template <class S>
+concept width_preserving_spec = requires { requires S::preserves_width; };
+}  // namespace detail
+
+template <class S>
+concept layer_spec = detail::shape_computing_spec<S> || detail::width_preserving_spec<S> || requires {
     { S::output_width } -> std::convertible_to<std::size_t>;
 };
 

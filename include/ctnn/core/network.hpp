@@ -51,17 +51,6 @@ concept layer_supports_fused_sgd = requires { requires Layer::supports_fused_sgd
 template <class Spec>
 concept recurrent_spec = requires { requires Spec::recurrent; };
 
-/// A layer whose output shape is its input's (batch_norm, dropout...): it declares
-/// `static constexpr bool preserves_width = true` instead of an `output_width`.
-template <class Spec>
-concept width_preserving_spec = requires { requires Spec::preserves_width; };
-
-/// A spec that computes its output shape from any input shape, images included.
-template <class Spec>
-concept shape_computing_spec = requires(shape in) {
-    { Spec::output_shape(in) } -> std::same_as<shape>;
-};
-
 /// The shape a spec makes of `in` (concepts/layer.hpp lists the three ways a spec says it). A
 /// type that is no layer at all passes the shape on: check_network has reported it, and this
 /// keeps that report the only one.
@@ -77,10 +66,10 @@ constexpr shape output_shape_of(shape in) {
         return rows_of(in, Spec::output_width);
 }
 
-/// {the input's shape, each layer's output shape}, all known at compile time.
-template <shape InputShape, class... Specs>
-constexpr std::array<shape, sizeof...(Specs) + 1> layer_shapes() {
-    std::array<shape, sizeof...(Specs) + 1> shapes{InputShape};
+/// {`in`, then each layer's output shape}: a constant expression when `in` is one.
+template <class... Specs>
+constexpr std::array<shape, sizeof...(Specs) + 1> layer_shapes(shape in) {
+    std::array<shape, sizeof...(Specs) + 1> shapes{in};
     std::size_t i = 0;
     ((shapes[i + 1] = output_shape_of<Specs>(shapes[i]), ++i), ...);
     return shapes;
@@ -103,7 +92,7 @@ constexpr std::array<bool, N> time_axes_of(const std::array<shape, N>& shapes) {
 /// layer repeats the one before).
 template <std::size_t InputWidth, class... Specs>
 constexpr std::array<std::size_t, sizeof...(Specs) + 1> layer_widths() {
-    return sizes_of(layer_shapes<features_shape(InputWidth), Specs...>());
+    return sizes_of(layer_shapes<Specs...>(features_shape(InputWidth)));
 }
 
 /// "ctnn: layer i: …" from a layer's own "ctnn: …" message (formatted like the other checks a
@@ -143,7 +132,7 @@ public:
 
     static constexpr std::size_t depth = sizeof...(Specs);
     /// shapes[0] is the input's shape, shapes[i + 1] layer i's output shape.
-    static constexpr std::array<shape, depth + 1> shapes = detail::layer_shapes<Input::input_shape, Specs...>();
+    static constexpr std::array<shape, depth + 1> shapes = detail::layer_shapes<Specs...>(Input::input_shape);
     /// widths[i]: the values per sample (per time step) of shapes[i], the rows of the
     /// feature-major block that passes there.
     static constexpr std::array<std::size_t, depth + 1> widths = detail::sizes_of(shapes);

@@ -21,19 +21,12 @@
 
 namespace ctnn::detail {
 
-/// {the shape `in`, then what each spec makes of the one before}: the last one, as a value.
-template <class... Specs>
-constexpr shape chain_output_shape(shape in) {
-    ((in = output_shape_of<Specs>(in)), ...);
-    return in;
-}
-
 /// Specs... bound to feature rows of `Width`, each to the shape before it. Inner layer k
 /// computes its input gradient unless the block is the network's first layer and k = 0
 /// (nobody reads dL/dx of the data). No layers at all is the identity.
 template <class T, std::size_t Width, bool InputGradient, class... Specs>
 class layer_chain {
-    static constexpr std::array<shape, sizeof...(Specs) + 1> shapes = layer_shapes<features_shape(Width), Specs...>();
+    static constexpr std::array<shape, sizeof...(Specs) + 1> shapes = layer_shapes<Specs...>(features_shape(Width));
     template <std::size_t... K>
     static auto bind_inner(std::index_sequence<K...>)
         -> boost::hana::tuple<typename Specs::template bind<T, (!InputGradient && K == 0) ? 0 : K + 1, shapes[K]>::type...>;

@@ -33,7 +33,7 @@ template <class... Layers>
 struct branch {
     /// The branch's output width on `input_width` features per row.
     static constexpr std::size_t output_width_on(std::size_t input_width) noexcept {
-        return detail::chain_output_shape<Layers...>(features_shape(input_width)).size();
+        return detail::layer_shapes<Layers...>(features_shape(input_width)).back().size();
     }
     static constexpr bool holds_recurrent_layer = (detail::recurrent_spec<Layers> || ...);
     template <class T, std::size_t Width, bool InputGradient>
@@ -51,9 +51,11 @@ struct is_branch<branch<Layers...>> : std::true_type {};
 /// Branch j's inner layers draw from stream j of the block's stream.
 template <class T, std::size_t Width, bool InputGradient, class... Branches>
 class concatenate_layer {
-    using chains_type = boost::hana::tuple<typename Branches::template chain<T, Width, InputGradient>...>;
+    template <class Branch>
+    using chain_of = typename Branch::template chain<T, Width, InputGradient>;
+    using chains_type = boost::hana::tuple<chain_of<Branches>...>;
     static constexpr std::size_t branch_count = sizeof...(Branches);
-    static constexpr std::array<std::size_t, branch_count> branch_widths{Branches::output_width_on(Width)...};
+    static constexpr std::array<std::size_t, branch_count> branch_widths{chain_of<Branches>::output_width...};
     /// Branch j's rows of the output start at row offsets[j].
     static constexpr std::array<std::size_t, branch_count + 1> offsets = [] {
         std::array<std::size_t, branch_count + 1> o{};
@@ -67,8 +69,7 @@ public:
     static constexpr std::size_t input_width = Width;
     static constexpr std::size_t output_width = offsets.back();
     static constexpr bool computes_input_gradient = InputGradient;
-    static constexpr std::size_t parameter_count =
-        (Branches::template chain<T, Width, InputGradient>::parameter_count + ... + 0);
+    static constexpr std::size_t parameter_count = (chain_of<Branches>::parameter_count + ... + 0);
 
     void initialize(rng stream) {
         std::size_t j = 0;
