@@ -23,6 +23,7 @@
 #include "ctnn/detail/affine.hpp"
 #include "ctnn/detail/data_check.hpp"
 #include "ctnn/detail/diagnostics.hpp"
+#include "ctnn/detail/layer_tuple.hpp"
 #include "ctnn/detail/matrix_view.hpp"
 #include "ctnn/detail/message.hpp"
 #include "ctnn/detail/sequence_layout.hpp"
@@ -197,8 +198,7 @@ public:
     /// Re-draws every parameter: layer i uses stream i of `seed`, so adding a layer at the end
     /// leaves the others' initial weights unchanged.
     void initialize(std::uint64_t seed) {
-        const rng root(seed);
-        for_each_layer_indexed([&](auto& layer, auto index) { layer.initialize(root.stream(index)); });
+        detail::initialize_each(layers_, rng(seed));
     }
 
     template <std::size_t I>
@@ -243,25 +243,15 @@ public:
     /// mode and restore the previous one.
     void set_training(bool on) {
         training_ = on;
-        for_each_layer([on](auto& layer) {
-            if constexpr (requires { layer.set_training(on); }) layer.set_training(on);
-        });
+        detail::set_training_of(layers_, on);
     }
     bool training() const noexcept { return training_; }
 
     /// What a training forward changes besides its output: batch_norm's running estimates and
     /// counter, dropout's mask stream. The trainer keeps it before every step and restores it
     /// when it refuses the step, so a refused step changes nothing.
-    void keep_forward_state() noexcept {
-        for_each_layer([](auto& layer) {
-            if constexpr (requires { layer.keep_forward_state(); }) layer.keep_forward_state();
-        });
-    }
-    void restore_forward_state() noexcept {
-        for_each_layer([](auto& layer) {
-            if constexpr (requires { layer.restore_forward_state(); }) layer.restore_forward_state();
-        });
-    }
+    void keep_forward_state() noexcept { detail::keep_forward_state_of(layers_); }
+    void restore_forward_state() noexcept { detail::restore_forward_state_of(layers_); }
 
     /// Sizes every work buffer for batches of up to `rows` rows (of up to `steps` time steps
     /// for a sequence network). Training calls it once; a steady-state step then allocates

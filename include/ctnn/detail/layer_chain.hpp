@@ -17,6 +17,7 @@
 #include "ctnn/core/network.hpp"
 #include "ctnn/core/rng.hpp"
 #include "ctnn/core/shape.hpp"
+#include "ctnn/detail/layer_tuple.hpp"
 #include "ctnn/detail/network_visit.hpp"
 
 namespace ctnn::detail {
@@ -46,28 +47,11 @@ public:
     static constexpr std::size_t parameter_count = count_parameters(std::index_sequence_for<Specs...>{});
 
     /// Inner layer k draws from stream k of the block's stream.
-    void initialize(rng stream) {
-        std::size_t k = 0;
-        boost::hana::for_each(inner_, [&](auto& layer) { layer.initialize(stream.stream(k++)); });
-    }
-
-    void set_training(bool on) {
-        boost::hana::for_each(inner_, [on](auto& layer) {
-            if constexpr (requires { layer.set_training(on); }) layer.set_training(on);
-        });
-    }
-
+    void initialize(rng stream) { initialize_each(inner_, stream); }
+    void set_training(bool on) { set_training_of(inner_, on); }
     /// The inner layers' forward state (network::keep_forward_state says what that is).
-    void keep_forward_state() noexcept {
-        boost::hana::for_each(inner_, [](auto& layer) {
-            if constexpr (requires { layer.keep_forward_state(); }) layer.keep_forward_state();
-        });
-    }
-    void restore_forward_state() noexcept {
-        boost::hana::for_each(inner_, [](auto& layer) {
-            if constexpr (requires { layer.restore_forward_state(); }) layer.restore_forward_state();
-        });
-    }
+    void keep_forward_state() noexcept { keep_forward_state_of(inner_); }
+    void restore_forward_state() noexcept { restore_forward_state_of(inner_); }
 
     void reserve(std::size_t rows) {
         boost::hana::for_each(inner_, [rows](auto& layer) { layer.reserve(rows); });
@@ -146,11 +130,9 @@ private:
 
     template <class Self, class F, class Visit>
     static void visit_prefixed(Self& self, std::string_view prefix, F& f, Visit visit) {
-        std::size_t k = 0;
-        boost::hana::for_each(self.inner_, [&](auto& layer) {
-            const std::string layer_prefix = std::string(prefix) + std::to_string(k++) + ".";
+        for_each_prefixed(self.inner_, prefix, [&](auto& layer, std::string_view layer_prefix) {
             visit(layer, [&](std::string_view name, auto& x) {
-                const std::string full = layer_prefix + std::string(name);
+                const std::string full = std::string(layer_prefix) + std::string(name);
                 f(std::string_view(full), x);
             });
         });

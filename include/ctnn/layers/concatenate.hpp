@@ -8,7 +8,6 @@
 #include <algorithm>
 #include <array>
 #include <cstddef>
-#include <string>
 #include <string_view>
 #include <type_traits>
 #include <utility>
@@ -23,6 +22,7 @@
 #include "ctnn/detail/buffer.hpp"
 #include "ctnn/detail/diagnostics.hpp"
 #include "ctnn/detail/layer_chain.hpp"
+#include "ctnn/detail/layer_tuple.hpp"
 #include "ctnn/detail/matrix_view.hpp"
 
 namespace ctnn {
@@ -71,21 +71,10 @@ public:
     static constexpr bool computes_input_gradient = InputGradient;
     static constexpr std::size_t parameter_count = (chain_of<Branches>::parameter_count + ... + 0);
 
-    void initialize(rng stream) {
-        std::size_t j = 0;
-        boost::hana::for_each(branches_, [&](auto& b) { b.initialize(stream.stream(j++)); });
-    }
-
-    void set_training(bool on) {
-        boost::hana::for_each(branches_, [on](auto& b) { b.set_training(on); });
-    }
-
-    void keep_forward_state() noexcept {
-        boost::hana::for_each(branches_, [](auto& b) { b.keep_forward_state(); });
-    }
-    void restore_forward_state() noexcept {
-        boost::hana::for_each(branches_, [](auto& b) { b.restore_forward_state(); });
-    }
+    void initialize(rng stream) { detail::initialize_each(branches_, stream); }
+    void set_training(bool on) { detail::set_training_of(branches_, on); }
+    void keep_forward_state() noexcept { detail::keep_forward_state_of(branches_); }
+    void restore_forward_state() noexcept { detail::restore_forward_state_of(branches_); }
 
     /// Sizes the work buffers for batches of up to `rows` rows (only ever grows them).
     void reserve(std::size_t rows) {
@@ -156,31 +145,27 @@ public:
     /// module: "branches.<j>.<k>.<name>".
     template <class F>
     void for_each_named_parameter(F&& f) {
-        visit_branches(*this, [&](auto& b, std::string_view prefix) { b.for_each_named_parameter(prefix, f); });
+        detail::for_each_prefixed(branches_, "branches.",
+                                  [&](auto& b, std::string_view prefix) { b.for_each_named_parameter(prefix, f); });
     }
     template <class F>
     void for_each_named_parameter(F&& f) const {
-        visit_branches(*this, [&](auto& b, std::string_view prefix) { b.for_each_named_parameter(prefix, f); });
+        detail::for_each_prefixed(branches_, "branches.",
+                                  [&](auto& b, std::string_view prefix) { b.for_each_named_parameter(prefix, f); });
     }
     /// The branches' saved state that is not trained (batch_norm's running statistics).
     template <class F>
     void for_each_buffer(F&& f) {
-        visit_branches(*this, [&](auto& b, std::string_view prefix) { b.for_each_buffer(prefix, f); });
+        detail::for_each_prefixed(branches_, "branches.",
+                                  [&](auto& b, std::string_view prefix) { b.for_each_buffer(prefix, f); });
     }
     template <class F>
     void for_each_buffer(F&& f) const {
-        visit_branches(*this, [&](auto& b, std::string_view prefix) { b.for_each_buffer(prefix, f); });
+        detail::for_each_prefixed(branches_, "branches.",
+                                  [&](auto& b, std::string_view prefix) { b.for_each_buffer(prefix, f); });
     }
 
 private:
-    template <class Self, class Visit>
-    static void visit_branches(Self& self, Visit visit) {
-        std::size_t j = 0;
-        boost::hana::for_each(self.branches_, [&](auto& b) {
-            const std::string prefix = "branches." + std::to_string(j++) + ".";
-            visit(b, std::string_view(prefix));
-        });
-    }
 
     chains_type branches_;
     detail::buffer<T> output_;          // yᵀ (output_width, B)
