@@ -3,6 +3,7 @@
 // neither reallocates nor copies.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 
@@ -16,6 +17,12 @@ auto matrix_view(T* data, std::size_t rows, std::size_t cols) {
     // The pointer as a prvalue: xt::adapt holds an lvalue pointer by reference, which here would
     // be this function's parameter, dead once it returns.
     return xt::adapt(static_cast<T*>(data), rows * cols, xt::no_ownership(), std::array<std::size_t, 2>{rows, cols});
+}
+
+/// Packs `rows` rows of `columns` values, `ld` apart from `from`, into `packed` (rows, columns).
+template <class T>
+void copy_rows(const T* from, std::size_t ld, std::size_t rows, std::size_t columns, T* packed) {
+    for (std::size_t r = 0; r < rows; ++r) std::copy_n(from + r * ld, columns, packed + r * columns);
 }
 
 template <class T>

@@ -90,9 +90,7 @@ public:
         std::size_t j = 0;
         boost::hana::for_each(branches_, [&](auto& b) {
             const T* h = b.forward(in_t, ld, rows);
-            const std::size_t h_ld = b.output_ld();
-            T* y = output_.data() + offsets[j] * rows;
-            for (std::size_t r = 0; r < branch_widths[j]; ++r) std::copy_n(h + r * h_ld, rows, y + r * rows);
+            detail::copy_rows(h, b.output_ld(), branch_widths[j], rows, output_.data() + offsets[j] * rows);
             ++j;
         });
         return output_.data();

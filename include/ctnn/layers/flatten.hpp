@@ -3,7 +3,6 @@
 // is exactly the flattened row: forward and backward hand the block on as it is.
 #pragma once
 
-#include <algorithm>
 #include <cstddef>
 #include <string_view>
 
@@ -11,6 +10,7 @@
 #include "ctnn/core/shape.hpp"
 #include "ctnn/detail/buffer.hpp"
 #include "ctnn/detail/diagnostics.hpp"
+#include "ctnn/detail/matrix_view.hpp"
 
 namespace ctnn {
 
@@ -34,7 +34,7 @@ public:
     // input itself when it is packed already.
     const T* forward(const T* in_t, std::size_t ld, std::size_t columns) {
         if (ld == columns) return in_t;
-        for (std::size_t k = 0; k < Width; ++k) std::copy_n(in_t + k * ld, columns, packed_.data() + k * columns);
+        detail::copy_rows(in_t, ld, Width, columns, packed_.data());
         return packed_.data();
     }
 
@@ -46,14 +46,9 @@ public:
             return nullptr;
     }
 
+    /// None (const, so callable on either; saving names nothing without a parameter).
     template <class F>
-    void for_each_parameter(F&&) {}
-    template <class F>
-    void for_each_parameter(F&&) const {}
-    template <class F>
-    void for_each_named_parameter(F&&) {}
-    template <class F>
-    void for_each_named_parameter(F&&) const {}
+    void for_each_parameter(F&&) const noexcept {}
 
 private:
     detail::buffer<T> packed_;
