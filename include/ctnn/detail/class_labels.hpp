@@ -20,6 +20,11 @@ inline std::string number_string(double v) {
     return std::string(buffer, r.ptr);
 }
 
+/// v is an integer in [0, classes).
+inline bool is_class_label(double v, std::size_t classes) noexcept {
+    return v >= 0.0 && v < double(classes) && v == std::floor(v);
+}
+
 // Cold path, kept out of the loss loops.
 [[noreturn]] inline void throw_invalid_label(std::string_view loss, std::size_t row, double label,
                                              std::size_t classes) {
@@ -42,8 +47,7 @@ void check_class_labels(const P& prediction, const Y& labels, std::string_view l
     const auto* y = labels.data();
     for (std::size_t i = 0; i < rows; ++i) {
         const double v = double(y[i]);
-        if (!(v >= 0.0 && v < double(classes) && v == std::floor(v)))
-            throw_invalid_label(loss, i, v, classes);
+        if (!is_class_label(v, classes)) throw_invalid_label(loss, i, v, classes);
     }
 }
 

@@ -138,19 +138,10 @@ public:
         if (rows == 0) throw shape_error("ctnn: train_step: the batch has no rows");
         if (!net_.fits(rows, shape.steps)) net_.reserve(rows, shape.steps);
         if (!net_.training()) net_.set_training(true);
-        validate_settings();
-        last_ = step_report{.step = steps_++, .epoch = 0, .rows = rows};
-        net_.keep_forward_state();
-        try {
+        return guarded_step(x, 0, rows, shape.steps, [](std::size_t i) { return i; }, [&]() -> const step_report& {
             return finish_step(forward_rows(x.data(), rows, shape.steps), y.data(), output_rows(rows, shape.steps),
                                on_non_finite);
-        } catch (const non_finite_error& e) {
-            net_.restore_forward_state();
-            rethrow_locating_x(e, x, rows, shape.steps, [](std::size_t i) { return i; });
-        } catch (...) {
-            net_.restore_forward_state();  // a bad label, a refused step: nothing changes
-            throw;
-        }
+        });
     }
 
     /// Trains for `options.epochs` epochs of mini-batches (fewer if a callback stops it) and
@@ -254,22 +245,11 @@ private:
             std::size_t counted_rows = 0;
             for (std::size_t first = 0; first < rows; first += batch) {
                 const std::size_t n = std::min(batch, rows - first);
-                validate_settings();
-                last_ = step_report{.step = steps_++, .epoch = epoch, .rows = n};
-                net_.keep_forward_state();
-                const step_report& s = [&]() -> const step_report& {
-                    try {
-                        const auto [out, yb] = forward_batch(first, n);
-                        return finish_step(out, yb, output_rows(n, steps), options.on_non_finite);
-                    } catch (const non_finite_error& e) {
-                        net_.restore_forward_state();
-                        rethrow_locating_x(e, x, n, steps,
-                                           [&](std::size_t i) { return gather ? order[first + i] : first + i; });
-                    } catch (...) {
-                        net_.restore_forward_state();
-                        throw;
-                    }
-                }();
+                const auto row_of = [&](std::size_t i) { return gather ? order[first + i] : first + i; };
+                const step_report& s = guarded_step(x, epoch, n, steps, row_of, [&]() -> const step_report& {
+                    const auto [out, yb] = forward_batch(first, n);
+                    return finish_step(out, yb, output_rows(n, steps), options.on_non_finite);
+                });
                 ++report.steps;
                 if (s.applied) {
                     weighted_loss += s.loss * double(n);
@@ -405,9 +385,30 @@ private:
         if constexpr (class_labels) {
             for (std::size_t i = 0; i < rows * per_row; ++i) {
                 const double v = double(y.data()[i]);
-                if (!(v >= 0.0 && v < double(output_width) && v == std::floor(v)))
+                if (!detail::is_class_label(v, output_width))
                     detail::throw_invalid_label(Loss::name, i / per_row, v, output_width);
             }
+        }
+    }
+
+    // One step of train_step or fit: its settings checked, its number taken, the forward state
+    // kept, then `run` (forward pass and finish_step). Whatever it throws (a bad label, a
+    // refused step) puts the forward state back, so nothing changes; a non-finite step also
+    // names the first non-finite x of its batch, whose row i is row_of(i) of x.
+    template <class X, class RowOf, class Run>
+    const step_report& guarded_step(const X& x, std::size_t epoch, std::size_t n, std::size_t steps, RowOf row_of,
+                                    Run run) {
+        validate_settings();
+        last_ = step_report{.step = steps_++, .epoch = epoch, .rows = n};
+        net_.keep_forward_state();
+        try {
+            return run();
+        } catch (const non_finite_error& e) {
+            net_.restore_forward_state();
+            rethrow_locating_x(e, x, n, steps, row_of);
+        } catch (...) {
+            net_.restore_forward_state();
+            throw;
         }
     }
 
