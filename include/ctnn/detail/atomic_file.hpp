@@ -73,11 +73,16 @@ inline std::filesystem::path link_target(const std::filesystem::path& path) {
     return target;
 }
 
+/// The directory `file` is in ("." for a bare name).
+inline std::filesystem::path directory_of(const std::filesystem::path& file) {
+    const std::filesystem::path directory = file.parent_path();
+    return directory.empty() ? std::filesystem::path(".") : directory;
+}
+
 /// Removes `<file>.tmp-<pid>-<n>` left beside `file` by saves whose process no longer exists
 /// (killed mid-save). A live process's temporary file, another save in progress, is kept.
 inline void remove_stale_temporaries(const std::filesystem::path& file) {
-    std::filesystem::path directory = file.parent_path();
-    if (directory.empty()) directory = ".";
+    const std::filesystem::path directory = directory_of(file);
     const std::string prefix = file.filename().string() + ".tmp-";
     std::error_code error;
     for (std::filesystem::directory_iterator it(directory, error), end; !error && it != end; it.increment(error)) {
@@ -92,8 +97,8 @@ inline void remove_stale_temporaries(const std::filesystem::path& file) {
             pid = pid * 10 + (name[k] - '0');
         }
         if (!digits || pid <= 0 || pid == ::getpid()) continue;
-        if (pid <= 0x7FFFFFFFLL && ::kill(::pid_t(pid), 0) == 0) continue;  // alive
-        if (pid <= 0x7FFFFFFFLL && errno != ESRCH) continue;                // alive, another user's
+        // kill(pid, 0): 0 or EPERM (another user's) for a live process, ESRCH for none.
+        if (pid <= 0x7FFFFFFFLL && (::kill(::pid_t(pid), 0) == 0 || errno != ESRCH)) continue;
         std::filesystem::remove(it->path(), error);
     }
 }
@@ -148,8 +153,7 @@ inline void write_file_atomically(const std::filesystem::path& link, std::span<c
     fd = -1;
     if (closed != 0) give_up("close it", errno);
     if (::rename(temp.c_str(), path.c_str()) != 0) give_up("rename the temporary file over it", errno);
-    std::filesystem::path directory = path.parent_path();
-    if (directory.empty()) directory = ".";
+    const std::filesystem::path directory = directory_of(path);
     const int dir = ::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dir >= 0) {  // best effort: the file is in place, only its durability is at stake
         ::fsync(dir);
