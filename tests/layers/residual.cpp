@@ -55,24 +55,31 @@ double max_error_in_order(const Net& net, const std::string& prefix) {
     });
     return worst;
 }
-}  // namespace
 
-TEST_CASE("residual: a residual MLP trains as in PyTorch (double, 1e-9)", "[residual][layers]") {
-    STATIC_REQUIRE(residual_mlp::parameter_count == 4 * 8 + 8 + 2 * (8 * 8 + 8) + (8 * 8 + 8) + 8 + 1);
-    STATIC_REQUIRE(residual_mlp::widths == std::array<std::size_t, 5>{4, 8, 8, 8, 1});
-    residual_mlp net;
-    load_in_order(net, "residual.p");
+/// `Net` from <prefix>.p0, p1... trained as the fixture was (full-batch SGD, lr 0.05, momentum
+/// 0.9): each step's loss and the final weights match PyTorch's to 1e-9.
+template <class Net>
+void check_trains_as_pytorch(const std::string& prefix) {
+    Net net;
+    load_in_order(net, prefix + ".p");
     const auto& f = fixture();
     ctnn::trainer trainer{net, ctnn::optim::sgd{.lr = 0.05, .momentum = 0.9}};
-    const auto& expected = f.values("residual.loss");
-    const auto losses = trainer.fit(f.tensor<double, 2>("residual.x"), f.tensor<double, 2>("residual.y"),
+    const auto& expected = f.values(prefix + ".loss");
+    const auto losses = trainer.fit(f.tensor<double, 2>(prefix + ".x"), f.tensor<double, 2>(prefix + ".y"),
                                     {.epochs = expected.size(), .batch_size = 0, .shuffle = false})
                             .epoch_losses;
     for (std::size_t s = 0; s < expected.size(); ++s) {
         INFO("step " << s << ": " << losses[s] << " vs " << expected[s]);
         CHECK(std::abs(losses[s] - expected[s]) <= 1e-9 * std::abs(expected[s]));
     }
-    CHECK(max_error_in_order(net, "residual.final_p") <= 1e-9);
+    CHECK(max_error_in_order(net, prefix + ".final_p") <= 1e-9);
+}
+}  // namespace
+
+TEST_CASE("residual: a residual MLP trains as in PyTorch (double, 1e-9)", "[residual][layers]") {
+    STATIC_REQUIRE(residual_mlp::parameter_count == 4 * 8 + 8 + 2 * (8 * 8 + 8) + (8 * 8 + 8) + 8 + 1);
+    STATIC_REQUIRE(residual_mlp::widths == std::array<std::size_t, 5>{4, 8, 8, 8, 1});
+    check_trains_as_pytorch<residual_mlp>("residual");
 }
 
 TEST_CASE("residual: finite differences through nested blocks, first or not", "[residual][gradient]") {
@@ -161,19 +168,7 @@ TEST_CASE("residual: a batch_norm inside a block saves its running statistics", 
 TEST_CASE("concatenate: a multi-branch network trains as in PyTorch (double, 1e-9)", "[concatenate][layers]") {
     STATIC_REQUIRE(branching_mlp::widths == std::array<std::size_t, 4>{4, 6, 13, 1});
     STATIC_REQUIRE(branching_mlp::parameter_count == (4 * 6 + 6) + (6 * 5 + 5) + (6 * 3 + 3) + (3 * 2 + 2) + 13 + 1);
-    branching_mlp net;
-    load_in_order(net, "concatenate.p");
-    const auto& f = fixture();
-    ctnn::trainer trainer{net, ctnn::optim::sgd{.lr = 0.05, .momentum = 0.9}};
-    const auto& expected = f.values("concatenate.loss");
-    const auto losses = trainer.fit(f.tensor<double, 2>("concatenate.x"), f.tensor<double, 2>("concatenate.y"),
-                                    {.epochs = expected.size(), .batch_size = 0, .shuffle = false})
-                            .epoch_losses;
-    for (std::size_t s = 0; s < expected.size(); ++s) {
-        INFO("step " << s << ": " << losses[s] << " vs " << expected[s]);
-        CHECK(std::abs(losses[s] - expected[s]) <= 1e-9 * std::abs(expected[s]));
-    }
-    CHECK(max_error_in_order(net, "concatenate.final_p") <= 1e-9);
+    check_trains_as_pytorch<branching_mlp>("concatenate");
 }
 
 TEST_CASE("concatenate: the output is the branches' outputs, row block after row block", "[concatenate][layers]") {
