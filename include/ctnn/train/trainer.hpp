@@ -486,8 +486,8 @@ private:
         }
         if (!clipped.finite || !healthy) {
             last_.applied = false;
-            net_.restore_forward_state();
             if (on_non_finite == non_finite_action::throw_error) throw_refused(clipped.finite);
+            net_.restore_forward_state();  // thrown, guarded_step restores it
             if (on_non_finite == non_finite_action::rollback) roll_back();
             return last_;
         }
