@@ -80,6 +80,7 @@
 #include "ctnn/init/kaiming_uniform.hpp"
 #include "ctnn/init/normal.hpp"
 #include "ctnn/init/orthogonal.hpp"
+#include "ctnn/init/per_gate.hpp"
 #include "ctnn/init/pytorch_default.hpp"
 #include "ctnn/init/recurrent_default.hpp"
 #include "ctnn/init/uniform.hpp"

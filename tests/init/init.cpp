@@ -180,3 +180,102 @@ TEST_CASE("init: orthogonal weights have every singular value equal to the gain"
     net_t net(2);
     CHECK(xt::all(xt::equal(net.layer<0>().bias.value, 0.0f)));
 }
+
+namespace {
+// One recurrent layer (input 30, hidden 40, as the fixture's torch modules) with Init on every
+// weight, its weight_ih and weight_hh checked against torch.nn.init on the same stacked tensors.
+template <template <class> class Layer, class Init>
+void check_recurrent_policy(const std::string& layer, const std::string& policy) {
+    using net_t = ctnn::basic_network<double, ctnn::sequence<30>, Layer<Init>>;
+    net_t net(11);
+    const ctnn_test::fixture f("recurrent_init.txt");
+    const auto check = [&](const ctnn::tensor<double, 2>& w, const std::string& tensor) {
+        const std::string key = layer + "." + tensor;
+        INFO(key << " " << policy);
+        // torch's fans are the stacked tensor's own: (gates·hidden, columns).
+        CHECK(f.scalar(key + ".fan_in") == double(w.shape()[1]));
+        CHECK(f.scalar(key + ".fan_out") == double(w.shape()[0]));
+        const moments ours = measure(w);
+        const bool is_uniform = policy.find("uniform") != std::string::npos;
+        const double sigma = is_uniform ? f.scalar(key + "." + policy + ".bound") / std::sqrt(3.0)
+                                        : f.scalar(key + "." + policy + ".sigma");
+        INFO("ours std " << ours.std << ", torch's distribution " << sigma << ", torch's sample "
+                         << f.scalar(key + "." + policy + ".std"));
+        CHECK(std::abs(ours.std - sigma) < 0.05 * sigma);
+        CHECK(std::abs(f.scalar(key + "." + policy + ".std") - sigma) < 0.05 * sigma);
+        if (is_uniform) {
+            CHECK(ours.maxabs <= std::sqrt(3.0) * sigma * (1 + 1e-12));
+            CHECK(ours.maxabs > 0.97 * std::sqrt(3.0) * sigma);
+        }
+    };
+    check(net.template layer<0>().weight_ih.value, "weight_ih");
+    check(net.template layer<0>().weight_hh.value, "weight_hh");
+}
+
+template <class Init>
+using rnn_with = ctnn::rnn<40, ctnn::tanh, ctnn::last_state, Init>;
+template <class Init>
+using lstm_with = ctnn::lstm<40, ctnn::last_state, Init>;
+template <class Init>
+using gru_with = ctnn::gru<40, ctnn::last_state, Init>;
+
+template <template <class> class Layer>
+void check_recurrent_policies(const std::string& layer) {
+    check_recurrent_policy<Layer, xavier_uniform<>>(layer, "xavier_uniform");
+    check_recurrent_policy<Layer, xavier_normal<>>(layer, "xavier_normal");
+    check_recurrent_policy<Layer, kaiming_uniform<>>(layer, "kaiming_uniform");
+    check_recurrent_policy<Layer, kaiming_normal<gain::relu, fan_mode::fan_out>>(layer, "kaiming_normal_fanout_relu");
+}
+}  // namespace
+
+TEST_CASE("init: every policy on rnn, lstm and gru weights uses torch.nn.init's fans of the stacked tensor",
+          "[init][recurrent]") {
+    check_recurrent_policies<rnn_with>("rnn");
+    check_recurrent_policies<lstm_with>("lstm");
+    check_recurrent_policies<gru_with>("gru");
+    // The default stays the modules' own U(±1/√hidden) on every tensor.
+    const ctnn_test::fixture f("recurrent_init.txt");
+    ctnn::basic_network<double, ctnn::sequence<30>, ctnn::lstm<40>> net(5);
+    const double bound = 1.0 / std::sqrt(40.0);
+    CHECK(f.scalar("lstm.default.maxabs") <= bound);
+    CHECK(f.scalar("lstm.default.maxabs") > 0.99 * bound);
+    for (const auto* p : {&net.layer<0>().weight_ih.value, &net.layer<0>().weight_hh.value}) {
+        CHECK(measure(*p).maxabs <= bound);
+        CHECK(measure(*p).maxabs > 0.99 * bound);
+    }
+}
+
+TEST_CASE("init: per_gate scales and orthonormalises each gate's block on its own", "[init][recurrent]") {
+    using net_t = ctnn::basic_network<double, ctnn::sequence<30>,
+                                      ctnn::lstm<40, ctnn::last_state, per_gate<xavier_uniform<>>, per_gate<orthogonal<>>>>;
+    net_t net(4);
+    const auto& layer = net.layer<0>();
+    // Each (40, 30) gate block of W_ih is xavier with fans {30, 40}, not torch's {30, 160}.
+    const double gate_bound = std::sqrt(6.0 / (30 + 40));
+    CHECK(measure(layer.weight_ih.value).maxabs <= gate_bound);
+    CHECK(measure(layer.weight_ih.value).maxabs > 0.97 * gate_bound);
+    CHECK(gate_bound > 1.5 * std::sqrt(6.0 / (30 + 160)));
+    // Each (40, 40) gate block of W_hh is orthogonal; the stack as a whole is not orthonormal
+    // (its columns have norm 2, four unit blocks stacked).
+    const auto& w = layer.weight_hh.value;
+    double worst = 0;
+    for (std::size_t gate = 0; gate < 4; ++gate)
+        for (std::size_t i = 0; i < 40; ++i)
+            for (std::size_t j = 0; j < 40; ++j) {
+                double s = 0;
+                for (std::size_t k = 0; k < 40; ++k) s += w(gate * 40 + k, i) * w(gate * 40 + k, j);
+                worst = std::max(worst, std::abs(s - (i == j ? 1.0 : 0.0)));
+            }
+    CHECK(worst < 1e-12);
+    double column_norm = 0;
+    for (std::size_t k = 0; k < 160; ++k) column_norm += w(k, 0) * w(k, 0);
+    CHECK(std::sqrt(column_norm) == Approx(2.0).epsilon(1e-12));
+    // Outside a recurrent layer it is the wrapped policy unchanged, draw for draw.
+    auto a = ctnn::tensor<double, 2>::from_shape({400, 300});
+    auto b = a;
+    ctnn::rng ra(8), rb(8);
+    per_gate<kaiming_normal<>>{}.weight(a, torch_fans, ra);
+    kaiming_normal<>{}.weight(b, torch_fans, rb);
+    CHECK(xt::all(xt::equal(a, b)));
+    STATIC_REQUIRE(ctnn::init_policy<per_gate<orthogonal<>>>);
+}

@@ -8,8 +8,9 @@ namespace ctnn::init {
 struct fans {
     std::size_t in;   // inputs per unit: columns of a [out, in] weight
     std::size_t out;  // units fed by each input: rows of a [out, in] weight
-    /// A recurrent layer's hidden width, for inits defined by it (recurrent_default); 0: none,
-    /// the built-in rnn, lstm and gru pass their hidden width as `out` instead.
+    /// A recurrent layer's hidden width, for inits defined by it (recurrent_default, per_gate);
+    /// 0 outside recurrent layers. `in` and `out` stay the stacked tensor's own, as
+    /// torch.nn.init computes them: (4·Hidden, In) for an LSTM's W_ih has fan_out 4·Hidden.
     std::size_t hidden = 0;
 };
 

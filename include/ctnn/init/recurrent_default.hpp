@@ -1,6 +1,6 @@
 // PyTorch's nn.RNN / nn.LSTM / nn.GRU default: every weight and bias ~ U(±1/√hidden), whatever
-// the input width. Recurrent layers pass fans{columns, hidden}: fans.out is the hidden width for
-// every tensor of the layer, the gates' stacked rows included.
+// the input width and the stacked gates' rows. Recurrent layers pass fans{columns, rows, hidden};
+// this policy reads only `hidden` (`out` when there is none, as for a dense layer).
 #pragma once
 
 #include <cmath>

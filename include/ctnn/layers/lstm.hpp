@@ -81,12 +81,11 @@ public:
     }
 
     void initialize(rng stream) {
-        // PyTorch's convention for every recurrent tensor: fans.out is Hidden, not 4·Hidden.
-        initializer.weight(weight_ih.value, init::fans{In, Hidden}, stream);
-        recurrent_initializer.weight(weight_hh.value, init::fans{Hidden, Hidden}, stream);
+        initializer.weight(weight_ih.value, init::fans{In, gate_rows, Hidden}, stream);
+        recurrent_initializer.weight(weight_hh.value, init::fans{Hidden, gate_rows, Hidden}, stream);
         if constexpr (Bias) {
-            initializer.bias(bias_ih.value, init::fans{In, Hidden}, stream);
-            initializer.bias(bias_hh.value, init::fans{In, Hidden}, stream);
+            initializer.bias(bias_ih.value, init::fans{In, gate_rows, Hidden}, stream);
+            initializer.bias(bias_hh.value, init::fans{Hidden, gate_rows, Hidden}, stream);
         }
     }
 

@@ -76,11 +76,11 @@ public:
     }
 
     void initialize(rng stream) {
-        initializer.weight(weight_ih.value, init::fans{In, Hidden}, stream);
-        recurrent_initializer.weight(weight_hh.value, init::fans{Hidden, Hidden}, stream);
+        initializer.weight(weight_ih.value, init::fans{In, Hidden, Hidden}, stream);
+        recurrent_initializer.weight(weight_hh.value, init::fans{Hidden, Hidden, Hidden}, stream);
         if constexpr (Bias) {
-            initializer.bias(bias_ih.value, init::fans{In, Hidden}, stream);
-            initializer.bias(bias_hh.value, init::fans{In, Hidden}, stream);
+            initializer.bias(bias_ih.value, init::fans{In, Hidden, Hidden}, stream);
+            initializer.bias(bias_hh.value, init::fans{Hidden, Hidden, Hidden}, stream);
         }
     }
 
