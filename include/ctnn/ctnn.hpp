@@ -27,6 +27,7 @@
 #include "ctnn/data/dataset.hpp"
 #include "ctnn/data/idx.hpp"
 #include "ctnn/data/normalize.hpp"
+#include "ctnn/data/read_limits.hpp"
 #include "ctnn/data/standardizer.hpp"
 
 #include "ctnn/metrics/accuracy.hpp"

@@ -3,7 +3,10 @@
 #include <ctnn/data/csv.hpp>
 #include <ctnn/data/idx.hpp>
 
+#include <sys/stat.h>
+
 #include <bit>
+#include <fstream>
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -182,8 +185,15 @@ TEST_CASE("idx: malformed files name the file, the byte, what was expected and f
         CHECK_THAT(read("wide", wide), StartsWith("ctnn: " + path("wide"))
                                            && Contains("byte 16: expected 96 bytes for the doubles")
                                            && Contains("found 12"));
+        // dimensions past memory are refused from the header, before anything is allocated,
+        // by the reader's limit; parsing bytes already in memory refuses them too
         const bytes huge = idx_bytes(0x08, {0xFFFFFFFF, 0xFFFFFFFF, 0xFFFFFFFF, 0xFFFFFFFF}, {});
-        CHECK_THAT(read("huge", huge),
+        CHECK(read("huge", huge)
+              == "ctnn: " + path("huge")
+                     + ": byte 20: expected at most 2147483648 bytes of data (data::read_limits::max_bytes; "
+                       "raise it to read larger files), found dimensions 4294967295 x 4294967295 x "
+                       "4294967295 x 4294967295, which declare more bytes than memory holds");
+        CHECK_THAT(data_error_message([&] { ctnn::data::idx_file::parse(huge, "huge"); }),
                    Contains("byte 20: expected more bytes than memory holds for the unsigned bytes "
                             "of dimensions 4294967295 x 4294967295 x 4294967295 x 4294967295"));
     }
@@ -212,6 +222,76 @@ TEST_CASE("idx: malformed files name the file, the byte, what was expected and f
                        && Contains(" of the gzip file: expected a valid gzip stream, found "
                                    "\"incorrect data check\""));
     }
+}
+
+TEST_CASE("readers refuse what is not a regular file, without blocking on a pipe", "[data][limits]") {
+    ctnn_test::temp_dir dir;
+    const auto fifo = dir.path() / "pipe";
+    REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);  // nobody writes it: opening it to read would block
+    CHECK(data_error_message([&] { ctnn::data::read_idx(fifo); })
+          == "ctnn: " + fifo.string() + ": byte 0: expected a regular file, found a named pipe");
+    CHECK(data_error_message([&] { ctnn::data::read_csv(fifo, 0); })
+          == "ctnn: " + fifo.string() + ": byte 0: expected a regular file, found a named pipe");
+    CHECK(data_error_message([&] { ctnn::data::read_idx_matrix("/dev/zero"); })
+          == "ctnn: /dev/zero: byte 0: expected a regular file, found a character device");
+}
+
+TEST_CASE("readers stop at read_limits::max_bytes, checked as the data inflates", "[data][limits]") {
+    ctnn_test::temp_dir dir;
+    const ctnn::data::read_limits one_mib{.max_bytes = std::size_t(1) << 20};
+    // 8 MiB of CSV that gzip packs into a few KiB
+    std::string csv = "a,b\n";
+    while (csv.size() < (std::size_t(8) << 20)) csv += "1,2\n";
+    const auto bomb = dir.write("bomb.csv.gz", csv, true);
+    REQUIRE(std::filesystem::file_size(bomb) < 100000);
+    CHECK(data_error_message([&] { ctnn::data::read_csv(bomb, 0, ',', one_mib); })
+          == "ctnn: " + bomb.string()
+                 + ": byte 1048576 of the decompressed data: expected at most 1048576 bytes of data "
+                   "(data::read_limits::max_bytes; raise it to read larger files), found more");
+    CHECK(ctnn::data::read_csv(bomb, 0, ',', {.max_bytes = std::size_t(16) << 20}).x.shape()[0]
+          == (csv.size() - 4) / 4);
+    // a plain file over the limit is refused by its size, before a byte is read
+    const auto plain = dir.write("big.csv", csv);
+    CHECK(data_error_message([&] { ctnn::data::read_csv(plain, 0, ',', one_mib); })
+          == "ctnn: " + plain.string() + ": byte 0: expected at most 1048576 bytes of data "
+                 "(data::read_limits::max_bytes; raise it to read larger files), found a file of "
+                 + std::to_string(csv.size()) + " bytes");
+    // an IDX header declaring more than the limit is refused before its elements are read
+    const auto images = dir.write("declared.gz", idx_bytes(0x08, {2000, 28, 28}, bytes(2000 * 784, 7)), true);
+    CHECK(data_error_message([&] { ctnn::data::read_idx(images, {.max_bytes = 100000}); })
+          == "ctnn: " + images.string()
+                 + ": byte 16 of the decompressed data: expected at most 100000 bytes of data "
+                   "(data::read_limits::max_bytes; raise it to read larger files), found dimensions 2000 x 28 "
+                   "x 28, which declare 1568000 bytes");
+    CHECK(ctnn::data::read_idx(images).rows() == 2000);
+}
+
+TEST_CASE("readers take a sparse terabyte file and a default limit without allocating it", "[data][limits]") {
+    ctnn_test::temp_dir dir;
+    const auto sparse = dir.path() / "sparse.idx";
+    { std::ofstream(sparse.string()).put('\0'); }
+    std::error_code ec;
+    std::filesystem::resize_file(sparse, std::uintmax_t(1) << 40, ec);
+    if (ec) {
+        WARN("this file system cannot hold a sparse 1 TiB file (" << ec.message() << "): nothing to check");
+        return;
+    }
+    CHECK(data_error_message([&] { ctnn::data::read_idx(sparse); })
+          == "ctnn: " + sparse.string() + ": byte 0: expected at most 2147483648 bytes of data "
+                 "(data::read_limits::max_bytes; raise it to read larger files), found a file of 1099511627776 bytes");
+}
+
+TEST_CASE("gzip: concatenated members are one stream; anything else after the last is refused", "[data][limits]") {
+    ctnn_test::temp_dir dir;
+    const bytes whole = small_images();
+    const auto first = ctnn_test::temp_dir::read(dir.write("a.gz", bytes(whole.begin(), whole.begin() + 10), true));
+    const auto second = ctnn_test::temp_dir::read(dir.write("b.gz", bytes(whole.begin() + 10, whole.end()), true));
+    const auto joined = dir.write("joined.gz", first + second);
+    CHECK(ctnn::data::read_idx(joined).matrix<int>()(2, 3) == 220);
+    const auto junk = dir.write("junk.gz", first + second + "junk");
+    CHECK(data_error_message([&] { ctnn::data::read_idx(junk); })
+          == "ctnn: " + junk.string() + ": byte " + std::to_string(first.size() + second.size())
+                 + " of the gzip file: expected the end of the file or another gzip member, found 4 bytes of other data");
 }
 
 TEST_CASE("idx: the Fashion-MNIST files of Debian's dataset-fashion-mnist", "[data][idx]") {

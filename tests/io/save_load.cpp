@@ -9,6 +9,7 @@
 #include <ctnn/io/save.hpp>
 
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -202,6 +203,47 @@ TEMPLATE_TEST_CASE("save/load with a trainer: training resumes exactly as if it 
     ctnn::trainer t3{fresh, ctnn::loss::mse{}, optimizer};
     train(t3, 4, 8);
     CHECK(snapshot(fresh) != snapshot(uninterrupted));
+}
+
+TEST_CASE("load refuses a pipe, a device and a file longer than the network's largest, unread",
+          "[io][save][limits]") {
+    using Net = ctnn::network<ctnn::input<4>, ctnn::dense<6, ctnn::relu>, ctnn::batch_norm<>, ctnn::dense<2>>;
+    const temp_dir dir("limits");
+    Net net(3);
+    // the largest file is the one with a trainer and every moment slot in use
+    ctnn::trainer t{net, ctnn::loss::mse{}, ctnn::optim::adam{.amsgrad = true}};
+    train(t, 0, 2);
+    ctnn::save(dir / "full.ctnn", net, t);
+    const std::uint64_t largest = ctnn::detail::model_file::largest_file(std::as_const(net));
+    CHECK(std::filesystem::file_size(dir / "full.ctnn") <= largest);
+    CHECK(largest - std::filesystem::file_size(dir / "full.ctnn") <= (1u << 16) + 64);
+    const auto trained = snapshot(net);
+
+    const auto message_of = [&](const std::filesystem::path& p) -> std::string {
+        try {
+            ctnn::load(p, net);
+        } catch (const ctnn::error& e) {
+            return e.what();
+        }
+        return "loaded";
+    };
+    const auto fifo = dir / "pipe";
+    REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+    CHECK_THROWS_AS(ctnn::load(fifo, net), ctnn::io_error);
+    CHECK(message_of(fifo) == "ctnn: load '" + fifo.string() + "': cannot read it: it is a named pipe, not a regular file");
+    CHECK(message_of("/dev/zero") == "ctnn: load '/dev/zero': cannot read it: it is a character device, not a regular file");
+
+    const auto longer = dir / "longer.ctnn";
+    std::filesystem::copy_file(dir / "full.ctnn", longer);
+    std::filesystem::resize_file(longer, largest + 1);
+    CHECK_THROWS_AS(ctnn::load(longer, net), ctnn::format_error);
+    CHECK(message_of(longer) == "ctnn: load '" + longer.string() + "': the file is " + std::to_string(largest + 1)
+                                    + " bytes, more than the " + std::to_string(largest)
+                                    + " bytes of the largest file this network saves: not a file of this network");
+    std::error_code ec;
+    std::filesystem::resize_file(longer, std::uintmax_t(1) << 40, ec);  // sparse, if the file system can
+    if (!ec) CHECK_THROWS_AS(ctnn::load(longer, net), ctnn::format_error);
+    CHECK(snapshot(net) == trained);
 }
 
 TEST_CASE("load with a trainer: the file must hold the state of the same optimizer", "[io][save][optimizer]") {

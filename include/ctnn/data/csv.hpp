@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "ctnn/core/errors.hpp"
+#include "ctnn/data/read_limits.hpp"
 #include "ctnn/detail/data_file.hpp"
 #include "ctnn/detail/xtensor.hpp"
 
@@ -238,11 +239,11 @@ namespace ctnn::data {
 
 /// Reads a CSV file (plain or gzip) with a header row; the label is the column named
 /// `label_name`. Throws data_error naming file:line:column for a missing column, a ragged row,
-/// an empty field or a non-number.
+/// an empty field or a non-number. A file over `limits.max_bytes` (inflated) is refused.
 template <class T = float>
 csv_data<T> read_csv(const std::filesystem::path& path, std::string_view label_name,
-                     char delimiter = ',') {
-    const auto contents = ctnn::detail::read_file_contents(path);
+                     char delimiter = ',', read_limits limits = {}) {
+    const auto contents = ctnn::detail::read_file_contents(path, limits);
     const std::string_view text(reinterpret_cast<const char*>(contents.bytes.data()),
                                 contents.bytes.size());
     return ctnn::detail::parse_csv<T>(text, path.string(), std::string(label_name), delimiter);
@@ -251,8 +252,8 @@ csv_data<T> read_csv(const std::filesystem::path& path, std::string_view label_n
 /// The same with the label column given by its 0-based index.
 template <class T = float>
 csv_data<T> read_csv(const std::filesystem::path& path, std::size_t label_index,
-                     char delimiter = ',') {
-    const auto contents = ctnn::detail::read_file_contents(path);
+                     char delimiter = ',', read_limits limits = {}) {
+    const auto contents = ctnn::detail::read_file_contents(path, limits);
     const std::string_view text(reinterpret_cast<const char*>(contents.bytes.data()),
                                 contents.bytes.size());
     return ctnn::detail::parse_csv<T>(text, path.string(), label_index, delimiter);

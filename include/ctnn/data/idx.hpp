@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "ctnn/core/errors.hpp"
+#include "ctnn/data/read_limits.hpp"
 #include "ctnn/detail/data_file.hpp"
 #include "ctnn/detail/xtensor.hpp"
 
@@ -33,10 +34,34 @@ public:
         f64 = 0x0E
     };
 
-    /// Reads and checks `path`, gzip-compressed or not. Throws data_error naming the byte.
-    static idx_file read(const std::filesystem::path& path) {
-        auto contents = detail::read_file_contents(path);
-        return parse(std::move(contents.bytes), path.string(), contents.gzip);
+    /// Reads and checks `path`, gzip-compressed or not. Throws data_error naming the byte. The
+    /// header's dimensions are checked against `limits` before the elements are read, and
+    /// exactly the bytes they declare are allocated.
+    static idx_file read(const std::filesystem::path& path, read_limits limits = {}) {
+        detail::data_stream s(path, limits);
+        std::vector<std::uint8_t> bytes(header_bytes);
+        bytes.resize(s.read(bytes.data(), header_bytes));
+        if (bytes.size() == header_bytes && bytes[0] == 0 && bytes[1] == 0) {
+            const std::size_t data_offset = header_bytes + 4 * std::size_t(bytes[3]);
+            bytes.resize(data_offset);
+            bytes.resize(header_bytes + s.read(bytes.data() + header_bytes, data_offset - header_bytes));
+            if (bytes.size() == data_offset && known_type(bytes[2])) {
+                const std::uint64_t declared = declared_bytes(bytes);
+                if (declared > limits.max_bytes - std::min<std::uint64_t>(data_offset, limits.max_bytes))
+                    detail::throw_data_error(
+                        path.string(), s.at(data_offset), s.limit_text(),
+                        "dimensions " + header_dims_string(bytes) + ", which declare "
+                            + (declared == overflowing ? std::string("more bytes than memory holds")
+                                                       : std::to_string(declared) + " bytes"));
+                detail::reserve_for(bytes, data_offset + std::size_t(declared), s);
+                bytes.resize(data_offset + s.read(bytes.data() + data_offset, std::size_t(declared)));
+            }
+        }
+        idx_file f;
+        f.name_ = path.string();
+        f.decompressed_ = s.gzip();
+        f.check_and_take(std::move(bytes), s.count_rest());
+        return f;
     }
 
     /// Checks and parses the bytes of an IDX file; `name` is what messages call it.
@@ -82,6 +107,10 @@ private:
 
     idx_file() = default;  // only through read and parse, which check the file
 
+    static bool known_type(std::uint8_t code) noexcept {
+        return code == 0x08 || code == 0x09 || code == 0x0B || code == 0x0C || code == 0x0D || code == 0x0E;
+    }
+
     static std::size_t element_size(element_type t) noexcept {
         switch (t) {
         case element_type::i16: return 2;
@@ -125,7 +154,30 @@ private:
         return s;
     }
 
-    void check_and_take(std::vector<std::uint8_t> bytes) {
+    static constexpr std::uint64_t overflowing = std::numeric_limits<std::uint64_t>::max();
+
+    /// The element bytes a header (magic, type, rank, dimensions: all present) declares, or
+    /// `overflowing`.
+    static std::uint64_t declared_bytes(const std::vector<std::uint8_t>& header) {
+        constexpr std::uint64_t limit = std::numeric_limits<std::uint64_t>::max() / 16;
+        std::uint64_t count = 1;
+        for (std::size_t i = 0; i < header[3]; ++i) {
+            const std::uint64_t d = big_endian(header.data() + header_bytes + 4 * i, 4);
+            if (d != 0 && count > limit / d) return overflowing;
+            count *= d;
+        }
+        return count * element_size(element_type(header[2]));
+    }
+
+    static std::string header_dims_string(const std::vector<std::uint8_t>& header) {
+        std::string s;
+        for (std::size_t i = 0; i < header[3]; ++i)
+            s += (i ? " x " : "") + std::to_string(big_endian(header.data() + header_bytes + 4 * i, 4));
+        return s;
+    }
+
+    /// `trailing`: bytes of the file after `bytes`, counted but not kept.
+    void check_and_take(std::vector<std::uint8_t> bytes, std::uint64_t trailing = 0) {
         const std::size_t size = bytes.size();
         if (size < header_bytes) {
             detail::throw_data_error(name_, at(0), "the 4-byte IDX magic number 00 00 TYPE RANK",
@@ -136,8 +188,7 @@ private:
                                      hex(bytes[0]) + " " + hex(bytes[1]) + " " + hex(bytes[2])
                                          + " " + hex(bytes[3]));
         const std::uint8_t code = bytes[2];
-        if (code != 0x08 && code != 0x09 && code != 0x0B && code != 0x0C && code != 0x0D
-            && code != 0x0E)
+        if (!known_type(code))
             detail::throw_data_error(name_, at(2),
                                      "an IDX element type (08 u8, 09 i8, 0b i16, 0c i32, 0d f32, "
                                      "0e f64)",
@@ -165,7 +216,7 @@ private:
         if (features_ != 0 && dims_[0] > limit / features_) overflow = true;
         const std::size_t count = overflow ? 0 : dims_[0] * features_;
         const std::size_t width = element_size(type_);
-        const std::size_t available = size - data_offset;
+        const std::uint64_t available = size - data_offset + trailing;
         const std::string what = std::string("the ") + type_name(type_) + " of dimensions "
                                  + dims_string();
         if (overflow || count * width > available)
@@ -225,19 +276,21 @@ private:
 };
 
 /// Reads an IDX file (plain or gzip) whole; see idx_file.
-inline idx_file read_idx(const std::filesystem::path& path) { return idx_file::read(path); }
+inline idx_file read_idx(const std::filesystem::path& path, read_limits limits = {}) {
+    return idx_file::read(path, limits);
+}
 
 /// Images (or any IDX array) as (rows, features) of T: Fashion-MNIST's
 /// train-images-idx3-ubyte.gz gives (60000, 784) with values 0..255.
 template <class T = float>
-tensor<T, 2> read_idx_matrix(const std::filesystem::path& path) {
-    return idx_file::read(path).matrix<T>();
+tensor<T, 2> read_idx_matrix(const std::filesystem::path& path, read_limits limits = {}) {
+    return idx_file::read(path, limits).matrix<T>();
 }
 
 /// Class labels of a 1-dimensional IDX file as the (rows, 1) column ctnn's class losses read.
 template <class T = float>
-tensor<T, 2> read_idx_labels(const std::filesystem::path& path) {
-    return idx_file::read(path).labels<T>();
+tensor<T, 2> read_idx_labels(const std::filesystem::path& path, read_limits limits = {}) {
+    return idx_file::read(path, limits).labels<T>();
 }
 
 }  // namespace ctnn::data

@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
+#include <limits>
 #include <span>
 #include <string>
 #include <string_view>
@@ -23,6 +24,7 @@
 #include <vector>
 
 #include "ctnn/core/errors.hpp"
+#include "ctnn/detail/regular_file.hpp"
 
 namespace ctnn::detail {
 
@@ -32,26 +34,35 @@ namespace ctnn::detail {
                    + ": " + std::generic_category().message(error_number));
 }
 
-/// Every byte of `path`. `operation` names the caller in messages ("load").
-inline std::vector<std::uint8_t> read_whole_file(const std::filesystem::path& path, std::string_view operation) {
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) throw_io_error(operation, path, "open it", errno);
-    struct closer {
-        int fd;
-        ~closer() { ::close(fd); }
-    } close_on_exit{fd};
-    struct stat info {};
-    if (::fstat(fd, &info) != 0) throw_io_error(operation, path, "stat it", errno);
-    if (S_ISDIR(info.st_mode)) throw_io_error(operation, path, "read it", EISDIR);
-    std::vector<std::uint8_t> bytes(info.st_size > 0 ? std::size_t(info.st_size) : 0);
+/// Every byte of `path`, a regular file of at most `max_bytes` (a pipe, a device or a directory
+/// is io_error; a longer file format_error, before anything is allocated). `operation` names the
+/// caller in messages ("load").
+inline std::vector<std::uint8_t> read_whole_file(const std::filesystem::path& path, std::string_view operation,
+                                                 std::uint64_t max_bytes = std::numeric_limits<std::uint64_t>::max()) {
+    const regular_file file(path);
+    if (!file.not_regular().empty())
+        throw io_error("ctnn: " + std::string(operation) + " '" + path.string() + "': cannot read it: it is "
+                       + std::string(file.not_regular()) + ", not a regular file");
+    if (!file.ok()) throw_io_error(operation, path, "open it", file.error());
+    const auto too_long = [&](std::uint64_t size, bool at_least) {
+        throw format_error("ctnn: " + std::string(operation) + " '" + path.string() + "': the file is "
+                           + (at_least ? "more than " : "") + std::to_string(size) + " bytes, more than the "
+                           + std::to_string(max_bytes)
+                           + " bytes of the largest file this network saves: not a file of this network");
+    };
+    if (file.size() > max_bytes) too_long(file.size(), false);
+    // One byte past the bound is enough to know a growing file broke it (saturating: no bound at all
+    // must not wrap to a zero-byte buffer).
+    const std::uint64_t buffer_bound = max_bytes == std::numeric_limits<std::uint64_t>::max() ? max_bytes : max_bytes + 1;
+    std::vector<std::uint8_t> bytes(std::size_t(file.size()));
     std::size_t size = 0;
     for (;;) {
-        if (size == bytes.size()) bytes.resize(size + 65536);  // grew since fstat, or a pipe
-        const ::ssize_t got = ::read(fd, bytes.data() + size, bytes.size() - size);
-        if (got < 0) {
-            if (errno == EINTR) continue;
-            throw_io_error(operation, path, "read it", errno);
+        if (size == bytes.size()) {  // read all it had when opened: see whether it grew
+            if (size > max_bytes) too_long(max_bytes, true);
+            bytes.resize(std::size_t(std::min<std::uint64_t>(std::uint64_t(size) + 65536, buffer_bound)));
         }
+        const ::ssize_t got = file.read(bytes.data() + size, bytes.size() - size);
+        if (got < 0) throw_io_error(operation, path, "read it", errno);
         if (got == 0) break;
         size += std::size_t(got);
     }

@@ -95,17 +95,9 @@ inline void write_tensor_entry(byte_writer& w, const tensor_entry& t, bool with_
     for (const auto d : t.shape) w.put(d);
 }
 
-/// The whole file. `trainer` may be null (Trainer = void): then no optimizer state is written.
-template <class Net, class Trainer>
-std::vector<std::uint8_t> serialize(const Net& net, Trainer* trainer) {
-    using T = typename Net::scalar;
-    byte_writer w;
-    w.put_bytes(magic.data(), magic.size());
-    w.put(version);
-    w.put(std::uint64_t(0));  // payload size, patched below
-    w.put(std::uint32_t(0));  // checksum, patched below
-
-    const network_signature s = signature_of(net);
+/// The network's signature: scalar type, input width, and each layer's kind, widths, activation,
+/// parameters and buffers.
+inline void write_signature(byte_writer& w, const network_signature& s) {
     w.put_string(s.scalar);
     w.put(s.input_width);
     w.put(std::uint32_t(s.layers.size()));
@@ -121,6 +113,19 @@ std::vector<std::uint8_t> serialize(const Net& net, Trainer* trainer) {
         w.put(std::uint32_t(l.buffers.size()));
         for (const auto& b : l.buffers) write_tensor_entry(w, b, true);
     }
+}
+
+/// The whole file. `trainer` may be null (Trainer = void): then no optimizer state is written.
+template <class Net, class Trainer>
+std::vector<std::uint8_t> serialize(const Net& net, Trainer* trainer) {
+    using T = typename Net::scalar;
+    byte_writer w;
+    w.put_bytes(magic.data(), magic.size());
+    w.put(version);
+    w.put(std::uint64_t(0));  // payload size, patched below
+    w.put(std::uint32_t(0));  // checksum, patched below
+
+    write_signature(w, signature_of(net));
 
     w.put(std::uint8_t(trainer != nullptr));
     if constexpr (!std::is_void_v<Trainer>) {
@@ -160,6 +165,27 @@ std::vector<std::uint8_t> serialize(const Net& net, Trainer* trainer) {
     w.patch(12, std::uint64_t(payload));
     w.patch(20, crc32(w.bytes().data() + header_size, payload));
     return std::move(w.bytes());
+}
+
+/// The most bytes a file saved from `net` can hold: its header and signature, every value and
+/// buffer, the whole optimizer state of every parameter, and 64 KiB for the training section's
+/// policy names and counters. A longer file cannot be this network's, so load refuses it unread.
+template <class Net>
+std::uint64_t largest_file(const Net& net) {
+    byte_writer w;
+    write_signature(w, signature_of(net));
+    std::uint64_t size = header_size + w.size() + 1 + (std::uint64_t(1) << 16);
+    net.for_each_layer([&](const auto& layer) {
+        for_each_buffer_of(layer, [&](std::string_view, const auto& b) {
+            const auto e = elements_of(b);
+            size += e.size() * sizeof(typename decltype(e)::element_type);
+        });
+    });
+    net.for_each_parameter([&](const auto& p) {
+        using P = std::remove_cvref_t<decltype(p)>;
+        size += p.value.size() * sizeof(typename P::scalar) * (1 + P::max_moments) + 8 + 8 + 1;
+    });
+    return size;
 }
 
 // ---------------------------------------------------------------------------------- reading

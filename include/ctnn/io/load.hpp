@@ -4,6 +4,7 @@
 #pragma once
 
 #include <filesystem>
+#include <utility>
 
 #include "ctnn/core/errors.hpp"
 #include "ctnn/detail/atomic_file.hpp"
@@ -17,7 +18,7 @@ namespace ctnn {
 /// trainer loads too; its training state is checked and ignored.
 template <class T, class Input, class... Layers>
 void load(const std::filesystem::path& path, basic_network<T, Input, Layers...>& net) {
-    const auto bytes = detail::read_whole_file(path, "load");
+    const auto bytes = detail::read_whole_file(path, "load", detail::model_file::largest_file(std::as_const(net)));
     detail::model_file::load(bytes, "ctnn: load '" + path.string() + "'", net, static_cast<void*>(nullptr));
 }
 
@@ -30,7 +31,7 @@ void load(const std::filesystem::path& path, Network& net,
           trainer<Network, Policies...>& trainer) {
     if (&trainer.network() != &net)
         throw invalid_argument("ctnn: load '" + path.string() + "': the trainer trains another network object");
-    const auto bytes = detail::read_whole_file(path, "load");
+    const auto bytes = detail::read_whole_file(path, "load", detail::model_file::largest_file(std::as_const(net)));
     detail::model_file::load(bytes, "ctnn: load '" + path.string() + "'", net, &trainer);
 }
 
