@@ -6,6 +6,9 @@
 #include <sys/stat.h>
 
 #include <bit>
+#include <cmath>
+#include <initializer_list>
+#include <limits>
 #include <fstream>
 #include <cstdint>
 #include <filesystem>
@@ -405,4 +408,92 @@ TEST_CASE("csv: malformed files name the file, line:column, what was expected an
     // a double holds what a float cannot
     const auto p = dir.write("d.csv", "a,y\n1e39,0\n");
     CHECK(ctnn::data::read_csv<double>(p, "y").x(0, 0) == 1e39);
+}
+
+TEST_CASE("csv: the edge cases a careless file brings, each refused at its position or read as documented",
+          "[data][csv]") {
+    ctnn_test::temp_dir dir;
+    const auto read = [&](const std::string& text, auto label) {
+        const auto p = dir.write("t.csv", text);
+        return data_error_message([&] { ctnn::data::read_csv(p, label); });
+    };
+    const std::string file = "ctnn: " + (dir.path() / "t.csv").string() + ":";
+    // a header and no rows is an empty table read by mistake, not an empty dataset
+    CHECK(read("a,y\n", "y") == file + " 2:1: expected a row of data after the header, found the end of the file");
+    CHECK(read("a,y\n\n  \n", std::size_t(0))
+          == file + " 4:1: expected a row of data after the header, found the end of the file");
+    // one sign only
+    CHECK(read("a,y\n+-5,1\n", "y") == file + " 2:1: expected a number, found \"+-5\"");
+    CHECK(read("a,y\n++5,1\n", "y") == file + " 2:1: expected a number, found \"++5\"");
+    // two columns of the label's name: the label is ambiguous
+    CHECK(read("y,a,y\n1,2,3\n", "y")
+          == file + " 1:5: expected one label column named \"y\", found a second one, column 3 after column 1 "
+                    "(choose it by index instead)");
+    const auto twice = dir.write("twice.csv", "y,a,y\n1,2,3\n");
+    CHECK(ctnn::data::read_csv(twice, 2).y(0, 0) == 3.0f);
+    // a wide header over short rows is refused at the first short row, before x is allocated
+    std::string wide;
+    for (int i = 0; i < 100000; ++i) wide += "c" + std::to_string(i) + ",";
+    wide += "y\n";
+    for (int i = 0; i < 100000; ++i) wide += "1\n";
+    CHECK(read(wide, "y") == file + " 2:2: expected 100001 fields as in the header, found 1");
+
+    // CR-only line ends (classic Mac) are line ends, as LF and CRLF are
+    const auto mac = dir.write("mac.csv", "a,y\r1,0\r2,1\r");
+    const auto m = ctnn::data::read_csv<double>(mac, 1);
+    REQUIRE(m.x.shape()[0] == 2);
+    CHECK(m.x(1, 0) == 2.0);
+    CHECK(m.y(1, 0) == 1.0);
+    // a number too small for T is T's nearest value (as Python and NumPy read it), for float and
+    // double alike; one too large is refused
+    const auto tiny = dir.write("tiny.csv", "a,b,c,y\n1e-50,-1e-400,0.00001e-320,0\n");
+    const auto f = ctnn::data::read_csv<float>(tiny, "y");
+    CHECK(f.x(0, 0) == 0.0f);
+    CHECK(f.x(0, 1) == 0.0f);
+    CHECK(std::signbit(f.x(0, 1)));
+    const auto d = ctnn::data::read_csv<double>(tiny, "y");
+    CHECK(d.x(0, 0) == 1e-50);
+    CHECK(d.x(0, 1) == 0.0);
+    CHECK(std::signbit(d.x(0, 1)));
+    CHECK(d.x(0, 2) == 0.0);
+    CHECK(read("a,y\n0.00001e400,0\n", "y") == file + " 2:1: expected a number within the range of double, found \"0.00001e400\"");
+    CHECK(read("a,y\n123e307,0\n", "y") == file + " 2:1: expected a number within the range of double, found \"123e307\"");
+}
+
+TEST_CASE("idx: float data must be finite, and every element must fit the type asked for", "[data][idx]") {
+    const auto f32 = [](std::initializer_list<float> values) {
+        bytes b;
+        for (const float v : values) append_big_endian(b, std::bit_cast<std::uint32_t>(v), 4);
+        return ctnn::data::idx_file::parse(idx_bytes(0x0D, {std::uint32_t(values.size())}, b), "t");
+    };
+    const auto f64 = [](std::initializer_list<double> values) {
+        bytes b;
+        for (const double v : values) append_big_endian(b, std::bit_cast<std::uint64_t>(v), 8);
+        return ctnn::data::idx_file::parse(idx_bytes(0x0E, {std::uint32_t(values.size())}, b), "t");
+    };
+    const float nan = std::numeric_limits<float>::quiet_NaN(), inf = std::numeric_limits<float>::infinity();
+    CHECK(data_error_message([&] { f32({1.0f, nan}).matrix(); })
+          == "ctnn: t: byte 12: expected a finite number (element 1), found nan");
+    CHECK(data_error_message([&] { f32({1.0f, 2.0f, -inf}).matrix<double>(); })
+          == "ctnn: t: byte 16: expected a finite number (element 2), found -inf");
+    CHECK(data_error_message([&] { f64({1e300}).matrix<float>(); })
+          == "ctnn: t: byte 8: expected a number within the range of float (element 0), found 1e+300");
+    CHECK(f64({1e300}).matrix<double>()(0, 0) == 1e300);
+    // integer types: whole numbers in range, or a positioned refusal (no undefined conversion)
+    CHECK(f32({3.0f, -7.0f}).matrix<int>()(1, 0) == -7);
+    CHECK(data_error_message([&] { f32({3.0f, 3e9f}).matrix<int>(); })
+          == "ctnn: t: byte 12: expected a whole number in [-2147483648, 2147483647], the range of the integer type "
+             "asked for (element 1), found 3e+09");
+    CHECK(data_error_message([&] { f64({2.5}).matrix<long>(); })
+          == "ctnn: t: byte 8: expected a whole number in [-9223372036854775808, 9223372036854775807], the range of "
+             "the integer type asked for (element 0), found 2.5");
+    CHECK(data_error_message([&] { f64({9223372036854775808.0}).matrix<long>(); })
+          == "ctnn: t: byte 8: expected a whole number in [-9223372036854775808, 9223372036854775807], the range of "
+             "the integer type asked for (element 0), found 9223372036854775808");
+    CHECK(f64({-9223372036854775808.0}).matrix<long>()(0, 0) == std::numeric_limits<long>::min());
+    const auto signed_bytes = ctnn::data::idx_file::parse(idx_bytes(0x09, {2}, {0x05, 0xFE}), "t");
+    CHECK(signed_bytes.matrix<int>()(1, 0) == -2);
+    CHECK(data_error_message([&] { signed_bytes.matrix<std::uint8_t>(); })
+          == "ctnn: t: byte 9: expected a whole number in [0, 255], the range of the integer type asked for "
+             "(element 1), found -2");
 }

@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstring>
 #include <filesystem>
+#include <new>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -50,13 +51,13 @@ public:
         if (text_.starts_with("\xEF\xBB\xBF")) text_.remove_prefix(3);  // UTF-8 byte order mark
     }
 
-    /// The next line without its end of line; false at the end of the text.
+    /// The next line without its end of line (LF, CRLF or a lone CR, as old Mac files end
+    /// theirs); false at the end of the text.
     bool next_line(std::string_view& line) {
         if (position_ >= text_.size()) return false;
-        const std::size_t end = std::min(text_.find('\n', position_), text_.size());
+        const std::size_t end = std::min(text_.find_first_of("\r\n", position_), text_.size());
         line = text_.substr(position_, end - position_);
-        if (line.ends_with('\r')) line.remove_suffix(1);
-        position_ = end + 1;
+        position_ = end + (end + 1 < text_.size() && text_[end] == '\r' && text_[end + 1] == '\n' ? 2 : 1);
         ++line_number_;
         return true;
     }
@@ -108,25 +109,50 @@ public:
         }
     }
 
-    /// The field as a finite T; data_error otherwise.
+    /// The field as a finite T; data_error otherwise. A number too small for T reads as T's
+    /// nearest value (0 or a subnormal), as Python and NumPy read it, for float and double
+    /// alike; one too large for T is refused.
     template <class T>
     T number(const csv_field& f) const {
         std::string_view s = f.text;
         if (s.empty()) fail(f.column, "a number", "an empty field");
         const char* first = s.data();
         const char* last = s.data() + s.size();
-        if (*first == '+') ++first;  // from_chars rejects a leading plus sign
+        if (*first == '+') {  // from_chars rejects a leading plus sign; one sign only
+            ++first;
+            if (first != last && (*first == '-' || *first == '+')) fail(f.column, "a number", quoted_excerpt(s));
+        }
         double v = 0.0;
         const auto r = std::from_chars(first, last, v);
-        if (r.ec == std::errc::result_out_of_range)
+        if (r.ec == std::errc::result_out_of_range && r.ptr == last && underflows(first, last))
+            v = *first == '-' ? -0.0 : 0.0;
+        else if (r.ec == std::errc::result_out_of_range)
             fail(f.column, "a number within the range of double", quoted_excerpt(s));
-        if (r.ec != std::errc() || r.ptr != last || first == last)
+        if (r.ptr != last || first == last || (r.ec != std::errc() && r.ec != std::errc::result_out_of_range))
             fail(f.column, "a number", quoted_excerpt(s));
         if (!std::isfinite(v)) fail(f.column, "a finite number", quoted_excerpt(s));
         const T t = static_cast<T>(v);
         if (!std::isfinite(t))
             fail(f.column, "a number within the range of the scalar type", quoted_excerpt(s));
         return t;
+    }
+
+    /// For a decimal number from_chars found out of double's range: true when it is too small
+    /// (the decimal order of its first significant digit, plus the exponent, is negative).
+    static bool underflows(const char* first, const char* last) {
+        if (first != last && *first == '-') ++first;
+        const char* e = std::find_if(first, last, [](char c) { return c == 'e' || c == 'E'; });
+        const char* point = std::find(first, e, '.');
+        const char* digit = std::find_if(first, e, [](char c) { return c >= '1' && c <= '9'; });
+        if (digit == e) return true;
+        const long order = digit < point ? long(point - digit) - 1 : -long(digit - point);
+        if (e == last) return order < 0;
+        const char* x = e + 1;
+        const bool negative = x != last && *x == '-';
+        if (x != last && (*x == '-' || *x == '+')) ++x;
+        long exponent = 0;
+        if (std::from_chars(x, last, exponent).ec != std::errc()) return negative;  // beyond long
+        return order + (negative ? -exponent : exponent) < 0;
     }
 
     [[noreturn]] void fail(std::size_t column, std::string_view expected,
@@ -181,8 +207,14 @@ data::csv_data<T> parse_csv(std::string_view text, std::string file,
     } else {
         const auto& wanted = std::get<std::string>(label);
         label_index = names.size();
-        for (std::size_t i = 0; i < names.size() && label_index == names.size(); ++i)
-            if (names[i] == wanted) label_index = i;
+        for (std::size_t i = 0; i < names.size(); ++i) {
+            if (names[i] != wanted) continue;
+            if (label_index != names.size())  // two columns of that name: which is the label?
+                parser.fail(fields[i].column, "one label column named " + quoted_excerpt(wanted),
+                            "a second one, column " + std::to_string(i + 1) + " after column "
+                                + std::to_string(label_index + 1) + " (choose it by index instead)");
+            label_index = i;
+        }
         if (label_index == names.size()) {
             std::string found = "columns ";
             for (std::size_t i = 0; i < names.size(); ++i)
@@ -195,19 +227,38 @@ data::csv_data<T> parse_csv(std::string_view text, std::string file,
         parser.fail(1, "at least 2 columns (features and a label)",
                     std::to_string(width) + " column");
 
-    // Count the samples first so x and y are allocated once, at their final size.
+    // Count the samples first so x and y are allocated once, at their final size. A line too
+    // short to hold `width` numbers is split now, so a short file with a wide header is refused
+    // at its first ragged row instead of allocating rows × width values it does not have.
     std::size_t rows = 0;
     {
         csv_parser counter(text, parser.file(), delimiter);
         std::string_view l;
         counter.next_line(l);
-        while (counter.next_line(l))
-            if (!csv_parser::blank(l)) ++rows;
+        while (counter.next_line(l)) {
+            if (csv_parser::blank(l)) continue;
+            if (l.size() < 2 * width - 1) {
+                counter.split(l, fields);
+                if (fields.size() != width)
+                    counter.fail(fields.size() > width ? fields[width].column : l.size() + 1,
+                                 std::to_string(width) + " fields as in the header", std::to_string(fields.size()));
+            }
+            ++rows;
+        }
+        if (rows == 0)
+            throw_data_error(parser.file(), std::to_string(counter.line_number() + 1) + ":1",
+                             "a row of data after the header", "the end of the file");
     }
 
     data::csv_data<T> out;
-    out.x = tensor<T, 2>::from_shape({rows, width - 1});
-    out.y = tensor<T, 2>::from_shape({rows, 1});
+    try {
+        out.x = tensor<T, 2>::from_shape({rows, width - 1});
+        out.y = tensor<T, 2>::from_shape({rows, 1});
+    } catch (const std::bad_alloc&) {
+        throw data_error("ctnn: " + parser.file() + ": cannot allocate " + std::to_string(rows) + " x "
+                         + std::to_string(width) + " values to read it (lower data::read_limits::max_bytes, "
+                         "or free memory)");
+    }
     out.label_name = names[label_index];
     for (std::size_t i = 0; i < width; ++i)
         if (i != label_index) out.feature_names.push_back(std::move(names[i]));

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <bit>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -15,6 +16,7 @@
 
 #include "ctnn/core/errors.hpp"
 #include "ctnn/data/read_limits.hpp"
+#include "ctnn/detail/class_labels.hpp"
 #include "ctnn/detail/data_file.hpp"
 #include "ctnn/detail/xtensor.hpp"
 
@@ -237,34 +239,83 @@ private:
         elements_ = std::move(bytes);
     }
 
+    // Each element converted to T, checked where its type can hold a value T cannot: float data
+    // must be finite (NaN and ±inf are refused, as read_csv refuses them), and must fit T: within
+    // float's range for float, a whole number within T's range for an integer T (a conversion
+    // out of range would be undefined behaviour). A check that cannot fail is not compiled in.
     template <class T>
     void convert(T* out) const {
+        switch (type_) {
+        case element_type::u8: return convert_each<T, std::uint8_t>(out, [](const std::uint8_t* p) { return *p; });
+        case element_type::i8:
+            return convert_each<T, std::int8_t>(out, [](const std::uint8_t* p) { return std::int8_t(*p); });
+        case element_type::i16:
+            return convert_each<T, std::int16_t>(
+                out, [](const std::uint8_t* p) { return std::int16_t(std::uint16_t(big_endian(p, 2))); });
+        case element_type::i32:
+            return convert_each<T, std::int32_t>(
+                out, [](const std::uint8_t* p) { return std::int32_t(std::uint32_t(big_endian(p, 4))); });
+        case element_type::f32:
+            return convert_each<T, float>(
+                out, [](const std::uint8_t* p) { return std::bit_cast<float>(std::uint32_t(big_endian(p, 4))); });
+        case element_type::f64:
+            return convert_each<T, double>(
+                out, [](const std::uint8_t* p) { return std::bit_cast<double>(big_endian(p, 8)); });
+        }
+    }
+
+    template <class T, class Source>
+    static constexpr bool always_fits() {
+        if constexpr (std::is_floating_point_v<Source>)
+            return false;
+        else if constexpr (std::is_floating_point_v<T>)
+            return true;
+        else
+            return std::in_range<T>(std::numeric_limits<Source>::min())
+                   && std::in_range<T>(std::numeric_limits<Source>::max());
+    }
+
+    template <class T, class Source>
+    static bool fits(Source v) {
+        if constexpr (std::is_integral_v<Source>) {
+            return std::in_range<T>(v);
+        } else if constexpr (std::is_floating_point_v<T>) {
+            return std::isfinite(v) && std::abs(double(v)) <= double(std::numeric_limits<T>::max());
+        } else {
+            // [min, 2^digits): exact in double for every integer type
+            const double top = std::ldexp(1.0, std::numeric_limits<T>::digits);
+            const double bottom = std::is_signed_v<T> ? -top : 0.0;
+            return std::isfinite(v) && v == std::trunc(v) && double(v) >= bottom && double(v) < top;
+        }
+    }
+
+    template <class T, class Source, class Decode>
+    void convert_each(T* out, Decode decode) const {
         const std::uint8_t* p = elements_.data();
         const std::size_t n = rows() * features();
-        switch (type_) {
-        case element_type::u8:
-            for (std::size_t i = 0; i < n; ++i) out[i] = T(p[i]);
-            break;
-        case element_type::i8:
-            for (std::size_t i = 0; i < n; ++i) out[i] = T(std::int8_t(p[i]));
-            break;
-        case element_type::i16:
-            for (std::size_t i = 0; i < n; ++i)
-                out[i] = T(std::int16_t(std::uint16_t(big_endian(p + 2 * i, 2))));
-            break;
-        case element_type::i32:
-            for (std::size_t i = 0; i < n; ++i)
-                out[i] = T(std::int32_t(std::uint32_t(big_endian(p + 4 * i, 4))));
-            break;
-        case element_type::f32:
-            for (std::size_t i = 0; i < n; ++i)
-                out[i] = T(std::bit_cast<float>(std::uint32_t(big_endian(p + 4 * i, 4))));
-            break;
-        case element_type::f64:
-            for (std::size_t i = 0; i < n; ++i)
-                out[i] = T(std::bit_cast<double>(big_endian(p + 8 * i, 8)));
-            break;
+        constexpr std::size_t width = sizeof(Source);
+        for (std::size_t i = 0; i < n; ++i) {
+            const Source v = decode(p + width * i);
+            if constexpr (!always_fits<T, Source>())
+                if (!fits<T>(v)) [[unlikely]]
+                    refuse_element<T>(i, double(v));
+            out[i] = T(v);
         }
+    }
+
+    template <class T>
+    [[noreturn, gnu::cold]] void refuse_element(std::size_t i, double v) const {
+        const std::size_t offset = header_bytes + 4 * dims_.size() + element_size(type_) * i;
+        std::string expected;
+        if (!std::isfinite(v))
+            expected = "a finite number";
+        else if constexpr (std::is_floating_point_v<T>)
+            expected = std::string("a number within the range of ") + (sizeof(T) == 4 ? "float" : "double");
+        else
+            expected = "a whole number in [" + std::to_string(std::numeric_limits<T>::min()) + ", "
+                       + std::to_string(std::numeric_limits<T>::max()) + "], the range of the integer type asked for";
+        detail::throw_data_error(name_, at(offset), expected + " (element " + std::to_string(i) + ")",
+                                 detail::number_string(v));
     }
 
     std::string name_;
