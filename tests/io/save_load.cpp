@@ -515,8 +515,8 @@ TEST_CASE("save: through a link to the file, with the file's mode, after crashed
     }
 }
 
-// Writes the fuzzer's seed corpus (tests/fuzz/corpus/) when CTNN_FUZZ_CORPUS_DIR names a directory:
-//   CTNN_FUZZ_CORPUS_DIR=tests/fuzz/corpus build/tests/ctnn_tests "[.fuzz_corpus]"
+// Writes the load fuzzer's seed corpus (tests/fuzz/corpus/load/) when CTNN_FUZZ_CORPUS_DIR names a directory:
+//   CTNN_FUZZ_CORPUS_DIR=tests/fuzz/corpus/load build/tests/ctnn_tests "[.fuzz_corpus]"
 TEST_CASE("the load fuzzer's seed corpus", "[.fuzz_corpus]") {
     const char* target = std::getenv("CTNN_FUZZ_CORPUS_DIR");
     if (!target) return;

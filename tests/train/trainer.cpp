@@ -387,7 +387,8 @@ using stateful_net = ctnn::basic_network<
     ctnn::dense<3>>;
 
 /// The saved buffers (running estimates, counters) of every layer, in order.
-std::vector<double> buffers_of(const stateful_net& net) {
+template <class Net>
+std::vector<double> buffers_of(const Net& net) {
     std::vector<double> all;
     net.for_each_layer([&](const auto& layer) {
         ctnn::detail::for_each_buffer_of(layer, [&](std::string_view, const auto& b) {
@@ -400,7 +401,8 @@ std::vector<double> buffers_of(const stateful_net& net) {
     return all;
 }
 /// Every number the network holds: parameters, optimizer state and counters, then the buffers.
-std::vector<double> everything(const stateful_net& net) {
+template <class Net>
+std::vector<double> everything(const Net& net) {
     std::vector<double> all;
     net.for_each_parameter([&](const auto& p) {
         all.insert(all.end(), p.value.begin(), p.value.end());
@@ -543,4 +545,91 @@ TEST_CASE("trainer: bad data is named by its row in the data set, not in the bat
     batch(3, 0) = std::numeric_limits<double>::infinity();
     CHECK_THROWS_WITH(trainer.train_step(batch, ctnn::tensor<double, 2>{{0.0}, {1.0}, {2.0}, {0.0}}),
                       Catch::Contains("x is inf at row 3, column 0"));
+}
+
+namespace {
+using float_stateful_net =
+    ctnn::basic_network<float, ctnn::input<3>, ctnn::dense<6>, ctnn::batch_norm<ctnn::relu>,
+                        ctnn::dropout<std::ratio<1, 4>>, ctnn::residual<ctnn::batch_norm<>, ctnn::dense<6>>, ctnn::dense<3>>;
+}
+
+TEST_CASE("trainer: an update that would make a weight or its optimizer state non-finite is refused and undone",
+          "[trainer][errors]") {
+    ctnn::rng r(35);
+    const auto x = r.normal_tensor<float>(8, 3);
+    ctnn::tensor<float, 2> y = ctnn::tensor<float, 2>::from_shape({8, 1});
+    for (std::size_t i = 0; i < 8; ++i) y(i, 0) = float(i % 3);
+    // An lr finite as a double but not as a float: every element of every updated weight goes
+    // non-finite, from finite gradients, so only the update can be blamed.
+    const double too_large = 1e39;
+
+    for (const auto action : {ctnn::non_finite_action::throw_error, ctnn::non_finite_action::skip_step,
+                              ctnn::non_finite_action::rollback}) {
+        INFO("action " << int(action));
+        float_stateful_net refused(1), clean(1);
+        ctnn::trainer t_refused{refused, ctnn::loss::softmax_cross_entropy{}, ctnn::optim::sgd{.lr = 0.01, .momentum = 0.9}};
+        ctnn::trainer t_clean{clean, ctnn::loss::softmax_cross_entropy{}, ctnn::optim::sgd{.lr = 0.01, .momentum = 0.9}};
+        t_refused.train_step(x, y, action);
+        t_clean.train_step(x, y, action);
+        t_refused.optimizer().lr = too_large;
+        if (action == ctnn::non_finite_action::throw_error) {
+            CHECK_THROWS_MATCHES(
+                t_refused.train_step(x, y, action), ctnn::non_finite_error,
+                Catch::Matchers::Predicate<ctnn::non_finite_error>([](const ctnn::non_finite_error& e) {
+                    const std::string m = e.what();
+                    return m.starts_with("ctnn: non-finite update in training step 1 (epoch 0): loss ")
+                           && m.find(", sgd lr 1e+39; layer 0 (dense) weight, element 0, would be ") != std::string::npos
+                           && m.ends_with("; the update was not applied, the weights and optimizer state are those "
+                                          "before this step");
+                }));
+        } else {
+            const auto report = t_refused.train_step(x, y, action);
+            CHECK_FALSE(report.applied);
+            CHECK(report.rolled_back == (action == ctnn::non_finite_action::rollback));
+        }
+        // bit for bit: weights, momentum buffers, step counts, running statistics, streams
+        CHECK(everything(refused) == everything(clean));
+        CHECK(refused.layer<2>().stream() == clean.layer<2>().stream());
+        if (action == ctnn::non_finite_action::rollback) CHECK(t_refused.optimizer().lr == too_large / 2);
+        // and training goes on as if the refused step had not come
+        t_refused.optimizer().lr = 0.01;
+        t_refused.train_step(x, y, action);
+        t_clean.train_step(x, y, action);
+        CHECK(everything(refused) == everything(clean));
+    }
+}
+
+TEST_CASE("trainer: an optimizer state that overflows is refused even when the weights stay finite",
+          "[trainer][errors]") {
+    // |g| ~ 1e36 is a finite float, but Adam's g² is not: v would be inf and every later step 0.
+    seed_net<float> net(6), twin(6);
+    ctnn::rng r(36);
+    const auto x = r.normal_tensor<float>(8, 10, 0.0, 1e18);
+    const auto y = r.normal_tensor<float>(8, 1);
+    ctnn::trainer trainer{net, ctnn::loss::mse{}, ctnn::optim::adam{.lr = 0.001}};
+    CHECK_THROWS_WITH(trainer.train_step(x, y),
+                      Catch::Contains("layer 0 (dense) weight's optimizer state (moment 1), element ")
+                          && Catch::Contains(", would be inf; the update was not applied"));
+    // the weights as they were; the optimizer's state as its first step sees it: steps 0, zeros
+    std::vector<double> weights, twin_weights;
+    net.for_each_parameter([&](const auto& p) {
+        weights.insert(weights.end(), p.value.begin(), p.value.end());
+        CHECK(p.steps == 0);
+        for (const auto& m : p.moments) CHECK(xt::all(xt::equal(m, 0.0f)));
+    });
+    twin.for_each_parameter([&](const auto& p) { twin_weights.insert(twin_weights.end(), p.value.begin(), p.value.end()); });
+    CHECK(weights == twin_weights);
+}
+
+TEST_CASE("trainer: the fused SGD step refuses an update that overflows too", "[trainer][errors]") {
+    seed_net<float> net(7), twin(7);
+    ctnn::rng r(37);
+    const auto x = r.normal_tensor<float>(8, 10);
+    const auto y = r.normal_tensor<float>(8, 1);
+    // plain SGD, clip::off, no monitor: the step is folded into the weight-gradient product
+    ctnn::trainer trainer{net, ctnn::loss::mse{}, ctnn::optim::sgd{.lr = 1e39}, ctnn::clip::off{}};
+    CHECK_THROWS_WITH(trainer.train_step(x, y), Catch::Contains("sgd lr 1e+39; layer 0 (dense) weight, element 0"));
+    CHECK(everything(net) == everything(twin));
+    CHECK_FALSE(trainer.train_step(x, y, ctnn::non_finite_action::skip_step).applied);
+    CHECK(everything(net) == everything(twin));
 }

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <limits>
 #include <type_traits>
 #include <utility>
 
@@ -29,6 +30,7 @@
 #include "ctnn/detail/sequence_layout.hpp"
 #include "ctnn/detail/xtensor.hpp"
 #include "ctnn/expr/activation.hpp"
+#include "ctnn/optim/folded_step.hpp"
 
 namespace ctnn {
 
@@ -359,14 +361,22 @@ public:
 
     /// backward without the weight gradients: each layer's ∂L/∂z, its bias gradient and the
     /// gradient it sends down. Then either form_weight_gradients(), or, when
-    /// weight_gradients_bounded(), each layer's fused_sgd_step.
+    /// bound_fused_step(...).gradients, each layer's fused_sgd_step.
     void backward_signals() requires supports_fused_sgd { backward_through<true>(); }
-    /// After backward_signals, with a finite loss: whether every layer's weight gradient is
-    /// certainly finite (dense_layer::weight_gradient_bounded). A finite loss means every
-    /// activation was finite (each activation lets NaN and ±inf through or saturates), so a layer
-    /// after a bounded activation (tanh, sigmoid, softsign) needs no scan of its input.
-    bool weight_gradients_bounded() const requires supports_fused_sgd {
-        return weight_gradients_bounded_from<0>();
+
+    /// What the folded path may leave out, known after backward_signals with a finite loss.
+    struct fused_step_bounds {
+        bool gradients = true;  ///< every weight gradient certainly finite: none needs forming to be checked
+        bool steps = true;      ///< the folded step certainly leaves every value and buffer finite
+    };
+    /// Each layer's dense_layer::weight_gradient_bound and folded_step_bounded for the step `s`.
+    /// A finite loss means every activation was finite (each activation lets NaN and ±inf
+    /// through or saturates), so a layer after a bounded activation (tanh, sigmoid, softsign)
+    /// needs no scan of its input.
+    fused_step_bounds bound_fused_step(const optim::folded_step& s) const requires supports_fused_sgd {
+        fused_step_bounds bounds;
+        bound_fused_step_from<0>(s, bounds);
+        return bounds;
     }
     void form_weight_gradients() requires supports_fused_sgd {
         for_each_layer([](auto& layer) { layer.form_weight_gradient(); });
@@ -435,16 +445,18 @@ public:
 
 private:
     template <std::size_t I>
-    bool weight_gradients_bounded_from() const {
+    void bound_fused_step_from(const optim::folded_step& s, fused_step_bounds& bounds) const {
         double input_bound = -1.0;  // the data: scanned
         if constexpr (I > 0)
             if constexpr (requires { typename layer_type<I - 1>::activation_type; })
                 input_bound = expr::activation_traits<typename layer_type<I - 1>::activation_type>::output_bound;
-        if (!layer<I>().weight_gradient_bounded(input_bound)) return false;
-        if constexpr (I + 1 < depth)
-            return weight_gradients_bounded_from<I + 1>();
-        else
-            return true;
+        const double gradient_bound = layer<I>().weight_gradient_bound(input_bound);
+        if (!(gradient_bound <= double(std::numeric_limits<T>::max()) / 4)) {
+            bounds = {false, false};
+            return;
+        }
+        bounds.steps = bounds.steps && layer<I>().folded_step_bounded(s, gradient_bound);
+        if constexpr (I + 1 < depth) bound_fused_step_from<I + 1>(s, bounds);
     }
 
     template <bool SignalsOnly>

@@ -2,8 +2,10 @@
 #pragma once
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
 #include <limits>
 #include <type_traits>
 
@@ -111,6 +113,21 @@ void walk_block(const T* __restrict u, std::size_t ld, std::size_t rows, std::si
         for (; c + L <= cols; c += L) vector(std::size_t(0), V::load_unaligned(row + c));
         for (; c < cols; ++c) scalar(row[c]);
     }
+}
+
+/// max |v| over v[0..n), or +inf if any element is NaN or ±inf. On the bits with the sign
+/// cleared, IEEE order is integer order and NaN and ±inf are the largest: one AND and one
+/// integer max per element, a reduction the compiler vectorizes (a float max could not be
+/// reordered), half the work of block_max_abs.
+template <class T>
+double max_magnitude(const T* v, std::size_t n) noexcept {
+    static_assert(sizeof(T) == 4 || sizeof(T) == 8);
+    using U = std::conditional_t<sizeof(T) == 4, std::uint32_t, std::uint64_t>;
+    constexpr U magnitude = U(~U(0)) >> 1;
+    U largest = 0;
+    for (std::size_t i = 0; i < n; ++i) largest = std::max(largest, U(std::bit_cast<U>(v[i]) & magnitude));
+    const T value = std::bit_cast<T>(largest);
+    return std::isnan(value) ? std::numeric_limits<double>::infinity() : double(value);
 }
 
 /// max |u| over a (rows, cols; ld) block, or +inf if any element is NaN or ±inf.

@@ -1,5 +1,6 @@
 // A copy of every parameter's value and optimizer state (moments, steps, product), restored bit
-// for bit: the trainer's last good state for non_finite_action::rollback. Storage is reused, so
+// for bit: what the trainer puts back when an update turns out non-finite, and its last good
+// state for non_finite_action::rollback. Storage is reused, so
 // after the first captures a capture allocates nothing.
 #pragma once
 
@@ -17,20 +18,29 @@ namespace ctnn::detail {
 template <class T>
 class parameter_snapshot {
 public:
-    // Cold, like restore: only non_finite_action::rollback takes snapshots, and GCC then
-    // optimizes for size (copies are memmove calls either way), less code in every training unit.
+    // Taken before every update (the trainer undoes one that turns out non-finite): a memmove
+    // per value and moment into storage kept from the last capture.
     template <class ParameterSet>
-    [[gnu::cold]] void capture(ParameterSet& params) {
-        values_.clear();
-        states_.clear();
-        params.for_each_parameter([&](auto& p) {
-            state s{.steps = p.steps, .product = p.product};
-            values_.insert(values_.end(), p.value.data(), p.value.data() + p.value.size());
+    void capture(ParameterSet& params) {
+        std::size_t elements = 0, count = 0;
+        params.for_each_parameter([&](const auto& p) {
+            elements += p.value.size();
+            for (const auto& m : p.moments) elements += m.size();
+            ++count;
+        });
+        values_.resize(elements);  // the same size step after step: no allocation, no fill
+        states_.resize(count);
+        T* to = values_.data();
+        state* s = states_.data();
+        params.for_each_parameter([&](const auto& p) {
+            s->steps = p.steps;
+            s->product = p.product;
+            to = std::copy_n(p.value.data(), p.value.size(), to);
             for (std::size_t m = 0; m < p.moments.size(); ++m) {
-                s.moment_sizes[m] = p.moments[m].size();
-                values_.insert(values_.end(), p.moments[m].data(), p.moments[m].data() + p.moments[m].size());
+                s->moment_sizes[m] = p.moments[m].size();
+                to = std::copy_n(p.moments[m].data(), p.moments[m].size(), to);
             }
-            states_.push_back(s);
+            ++s;
         });
         valid_ = true;
     }

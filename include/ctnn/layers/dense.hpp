@@ -89,7 +89,7 @@ public:
 
     // The part of backward the layers below need: daᵀ (Out, B) -> dzᵀ in place, db (Out) into
     // bias.grad; returns dxᵀ (In, B) or nullptr. dW is left to form_weight_gradient, or to
-    // fused_sgd_step, which folds it into the update; max |dz| is kept for weight_gradient_bounded.
+    // fused_sgd_step, which folds it into the update; max |dz| is kept for weight_gradient_bound.
     T* backward_signal(T* da_t) { return propagate</*MeasureDz=*/true>(da_t); }
 
     // dzᵀ (Out, B) of backward_signal, xᵀ (In, B) -> dW (Out, In) into weight.grad.
@@ -98,18 +98,41 @@ public:
                                                 rows_, weight_gradient_scratch());
     }
 
-    /// Whether dW = dzᵀ·x is certainly finite, without forming it: dz, x and db finite and
-    /// B·max|dz|·max|x| at most a quarter of T's largest value, since |dW_ij| ≤ Σ_b |dz_ib|·|x_jb|.
-    /// False also when dW might be finite; the caller then forms and checks it. input_bound ≥ 0
-    /// is a known bound on |x| (the previous layer's activation is bounded, and the loss was
-    /// finite, so x is too); below 0, x is scanned.
-    bool weight_gradient_bounded(double input_bound = -1.0) const {
+    /// A bound on every |dW_ij| without forming dW: B·max|dz|·max|x|, since |dW_ij| ≤
+    /// Σ_b |dz_ib|·|x_jb|; +inf when dz, x or db is not finite. dW is certainly finite when it is
+    /// at most a quarter of T's largest value; otherwise the caller forms and checks it. input_bound ≥ 0 is a known
+    /// bound on |x| (the previous layer's activation is bounded, and the loss was finite, so x
+    /// is too); below 0, x is scanned.
+    double weight_gradient_bound(double input_bound = -1.0) const {
         const double dz_max =
             dz_max_ >= 0.0 ? dz_max_ : detail::block_max_abs(static_cast<const T*>(dz_t_), rows_, Out, rows_);
         const double x_max = input_bound >= 0.0 ? input_bound : detail::block_max_abs(input_t_, input_ld_, In, rows_);
         for (std::size_t o = 0; o < Out; ++o)
-            if (!std::isfinite(bias.grad(o))) return false;
-        return double(rows_) * dz_max * x_max <= double(std::numeric_limits<T>::max()) / 4;
+            if (!std::isfinite(bias.grad(o))) return std::numeric_limits<double>::infinity();
+        return double(rows_) * dz_max * x_max;
+    }
+
+    /// Whether the folded step `s`, with |dW| at most `gradient_bound`, certainly leaves the
+    /// weight, the bias and their momentum buffers finite: |b'| ≤ μ·max|b| + |1 − τ|·|g| (b' = g
+    /// on the first step) and |θ'| ≤ max|θ| + lr·|b'|, each at most a quarter of T's largest
+    /// value, room enough for rounding. One read of θ and b: the trainer then needs no copy of
+    /// them to undo a step that overflows, since none can.
+    bool folded_step_bounded(const optim::folded_step& s, double gradient_bound) const {
+        constexpr double limit = double(std::numeric_limits<T>::max()) / 4;
+        const double lr = std::abs(double(T(s.lr)));  // as the step applies it: T(lr) may overflow
+        const double momentum = std::abs(double(T(s.momentum)));
+        const double keep = std::max(1.0, std::abs(1.0 - s.dampening));
+        const auto bounded = [&](const auto& p, double g) {
+            const auto max_abs = [](const auto& t) { return detail::max_magnitude(t.data(), t.size()); };
+            const double step = s.momentum == 0.0 ? g : momentum * max_abs(p.moments[0]) + keep * g;
+            return step <= limit && max_abs(p.value) + lr * step <= limit;  // false for NaN
+        };
+        const auto bias_max = [&] {
+            double m = 0.0;
+            for (std::size_t o = 0; o < Out; ++o) m = std::max(m, std::abs(double(bias.grad(o))));
+            return m;
+        };
+        return bounded(weight, gradient_bound) && bounded(bias, bias_max());
     }
 
     /// One folded step (optim::folded_step: torch.optim.SGD without weight decay or Nesterov)

@@ -22,6 +22,7 @@
 #include "ctnn/detail/class_labels.hpp"
 #include "ctnn/detail/data_check.hpp"
 #include "ctnn/detail/diagnostics.hpp"
+#include "ctnn/detail/finite_check.hpp"
 #include "ctnn/detail/fit_progress.hpp"
 #include "ctnn/detail/row_argmax.hpp"
 #include "ctnn/detail/matrix_view.hpp"
@@ -463,7 +464,8 @@ private:
             if constexpr (fuses_sgd) {
                 if (optimizer_.folds()) {
                     net_.backward_signals();
-                    if (net_.weight_gradients_bounded()) return apply_fused_step(on_non_finite);
+                    const auto bounds = net_.bound_fused_step(optimizer_.folded());
+                    if (bounds.gradients) return apply_fused_step(on_non_finite, bounds.steps);
                     net_.form_weight_gradients();  // not provably finite: formed and judged as usual
                 } else {
                     net_.backward();
@@ -491,16 +493,17 @@ private:
             if (on_non_finite == non_finite_action::rollback) roll_back();
             return last_;
         }
-        // The last good state is the one before this (healthy) update: kept only for rollback.
-        if (on_non_finite == non_finite_action::rollback)
-            snapshot_.capture(net_);
-        else
-            snapshot_.invalidate();
+        // The state before this (healthy) update: put back if the update itself turns out
+        // non-finite, and kept as the last good state for rollback. Taken after prepare, so that
+        // state the optimizer allocates on its first step is in it and later snapshots fit in
+        // the storage of earlier ones.
+        prepare_optimizer_state();
+        snapshot_.capture(net_);
         monitor_.before_update(net_);
-        net_.for_each_parameter([&](auto& p) {
-            optimizer_.prepare(p);
-            optimizer_.update(p);
-        });
+        net_.for_each_parameter([&](auto& p) { optimizer_.update(p); });
+        if (!detail::parameters_finite(net_)) [[unlikely]]
+            return refuse_update(on_non_finite);
+        if (on_non_finite != non_finite_action::rollback) snapshot_.invalidate();
         monitor_.observe_update(net_, last_);
         return last_;
     }
@@ -512,14 +515,57 @@ private:
                                       && std::is_same_v<Regularizer, regularize::none>
                                       && std::is_same_v<Monitor, monitor::none> && Network::supports_fused_sgd;
 
-    // After backward_signals showed every weight gradient finite.
-    const step_report& apply_fused_step(non_finite_action on_non_finite) {
+    // After backward_signals showed every weight gradient finite. When the step is also
+    // certainly finite (step_bounded: the usual case), nothing is copied to undo it and nothing
+    // is checked after it; rollback still keeps its last good state.
+    const step_report& apply_fused_step(non_finite_action on_non_finite, bool step_bounded) {
         last_.gradient_norm = std::numeric_limits<double>::quiet_NaN();  // clip::off measures none
-        if (on_non_finite == non_finite_action::rollback)
+        const bool keep = !step_bounded || on_non_finite == non_finite_action::rollback;
+        if (keep) {
+            prepare_optimizer_state();
             snapshot_.capture(net_);
-        else
+        } else {
             snapshot_.invalidate();
+        }
         net_.for_each_layer([&](auto& layer) { layer.fused_sgd_step(optimizer_); });
+        if (!step_bounded && !detail::parameters_finite(net_)) [[unlikely]]
+            return refuse_update(on_non_finite);
+        if (on_non_finite != non_finite_action::rollback) snapshot_.invalidate();
+        return last_;
+    }
+
+    // The optimizer's state for every parameter, allocated (at its initial value) on the first
+    // step; nothing to do after that.
+    void prepare_optimizer_state() {
+        net_.for_each_parameter([&](auto& p) { optimizer_.prepare(p); });
+    }
+
+    // The update just applied made a value or a moment non-finite (finite gradients can: a
+    // large lr, float's range): it is undone from the snapshot taken before it, bit for bit,
+    // and the step is refused as a non-finite gradient is. With rollback the snapshot stays the
+    // last good state and the rate is cut.
+    [[gnu::cold]] const step_report& refuse_update(non_finite_action on_non_finite) {
+        const std::string where = detail::first_non_finite_parameter(net_);
+        snapshot_.restore(net_);
+        last_.applied = false;
+        if (on_non_finite == non_finite_action::throw_error) {
+            snapshot_.invalidate();
+            const auto text = detail::format_message(
+                "ctnn: non-finite update in training step %zu (epoch %zu): loss %f, gradient norm %f, %s lr %g; ",
+                last_.step, last_.epoch, last_.loss, last_.gradient_norm, std::string(Optimizer::name).c_str(),
+                double(optimizer_.lr));
+            throw non_finite_error(std::string(text.c_str()) + where
+                                   + "; the update was not applied, the weights and optimizer state are those before "
+                                     "this step");
+        }
+        net_.restore_forward_state();  // thrown, guarded_step restores it
+        if (on_non_finite == non_finite_action::rollback) {
+            optimizer_.lr *= rollback_lr_factor_;
+            base_lr_ *= rollback_lr_factor_;
+            last_.rolled_back = true;
+        } else {
+            snapshot_.invalidate();
+        }
         return last_;
     }
 
@@ -567,7 +613,7 @@ private:
     Schedule schedule_;
     Regularizer regularizer_;
     [[no_unique_address]] Monitor monitor_;
-    detail::parameter_snapshot<scalar> snapshot_;  // used by non_finite_action::rollback only
+    detail::parameter_snapshot<scalar> snapshot_;  // the state before the update: undone if non-finite, rollback's last good state
     double rollback_lr_factor_ = 0.5;
     double base_lr_;
     std::size_t epochs_ = 0;
