@@ -426,6 +426,13 @@ public:
         return y;
     }
 
+    /// Refused at compile time (predict_needs_a_non_const_network): predict writes the work
+    /// buffers, so a const network cannot run it, and no two threads may run it on one network.
+    template <class X>
+    void predict(const X&) const {
+        static_assert(diagnostics::check_predict_on_a_const_network<X>());
+    }
+
     /// Switches a network to evaluation mode for a scope, then back to its previous mode.
     class evaluation_mode {
     public:

@@ -205,6 +205,10 @@ template <class... Facts>
 struct data_is_not_an_xtensor_container {
     static constexpr bool value = false;
 };
+template <class... Facts>
+struct predict_needs_a_non_const_network {
+    static constexpr bool value = false;
+};
 
 // --- the checks -----------------------------------------------------------------------------
 template <class LayerSpec, std::size_t LayerIndex, std::size_t DeclaredInputWidth,
@@ -256,6 +260,18 @@ constexpr bool check_data_type() {
                       || data_scalar_mismatch<network_scalar<NetworkScalar>, data_scalar<DataScalar>>::value,
                   "ctnn: the data's element type is not the network's scalar: convert it "
                   "(xt::xtensor<float, 2> x32 = xt::cast<float>(x)) or use basic_network<double, ...>");
+    return true;
+}
+
+/// predict on a const network. The forward pass runs through each layer's own work buffers
+/// (kept for backward), so predict changes the object and cannot be const; several threads
+/// predict at once each with its own copy of the network (docs/threads.md).
+template <class Data>
+constexpr bool check_predict_on_a_const_network() {
+    static_assert(predict_needs_a_non_const_network<data<Data>>::value,
+                  "ctnn: predict runs the forward pass through the network's own work buffers, so it "
+                  "needs a non-const network; to predict from several threads, give each thread its own "
+                  "copy (docs/threads.md)");
     return true;
 }
 
