@@ -3,6 +3,11 @@
 
 #include <ctnn/ctnn.hpp>
 
+#include <fcntl.h>
+#include <pty.h>
+#include <termios.h>
+#include <unistd.h>
+
 #include <cmath>
 #include <string_view>
 #include <cstdio>
@@ -329,7 +334,7 @@ TEST_CASE("progress: one line per epoch on a file, nothing unless asked", "[call
     std::fclose(log);
     REQUIRE(lines.size() == 4);
     for (std::size_t e = 0; e < 3; ++e) {
-        CHECK_THAT(lines[e], Catch::StartsWith("epoch " + std::to_string(e + 1) + "/3: loss "));
+        CHECK_THAT(lines[e], Catch::StartsWith("epoch " + std::to_string(e) + " (" + std::to_string(e + 1) + " of 3): loss "));
         CHECK_THAT(lines[e], Catch::Contains("samples/s") && Catch::Contains("ETA"));
         CHECK(lines[e].find('\r') == std::string::npos);  // no terminal redraws in a file
     }
@@ -342,7 +347,8 @@ TEST_CASE("progress: one line per epoch on a file, nothing unless asked", "[call
     std::fclose(log);
     REQUIRE(both.size() == 5);
     CHECK_THAT(both[0], Catch::StartsWith("Epoch: 0, Loss: "));
-    CHECK_THAT(both[1], Catch::StartsWith("epoch 1/2: loss ") && Catch::Contains("validation_loss"));
+    CHECK_THAT(both[0], Catch::Contains(", Validation loss: "));
+    CHECK_THAT(both[1], Catch::StartsWith("epoch 0 (1 of 2): loss ") && Catch::Contains("validation_loss"));
     CHECK_THAT(both[2], Catch::StartsWith("Epoch: 1, Loss: "));
 
     // Off by default; silent with a null log.
@@ -387,4 +393,82 @@ TEST_CASE("callbacks: a custom one sees every epoch and stops fit; on_epoch stil
     // Stopping on the last epoch is not "early".
     stopper.at = 9;
     CHECK_FALSE(trainer.fit(d.x, d.y, options).stopped_early);
+}
+
+namespace {
+/// A pseudo-terminal in raw mode (no \n -> \r\n): `log` is its terminal side, which isatty
+/// reports as a terminal; `read()` takes what was written to it.
+class pseudo_terminal {
+public:
+    pseudo_terminal() {
+        REQUIRE(::openpty(&controller_, &terminal_, nullptr, nullptr, nullptr) == 0);
+        termios mode{};
+        ::tcgetattr(terminal_, &mode);
+        ::cfmakeraw(&mode);
+        ::tcsetattr(terminal_, TCSANOW, &mode);
+        log_ = ::fdopen(terminal_, "w");
+        REQUIRE(log_);
+        ::fcntl(controller_, F_SETFL, ::fcntl(controller_, F_GETFL) | O_NONBLOCK);
+    }
+    ~pseudo_terminal() {
+        std::fclose(log_);
+        ::close(controller_);
+    }
+    std::FILE* log() const { return log_; }
+    std::string read() {
+        std::fflush(log_);
+        std::string text;
+        char buffer[4096];
+        for (::ssize_t got; (got = ::read(controller_, buffer, sizeof buffer)) > 0;) text.append(buffer, std::size_t(got));
+        return text;
+    }
+
+private:
+    int controller_ = -1, terminal_ = -1;
+    std::FILE* log_ = nullptr;
+};
+
+std::string general(double v) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%.6g", v);
+    return text;
+}
+}  // namespace
+
+TEST_CASE("progress on a terminal: print_every's lines never run into the live line; epochs from 0; %g losses",
+          "[callbacks]") {
+    const auto d = noise(40, 9);
+    regression_net net(2);
+    ctnn::trainer trainer{net, ctnn::loss::mse{}, ctnn::optim::adam{.lr = 0.01}};
+    pseudo_terminal tty;
+    REQUIRE(ctnn::detail::is_terminal(tty.log()));
+
+    // Unset, progress shows on a terminal: the live line, rewritten in place, then the epoch's line.
+    trainer.fit(d.x, d.y, {.epochs = 2, .batch_size = 16, .log = tty.log()});
+    const std::string live = tty.read();
+    CHECK_THAT(live, Catch::StartsWith("\repoch 0 (1 of 2) [") && Catch::Contains("\repoch 0 (1 of 2): loss ")
+                         && Catch::Contains("\repoch 1 (2 of 2): loss "));
+
+    // With print_every (or on_epoch, on_step) the caller reports epochs: a terminal then shows
+    // what a pipe shows, each epoch once.
+    const auto r = trainer.fit(d.x, d.y, d.x, d.y, {.epochs = 2, .batch_size = 16, .print_every = 1, .log = tty.log()});
+    CHECK(tty.read()
+          == "Epoch: 0, Loss: " + general(r.history[0].loss) + ", Validation loss: " + general(r.history[0].validation_loss)
+                 + "\nEpoch: 1, Loss: " + general(r.history[1].loss) + ", Validation loss: "
+                 + general(r.history[1].validation_loss) + "\n");
+    trainer.fit(d.x, d.y, {.epochs = 2, .log = tty.log(), .on_epoch = [](const ctnn::epoch_report&) {}});
+    CHECK(tty.read().empty());
+
+    // Both asked for: the live line is cleared before each print_every line, which starts its own row.
+    trainer.fit(d.x, d.y, {.epochs = 3, .batch_size = 8, .print_every = 1, .log = tty.log(), .progress = true});
+    const std::string both = tty.read();
+    std::size_t at = 0, seen = 0;
+    while ((at = both.find("Epoch: ", at)) != std::string::npos) {
+        INFO(both);
+        CHECK((at == 0 || both[at - 1] == '\n' || both.compare(at - 4, 4, "\r\x1b[K") == 0));
+        ++at;
+        ++seen;
+    }
+    CHECK(seen == 3);
+    CHECK_THAT(both, Catch::Contains("\nepoch 2 (3 of 3): loss ") || Catch::Contains("\repoch 2 (3 of 3): loss "));
 }

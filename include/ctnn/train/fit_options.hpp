@@ -42,7 +42,8 @@ struct fit_options {
     /// Reshuffle rows every epoch, from `seed` (reproducible).
     bool shuffle = true;
     std::uint64_t seed = 0;
-    /// Print "Epoch: e, Loss: l" to `log` every `print_every` epochs (0: never).
+    /// Print "Epoch: e, Loss: l" (and ", Validation loss: v" with validation data) to `log`
+    /// every `print_every` epochs (0: never).
     std::size_t print_every = 0;
     std::FILE* log = stdout;
     non_finite_action on_non_finite = non_finite_action::throw_error;
@@ -53,7 +54,9 @@ struct fit_options {
     std::vector<std::reference_wrapper<callback>> callbacks{};
     /// Progress on `log` (nothing if it is null): on a terminal one line per epoch that updates
     /// with batch i/n, loss, samples/s and ETA; otherwise one line per epoch. Unset: on when
-    /// `log` is a terminal, off in files, pipes and CI logs; true or false: always or never.
+    /// `log` is a terminal and neither print_every, on_epoch nor on_step is set (the caller
+    /// then reports epochs itself), off in files, pipes and CI logs; true or false: always or
+    /// never.
     std::optional<bool> progress{};
 };
 

@@ -233,8 +233,11 @@ private:
         result.epoch_losses.reserve(options.epochs);
         result.history.reserve(options.epochs);
         for (callback& c : options.callbacks) c.on_fit_begin();
-        const bool show_progress =
-            options.progress.value_or(options.log != nullptr && detail::is_terminal(options.log));
+        // Unset, progress shows on a terminal unless the caller reports epochs its own way
+        // (print_every, on_epoch, on_step): then a terminal prints what a pipe prints.
+        const bool show_progress = options.progress.value_or(
+            options.log != nullptr && detail::is_terminal(options.log) && options.print_every == 0 && !options.on_epoch
+            && !options.on_step);
         detail::fit_progress progress(options.log, show_progress, options.epochs,
                                       (rows + batch - 1) / batch, rows);
         const auto start = std::chrono::steady_clock::now();
@@ -277,8 +280,6 @@ private:
             result.epoch_losses.push_back(report.loss);
             result.steps += report.steps;
             result.skipped_steps += report.skipped_steps;
-            if (options.print_every && epoch % options.print_every == 0 && options.log)
-                std::fprintf(options.log, "Epoch: %zu, Loss: %.6f\n", epoch, report.loss);
             ++epochs_;
             // With validation data the schedule judges the validation loss, as PyTorch's
             // scheduler.step(val_loss) does: reduce_on_plateau then cuts the rate on a plateau
@@ -288,6 +289,8 @@ private:
             report.seconds =
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
             result.history.add(report);
+            if (options.print_every && epoch % options.print_every == 0 && options.log)
+                progress.print_every_line(options.log, report);
             progress.end_epoch(report);
             if (options.on_epoch) options.on_epoch(report);
             bool stop = false;
