@@ -369,14 +369,26 @@ TEST_CASE("csv: a label column by name or index, features in file order", "[data
     CHECK(semi.x(0, 0) == 2.0f);
 }
 
-TEST_CASE("csv: malformed files name the file, line:column, what was expected and found",
-          "[data][csv]") {
+namespace {
+/// CSV text written to t.csv in a fresh directory and read: `refusal` gives the data_error's
+/// message, which starts with `file`.
+struct csv_file {
     ctnn_test::temp_dir dir;
-    const auto read = [&](const std::string& text, auto label) {
+    std::string file = "ctnn: " + (dir.path() / "t.csv").string() + ":";
+    template <class Label>
+    std::string refusal(const std::string& text, Label label) {
         const auto p = dir.write("t.csv", text);
         return data_error_message([&] { ctnn::data::read_csv(p, label); });
-    };
-    const std::string file = "ctnn: " + (dir.path() / "t.csv").string() + ":";
+    }
+};
+}  // namespace
+
+TEST_CASE("csv: malformed files name the file, line:column, what was expected and found",
+          "[data][csv]") {
+    csv_file csv;
+    auto& dir = csv.dir;
+    const auto read = [&](const std::string& text, auto label) { return csv.refusal(text, label); };
+    const std::string& file = csv.file;
 
     CHECK(data_error_message([&] { ctnn::data::read_csv(dir.path() / "none.csv", "y"); })
           == "ctnn: " + (dir.path() / "none.csv").string()
@@ -412,12 +424,10 @@ TEST_CASE("csv: malformed files name the file, line:column, what was expected an
 
 TEST_CASE("csv: the edge cases a careless file brings, each refused at its position or read as documented",
           "[data][csv]") {
-    ctnn_test::temp_dir dir;
-    const auto read = [&](const std::string& text, auto label) {
-        const auto p = dir.write("t.csv", text);
-        return data_error_message([&] { ctnn::data::read_csv(p, label); });
-    };
-    const std::string file = "ctnn: " + (dir.path() / "t.csv").string() + ":";
+    csv_file csv;
+    auto& dir = csv.dir;
+    const auto read = [&](const std::string& text, auto label) { return csv.refusal(text, label); };
+    const std::string& file = csv.file;
     // a header and no rows is an empty table read by mistake, not an empty dataset
     CHECK(read("a,y\n", "y") == file + " 2:1: expected a row of data after the header, found the end of the file");
     CHECK(read("a,y\n\n  \n", std::size_t(0))

@@ -586,3 +586,44 @@ TEST_CASE("load with a trainer: a learning rate or step count no step could use 
     ctnn::load(dir / "good.ctnn", target, other);  // the unedited file loads
     CHECK(other.optimizer().lr == 1e-3);
 }
+
+TEST_CASE("rollback after a load keeps the loaded weights: the last good state from before is stale",
+          "[io][save][rollback]") {
+    using Net = ctnn::network<ctnn::input<3>, ctnn::dense<4, ctnn::tanh>, ctnn::dense<1>>;
+    const temp_dir dir("rollback");
+    ctnn::rng r(8);
+    const auto x = r.normal_tensor<float>(8, 3);
+    const auto y = r.normal_tensor<float>(8, 1);
+    auto y_bad = y;
+    y_bad(2, 0) = std::numeric_limits<float>::infinity();
+    const auto rollback = ctnn::non_finite_action::rollback;
+    const auto weights = [](const auto& net) {
+        std::vector<double> all;
+        net.for_each_parameter([&](const auto& p) { all.insert(all.end(), p.value.begin(), p.value.end()); });
+        return all;
+    };
+
+    Net other(5);
+    ctnn::save(dir / "other.ctnn", other);
+    for (const bool by_load : {true, false}) {
+        INFO((by_load ? "load" : "initialize"));
+        Net net(4);
+        ctnn::trainer trainer{net, ctnn::loss::mse{}, ctnn::optim::sgd{.lr = 0.1}};
+        trainer.train_step(x, y, rollback);  // a healthy update: its state before is kept
+        if (by_load)
+            ctnn::load(dir / "other.ctnn", net);
+        else
+            net.initialize(5);
+        REQUIRE(weights(net) == weights(other));
+        const auto report = trainer.train_step(x, y_bad, rollback);
+        CHECK(report.rolled_back);
+        CHECK(weights(net) == weights(other));  // not the weights from before the replacement
+        CHECK(trainer.optimizer().lr == Approx(0.05));
+        // a healthy update after it is kept again, and a later rollback restores it
+        trainer.train_step(x, y, rollback);
+        const auto before_next = snapshot(net);
+        trainer.train_step(x, y, rollback);
+        trainer.train_step(x, y_bad, rollback);
+        CHECK(snapshot(net) == before_next);
+    }
+}

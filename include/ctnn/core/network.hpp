@@ -201,7 +201,14 @@ public:
     /// leaves the others' initial weights unchanged.
     void initialize(std::uint64_t seed) {
         detail::initialize_each(layers_, rng(seed));
+        ++revision_;
     }
+
+    /// Counts the times every weight was replaced at once (initialize, load): a trainer's last
+    /// good state (non_finite_action::rollback) taken before such a replacement is stale, and a
+    /// rollback then keeps the new weights. Writes to single weights are not counted.
+    std::uint64_t revision() const noexcept { return revision_; }
+    void note_weights_replaced() noexcept { ++revision_; }
 
     template <std::size_t I>
     layer_type<I>& layer() noexcept {
@@ -498,6 +505,7 @@ private:
     bool training_ = true;
     std::size_t rows_ = 0;            // samples in the last forward pass
     std::size_t steps_ = 1;           // time steps in the last forward pass
+    std::uint64_t revision_ = 0;      // see revision()
     std::size_t capacity_ = 0;        // samples the buffers hold
     std::size_t capacity_cells_ = 0;  // samples × steps the buffers hold
     detail::buffer<T> input_t_;             // xᵀ (input_width, B) for forward from row-major data

@@ -450,6 +450,7 @@ void load(std::span<const std::uint8_t> file, const std::string& context, Net& n
         commits.push_back([trainer, lr] { trainer->optimizer().lr = lr; });
     }
     for (auto& commit : commits) commit();
+    net.note_weights_replaced();
 }
 
 }  // namespace ctnn::detail::model_file

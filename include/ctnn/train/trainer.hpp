@@ -501,7 +501,7 @@ private:
         // state the optimizer allocates on its first step is in it and later snapshots fit in
         // the storage of earlier ones.
         prepare_optimizer_state();
-        snapshot_.capture(net_);
+        capture_snapshot();
         monitor_.before_update(net_);
         net_.for_each_parameter([&](auto& p) { optimizer_.update(p); });
         if (!detail::parameters_finite(net_)) [[unlikely]]
@@ -526,7 +526,7 @@ private:
         const bool keep = !step_bounded || on_non_finite == non_finite_action::rollback;
         if (keep) {
             prepare_optimizer_state();
-            snapshot_.capture(net_);
+            capture_snapshot();
         } else {
             snapshot_.invalidate();
         }
@@ -535,6 +535,12 @@ private:
             return refuse_update(on_non_finite);
         if (on_non_finite != non_finite_action::rollback) snapshot_.invalidate();
         return last_;
+    }
+
+    // The state before an update, and the weights' revision it belongs to (see roll_back).
+    void capture_snapshot() {
+        snapshot_.capture(net_);
+        snapshot_revision_ = net_.revision();
     }
 
     // The optimizer's state for every parameter, allocated (at its initial value) on the first
@@ -600,10 +606,11 @@ private:
         }
     }
 
-    // Back to the weights and optimizer state before the last healthy update (if one was kept)
-    // and a smaller step from now on; the schedule's base rate is cut too, so it stays cut.
+    // Back to the weights and optimizer state before the last healthy update (if one was kept,
+    // and no load or initialize replaced the weights since) and a smaller step from now on; the
+    // schedule's base rate is cut too, so it stays cut.
     [[gnu::cold]] void roll_back() {
-        if (snapshot_.valid()) snapshot_.restore(net_);
+        if (snapshot_.valid() && snapshot_revision_ == net_.revision()) snapshot_.restore(net_);
         optimizer_.lr *= rollback_lr_factor_;
         base_lr_ *= rollback_lr_factor_;
         last_.rolled_back = true;
@@ -617,6 +624,7 @@ private:
     Regularizer regularizer_;
     [[no_unique_address]] Monitor monitor_;
     detail::parameter_snapshot<scalar> snapshot_;  // the state before the update: undone if non-finite, rollback's last good state
+    std::uint64_t snapshot_revision_ = 0;  // net_.revision() when snapshot_ was taken
     double rollback_lr_factor_ = 0.5;
     double base_lr_;
     std::size_t epochs_ = 0;
