@@ -1,11 +1,11 @@
 // The classic first PyTorch program, in ctnn: a 10→5→1 ReLU MLP trained with SGD (lr 0.01) on
 // mean squared error for 1000 full-batch epochs, the loss printed every 100 epochs.
+// [seed-example]
 #include <cstdio>
 
 #include <ctnn/core.hpp>
 
 int main() {
-    // [seed-example]
     using net = ctnn::network<ctnn::input<10>,
                               ctnn::dense<5, ctnn::relu>,
                               ctnn::dense<1>>;
@@ -21,8 +21,8 @@ int main() {
                                            .batch_size = 0,  // full batch
                                            .shuffle = false,
                                            .print_every = 100});
-    // [seed-example]
 
     std::printf("result: final_loss=%.6f train_ms=%.3f\n", result.epoch_losses.back(),
                 result.seconds * 1e3);
 }
+// [seed-example]

@@ -568,13 +568,10 @@ private:
                                      "this step");
         }
         net_.restore_forward_state();  // thrown, guarded_step restores it
-        if (on_non_finite == non_finite_action::rollback) {
-            optimizer_.lr *= rollback_lr_factor_;
-            base_lr_ *= rollback_lr_factor_;
-            last_.rolled_back = true;
-        } else {
+        if (on_non_finite == non_finite_action::rollback)
+            cut_learning_rate();
+        else
             snapshot_.invalidate();
-        }
         return last_;
     }
 
@@ -611,6 +608,9 @@ private:
     // schedule's base rate is cut too, so it stays cut.
     [[gnu::cold]] void roll_back() {
         if (snapshot_.valid() && snapshot_revision_ == net_.revision()) snapshot_.restore(net_);
+        cut_learning_rate();
+    }
+    void cut_learning_rate() {
         optimizer_.lr *= rollback_lr_factor_;
         base_lr_ *= rollback_lr_factor_;
         last_.rolled_back = true;
