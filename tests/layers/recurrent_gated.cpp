@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <type_traits>
 
 #include <catch2/catch.hpp>
 
@@ -80,9 +81,15 @@ TEST_CASE("lstm and gru gradients agree with finite differences", "[lstm][gru][g
         ctnn_test::check_finite_differences(net, 2, 4);
     }
     SECTION("no bias, whole-sequence outputs, a dense layer before them") {
-        ctnn::basic_network<double, sequence<2>, ctnn::dense<3, ctnn::tanh>,
-                            ctnn::lstm<3, whole_sequence, default_init, default_init, false>,
-                            ctnn::gru<2, whole_sequence, default_init, default_init, false>, ctnn::dense<1>>
+        // ::without_bias spells Bias = false without spelling out the init policies first
+        STATIC_REQUIRE(std::is_same_v<ctnn::lstm<3, whole_sequence>::without_bias,
+                                      ctnn::lstm<3, whole_sequence, default_init, default_init, false>>);
+        STATIC_REQUIRE(std::is_same_v<ctnn::gru<2, whole_sequence>::without_bias,
+                                      ctnn::gru<2, whole_sequence, default_init, default_init, false>>);
+        STATIC_REQUIRE(std::is_same_v<ctnn::rnn<2, ctnn::relu>::without_bias,
+                                      ctnn::rnn<2, ctnn::relu, ctnn::last_state, default_init, default_init, false>>);
+        ctnn::basic_network<double, sequence<2>, ctnn::dense<3, ctnn::tanh>, ctnn::lstm<3, whole_sequence>::without_bias,
+                            ctnn::gru<2, whole_sequence>::without_bias, ctnn::dense<1>>
             net(3);
         STATIC_REQUIRE(decltype(net)::parameter_count == (6 + 3) + (12 * 3 + 12 * 3) + (6 * 3 + 6 * 2) + (2 + 1));
         ctnn_test::check_finite_differences(net, 4, 3);

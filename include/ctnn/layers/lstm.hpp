@@ -319,6 +319,9 @@ private:
 template <std::size_t Hidden, class Returns = last_state, class Init = init::recurrent_default,
           class RecurrentInit = Init, bool Bias = true>
 struct lstm {
+    /// The same layer without b_ih and b_hh (PyTorch's `bias=False`), its policies kept:
+    /// `lstm<40, whole_sequence>::without_bias`.
+    using without_bias = lstm<Hidden, Returns, Init, RecurrentInit, false>;
     static constexpr std::size_t output_width = Hidden;
     static constexpr bool recurrent = true;
     static constexpr bool returns_sequence = Returns::returns_sequence;

@@ -274,6 +274,9 @@ private:
 template <std::size_t Hidden, class Activation = tanh, class Returns = last_state,
           class Init = init::recurrent_default, class RecurrentInit = Init, bool Bias = true>
 struct rnn {
+    /// The same layer without b_ih and b_hh (PyTorch's `bias=False`), its policies kept:
+    /// `rnn<16, relu>::without_bias`.
+    using without_bias = rnn<Hidden, Activation, Returns, Init, RecurrentInit, false>;
     static constexpr std::size_t output_width = Hidden;
     static constexpr bool recurrent = true;
     static constexpr bool returns_sequence = Returns::returns_sequence;
