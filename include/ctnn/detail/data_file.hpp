@@ -76,8 +76,6 @@ public:
 
     const std::string& name() const noexcept { return name_; }
     bool gzip() const noexcept { return gzip_; }
-    /// Bytes of data delivered so far.
-    std::uint64_t position() const noexcept { return delivered_; }
     /// The file's size on disk.
     std::uint64_t file_size() const noexcept { return file_.size(); }
 
@@ -95,7 +93,7 @@ public:
             if (got < allowed) return got;
             std::uint8_t probe = 0;
             if (read_unlimited(&probe, 1) == 0) return got;
-            throw_over_limit();
+            throw_data_error(name_, at(limits_.max_bytes), limit_text(), "more");
         }
         return read_unlimited(into, count);
     }
@@ -107,8 +105,6 @@ public:
         for (std::size_t got; (got = read(sink.data(), sink.size())) > 0;) rest += got;
         return rest;
     }
-
-    [[noreturn]] void throw_over_limit() const { throw_data_error(name_, at(limits_.max_bytes), limit_text(), "more"); }
 
     /// What a message says the limit is.
     std::string limit_text() const {

@@ -45,7 +45,6 @@ public:
     bool ok() const noexcept { return fd_ >= 0 && error_ == 0 && not_regular_.empty(); }
     int error() const noexcept { return error_; }
     std::string_view not_regular() const noexcept { return not_regular_; }
-    int fd() const noexcept { return fd_; }
     /// The size fstat reported when the file was opened.
     std::uint64_t size() const noexcept { return size_; }
 

@@ -127,12 +127,7 @@ public:
             const double step = s.momentum == 0.0 ? g : momentum * max_abs(p.moments[0]) + keep * g;
             return step <= limit && max_abs(p.value) + lr * step <= limit;  // false for NaN
         };
-        const auto bias_max = [&] {
-            double m = 0.0;
-            for (std::size_t o = 0; o < Out; ++o) m = std::max(m, std::abs(double(bias.grad(o))));
-            return m;
-        };
-        return bounded(weight, gradient_bound) && bounded(bias, bias_max());
+        return bounded(weight, gradient_bound) && bounded(bias, detail::max_magnitude(bias.grad.data(), Out));
     }
 
     /// One folded step (optim::folded_step: torch.optim.SGD without weight decay or Nesterov)
@@ -202,7 +197,7 @@ public:
 
 private:
     // backward and backward_signal: dzᵀ in place of daᵀ, db, dxᵀ; with MeasureDz, max |dz| from
-    // the bias pass too (else it is left unknown, and weight_gradient_bounded scans dz). A
+    // the bias pass too (else it is left unknown, and weight_gradient_bound scans dz). A
     // template argument, so a network that never takes the fused step compiles one bias pass.
     template <bool MeasureDz>
     T* propagate(T* da_t) {
