@@ -102,9 +102,12 @@
 
 #include "ctnn/schedule/constant.hpp"
 #include "ctnn/schedule/cosine_annealing.hpp"
+#include "ctnn/schedule/cosine_warm_restarts.hpp"
 #include "ctnn/schedule/exponential.hpp"
 #include "ctnn/schedule/linear_warmup.hpp"
 #include "ctnn/schedule/multistep.hpp"
+#include "ctnn/schedule/one_cycle.hpp"
+#include "ctnn/schedule/per_step.hpp"
 #include "ctnn/schedule/reduce_on_plateau.hpp"
 #include "ctnn/schedule/step.hpp"
 

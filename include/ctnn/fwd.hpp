@@ -110,6 +110,10 @@ struct exponential;
 struct cosine_annealing;
 struct linear_warmup;
 struct reduce_on_plateau;
+struct one_cycle;
+struct cosine_warm_restarts;
+template <class S>
+struct per_step;
 }  // namespace schedule
 namespace regularize {
 struct none;

@@ -1,10 +1,14 @@
-// Learning-rate schedules: every rate of 40 epochs against torch.optim.lr_scheduler, the
-// settings each refuses, and the schedule inside trainer::fit (across fit calls).
+// Learning-rate schedules: every rate of 40 epochs (or steps) against
+// torch.optim.lr_scheduler, the settings each refuses, and the schedule inside trainer::fit
+// (across fit calls), epoch by epoch or step by step.
 #include <ctnn/ctnn.hpp>
 #include <ctnn/schedule/cosine_annealing.hpp>
+#include <ctnn/schedule/cosine_warm_restarts.hpp>
 #include <ctnn/schedule/exponential.hpp>
 #include <ctnn/schedule/linear_warmup.hpp>
 #include <ctnn/schedule/multistep.hpp>
+#include <ctnn/schedule/one_cycle.hpp>
+#include <ctnn/schedule/per_step.hpp>
 #include <ctnn/schedule/reduce_on_plateau.hpp>
 #include <ctnn/schedule/step.hpp>
 
@@ -139,6 +143,44 @@ TEST_CASE("schedules: linear_warmup matches LinearLR (warm-up and decay)", "[sch
         rates(schedule::linear_warmup{.start_factor = 1.0, .end_factor = 0.05, .total_iters = 30}));
 }
 
+TEST_CASE("schedules: one_cycle matches OneCycleLR (cos, linear, three phases)", "[schedule]") {
+    const ctnn_test::fixture f("schedules.txt");
+    const auto a = rates(schedule::one_cycle{.total_steps = 40});
+    require_not_constant(a);
+    CHECK(a[0] == Approx(base_lr / 25).epsilon(1e-15));
+    CHECK(*std::max_element(a.begin(), a.end()) == Approx(base_lr).epsilon(1e-15));
+    require_torch_rates(f, "onecycle_40", a);
+    require_torch_rates(f, "onecycle_40_linear",
+                        rates(schedule::one_cycle{.total_steps = 40,
+                                                  .pct_start = 0.25,
+                                                  .anneal = schedule::one_cycle::annealing::linear}));
+    require_torch_rates(
+        f, "onecycle_40_three",
+        rates(schedule::one_cycle{
+            .total_steps = 40, .div_factor = 10.0, .final_div_factor = 100.0, .three_phase = true}));
+}
+
+TEST_CASE("schedules: one_cycle refuses a step past total_steps, as torch does", "[schedule]") {
+    const schedule::one_cycle s{.total_steps = 40};
+    CHECK_NOTHROW(s.next(base_lr, 0.0, 40, 0.0));  // torch allows total_steps calls of step()
+    CHECK_THROWS_WITH(s.next(base_lr, 0.0, 41, 0.0),
+                      Catch::Contains("tried to step 42 times") && Catch::Contains("total steps is 40"));
+}
+
+TEST_CASE("schedules: cosine_warm_restarts matches CosineAnnealingWarmRestarts", "[schedule]") {
+    const ctnn_test::fixture f("schedules.txt");
+    const auto a = rates(schedule::cosine_warm_restarts{.t_0 = 10});
+    require_not_constant(a);
+    CHECK(a[10] == base_lr);  // a restart
+    require_torch_rates(f, "restarts_10", a);
+    require_torch_rates(f, "restarts_10_2_min",
+                        rates(schedule::cosine_warm_restarts{.t_0 = 10, .t_mult = 2, .eta_min = 0.001}));
+    require_torch_rates(f, "restarts_7", rates(schedule::cosine_warm_restarts{.t_0 = 7, .eta_min = 0.01}));
+    // far along, the same as at the same point of the first period (t_mult 1)
+    const schedule::cosine_warm_restarts r{.t_0 = 7};
+    CHECK(r.lr_at(base_lr, 7 * 1000003 + 3) == r.lr_at(base_lr, 3));
+}
+
 TEST_CASE("schedules: closed forms depend on the epoch, not on the current rate", "[schedule]") {
     // A rate set by hand between epochs is overridden at the next epoch (torch's recursive
     // forms would scale it instead; the trainer owns the rate, so nothing else changes it).
@@ -248,6 +290,27 @@ TEST_CASE("schedules: validate() refuses settings outside their domain", "[sched
         CHECK(refuses(linear{.start_factor = 0.5, .end_factor = 1.1}));
         CHECK(refuses(linear{.start_factor = 0.5, .end_factor = not_a_number}));
         CHECK(refuses(linear{.total_iters = 0}));
+    }
+    SECTION("one_cycle") {
+        using one_cycle = schedule::one_cycle;
+        CHECK_THROWS_WITH(one_cycle{}.validate(), Catch::Contains("total_steps"));  // required
+        CHECK_FALSE(refuses(one_cycle{.total_steps = 10}));
+        CHECK(refuses(one_cycle{.total_steps = 10, .pct_start = 1.5}));
+        CHECK(refuses(one_cycle{.total_steps = 10, .pct_start = not_a_number}));
+        CHECK(refuses(one_cycle{.total_steps = 10, .div_factor = 0.0}));
+        CHECK(refuses(one_cycle{.total_steps = 10, .final_div_factor = infinity}));
+        // torch would divide by a phase of no steps (a NaN rate): 0.1 of 10 steps climbs for none
+        CHECK_THROWS_WITH((one_cycle{.total_steps = 10, .pct_start = 0.1}.validate()),
+                          Catch::Contains("phase 1 without a step"));
+        CHECK_THROWS_WITH((one_cycle{.total_steps = 10, .pct_start = 0.6, .three_phase = true}.validate()),
+                          Catch::Contains("phase 3 without a step"));
+    }
+    SECTION("cosine_warm_restarts") {
+        using restarts = schedule::cosine_warm_restarts;
+        CHECK_THROWS_WITH(restarts{}.validate(), Catch::Contains("t_0"));  // required
+        CHECK(refuses(restarts{.t_0 = 5, .t_mult = 0}));
+        CHECK(refuses(restarts{.t_0 = 5, .eta_min = -1.0}));
+        CHECK_FALSE(refuses(restarts{.t_0 = 5, .t_mult = 3}));
     }
     SECTION("reduce_on_plateau") {
         using plateau = schedule::reduce_on_plateau;
@@ -379,4 +442,87 @@ TEST_CASE("schedules: the trainer refuses an invalid schedule when it is built",
     CHECK_THROWS_AS((ctnn::trainer{net, ctnn::loss::mse{}, ctnn::optim::sgd{}, ctnn::clip::none{},
                                    ctnn::schedule::cosine_annealing{.t_max = 0}}),
                     ctnn::invalid_argument);
+}
+
+namespace {
+/// Rows [4b, 4b + 4) of a (16, N) tensor: fit's batch b of 4 without shuffling.
+ctnn::tensor<double, 2> batch_of(const ctnn::tensor<double, 2>& t, std::size_t b) {
+    const std::size_t n = t.shape(1);
+    ctnn::tensor<double, 2> rows = ctnn::tensor<double, 2>::from_shape({4, n});
+    std::copy_n(t.data() + 4 * b * n, 4 * n, rows.data());
+    return rows;
+}
+}  // namespace
+
+TEST_CASE("schedules: per_step moves the rate after every step, as torch stepped per batch",
+          "[schedule][trainer]") {
+    const ctnn_test::fixture f("schedules.txt");
+    const auto& torch_lr = f.values("onecycle_40.lr");
+    const small_data d;  // 16 rows: batches of 4 make 4 steps an epoch
+    const schedule::per_step<schedule::one_cycle> cycle{{.total_steps = 40}};
+    STATIC_REQUIRE(ctnn::schedule_policy<schedule::per_step<schedule::one_cycle>>);
+
+    small_net net(1);
+    ctnn::trainer trainer{net, ctnn::optim::sgd{.lr = base_lr}, cycle};
+    std::vector<double> used;
+    const auto record = [&](const ctnn::step_report& s) { used.push_back(s.learning_rate); };
+    // 2 epochs of fit, 2 steps by hand, 6 more epochs: one clock for both
+    trainer.fit(d.x, d.y, {.epochs = 2, .batch_size = 4, .shuffle = false, .on_step = record});
+    for (std::size_t k = 0; k < 2; ++k) {
+        record(trainer.train_step(batch_of(d.x, k), batch_of(d.y, k)));
+    }
+    std::vector<double> epoch_rates;
+    trainer.fit(d.x, d.y,
+                {.epochs = 6,
+                 .batch_size = 4,
+                 .shuffle = false,
+                 .on_epoch = [&](const ctnn::epoch_report& r) { epoch_rates.push_back(r.learning_rate); },
+                 .on_step = record});
+    REQUIRE(used.size() == 34);
+    REQUIRE(trainer.epochs() == 8);  // the epoch clock still counts; the schedule does not read it
+    for (std::size_t k = 0; k < used.size(); ++k) {
+        INFO("step " << k << ": " << used[k] << " vs torch " << torch_lr[k]);
+        REQUIRE(std::abs(used[k] - torch_lr[k]) <= 1e-12 * torch_lr[k]);
+    }
+    REQUIRE(std::abs(trainer.optimizer().lr - torch_lr[34]) <= 1e-12 * torch_lr[34]);
+    // an epoch reports the rate its first step used
+    CHECK(epoch_rates.front() == used[10]);
+    CHECK(epoch_rates.back() == used[30]);
+
+    // The updates used those rates: the same batches by hand, each at torch's rate.
+    small_net manual_net(1);
+    ctnn::trainer manual{manual_net, ctnn::optim::sgd{.lr = base_lr}};
+    const std::size_t order[] = {0, 1, 2, 3, 0, 1, 2, 3, 0, 1};
+    for (std::size_t k = 0; k < 34; ++k) {
+        const std::size_t b = k < 10 ? order[k] : (k - 10) % 4;
+        manual.optimizer().lr = torch_lr[k];
+        manual.train_step(batch_of(d.x, b), batch_of(d.y, b));
+    }
+    require_same_weights(manual_net, net, 1e-12);
+
+    // 6 more steps end the cycle; a 41st is refused as torch refuses it
+    trainer.fit(d.x, d.y, {.epochs = 1, .batch_size = 4, .shuffle = false});
+    trainer.train_step(batch_of(d.x, 0), batch_of(d.y, 0));
+    CHECK(trainer.optimizer().lr == Approx(torch_lr[39]).epsilon(1e-12));
+    CHECK_THROWS_WITH(trainer.fit(d.x, d.y, {.epochs = 1, .batch_size = 4, .shuffle = false}),
+                      Catch::Contains("one_cycle") && Catch::Contains("total steps is 40"));
+}
+
+TEST_CASE("schedules: per_step wraps any schedule: cosine_annealing over steps", "[schedule][trainer]") {
+    const ctnn_test::fixture f("schedules.txt");
+    const auto& torch_lr = f.values("cosine_10.lr");  // CosineAnnealingLR stepped 40 times
+    const small_data d;
+    small_net net(1);
+    ctnn::trainer trainer{net, ctnn::optim::sgd{.lr = base_lr},
+                          schedule::per_step<schedule::cosine_annealing>{{.t_max = 10}}};
+    std::vector<double> used;
+    trainer.fit(d.x, d.y,
+                {.epochs = 5, .batch_size = 2, .shuffle = true, .on_step = [&](const ctnn::step_report& s) {
+                     used.push_back(s.learning_rate);
+                 }});
+    REQUIRE(used.size() == 40);
+    for (std::size_t k = 0; k < 40; ++k) {
+        INFO("step " << k);
+        REQUIRE(std::abs(used[k] - torch_lr[k]) <= 1e-12 * std::max(torch_lr[k], 1e-12));
+    }
 }

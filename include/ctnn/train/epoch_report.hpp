@@ -16,7 +16,7 @@ struct epoch_report {
     double validation_loss = std::numeric_limits<double>::quiet_NaN();
     /// Fraction of validation rows classified right, for class-label losses (else NaN).
     double validation_accuracy = std::numeric_limits<double>::quiet_NaN();
-    double learning_rate = 0.0;  ///< the optimizer's rate during this epoch
+    double learning_rate = 0.0;  ///< the optimizer's rate during this epoch (a per-step schedule's: at its start)
     double seconds = 0.0;        ///< wall time of fit so far, at the end of this epoch
 };
 

@@ -31,6 +31,7 @@ struct step_report {
     std::size_t rows = 0;        ///< samples in this batch
     double loss = 0.0;           ///< loss of the batch before the update
     double gradient_norm = 0.0;  ///< total gradient norm before clipping, as the clip measures it
+    double learning_rate = 0.0;  ///< the optimizer's rate for this step
     bool applied = true;         ///< false if the step was non-finite and skipped
     bool rolled_back = false;    ///< the step was refused and non_finite_action::rollback ran
 };

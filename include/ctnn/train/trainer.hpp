@@ -120,7 +120,8 @@ public:
                                    + std::to_string(factor));
         rollback_lr_factor_ = factor;
     }
-    /// Epochs completed by fit, over every call: the schedule's clock.
+    /// Epochs completed by fit, over every call: the schedule's clock (a per-step schedule's is
+    /// the steps that returned, from train_step and fit alike).
     std::size_t epochs() const noexcept { return epochs_; }
     const Loss& loss() const noexcept { return loss_; }
 
@@ -284,8 +285,9 @@ private:
             // With validation data the schedule judges the validation loss, as PyTorch's
             // scheduler.step(val_loss) does: reduce_on_plateau then cuts the rate on a plateau
             // of what matters, not of the training loss.
-            optimizer_.lr = schedule_.next(base_lr_, optimizer_.lr, epochs_,
-                                           x_val ? report.validation_loss : report.loss);
+            if constexpr (!schedule_per_step)
+                optimizer_.lr = schedule_.next(base_lr_, optimizer_.lr, epochs_,
+                                               x_val ? report.validation_loss : report.loss);
             report.seconds =
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
             result.history.add(report);
@@ -322,6 +324,7 @@ private:
         double accuracy = std::numeric_limits<double>::quiet_NaN();
     };
     static constexpr bool class_labels = target_width == 1 && output_width >= 2;
+    static constexpr bool schedule_per_step = detail::schedule_steps_per_batch<Schedule>();
 
     template <class X, class Y>
     measured measure(const X& x, const Y& y, const char* where) {
@@ -403,10 +406,10 @@ private:
     const step_report& guarded_step(const X& x, std::size_t epoch, std::size_t n, std::size_t steps, RowOf row_of,
                                     Run run) {
         validate_settings();
-        last_ = step_report{.step = steps_++, .epoch = epoch, .rows = n};
+        last_ = step_report{.step = steps_++, .epoch = epoch, .rows = n, .learning_rate = double(optimizer_.lr)};
         net_.keep_forward_state();
         try {
-            return run();
+            run();
         } catch (const non_finite_error& e) {
             net_.restore_forward_state();
             rethrow_locating_x(e, x, n, steps, row_of);
@@ -414,6 +417,11 @@ private:
             net_.restore_forward_state();
             throw;
         }
+        // A per-step schedule moves after every step that returned, applied or skipped, as a
+        // PyTorch loop calls scheduler.step() after each batch.
+        if constexpr (schedule_per_step)
+            optimizer_.lr = schedule_.next(base_lr_, optimizer_.lr, ++scheduled_steps_, last_.loss);
+        return last_;
     }
 
     // A step refused for a non-finite loss, with x non-finite in the batch: the message gains
@@ -628,6 +636,7 @@ private:
     double rollback_lr_factor_ = 0.5;
     double base_lr_;
     std::size_t epochs_ = 0;
+    std::size_t scheduled_steps_ = 0;  // steps a per-step schedule has seen
     step_report last_{};
     std::size_t steps_ = 0;
 };

@@ -1,0 +1,87 @@
+// schedule::one_cycle: torch.optim.lr_scheduler.OneCycleLR (Smith & Topin 2017) with
+// cycle_momentum=False: the rate climbs from max_lr/div_factor to max_lr over the first
+// pct_start of total_steps, then anneals to max_lr/(div_factor·final_div_factor) (three_phase:
+// back down to the start first, then to the minimum). max_lr is the optimizer's lr, the
+// schedule's base rate. Made to be stepped per batch: `schedule::per_step<schedule::one_cycle>`.
+// Phases, boundaries and annealing as torch computes them (its `_schedule_phases`, get_lr).
+#pragma once
+
+#include <cmath>
+#include <cstddef>
+#include <numbers>
+#include <string>
+#include <string_view>
+
+#include "ctnn/core/errors.hpp"
+
+namespace ctnn::schedule {
+
+struct one_cycle {
+    static constexpr std::string_view name = "one_cycle";
+    enum class annealing { cos, linear };
+
+    /// Steps in the cycle. Required, as in PyTorch (no default): 0 is refused, and so is a
+    /// step past it (torch's "Tried to step … times").
+    std::size_t total_steps = 0;
+    /// Share of the cycle spent climbing.
+    double pct_start = 0.3;
+    annealing anneal = annealing::cos;
+    /// The first rate is max_lr/div_factor, the last max_lr/(div_factor·final_div_factor).
+    double div_factor = 25.0;
+    double final_div_factor = 1e4;
+    /// Climb, descend to the first rate, then anneal to the last (fast.ai's three phases).
+    bool three_phase = false;
+
+    void validate() const {
+        if (total_steps == 0) throw invalid_argument("ctnn: schedule::one_cycle needs total_steps > 0 (no default)");
+        if (!(pct_start >= 0.0 && pct_start <= 1.0))
+            throw invalid_argument("ctnn: schedule::one_cycle needs pct_start in [0, 1], got " + std::to_string(pct_start));
+        if (!(div_factor > 0.0) || !std::isfinite(div_factor) || !(final_div_factor > 0.0)
+            || !std::isfinite(final_div_factor))
+            throw invalid_argument("ctnn: schedule::one_cycle needs finite div_factor and final_div_factor > 0, got "
+                                   + std::to_string(div_factor) + " and " + std::to_string(final_div_factor));
+        // torch divides by each phase's length: a phase of none gives a NaN rate there
+        double start = 0.0;
+        for (std::size_t i = 0; i < phase_count(); ++i) {
+            if (!(phase_end(i) > start))
+                throw invalid_argument("ctnn: schedule::one_cycle: pct_start " + std::to_string(pct_start) + " of "
+                                       + std::to_string(total_steps) + " steps leaves phase " + std::to_string(i + 1)
+                                       + " without a step (torch's rate would be NaN there)");
+            start = phase_end(i);
+        }
+    }
+
+    /// The rate after `step` steps (0: before the first).
+    double lr_at(double max_lr, std::size_t step) const {
+        if (step > total_steps)
+            throw invalid_argument("ctnn: schedule::one_cycle: tried to step " + std::to_string(step + 1)
+                                   + " times; the specified number of total steps is " + std::to_string(total_steps));
+        const double initial = max_lr / div_factor;
+        const double minimum = initial / final_div_factor;
+        const double from[3] = {initial, max_lr, three_phase ? initial : minimum};
+        const double to[3] = {max_lr, three_phase ? initial : minimum, minimum};
+        double start = 0.0;
+        for (std::size_t i = 0;; ++i) {
+            const double end = phase_end(i);
+            if (double(step) <= end || i + 1 == phase_count()) {
+                const double pct = (double(step) - start) / (end - start);
+                return anneal == annealing::cos ? to[i] + (from[i] - to[i]) / 2.0 * (std::cos(std::numbers::pi * pct) + 1)
+                                                : (to[i] - from[i]) * pct + from[i];
+            }
+            start = end;
+        }
+    }
+    double initial(double max_lr) const { return lr_at(max_lr, 0); }
+    double next(double max_lr, double, std::size_t done, double) const { return lr_at(max_lr, done); }
+
+private:
+    std::size_t phase_count() const { return three_phase ? 3 : 2; }
+    // torch's end_step of phase i: a float, one less than the step count it names
+    double phase_end(std::size_t i) const {
+        const double climb = pct_start * double(total_steps);
+        if (i + 1 == phase_count()) return double(total_steps) - 1;
+        return i == 0 ? climb - 1 : 2 * climb - 2;
+    }
+};
+
+}  // namespace ctnn::schedule
