@@ -6,6 +6,7 @@
 // that needs only this parses faster (docs/benchmarks.md, W5, has the figure).
 #pragma once
 
+#include "ctnn/core/argmax.hpp"
 #include "ctnn/core/errors.hpp"
 #include "ctnn/core/image.hpp"
 #include "ctnn/core/input.hpp"
@@ -49,6 +50,8 @@
 #include "ctnn/layers/dense.hpp"
 #include "ctnn/layers/dropout.hpp"
 #include "ctnn/layers/flatten.hpp"
+#include "ctnn/layers/log_softmax.hpp"
+#include "ctnn/layers/softmax.hpp"
 #include "ctnn/layers/gru.hpp"
 #include "ctnn/layers/layer_norm.hpp"
 #include "ctnn/layers/lstm.hpp"
@@ -61,6 +64,7 @@
 #include "ctnn/loss/mae.hpp"
 #include "ctnn/loss/mse.hpp"
 #include "ctnn/loss/nll.hpp"
+#include "ctnn/loss/probability_cross_entropy.hpp"
 #include "ctnn/loss/smooth_l1.hpp"
 #include "ctnn/loss/softmax_cross_entropy.hpp"
 

@@ -57,6 +57,10 @@ struct dropout;
 template <class T, std::size_t Width, class P, bool InputGradient>
 class dropout_layer;
 struct flatten;
+struct softmax;
+struct log_softmax;
+template <class T, std::size_t Width, bool Log, bool InputGradient>
+class softmax_layer;
 template <class T, std::size_t Width, bool InputGradient>
 class flatten_layer;
 template <class... Layers>
@@ -86,6 +90,7 @@ struct smooth_l1;
 struct bce_with_logits;
 struct softmax_cross_entropy;
 struct nll;
+struct probability_cross_entropy;
 }  // namespace loss
 namespace optim {
 struct sgd;

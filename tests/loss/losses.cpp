@@ -1,11 +1,13 @@
-// The losses beside mse (mae, huber, smooth_l1, bce_with_logits, softmax_cross_entropy, nll):
-// values and gradients against PyTorch, finite differences, float networks, class labels
-// through the trainer, refused labels and settings.
+// The losses beside mse (mae, huber, smooth_l1, bce_with_logits, softmax_cross_entropy, nll,
+// probability_cross_entropy): values and gradients against PyTorch (class weights included),
+// finite differences, float networks, class labels through the trainer, refused labels,
+// targets and settings.
 #include <ctnn/ctnn.hpp>
 #include <ctnn/loss/bce_with_logits.hpp>
 #include <ctnn/loss/huber.hpp>
 #include <ctnn/loss/mae.hpp>
 #include <ctnn/loss/nll.hpp>
+#include <ctnn/loss/probability_cross_entropy.hpp>
 #include <ctnn/loss/smooth_l1.hpp>
 #include <ctnn/loss/softmax_cross_entropy.hpp>
 
@@ -321,4 +323,111 @@ TEST_CASE("losses: settings outside their domain are refused when the trainer is
     }
     CHECK_NOTHROW((ctnn::trainer{net, huber{.delta = 0.1}}));
     CHECK_NOTHROW((ctnn::trainer{net, smooth_l1{.beta = 0.0}}));  // torch's L1 case
+}
+
+namespace {
+const ctnn_test::fixture& classification() {
+    static const ctnn_test::fixture f("classification.txt");
+    return f;
+}
+
+/// As check_against_torch, from classification.txt.
+template <class Loss>
+void check_classification_against_torch(const Loss& loss, const std::string& record, const std::string& prediction,
+                                        const std::string& target) {
+    INFO(Loss::name << " against " << record);
+    const auto& f = classification();
+    const matrix p = f.tensor<double, 2>(prediction);
+    const matrix y = f.tensor<double, 2>(target);
+    const double expected = f.scalar(record + ".loss");
+    matrix g = matrix::from_shape(p.shape());
+    CHECK(std::abs(ctnn::loss::value(loss, p, y) - expected) <= 1e-12 * std::abs(expected));
+    CHECK(std::abs(ctnn::loss::value_and_gradient(loss, p, y, g) - expected) <= 1e-12 * std::abs(expected));
+    const matrix expected_grad = f.tensor<double, 2>(record + ".grad");
+    CTNN_REQUIRE_CLOSE(g, expected_grad, 1e-12);
+}
+}  // namespace
+
+TEST_CASE("losses: class weights as CrossEntropyLoss's and NLLLoss's weight (1e-12)",
+          "[loss][cross_entropy][nll][weights]") {
+    const std::vector<double> w = classification().values("weights");
+    check_classification_against_torch(ctnn::loss::softmax_cross_entropy{.class_weights = w}, "ce_w", "z", "labels");
+    check_classification_against_torch(ctnn::loss::nll{.class_weights = w}, "nll_w", "logp", "labels");
+    ctnn::rng r(22);
+    const matrix z = 3.0 * r.normal_tensor<double>(6, 4);
+    const matrix labels = random_labels(r, 6, 4);
+    check_finite_differences(ctnn::loss::softmax_cross_entropy{.class_weights = w}, z, labels);
+    check_finite_differences(ctnn::loss::nll{.class_weights = w}, z, labels);
+    // all 1: the unweighted loss, bit for bit
+    matrix g1 = matrix::from_shape(z.shape()), g = matrix::from_shape(z.shape());
+    CHECK(ctnn::loss::value_and_gradient(ctnn::loss::softmax_cross_entropy{.class_weights = {1, 1, 1, 1}}, z, labels,
+                                         g1)
+          == ctnn::loss::value_and_gradient(ctnn::loss::softmax_cross_entropy{}, z, labels, g));
+    CHECK((g1 == g));
+}
+
+TEST_CASE("losses: probability_cross_entropy as CrossEntropyLoss with probability targets (1e-12)",
+          "[loss][cross_entropy][probabilities]") {
+    using ctnn::loss::probability_cross_entropy;
+    const std::vector<double> w = classification().values("weights");
+    check_classification_against_torch(probability_cross_entropy{}, "pce", "z", "probs");
+    check_classification_against_torch(probability_cross_entropy{.class_weights = w}, "pce_w", "z", "probs");
+    check_classification_against_torch(probability_cross_entropy{}, "pce_onehot", "z", "onehot");
+    // one-hot rows are class indices: the same loss and gradient as softmax_cross_entropy
+    const auto& f = classification();
+    const matrix z = f.tensor<double, 2>("z");
+    matrix g_onehot = matrix::from_shape(z.shape()), g_index = matrix::from_shape(z.shape());
+    const double onehot = ctnn::loss::value_and_gradient(probability_cross_entropy{}, z, f.tensor<double, 2>("onehot"),
+                                                         g_onehot);
+    const double index = ctnn::loss::value_and_gradient(ctnn::loss::softmax_cross_entropy{}, z,
+                                                        f.tensor<double, 2>("labels"), g_index);
+    CHECK(onehot == Approx(index).epsilon(1e-15));
+    CTNN_REQUIRE_CLOSE(g_onehot, g_index, 1e-15);
+    ctnn::rng r(23);
+    check_finite_differences(probability_cross_entropy{.class_weights = w}, matrix(3.0 * r.normal_tensor<double>(6, 4)),
+                             f.tensor<double, 2>("probs"));
+    STATIC_REQUIRE(ctnn::loss_policy<probability_cross_entropy>);
+    STATIC_REQUIRE(ctnn::detail::loss_target_width<probability_cross_entropy, 4>() == 4);
+    STATIC_REQUIRE_FALSE(ctnn::detail::loss_fits_output<probability_cross_entropy, 1>());
+    const matrix labels = f.tensor<double, 2>("labels");
+    matrix g = matrix::from_shape(z.shape());
+    CHECK_THROWS_MATCHES(ctnn::loss::value_and_gradient(probability_cross_entropy{}, z, labels, g), ctnn::shape_error,
+                         Message("ctnn: probability_cross_entropy: the target has shape (6, 1), expected (6, 4): one "
+                                 "probability per class and row (for class indices use loss::softmax_cross_entropy)"));
+}
+
+TEST_CASE("losses: class weights are checked: one per class, finite and >= 0",
+          "[loss][cross_entropy][weights][validate]") {
+    using ctnn::loss::softmax_cross_entropy;
+    classifier<double> net;  // 3 classes
+    CHECK_NOTHROW((ctnn::trainer{net, softmax_cross_entropy{.class_weights = {1.0, 0.0, 2.5}}}));
+    CHECK_THROWS_MATCHES((ctnn::trainer{net, softmax_cross_entropy{.class_weights = {1.0, 2.0}}}),
+                         ctnn::invalid_argument,
+                         Message("ctnn: softmax_cross_entropy: class_weights has 2 entries, but the prediction has 3 "
+                                 "classes; give one weight per class, or none"));
+    CHECK_THROWS_MATCHES((ctnn::trainer{net, ctnn::loss::nll{.class_weights = {1.0, -2.0, 1.0}}}),
+                         ctnn::invalid_argument,
+                         Message("ctnn: nll: class_weights[1] is -2; a class weight is a finite number >= 0"));
+    CHECK_THROWS_AS((ctnn::trainer{net, ctnn::loss::probability_cross_entropy{.class_weights = {1.0, 1.0, INFINITY}}}),
+                    ctnn::invalid_argument);
+    // outside a trainer, the loss itself refuses a count that does not fit
+    const matrix z = {{0.1, 0.2, 0.3}};
+    const matrix label = {{1.0}};
+    CHECK_THROWS_WITH(ctnn::loss::value(softmax_cross_entropy{.class_weights = {1.0}}, z, label),
+                      Contains("class_weights has 1 entries, but the prediction has 3 classes"));
+}
+
+TEST_CASE("losses: one-hot targets given to a class-index loss are refused with the way out",
+          "[loss][cross_entropy][labels]") {
+    classifier<double> net;
+    ctnn::trainer trainer{net, ctnn::loss::softmax_cross_entropy{}};
+    const matrix x = {{0.1, 0.2, 0.3, 0.4}, {0.5, 0.6, 0.7, 0.8}};
+    const matrix onehot = {{0.0, 1.0, 0.0}, {1.0, 0.0, 0.0}};
+    CHECK_THROWS_MATCHES(trainer.fit(x, onehot), ctnn::shape_error,
+                         Message("ctnn: fit: y has shape (2, 3), one column per class, but softmax_cross_entropy "
+                                 "reads one class label per row, (2, 1); for one-hot or probability targets use "
+                                 "loss::probability_cross_entropy (on logits), or give each row's class index"));
+    // the way out works
+    ctnn::trainer soft{net, ctnn::loss::probability_cross_entropy{}};
+    CHECK(std::isfinite(soft.train_step(x, onehot).loss));
 }

@@ -27,6 +27,7 @@
 #include "ctnn/detail/layer_tuple.hpp"
 #include "ctnn/detail/matrix_view.hpp"
 #include "ctnn/detail/message.hpp"
+#include "ctnn/detail/score_kind.hpp"
 #include "ctnn/detail/sequence_layout.hpp"
 #include "ctnn/detail/xtensor.hpp"
 #include "ctnn/expr/activation.hpp"
@@ -437,6 +438,24 @@ public:
     /// buffers, so a const network cannot run it, and no two threads may run it on one network.
     template <class X>
     void predict(const X&) const {
+        static_assert(diagnostics::check_predict_on_a_const_network<X>());
+    }
+
+    /// Class probabilities, predict's shape: what the last layer outputs, read as it says.
+    /// A softmax (or a sigmoid dense layer) gives them already; a log_softmax gives their
+    /// logs (exp is taken); anything else gives logits: one output is the logit of class 1
+    /// (a sigmoid is taken, as for bce_with_logits), several are one class's each (a softmax
+    /// per row, as for softmax_cross_entropy). A multi-label network (several logits trained
+    /// with bce_with_logits) wants a sigmoid per output instead: 1/(1 + e^−ŷ) of predict.
+    template <class X>
+    auto predict_proba(const X& x) {
+        auto y = predict(x);
+        detail::scores_to_probabilities<detail::scores_of<layer_type<depth - 1>>(), output_width>(
+            y.data(), y.size() / output_width);
+        return y;
+    }
+    template <class X>
+    void predict_proba(const X&) const {
         static_assert(diagnostics::check_predict_on_a_const_network<X>());
     }
 

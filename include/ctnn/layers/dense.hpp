@@ -7,8 +7,10 @@
 #include <cstdint>
 #include <limits>
 #include <string_view>
+#include <type_traits>
 
 #include "ctnn/activations/identity.hpp"
+#include "ctnn/activations/sigmoid.hpp"
 #include "ctnn/core/parameter.hpp"
 #include "ctnn/core/rng.hpp"
 #include "ctnn/core/shape.hpp"
@@ -18,6 +20,7 @@
 #include "ctnn/detail/optimizer_support.hpp"
 #include "ctnn/detail/diagnostics.hpp"
 #include "ctnn/detail/matrix_view.hpp"
+#include "ctnn/detail/score_kind.hpp"
 #include "ctnn/detail/weight_bias_parameters.hpp"
 #include "ctnn/detail/xtensor.hpp"
 #include "ctnn/init/fans.hpp"
@@ -44,6 +47,9 @@ public:
     static constexpr std::size_t parameter_count = In * Out + Out;
     /// The first layer's gradient with respect to the network's input is never needed.
     static constexpr bool computes_input_gradient = InputGradient;
+    /// A sigmoid output already is a probability (per output), for predict_proba.
+    static constexpr detail::score_kind scores =
+        std::is_same_v<Activation, sigmoid> ? detail::score_kind::probabilities : detail::score_kind::logits;
 
     parameter<T, 2> weight;  // (Out, In)
     parameter<T, 1> bias;    // (Out)

@@ -1,14 +1,18 @@
 // Softmax cross-entropy on logits, PyTorch's CrossEntropyLoss(reduction='mean') with class-index
 // targets: log_softmax and the negative log-likelihood in one pass, shifted by each row's
-// maximum so that logits of ±50 (or ±1000) neither overflow nor lose the gradient.
+// maximum so that logits of ±50 (or ±1000) neither overflow nor lose the gradient. With class
+// weights (CrossEntropyLoss's `weight`) the mean is weighted: Σ w_label·lᵢ / Σ w_label.
 #pragma once
 
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <string_view>
+#include <vector>
 
 #include "ctnn/detail/class_labels.hpp"
+#include "ctnn/detail/class_weights.hpp"
+#include "ctnn/detail/log_softmax_row.hpp"
 
 namespace ctnn::loss {
 
@@ -21,60 +25,63 @@ struct softmax_cross_entropy {
     template <std::size_t OutputWidth>
     static constexpr bool fits_output = OutputWidth >= 2;
 
-    // z (B, C) logits, labels (B, 1) in 0..C−1 -> L = mean over rows of log Σ e^(z_j) − z_label
+    /// One weight per class (empty: all 1), e.g. the inverse class frequencies of an
+    /// imbalanced data set. A batch whose classes all weigh 0 has loss NaN, as in PyTorch.
+    std::vector<double> class_weights{};
+
+    void validate() const { detail::check_class_weights(class_weights, name); }
+    void validate(std::size_t classes) const {
+        validate();
+        detail::check_class_weight_count(class_weights, classes, name);
+    }
+
+    // z (B, C) logits, labels (B, 1) in 0..C−1 -> L = Σᵢ wᵢ·(log Σⱼ e^(zᵢⱼ) − zᵢ,label) / Σᵢ wᵢ,
+    // wᵢ the weight of row i's class (1 without weights: the mean over rows)
     template <class P, class Y>
     double value(const P& prediction, const Y& labels) const {
         detail::check_class_labels(prediction, labels, name);
         const std::size_t rows = prediction.shape()[0], classes = prediction.shape()[1];
+        detail::check_class_weight_count(class_weights, classes, name);
         const auto* z = prediction.data();
-        double sum = 0.0;
+        double sum = 0.0, weights = 0.0;
         for (std::size_t i = 0; i < rows; ++i, z += classes) {
-            const double m = row_max(z, classes);
-            const double log_sum = std::log(shifted_exp_sum(z, classes, m));
-            sum -= log_softmax(z[detail::class_label(labels, i)], m, log_sum);
+            const detail::log_softmax_row row(z, classes);
+            const std::size_t label = detail::class_label(labels, i);
+            const double w = detail::class_weight(class_weights, label);
+            sum -= w * row.at(z[label]);
+            weights += w;
         }
-        return sum / double(rows);
+        return sum / weights;
     }
 
-    // z (B, C), labels (B, 1) -> L, and dL/dz = (softmax(z) − onehot(label))/B into grad (B, C)
+    // z (B, C), labels (B, 1) -> L, and dL/dz = wᵢ·(softmax(z) − onehot(label))/Σw into grad (B, C)
     template <class P, class Y, class G>
     double value_and_gradient(const P& prediction, const Y& labels, G& grad) const {
         using T = typename G::value_type;
         detail::check_class_labels(prediction, labels, name);
         const std::size_t rows = prediction.shape()[0], classes = prediction.shape()[1];
+        detail::check_class_weight_count(class_weights, classes, name);
+        double weights = double(rows);
+        if (!class_weights.empty()) {
+            weights = 0.0;
+            for (std::size_t i = 0; i < rows; ++i) weights += class_weights[detail::class_label(labels, i)];
+        }
         const auto* z = prediction.data();
         auto* g = grad.data();
-        const double norm = 1.0 / double(rows);
         double sum = 0.0;
         for (std::size_t i = 0; i < rows; ++i, z += classes, g += classes) {
-            const double m = row_max(z, classes);
-            const double log_sum = std::log(shifted_exp_sum(z, classes, m));
+            const detail::log_softmax_row row(z, classes);
             const std::size_t label = detail::class_label(labels, i);
+            const double norm = detail::class_weight(class_weights, label) / weights;
             // softmax as e^(log_softmax), the way torch's log_softmax backward forms it
             for (std::size_t j = 0; j < classes; ++j) {
-                const double softmax = std::exp(log_softmax(z[j], m, log_sum));
+                const double softmax = std::exp(row.at(z[j]));
                 g[j] = T(softmax * norm - (j == label ? norm : 0.0));
             }
-            sum -= log_softmax(z[label], m, log_sum);
+            sum -= detail::class_weight(class_weights, label) * row.at(z[label]);
         }
-        return sum / double(rows);
+        return sum / weights;
     }
-
-private:
-    template <class S>
-    static double row_max(const S* z, std::size_t classes) {
-        // a NaN logit the comparisons skip still makes the sum below, and so the loss, NaN
-        double m = double(z[0]);
-        for (std::size_t j = 1; j < classes; ++j) m = std::max(m, double(z[j]));
-        return m;
-    }
-    template <class S>
-    static double shifted_exp_sum(const S* z, std::size_t classes, double m) {
-        double s = 0.0;
-        for (std::size_t j = 0; j < classes; ++j) s += std::exp(double(z[j]) - m);
-        return s;
-    }
-    static double log_softmax(double z, double m, double log_sum) { return z - m - log_sum; }
 };
 
 }  // namespace ctnn::loss

@@ -79,7 +79,10 @@ public:
         : net_(net), loss_(loss), optimizer_(optimizer), clip_(clip), schedule_(schedule),
           regularizer_(regularizer), monitor_(monitor), base_lr_(optimizer.lr) {
         optimizer_.validate();
-        if constexpr (requires { loss_.validate(); }) loss_.validate();
+        if constexpr (requires { loss_.validate(output_width); })
+            loss_.validate(output_width);  // settings that depend on the width: one weight per class
+        else if constexpr (requires { loss_.validate(); })
+            loss_.validate();
         if constexpr (requires { clip_.validate(); }) clip_.validate();
         if constexpr (requires { schedule_.validate(); }) schedule_.validate();
         if constexpr (requires { regularizer_.validate(); }) regularizer_.validate();
@@ -371,6 +374,7 @@ private:
                                       + std::to_string(target.steps) + " steps but x has "
                                       + std::to_string(steps) + "; every step needs a target");
             } else {
+                refuse_one_hot(y, where);
                 detail::check_matrix(y, target_width, where, "y");
             }
             detail::check_rows(y, rows, where, "y");
@@ -378,10 +382,26 @@ private:
             return {rows, steps};
         } else {
             const std::size_t rows = detail::check_samples(x, Network::shapes.front(), where, "x");
+            refuse_one_hot(y, where);
             detail::check_matrix(y, target_width, where, "y");
             detail::check_rows(y, rows, where, "y");
             check_labels(y, rows, 1);
             return {rows, 1};
+        }
+    }
+
+    // A class-label loss given one column per class (one-hot rows, probabilities) says so and
+    // names the loss that reads them, rather than only "expected (rows, 1)".
+    template <class Y>
+    static void refuse_one_hot(const Y& y, const char* where) {
+        if constexpr (class_labels) {
+            if (y.dimension() == 2 && y.shape()[1] == output_width)
+                throw shape_error("ctnn: " + std::string(where) + ": y has shape " + detail::shape_string(y.shape())
+                                  + ", one column per class, but " + std::string(Loss::name)
+                                  + " reads one class label per row, (" + std::to_string(y.shape()[0])
+                                  + ", 1); for one-hot or probability targets use "
+                                    "loss::probability_cross_entropy (on logits), or give each row's class "
+                                    "index");
         }
     }
 
