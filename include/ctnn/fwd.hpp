@@ -26,18 +26,18 @@ struct relu;
 struct tanh;
 struct sigmoid;
 template <class Slope>
-struct basic_leaky_relu;
+struct leaky_relu;
 template <class Alpha>
-struct basic_elu;
+struct elu;
 struct selu;
 struct gelu;
 struct gelu_tanh;
 struct silu;
 template <class Beta, class Threshold>
-struct basic_softplus;
+struct softplus;
 struct softsign;
 template <class Min, class Max>
-struct basic_hardtanh;
+struct hardtanh;
 
 template <std::size_t Out, class Activation, class Init, std::size_t In>
 struct dense;

@@ -62,7 +62,7 @@ TEST_CASE("activations: relu matches torch, derivative 0 at 0", "[activations]")
 TEST_CASE("activations: relu and leaky_relu let NaN through, as PyTorch", "[activations]") {
     const ctnn::tensor<float, 2> z = {{std::numeric_limits<float>::quiet_NaN(), -1.0f, 2.0f}};
     const ctnn::tensor<float, 2> a = ctnn_test::act<ctnn::relu>::forward(z);
-    const ctnn::tensor<float, 2> b = ctnn_test::act<ctnn::leaky_relu>::forward(z);
+    const ctnn::tensor<float, 2> b = ctnn_test::act<ctnn::leaky_relu<>>::forward(z);
     CHECK(std::isnan(a(0, 0)));
     CHECK(std::isnan(b(0, 0)));
     CHECK(a(0, 1) == 0.0f);
@@ -71,9 +71,9 @@ TEST_CASE("activations: relu and leaky_relu let NaN through, as PyTorch", "[acti
 }
 
 TEST_CASE("activations: leaky_relu matches torch (slope 0.01)", "[activations]") {
-    check_against_torch<ctnn::leaky_relu>("leaky_relu");
-    check_finite_differences<ctnn::leaky_relu>();
-    check_finite_differences<ctnn::basic_leaky_relu<std::ratio<1, 5>>>();
+    check_against_torch<ctnn::leaky_relu<>>("leaky_relu");
+    check_finite_differences<ctnn::leaky_relu<>>();
+    check_finite_differences<ctnn::leaky_relu<std::ratio<1, 5>>>();
 }
 TEST_CASE("activations: tanh matches torch", "[activations]") {
     check_against_torch<ctnn::tanh>("tanh");

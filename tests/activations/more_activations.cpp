@@ -125,16 +125,16 @@ constexpr bool evaluates_with_simd() {
 }  // namespace
 
 TEST_CASE("activations: elu matches torch, derivative alpha at 0", "[activations]") {
-    check_against_torch<ctnn::elu>("elu");
-    check_against_torch<ctnn::basic_elu<std::ratio<1, 2>>>("elu_alpha0p5");
-    check_finite_differences<ctnn::elu>(-4, 4, {0.0});
-    check_finite_differences<ctnn::basic_elu<std::ratio<1, 2>>>(-4, 4, {0.0});
-    check_saturation_in_float<ctnn::elu>();
-    CHECK(at<ctnn::elu>(-1000.0f) == std::pair{-1.0f, 0.0f});
-    CHECK(at<ctnn::elu>(1000.0f) == std::pair{1000.0f, 1.0f});
+    check_against_torch<ctnn::elu<>>("elu");
+    check_against_torch<ctnn::elu<std::ratio<1, 2>>>("elu_alpha0p5");
+    check_finite_differences<ctnn::elu<>>(-4, 4, {0.0});
+    check_finite_differences<ctnn::elu<std::ratio<1, 2>>>(-4, 4, {0.0});
+    check_saturation_in_float<ctnn::elu<>>();
+    CHECK(at<ctnn::elu<>>(-1000.0f) == std::pair{-1.0f, 0.0f});
+    CHECK(at<ctnn::elu<>>(1000.0f) == std::pair{1000.0f, 1.0f});
     // PyTorch's backward takes the exponential branch at z = 0: α, not 1.
-    CHECK(at<ctnn::basic_elu<std::ratio<1, 2>>>(0.0f).second == 0.5f);
-    STATIC_REQUIRE(ctnn_test::act<ctnn::elu>::needs_preactivation);
+    CHECK(at<ctnn::elu<std::ratio<1, 2>>>(0.0f).second == 0.5f);
+    STATIC_REQUIRE(ctnn_test::act<ctnn::elu<>>::needs_preactivation);
 }
 
 TEST_CASE("activations: selu matches torch with its constants", "[activations]") {
@@ -205,24 +205,24 @@ TEST_CASE("activations: silu matches torch and saturates without overflow", "[ac
 }
 
 TEST_CASE("activations: softplus matches torch, linear above the threshold", "[activations]") {
-    check_against_torch<ctnn::softplus>("softplus");
-    check_against_torch<ctnn::basic_softplus<std::ratio<2>, std::ratio<5>>>("softplus_beta2_threshold5");
-    check_finite_differences<ctnn::softplus>(-6, 6);
-    check_finite_differences<ctnn::softplus>(15, 25, {20.0});
-    check_finite_differences<ctnn::basic_softplus<std::ratio<2>, std::ratio<5>>>(-3, 4, {2.5});
-    check_saturation_in_float<ctnn::softplus>();
-    CHECK(at<ctnn::softplus>(-1000.0f) == std::pair{0.0f, 0.0f});
-    CHECK(at<ctnn::softplus>(1000.0f) == std::pair{1000.0f, 1.0f});
+    check_against_torch<ctnn::softplus<>>("softplus");
+    check_against_torch<ctnn::softplus<std::ratio<2>, std::ratio<5>>>("softplus_beta2_threshold5");
+    check_finite_differences<ctnn::softplus<>>(-6, 6);
+    check_finite_differences<ctnn::softplus<>>(15, 25, {20.0});
+    check_finite_differences<ctnn::softplus<std::ratio<2>, std::ratio<5>>>(-3, 4, {2.5});
+    check_saturation_in_float<ctnn::softplus<>>();
+    CHECK(at<ctnn::softplus<>>(-1000.0f) == std::pair{0.0f, 0.0f});
+    CHECK(at<ctnn::softplus<>>(1000.0f) == std::pair{1000.0f, 1.0f});
     // βz = threshold is still the log1p branch (PyTorch tests βz > threshold).
     const ctnn::tensor<double, 2> z = {{20.0, std::nextafter(20.0, 21.0)}};
-    const ctnn::tensor<double, 2> a = ctnn_test::act<ctnn::softplus>::forward(z);
-    const ctnn::tensor<double, 2> da = ctnn_test::act<ctnn::softplus>::derivative(z, a);
+    const ctnn::tensor<double, 2> a = ctnn_test::act<ctnn::softplus<>>::forward(z);
+    const ctnn::tensor<double, 2> da = ctnn_test::act<ctnn::softplus<>>::derivative(z, a);
     CHECK(a(0, 0) > 20.0);
     CHECK(da(0, 0) < 1.0);
     CHECK(a(0, 1) == z(0, 1));
     CHECK(da(0, 1) == 1.0);
     // With a large threshold the log1p branch runs far out, and still neither overflows.
-    CHECK(at<ctnn::basic_softplus<std::ratio<1>, std::ratio<1000000>>>(1000.0f) == std::pair{1000.0f, 1.0f});
+    CHECK(at<ctnn::softplus<std::ratio<1>, std::ratio<1000000>>>(1000.0f) == std::pair{1000.0f, 1.0f});
 }
 
 TEST_CASE("activations: softsign matches torch", "[activations]") {
@@ -235,28 +235,28 @@ TEST_CASE("activations: softsign matches torch", "[activations]") {
 }
 
 TEST_CASE("activations: hardtanh matches torch, derivative 0 at the bounds", "[activations]") {
-    using custom = ctnn::basic_hardtanh<std::ratio<-1, 2>, std::ratio<2>>;
-    check_against_torch<ctnn::hardtanh>("hardtanh");
+    using custom = ctnn::hardtanh<std::ratio<-1, 2>, std::ratio<2>>;
+    check_against_torch<ctnn::hardtanh<>>("hardtanh");
     check_against_torch<custom>("hardtanh_m0p5_2");
-    check_finite_differences<ctnn::hardtanh>(-3, 3, {-1.0, 1.0});
+    check_finite_differences<ctnn::hardtanh<>>(-3, 3, {-1.0, 1.0});
     check_finite_differences<custom>(-3, 3, {-0.5, 2.0});
-    check_saturation_in_float<ctnn::hardtanh>();
-    CHECK(at<ctnn::hardtanh>(-1.0f) == std::pair{-1.0f, 0.0f});
-    CHECK(at<ctnn::hardtanh>(1.0f) == std::pair{1.0f, 0.0f});
-    CHECK(at<ctnn::hardtanh>(std::nextafter(1.0f, 0.0f)).second == 1.0f);
-    CHECK(at<ctnn::hardtanh>(std::nextafter(-1.0f, 0.0f)).second == 1.0f);
+    check_saturation_in_float<ctnn::hardtanh<>>();
+    CHECK(at<ctnn::hardtanh<>>(-1.0f) == std::pair{-1.0f, 0.0f});
+    CHECK(at<ctnn::hardtanh<>>(1.0f) == std::pair{1.0f, 0.0f});
+    CHECK(at<ctnn::hardtanh<>>(std::nextafter(1.0f, 0.0f)).second == 1.0f);
+    CHECK(at<ctnn::hardtanh<>>(std::nextafter(-1.0f, 0.0f)).second == 1.0f);
     CHECK(at<custom>(-0.5f) == std::pair{-0.5f, 0.0f});
     CHECK(at<custom>(2.0f) == std::pair{2.0f, 0.0f});
-    STATIC_REQUIRE_FALSE(ctnn_test::act<ctnn::hardtanh>::needs_preactivation);
+    STATIC_REQUIRE_FALSE(ctnn_test::act<ctnn::hardtanh<>>::needs_preactivation);
 }
 
 TEST_CASE("activations: the new activations evaluate with SIMD on a layer's buffers", "[activations][simd]") {
-    STATIC_REQUIRE(evaluates_with_simd<ctnn::elu>());
+    STATIC_REQUIRE(evaluates_with_simd<ctnn::elu<>>());
     STATIC_REQUIRE(evaluates_with_simd<ctnn::selu>());
     STATIC_REQUIRE(evaluates_with_simd<ctnn::gelu>());
     STATIC_REQUIRE(evaluates_with_simd<ctnn::gelu_tanh>());
     STATIC_REQUIRE(evaluates_with_simd<ctnn::silu>());
-    STATIC_REQUIRE(evaluates_with_simd<ctnn::softplus>());
+    STATIC_REQUIRE(evaluates_with_simd<ctnn::softplus<>>());
     STATIC_REQUIRE(evaluates_with_simd<ctnn::softsign>());
-    STATIC_REQUIRE(evaluates_with_simd<ctnn::hardtanh>());
+    STATIC_REQUIRE(evaluates_with_simd<ctnn::hardtanh<>>());
 }

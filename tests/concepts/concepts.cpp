@@ -54,21 +54,21 @@ struct optimizer_without_lr {
 TEST_CASE("concepts: activations", "[concepts]") {
     STATIC_REQUIRE(ctnn::activation_policy<ctnn::identity>);
     STATIC_REQUIRE(ctnn::activation_policy<ctnn::relu>);
-    STATIC_REQUIRE(ctnn::activation_policy<ctnn::leaky_relu>);
-    STATIC_REQUIRE(ctnn::activation_policy<ctnn::basic_leaky_relu<std::ratio<1, 5>>>);
+    STATIC_REQUIRE(ctnn::activation_policy<ctnn::leaky_relu<>>);
+    STATIC_REQUIRE(ctnn::activation_policy<ctnn::leaky_relu<std::ratio<1, 5>>>);
     STATIC_REQUIRE(ctnn::activation_policy<ctnn::tanh>);
     STATIC_REQUIRE(ctnn::activation_policy<ctnn::sigmoid>);
-    STATIC_REQUIRE(ctnn::activation_policy<ctnn::elu>);
-    STATIC_REQUIRE(ctnn::activation_policy<ctnn::basic_elu<std::ratio<1, 2>>>);
+    STATIC_REQUIRE(ctnn::activation_policy<ctnn::elu<>>);
+    STATIC_REQUIRE(ctnn::activation_policy<ctnn::elu<std::ratio<1, 2>>>);
     STATIC_REQUIRE(ctnn::activation_policy<ctnn::selu>);
     STATIC_REQUIRE(ctnn::activation_policy<ctnn::gelu>);
     STATIC_REQUIRE(ctnn::activation_policy<ctnn::gelu_tanh>);
     STATIC_REQUIRE(ctnn::activation_policy<ctnn::silu>);
-    STATIC_REQUIRE(ctnn::activation_policy<ctnn::softplus>);
-    STATIC_REQUIRE(ctnn::activation_policy<ctnn::basic_softplus<std::ratio<2>, std::ratio<5>>>);
+    STATIC_REQUIRE(ctnn::activation_policy<ctnn::softplus<>>);
+    STATIC_REQUIRE(ctnn::activation_policy<ctnn::softplus<std::ratio<2>, std::ratio<5>>>);
     STATIC_REQUIRE(ctnn::activation_policy<ctnn::softsign>);
-    STATIC_REQUIRE(ctnn::activation_policy<ctnn::hardtanh>);
-    STATIC_REQUIRE(ctnn::activation_policy<ctnn::basic_hardtanh<std::ratio<0>, std::ratio<6>>>);
+    STATIC_REQUIRE(ctnn::activation_policy<ctnn::hardtanh<>>);
+    STATIC_REQUIRE(ctnn::activation_policy<ctnn::hardtanh<std::ratio<0>, std::ratio<6>>>);
     STATIC_REQUIRE_FALSE(ctnn::activation_policy<int>);
     STATIC_REQUIRE_FALSE(ctnn::activation_has_formula<forward_only>);
     STATIC_REQUIRE_FALSE(ctnn::activation_policy<forward_only>);
@@ -81,18 +81,18 @@ TEST_CASE("concepts: activations", "[concepts]") {
 
 TEST_CASE("concepts: init policies", "[concepts]") {
     using namespace ctnn::init;
-    STATIC_REQUIRE(ctnn::init_policy<zeros>);
-    STATIC_REQUIRE(ctnn::init_policy<constant>);
-    STATIC_REQUIRE(ctnn::init_policy<uniform>);
-    STATIC_REQUIRE(ctnn::init_policy<normal>);
-    STATIC_REQUIRE(ctnn::init_policy<pytorch_default>);
-    STATIC_REQUIRE(ctnn::init_policy<xavier_uniform<gain::tanh>>);
-    STATIC_REQUIRE(ctnn::init_policy<xavier_normal<>>);
-    STATIC_REQUIRE(ctnn::init_policy<kaiming_uniform<gain::relu, fan_mode::fan_out>>);
-    STATIC_REQUIRE(ctnn::init_policy<kaiming_normal<>>);
+    STATIC_REQUIRE(ctnn::initializer_policy<zeros>);
+    STATIC_REQUIRE(ctnn::initializer_policy<constant>);
+    STATIC_REQUIRE(ctnn::initializer_policy<uniform>);
+    STATIC_REQUIRE(ctnn::initializer_policy<normal>);
+    STATIC_REQUIRE(ctnn::initializer_policy<pytorch_default>);
+    STATIC_REQUIRE(ctnn::initializer_policy<xavier_uniform<gain::tanh>>);
+    STATIC_REQUIRE(ctnn::initializer_policy<xavier_normal<>>);
+    STATIC_REQUIRE(ctnn::initializer_policy<kaiming_uniform<gain::relu, fan_mode::fan_out>>);
+    STATIC_REQUIRE(ctnn::initializer_policy<kaiming_normal<>>);
     STATIC_REQUIRE(ctnn::initializer_has_weight<init_without_bias>);
     STATIC_REQUIRE_FALSE(ctnn::initializer_has_bias<init_without_bias>);
-    STATIC_REQUIRE_FALSE(ctnn::init_policy<ctnn::relu>);
+    STATIC_REQUIRE_FALSE(ctnn::initializer_policy<ctnn::relu>);
 }
 
 TEST_CASE("concepts: optimizers, losses and clips", "[concepts]") {

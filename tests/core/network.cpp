@@ -10,7 +10,7 @@ namespace {
 using seed_net = ctnn::network<ctnn::input<10>, ctnn::dense<5, ctnn::relu>, ctnn::dense<1>>;
 using deep_net = ctnn::basic_network<double, ctnn::input<3>, ctnn::dense<4, ctnn::tanh>,
                                      ctnn::dense<6, ctnn::sigmoid, ctnn::init::xavier_uniform<>, 4>,
-                                     ctnn::dense<2, ctnn::leaky_relu>>;
+                                     ctnn::dense<2, ctnn::leaky_relu<>>>;
 }  // namespace
 
 TEST_CASE("network: widths, depth and parameter count are compile-time facts", "[network]") {
@@ -23,7 +23,7 @@ TEST_CASE("network: widths, depth and parameter count are compile-time facts", "
     STATIC_REQUIRE(deep_net::parameter_count == (3 * 4 + 4) + (4 * 6 + 6) + (6 * 2 + 2));
     STATIC_REQUIRE(deep_net::layer_type<1>::input_width == 4);
     STATIC_REQUIRE(deep_net::layer_type<1>::output_width == 6);
-    STATIC_REQUIRE(std::is_same_v<deep_net::layer_type<2>::activation_type, ctnn::leaky_relu>);
+    STATIC_REQUIRE(std::is_same_v<deep_net::layer_type<2>::activation_type, ctnn::leaky_relu<>>);
     STATIC_REQUIRE(std::is_same_v<seed_net::rebind<double>::scalar, double>);
     STATIC_REQUIRE_FALSE(seed_net::layer_type<0>::computes_input_gradient);
     STATIC_REQUIRE(seed_net::layer_type<1>::computes_input_gradient);

@@ -85,7 +85,7 @@ TEST_CASE("expr: an activation's derivative reads its output where it can", "[ex
     CHECK(to_string(sigmoid_traits::derivative_expression{}) == "a·(1 − a)");
     CHECK(to_string(act<ctnn::tanh>::derivative_expression{}) == "1 − a²");
     CHECK(to_string(act<ctnn::relu>::derivative_expression{}) == "[a > 0]");
-    CHECK(to_string(act<ctnn::hardtanh>::derivative_expression{}) == "[a > −1]·[a < 1]");
+    CHECK(to_string(act<ctnn::hardtanh<>>::derivative_expression{}) == "[a > −1]·[a < 1]");
     CHECK(to_string(act<ctnn::silu>::derivative_expression{}) == "σ(z) + z·σ(z)·(1 − σ(z))");
     // Where the derivative reads only a, a layer keeps no z: the same choices as the
     // hand-written activations made, except leaky_relu (its select reads z > 0).
@@ -93,20 +93,20 @@ TEST_CASE("expr: an activation's derivative reads its output where it can", "[ex
     STATIC_REQUIRE_FALSE(act<ctnn::relu>::needs_preactivation);
     STATIC_REQUIRE_FALSE(act<ctnn::tanh>::needs_preactivation);
     STATIC_REQUIRE_FALSE(act<ctnn::sigmoid>::needs_preactivation);
-    STATIC_REQUIRE_FALSE(act<ctnn::hardtanh>::needs_preactivation);
-    STATIC_REQUIRE(act<ctnn::leaky_relu>::needs_preactivation);
-    STATIC_REQUIRE(act<ctnn::elu>::needs_preactivation);
+    STATIC_REQUIRE_FALSE(act<ctnn::hardtanh<>>::needs_preactivation);
+    STATIC_REQUIRE(act<ctnn::leaky_relu<>>::needs_preactivation);
+    STATIC_REQUIRE(act<ctnn::elu<>>::needs_preactivation);
     STATIC_REQUIRE(act<ctnn::selu>::needs_preactivation);
     STATIC_REQUIRE(act<ctnn::gelu>::needs_preactivation);
     STATIC_REQUIRE(act<ctnn::gelu_tanh>::needs_preactivation);
     STATIC_REQUIRE(act<ctnn::silu>::needs_preactivation);
-    STATIC_REQUIRE(act<ctnn::softplus>::needs_preactivation);
+    STATIC_REQUIRE(act<ctnn::softplus<>>::needs_preactivation);
     STATIC_REQUIRE(act<ctnn::softsign>::needs_preactivation);
     // |a| bounds, from the outermost function: what lets the fused SGD step skip a scan.
     STATIC_REQUIRE(act<ctnn::tanh>::output_bound == 1.0);
     STATIC_REQUIRE(act<ctnn::sigmoid>::output_bound == 1.0);
     STATIC_REQUIRE(act<ctnn::softsign>::output_bound == 1.0);
-    STATIC_REQUIRE(act<ctnn::basic_hardtanh<std::ratio<-1, 2>, std::ratio<2>>>::output_bound == 2.0);
+    STATIC_REQUIRE(act<ctnn::hardtanh<std::ratio<-1, 2>, std::ratio<2>>>::output_bound == 2.0);
     STATIC_REQUIRE(act<ctnn::relu>::output_bound < 0);
     STATIC_REQUIRE(act<ctnn::silu>::output_bound < 0);
 }
@@ -122,8 +122,8 @@ TEST_CASE("expr: derivatives of every primitive against finite differences", "[e
     }
     for (const double x : {-2.9, -1.4, -0.7, -0.3, 0.4, 1.3, 3.1}) {
         [&](auto... e) { (check_derivative_at(e, x), ...); }(
-            ctnn::gelu::formula, ctnn::gelu_tanh::formula, ctnn::silu::formula, ctnn::elu::formula,
-            ctnn::selu::formula, ctnn::softplus::formula, ctnn::softsign::formula, ctnn::leaky_relu::formula,
+            ctnn::gelu::formula, ctnn::gelu_tanh::formula, ctnn::silu::formula, ctnn::elu<>::formula,
+            ctnn::selu::formula, ctnn::softplus<>::formula, ctnn::softsign::formula, ctnn::leaky_relu<>::formula,
             ctnn::sigmoid::formula, ctnn::tanh::formula, ctnn::relu::formula);
     }
 }
@@ -177,18 +177,18 @@ TEST_CASE("expr: every built-in activation's derived derivative equals the hand-
     };
     compare(ctnn::identity{}, {"identity", [](double, double) { return 1.0; }});
     compare(ctnn::relu{}, {"relu", [](double, double a) { return a > 0 ? 1.0 : 0.0; }});
-    compare(ctnn::leaky_relu{}, {"leaky_relu", [](double, double a) { return a > 0 ? 1.0 : 0.01; }});
+    compare(ctnn::leaky_relu<>{}, {"leaky_relu", [](double, double a) { return a > 0 ? 1.0 : 0.01; }});
     compare(ctnn::tanh{}, {"tanh", [](double, double a) { return 1.0 - a * a; }});
     compare(ctnn::sigmoid{}, {"sigmoid", [](double, double a) { return a * (1.0 - a); }});
-    compare(ctnn::elu{}, {"elu", [](double z, double) { return z > 0 ? 1.0 : std::exp(z); }});
+    compare(ctnn::elu<>{}, {"elu", [](double z, double) { return z > 0 ? 1.0 : std::exp(z); }});
     compare(ctnn::selu{}, {"selu", [&](double z, double) { return z > 0 ? scale : scale * alpha * std::exp(z); }});
     compare(ctnn::gelu{}, {"gelu", [](double z, double) {
                                return 0.5 * std::erfc(-0.70710678118654752440 * z)
                                     + z * (0.39894228040143267794 * std::exp(-0.5 * z * z));
                            }});
     compare(ctnn::gelu_tanh{}, {"gelu_tanh", gelu_tanh});
-    compare(ctnn::hardtanh{}, {"hardtanh", [](double, double a) { return a <= -1 || a >= 1 ? 0.0 : 1.0; }});
-    compare(ctnn::softplus{}, {"softplus", [&](double z, double) { return z > 20 ? 1.0 : sigma(z); }});
+    compare(ctnn::hardtanh<>{}, {"hardtanh", [](double, double a) { return a <= -1 || a >= 1 ? 0.0 : 1.0; }});
+    compare(ctnn::softplus<>{}, {"softplus", [&](double z, double) { return z > 20 ? 1.0 : sigma(z); }});
     compare(ctnn::softsign{}, {"softsign", [](double z, double) { return 1.0 / std::pow(1.0 + std::abs(z), 2); }});
     compare(ctnn::silu{}, {"silu", [](double z, double a) { return ((z - a) + 1.0) / (1.0 + std::exp(-z)); }});
 }

@@ -175,7 +175,7 @@ TEST_CASE("init: orthogonal weights have every singular value equal to the gain"
                 CHECK(std::abs(s - (i == j ? g2 : 0.0)) < 1e-12);
             }
     }
-    STATIC_REQUIRE(ctnn::init_policy<orthogonal<>>);
+    STATIC_REQUIRE(ctnn::initializer_policy<orthogonal<>>);
     using net_t = ctnn::basic_network<float, ctnn::input<8>, ctnn::dense<8, ctnn::tanh, orthogonal<>>>;
     net_t net(2);
     CHECK(xt::all(xt::equal(net.layer<0>().bias.value, 0.0f)));
@@ -277,5 +277,5 @@ TEST_CASE("init: per_gate scales and orthonormalises each gate's block on its ow
     per_gate<kaiming_normal<>>{}.weight(a, torch_fans, ra);
     kaiming_normal<>{}.weight(b, torch_fans, rb);
     CHECK(xt::all(xt::equal(a, b)));
-    STATIC_REQUIRE(ctnn::init_policy<per_gate<orthogonal<>>>);
+    STATIC_REQUIRE(ctnn::initializer_policy<per_gate<orthogonal<>>>);
 }

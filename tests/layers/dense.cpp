@@ -86,9 +86,9 @@ void check_both_paths() {
 }  // namespace
 
 TEMPLATE_TEST_CASE("dense: finite-difference gradients", "[dense][gradient]", ctnn::identity,
-                   ctnn::relu, ctnn::leaky_relu, ctnn::tanh, ctnn::sigmoid, ctnn::elu, ctnn::selu,
-                   ctnn::gelu, ctnn::gelu_tanh, ctnn::silu, ctnn::softplus, ctnn::softsign,
-                   ctnn::hardtanh) {
+                   ctnn::relu, ctnn::leaky_relu<>, ctnn::tanh, ctnn::sigmoid, ctnn::elu<>, ctnn::selu,
+                   ctnn::gelu, ctnn::gelu_tanh, ctnn::silu, ctnn::softplus<>, ctnn::softsign,
+                   ctnn::hardtanh<>) {
     check_both_paths<TestType>();
 }
 
@@ -196,7 +196,7 @@ TEST_CASE("dense: the activation is evaluated with SIMD on the layer's buffers",
     STATIC_REQUIRE(xt::xassign_traits<view, expr>::simd_linear_assign());
     using relu_expr = decltype(ctnn::expr::activation_traits<ctnn::relu>::forward(std::declval<cview&>()));
     STATIC_REQUIRE(xt::xassign_traits<view, relu_expr>::simd_linear_assign());
-    using leaky_expr = decltype(ctnn::expr::activation_traits<ctnn::leaky_relu>::forward(std::declval<cview&>()));
+    using leaky_expr = decltype(ctnn::expr::activation_traits<ctnn::leaky_relu<>>::forward(std::declval<cview&>()));
     STATIC_REQUIRE(xt::xassign_traits<view, leaky_expr>::simd_linear_assign());
     using relu_derivative = decltype(std::declval<view&>() * ctnn::expr::activation_traits<ctnn::relu>::derivative(std::declval<cview&>(), std::declval<view&>()));
     STATIC_REQUIRE(xt::xassign_traits<view, relu_derivative>::simd_linear_assign());

@@ -153,8 +153,8 @@ TEST_CASE("graph cells: nn.RNN, nn.LSTM and nn.GRU written as equations equal Py
 TEST_CASE("graph cells: equal ctnn's hand-written rnn, lstm and gru layers to 1e-12", "[graph]") {
     using namespace ctnn;
     check_same_as_hand_written<
-        basic_network<double, sequence<3>, rnn<6, ctnn::elu, whole_sequence>, dense<2>>,
-        basic_network<double, sequence<3>, recurrent_cell<cells::elman<6, ctnn::elu>, whole_sequence>, dense<2>>>(4,
+        basic_network<double, sequence<3>, rnn<6, ctnn::elu<>, whole_sequence>, dense<2>>,
+        basic_network<double, sequence<3>, recurrent_cell<cells::elman<6, ctnn::elu<>>, whole_sequence>, dense<2>>>(4,
                                                                                                                   3);
     check_same_as_hand_written<basic_network<double, sequence<3>, lstm<4, whole_sequence>, lstm<3>, dense<2>>,
                                basic_network<double, sequence<3>, lstm_cell<4, whole_sequence>, lstm_cell<3>, dense<2>>>(

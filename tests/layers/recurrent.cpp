@@ -77,7 +77,7 @@ TEST_CASE("rnn gradients agree with finite differences", "[rnn][gradient]") {
         check(net, 2, 4);
     }
     SECTION("an activation that needs z (elu), a dense layer before the rnn") {
-        ctnn::basic_network<double, sequence<2>, ctnn::dense<3, ctnn::tanh>, ctnn::rnn<4, ctnn::elu>, ctnn::dense<1>>
+        ctnn::basic_network<double, sequence<2>, ctnn::dense<3, ctnn::tanh>, ctnn::rnn<4, ctnn::elu<>>, ctnn::dense<1>>
             net(3);
         check(net, 4, 3);
     }

@@ -11,7 +11,7 @@ namespace ctnn {
 
 /// `Alpha` is a std::ratio (floating-point template arguments are not portable to clang 14).
 template <class Alpha = std::ratio<1>>
-struct basic_elu {
+struct elu {
     static constexpr double alpha = double(Alpha::num) / double(Alpha::den);
     static constexpr std::string_view name = "elu";
     // expm1 keeps e^z − 1 accurate near 0; for z >> 0 the branch not taken is inf, and select
@@ -19,7 +19,5 @@ struct basic_elu {
     static constexpr auto formula = expr::select(expr::z > expr::rational<0>{}, expr::z,
                                                  expr::make_rational<Alpha::num, Alpha::den>() * expr::expm1(expr::z));
 };
-
-using elu = basic_elu<>;
 
 }  // namespace ctnn

@@ -11,7 +11,7 @@ namespace ctnn {
 
 /// `Min` and `Max` are std::ratios (no floating-point template arguments on clang 14).
 template <class Min = std::ratio<-1>, class Max = std::ratio<1>>
-struct basic_hardtanh {
+struct hardtanh {
     static_assert(std::ratio_less_v<Min, Max>, "ctnn: hardtanh's min must be less than its max");
     static constexpr double min_val = double(Min::num) / double(Min::den);
     static constexpr double max_val = double(Max::num) / double(Max::den);
@@ -19,7 +19,5 @@ struct basic_hardtanh {
     static constexpr auto formula = expr::clamp(expr::z, expr::make_rational<Min::num, Min::den>(),
                                                 expr::make_rational<Max::num, Max::den>());
 };
-
-using hardtanh = basic_hardtanh<>;
 
 }  // namespace ctnn

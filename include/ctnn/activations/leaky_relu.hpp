@@ -11,7 +11,7 @@ namespace ctnn {
 
 /// `Slope` is a std::ratio (floating-point template arguments are not portable to clang 14).
 template <class Slope = std::ratio<1, 100>>
-struct basic_leaky_relu {
+struct leaky_relu {
     static_assert(Slope::num > 0 && Slope::num < Slope::den,
                   "ctnn: leaky_relu's slope must lie in (0, 1)");
     static constexpr double slope = double(Slope::num) / double(Slope::den);
@@ -19,7 +19,5 @@ struct basic_leaky_relu {
     static constexpr auto formula =
         expr::select(expr::z > expr::rational<0>{}, expr::z, expr::make_rational<Slope::num, Slope::den>() * expr::z);
 };
-
-using leaky_relu = basic_leaky_relu<>;
 
 }  // namespace ctnn

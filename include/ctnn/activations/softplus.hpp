@@ -11,7 +11,7 @@ namespace ctnn {
 
 /// `Beta` and `Threshold` are std::ratios (no floating-point template arguments on clang 14).
 template <class Beta = std::ratio<1>, class Threshold = std::ratio<20>>
-struct basic_softplus {
+struct softplus {
     static_assert(Beta::num > 0, "ctnn: softplus's beta must be positive");
     static constexpr double beta = double(Beta::num) / double(Beta::den);
     static constexpr double threshold = double(Threshold::num) / double(Threshold::den);
@@ -21,7 +21,5 @@ struct basic_softplus {
     static constexpr auto formula = expr::select(scaled > expr::make_rational<Threshold::num, Threshold::den>(), expr::z,
                                                  expr::softplus(scaled) / expr::make_rational<Beta::num, Beta::den>());
 };
-
-using softplus = basic_softplus<>;
 
 }  // namespace ctnn

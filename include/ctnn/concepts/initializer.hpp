@@ -28,7 +28,7 @@ concept initializer_has_traits = std::default_initializable<I> && requires {
 /// Fills a weight (given its fans) and a bias from a seeded stream; default constructible so a
 /// layer can hold one (configure it through the layer's `initializer` member).
 template <class I>
-concept init_policy =
+concept initializer_policy =
     initializer_has_weight<I> && initializer_has_bias<I> && initializer_has_traits<I>;
 
 }  // namespace ctnn
