@@ -17,6 +17,7 @@
 
 #include "ctnn/io/layer_summary.hpp"
 #include "ctnn/io/load.hpp"
+#include "ctnn/io/load_npz.hpp"
 #include "ctnn/io/save.hpp"
 #include "ctnn/io/save_npy.hpp"
 #include "ctnn/io/save_npz.hpp"

@@ -1,15 +1,20 @@
-// NumPy's .npy format, version 1.0: magic, version, a Python-literal header dict (descr,
-// fortran_order, shape) padded so the data starts 64-byte aligned, then the elements in C order.
+// NumPy's .npy format: magic, version, a Python-literal header dict (descr, fortran_order,
+// shape) padded so the data starts 64-byte aligned, then the elements in C order. Written as
+// version 1.0; read in versions 1 to 3, little-endian float32, float64 and int64, C order.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
+#include <bit>
+#include <limits>
 #include <span>
 #include <string>
 #include <string_view>
 #include <type_traits>
 #include <vector>
 
+#include "ctnn/core/errors.hpp"
 #include "ctnn/detail/byte_io.hpp"
 
 namespace ctnn::detail {
@@ -46,6 +51,97 @@ std::vector<std::uint8_t> npy_file(std::span<const std::uint64_t> shape, std::sp
     w.put_bytes(header.data(), header.size());
     w.put_all(values.data(), values.size());
     return std::move(w.bytes());
+}
+
+/// An .npy file as read: its element type ("<f4", "<f8" or "<i8"), shape and the bytes of its
+/// elements (little-endian, C order), checked to be exactly shape's product of elements.
+struct npy_array {
+    std::string descr;
+    std::vector<std::uint64_t> shape;
+    std::span<const std::uint8_t> data;
+
+    std::uint64_t elements() const noexcept {
+        std::uint64_t n = 1;
+        for (const auto d : shape) n *= d;
+        return n;
+    }
+    /// Element k as E (the file's type converted: a float32 file into a double network, or back).
+    template <class E>
+    E element(std::size_t k) const noexcept {
+        if (descr == "<f4") return E(read_le<float>(data.data() + 4 * k));
+        if (descr == "<f8") return E(read_le<double>(data.data() + 8 * k));
+        return E(read_le<std::int64_t>(data.data() + 8 * k));
+    }
+
+private:
+    template <class V>
+    static V read_le(const std::uint8_t* p) noexcept {
+        bits_of<V> bits = 0;
+        for (std::size_t i = sizeof(V); i-- > 0;) {
+            if constexpr (sizeof(V) > 1) bits = bits_of<V>(bits << 8);
+            bits = bits_of<V>(bits | p[i]);
+        }
+        return std::bit_cast<V>(bits);
+    }
+};
+
+/// Parses an .npy file; anything it cannot read as such is format_error "<context>: <reason>".
+inline npy_array parse_npy(std::span<const std::uint8_t> bytes, const std::string& context) {
+    const auto fail = [&](const std::string& reason) -> void { throw format_error(context + ": " + reason); };
+    if (bytes.size() < 10 || std::memcmp(bytes.data(), "\x93NUMPY", 6) != 0) fail("not an .npy array (no NumPy magic)");
+    const unsigned major = bytes[6];
+    if (major < 1 || major > 3) fail(".npy version " + std::to_string(major) + " is not one NumPy writes (1 to 3)");
+    std::size_t header_size = bytes[8] | std::size_t(bytes[9]) << 8, start = 10;
+    if (major >= 2) {
+        if (bytes.size() < 12) fail("the .npy header is truncated");
+        header_size |= std::size_t(bytes[10]) << 16 | std::size_t(bytes[11]) << 24;
+        start = 12;
+    }
+    if (header_size > bytes.size() - start) fail("the .npy header is truncated");
+    const std::string_view header(reinterpret_cast<const char*>(bytes.data()) + start, header_size);
+    // The value after 'key': in the header's Python dict literal, skipping spaces.
+    const auto value_of = [&](std::string_view key) {
+        const auto at = header.find("'" + std::string(key) + "':");
+        if (at == std::string_view::npos) fail("the .npy header has no '" + std::string(key) + "'");
+        std::size_t v = at + key.size() + 3;
+        while (v < header.size() && header[v] == ' ') ++v;
+        return header.substr(v);
+    };
+    npy_array a;
+    const auto descr = value_of("descr");
+    if (descr.size() < 2 || descr[0] != '\'' || descr.find('\'', 1) == std::string_view::npos) fail("the .npy descr is not a string");
+    a.descr = std::string(descr.substr(1, descr.find('\'', 1) - 1));
+    if (a.descr == "|f4" || a.descr == "=f4") a.descr = "<f4";  // one byte order on this machine
+    if (a.descr != "<f4" && a.descr != "<f8" && a.descr != "<i8")
+        fail("elements of type '" + a.descr + "'; float32 ('<f4'), float64 ('<f8') and int64 ('<i8') little-endian are read");
+    if (value_of("fortran_order").starts_with("True"))
+        fail("the array is in Fortran order; save it C-contiguous (numpy.ascontiguousarray)");
+    const auto shape = value_of("shape");
+    if (shape.empty() || shape[0] != '(') fail("the .npy shape is not a tuple");
+    std::size_t p = 1;
+    std::uint64_t elements = 1;
+    for (;;) {
+        while (p < shape.size() && (shape[p] == ' ' || shape[p] == ',')) ++p;
+        if (p >= shape.size()) fail("the .npy shape is not a tuple");
+        if (shape[p] == ')') break;
+        std::uint64_t d = 0;
+        const std::size_t digits = p;
+        while (p < shape.size() && shape[p] >= '0' && shape[p] <= '9') {
+            if (d > (std::numeric_limits<std::uint64_t>::max() - 9) / 10) fail("an .npy dimension overflows");
+            d = d * 10 + std::uint64_t(shape[p++] - '0');
+        }
+        if (p == digits) fail("the .npy shape holds something other than integers");
+        if (d != 0 && elements > std::numeric_limits<std::uint64_t>::max() / d) fail("the .npy shape's product overflows");
+        elements *= d;
+        a.shape.push_back(d);
+    }
+    const std::uint64_t element_size = a.descr == "<f4" ? 4 : 8;
+    const std::size_t data_start = start + header_size;
+    if (elements > (bytes.size() - data_start) / element_size || (bytes.size() - data_start) != elements * element_size)
+        fail("the array's " + std::to_string(bytes.size() - data_start) + " data bytes are not the "
+             + std::to_string(elements) + " elements of " + std::to_string(element_size) + " bytes its shape says");
+    a.data = bytes.subspan(data_start);
+    return a;
 }
 
 }  // namespace ctnn::detail

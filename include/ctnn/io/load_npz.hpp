@@ -1,0 +1,147 @@
+// load_npz(path, net [, options]): parameters and buffers from a NumPy .npz archive by
+// state_dict names, so that a model trained in PyTorch runs in ctnn. The archive is what
+//   numpy.savez(path, **{k: v.detach().cpu().numpy() for k, v in model.state_dict().items()})
+// writes (savez_compressed too), or what save_npz writes. Every array is found, parsed and
+// checked against its parameter's shape before any weight changes: a missing, misshapen or
+// corrupt array, or (strict) one the network has no place for, is refused with its name and
+// the network is left exactly as it was.
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <set>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <vector>
+
+#include "ctnn/core/errors.hpp"
+#include "ctnn/data/read_limits.hpp"
+#include "ctnn/detail/atomic_file.hpp"
+#include "ctnn/detail/network_visit.hpp"
+#include "ctnn/detail/npy.hpp"
+#include "ctnn/detail/regular_file.hpp"
+#include "ctnn/detail/zip_reader.hpp"
+#include "ctnn/fwd.hpp"
+
+namespace ctnn {
+
+struct npz_options {
+    /// The state_dict prefix of each layer that holds parameters or buffers, in order: for
+    /// nn.Sequential(nn.Linear, nn.ReLU, nn.Linear) {"0", "2"}; for a module with fc1 and fc2
+    /// {"fc1", "fc2"}. Empty: ctnn's own names, layer{i}, as save_npz writes them.
+    std::vector<std::string> modules{};
+    /// Refuse arrays the network has no place for (load_state_dict's strict=True).
+    bool strict = true;
+    /// The archive is refused above this size, before it is read.
+    data::read_limits limits{};
+};
+
+/// Loads every parameter and buffer of `net` from the archive (float32 or float64 arrays,
+/// converted to the network's scalar type) and clears the optimizer state, as `load` does.
+template <class T, class Input, class... Layers>
+void load_npz(const std::filesystem::path& path, basic_network<T, Input, Layers...>& net, const npz_options& options = {}) {
+    const std::string context = "ctnn: load_npz '" + path.string() + "'";
+    // the layers that hold something, by index, to pair with options.modules
+    std::vector<std::size_t> holding;
+    std::vector<std::string_view> kinds;
+    net.for_each_layer_indexed([&](auto& layer, auto index) {
+        std::size_t n = 0;
+        detail::for_each_named_parameter_of(layer, [&](std::string_view, auto&) { ++n; });
+        detail::for_each_buffer_of(layer, [&](std::string_view, auto&) { ++n; });
+        if (n) holding.push_back(index);
+        kinds.push_back(detail::layer_kind<std::remove_cvref_t<decltype(layer)>>());
+    });
+    if (!options.modules.empty() && options.modules.size() != holding.size()) {
+        std::string layers;
+        for (const std::size_t i : holding) layers += (layers.empty() ? "" : ", ") + std::to_string(i) + " (" + std::string(kinds[i]) + ")";
+        throw invalid_argument(context + ": " + std::to_string(options.modules.size()) + " module names for "
+                               + std::to_string(holding.size()) + " layers with parameters: layers " + layers);
+    }
+
+    const detail::regular_file file(path);
+    if (file.ok() && file.size() > options.limits.max_bytes)
+        throw format_error(context + ": the file is " + std::to_string(file.size()) + " bytes, more than the limit of "
+                           + std::to_string(options.limits.max_bytes) + " (npz_options::limits)");
+    const auto bytes = detail::read_whole_file(path, "load_npz", options.limits.max_bytes);
+    const detail::zip_reader zip(bytes, context);
+    std::map<std::string, const detail::zip_reader::entry*, std::less<>> arrays;  // "0.weight" -> its entry
+    for (const auto& e : zip.entries()) {
+        const std::string_view name = e.name;
+        const std::string key(name.ends_with(".npy") ? name.substr(0, name.size() - 4) : name);
+        if (!arrays.emplace(key, &e).second) zip.fail("the archive holds array '" + key + "' twice");
+    }
+    const auto some_names = [&] {
+        std::string names;
+        std::size_t k = 0;
+        for (const auto& [key, e] : arrays) {
+            if (k++ == 8) return names + ", ...";
+            names += (names.empty() ? "'" : ", '") + key + "'";
+        }
+        return names.empty() ? std::string("none") : names;
+    };
+
+    std::set<std::string, std::less<>> used;
+    std::vector<std::function<void()>> commits;
+    std::size_t held = 0;
+    net.for_each_layer_indexed([&](auto& layer, auto index) {
+        const std::string prefix =
+            options.modules.empty() ? "layer" + std::to_string(index) : std::string(held < options.modules.size() ? options.modules[held] : "");
+        bool holds = false;
+        // `target` (a tensor or a counter) from array prefix.name, staged; committed below
+        const auto stage = [&](std::string_view name, auto& target) {
+            holds = true;
+            const std::string key = prefix + "." + std::string(name);
+            const std::string what = "layer " + std::to_string(index) + " (" + std::string(kinds[index]) + ") " + std::string(name);
+            const auto found = arrays.find(key);
+            if (found == arrays.end())
+                throw format_error(context + ": no array '" + key + "' for " + what + "; the archive holds " + some_names());
+            const auto elements = detail::elements_of(target);
+            using E = std::remove_const_t<typename decltype(elements)::element_type>;
+            const auto expected = detail::shape_of(target);
+            const auto raw = zip.extract(*found->second, 4096 + 8 * std::uint64_t(elements.size()));
+            const auto array = detail::parse_npy(raw, context + ": array '" + key + "'");
+            if (array.shape != expected) {
+                const auto text = [](const std::vector<std::uint64_t>& s) {
+                    std::string t = "(";
+                    for (std::size_t k = 0; k < s.size(); ++k) t += (k ? ", " : "") + std::to_string(s[k]);
+                    return t + (s.size() == 1 ? ",)" : ")");
+                };
+                throw format_error(context + ": array '" + key + "' has shape " + text(array.shape) + ", but " + what
+                                   + " is " + text(expected));
+            }
+            if constexpr (std::is_floating_point_v<E>) {
+                if (array.descr == "<i8")
+                    throw format_error(context + ": array '" + key + "' holds integers, but " + what + " is floating-point");
+            }
+            std::vector<E> values(elements.size());
+            for (std::size_t k = 0; k < values.size(); ++k) values[k] = array.template element<E>(k);
+            used.insert(key);
+            commits.push_back([elements, values = std::move(values)] { std::copy(values.begin(), values.end(), elements.begin()); });
+        };
+        detail::for_each_named_parameter_of(layer, [&](std::string_view name, auto& p) { stage(name, p.value); });
+        detail::for_each_buffer_of(layer, [&](std::string_view name, auto& b) { stage(name, b); });
+        if (holds) ++held;
+    });
+    if (options.strict && used.size() != arrays.size()) {
+        std::string unused;
+        for (const auto& [key, e] : arrays)
+            if (!used.contains(key)) unused += (unused.empty() ? "'" : ", '") + key + "'";
+        throw format_error(context + ": the network has no place for " + unused
+                           + " (npz_options::strict = false loads the rest; npz_options::modules names the state_dict "
+                             "prefix of each layer)");
+    }
+    for (auto& commit : commits) commit();
+    net.for_each_parameter([](auto& p) {  // a fresh optimizer history, as load gives
+        p.moments = {};
+        p.steps = 0;
+        p.product = 1.0;
+    });
+    net.note_weights_replaced();
+}
+
+}  // namespace ctnn
