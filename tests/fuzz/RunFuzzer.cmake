@@ -1,4 +1,4 @@
-# cmake -DCLANGXX=clang++-14 -DSOURCE_DIR=<ctnn> -DWORK_DIR=<dir> -DTARGET=<load|idx|csv> -DSECONDS=20
+# cmake -DCLANGXX=clang++-14 -DSOURCE_DIR=<ctnn> -DWORK_DIR=<dir> -DTARGET=<load|npz|idx|csv> -DSECONDS=20
 #       [-DRSS_LIMIT_MB=512] [-DAVX2=ON] -P RunFuzzer.cmake
 # Builds tests/fuzz/<TARGET>_fuzzer.cpp with clang and -fsanitize=fuzzer,address,undefined into
 # WORK_DIR (again only when a source or header changed), then fuzzes for SECONDS starting from

@@ -14,6 +14,7 @@
 #include <functional>
 #include <map>
 #include <set>
+#include <span>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -41,11 +42,11 @@ struct npz_options {
     data::read_limits limits{};
 };
 
-/// Loads every parameter and buffer of `net` from the archive (float32 or float64 arrays,
-/// converted to the network's scalar type) and clears the optimizer state, as `load` does.
+namespace detail {
+/// load_npz on an archive already in memory; `context` starts every message.
 template <class T, class Input, class... Layers>
-void load_npz(const std::filesystem::path& path, basic_network<T, Input, Layers...>& net, const npz_options& options = {}) {
-    const std::string context = "ctnn: load_npz '" + path.string() + "'";
+void load_npz_archive(std::span<const std::uint8_t> bytes, const std::string& context,
+                      basic_network<T, Input, Layers...>& net, const npz_options& options) {
     // the layers that hold something, by index, to pair with options.modules
     std::vector<std::size_t> holding;
     std::vector<std::string_view> kinds;
@@ -63,11 +64,6 @@ void load_npz(const std::filesystem::path& path, basic_network<T, Input, Layers.
                                + std::to_string(holding.size()) + " layers with parameters: layers " + layers);
     }
 
-    const detail::regular_file file(path);
-    if (file.ok() && file.size() > options.limits.max_bytes)
-        throw format_error(context + ": the file is " + std::to_string(file.size()) + " bytes, more than the limit of "
-                           + std::to_string(options.limits.max_bytes) + " (npz_options::limits)");
-    const auto bytes = detail::read_whole_file(path, "load_npz", options.limits.max_bytes);
     const detail::zip_reader zip(bytes, context);
     std::map<std::string, const detail::zip_reader::entry*, std::less<>> arrays;  // "0.weight" -> its entry
     for (const auto& e : zip.entries()) {
@@ -142,6 +138,20 @@ void load_npz(const std::filesystem::path& path, basic_network<T, Input, Layers.
         p.product = 1.0;
     });
     net.note_weights_replaced();
+}
+}  // namespace detail
+
+/// Loads every parameter and buffer of `net` from the archive (float32 or float64 arrays,
+/// converted to the network's scalar type) and clears the optimizer state, as `load` does.
+template <class T, class Input, class... Layers>
+void load_npz(const std::filesystem::path& path, basic_network<T, Input, Layers...>& net, const npz_options& options = {}) {
+    const std::string context = "ctnn: load_npz '" + path.string() + "'";
+    const detail::regular_file file(path);
+    if (file.ok() && file.size() > options.limits.max_bytes)
+        throw format_error(context + ": the file is " + std::to_string(file.size()) + " bytes, more than the limit of "
+                           + std::to_string(options.limits.max_bytes) + " (npz_options::limits)");
+    const auto bytes = detail::read_whole_file(path, "load_npz", options.limits.max_bytes);
+    detail::load_npz_archive(bytes, context, net, options);
 }
 
 }  // namespace ctnn
