@@ -122,3 +122,4 @@
 #include "ctnn/train/callback.hpp"
 #include "ctnn/train/epoch_report.hpp"
 #include "ctnn/train/history.hpp"
+#include "ctnn/train/shuffled_order.hpp"

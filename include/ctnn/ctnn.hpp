@@ -35,6 +35,7 @@
 #include "ctnn/metrics/binary_accuracy.hpp"
 #include "ctnn/metrics/confusion_matrix.hpp"
 #include "ctnn/metrics/mean_absolute_error.hpp"
+#include "ctnn/metrics/roc_auc.hpp"
 
 #include "ctnn/train/checkpoint.hpp"
 #include "ctnn/train/early_stopping.hpp"

@@ -1,9 +1,12 @@
 // metrics/: accuracy, binary_accuracy, confusion_matrix and mean_absolute_error against values
-// worked out by hand, and their refusals.
+// worked out by hand, precision, recall, F1 and roc_auc against scikit-learn, and their refusals.
 #include <ctnn/metrics/accuracy.hpp>
 #include <ctnn/metrics/binary_accuracy.hpp>
 #include <ctnn/metrics/confusion_matrix.hpp>
 #include <ctnn/metrics/mean_absolute_error.hpp>
+#include <ctnn/metrics/roc_auc.hpp>
+
+#include <xtensor/xview.hpp>
 
 #include <cmath>
 #include <limits>
@@ -11,6 +14,8 @@
 #include <string>
 
 #include <catch2/catch.hpp>
+
+#include "support/fixture.hpp"
 
 namespace {
 using Catch::Matchers::Contains;
@@ -120,4 +125,62 @@ TEST_CASE("mean_absolute_error: the mean of |prediction - target|", "[metrics]")
                          ctnn::shape_error,
                          Message("ctnn: mean_absolute_error: the prediction has shape (2, 2) and "
                                  "the target (1, 2), expected the same non-empty shape"));
+}
+
+namespace {
+const ctnn_test::fixture& sklearn() {
+    static const ctnn_test::fixture f("metrics.txt");
+    return f;
+}
+bool close(double a, double b) { return std::abs(a - b) <= 1e-12 * std::max(1.0, std::abs(b)); }
+}  // namespace
+
+TEST_CASE("confusion_matrix: precision, recall and F1 per class and macro, as scikit-learn", "[metrics]") {
+    const auto& f = sklearn();
+    ctnn::metrics::confusion_matrix cm(4);
+    cm.add(f.tensor<double, 2>("cls.scores"), f.tensor<double, 2>("cls.labels"));
+    const auto& precision = f.values("cls.precision");
+    const auto& recall = f.values("cls.recall");
+    const auto& f1 = f.values("cls.f1");
+    for (std::size_t c = 0; c < 4; ++c) {
+        INFO("class " << c);
+        CHECK(close(cm.precision(c), precision[c]));
+        CHECK(close(cm.recall(c), recall[c]));
+        CHECK(close(cm.f1(c), f1[c]));
+    }
+    CHECK(cm.precision(3) == 0.0);  // never predicted: zero_division=0
+    const auto& macro = f.values("cls.macro");
+    CHECK(close(cm.macro_precision(), macro[0]));
+    CHECK(close(cm.macro_recall(), macro[1]));
+    CHECK(close(cm.macro_f1(), macro[2]));
+    CHECK_THROWS_MATCHES(cm.recall(4), ctnn::invalid_argument,
+                         Message("ctnn: confusion_matrix::recall: classes are 0..3, got 4"));
+}
+
+TEST_CASE("roc_auc: binary and one-vs-rest macro, ties counting half, as scikit-learn", "[metrics]") {
+    const auto& f = sklearn();
+    const matrix s = f.tensor<double, 2>("auc.scores");
+    const matrix y = f.tensor<double, 2>("auc.labels");
+    CHECK(close(ctnn::metrics::roc_auc(s, y), f.scalar("auc.value")));
+    // any order-keeping transform of the scores gives the same area: logits or probabilities
+    const matrix probabilities = 1.0 / (1.0 + xt::exp(-s));
+    CHECK(close(ctnn::metrics::roc_auc(probabilities, y), f.scalar("auc.value")));
+    // several classes: each column against the rest, so the scores must be comparable across
+    // rows per class: probabilities (a softmax of the logits), as scikit-learn requires
+    const matrix logits = f.tensor<double, 2>("cls.scores");
+    const matrix exp_logits = xt::exp(logits);
+    const matrix softmax = exp_logits / xt::view(xt::sum(exp_logits, {1}), xt::all(), xt::newaxis());
+    const matrix labels4 = f.tensor<double, 2>("cls.labels");
+    CHECK(close(ctnn::metrics::roc_auc(softmax, labels4), f.scalar("ovr.value")));
+    CHECK_FALSE(close(ctnn::metrics::roc_auc(logits, labels4), f.scalar("ovr.value")));  // logits are not
+
+    // by hand: positives 0.9 and 0.4, negatives 0.4 and 0.1: pairs (0.9, ·) 2, (0.4, 0.4) ½, (0.4, 0.1) 1
+    CHECK(ctnn::metrics::roc_auc(matrix{{0.9}, {0.4}, {0.4}, {0.1}}, matrix{{1}, {1}, {0}, {0}}) == 3.5 / 4.0);
+    CHECK_THROWS_MATCHES((ctnn::metrics::roc_auc(matrix{{0.9}, {0.4}}, matrix{{1}, {1}})), ctnn::invalid_argument,
+                         Message("ctnn: roc_auc: every row is of class 1; the area is defined only when each "
+                                 "class has rows and so has the other"));
+    CHECK_THROWS_WITH((ctnn::metrics::roc_auc(matrix{{0.9}, {std::numeric_limits<double>::quiet_NaN()}}, matrix{{1}, {0}})),
+                      Contains("the score of row 1 is NaN"));
+    CHECK_THROWS_WITH((ctnn::metrics::roc_auc(matrix{{0.9}, {0.1}}, matrix{{1}, {2}})),
+                      Contains("the target of row 1 is 2, not a class label"));
 }

@@ -262,6 +262,146 @@ TEST_CASE("trainer: mini-batches, the last partial batch, and seeded shuffling",
     }
 }
 
+TEST_CASE("trainer: drop_last, validation_split, and a run replayed from shuffled_order", "[trainer][fit]") {
+    ctnn::rng r(7);
+    const auto x = r.normal_tensor<double>(10, 10);
+    const auto y = r.normal_tensor<double>(10, 1);
+    const auto rows_of = [](const ctnn::tensor<double, 2>& t, const std::vector<std::size_t>& order, std::size_t first,
+                            std::size_t n) {
+        ctnn::tensor<double, 2> b = ctnn::tensor<double, 2>::from_shape({n, t.shape(1)});
+        for (std::size_t i = 0; i < n; ++i) xt::view(b, i, xt::all()) = xt::view(t, order[first + i], xt::all());
+        return b;
+    };
+
+    SECTION("drop_last leaves out the short batch; shuffled_order names every batch's rows") {
+        seed_net<double> a(1), b(1);
+        ctnn::trainer ta{a, ctnn::loss::mse{}, ctnn::optim::sgd{.lr = 0.05}};
+        ctnn::trainer tb{b, ctnn::loss::mse{}, ctnn::optim::sgd{.lr = 0.05}};
+        std::vector<std::size_t> batch_rows;
+        const auto result = ta.fit(x, y,
+                                   {.epochs = 3, .batch_size = 4, .seed = 9, .drop_last = true,
+                                    .on_step = [&](const ctnn::step_report& s) { batch_rows.push_back(s.rows); }});
+        CHECK(result.steps == 6);  // 4 + 4 rows, 2 left out, three times
+        CHECK(batch_rows == std::vector<std::size_t>(6, 4));
+        for (std::size_t epoch = 0; epoch < 3; ++epoch) {
+            const auto order = ctnn::shuffled_order(10, 9, epoch);
+            for (std::size_t first : {0u, 4u}) tb.train_step(rows_of(x, order, first, 4), rows_of(y, order, first, 4));
+        }
+        CHECK((a.layer<0>().weight.value == b.layer<0>().weight.value));
+        CHECK((a.layer<1>().bias.value == b.layer<1>().bias.value));
+        CHECK(ctnn::shuffled_order(10, 9, 1) != ctnn::shuffled_order(10, 9, 0));
+    }
+    SECTION("validation_split holds out the last rows, as fit with them given apart") {
+        seed_net<double> a(2), b(2);
+        ctnn::trainer ta{a, ctnn::loss::mse{}, ctnn::optim::sgd{.lr = 0.05}};
+        ctnn::trainer tb{b, ctnn::loss::mse{}, ctnn::optim::sgd{.lr = 0.05}};
+        const auto split = ta.fit(x, y, ctnn::validation_split{0.3}, {.epochs = 2, .batch_size = 3, .seed = 4});
+        const ctnn::tensor<double, 2> x_train = xt::view(x, xt::range(0, 7), xt::all());
+        const ctnn::tensor<double, 2> y_train = xt::view(y, xt::range(0, 7), xt::all());
+        const ctnn::tensor<double, 2> x_val = xt::view(x, xt::range(7, 10), xt::all());
+        const ctnn::tensor<double, 2> y_val = xt::view(y, xt::range(7, 10), xt::all());
+        const auto apart = tb.fit(x_train, y_train, x_val, y_val, {.epochs = 2, .batch_size = 3, .seed = 4});
+        REQUIRE(split.history.size() == 2);
+        for (std::size_t e = 0; e < 2; ++e) {
+            CHECK(split.history[e].loss == apart.history[e].loss);
+            CHECK(split.history[e].validation_loss == apart.history[e].validation_loss);
+            CHECK(std::isfinite(split.history[e].validation_loss));
+        }
+        CHECK_THROWS_MATCHES(ta.fit(x, y, ctnn::validation_split{1.0}), ctnn::invalid_argument,
+                             Catch::Matchers::Message("ctnn: fit: validation_split needs a fraction in (0, 1), got 1.000000"));
+        CHECK_THROWS_WITH(ta.fit(x, y, ctnn::validation_split{1e-17}), Catch::Contains("leaves no validation rows"));
+    }
+}
+
+TEST_CASE("trainer: metrics measured on the validation data after every epoch", "[trainer][fit][metrics]") {
+    using classifier = ctnn::network<ctnn::input<4>, ctnn::dense<8, ctnn::tanh>, ctnn::dense<3>>;
+    ctnn::rng r(8);
+    const ctnn::tensor<float, 2> x = r.normal_tensor<float>(60, 4);
+    ctnn::tensor<float, 2> y = ctnn::tensor<float, 2>::from_shape({60, 1});
+    for (std::size_t i = 0; i < 60; ++i) y(i, 0) = float(x(i, 0) > 0.5f ? 2 : x(i, 1) > 0.0f ? 1 : 0);
+    classifier net(3);
+    ctnn::trainer trainer{net, ctnn::loss::softmax_cross_entropy{}, ctnn::optim::adam{.lr = 0.05}};
+    std::vector<double> accuracy_seen, auc_seen;
+    const auto result = trainer.fit(
+        x, y, ctnn::validation_split{0.25},
+        {.epochs = 4,
+         .batch_size = 15,
+         .metrics = {{"auc",
+                      [](const auto& p, const auto& t) {  // one-vs-rest on probabilities
+                          const ctnn::tensor<double, 2> e = xt::exp(p);
+                          const ctnn::tensor<double, 2> proba = e / xt::view(xt::sum(e, {1}), xt::all(), xt::newaxis());
+                          return ctnn::metrics::roc_auc(proba, t);
+                      }},
+                     {"macro_f1",
+                      [](const auto& p, const auto& t) {
+                          ctnn::metrics::confusion_matrix cm(3);
+                          cm.add(p, t);
+                          return cm.macro_f1();
+                      }},
+                     {"accuracy", [&](const auto& p, const auto& t) {
+                          accuracy_seen.push_back(ctnn::metrics::accuracy(p, t));
+                          return accuracy_seen.back();
+                      }}}});
+    REQUIRE(result.history.size() == 4);
+    for (std::size_t e = 0; e < 4; ++e) {
+        const auto& report = result.history[e];
+        REQUIRE(report.validation_metrics.size() == 3);
+        CHECK(report.validation_metrics[0].first == "auc");
+        CHECK(report.validation_metrics[0].second > 0.0);
+        CHECK(report.validation_metrics[0].second <= 1.0);
+        // the metric saw what the trainer measured: the same accuracy
+        CHECK(report.validation_metrics[2].second == report.validation_accuracy);
+    }
+    // the last epoch's metrics are those of the trained network on the held-out rows
+    const ctnn::tensor<float, 2> x_val = xt::view(x, xt::range(45, 60), xt::all());
+    const ctnn::tensor<float, 2> y_val = xt::view(y, xt::range(45, 60), xt::all());
+    const ctnn::tensor<double, 2> p = xt::cast<double>(net.predict(x_val));
+    const ctnn::tensor<double, 2> t = xt::cast<double>(y_val);
+    ctnn::metrics::confusion_matrix cm(3);
+    cm.add(p, t);
+    CHECK(result.history[3].validation_metrics[1].second == cm.macro_f1());
+    CHECK(result.history.csv().starts_with(
+        "epoch,loss,validation_loss,validation_accuracy,validation_auc,validation_macro_f1,validation_accuracy,"));
+
+    CHECK_THROWS_MATCHES(
+        trainer.fit(x, y, {.metrics = {{"auc", [](const auto& p, const auto& t) { return ctnn::metrics::roc_auc(p, t); }}}}),
+        ctnn::invalid_argument,
+        Catch::Matchers::Message("ctnn: fit: fit_options::metrics are measured on validation data: pass it, fit(x, y, x_val, y_val, "
+                "options) or fit(x, y, validation_split{0.2}, options)"));
+}
+
+TEST_CASE("trainer: a dropout layer's last mask, to replay a run's dropout", "[trainer][dropout]") {
+    using net_t = ctnn::basic_network<double, ctnn::input<3>, ctnn::dense<6, ctnn::relu>,
+                                      ctnn::dropout<std::ratio<1, 2>>, ctnn::dense<1>>;
+    net_t net(5);
+    ctnn::rng r(9);
+    const auto x = r.normal_tensor<double>(4, 3);
+    net.reserve(4);
+    net.set_training(true);
+    const double* out = net.forward(x.data(), 4);
+    const auto mask = net.layer<1>().last_mask();
+    REQUIRE(mask.shape(0) == 4);
+    REQUIRE(mask.shape(1) == 6);
+    for (const double m : mask) CHECK((m == 0.0 || m == 2.0));
+    CHECK(xt::any(xt::equal(mask, 0.0)));
+    // the output, recomputed from the mask by hand: relu(W₀x + b₀) ⊙ m, then W₂· + b₂
+    const auto& w0 = net.layer<0>().weight.value;
+    const auto& b0 = net.layer<0>().bias.value;
+    const auto& w2 = net.layer<2>().weight.value;
+    for (std::size_t i = 0; i < 4; ++i) {
+        double expected = net.layer<2>().bias.value(0);
+        for (std::size_t k = 0; k < 6; ++k) {
+            double h = b0(k);
+            for (std::size_t j = 0; j < 3; ++j) h += w0(k, j) * x(i, j);
+            expected += w2(0, k) * std::max(h, 0.0) * mask(i, k);
+        }
+        CHECK(out[i] == Approx(expected).epsilon(1e-12));
+    }
+    net.set_training(false);
+    net.forward(x.data(), 4);
+    CHECK(xt::all(xt::equal(net.layer<1>().last_mask(), 1.0)));
+}
+
 TEST_CASE("trainer: evaluate is the loss of the current network", "[trainer]") {
     const ctnn_test::fixture f("seed.txt");
     seed_net<double> net;

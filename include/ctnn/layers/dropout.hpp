@@ -89,6 +89,16 @@ public:
         }
     }
 
+    /// The mask of the last forward pass, (B, Width): 0 where an element was dropped, 1/(1 − p)
+    /// where it was kept; all 1 if that pass did not drop (evaluation, or p = 0). Read it after
+    /// each step (fit_options::on_step) to replay a run's dropout elsewhere.
+    tensor<T, 2> last_mask() const {
+        auto m = tensor<T, 2>::from_shape({rows_, Width});
+        for (std::size_t i = 0; i < rows_; ++i)
+            for (std::size_t k = 0; k < Width; ++k) m(i, k) = masked_ ? mask_[k * rows_ + i] : T(1);
+        return m;
+    }
+
     /// The last forward pass's output, feature-major: aᵀ (Width, B).
     auto output() const { return detail::matrix_view(static_cast<const T*>(output_.data()), Width, rows_); }
     std::size_t rows() const noexcept { return rows_; }

@@ -73,6 +73,31 @@ public:
         return n == 0 ? 0.0 : double(right) / double(n);
     }
 
+    /// Of the rows predicted as class c, the share that is c: TP/(TP + FP); 0 when none was
+    /// predicted as c (scikit-learn's zero_division=0).
+    double precision(std::size_t c) const {
+        check_class(c, "confusion_matrix::precision");
+        std::size_t predicted = 0;
+        for (std::size_t t = 0; t < classes_; ++t) predicted += counts_[t * classes_ + c];
+        return share(counts_[c * classes_ + c], predicted);
+    }
+    /// Of the rows of class c, the share predicted as c: TP/(TP + FN); 0 when c never occurs.
+    double recall(std::size_t c) const {
+        check_class(c, "confusion_matrix::recall");
+        std::size_t actual = 0;
+        for (std::size_t p = 0; p < classes_; ++p) actual += counts_[c * classes_ + p];
+        return share(counts_[c * classes_ + c], actual);
+    }
+    /// The harmonic mean of precision and recall, 2TP/(2TP + FP + FN); 0 when both are 0.
+    double f1(std::size_t c) const {
+        const double p = precision(c), r = recall(c);
+        return p + r == 0.0 ? 0.0 : 2.0 * p * r / (p + r);
+    }
+    /// Unweighted means over the classes (scikit-learn's average='macro').
+    double macro_precision() const { return mean_over_classes(&confusion_matrix::precision); }
+    double macro_recall() const { return mean_over_classes(&confusion_matrix::recall); }
+    double macro_f1() const { return mean_over_classes(&confusion_matrix::f1); }
+
     void reset() noexcept { std::fill(counts_.begin(), counts_.end(), std::size_t(0)); }
 
     /// The table as text, one line per true class, right-aligned columns.
@@ -111,6 +136,20 @@ private:
                                    + std::to_string(classes_ - 1) + ", got true class "
                                    + std::to_string(true_class) + " and predicted class "
                                    + std::to_string(predicted_class));
+    }
+
+    void check_class(std::size_t c, const char* where) const {
+        if (c >= classes_)
+            throw invalid_argument("ctnn: " + std::string(where) + ": classes are 0.." + std::to_string(classes_ - 1)
+                                   + ", got " + std::to_string(c));
+    }
+    static double share(std::size_t part, std::size_t whole) noexcept {
+        return whole == 0 ? 0.0 : double(part) / double(whole);
+    }
+    double mean_over_classes(double (confusion_matrix::*per_class)(std::size_t) const) const {
+        double sum = 0.0;
+        for (std::size_t c = 0; c < classes_; ++c) sum += (this->*per_class)(c);
+        return sum / double(classes_);
     }
 
     std::string name(std::size_t c) const {

@@ -3,6 +3,9 @@
 
 #include <cstddef>
 #include <limits>
+#include <string>
+#include <utility>
+#include <vector>
 
 namespace ctnn {
 
@@ -16,6 +19,8 @@ struct epoch_report {
     double validation_loss = std::numeric_limits<double>::quiet_NaN();
     /// Fraction of validation rows classified right, for class-label losses (else NaN).
     double validation_accuracy = std::numeric_limits<double>::quiet_NaN();
+    /// fit_options::metrics on the validation data after the epoch, by name, in their order.
+    std::vector<std::pair<std::string, double>> validation_metrics{};
     double learning_rate = 0.0;  ///< the optimizer's rate during this epoch (a per-step schedule's: at its start)
     double seconds = 0.0;        ///< wall time of fit so far, at the end of this epoch
 };

@@ -6,7 +6,10 @@
 #include <cstdio>
 #include <functional>
 #include <optional>
+#include <string>
 #include <vector>
+
+#include "ctnn/detail/xtensor.hpp"
 
 #include "ctnn/train/callback.hpp"
 #include "ctnn/train/epoch_report.hpp"
@@ -36,18 +39,33 @@ struct step_report {
     bool rolled_back = false;    ///< the step was refused and non_finite_action::rollback ran
 };
 
+/// A measure fit takes of the validation data after every epoch, beside the loss and accuracy:
+/// `{"auc", [](const auto& p, const auto& y) { return ctnn::metrics::roc_auc(p, y); }}`. It is
+/// given the network's outputs (rows, outputs) and the targets (rows, target columns), in double,
+/// in evaluation mode; its value goes into epoch_report::validation_metrics and the history.
+struct epoch_metric {
+    std::string name;
+    std::function<double(const tensor<double, 2>& prediction, const tensor<double, 2>& target)> compute;
+};
+
 struct fit_options {
     std::size_t epochs = 1;
     /// Rows per step; 0 means the whole data set (full-batch gradient descent).
     std::size_t batch_size = 32;
-    /// Reshuffle rows every epoch, from `seed` (reproducible).
+    /// Reshuffle rows every epoch, from `seed` (reproducible; ctnn::shuffled_order gives the
+    /// order of any epoch).
     bool shuffle = true;
     std::uint64_t seed = 0;
+    /// Leave out each epoch's last batch when it is short (DataLoader's drop_last): every step
+    /// then sees batch_size rows.
+    bool drop_last = false;
     /// Print "Epoch: e, Loss: l" (and ", Validation loss: v" with validation data) to `log`
     /// every `print_every` epochs (0: never).
     std::size_t print_every = 0;
     std::FILE* log = stdout;
     non_finite_action on_non_finite = non_finite_action::throw_error;
+    /// Measured on the validation data after every epoch (fit with validation data only).
+    std::vector<epoch_metric> metrics{};
     std::function<void(const epoch_report&)> on_epoch{};
     std::function<void(const step_report&)> on_step{};
     /// Called in order after on_epoch; any of them may stop training. Not owned: e.g.
@@ -59,6 +77,12 @@ struct fit_options {
     /// then reports epochs itself), off in files, pipes and CI logs; true or false: always or
     /// never.
     std::optional<bool> progress{};
+};
+
+/// `trainer.fit(x, y, ctnn::validation_split{0.2}, options)`: the last 20% of the rows (before
+/// any shuffling, as Keras takes them) are validation data, the rest is trained on.
+struct validation_split {
+    double fraction = 0.0;
 };
 
 struct fit_result {

@@ -30,17 +30,27 @@ public:
         return false;
     }
 
-    /// A header line, then one line per epoch: epoch,loss[,validation_loss,validation_accuracy],
-    /// learning_rate,gradient_norm,steps,skipped_steps,seconds. Numbers with 9 significant
+    /// A header line, then one line per epoch: epoch,loss[,validation_loss,validation_accuracy]
+    /// [,validation_<metric>...],learning_rate,gradient_norm,steps,skipped_steps,seconds. Numbers with 9 significant
     /// digits; a value not measured is an empty field.
     std::string csv() const {
         const bool validation = has_validation();
+        // the metrics' names, as the first epoch that has them lists them
+        std::vector<std::string> metrics;
+        for (const auto& e : epochs_)
+            if (!e.validation_metrics.empty()) {
+                for (const auto& [name, value] : e.validation_metrics) metrics.push_back(name);
+                break;
+            }
         std::string out = "epoch,loss";
         if (validation) out += ",validation_loss,validation_accuracy";
+        for (const auto& name : metrics) out += ",validation_" + name;
         out += ",learning_rate,gradient_norm,steps,skipped_steps,seconds\n";
         for (const auto& e : epochs_) {
             out += std::to_string(e.epoch) + ',' + number(e.loss);
             if (validation) out += ',' + number(e.validation_loss) + ',' + number(e.validation_accuracy);
+            for (std::size_t k = 0; k < metrics.size(); ++k)
+                out += ',' + (k < e.validation_metrics.size() ? number(e.validation_metrics[k].second) : std::string());
             out += ',' + number(e.learning_rate) + ',' + number(e.gradient_norm) + ','
                    + std::to_string(e.steps) + ',' + std::to_string(e.skipped_steps) + ','
                    + number(e.seconds) + '\n';

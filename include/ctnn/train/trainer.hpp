@@ -171,8 +171,38 @@ public:
         return fit_with(x, y, &x_val, &y_val, options);
     }
 
+    /// The same with the last `split.fraction` of the rows of (x, y) as the validation data
+    /// (Keras's validation_split: taken before shuffling, never trained on). Rows are viewed,
+    /// not copied.
+    template <class X, class Y>
+    fit_result fit(const X& x, const Y& y, validation_split split, const fit_options& options = {}) {
+        static_assert(detail::check_data_type<scalar, X>() && detail::check_data_type<scalar, Y>());
+        if (!(split.fraction > 0.0 && split.fraction < 1.0))
+            throw invalid_argument("ctnn: fit: validation_split needs a fraction in (0, 1), got "
+                                   + std::to_string(split.fraction));
+        const std::size_t rows = check_data(x, y, "fit").rows;  // whole: a bad label is named by its row in x
+        // Keras: the first int(rows·(1 − fraction)) rows train
+        const std::size_t trained = std::size_t(double(rows) * (1.0 - split.fraction));
+        if (trained == 0 || trained == rows)
+            throw invalid_argument("ctnn: fit: validation_split " + std::to_string(split.fraction) + " of "
+                                   + std::to_string(rows) + " rows leaves " + (trained == 0 ? "nothing to train on" : "no validation rows"));
+        const auto x_train = row_range(x, 0, trained), y_train = row_range(y, 0, trained);
+        const auto x_val = row_range(x, trained, rows), y_val = row_range(y, trained, rows);
+        return fit_with(x_train, y_train, &x_val, &y_val, options);
+    }
+
 private:
     struct no_validation {};
+
+    // Rows [first, last) of row-major data, viewed in place (no copy), any rank.
+    template <class D>
+    static auto row_range(const D& d, std::size_t first, std::size_t last) {
+        std::vector<std::size_t> shape(d.shape().begin(), d.shape().end());
+        const std::size_t per_row = shape.empty() || shape[0] == 0 ? 0 : d.size() / shape[0];
+        shape[0] = last - first;
+        return xt::adapt(const_cast<scalar*>(d.data()) + first * per_row, (last - first) * per_row, xt::no_ownership(),
+                         shape);
+    }
 
     template <class X, class Y, class XV, class YV>
     fit_result fit_with(const X& x, const Y& y, const XV* x_val, const YV* y_val,
@@ -180,6 +210,11 @@ private:
         const data_shape shape = check_data(x, y, "fit");
         const std::size_t rows = shape.rows, steps = shape.steps;
         if (rows == 0) throw shape_error("ctnn: fit: x has no rows");
+        if (!options.metrics.empty() && !x_val)
+            throw invalid_argument("ctnn: fit: fit_options::metrics are measured on validation data: pass it, "
+                                   "fit(x, y, x_val, y_val, options) or fit(x, y, validation_split{0.2}, options)");
+        for (const epoch_metric& metric : options.metrics)
+            if (!metric.compute) throw invalid_argument("ctnn: fit: metric '" + metric.name + "' has no function");
         const std::size_t batch =
             options.batch_size == 0 ? rows : std::min(options.batch_size, rows);
         net_.reserve(batch, steps);
@@ -242,8 +277,10 @@ private:
         const bool show_progress = options.progress.value_or(
             options.log != nullptr && detail::is_terminal(options.log) && options.print_every == 0 && !options.on_epoch
             && !options.on_step);
+        // drop_last leaves out a short last batch (never the only one: batch ≤ rows)
+        const std::size_t trained_rows = options.drop_last ? rows - rows % batch : rows;
         detail::fit_progress progress(options.log, show_progress, options.epochs,
-                                      (rows + batch - 1) / batch, rows);
+                                      (trained_rows + batch - 1) / batch, trained_rows);
         const auto start = std::chrono::steady_clock::now();
         for (std::size_t epoch = 0; epoch < options.epochs; ++epoch) {
             if (gather) shuffler.shuffle(order.begin(), order.end());
@@ -251,7 +288,7 @@ private:
             epoch_report report{.epoch = epoch, .learning_rate = optimizer_.lr};
             double weighted_loss = 0.0;
             std::size_t counted_rows = 0;
-            for (std::size_t first = 0; first < rows; first += batch) {
+            for (std::size_t first = 0; first < trained_rows; first += batch) {
                 const std::size_t n = std::min(batch, rows - first);
                 const auto row_of = [&](std::size_t i) { return gather ? order[first + i] : first + i; };
                 const step_report& s = guarded_step(x, epoch, n, steps, row_of, [&]() -> const step_report& {
@@ -276,9 +313,11 @@ private:
                                        : std::numeric_limits<double>::quiet_NaN();
             if constexpr (!std::is_same_v<XV, no_validation>) {
                 if (x_val) {
-                    const measured m = measure(*x_val, *y_val, "fit (validation data)");
+                    const measured m = measure(*x_val, *y_val, "fit (validation data)", !options.metrics.empty());
                     report.validation_loss = m.loss;
                     report.validation_accuracy = m.accuracy;
+                    for (const epoch_metric& metric : options.metrics)
+                        report.validation_metrics.emplace_back(metric.name, metric.compute(m.prediction, m.target));
                 }
             }
             result.epoch_losses.push_back(report.loss);
@@ -325,12 +364,14 @@ private:
     struct measured {
         double loss;
         double accuracy = std::numeric_limits<double>::quiet_NaN();
+        tensor<double, 2> prediction{};  // (output rows, outputs), when asked for
+        tensor<double, 2> target{};      // (output rows, target columns)
     };
     static constexpr bool class_labels = target_width == 1 && output_width >= 2;
     static constexpr bool schedule_per_step = detail::schedule_steps_per_batch<Schedule>();
 
     template <class X, class Y>
-    measured measure(const X& x, const Y& y, const char* where) {
+    measured measure(const X& x, const Y& y, const char* where, bool keep_predictions = false) {
         const data_shape shape = check_data(x, y, where);
         const std::size_t rows = shape.rows, steps = shape.steps;
         if (rows == 0) throw shape_error(std::string("ctnn: ") + where + ": x has no rows");
@@ -341,10 +382,18 @@ private:
         const std::size_t y_per_row = (sequence_targets ? steps : 1) * target_width;
         double weighted = 0.0;
         [[maybe_unused]] std::size_t right = 0;
+        measured m{.loss = 0.0};
+        if (keep_predictions) {
+            m.prediction = tensor<double, 2>::from_shape({output_rows(rows, steps), output_width});
+            m.target = tensor<double, 2>::from_shape({output_rows(rows, steps), target_width});
+            std::copy_n(y.data(), m.target.size(), m.target.data());
+        }
         for (std::size_t first = 0; first < rows; first += chunk) {
             const std::size_t n = std::min(chunk, rows - first);
             const scalar* out = forward_rows(x.data() + first * x_per_row, n, steps);
             const std::size_t out_rows = output_rows(n, steps);
+            if (keep_predictions)
+                std::copy_n(out, out_rows * output_width, m.prediction.data() + output_rows(first, steps) * output_width);
             const auto prediction = detail::matrix_view(out, out_rows, output_width);
             const auto target = detail::matrix_view(y.data() + first * y_per_row, out_rows, target_width);
             weighted += ctnn::loss::value(loss_, prediction, target) * double(n);
@@ -353,7 +402,7 @@ private:
                     right += detail::row_argmax(out + i * output_width, output_width)
                              == static_cast<std::size_t>(y.data()[first * y_per_row + i]);
         }
-        measured m{.loss = weighted / double(rows)};
+        m.loss = weighted / double(rows);
         if constexpr (class_labels) m.accuracy = double(right) / double(output_rows(rows, steps));
         return m;
     }
