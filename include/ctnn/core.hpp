@@ -46,6 +46,7 @@
 #include "ctnn/activations/tanh.hpp"
 
 #include "ctnn/layers/batch_norm.hpp"
+#include "ctnn/layers/bidirectional.hpp"
 #include "ctnn/layers/concatenate.hpp"
 #include "ctnn/layers/dense.hpp"
 #include "ctnn/layers/dropout.hpp"

@@ -57,6 +57,10 @@ struct dropout;
 template <class T, std::size_t Width, class P, bool InputGradient>
 class dropout_layer;
 struct flatten;
+template <class Recurrent>
+struct bidirectional;
+template <class Inner>
+class bidirectional_layer;
 struct softmax;
 struct log_softmax;
 template <class T, std::size_t Width, bool Log, bool InputGradient>
