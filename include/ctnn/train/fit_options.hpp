@@ -82,7 +82,9 @@ struct fit_options {
 /// `trainer.fit(x, y, ctnn::validation_split{0.2}, options)`: the last 20% of the rows (before
 /// any shuffling, as Keras takes them) are validation data, the rest is trained on.
 struct validation_split {
-    double fraction = 0.0;
+    // explicit: `fit(x, y, {})` stays fit_options, not an empty split
+    explicit validation_split(double share) noexcept : fraction(share) {}
+    double fraction;
 };
 
 struct fit_result {
