@@ -35,4 +35,14 @@ inline double class_weight(const std::vector<double>& weights, std::size_t c) no
     return weights.empty() ? 1.0 : weights[c];
 }
 
+/// Σᵢ w_label(i) over the first `rows` labels: the weighted mean's denominator (rows without
+/// weights).
+template <class Y>
+double label_weight_sum(const std::vector<double>& weights, const Y& labels, std::size_t rows) {
+    if (weights.empty()) return double(rows);
+    double sum = 0.0;
+    for (std::size_t i = 0; i < rows; ++i) sum += weights[class_label(labels, i)];
+    return sum;
+}
+
 }  // namespace ctnn::detail

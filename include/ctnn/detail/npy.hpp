@@ -6,7 +6,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
-#include <bit>
 #include <limits>
 #include <span>
 #include <string>
@@ -65,23 +64,22 @@ struct npy_array {
         for (const auto d : shape) n *= d;
         return n;
     }
-    /// Element k as E (the file's type converted: a float32 file into a double network, or back).
+    /// Every element as E (the file's type converted: a float32 file into a double network, or
+    /// back), the type dispatched once.
     template <class E>
-    E element(std::size_t k) const noexcept {
-        if (descr == "<f4") return E(read_le<float>(data.data() + 4 * k));
-        if (descr == "<f8") return E(read_le<double>(data.data() + 8 * k));
-        return E(read_le<std::int64_t>(data.data() + 8 * k));
-    }
-
-private:
-    template <class V>
-    static V read_le(const std::uint8_t* p) noexcept {
-        bits_of<V> bits = 0;
-        for (std::size_t i = sizeof(V); i-- > 0;) {
-            if constexpr (sizeof(V) > 1) bits = bits_of<V>(bits << 8);
-            bits = bits_of<V>(bits | p[i]);
-        }
-        return std::bit_cast<V>(bits);
+    std::vector<E> values() const {
+        std::vector<E> out(static_cast<std::size_t>(elements()));
+        const auto decode = [&]<class V>(V) {
+            byte_reader r(data, "an .npy array");  // parse_npy checked the size
+            for (auto& v : out) v = E(r.get<V>("an element"));
+        };
+        if (descr == "<f4")
+            decode(float{});
+        else if (descr == "<f8")
+            decode(double{});
+        else
+            decode(std::int64_t{});
+        return out;
     }
 };
 

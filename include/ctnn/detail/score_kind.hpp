@@ -5,6 +5,8 @@
 #include <cmath>
 #include <cstddef>
 
+#include "ctnn/detail/log_softmax_row.hpp"
+
 namespace ctnn::detail {
 
 enum class score_kind { logits, probabilities, log_probabilities };
@@ -29,11 +31,8 @@ void scores_to_probabilities(T* y, std::size_t rows) {
         for (std::size_t i = 0; i < rows; ++i) y[i] = T(1) / (T(1) + std::exp(-y[i]));
     } else if constexpr (Kind == score_kind::logits) {
         for (std::size_t i = 0; i < rows; ++i, y += Width) {
-            T m = y[0];
-            for (std::size_t k = 1; k < Width; ++k) m = y[k] > m ? y[k] : m;
-            T sum = T(0);
-            for (std::size_t k = 0; k < Width; ++k) sum += (y[k] = std::exp(y[k] - m));
-            for (std::size_t k = 0; k < Width; ++k) y[k] /= sum;
+            const log_softmax_row row(y, Width);  // shifted by the row's maximum, in double
+            for (std::size_t k = 0; k < Width; ++k) y[k] = T(std::exp(row.at(y[k])));
         }
     }
 }

@@ -23,6 +23,7 @@
 #include "ctnn/core/errors.hpp"
 #include "ctnn/data/read_limits.hpp"
 #include "ctnn/detail/atomic_file.hpp"
+#include "ctnn/detail/data_check.hpp"
 #include "ctnn/detail/network_visit.hpp"
 #include "ctnn/detail/npy.hpp"
 #include "ctnn/detail/regular_file.hpp"
@@ -83,14 +84,14 @@ void load_npz_archive(std::span<const std::uint8_t> bytes, const std::string& co
 
     std::set<std::string, std::less<>> used;
     std::vector<std::function<void()>> commits;
-    std::size_t held = 0;
     net.for_each_layer_indexed([&](auto& layer, auto index) {
-        const std::string prefix =
-            options.modules.empty() ? "layer" + std::to_string(index) : std::string(held < options.modules.size() ? options.modules[held] : "");
-        bool holds = false;
+        // a layer without parameters or buffers stages nothing, so its prefix is never read
+        const auto held = std::size_t(std::find(holding.begin(), holding.end(), index) - holding.begin());
+        const std::string prefix = options.modules.empty() ? "layer" + std::to_string(index)
+                                   : held < holding.size()  ? options.modules[held]
+                                                            : std::string();
         // `target` (a tensor or a counter) from array prefix.name, staged; committed below
         const auto stage = [&](std::string_view name, auto& target) {
-            holds = true;
             const std::string key = prefix + "." + std::string(name);
             const std::string what = "layer " + std::to_string(index) + " (" + std::string(kinds[index]) + ") " + std::string(name);
             const auto found = arrays.find(key);
@@ -101,27 +102,19 @@ void load_npz_archive(std::span<const std::uint8_t> bytes, const std::string& co
             const auto expected = detail::shape_of(target);
             const auto raw = zip.extract(*found->second, 4096 + 8 * std::uint64_t(elements.size()));
             const auto array = detail::parse_npy(raw, context + ": array '" + key + "'");
-            if (array.shape != expected) {
-                const auto text = [](const std::vector<std::uint64_t>& s) {
-                    std::string t = "(";
-                    for (std::size_t k = 0; k < s.size(); ++k) t += (k ? ", " : "") + std::to_string(s[k]);
-                    return t + (s.size() == 1 ? ",)" : ")");
-                };
-                throw format_error(context + ": array '" + key + "' has shape " + text(array.shape) + ", but " + what
-                                   + " is " + text(expected));
-            }
+            if (array.shape != expected)
+                throw format_error(context + ": array '" + key + "' has shape " + detail::shape_string(array.shape)
+                                   + ", but " + what + " is " + detail::shape_string(expected));
             if constexpr (std::is_floating_point_v<E>) {
                 if (array.descr == "<i8")
                     throw format_error(context + ": array '" + key + "' holds integers, but " + what + " is floating-point");
             }
-            std::vector<E> values(elements.size());
-            for (std::size_t k = 0; k < values.size(); ++k) values[k] = array.template element<E>(k);
+            auto values = array.template values<E>();
             used.insert(key);
             commits.push_back([elements, values = std::move(values)] { std::copy(values.begin(), values.end(), elements.begin()); });
         };
         detail::for_each_named_parameter_of(layer, [&](std::string_view name, auto& p) { stage(name, p.value); });
         detail::for_each_buffer_of(layer, [&](std::string_view name, auto& b) { stage(name, b); });
-        if (holds) ++held;
     });
     if (options.strict && used.size() != arrays.size()) {
         std::string unused;

@@ -55,9 +55,7 @@ struct nll {
         using T = typename G::value_type;
         const double value_of_batch = value(prediction, labels);
         const std::size_t rows = prediction.shape()[0], classes = prediction.shape()[1];
-        double weights = 0.0;
-        for (std::size_t i = 0; i < rows; ++i)
-            weights += detail::class_weight(class_weights, detail::class_label(labels, i));
+        const double weights = detail::label_weight_sum(class_weights, labels, rows);
         auto* g = grad.data();
         std::fill(g, g + rows * classes, T(0));
         for (std::size_t i = 0; i < rows; ++i) {

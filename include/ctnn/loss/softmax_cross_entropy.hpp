@@ -61,11 +61,7 @@ struct softmax_cross_entropy {
         detail::check_class_labels(prediction, labels, name);
         const std::size_t rows = prediction.shape()[0], classes = prediction.shape()[1];
         detail::check_class_weight_count(class_weights, classes, name);
-        double weights = double(rows);
-        if (!class_weights.empty()) {
-            weights = 0.0;
-            for (std::size_t i = 0; i < rows; ++i) weights += class_weights[detail::class_label(labels, i)];
-        }
+        const double weights = detail::label_weight_sum(class_weights, labels, rows);
         const auto* z = prediction.data();
         auto* g = grad.data();
         double sum = 0.0;

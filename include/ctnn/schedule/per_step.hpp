@@ -16,7 +16,4 @@ struct per_step : S {
     static constexpr bool steps_per_batch = true;
 };
 
-template <class S>
-per_step(S) -> per_step<S>;
-
 }  // namespace ctnn::schedule

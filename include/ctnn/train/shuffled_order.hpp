@@ -1,7 +1,8 @@
 // shuffled_order(rows, seed, epoch): the order in which trainer::fit visits the rows in an
 // epoch, so a run can be replayed elsewhere (another program, PyTorch) batch for batch. fit
-// draws it from one ctnn::rng seeded with fit_options::seed, shuffling the previous epoch's
-// order again each epoch; ctnn::rng gives the same numbers on every platform.
+// draws it from detail::epoch_order, as this does: one ctnn::rng seeded with
+// fit_options::seed shuffles the previous epoch's order again each epoch; ctnn::rng gives the
+// same numbers on every platform.
 #pragma once
 
 #include <cstddef>
@@ -13,15 +14,33 @@
 
 namespace ctnn {
 
+namespace detail {
+/// fit's row order: 0 … rows−1, shuffled again by one rng seeded with `seed` at every epoch.
+class epoch_order {
+public:
+    epoch_order(std::size_t rows, std::uint64_t seed) : order_(rows), shuffler_(seed) {
+        std::iota(order_.begin(), order_.end(), std::size_t(0));
+    }
+    /// The next epoch's order.
+    const std::vector<std::size_t>& next() noexcept {
+        shuffler_.shuffle(order_.begin(), order_.end());
+        return order_;
+    }
+    std::size_t operator[](std::size_t i) const noexcept { return order_[i]; }
+
+private:
+    std::vector<std::size_t> order_;
+    rng shuffler_;
+};
+}  // namespace detail
+
 /// Epoch `epoch` (from 0, within one fit call) of fit with `shuffle` on, `seed`, over `rows`
 /// rows: batch k holds rows order[k·batch_size ...]. Without shuffling (or with one batch of
 /// every row, which fit does not shuffle) the order is 0, 1, 2, ...
 inline std::vector<std::size_t> shuffled_order(std::size_t rows, std::uint64_t seed, std::size_t epoch) {
-    std::vector<std::size_t> order(rows);
-    std::iota(order.begin(), order.end(), std::size_t(0));
-    rng shuffler(seed);
-    for (std::size_t e = 0; e <= epoch; ++e) shuffler.shuffle(order.begin(), order.end());
-    return order;
+    detail::epoch_order order(rows, seed);
+    for (std::size_t e = 0; e < epoch; ++e) order.next();
+    return order.next();
 }
 
 }  // namespace ctnn

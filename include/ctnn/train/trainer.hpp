@@ -8,7 +8,6 @@
 #include <cstddef>
 #include <cstdio>
 #include <limits>
-#include <numeric>
 #include <utility>
 #include <string>
 #include <type_traits>
@@ -36,6 +35,7 @@
 #include "ctnn/regularize/none.hpp"
 #include "ctnn/schedule/constant.hpp"
 #include "ctnn/train/fit_options.hpp"
+#include "ctnn/train/shuffled_order.hpp"
 
 namespace ctnn {
 
@@ -235,13 +235,9 @@ private:
             if (!gather) detail::transpose_rows<input_width>(x.data(), x_t.data(), rows);
         }
         tensor<scalar, 1> y_batch;
-        std::vector<std::size_t> order;
-        rng shuffler(options.seed);
-        if (gather) {
-            order.resize(rows);
-            std::iota(order.begin(), order.end(), std::size_t(0));
-            y_batch = tensor<scalar, 1>::from_shape({batch * y_per_row});
-        }
+        // the order shuffled_order reports, from the one mechanism both use
+        detail::epoch_order order(gather ? rows : 0, options.seed);
+        if (gather) y_batch = tensor<scalar, 1>::from_shape({batch * y_per_row});
 
         // The batch of rows [first, first + n) of this epoch's order -> ŷ, and its targets.
         auto forward_batch = [&](std::size_t first, std::size_t n) -> std::pair<const scalar*, const scalar*> {
@@ -283,7 +279,7 @@ private:
                                       (trained_rows + batch - 1) / batch, trained_rows);
         const auto start = std::chrono::steady_clock::now();
         for (std::size_t epoch = 0; epoch < options.epochs; ++epoch) {
-            if (gather) shuffler.shuffle(order.begin(), order.end());
+            if (gather) order.next();
             progress.begin_epoch();
             epoch_report report{.epoch = epoch, .learning_rate = optimizer_.lr};
             double weighted_loss = 0.0;
