@@ -6,6 +6,7 @@
 
 #include <concepts>
 #include <cstddef>
+#include <span>
 
 #include "ctnn/core/rng.hpp"
 #include "ctnn/core/shape.hpp"
@@ -44,8 +45,10 @@ concept layer_spec = detail::shape_computing_spec<S> || detail::width_preserving
 ///    fills every parameter's grad and returns dL/d(input) (input_width, columns) packed, or
 ///    nullptr when `computes_input_gradient` is false (the first layer: nobody reads dL/dx);
 ///  - a recurrent layer (`recurrent = true`) runs along the time axis instead: `reserve(B, T)`,
-///    `forward(in, ld, B, T)`, a backward of (output_width, B) or (output_width, T·B), and
-///    `time_gradient_norms()`.
+///    `forward(in, ld, B, T, lengths)`, a backward of (output_width, B) or (output_width, T·B),
+///    and `time_gradient_norms()`. `lengths` (a span of B lengths in [1, T], or empty) ends
+///    sequence b after step lengths[b] − 1: the state is carried through the padding, the
+///    output there is 0 and sends no gradient back (padded_sequences).
 /// Optional members the network calls when a layer has them: `set_training(bool)`, and
 /// `keep_forward_state()` / `restore_forward_state()` for what a training forward changes
 /// besides its output (running statistics, random streams), which a refused step puts back.
@@ -63,7 +66,7 @@ concept network_layer = requires(L& layer, rng stream, typename L::scalar* d_out
 } && (requires(L& layer, const typename L::scalar* in, std::size_t n) {
     requires L::recurrent;
     layer.reserve(n, n);
-    { layer.forward(in, n, n, n) } -> std::convertible_to<const typename L::scalar*>;
+    { layer.forward(in, n, n, n, std::span<const std::size_t>{}) } -> std::convertible_to<const typename L::scalar*>;
     layer.time_gradient_norms();
 } || requires(L& layer, const typename L::scalar* in, std::size_t n) {
     layer.reserve(n);

@@ -18,6 +18,7 @@
 #include "ctnn/core/errors.hpp"
 #include "ctnn/core/image.hpp"
 #include "ctnn/core/input.hpp"
+#include "ctnn/core/padded_sequences.hpp"
 #include "ctnn/core/rng.hpp"
 #include "ctnn/core/sequence.hpp"
 #include "ctnn/core/shape.hpp"
@@ -300,16 +301,26 @@ public:
     }
 
     // x (B, T, input_width), contiguous row-major -> ŷ (B, output_width), or (B, T,
-    // output_width) for a sequence output, row-major. Needs reserve(B, T) first.
-    const T* forward(const T* x, std::size_t rows, std::size_t steps) requires sequence_input {
+    // output_width) for a sequence output, row-major. Needs reserve(B, T) first. `lengths`
+    // (B lengths in [1, T], or empty: every sequence has T steps) marks the steps past each
+    // sequence's length as padding: what x holds there is never read, recurrent layers stop
+    // at each sequence's end, and a sequence output is 0 there. It must stay alive until
+    // backward.
+    const T* forward(const T* x, std::size_t rows, std::size_t steps, std::span<const std::size_t> lengths = {})
+        requires sequence_input {
+        detail::check_lengths(lengths, rows, steps, "forward");
         detail::sequence_to_feature_major<input_width>(x, input_t_.data(), rows, steps);
-        return forward_transposed(input_t_.data(), rows * steps, rows, steps);
+        detail::zero_padding(input_t_.data(), rows * steps, input_width, rows, steps, lengths);
+        return forward_transposed(input_t_.data(), rows * steps, rows, steps, lengths);
     }
 
     // xᵀ (input_width, B), row k at x_t + k·ld -> ŷ (B, output_width) row-major. Inside, the
     // layers pass activations feature-major, (width, B), so every product runs along the batch.
-    // A sequence is (width, T·B) inside, column t·B + b, and x_t is that for sequence networks.
-    const T* forward_transposed(const T* x_t, std::size_t ld, std::size_t rows, std::size_t steps = 1) {
+    // A sequence is (width, T·B) inside, column t·B + b, and x_t is that for sequence networks;
+    // `lengths` as for forward, except that x_t's padded columns are read by the layers before
+    // the first recurrent one (keep them finite).
+    const T* forward_transposed(const T* x_t, std::size_t ld, std::size_t rows, std::size_t steps = 1,
+                                std::span<const std::size_t> lengths = {}) {
         if constexpr (!sequence_input) steps = 1;
         rows_ = rows;
         steps_ = steps;
@@ -321,7 +332,7 @@ public:
                 using layer_t = std::remove_cvref_t<decltype(layer)>;
                 at = index;
                 if constexpr (detail::recurrent_spec<layer_t>) {
-                    in = layer.forward(in, in_ld, rows, steps);
+                    in = layer.forward(in, in_ld, rows, steps, lengths);
                     in_ld = layer_t::returns_sequence ? rows * steps : rows;
                 } else {
                     const std::size_t columns = carries_sequence[index] ? rows * steps : rows;
@@ -337,6 +348,7 @@ public:
         if constexpr (sequence_output) {
             if (output_width == 1 && steps == 1) return in;
             detail::feature_major_to_sequence<output_width>(in, output_.data(), rows, steps);
+            detail::zero_padded_rows(output_.data(), steps, output_width, lengths);
             return output_.data();
         } else if constexpr (output_width == 1) {
             return in;  // (1, B) and (B, 1) are the same memory
@@ -394,6 +406,7 @@ public:
     /// image input, in chunks so that memory stays bounded however many rows x has.
     template <class X>
     tensor<T, 2> predict(const X& x) requires(!sequence_input) {
+        static_assert(diagnostics::check_padded_input<X, detail::is_padded<X>, sequence_input>());
         static_assert(detail::check_data_type<T, X>());
         const std::size_t rows = detail::check_samples(x, shapes.front(), "predict", "x");
         const evaluation_mode eval(*this);
@@ -413,25 +426,15 @@ public:
     template <class X>
     auto predict(const X& x) requires sequence_input {
         static_assert(detail::check_data_type<T, X>());
-        const auto shape = detail::check_sequences(x, input_width, "predict", "x");
-        const std::size_t rows = shape.rows, steps = shape.steps;
-        const evaluation_mode eval(*this);
-        using result_type = std::conditional_t<sequence_output, tensor<T, 3>, tensor<T, 2>>;
-        auto y = [&] {
-            if constexpr (sequence_output)
-                return result_type::from_shape({rows, steps, output_width});
-            else
-                return result_type::from_shape({rows, output_width});
-        }();
-        const std::size_t chunk = std::max<std::size_t>(capacity(), 64);
-        const std::size_t per_row = (sequence_output ? steps : 1) * output_width;
-        reserve(std::min(rows, chunk), steps);
-        for (std::size_t first = 0; first < rows; first += chunk) {
-            const std::size_t n = std::min(chunk, rows - first);
-            const T* out = forward(x.data() + first * steps * input_width, n, steps);
-            std::copy(out, out + n * per_row, y.data() + first * per_row);
-        }
-        return y;
+        return predict_sequences(x, {});
+    }
+
+    /// Inference on sequences of different lengths: ŷ as predict(x) gives it, a sequence output
+    /// being 0 at each sequence's padded steps.
+    template <class X>
+    auto predict(const padded_sequences<X>& x) requires sequence_input {
+        static_assert(detail::check_data_type<T, X>());
+        return predict_sequences(x.values(), x.lengths());
     }
 
     /// Refused at compile time (predict_needs_a_non_const_network): predict writes the work
@@ -452,6 +455,8 @@ public:
         auto y = predict(x);
         detail::scores_to_probabilities<detail::scores_of<layer_type<depth - 1>>(), output_width>(
             y.data(), y.size() / output_width);
+        if constexpr (sequence_output && detail::is_padded<X>)  // no probabilities where there is no step
+            detail::zero_padded_rows(y.data(), y.shape()[1], output_width, x.lengths());
         return y;
     }
     template <class X>
@@ -477,6 +482,31 @@ public:
     };
 
 private:
+    template <class X>
+    auto predict_sequences(const X& x, std::span<const std::size_t> lengths) {
+        const auto shape = detail::check_sequences(x, input_width, "predict", "x");
+        const std::size_t rows = shape.rows, steps = shape.steps;
+        detail::check_lengths(lengths, rows, steps, "predict");
+        const evaluation_mode eval(*this);
+        using result_type = std::conditional_t<sequence_output, tensor<T, 3>, tensor<T, 2>>;
+        auto y = [&] {
+            if constexpr (sequence_output)
+                return result_type::from_shape({rows, steps, output_width});
+            else
+                return result_type::from_shape({rows, output_width});
+        }();
+        const std::size_t chunk = std::max<std::size_t>(capacity(), 64);
+        const std::size_t per_row = (sequence_output ? steps : 1) * output_width;
+        reserve(std::min(rows, chunk), steps);
+        for (std::size_t first = 0; first < rows; first += chunk) {
+            const std::size_t n = std::min(chunk, rows - first);
+            const T* out = forward(x.data() + first * steps * input_width, n, steps,
+                                   lengths.empty() ? lengths : lengths.subspan(first, n));
+            std::copy(out, out + n * per_row, y.data() + first * per_row);
+        }
+        return y;
+    }
+
     template <std::size_t I>
     void bound_fused_step_from(const optim::folded_step& s, fused_step_bounds& bounds) const {
         double input_bound = -1.0;  // the data: scanned

@@ -7,6 +7,7 @@
 #include <type_traits>
 
 #include "ctnn/core/errors.hpp"
+#include "ctnn/core/padded_sequences.hpp"
 #include "ctnn/core/shape.hpp"
 #include "ctnn/detail/diagnostics.hpp"
 #include "ctnn/detail/message.hpp"
@@ -32,11 +33,13 @@ struct data_scalar_of<X> {
     using type = typename X::value_type;
 };
 
-/// diagnostics::check_data_type for data of type X given to a network of scalar T.
+/// diagnostics::check_data_type for data of type X given to a network of scalar T (for
+/// padded_sequences, the tensor it holds).
 template <class T, class X>
 constexpr bool check_data_type() {
-    return diagnostics::check_data_type<T, X, typename data_scalar_of<X>::type,
-                                        std::derived_from<X, xt::xcontainer<X>>>();
+    using D = data_type_of<X>;
+    return diagnostics::check_data_type<T, D, typename data_scalar_of<D>::type,
+                                        std::derived_from<D, xt::xcontainer<D>>>();
 }
 
 inline std::string shape_string(const auto& shape) {

@@ -209,6 +209,10 @@ template <class... Facts>
 struct predict_needs_a_non_const_network {
     static constexpr bool value = false;
 };
+template <class... Facts>
+struct padded_sequences_need_a_sequence_network {
+    static constexpr bool value = false;
+};
 
 // --- the checks -----------------------------------------------------------------------------
 template <class LayerSpec, std::size_t LayerIndex, std::size_t DeclaredInputWidth,
@@ -260,6 +264,15 @@ constexpr bool check_data_type() {
                       || data_scalar_mismatch<network_scalar<NetworkScalar>, data_scalar<DataScalar>>::value,
                   "ctnn: the data's element type is not the network's scalar: convert it "
                   "(xt::xtensor<float, 2> x32 = xt::cast<float>(x)) or use basic_network<double, ...>");
+    return true;
+}
+
+/// padded_sequences given to a network that does not read sequences: there are no steps to pad.
+template <class Data, bool Padded, bool SequenceInput>
+constexpr bool check_padded_input() {
+    static_assert(!Padded || SequenceInput || padded_sequences_need_a_sequence_network<data<Data>>::value,
+                  "ctnn: padded_sequences are sequences of different lengths, for a network that reads "
+                  "sequences (ctnn::sequence<F> first); give this network its (rows, features) data as it is");
     return true;
 }
 

@@ -24,11 +24,23 @@ namespace ctnn {
 
 namespace detail {
 /// (rows, T·B) with row stride ld -> the same with the steps reversed, packed (rows, T·B).
+/// With lengths, each sequence is reversed within its own length (step t ↔ L − 1 − t) and its
+/// padding stays where it is: the reverse direction then starts at the sequence's last step.
 template <class T>
-void reverse_steps(const T* from, std::size_t ld, std::size_t rows, std::size_t batch, std::size_t steps, T* to) {
+void reverse_steps(const T* from, std::size_t ld, std::size_t rows, std::size_t batch, std::size_t steps, T* to,
+                   std::span<const std::size_t> lengths = {}) {
     for (std::size_t r = 0; r < rows; ++r)
-        for (std::size_t t = 0; t < steps; ++t)
-            std::copy_n(from + r * ld + (steps - 1 - t) * batch, batch, to + r * steps * batch + t * batch);
+        for (std::size_t t = 0; t < steps; ++t) {
+            T* out = to + r * steps * batch + t * batch;
+            if (lengths.empty()) {
+                std::copy_n(from + r * ld + (steps - 1 - t) * batch, batch, out);
+            } else {
+                for (std::size_t b = 0; b < batch; ++b) {
+                    const std::size_t s = t < lengths[b] ? lengths[b] - 1 - t : t;
+                    out[b] = from[r * ld + s * batch + b];
+                }
+            }
+        }
 }
 }  // namespace detail
 
@@ -71,17 +83,21 @@ public:
     }
     std::size_t capacity() const noexcept { return forward_direction.capacity(); }
 
-    // xᵀ (In, T·B), row k at in + k·ld -> (2·Hidden, T·B) or (2·Hidden, B): forward rows first
-    const scalar* forward(const scalar* in, std::size_t ld, std::size_t batch, std::size_t steps) {
+    // xᵀ (In, T·B), row k at in + k·ld -> (2·Hidden, T·B) or (2·Hidden, B): forward rows first.
+    // With `lengths` both directions stop at each sequence's end: the reverse one reads
+    // x_{L−1} … x_0, and both outputs are 0 at padded steps.
+    const scalar* forward(const scalar* in, std::size_t ld, std::size_t batch, std::size_t steps,
+                          std::span<const std::size_t> lengths = {}) {
         batch_ = batch;
         steps_ = steps;
+        lengths_ = lengths;
         const std::size_t n = batch * steps, columns = returns_sequence ? n : batch;
-        const scalar* ahead = forward_direction.forward(in, ld, batch, steps);
+        const scalar* ahead = forward_direction.forward(in, ld, batch, steps, lengths);
         std::copy_n(ahead, hidden * columns, output_.data());
-        detail::reverse_steps(in, ld, input_width, batch, steps, reversed_input_.data());
-        const scalar* back = reverse_direction.forward(reversed_input_.data(), n, batch, steps);
+        detail::reverse_steps(in, ld, input_width, batch, steps, reversed_input_.data(), lengths);
+        const scalar* back = reverse_direction.forward(reversed_input_.data(), n, batch, steps, lengths);
         if constexpr (returns_sequence)
-            detail::reverse_steps(back, n, hidden, batch, steps, output_.data() + hidden * n);
+            detail::reverse_steps(back, n, hidden, batch, steps, output_.data() + hidden * n, lengths);
         else
             std::copy_n(back, hidden * batch, output_.data() + hidden * batch);
         return output_.data();
@@ -94,7 +110,7 @@ public:
         // the reverse direction's part, in its own time order, before anything overwrites d
         if constexpr (returns_sequence)
             detail::reverse_steps(static_cast<const scalar*>(d) + hidden * n, n, hidden, batch_, steps_,
-                                  reversed_gradient_.data());
+                                  reversed_gradient_.data(), lengths_);
         else
             std::copy_n(d + hidden * columns, hidden * columns, reversed_gradient_.data());
         const scalar* dx_ahead = forward_direction.backward(d);
@@ -102,15 +118,20 @@ public:
         const scalar* dx_back = reverse_direction.backward(reversed_gradient_.data());
         const auto ahead_norms = forward_direction.time_gradient_norms();
         const auto back_norms = reverse_direction.time_gradient_norms();
-        for (std::size_t t = 0; t < steps_; ++t)  // both directions' gradient at position t
+        // both directions' gradient at position t (with lengths, the reverse direction's step
+        // T − 1 − t: a norm over the batch cannot follow each sequence's own reversal)
+        for (std::size_t t = 0; t < steps_; ++t)
             time_gradient_norms_[t] = std::hypot(double(ahead_norms[t]), double(back_norms[steps_ - 1 - t]));
         if constexpr (computes_input_gradient) {
             scalar* dx = input_gradient_.data();
             for (std::size_t k = 0; k < input_width; ++k)
                 for (std::size_t t = 0; t < steps_; ++t) {
-                    const scalar* from = dx_back + k * n + (steps_ - 1 - t) * batch_;
                     scalar* to = dx + k * n + t * batch_;
-                    for (std::size_t b = 0; b < batch_; ++b) to[b] += from[b];
+                    for (std::size_t b = 0; b < batch_; ++b) {  // the step reverse_steps put t at
+                        const std::size_t s = lengths_.empty() ? steps_ - 1 - t
+                                              : t < lengths_[b] ? lengths_[b] - 1 - t : t;
+                        to[b] += dx_back[k * n + s * batch_ + b];
+                    }
                 }
             return dx;
         } else {
@@ -159,6 +180,7 @@ private:
     detail::buffer<scalar> output_;          // (2·Hidden, columns)
     detail::buffer<scalar> input_gradient_;  // dxᵀ (In, T·B)
     std::vector<double> time_gradient_norms_;
+    std::span<const std::size_t> lengths_;  // of the last forward pass
     std::size_t batch_ = 0;
     std::size_t steps_ = 0;
 };

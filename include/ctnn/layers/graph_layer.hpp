@@ -32,6 +32,7 @@
 #include "ctnn/detail/matrix_view.hpp"
 #include "ctnn/detail/norms.hpp"
 #include "ctnn/detail/recurrent_product.hpp"
+#include "ctnn/detail/sequence_layout.hpp"
 #include "ctnn/detail/xtensor.hpp"
 #include "ctnn/expr/derivative.hpp"
 #include "ctnn/expr/evaluate.hpp"
@@ -354,14 +355,26 @@ public:
         return pointer<output_variable>(values_.data());
     }
     // xᵀ (In, T·B; ld) -> (output_width, B) at the last step, or (output_width, T·B) every step.
-    const T* forward(const T* in_t, std::size_t ld, std::size_t batch, std::size_t steps) requires recurrent {
+    // `lengths` (B lengths, or empty: all T steps) ends each sequence early: every state is
+    // carried through its padding, the output there is 0, and the last step's output is the
+    // one at the sequence's own last step. The input and the lengths must stay alive until
+    // backward.
+    const T* forward(const T* in_t, std::size_t ld, std::size_t batch, std::size_t steps,
+                     std::span<const std::size_t> lengths = {}) requires recurrent {
+        detail::check_recurrent_lengths(lengths, batch, steps, bptt_steps, "recurrent_cell");
+        lengths_ = lengths;
         run_forward(in_t, ld, batch, steps);
         const std::size_t n = batch * steps, l = leading(batch, steps);
         const T* out = pointer<output_variable>(values_.data());
-        if constexpr (returns_sequence)
+        if constexpr (returns_sequence) {
             detail::copy_block(out, l, output_.data(), n, output_width, n);
-        else
+            detail::zero_padding(output_.data(), n, output_width, batch, steps, lengths);
+        } else {
             detail::copy_block(out + (steps - 1) * batch, l, output_.data(), batch, output_width, batch);
+            for (std::size_t b = 0; b < lengths.size(); ++b)  // each sequence's own last step
+                for (std::size_t r = 0; r < output_width; ++r)
+                    output_[r * batch + b] = out[r * l + (lengths[b] - 1) * batch + b];
+        }
         return output_.data();
     }
 
@@ -374,19 +387,36 @@ public:
         zero_accumulated_gradients(g, l);
         T* d_out = pointer<output_variable>(g);
         if constexpr (!recurrent) detail::copy_block(static_cast<const T*>(d_output), n, d_out, l, output_width, n);
+        // the output is 0 at padded steps: nothing comes back from there
+        if constexpr (recurrent && returns_sequence) detail::zero_padding(d_output, n, output_width, batch, steps, lengths_);
         with_environment(values_.data(), [&](const auto& env) {
             with_environment(static_cast<const T*>(g), [&](const auto& d_env) {
                 for (std::size_t t = steps; t-- > 0;) {
                     if constexpr (recurrent) {
-                        if (returns_sequence || t + 1 == steps) {
+                        if (returns_sequence || t + 1 == steps || !lengths_.empty()) {
                             const T* above = returns_sequence ? d_output + t * batch : d_output;
                             const std::size_t above_ld = returns_sequence ? n : batch;
                             T* here = d_out + t * batch;
+                            // the last state's gradient enters at each sequence's own last step
+                            const auto enters = [&](std::size_t c) {
+                                return returns_sequence || (lengths_.empty() ? t + 1 == steps : t + 1 == lengths_[c]);
+                            };
                             for (std::size_t r = 0; r < output_width; ++r)
-                                for (std::size_t c = 0; c < batch; ++c) here[r * l + c] += above[r * above_ld + c];
+                                for (std::size_t c = 0; c < batch; ++c)
+                                    if (enters(c)) here[r * l + c] += above[r * above_ld + c];
                         }
                         time_gradient_norms_[t] =
                             std::sqrt(detail::block_sum_of_squares(d_out + t * batch, l, output_width, batch));
+                        // a padded step passed every state on unchanged: so does its gradient,
+                        // and nothing of the step's own nodes takes part
+                        if (detail::any_padding_at(lengths_, t))
+                            for_each_state([&]<class S>(std::type_identity<S>) {
+                                T* read = pointer<S>(g) + t * batch;
+                                T* written = read + batch;
+                                detail::add_padding_at(static_cast<const T*>(written), l, read, l, S::tag_type::width,
+                                                       lengths_, t);
+                                detail::zero_padding_at(written, l, S::tag_type::width, lengths_, t);
+                            });
                     }
                     backward_step(t, env, d_env);
                     if (recurrent && bptt_steps != 0 && t % bptt_steps == 0)
@@ -557,7 +587,15 @@ private:
             }
         });
         with_environment(v, [&](const auto& env) {
-            for (std::size_t t = 0; t < steps; ++t) forward_step(t, env);
+            for (std::size_t t = 0; t < steps; ++t) {
+                forward_step(t, env);
+                if constexpr (recurrent)  // a padded step keeps every state
+                    for_each_state([&]<class S>(std::type_identity<S>) {
+                        T* read = pointer<S>(v) + t * batch;
+                        detail::carry_padding_at(static_cast<const T*>(read), l, read + batch, l, S::tag_type::width,
+                                                 lengths_, t);
+                    });
+            }
         });
     }
 
@@ -654,6 +692,7 @@ private:
     detail::buffer<T> input_gradient_;  // a recurrent graph's dxᵀ, packed (In, T·B)
     detail::buffer<T> weight_gradient_scratch_;  // an operand transposed, when dW runs faster on it
     std::vector<double> time_gradient_norms_;
+    std::span<const std::size_t> lengths_;  // a recurrent graph's, of the last forward pass
     const T* input_t_ = nullptr;
     std::size_t input_ld_ = 0;
     std::size_t batch_ = 0;

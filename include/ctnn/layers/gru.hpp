@@ -26,6 +26,7 @@
 #include "ctnn/detail/matrix_view.hpp"
 #include "ctnn/detail/recurrent_parameters.hpp"
 #include "ctnn/detail/recurrent_product.hpp"
+#include "ctnn/detail/sequence_layout.hpp"
 #include "ctnn/detail/xtensor.hpp"
 #include "ctnn/expr/activation.hpp"
 #include "ctnn/init/fans.hpp"
@@ -110,8 +111,13 @@ public:
     std::size_t capacity() const noexcept { return capacity_; }
 
     // xᵀ (In, T·B; ld) -> (Hidden, B) last state, or (Hidden, T·B) every state, packed.
-    // The input must stay alive until backward.
-    const T* forward(const T* in_t, std::size_t ld, std::size_t batch, std::size_t steps) {
+    // `lengths` (B lengths, or empty: all T steps) ends each sequence early: its state is
+    // carried through the padding and its output there is 0. The input and the lengths must
+    // stay alive until backward.
+    const T* forward(const T* in_t, std::size_t ld, std::size_t batch, std::size_t steps,
+                     std::span<const std::size_t> lengths = {}) {
+        detail::check_recurrent_lengths(lengths, batch, steps, bptt_steps, kind);
+        lengths_ = lengths;
         input_t_ = in_t;
         input_ld_ = ld;
         batch_ = batch;
@@ -151,10 +157,13 @@ public:
             const auto h_prev = detail::matrix_view(previous, Hidden, batch);
             auto h_view = detail::matrix_view(h, Hidden, batch);
             xt::noalias(h_view) = n_gate + z * (h_prev - n_gate);
+            detail::carry_padding_at(previous, batch, h, batch, Hidden, lengths, t);  // a padded step keeps h
             // h_{t−1} joins the (Hidden, T·B) matrix W_hh's gradient is one product over.
             detail::copy_block(previous, batch, previous_states_.data() + t * batch, n, Hidden, batch);
-            if constexpr (returns_sequence)
+            if constexpr (returns_sequence) {
                 detail::copy_block(static_cast<const T*>(h), batch, output_.data() + t * batch, n, Hidden, batch);
+                detail::zero_padding_at(output_.data() + t * batch, n, Hidden, lengths, t);
+            }
             previous = h;
         }
         if constexpr (returns_sequence)
@@ -172,6 +181,8 @@ public:
             else return t + 1 == steps ? da : nullptr;
         };
         const std::size_t incoming_ld = returns_sequence ? n : batch;
+        // the output is 0 at padded steps: nothing comes back from there
+        if constexpr (returns_sequence) detail::zero_padding(da, n, Hidden, batch, steps, lengths_);
         T* dh = state_gradient_.data();
         T* carried = carried_gradient_.data();
         // One step's gradients: rows r, z, n (pre-activations) and W_hn·h_{t−1} + b_hn.
@@ -196,6 +207,8 @@ public:
             xt::noalias(dz) = dh_view * (h_prev - n_gate) * z * (T(1) - z);
             xt::noalias(dr) = dn * hn * r * (T(1) - r);
             xt::noalias(dhn) = dn * r;
+            // a padded step carried h: no gate had a part in it
+            detail::zero_padding_at(d_gates, batch, 4 * Hidden, lengths_, t);
             // The input side sees [dr; dz; dn], the hidden side [dr; dz; dhn].
             detail::copy_block(static_cast<const T*>(d_gates), batch, input_side_gradients_.data() + t * batch, n,
                                gate_rows, batch);
@@ -213,6 +226,7 @@ public:
             } else {
                 // dL/dh_{t−1} = from above + dh_t ⊙ z + W_hhᵀ·[dr; dz; dhn]
                 xt::noalias(carried_view) = dh_view * z;
+                detail::carry_padding_at(static_cast<const T*>(dh), batch, carried, batch, Hidden, lengths_, t);
                 if (from_above)
                     for (std::size_t u = 0; u < Hidden; ++u) {
                         T* row = carried + u * batch;
@@ -309,6 +323,7 @@ private:
     detail::buffer<T> weight_gradient_scratch_;  // the states (T·B, Hidden) when dW_hh runs faster on them
 
     std::vector<double> time_gradient_norms_;
+    std::span<const std::size_t> lengths_;  // of the last forward pass; empty: every step real
     const T* input_t_ = nullptr;
     std::size_t input_ld_ = 0;
     std::size_t batch_ = 0;

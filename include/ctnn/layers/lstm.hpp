@@ -25,6 +25,7 @@
 #include "ctnn/detail/matrix_view.hpp"
 #include "ctnn/detail/recurrent_parameters.hpp"
 #include "ctnn/detail/recurrent_product.hpp"
+#include "ctnn/detail/sequence_layout.hpp"
 #include "ctnn/detail/xtensor.hpp"
 #include "ctnn/expr/activation.hpp"
 #include "ctnn/init/fans.hpp"
@@ -104,6 +105,8 @@ public:
         detail::ensure_capacity(initial_cell_block_, Hidden * batch);
         detail::ensure_capacity(state_gradient_, Hidden * batch);
         detail::ensure_capacity(cell_gradient_, Hidden * batch);
+        detail::ensure_capacity(carried_state_gradient_, Hidden * batch);
+        detail::ensure_capacity(carried_cell_gradient_, Hidden * batch);
         detail::ensure_capacity(step_gates_gradient_, gate_rows * batch);
         if constexpr (computes_input_gradient) detail::ensure_capacity(input_gradient_, In * batch * steps);
         detail::ensure_capacity(weight_gradient_scratch_,
@@ -114,8 +117,13 @@ public:
     std::size_t capacity() const noexcept { return capacity_; }
 
     // xᵀ (In, T·B; ld) -> (Hidden, B) last state, or (Hidden, T·B) every state, packed.
-    // The input must stay alive until backward.
-    const T* forward(const T* in_t, std::size_t ld, std::size_t batch, std::size_t steps) {
+    // `lengths` (B lengths, or empty: all T steps) ends each sequence early: its state is
+    // carried through the padding and its output there is 0. The input and the lengths must
+    // stay alive until backward.
+    const T* forward(const T* in_t, std::size_t ld, std::size_t batch, std::size_t steps,
+                     std::span<const std::size_t> lengths = {}) {
+        detail::check_recurrent_lengths(lengths, batch, steps, bptt_steps, kind);
+        lengths_ = lengths;
         input_t_ = in_t;
         input_ld_ = ld;
         batch_ = batch;
@@ -154,10 +162,15 @@ public:
             xt::noalias(c_view) = f * c_prev + i * g;
             xt::noalias(tc_view) = expr::activation_traits<ctnn::tanh>::forward(c_view);
             xt::noalias(h_view) = o * tc_view;
+            // a padded step keeps the sequence's last state and cell
+            detail::carry_padding_at(previous_cell, batch, c, batch, Hidden, lengths, t);
+            detail::carry_padding_at(previous, batch, h, batch, Hidden, lengths, t);
             // h_{t−1} joins the (Hidden, T·B) matrix W_hh's gradient is one product over.
             detail::copy_block(previous, batch, previous_states_.data() + t * batch, n, Hidden, batch);
-            if constexpr (returns_sequence)
+            if constexpr (returns_sequence) {
                 detail::copy_block(static_cast<const T*>(h), batch, output_.data() + t * batch, n, Hidden, batch);
+                detail::zero_padding_at(output_.data() + t * batch, n, Hidden, lengths, t);
+            }
             previous = h;
             previous_cell = c;
         }
@@ -176,6 +189,8 @@ public:
             else return t + 1 == steps ? da : nullptr;
         };
         const std::size_t incoming_ld = returns_sequence ? n : batch;
+        // the output is 0 at padded steps: nothing comes back from there
+        if constexpr (returns_sequence) detail::zero_padding(da, n, Hidden, batch, steps, lengths_);
         T* dh = state_gradient_.data();
         T* dc_data = cell_gradient_.data();
         T* d_gates = step_gates_gradient_.data();
@@ -189,6 +204,14 @@ public:
         const auto dh_view = detail::matrix_view(static_cast<const T*>(dh), Hidden, batch);
         for (std::size_t t = steps; t-- > 0;) {
             time_gradient_norms_[t] = std::sqrt(double(detail::dot(dh, dh, block)));
+            // a padded step carried h and c: their gradients go on to step t − 1 unchanged
+            const bool padded = detail::any_padding_at(lengths_, t);
+            if (padded) {
+                detail::carry_padding_at(static_cast<const T*>(dh), batch, carried_state_gradient_.data(), batch, Hidden,
+                                         lengths_, t);
+                detail::carry_padding_at(static_cast<const T*>(dc_data), batch, carried_cell_gradient_.data(), batch,
+                                         Hidden, lengths_, t);
+            }
             const T* gates = gates_.data() + t * 4 * block;
             const auto i = detail::matrix_view(gates, Hidden, batch);
             const auto f = detail::matrix_view(gates + block, Hidden, batch);
@@ -203,6 +226,7 @@ public:
             xt::noalias(di) = dc * g * i * (T(1) - i);
             xt::noalias(df) = dc * c_prev * f * (T(1) - f);
             xt::noalias(dg) = dc * i * (T(1) - g * g);
+            if (padded) detail::zero_padding_at(d_gates, batch, gate_rows, lengths_, t);
             detail::copy_block(static_cast<const T*>(d_gates), batch, step_gradients_.data() + t * batch, n,
                                gate_rows, batch);
             if (t == 0) break;
@@ -218,6 +242,12 @@ public:
                 detail::step_product<Hidden, gate_rows, 1, Hidden>(weight_hh.value.data(), d_gates, batch,
                                                                    from_above, incoming_ld, dh, batch);
                 xt::noalias(dc) = dc * f;
+                if (padded) {
+                    detail::add_padding_at(static_cast<const T*>(carried_state_gradient_.data()), batch, dh, batch,
+                                           Hidden, lengths_, t);
+                    detail::carry_padding_at(static_cast<const T*>(carried_cell_gradient_.data()), batch, dc_data, batch,
+                                             Hidden, lengths_, t);
+                }
             }
         }
         T* db = Bias ? bias_ih.grad.data() : column_sums_.data();
@@ -301,11 +331,14 @@ private:
     detail::buffer<T> initial_cell_block_;   // c_{−1} (Hidden, B)
     detail::buffer<T> state_gradient_;       // dL/dh_t (Hidden, B)
     detail::buffer<T> cell_gradient_;        // dL/dc_t (Hidden, B)
+    detail::buffer<T> carried_state_gradient_;  // dL/dh_t of the sequences padded at step t (Hidden, B)
+    detail::buffer<T> carried_cell_gradient_;   // dL/dc_t from step t + 1, the same sequences (Hidden, B)
     detail::buffer<T> step_gates_gradient_;  // dL/d(gate pre-activations) of one step (4·Hidden, B)
     detail::buffer<T> input_gradient_;       // dxᵀ (In, T·B)
     detail::buffer<T> weight_gradient_scratch_;  // the states (T·B, Hidden) when dW_hh runs faster on them
 
     std::vector<double> time_gradient_norms_;
+    std::span<const std::size_t> lengths_;  // of the last forward pass; empty: every step real
     const T* input_t_ = nullptr;
     std::size_t input_ld_ = 0;
     std::size_t batch_ = 0;

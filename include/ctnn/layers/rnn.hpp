@@ -23,6 +23,7 @@
 #include "ctnn/detail/norms.hpp"
 #include "ctnn/detail/recurrent_parameters.hpp"
 #include "ctnn/detail/recurrent_product.hpp"
+#include "ctnn/detail/sequence_layout.hpp"
 #include "ctnn/detail/xtensor.hpp"
 #include "ctnn/expr/activation.hpp"
 #include "ctnn/init/fans.hpp"
@@ -110,8 +111,13 @@ public:
     // Every state h_{−1} … h_{T−1} stays in one (Hidden, (T+1)·B) matrix, column block t + 1
     // holding h_t: each step reads h_{t−1} from it and writes h_t into it, and W_hh's gradient
     // is one product over its first T blocks, with no per-step copies.
-    // The input must stay alive until backward.
-    const T* forward(const T* in_t, std::size_t ld, std::size_t batch, std::size_t steps) {
+    // `lengths` (B lengths, or empty: all T steps) ends each sequence early: its state is
+    // carried through the padding and its output there is 0. The input and the lengths must
+    // stay alive until backward.
+    const T* forward(const T* in_t, std::size_t ld, std::size_t batch, std::size_t steps,
+                     std::span<const std::size_t> lengths = {}) {
+        detail::check_recurrent_lengths(lengths, batch, steps, bptt_steps, kind);
+        lengths_ = lengths;
         input_t_ = in_t;
         input_ld_ = ld;
         batch_ = batch;
@@ -143,10 +149,12 @@ public:
             if constexpr (keeps_preactivation)
                 detail::copy_block(static_cast<const T*>(h_t), hl, preactivation_.data() + t * batch, hl, Hidden, batch);
             detail::evaluate_block_into(h_t, hl, expr::activation_traits<Activation>::forward(states), (t + 1) * batch, hl, Hidden, batch);
+            detail::carry_padding_at(static_cast<const T*>(history + t * batch), hl, h_t, hl, Hidden, lengths, t);
         }
-        if constexpr (returns_sequence)
+        if constexpr (returns_sequence) {
             detail::copy_block(static_cast<const T*>(history + batch), hl, output_.data(), n, Hidden, n);
-        else
+            detail::zero_padding(output_.data(), n, Hidden, batch, steps, lengths);
+        } else
             detail::copy_block(static_cast<const T*>(history + n), hl, output_.data(), batch, Hidden, batch);
         return output_.data();
     }
@@ -163,6 +171,8 @@ public:
             else return t + 1 == steps ? da : nullptr;
         };
         const std::size_t incoming_ld = returns_sequence ? n : batch;
+        // the output is 0 at padded steps: nothing comes back from there
+        if constexpr (returns_sequence) detail::zero_padding(da, n, Hidden, batch, steps, lengths_);
         T* dh = state_gradients_.data();
         detail::copy_block(incoming(steps - 1), incoming_ld, dh + (steps - 1) * batch, hl, Hidden, batch);
         const auto dh_all = detail::matrix_view(static_cast<const T*>(dh), Hidden, hl);
@@ -173,6 +183,7 @@ public:
         for (std::size_t t = steps; t-- > 0;) {
             time_gradient_norms_[t] = std::sqrt(detail::block_sum_of_squares(dh + t * batch, hl, Hidden, batch));
             detail::evaluate_block_into(step_gradients_.data() + t * batch, n, dz_all, t * batch, hl, Hidden, batch);
+            detail::zero_padding_at(step_gradients_.data() + t * batch, n, Hidden, lengths_, t);
             if (t == 0) break;
             const T* from_above = incoming(t - 1);
             T* dh_previous = dh + (t - 1) * batch;
@@ -185,6 +196,8 @@ public:
                 // dL/dh_{t−1} = from above + W_hhᵀ·dz_t
                 detail::step_product<Hidden, Hidden, 1, Hidden>(weight_hh.value.data(), step_gradients_.data() + t * batch,
                                                                 n, from_above, incoming_ld, dh_previous, batch, hl);
+                // a padded step passed h_{t−1} on unchanged: so does its gradient
+                detail::add_padding_at(static_cast<const T*>(dh + t * batch), hl, dh_previous, hl, Hidden, lengths_, t);
             }
         }
         T* db = Bias ? bias_ih.grad.data() : column_sums_.data();
@@ -261,6 +274,7 @@ private:
     detail::buffer<T> weight_gradient_scratch_;  // the states (T·B, Hidden) when dW_hh runs faster on them
 
     std::vector<double> time_gradient_norms_;
+    std::span<const std::size_t> lengths_;  // of the last forward pass; empty: every step real
     const T* input_t_ = nullptr;
     std::size_t input_ld_ = 0;
     std::size_t batch_ = 0;

@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdio>
 #include <limits>
+#include <span>
 #include <utility>
 #include <string>
 #include <type_traits>
@@ -16,6 +17,7 @@
 #include "ctnn/clip/none.hpp"
 #include "ctnn/clip/off.hpp"
 #include "ctnn/core/errors.hpp"
+#include "ctnn/core/padded_sequences.hpp"
 #include "ctnn/core/rng.hpp"
 #include "ctnn/detail/affine.hpp"
 #include "ctnn/detail/class_labels.hpp"
@@ -27,6 +29,7 @@
 #include "ctnn/detail/matrix_view.hpp"
 #include "ctnn/detail/message.hpp"
 #include "ctnn/detail/parameter_snapshot.hpp"
+#include "ctnn/detail/sequence_layout.hpp"
 #include "ctnn/detail/trainer_policies.hpp"
 #include "ctnn/loss/evaluate.hpp"
 #include "ctnn/loss/mse.hpp"
@@ -133,7 +136,8 @@ public:
     std::size_t steps() const noexcept { return steps_; }
 
     /// One optimisation step on a batch x (B, input_width), y (B, target_width) — or for a
-    /// sequence network x (B, T, input_width) and y as `sequence_targets` says.
+    /// sequence network x (B, T, input_width) (or padded_sequences) and y as `sequence_targets`
+    /// says.
     template <class X, class Y>
     step_report train_step(const X& x, const Y& y,
                            non_finite_action on_non_finite = non_finite_action::throw_error) {
@@ -143,10 +147,13 @@ public:
         if (rows == 0) throw shape_error("ctnn: train_step: the batch has no rows");
         if (!net_.fits(rows, shape.steps)) net_.reserve(rows, shape.steps);
         if (!net_.training()) net_.set_training(true);
-        return guarded_step(x, 0, rows, shape.steps, [](std::size_t i) { return i; }, [&]() -> const step_report& {
-            return finish_step(forward_rows(x.data(), rows, shape.steps), y.data(), output_rows(rows, shape.steps),
-                               on_non_finite);
-        });
+        const auto& data = detail::values_of(x);
+        const auto lengths = detail::lengths_of(x);
+        return guarded_step(data, lengths, 0, rows, shape.steps, [](std::size_t i) { return i; },
+                            [&]() -> const step_report& {
+                                return finish_step(forward_rows(data.data(), rows, shape.steps, lengths), y.data(),
+                                                   rows, shape.steps, lengths, on_non_finite);
+                            });
     }
 
     /// Trains for `options.epochs` epochs of mini-batches (fewer if a callback stops it) and
@@ -186,9 +193,16 @@ public:
         if (trained == 0 || trained == rows)
             throw invalid_argument("ctnn: fit: validation_split " + std::to_string(split.fraction) + " of "
                                    + std::to_string(rows) + " rows leaves " + (trained == 0 ? "nothing to train on" : "no validation rows"));
-        const auto x_train = row_range(x, 0, trained), y_train = row_range(y, 0, trained);
-        const auto x_val = row_range(x, trained, rows), y_val = row_range(y, trained, rows);
-        return fit_with(x_train, y_train, &x_val, &y_val, options);
+        const auto& data = detail::values_of(x);
+        const auto x_train = row_range(data, 0, trained), y_train = row_range(y, 0, trained);
+        const auto x_val = row_range(data, trained, rows), y_val = row_range(y, trained, rows);
+        if constexpr (detail::is_padded<X>) {
+            const padded_sequences padded_train(x_train, x.lengths().subspan(0, trained));
+            const padded_sequences padded_val(x_val, x.lengths().subspan(trained));
+            return fit_with(padded_train, y_train, &padded_val, &y_val, options);
+        } else {
+            return fit_with(x_train, y_train, &x_val, &y_val, options);
+        }
     }
 
 private:
@@ -204,10 +218,12 @@ private:
                          shape);
     }
 
-    template <class X, class Y, class XV, class YV>
-    fit_result fit_with(const X& x, const Y& y, const XV* x_val, const YV* y_val,
+    template <class XP, class Y, class XV, class YV>
+    fit_result fit_with(const XP& x_given, const Y& y, const XV* x_val, const YV* y_val,
                         const fit_options& options) {
-        const data_shape shape = check_data(x, y, "fit");
+        const data_shape shape = check_data(x_given, y, "fit");
+        const auto& x = detail::values_of(x_given);
+        const auto lengths = detail::lengths_of(x_given);
         const std::size_t rows = shape.rows, steps = shape.steps;
         if (rows == 0) throw shape_error("ctnn: fit: x has no rows");
         if (!options.metrics.empty() && !x_val)
@@ -238,6 +254,13 @@ private:
         // the order shuffled_order reports, from the one mechanism both use
         detail::epoch_order order(gather ? rows : 0, options.seed);
         if (gather) y_batch = tensor<scalar, 1>::from_shape({batch * y_per_row});
+        std::vector<std::size_t> batch_lengths(gather && !lengths.empty() ? batch : 0);
+        // The lengths of the batch of rows [first, first + n), once forward_batch has gathered it.
+        auto lengths_of_batch = [&](std::size_t first, std::size_t n) -> std::span<const std::size_t> {
+            if (lengths.empty()) return {};
+            if (gather) return {batch_lengths.data(), n};
+            return lengths.subspan(first, n);
+        };
 
         // The batch of rows [first, first + n) of this epoch's order -> ŷ, and its targets.
         auto forward_batch = [&](std::size_t first, std::size_t n) -> std::pair<const scalar*, const scalar*> {
@@ -251,15 +274,16 @@ private:
                             x_t.data()[k * n + i] = x.data()[r * input_width + k];
                     }
                     std::copy_n(y.data() + r * y_per_row, y_per_row, y_batch.data() + i * y_per_row);
+                    if (!lengths.empty()) batch_lengths[i] = lengths[r];
                 }
                 if constexpr (sequences)
-                    return {net_.forward(x_t.data(), n, steps), y_batch.data()};
+                    return {net_.forward(x_t.data(), n, steps, lengths_of_batch(first, n)), y_batch.data()};
                 else
                     return {net_.forward_transposed(x_t.data(), n, n), y_batch.data()};
             }
             const scalar* yb = y.data() + first * y_per_row;
             if constexpr (sequences)
-                return {net_.forward(x.data() + first * x_per_row, n, steps), yb};
+                return {net_.forward(x.data() + first * x_per_row, n, steps, lengths_of_batch(first, n)), yb};
             else
                 return {net_.forward_transposed(x_t.data() + first, rows, n), yb};
         };
@@ -287,9 +311,9 @@ private:
             for (std::size_t first = 0; first < trained_rows; first += batch) {
                 const std::size_t n = std::min(batch, rows - first);
                 const auto row_of = [&](std::size_t i) { return gather ? order[first + i] : first + i; };
-                const step_report& s = guarded_step(x, epoch, n, steps, row_of, [&]() -> const step_report& {
+                const step_report& s = guarded_step(x, lengths, epoch, n, steps, row_of, [&]() -> const step_report& {
                     const auto [out, yb] = forward_batch(first, n);
-                    return finish_step(out, yb, output_rows(n, steps), options.on_non_finite);
+                    return finish_step(out, yb, n, steps, lengths_of_batch(first, n), options.on_non_finite);
                 });
                 ++report.steps;
                 if (s.applied) {
@@ -366,9 +390,13 @@ private:
     static constexpr bool class_labels = target_width == 1 && output_width >= 2;
     static constexpr bool schedule_per_step = detail::schedule_steps_per_batch<Schedule>();
 
-    template <class X, class Y>
-    measured measure(const X& x, const Y& y, const char* where, bool keep_predictions = false) {
-        const data_shape shape = check_data(x, y, where);
+    // Chunk by chunk in evaluation mode. With padded sequences and per-step targets only the
+    // real steps count: the loss is the mean over them, and they alone are kept and judged.
+    template <class XP, class Y>
+    measured measure(const XP& x_given, const Y& y, const char* where, bool keep_predictions = false) {
+        const data_shape shape = check_data(x_given, y, where);
+        const auto& x = detail::values_of(x_given);
+        const auto lengths = detail::lengths_of(x_given);
         const std::size_t rows = shape.rows, steps = shape.steps;
         if (rows == 0) throw shape_error(std::string("ctnn: ") + where + ": x has no rows");
         const typename Network::evaluation_mode eval(net_);
@@ -376,31 +404,69 @@ private:
         net_.reserve(std::min(rows, chunk), steps);
         const std::size_t x_per_row = steps * input_width;
         const std::size_t y_per_row = (sequence_targets ? steps : 1) * target_width;
+        const std::size_t judged_rows = sequence_targets ? detail::real_steps(lengths, rows, steps) : rows;
         double weighted = 0.0;
+        std::size_t weight = 0;
         [[maybe_unused]] std::size_t right = 0;
         measured m{.loss = 0.0};
         if (keep_predictions) {
-            m.prediction = tensor<double, 2>::from_shape({output_rows(rows, steps), output_width});
-            m.target = tensor<double, 2>::from_shape({output_rows(rows, steps), target_width});
-            std::copy_n(y.data(), m.target.size(), m.target.data());
+            m.prediction = tensor<double, 2>::from_shape({judged_rows, output_width});
+            m.target = tensor<double, 2>::from_shape({judged_rows, target_width});
         }
+        std::size_t kept = 0;  // rows of m.prediction written
         for (std::size_t first = 0; first < rows; first += chunk) {
             const std::size_t n = std::min(chunk, rows - first);
-            const scalar* out = forward_rows(x.data() + first * x_per_row, n, steps);
-            const std::size_t out_rows = output_rows(n, steps);
-            if (keep_predictions)
-                std::copy_n(out, out_rows * output_width, m.prediction.data() + output_rows(first, steps) * output_width);
-            const auto prediction = detail::matrix_view(out, out_rows, output_width);
-            const auto target = detail::matrix_view(y.data() + first * y_per_row, out_rows, target_width);
-            weighted += ctnn::loss::value(loss_, prediction, target) * double(n);
+            const auto chunk_lengths = lengths.empty() ? lengths : lengths.subspan(first, n);
+            const scalar* out = forward_rows(x.data() + first * x_per_row, n, steps, chunk_lengths);
+            const judged j = judged_rows_of(out, y.data() + first * y_per_row, n, steps, chunk_lengths);
+            if (keep_predictions) {
+                std::copy_n(j.prediction, j.rows * output_width, m.prediction.data() + kept * output_width);
+                std::copy_n(j.target, j.rows * target_width, m.target.data() + kept * target_width);
+                kept += j.rows;
+            }
+            const auto prediction = detail::matrix_view(j.prediction, j.rows, output_width);
+            const auto target = detail::matrix_view(j.target, j.rows, target_width);
+            // each chunk's mean weighted by what it averaged: its sequences, or its real steps
+            const std::size_t chunk_weight = sequence_targets && !lengths.empty() ? j.rows : n;
+            weighted += ctnn::loss::value(loss_, prediction, target) * double(chunk_weight);
+            weight += chunk_weight;
             if constexpr (class_labels)
-                for (std::size_t i = 0; i < out_rows; ++i)
-                    right += detail::row_argmax(out + i * output_width, output_width)
-                             == static_cast<std::size_t>(y.data()[first * y_per_row + i]);
+                for (std::size_t i = 0; i < j.rows; ++i)
+                    right += detail::row_argmax(j.prediction + i * output_width, output_width)
+                             == static_cast<std::size_t>(j.target[i]);
         }
-        m.loss = weighted / double(rows);
-        if constexpr (class_labels) m.accuracy = double(right) / double(output_rows(rows, steps));
+        m.loss = weighted / double(weight);
+        if constexpr (class_labels) m.accuracy = double(right) / double(judged_rows);
         return m;
+    }
+
+    /// The rows of ŷ and y the loss judges: all of them, or with padded sequences and per-step
+    /// targets the real steps only, gathered into packed buffers.
+    struct judged {
+        const scalar* prediction;
+        const scalar* target;
+        std::size_t rows;
+    };
+    judged judged_rows_of(const scalar* out, const scalar* y, std::size_t rows, std::size_t steps,
+                          std::span<const std::size_t> lengths) {
+        const std::size_t all = output_rows(rows, steps);
+        if constexpr (sequence_targets) {
+            const std::size_t real = detail::real_steps(lengths, rows, steps);
+            if (real != all) {
+                detail::ensure_capacity(real_prediction_, real * output_width);
+                detail::ensure_capacity(real_target_, real * target_width);
+                std::size_t i = 0;
+                for (std::size_t b = 0; b < rows; ++b)
+                    for (std::size_t t = 0; t < lengths[b]; ++t, ++i) {
+                        std::copy_n(out + (b * steps + t) * output_width, output_width,
+                                    real_prediction_.data() + i * output_width);
+                        std::copy_n(y + (b * steps + t) * target_width, target_width,
+                                    real_target_.data() + i * target_width);
+                    }
+                return {real_prediction_.data(), real_target_.data(), real};
+            }
+        }
+        return {out, y, all};
     }
 
     struct data_shape {
@@ -408,10 +474,14 @@ private:
         std::size_t steps;
     };
 
-    template <class X, class Y>
-    data_shape check_data(const X& x, const Y& y, const char* where) const {
+    template <class XP, class Y>
+    data_shape check_data(const XP& x_given, const Y& y, const char* where) const {
+        static_assert(diagnostics::check_padded_input<XP, detail::is_padded<XP>, sequences>());
+        const auto& x = detail::values_of(x_given);
         if constexpr (sequences) {
             const auto [rows, steps] = detail::check_sequences(x, input_width, where, "x");
+            const auto lengths = detail::lengths_of(x_given);
+            detail::check_lengths(lengths, rows, steps, where);
             if constexpr (sequence_targets) {
                 const auto target = detail::check_sequences(y, target_width, where, "y");
                 if (target.steps != steps)
@@ -423,7 +493,7 @@ private:
                 detail::check_matrix(y, target_width, where, "y");
             }
             detail::check_rows(y, rows, where, "y");
-            check_labels(y, rows, sequence_targets ? steps : 1);
+            check_labels(y, rows, sequence_targets ? steps : 1, sequence_targets ? lengths : std::span<const std::size_t>{});
             return {rows, steps};
         } else {
             const std::size_t rows = detail::check_samples(x, Network::shapes.front(), where, "x");
@@ -451,11 +521,14 @@ private:
     }
 
     // Class labels are checked once against all of y, so a bad one is named by its row in the
-    // data: the loss itself only sees a batch, whose row 7 may be the data's row 57.
+    // data: the loss itself only sees a batch, whose row 7 may be the data's row 57. A padded
+    // step's label is never read (it may be any placeholder, such as -100).
     template <class Y>
-    void check_labels(const Y& y, std::size_t rows, std::size_t per_row) const {
+    void check_labels(const Y& y, std::size_t rows, std::size_t per_row,
+                      std::span<const std::size_t> lengths = {}) const {
         if constexpr (class_labels) {
             for (std::size_t i = 0; i < rows * per_row; ++i) {
+                if (!lengths.empty() && i % per_row >= lengths[i / per_row]) continue;
                 const double v = double(y.data()[i]);
                 if (!detail::is_class_label(v, output_width))
                     detail::throw_invalid_label(Loss::name, i / per_row, v, output_width);
@@ -468,8 +541,8 @@ private:
     // refused step) puts the forward state back, so nothing changes; a non-finite step also
     // names the first non-finite x of its batch, whose row i is row_of(i) of x.
     template <class X, class RowOf, class Run>
-    const step_report& guarded_step(const X& x, std::size_t epoch, std::size_t n, std::size_t steps, RowOf row_of,
-                                    Run run) {
+    const step_report& guarded_step(const X& x, std::span<const std::size_t> lengths, std::size_t epoch,
+                                    std::size_t n, std::size_t steps, RowOf row_of, Run run) {
         validate_settings();
         last_ = step_report{.step = steps_++, .epoch = epoch, .rows = n, .learning_rate = double(optimizer_.lr)};
         net_.keep_forward_state();
@@ -477,7 +550,7 @@ private:
             run();
         } catch (const non_finite_error& e) {
             net_.restore_forward_state();
-            rethrow_locating_x(e, x, n, steps, row_of);
+            rethrow_locating_x(e, x, lengths, n, steps, row_of);
         } catch (...) {
             net_.restore_forward_state();
             throw;
@@ -491,15 +564,18 @@ private:
 
     // A step refused for a non-finite loss, with x non-finite in the batch: the message gains
     // the first such value's row in the data (before shuffling) and its column, since "loss
-    // nan" alone does not say which sample to look at. `row_of(i)` maps batch row i to it.
+    // nan" alone does not say which sample to look at. `row_of(i)` maps batch row i to it; a
+    // padded step of x (lengths indexed by data row) is never read, so never blamed.
     template <class X, class RowOf>
-    [[noreturn, gnu::cold]] static void rethrow_locating_x(const non_finite_error& e, const X& x, std::size_t n,
+    [[noreturn, gnu::cold]] static void rethrow_locating_x(const non_finite_error& e, const X& x,
+                                                            std::span<const std::size_t> lengths, std::size_t n,
                                                             std::size_t steps, RowOf row_of) {
         const std::size_t per_row = steps * input_width;
         for (std::size_t i = 0; i < n; ++i) {
             const std::size_t r = row_of(i);
             const scalar* row = x.data() + r * per_row;
-            for (std::size_t k = 0; k < per_row; ++k) {
+            const std::size_t read = lengths.empty() ? per_row : lengths[r] * input_width;
+            for (std::size_t k = 0; k < read; ++k) {
                 if (std::isfinite(row[k])) continue;
                 const std::string value = detail::number_string(double(row[k]));
                 if constexpr (sequences)
@@ -515,9 +591,10 @@ private:
     }
 
     // x (rows, [steps,] input_width) row-major -> ŷ (output_rows, output_width) row-major.
-    const scalar* forward_rows(const scalar* x, std::size_t rows, std::size_t steps) {
+    const scalar* forward_rows(const scalar* x, std::size_t rows, std::size_t steps,
+                               std::span<const std::size_t> lengths) {
         if constexpr (sequences)
-            return net_.forward(x, rows, steps);
+            return net_.forward(x, rows, steps, lengths);
         else
             return net_.forward(x, rows);
     }
@@ -526,14 +603,29 @@ private:
         return sequence_targets ? rows * steps : rows;
     }
 
-    // ŷ (B, Out) from the forward pass just run, y (B, Out) -> loss, backward, clip, update,
-    // unless non-finite. last_ already names the step.
-    const step_report& finish_step(const scalar* out, const scalar* y, std::size_t rows,
-                                   non_finite_action on_non_finite) {
-        const auto prediction = detail::matrix_view(out, rows, output_width);
-        const auto target = detail::matrix_view(y, rows, target_width);
-        auto gradient = net_.output_gradient(rows);
-        last_.loss = ctnn::loss::value_and_gradient(loss_, prediction, target, gradient);
+    // ŷ from the forward pass just run over `rows` samples of `steps` steps, y -> loss,
+    // backward, clip, update, unless non-finite. last_ already names the step. With padded
+    // sequences and per-step targets the loss sees the real steps only, and the padded steps'
+    // gradient is 0.
+    const step_report& finish_step(const scalar* out, const scalar* y, std::size_t rows, std::size_t steps,
+                                   std::span<const std::size_t> lengths, non_finite_action on_non_finite) {
+        const judged j = judged_rows_of(out, y, rows, steps, lengths);
+        const auto prediction = detail::matrix_view(j.prediction, j.rows, output_width);
+        const auto target = detail::matrix_view(j.target, j.rows, target_width);
+        auto gradient = net_.output_gradient(output_rows(rows, steps));
+        if (j.prediction == out) {
+            last_.loss = ctnn::loss::value_and_gradient(loss_, prediction, target, gradient);
+        } else {
+            detail::ensure_capacity(real_gradient_, j.rows * output_width);
+            auto real_gradient = detail::matrix_view(real_gradient_.data(), j.rows, output_width);
+            last_.loss = ctnn::loss::value_and_gradient(loss_, prediction, target, real_gradient);
+            std::fill_n(gradient.data(), gradient.size(), scalar(0));
+            std::size_t i = 0;
+            for (std::size_t b = 0; b < rows; ++b)
+                for (std::size_t t = 0; t < lengths[b]; ++t, ++i)
+                    std::copy_n(real_gradient_.data() + i * output_width, output_width,
+                                gradient.data() + (b * steps + t) * output_width);
+        }
         clip_result clipped{};
         bool healthy = true;  // the monitor's verdict: false refuses the step (an explosion)
         if (std::isfinite(last_.loss)) {
@@ -704,6 +796,10 @@ private:
     std::size_t scheduled_steps_ = 0;  // steps a per-step schedule has seen
     step_report last_{};
     std::size_t steps_ = 0;
+    // padded sequences' real steps, packed, when the loss judges per-step targets
+    detail::buffer<scalar> real_prediction_;
+    detail::buffer<scalar> real_target_;
+    detail::buffer<scalar> real_gradient_;
 };
 
 /// Policies in any order: each slot takes the argument that models its concept, or keeps its
