@@ -45,10 +45,13 @@ concept layer_spec = detail::shape_computing_spec<S> || detail::width_preserving
 ///    fills every parameter's grad and returns dL/d(input) (input_width, columns) packed, or
 ///    nullptr when `computes_input_gradient` is false (the first layer: nobody reads dL/dx);
 ///  - a recurrent layer (`recurrent = true`) runs along the time axis instead: `reserve(B, T)`,
-///    `forward(in, ld, B, T, lengths)`, a backward of (output_width, B) or (output_width, T·B),
-///    and `time_gradient_norms()`. `lengths` (a span of B lengths in [1, T], or empty) ends
-///    sequence b after step lengths[b] − 1: the state is carried through the padding, the
-///    output there is 0 and sends no gradient back (padded_sequences).
+///    `forward(in, ld, B, T)`, a backward of (output_width, B) or (output_width, T·B), and
+///    `time_gradient_norms()`. To read padded_sequences it also takes `forward(in, ld, B, T,
+///    lengths)`: `lengths` (a span of B lengths in [1, T], or empty) ends sequence b after step
+///    lengths[b] − 1, the state is carried through the padding, the output there is 0 and
+///    sends no gradient back. The network zeroes the input's padded columns, but a layer
+///    called directly must not let them into its products (0·NaN is NaN). A layer without
+///    that overload is refused lengths at run time.
 /// Optional members the network calls when a layer has them: `set_training(bool)`, and
 /// `keep_forward_state()` / `restore_forward_state()` for what a training forward changes
 /// besides its output (running statistics, random streams), which a refused step puts back.
@@ -66,7 +69,7 @@ concept network_layer = requires(L& layer, rng stream, typename L::scalar* d_out
 } && (requires(L& layer, const typename L::scalar* in, std::size_t n) {
     requires L::recurrent;
     layer.reserve(n, n);
-    { layer.forward(in, n, n, n, std::span<const std::size_t>{}) } -> std::convertible_to<const typename L::scalar*>;
+    { layer.forward(in, n, n, n) } -> std::convertible_to<const typename L::scalar*>;
     layer.time_gradient_norms();
 } || requires(L& layer, const typename L::scalar* in, std::size_t n) {
     layer.reserve(n);

@@ -8,6 +8,8 @@
 #include <cstdint>
 #include <cstring>
 #include <limits>
+#include <span>
+#include <string>
 #include <type_traits>
 #include <utility>
 
@@ -324,6 +326,7 @@ public:
         if constexpr (!sequence_input) steps = 1;
         rows_ = rows;
         steps_ = steps;
+        lengths_ = lengths;
         const T* in = x_t;
         std::size_t in_ld = ld;
         std::size_t at = 0;  // the layer running, for a shape error's message
@@ -332,7 +335,13 @@ public:
                 using layer_t = std::remove_cvref_t<decltype(layer)>;
                 at = index;
                 if constexpr (detail::recurrent_spec<layer_t>) {
-                    in = layer.forward(in, in_ld, rows, steps, lengths);
+                    if constexpr (requires { layer.forward(in, in_ld, rows, steps, lengths); })
+                        in = layer.forward(in, in_ld, rows, steps, lengths);
+                    else if (!lengths.empty())
+                        throw invalid_argument(std::string("ctnn: ") + std::string(layer_t::kind)
+                                               + " takes no sequence lengths: its forward has no lengths parameter");
+                    else
+                        in = layer.forward(in, in_ld, rows, steps);
                     in_ld = layer_t::returns_sequence ? rows * steps : rows;
                 } else {
                     const std::size_t columns = carries_sequence[index] ? rows * steps : rows;
@@ -406,7 +415,6 @@ public:
     /// image input, in chunks so that memory stays bounded however many rows x has.
     template <class X>
     tensor<T, 2> predict(const X& x) requires(!sequence_input) {
-        static_assert(diagnostics::check_padded_input<X, detail::is_padded<X>, sequence_input>());
         static_assert(detail::check_data_type<T, X>());
         const std::size_t rows = detail::check_samples(x, shapes.front(), "predict", "x");
         const evaluation_mode eval(*this);
@@ -435,6 +443,13 @@ public:
     auto predict(const padded_sequences<X>& x) requires sequence_input {
         static_assert(detail::check_data_type<T, X>());
         return predict_sequences(x.values(), x.lengths());
+    }
+
+    /// Refused at compile time: padded_sequences_need_a_sequence_network.
+    template <class X>
+    tensor<T, 2> predict(const padded_sequences<X>&) requires(!sequence_input) {
+        static_assert(diagnostics::check_padded_input<padded_sequences<X>, true, sequence_input>());
+        return {};
     }
 
     /// Refused at compile time (predict_needs_a_non_const_network): predict writes the work
@@ -524,6 +539,8 @@ private:
 
     template <bool SignalsOnly>
     void backward_through() {
+        // ŷ is 0 at padded steps whatever the layers made there: no gradient enters from them
+        if constexpr (sequence_output) detail::zero_padded_rows(output_gradient_.data(), steps_, output_width, lengths_);
         if constexpr (sequence_output) {
             if (output_width == 1 && steps_ == 1) {
                 backward_from<depth - 1, SignalsOnly>(output_gradient_.data());
@@ -543,10 +560,14 @@ private:
     template <std::size_t I, bool SignalsOnly>
     void backward_from(T* gradient) {
         T* input_gradient;
-        if constexpr (SignalsOnly)
-            input_gradient = layer<I>().backward_signal(gradient);
-        else
-            input_gradient = layer<I>().backward(gradient);
+        try {
+            if constexpr (SignalsOnly)
+                input_gradient = layer<I>().backward_signal(gradient);
+            else
+                input_gradient = layer<I>().backward(gradient);
+        } catch (const invalid_argument& e) {  // a layer's refusal, named by its position as in forward
+            throw invalid_argument(detail::at_layer_message(e.what(), I).c_str());
+        }
         if constexpr (I > 0) backward_from<I - 1, SignalsOnly>(input_gradient);
     }
 
@@ -554,6 +575,7 @@ private:
     bool training_ = true;
     std::size_t rows_ = 0;            // samples in the last forward pass
     std::size_t steps_ = 1;           // time steps in the last forward pass
+    std::span<const std::size_t> lengths_;  // the last forward pass's sequence lengths, if any
     std::uint64_t revision_ = 0;      // see revision()
     std::size_t capacity_ = 0;        // samples the buffers hold
     std::size_t capacity_cells_ = 0;  // samples × steps the buffers hold

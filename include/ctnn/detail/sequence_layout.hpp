@@ -61,14 +61,12 @@ inline void check_lengths(std::span<const std::size_t> lengths, std::size_t rows
     }
 }
 
-/// check_lengths for a recurrent layer, which also refuses lengths with truncated
-/// back-propagation through time (`bptt_steps`): a chunk boundary inside one sequence's
-/// padding would cut the gradient its last state carries back.
-inline void check_recurrent_lengths(std::span<const std::size_t> lengths, std::size_t rows, std::size_t steps,
-                                    std::size_t bptt_steps, std::string_view kind) {
-    if (lengths.empty()) return;
-    check_lengths(lengths, rows, steps, kind);
-    if (bptt_steps != 0)
+/// A recurrent layer's backward refuses lengths with truncated back-propagation through time
+/// (`bptt_steps`): a chunk boundary inside one sequence's padding would cut the gradient its
+/// last state carries back. Forward (predict, evaluate) is not affected.
+inline void refuse_truncation_with_lengths(std::span<const std::size_t> lengths, std::size_t bptt_steps,
+                                           std::string_view kind) {
+    if (!lengths.empty() && bptt_steps != 0)
         throw invalid_argument("ctnn: " + std::string(kind) + ": bptt_steps = " + std::to_string(bptt_steps)
                                + " (truncated back-propagation through time) is not supported with sequence "
                                  "lengths; set bptt_steps = 0, or give sequences of one length");

@@ -361,7 +361,7 @@ public:
     // backward.
     const T* forward(const T* in_t, std::size_t ld, std::size_t batch, std::size_t steps,
                      std::span<const std::size_t> lengths = {}) requires recurrent {
-        detail::check_recurrent_lengths(lengths, batch, steps, bptt_steps, "recurrent_cell");
+        detail::check_lengths(lengths, batch, steps, "recurrent_cell");
         lengths_ = lengths;
         run_forward(in_t, ld, batch, steps);
         const std::size_t n = batch * steps, l = leading(batch, steps);
@@ -382,6 +382,7 @@ public:
     // step or (output_width, T·B) -> every parameter's grad; returns dxᵀ (In, columns) packed, or
     // nullptr for the first layer.
     T* backward(T* d_output) {
+        if constexpr (recurrent) detail::refuse_truncation_with_lengths(lengths_, bptt_steps, "recurrent_cell");
         const std::size_t batch = batch_, steps = steps_, n = batch * steps, l = leading(batch, steps);
         T* g = gradients_.data();
         zero_accumulated_gradients(g, l);

@@ -122,7 +122,7 @@ public:
     // stay alive until backward.
     const T* forward(const T* in_t, std::size_t ld, std::size_t batch, std::size_t steps,
                      std::span<const std::size_t> lengths = {}) {
-        detail::check_recurrent_lengths(lengths, batch, steps, bptt_steps, kind);
+        detail::check_lengths(lengths, batch, steps, kind);
         lengths_ = lengths;
         input_t_ = in_t;
         input_ld_ = ld;
@@ -183,6 +183,7 @@ public:
     // dL/dh: (Hidden, B) for the last state, or (Hidden, T·B) for every state -> dW_ih, dW_hh,
     // db_ih, db_hh into the grads; returns dxᵀ (In, T·B), or nullptr for the first layer.
     T* backward(T* da) {
+        detail::refuse_truncation_with_lengths(lengths_, bptt_steps, kind);
         const std::size_t batch = batch_, steps = steps_, n = batch * steps, block = Hidden * batch;
         auto incoming = [&](std::size_t t) -> const T* {
             if constexpr (returns_sequence) return da + t * batch;

@@ -116,7 +116,7 @@ public:
     // stay alive until backward.
     const T* forward(const T* in_t, std::size_t ld, std::size_t batch, std::size_t steps,
                      std::span<const std::size_t> lengths = {}) {
-        detail::check_recurrent_lengths(lengths, batch, steps, bptt_steps, kind);
+        detail::check_lengths(lengths, batch, steps, kind);
         lengths_ = lengths;
         input_t_ = in_t;
         input_ld_ = ld;
@@ -164,6 +164,7 @@ public:
     // dL/dh_t lives in a (Hidden, (T+1)·B) matrix laid out as the states, so one expression
     // over whole matrices gives each step's dz_t, written straight into its column block.
     T* backward(T* da) {
+        detail::refuse_truncation_with_lengths(lengths_, bptt_steps, kind);
         const std::size_t batch = batch_, steps = steps_, n = batch * steps, hl = history_ld();
         // dL/dh_t that arrives from the layer above (every step, or the last only).
         auto incoming = [&](std::size_t t) -> const T* {

@@ -317,8 +317,13 @@ private:
                 });
                 ++report.steps;
                 if (s.applied) {
-                    weighted_loss += s.loss * double(n);
-                    counted_rows += n;
+                    // each step's mean weighted by what it averaged: its rows, or with padded
+                    // sequences and per-step targets its real steps (as evaluate weights them)
+                    const std::size_t weight = sequence_targets && !lengths.empty()
+                                                   ? detail::real_steps(lengths_of_batch(first, n), n, steps)
+                                                   : n;
+                    weighted_loss += s.loss * double(weight);
+                    counted_rows += weight;
                 } else {
                     ++report.skipped_steps;
                 }
