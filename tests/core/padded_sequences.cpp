@@ -20,6 +20,7 @@
 #include <catch2/catch.hpp>
 
 #include "support/approx.hpp"
+#include "support/feature_major.hpp"
 #include "support/fixture.hpp"
 #include "support/gradient_check.hpp"
 
@@ -42,27 +43,8 @@ std::vector<std::size_t> lengths_of(const std::string& record) {
     return lengths;
 }
 
-// (B, T, N) row-major <-> (N, T·B) feature-major, column t·B + b
-std::vector<double> feature_major(const tensor3& a) {
-    const std::size_t rows = a.shape(0), n_steps = a.shape(1), n = a.shape(2);
-    std::vector<double> out(n * n_steps * rows);
-    for (std::size_t b = 0; b < rows; ++b)
-        for (std::size_t t = 0; t < n_steps; ++t)
-            for (std::size_t k = 0; k < n; ++k) out[k * n_steps * rows + t * rows + b] = a(b, t, k);
-    return out;
-}
-matrix columns(const double* p, std::size_t rows, std::size_t cols) {
-    matrix m = matrix::from_shape({rows, cols});
-    std::copy_n(p, rows * cols, m.data());
-    return m;
-}
-// (B, N) row-major -> (N, B)
-std::vector<double> transposed(const matrix& a) {
-    std::vector<double> out(a.size());
-    for (std::size_t b = 0; b < a.shape(0); ++b)
-        for (std::size_t k = 0; k < a.shape(1); ++k) out[k * a.shape(0) + b] = a(b, k);
-    return out;
-}
+using ctnn_test::columns;
+using ctnn_test::feature_major;
 
 template <class Layer>
 void check_gradients(const Layer& layer, const std::string& record, std::size_t expected_count) {
@@ -82,48 +64,63 @@ void check_gradients(const Layer& layer, const std::string& record, std::size_t 
 template <class Recurrent>
 using tested_net = ctnn::basic_network<double, ctnn::sequence<features>, ctnn::dropout<std::ratio<0>>, Recurrent>;
 
-template <class Whole, class Last>
-void check_against_torch(const std::string& name) {
-    INFO(name);
+/// One forward and backward pass of the layer R (layer 1 of tested_net) on the padded batch,
+/// against torch: the output `record` ("out": every step, (B, T, H); "last": h_n, (B, H)), dx
+/// and every parameter's gradient of Σ output ⊙ g.
+template <class R>
+tested_net<R> check_pass(const std::string& name, const std::string& record, const std::string& gradients) {
     const auto& f = fixture();
     const auto lengths = lengths_of("lengths");
     const auto x = feature_major(f.tensor<double, 3>("x"));
-    const std::size_t n = steps * batch, width = Whole::output_width;
-    const std::size_t parameters = name.starts_with("bi_") ? 8 : 4;
-
-    // every step: pad_packed_sequence's output (0 past each length), dx and every gradient of Σ out ⊙ g
-    tested_net<Whole> net;
+    const std::size_t n = steps * batch, width = R::output_width, columns_out = R::returns_sequence ? n : batch;
+    tested_net<R> net;
     ctnn::load_npz(npz(name), net, {.modules = {"rnn"}});
     auto& layer = net.template layer<1>();
     layer.reserve(batch, steps);
     const double* out = layer.forward(x.data(), n, batch, steps, lengths);
-    CTNN_REQUIRE_CLOSE(columns(out, width, n),
-                       columns(feature_major(f.tensor<double, 3>(name + ".out")).data(), width, n), 1e-12);
-    auto g = feature_major(f.tensor<double, 3>(name + ".g"));
+    const auto expected = R::returns_sequence ? feature_major(f.tensor<double, 3>(name + "." + record))
+                                              : feature_major(f.tensor<double, 2>(name + "." + record));
+    CTNN_REQUIRE_CLOSE(columns(out, width, columns_out), columns(expected.data(), width, columns_out), 1e-12);
+    auto g = R::returns_sequence ? feature_major(f.tensor<double, 3>(name + ".g"))
+                                 : feature_major(f.tensor<double, 2>(name + ".g_last"));
     const double* dx = layer.backward(g.data());
+    const std::string dx_record = R::returns_sequence ? ".dx" : ".dx_last";
     CTNN_REQUIRE_CLOSE(columns(dx, features, n),
-                       columns(feature_major(f.tensor<double, 3>(name + ".dx")).data(), features, n), 1e-12);
-    check_gradients(layer, name + ".grad.", parameters);
-
-    // the same through the network: predict gives (B, T, H) with 0 at padded steps
-    const tensor3 x_rows = f.tensor<double, 3>("x");
-    const tensor3 predicted = net.predict(padded_sequences(x_rows, lengths));
-    CTNN_REQUIRE_CLOSE(predicted, (f.tensor<double, 3>(name + ".out")), 1e-12);
-
-    // the last state: h_n, each sequence's state after its own last step
-    tested_net<Last> last_net;
-    ctnn::load_npz(npz(name), last_net, {.modules = {"rnn"}});
-    auto& last_layer = last_net.template layer<1>();
-    last_layer.reserve(batch, steps);
-    const double* last = last_layer.forward(x.data(), n, batch, steps, lengths);
-    CTNN_REQUIRE_CLOSE(columns(last, width, batch),
-                       columns(transposed(f.tensor<double, 2>(name + ".last")).data(), width, batch), 1e-12);
-    auto g_last = transposed(f.tensor<double, 2>(name + ".g_last"));
-    const double* dx_last = last_layer.backward(g_last.data());
-    CTNN_REQUIRE_CLOSE(columns(dx_last, features, n),
-                       columns(feature_major(f.tensor<double, 3>(name + ".dx_last")).data(), features, n), 1e-12);
-    check_gradients(last_layer, name + ".last_grad.", parameters);
+                       columns(feature_major(f.tensor<double, 3>(name + dx_record)).data(), features, n), 1e-12);
+    check_gradients(layer, name + "." + gradients + ".", name.starts_with("bi_") ? 8 : 4);
+    return net;
 }
+
+template <class Whole, class Last>
+void check_against_torch(const std::string& name) {
+    INFO(name);
+    // every step: pad_packed_sequence's output, 0 past each length
+    auto net = check_pass<Whole>(name, "out", "grad");
+    // the same through the network: predict gives (B, T, H) with 0 at padded steps
+    const tensor3 x_rows = fixture().tensor<double, 3>("x");
+    CTNN_REQUIRE_CLOSE(net.predict(padded_sequences(x_rows, lengths_of("lengths"))),
+                       (fixture().tensor<double, 3>(name + ".out")), 1e-12);
+    // the last state: h_n, each sequence's state after its own last step
+    check_pass<Last>(name, "last", "last_grad");
+}
+
+/// A recurrent layer written before padded_sequences: its forward has four parameters.
+template <class Layer>
+struct four_parameter_forward : Layer {
+    const typename Layer::scalar* forward(const typename Layer::scalar* in, std::size_t ld, std::size_t rows,
+                                          std::size_t n_steps) {
+        return Layer::forward(in, ld, rows, n_steps);
+    }
+};
+struct recurrent_without_lengths {
+    static constexpr std::size_t output_width = 3;
+    static constexpr bool recurrent = true;
+    static constexpr bool returns_sequence = false;
+    template <class T, std::size_t Index, ctnn::shape InputShape>
+    struct bind {
+        using type = four_parameter_forward<typename ctnn::rnn<3>::template bind<T, Index, InputShape>::type>;
+    };
+};
 
 using ctnn::bidirectional;
 using ctnn::gru;
@@ -178,7 +175,8 @@ void check_each_sequence_alone(std::uint64_t seed) {
 }
 
 /// dL/dθ of the mean squared error over the real steps (or over the sequences' outputs),
-/// against central differences.
+/// against central differences. The output gradient's padded rows hold 1, not 0: the network
+/// lets nothing in from there.
 template <class Net>
 void check_finite_differences(std::uint64_t seed) {
     Net net(seed);
@@ -205,7 +203,7 @@ void check_finite_differences(std::uint64_t seed) {
     auto gradient = net.output_gradient(out_rows);
     for (std::size_t i = 0; i < out_rows; ++i)
         for (std::size_t k = 0; k < out_width; ++k)
-            gradient(i, k) = real(i) ? 2.0 * (out[i * out_width + k] - y(i, k)) / double(count * out_width) : 0.0;
+            gradient(i, k) = real(i) ? 2.0 * (out[i * out_width + k] - y(i, k)) / double(count * out_width) : 1.0;
     net.backward();
     net.for_each_parameter([&](auto& p) {
         const auto analytic = p.grad;
@@ -343,6 +341,12 @@ TEST_CASE("padded_sequences: fit gathers each shuffled batch's lengths; evaluate
         }
     }
     REQUIRE(result.steps == 6);
+    // fit's epoch loss is the mean over real steps, as evaluate's: equal while the weights stay
+    net_t fixed(7);
+    ctnn::trainer fixed_train{fixed, ctnn::loss::softmax_cross_entropy{}, ctnn::optim::sgd{.lr = 0.0}};
+    const auto fixed_fit = fixed_train.fit(padded_sequences(x, lengths), y, {.epochs = 1, .batch_size = 4});
+    CHECK(fixed_fit.epoch_losses.front()
+          == Approx(fixed_train.evaluate(padded_sequences(x, lengths), y)).epsilon(1e-12));
     stepped.for_each_parameter([&, k = std::size_t(0)](const auto& p) mutable {
         std::size_t j = 0;
         fitted.for_each_parameter([&](const auto& q) {
@@ -418,8 +422,11 @@ TEST_CASE("padded_sequences: lengths that do not fit x, a bad label at a real st
     CHECK_THROWS_WITH(train.evaluate(padded_sequences(x, three), y),
                       Catch::Contains("the target of row 2 is 7, not a class label"));
     y(2, 0, 0) = 1;
-    // truncated back-propagation through time would cut a padded sequence's gradient
+    // truncated back-propagation through time would cut a padded sequence's gradient: refused
+    // in training, not in inference
     net.layer<0>().bptt_steps = 2;
+    CHECK_NOTHROW(net.predict(padded_sequences(x, three)));
+    CHECK_NOTHROW(train.evaluate(padded_sequences(x, three), y));
     CHECK_THROWS_WITH(train.train_step(padded_sequences(x, three), y),
                       "ctnn: layer 0: lstm: bptt_steps = 2 (truncated back-propagation through time) is not "
                       "supported with sequence lengths; set bptt_steps = 0, or give sequences of one length");
@@ -428,4 +435,12 @@ TEST_CASE("padded_sequences: lengths that do not fit x, a bad label at a real st
     // full lengths are the unpadded batch
     const std::vector<std::size_t> full{4, 4, 4};
     CHECK((net.predict(padded_sequences(x, full)) == net.predict(x)));
+
+    // a recurrent layer of one's own whose forward takes no lengths runs on plain sequences and
+    // is refused lengths
+    using legacy_net = ctnn::basic_network<double, ctnn::sequence<2>, recurrent_without_lengths, ctnn::dense<2>>;
+    legacy_net legacy(1);
+    CHECK(legacy.predict(x).shape(1) == 2);
+    CHECK_THROWS_WITH(legacy.predict(padded_sequences(x, three)),
+                      "ctnn: layer 0: rnn takes no sequence lengths: its forward has no lengths parameter");
 }

@@ -14,6 +14,7 @@
 #include <catch2/catch.hpp>
 
 #include "support/approx.hpp"
+#include "support/feature_major.hpp"
 #include "support/fixture.hpp"
 #include "support/gradient_check.hpp"
 #include "support/temp_dir.hpp"
@@ -27,20 +28,8 @@ const ctnn_test::fixture& fixture() {
     return f;
 }
 
-// (B, T, N) row-major <-> (N, T·B) feature-major, column t·B + b
-std::vector<double> feature_major(const ctnn::tensor<double, 3>& a) {
-    const std::size_t n = a.shape(2);
-    std::vector<double> out(n * steps * batch);
-    for (std::size_t b = 0; b < batch; ++b)
-        for (std::size_t t = 0; t < steps; ++t)
-            for (std::size_t k = 0; k < n; ++k) out[k * steps * batch + t * batch + b] = a(b, t, k);
-    return out;
-}
-matrix columns(const double* p, std::size_t rows, std::size_t cols) {
-    matrix m = matrix::from_shape({rows, cols});
-    std::copy_n(p, rows * cols, m.data());
-    return m;
-}
+using ctnn_test::columns;
+using ctnn_test::feature_major;
 
 /// A dropout of 0 first, so that the bidirectional layer (layer 1) sends a gradient down.
 template <class Recurrent>
