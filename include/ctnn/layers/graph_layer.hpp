@@ -115,6 +115,9 @@ private:
         });
         return reads;
     }();
+    /// x's rows in the arenas: its values when an element-wise node reads them, dL/dx when the
+    /// layer sends it down; otherwise none.
+    static constexpr std::size_t x_rows = copies_input || InputGradient ? In : 0;
 
     template <class V>
     using fused_into = typename graph::template fused_into<V>;
@@ -201,7 +204,7 @@ private:
         if constexpr (std::is_same_v<V, input_variable>) {
             return {0, false};
         } else if constexpr (expr::detail_graph::is_state<V>::value) {
-            std::size_t row = In;
+            std::size_t row = x_rows;
             bool found = false;
             for_each_state([&]<class S>(std::type_identity<S>) {
                 found = found || std::is_same_v<S, V>;
@@ -218,7 +221,7 @@ private:
                 constexpr location of = locate<typename N::operand>();
                 return {of.row + N::index * (width<typename N::operand> / N::count), of.shifted};
             } else {
-                std::size_t row = In + state_rows;
+                std::size_t row = x_rows + state_rows;
                 bool found = false;
                 for_each_node([&]<class M>(std::type_identity<M>) {
                     found = found || std::is_same_v<typename M::variable, V>;
@@ -230,7 +233,7 @@ private:
         }
     }
     static constexpr std::size_t arena_rows = [] {
-        std::size_t rows = In + state_rows;
+        std::size_t rows = x_rows + state_rows;
         for_each_node([&]<class N>(std::type_identity<N>) {
             if constexpr (owns_rows<N>) rows += width<typename N::variable>;
         });
@@ -420,11 +423,7 @@ public:
                             });
                     }
                     backward_step(t, env, d_env);
-                    if (recurrent && bptt_steps != 0 && t % bptt_steps == 0)
-                        for_each_state([&]<class S>(std::type_identity<S>) {
-                            T* d_state = pointer<S>(g) + t * batch;
-                            for (std::size_t r = 0; r < S::tag_type::width; ++r) std::fill_n(d_state + r * l, batch, T(0));
-                        });
+                    if (recurrent && bptt_steps != 0 && t % bptt_steps == 0) zero_state_blocks(g, t);
                 }
             });
         });
@@ -489,6 +488,16 @@ private:
         return recurrent ? batch * (steps + 1) : batch * steps;
     }
 
+    /// Zeroes every state's block t of an arena: the initial states in the values, a cut of
+    /// truncated back-propagation in the gradients.
+    void zero_state_blocks(T* arena, std::size_t t) const {
+        const std::size_t l = leading(batch_, steps_);
+        for_each_state([&]<class S>(std::type_identity<S>) {
+            T* block = pointer<S>(arena) + t * batch_;
+            for (std::size_t r = 0; r < S::tag_type::width; ++r) std::fill_n(block + r * l, batch_, T(0));
+        });
+    }
+
     /// Zeroes the gradient rows that are accumulated into: x's, the states', and every node's
     /// that more than one node writes.
     void zero_accumulated_gradients(T* g, std::size_t l) const {
@@ -496,7 +505,7 @@ private:
             std::fill_n(g + first_row * l, rows * l, T(0));
         };
         if constexpr (computes_input_gradient) zero_rows(0, In);
-        zero_rows(In, state_rows);
+        zero_rows(x_rows, state_rows);
         for_each_node([&]<class N>(std::type_identity<N>) {
             using V = typename N::variable;
             if constexpr (owns_rows<N> && !assigned<V> && !is_updated<V>) zero_rows(locate<V>().row, width<V>);
@@ -560,10 +569,7 @@ private:
         const std::size_t n = batch * steps, l = leading(batch, steps);
         T* v = values_.data();
         if constexpr (copies_input) detail::copy_block(in_t, ld, pointer<input_variable>(v), l, In, n);
-        for_each_state([&]<class S>(std::type_identity<S>) {
-            T* h = pointer<S>(v);
-            for (std::size_t r = 0; r < S::tag_type::width; ++r) std::fill_n(h + r * l, batch, T(0));
-        });
+        zero_state_blocks(v, 0);  // the initial states
         // Biases into every step's block (a fused sum's second product adds its own), then the
         // products of x over all steps at once.
         for_each_node([&]<class N>(std::type_identity<N>) {
