@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstddef>
 #include <string>
+#include <string_view>
 
 #include "ctnn/detail/class_labels.hpp"
 #include "ctnn/detail/network_visit.hpp"
@@ -27,27 +28,34 @@ bool parameters_finite(const ParameterSet& params) noexcept {
     return std::isfinite(largest);
 }
 
-/// "layer 1 (dense) weight, element 3, would be inf" for the first non-finite value or moment
-/// of `net` (layer order, weight before bias); empty if there is none.
+/// "layer 1 (dense) weight, element 3, would be inf" (moment < 0: the value; else that optimizer
+/// moment). One function for every network: the templated search below only finds the element.
+[[gnu::cold, gnu::noinline]] inline std::string describe_non_finite(std::size_t layer, std::string_view kind,
+                                                                    std::string_view name, int moment,
+                                                                    std::size_t element, double value) {
+    std::string text = "layer " + std::to_string(layer) + " (" + std::string(kind) + ") " + std::string(name);
+    if (moment >= 0) text += "'s optimizer state (moment " + std::to_string(moment) + ")";
+    return text + ", element " + std::to_string(element) + ", would be " + number_string(value);
+}
+
+/// describe_non_finite of the first non-finite value or moment of `net` (layer order, weight
+/// before bias); empty if there is none.
 template <class Net>
 [[gnu::cold]] std::string first_non_finite_parameter(const Net& net) {
     std::string found;
     net.for_each_layer_indexed([&](const auto& layer, auto index) {
         using L = std::remove_cvref_t<decltype(layer)>;
         for_each_named_parameter_of(layer, [&](std::string_view name, const auto& p) {
-            const auto describe = [&](const auto& t, const std::string& what) {
+            const auto search = [&](const auto& t, int moment) {
                 if (!found.empty()) return;
-                for (std::size_t i = 0; i < t.size(); ++i) {
-                    if (std::isfinite(t.data()[i])) continue;
-                    found = "layer " + std::to_string(std::size_t(index)) + " (" + std::string(layer_kind<L>()) + ") "
-                            + std::string(name) + what + ", element " + std::to_string(i) + ", would be "
-                            + number_string(double(t.data()[i]));
-                    return;
-                }
+                const auto* first = t.data();
+                const auto* bad = std::find_if(first, first + t.size(), [](auto v) { return !std::isfinite(v); });
+                if (bad != first + t.size())
+                    found = describe_non_finite(index, layer_kind<L>(), name, moment, std::size_t(bad - first),
+                                                double(*bad));
             };
-            describe(p.value, "");
-            for (std::size_t m = 0; m < p.moments.size(); ++m)
-                describe(p.moments[m], "'s optimizer state (moment " + std::to_string(m) + ")");
+            search(p.value, -1);
+            for (std::size_t m = 0; m < p.moments.size(); ++m) search(p.moments[m], int(m));
         });
     });
     return found;
