@@ -370,6 +370,17 @@ TEST_CASE("padded_sequences: fit gathers each shuffled batch's lengths; evaluate
             ++count;
         }
     CHECK(fit_train.evaluate(padded_sequences(x, lengths), y) == Approx(sum / double(count)).epsilon(1e-12));
+    // predict_proba: the softmax of each real step's logits, 0 at padded steps
+    const tensor3 probabilities = fitted.predict_proba(padded_sequences(x, lengths));
+    for (std::size_t b = 0; b < rows; ++b)
+        for (std::size_t t = 0; t < n_steps; ++t) {
+            double z = 0.0;
+            for (std::size_t k = 0; k < 3; ++k) z += std::exp(predicted(b, t, k));
+            for (std::size_t k = 0; k < 3; ++k) {
+                const double want = t < lengths[b] ? std::exp(predicted(b, t, k)) / z : 0.0;
+                REQUIRE(std::abs(probabilities(b, t, k) - want) <= 1e-12);
+            }
+        }
     const auto with_validation = fit_train.fit(padded_sequences(x, lengths), y, padded_sequences(x, lengths), y,
                                                {.epochs = 1, .batch_size = 4});
     net_t copy = fitted;  // the validation pass ran after the epoch's steps: measure it again
