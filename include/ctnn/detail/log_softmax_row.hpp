@@ -1,5 +1,6 @@
 // log softmax of one row of logits, shifted by the row's maximum: what the cross-entropy
-// losses and predict_proba share (the softmax layers do the same column-wise, feature-major), so that logits of ±1000 neither overflow nor lose precision.
+// losses and predict_proba share (the softmax layers do the same column-wise, feature-major),
+// so that logits of ±1000 neither overflow nor lose precision.
 #pragma once
 
 #include <algorithm>

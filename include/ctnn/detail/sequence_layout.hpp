@@ -79,12 +79,19 @@ inline bool any_padding_at(std::span<const std::size_t> lengths, std::size_t t) 
     return false;
 }
 
+/// f(b) for each sequence b whose step t is padding.
+template <class F>
+void for_each_padded_column(std::span<const std::size_t> lengths, std::size_t t, F&& f) {
+    for (std::size_t b = 0; b < lengths.size(); ++b)
+        if (t >= lengths[b]) f(b);
+}
+
 /// Zeroes the padded columns of step t in a (rows, B) block whose row r starts at block + r·ld.
 template <class T>
 void zero_padding_at(T* block, std::size_t ld, std::size_t rows, std::span<const std::size_t> lengths, std::size_t t) {
-    for (std::size_t b = 0; b < lengths.size(); ++b)
-        if (t >= lengths[b])
-            for (std::size_t r = 0; r < rows; ++r) block[r * ld + b] = T(0);
+    for_each_padded_column(lengths, t, [&](std::size_t b) {
+        for (std::size_t r = 0; r < rows; ++r) block[r * ld + b] = T(0);
+    });
 }
 
 /// Copies the padded columns of step t from one (rows, B) block to another: a state carried
@@ -92,18 +99,35 @@ void zero_padding_at(T* block, std::size_t ld, std::size_t rows, std::span<const
 template <class T>
 void carry_padding_at(const T* from, std::size_t from_ld, T* to, std::size_t to_ld, std::size_t rows,
                       std::span<const std::size_t> lengths, std::size_t t) {
-    for (std::size_t b = 0; b < lengths.size(); ++b)
-        if (t >= lengths[b])
-            for (std::size_t r = 0; r < rows; ++r) to[r * to_ld + b] = from[r * from_ld + b];
+    for_each_padded_column(lengths, t, [&](std::size_t b) {
+        for (std::size_t r = 0; r < rows; ++r) to[r * to_ld + b] = from[r * from_ld + b];
+    });
 }
 
 /// Adds the padded columns of step t of one (rows, B) block into another.
 template <class T>
 void add_padding_at(const T* from, std::size_t from_ld, T* to, std::size_t to_ld, std::size_t rows,
                     std::span<const std::size_t> lengths, std::size_t t) {
+    for_each_padded_column(lengths, t, [&](std::size_t b) {
+        for (std::size_t r = 0; r < rows; ++r) to[r * to_ld + b] += from[r * from_ld + b];
+    });
+}
+
+/// The step a reversal within each sequence's length puts at step t of sequence b: L − 1 − t
+/// for a real step, t for padding (it stays where it is); T − 1 − t without lengths.
+inline std::size_t reversed_step(std::size_t t, std::size_t b, std::size_t steps,
+                                 std::span<const std::size_t> lengths) noexcept {
+    if (lengths.empty()) return steps - 1 - t;
+    return t < lengths[b] ? lengths[b] - 1 - t : t;
+}
+
+/// f(padded row b·T + t, packed row) for each real step of each sequence, in order: the rows a
+/// (B, T, width) tensor keeps when its padding is left out.
+template <class F>
+void for_each_real_step(std::span<const std::size_t> lengths, std::size_t steps, F&& f) {
+    std::size_t packed = 0;
     for (std::size_t b = 0; b < lengths.size(); ++b)
-        if (t >= lengths[b])
-            for (std::size_t r = 0; r < rows; ++r) to[r * to_ld + b] += from[r * from_ld + b];
+        for (std::size_t t = 0; t < lengths[b]; ++t) f(b * steps + t, packed++);
 }
 
 /// Zeroes every padded column of a feature-major (rows, T·B) matrix, row r at p + r·ld.

@@ -19,6 +19,7 @@
 #include "ctnn/detail/buffer.hpp"
 #include "ctnn/detail/matrix_view.hpp"
 #include "ctnn/detail/network_visit.hpp"
+#include "ctnn/detail/sequence_layout.hpp"
 
 namespace ctnn {
 
@@ -35,10 +36,8 @@ void reverse_steps(const T* from, std::size_t ld, std::size_t rows, std::size_t 
             if (lengths.empty()) {
                 std::copy_n(from + r * ld + (steps - 1 - t) * batch, batch, out);
             } else {
-                for (std::size_t b = 0; b < batch; ++b) {
-                    const std::size_t s = t < lengths[b] ? lengths[b] - 1 - t : t;
-                    out[b] = from[r * ld + s * batch + b];
-                }
+                for (std::size_t b = 0; b < batch; ++b)
+                    out[b] = from[r * ld + reversed_step(t, b, steps, lengths) * batch + b];
             }
         }
 }
@@ -127,11 +126,8 @@ public:
             for (std::size_t k = 0; k < input_width; ++k)
                 for (std::size_t t = 0; t < steps_; ++t) {
                     scalar* to = dx + k * n + t * batch_;
-                    for (std::size_t b = 0; b < batch_; ++b) {  // the step reverse_steps put t at
-                        const std::size_t s = lengths_.empty() ? steps_ - 1 - t
-                                              : t < lengths_[b] ? lengths_[b] - 1 - t : t;
-                        to[b] += dx_back[k * n + s * batch_ + b];
-                    }
+                    for (std::size_t b = 0; b < batch_; ++b)  // the step reverse_steps put t at
+                        to[b] += dx_back[k * n + detail::reversed_step(t, b, steps_, lengths_) * batch_ + b];
                 }
             return dx;
         } else {

@@ -460,14 +460,10 @@ private:
             if (real != all) {
                 detail::ensure_capacity(real_prediction_, real * output_width);
                 detail::ensure_capacity(real_target_, real * target_width);
-                std::size_t i = 0;
-                for (std::size_t b = 0; b < rows; ++b)
-                    for (std::size_t t = 0; t < lengths[b]; ++t, ++i) {
-                        std::copy_n(out + (b * steps + t) * output_width, output_width,
-                                    real_prediction_.data() + i * output_width);
-                        std::copy_n(y + (b * steps + t) * target_width, target_width,
-                                    real_target_.data() + i * target_width);
-                    }
+                detail::for_each_real_step(lengths, steps, [&](std::size_t row, std::size_t i) {
+                    std::copy_n(out + row * output_width, output_width, real_prediction_.data() + i * output_width);
+                    std::copy_n(y + row * target_width, target_width, real_target_.data() + i * target_width);
+                });
                 return {real_prediction_.data(), real_target_.data(), real};
             }
         }
@@ -624,12 +620,11 @@ private:
             detail::ensure_capacity(real_gradient_, j.rows * output_width);
             auto real_gradient = detail::matrix_view(real_gradient_.data(), j.rows, output_width);
             last_.loss = ctnn::loss::value_and_gradient(loss_, prediction, target, real_gradient);
-            std::fill_n(gradient.data(), gradient.size(), scalar(0));
-            std::size_t i = 0;
-            for (std::size_t b = 0; b < rows; ++b)
-                for (std::size_t t = 0; t < lengths[b]; ++t, ++i)
-                    std::copy_n(real_gradient_.data() + i * output_width, output_width,
-                                gradient.data() + (b * steps + t) * output_width);
+            // the real rows; the network's backward zeroes the padded ones
+            detail::for_each_real_step(lengths, steps, [&](std::size_t row, std::size_t i) {
+                std::copy_n(real_gradient_.data() + i * output_width, output_width,
+                            gradient.data() + row * output_width);
+            });
         }
         clip_result clipped{};
         bool healthy = true;  // the monitor's verdict: false refuses the step (an explosion)
