@@ -20,10 +20,10 @@ void dump_problem(const std::string& path, const ctnn::tensor<float, 3>& x, cons
     bench::dump(out, "x", x);
     bench::dump(out, "y", y);
     const auto& recurrent = model.layer<0>();
-    bench::dump(out, "weight_ih", recurrent.weight_ih.value);
-    bench::dump(out, "weight_hh", recurrent.weight_hh.value);
-    bench::dump(out, "bias_ih", recurrent.bias_ih.value);
-    bench::dump(out, "bias_hh", recurrent.bias_hh.value);
+    bench::dump(out, "weight_ih", recurrent.weight_ih().value);
+    bench::dump(out, "weight_hh", recurrent.weight_hh().value);
+    bench::dump(out, "bias_ih", recurrent.bias_ih().value);
+    bench::dump(out, "bias_hh", recurrent.bias_hh().value);
     bench::dump(out, "w1", model.layer<1>().weight.value);
     bench::dump(out, "b1", model.layer<1>().bias.value);
     std::fclose(out);

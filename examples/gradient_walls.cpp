@@ -42,9 +42,9 @@ template <class Clip>
 outcome descend(double w, double b, Clip clip, std::size_t budget) {
     one_unit model;
     auto& unit = model.layer<0>();
-    unit.weight_hh.value(0, 0) = w;
-    unit.weight_ih.value(0, 0) = b;
-    unit.initial_state(0) = 1.0 / (1.0 + std::exp(-0.5));  // σ(x_0), x_0 = 0.5
+    unit.weight_hh().value(0, 0) = w;
+    unit.weight_ih().value(0, 0) = b;
+    unit.initial_state()(0) = 1.0 / (1.0 + std::exp(-0.5));  // σ(x_0), x_0 = 0.5
     auto x = ctnn::tensor<double, 3>::from_shape({1, time_steps, 1});
     x.fill(1.0);
     auto y = ctnn::tensor<double, 2>::from_shape({1, 1});

@@ -44,7 +44,7 @@ outcome train(const std::string& name, double lr, std::size_t epochs, const exam
               const examples::adding_problem<float>& held_out) {
     Net net(/*seed=*/0);
     if constexpr (std::is_same_v<Net, lstm_net>) {
-        auto& bias = net.template layer<0>().bias_ih.value;  // gates i, f, g, o: f is the second block
+        auto& bias = net.template layer<0>().bias_ih().value;  // gates i, f, g, o: f is the second block
         for (std::size_t u = hidden; u < 2 * hidden; ++u) bias(u) = 1.0f;
     }
     ctnn::trainer trainer{net, ctnn::loss::mse{}, ctnn::optim::adam{.lr = lr},

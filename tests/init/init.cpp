@@ -208,8 +208,8 @@ void check_recurrent_policy(const std::string& layer, const std::string& policy)
             CHECK(ours.maxabs > 0.97 * std::sqrt(3.0) * sigma);
         }
     };
-    check(net.template layer<0>().weight_ih.value, "weight_ih");
-    check(net.template layer<0>().weight_hh.value, "weight_hh");
+    check(net.template layer<0>().weight_ih().value, "weight_ih");
+    check(net.template layer<0>().weight_hh().value, "weight_hh");
 }
 
 template <class Init>
@@ -239,7 +239,7 @@ TEST_CASE("init: every policy on rnn, lstm and gru weights uses torch.nn.init's 
     const double bound = 1.0 / std::sqrt(40.0);
     CHECK(f.scalar("lstm.default.maxabs") <= bound);
     CHECK(f.scalar("lstm.default.maxabs") > 0.99 * bound);
-    for (const auto* p : {&net.layer<0>().weight_ih.value, &net.layer<0>().weight_hh.value}) {
+    for (const auto* p : {&net.layer<0>().weight_ih().value, &net.layer<0>().weight_hh().value}) {
         CHECK(measure(*p).maxabs <= bound);
         CHECK(measure(*p).maxabs > 0.99 * bound);
     }
@@ -252,12 +252,12 @@ TEST_CASE("init: per_gate scales and orthonormalises each gate's block on its ow
     const auto& layer = net.layer<0>();
     // Each (40, 30) gate block of W_ih is xavier with fans {30, 40}, not torch's {30, 160}.
     const double gate_bound = std::sqrt(6.0 / (30 + 40));
-    CHECK(measure(layer.weight_ih.value).maxabs <= gate_bound);
-    CHECK(measure(layer.weight_ih.value).maxabs > 0.97 * gate_bound);
+    CHECK(measure(layer.weight_ih().value).maxabs <= gate_bound);
+    CHECK(measure(layer.weight_ih().value).maxabs > 0.97 * gate_bound);
     CHECK(gate_bound > 1.5 * std::sqrt(6.0 / (30 + 160)));
     // Each (40, 40) gate block of W_hh is orthogonal; the stack as a whole is not orthonormal
     // (its columns have norm 2, four unit blocks stacked).
-    const auto& w = layer.weight_hh.value;
+    const auto& w = layer.weight_hh().value;
     double worst = 0;
     for (std::size_t gate = 0; gate < 4; ++gate)
         for (std::size_t i = 0; i < 40; ++i)

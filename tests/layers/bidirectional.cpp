@@ -120,9 +120,9 @@ TEST_CASE("bidirectional: finite differences through a network, and a model file
     ctnn::save(dir.path() / "bi.ctnn", net);
     net_t loaded(99);
     ctnn::load(dir.path() / "bi.ctnn", loaded);
-    CHECK((loaded.layer<1>().reverse_direction.weight_hh.value == net.layer<1>().reverse_direction.weight_hh.value));
+    CHECK((loaded.layer<1>().reverse_direction.weight_hh().value == net.layer<1>().reverse_direction.weight_hh().value));
     CHECK((loaded.predict(ctnn::tensor<double, 3>(xt::reshape_view(x, std::vector<std::size_t>{2, steps, 3})))
            == net.predict(ctnn::tensor<double, 3>(xt::reshape_view(x, std::vector<std::size_t>{2, steps, 3})))));
     // the directions start from different streams
-    CHECK((net.layer<0>().forward_direction.weight_ih.value != net.layer<0>().reverse_direction.weight_ih.value));
+    CHECK((net.layer<0>().forward_direction.weight_ih().value != net.layer<0>().reverse_direction.weight_ih().value));
 }

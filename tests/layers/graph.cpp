@@ -1,6 +1,6 @@
 // Layers and cells written as equations (expr/graph.hpp, layers/graph_layer.hpp,
 // recurrent_cell.hpp, expression_layer.hpp, cells/): nn.RNN, nn.LSTM and nn.GRU written as
-// cells against PyTorch's fixtures and against ctnn's hand-written layers, finite differences
+// cells against PyTorch's fixtures, the built-ins that run them, finite differences
 // through every kind of node, the compile-time facts of a flattened graph, save/load and the
 // gradient-health monitor on them.
 #include <ctnn/cells/elman.hpp>
@@ -80,59 +80,13 @@ void run_a_pass(Net& net, std::size_t rows, std::size_t steps) {
     net.backward();
 }
 
-/// Copies every parameter of `from` into `to`, in visiting order (same shapes).
-template <class From, class To>
-void copy_parameters(const From& from, To& to) {
-    std::vector<std::vector<double>> values;
-    from.for_each_parameter([&](const auto& p) { values.emplace_back(p.value.begin(), p.value.end()); });
-    std::size_t k = 0;
-    to.for_each_parameter([&](auto& p) {
-        REQUIRE(p.value.size() == values[k].size());
-        std::copy(values[k].begin(), values[k].end(), p.value.begin());
-        ++k;
-    });
-    REQUIRE(k == values.size());
-}
-
-/// Forward, backward and ‖dL/dh_t‖ of two networks with the same parameters, to 1e-12.
-template <class Reference, class Cells>
-void check_same_as_hand_written(std::size_t rows, std::size_t steps, std::size_t bptt_steps = 0) {
-    Reference reference(11);
-    Cells cells;
-    copy_parameters(reference, cells);
-    reference.template layer<0>().bptt_steps = bptt_steps;
-    cells.template layer<0>().bptt_steps = bptt_steps;
-    ctnn::rng r(5);
-    auto x = ctnn::tensor<double, 3>::from_shape({rows, steps, Reference::input_width});
-    for (auto& v : x) v = r.normal();
-    reference.reserve(rows, steps);
-    cells.reserve(rows, steps);
-    const double* expected = reference.forward(x.data(), rows, steps);
-    const double* actual = cells.forward(x.data(), rows, steps);
-    const std::size_t outputs = reference.output_rows() * Reference::output_width;
-    for (std::size_t i = 0; i < outputs; ++i) REQUIRE(actual[i] == Approx(expected[i]).epsilon(1e-12).margin(1e-14));
-    auto d_expected = reference.output_gradient(reference.output_rows());
-    auto d_actual = cells.output_gradient(cells.output_rows());
-    for (std::size_t i = 0; i < outputs; ++i) d_expected.data()[i] = d_actual.data()[i] = std::sin(double(i) + 0.5);
-    reference.backward();
-    cells.backward();
-    std::vector<double> gradients;
-    reference.for_each_parameter([&](const auto& p) { gradients.insert(gradients.end(), p.grad.begin(), p.grad.end()); });
-    std::size_t k = 0;
-    cells.for_each_parameter([&](const auto& p) {
-        for (const double g : p.grad) REQUIRE(g == Approx(gradients[k++]).epsilon(1e-12).margin(1e-14));
-    });
-    const auto norms = cells.template layer<0>().time_gradient_norms();
-    const auto expected_norms = reference.template layer<0>().time_gradient_norms();
-    REQUIRE(norms.size() == expected_norms.size());
-    for (std::size_t t = 0; t < norms.size(); ++t) CHECK(norms[t] == Approx(expected_norms[t]).epsilon(1e-12));
-}
 }  // namespace
 
 TEST_CASE("graph cells: nn.RNN, nn.LSTM and nn.GRU written as equations equal PyTorch's fixtures",
           "[graph][fixture]") {
-    // A representative set (the hand-written layers pass them all, and the cells equal those
-    // layers to 1e-12 below): each cell alone, a stack, truncation, and clipped SGD steps.
+    // A representative set through recurrent_cell<...> (the built-in rnn, lstm and gru run the
+    // same cells through every fixture, tests/layers/recurrent*.cpp): each cell alone, a stack,
+    // truncation, and clipped SGD steps.
     ctnn::basic_network<double, sequence<3>, elman<4>, dense<2>> elman_net;
     ctnn_test::check_recurrent_case(elman_net, "tanh");
     ctnn::basic_network<double, sequence<3>, elman<4>, dense<2>> elman_trained;
@@ -150,18 +104,79 @@ TEST_CASE("graph cells: nn.RNN, nn.LSTM and nn.GRU written as equations equal Py
     ctnn_test::check_recurrent_case(lstm_truncated, "lstm_truncated");
 }
 
-TEST_CASE("graph cells: equal ctnn's hand-written rnn, lstm and gru layers to 1e-12", "[graph]") {
-    using namespace ctnn;
-    check_same_as_hand_written<
-        basic_network<double, sequence<3>, rnn<6, ctnn::elu<>, whole_sequence>, dense<2>>,
-        basic_network<double, sequence<3>, recurrent_cell<cells::elman<6, ctnn::elu<>>, whole_sequence>, dense<2>>>(4,
-                                                                                                                  3);
-    check_same_as_hand_written<basic_network<double, sequence<3>, lstm<4, whole_sequence>, lstm<3>, dense<2>>,
-                               basic_network<double, sequence<3>, lstm_cell<4, whole_sequence>, lstm_cell<3>, dense<2>>>(
-        3, 5, 2);
-    // wide enough that every product is a BLAS call
-    check_same_as_hand_written<basic_network<double, sequence<16>, gru<32, whole_sequence>, dense<1>>,
-                               basic_network<double, sequence<16>, gru_cell<32, whole_sequence>, dense<1>>>(40, 4);
+TEST_CASE("graph cells: the built-in rnn, lstm and gru run them, with PyTorch's names", "[graph][io]") {
+    // the same seed draws the same tensors in the same order: the built-in adds names, not numbers
+    ctnn::basic_network<double, sequence<3>, ctnn::lstm<4, whole_sequence>, ctnn::gru<3>, dense<1>> built_in(7);
+    ctnn::basic_network<double, sequence<3>, lstm_cell<4, whole_sequence>, gru_cell<3>, dense<1>> cells(7);
+    std::vector<std::string> built_in_names, cell_names;
+    std::vector<double> built_in_values, cell_values;
+    built_in.layer<0>().for_each_named_parameter([&](std::string_view name, const auto& p) {
+        built_in_names.emplace_back(name);
+        built_in_values.insert(built_in_values.end(), p.value.begin(), p.value.end());
+    });
+    cells.layer<0>().for_each_named_parameter([&](std::string_view name, const auto& p) {
+        cell_names.emplace_back(name);
+        cell_values.insert(cell_values.end(), p.value.begin(), p.value.end());
+    });
+    CHECK(built_in_names == std::vector<std::string>{"weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0"});
+    CHECK(cell_names == std::vector<std::string>{"ih.weight", "hh.weight", "ih.bias", "hh.bias"});
+    CHECK(built_in_values == cell_values);
+    CHECK(&built_in.layer<0>().weight_hh() == &built_in.layer<0>().weight<"hh">());
+    CHECK(&built_in.layer<1>().bias_ih() == &built_in.layer<1>().bias<"ih">());
+    STATIC_REQUIRE(decltype(built_in)::layer_type<1>::kind == "gru");
+    STATIC_REQUIRE(ctnn::basic_network<double, sequence<3>, ctnn::rnn<2>, dense<1>>::layer_type<0>::kind == "rnn");
+}
+
+TEST_CASE("graph cells: a recurrent init for the products of a state, initial states, every step's values",
+          "[graph][init]") {
+    constexpr std::size_t hidden = 5;
+    using cell = user::mgu<hidden>;
+    using net_type = ctnn::basic_network<double, sequence<3>,
+                                         recurrent_cell<cell, whole_sequence, ctnn::init::recurrent_default,
+                                                        ctnn::init::orthogonal<>>,
+                                         dense<1>>;
+    net_type net(4);
+    auto& layer = net.layer<0>();
+    SECTION("W_fh reads the state h: orthogonal; W_ch reads f ⊙ h, and W_f, W_c read x: U(±1/√H)") {
+        const auto& fh = layer.weight<"fh">().value;
+        for (std::size_t i = 0; i < hidden; ++i)
+            for (std::size_t j = 0; j < hidden; ++j) {
+                double dot = 0;
+                for (std::size_t k = 0; k < hidden; ++k) dot += fh(i, k) * fh(j, k);
+                CHECK(dot == Approx(i == j ? 1.0 : 0.0).margin(1e-12));
+            }
+        for (const auto* w : {&layer.weight<"ch">().value, &layer.weight<"f">().value, &layer.weight<"c">().value})
+            for (const double v : *w) CHECK(std::abs(v) <= 1.0 / std::sqrt(double(hidden)));
+    }
+    SECTION("h_{−1} = initial(h): the first step, computed by hand from the stored f") {
+        auto& h0 = layer.initial(cell::h);
+        REQUIRE(h0.size() == hidden);
+        for (std::size_t u = 0; u < hidden; ++u) h0(u) = 0.3 * double(u) - 0.5;
+        ctnn::rng r(8);
+        auto x = ctnn::tensor<double, 3>::from_shape({2, 4, 3});
+        for (auto& v : x) v = r.normal();
+        net.predict(x);
+        const auto h = layer.time_major(cell::h);
+        const auto f = layer.time_major(cell::f);
+        REQUIRE(h.shape()[0] == 4);
+        REQUIRE(h.shape()[1] == hidden);
+        REQUIRE(h.shape()[2] == 2);
+        const auto& wc = layer.weight<"c">().value;
+        const auto& wch = layer.weight<"ch">().value;
+        const auto& bc = layer.bias<"c">().value;
+        for (std::size_t b = 0; b < 2; ++b)
+            for (std::size_t u = 0; u < hidden; ++u) {
+                // h_0 = (1 − f) ⊙ h_{−1} + f ⊙ tanh(W_c·x_0 + b_c + W_ch·(f ⊙ h_{−1}))
+                double z = bc(u);
+                for (std::size_t k = 0; k < 3; ++k) z += wc(u, k) * x(b, 0, k);
+                for (std::size_t k = 0; k < hidden; ++k) z += wch(u, k) * f(0, k, b) * h0(k);
+                CHECK(h(0, u, b) == Approx((1 - f(0, u, b)) * h0(u) + f(0, u, b) * std::tanh(z)).epsilon(1e-13));
+            }
+        // and the initial state changes the output: zeros give another one
+        const auto with_state = net.predict(x);
+        h0.fill(0.0);
+        CHECK((net.predict(x) != with_state));
+    }
 }
 
 TEST_CASE("graph layers: finite differences through products, chunks, states and x read element-wise",

@@ -96,9 +96,9 @@ TEST_CASE("lstm and gru gradients agree with finite differences", "[lstm][gru][g
     }
     SECTION("non-zero initial states (h_{-1}, c_{-1}) reach the gradients of step 0") {
         ctnn::basic_network<double, sequence<2>, ctnn::lstm<3, whole_sequence>, ctnn::gru<3>, ctnn::dense<1>> net(4);
-        net.layer<0>().initial_state = {0.5, -0.3, 0.2};
-        net.layer<0>().initial_cell = {-0.7, 0.4, 1.1};
-        net.layer<1>().initial_state = {0.6, -0.8, 0.1};
+        net.layer<0>().initial_state() = {0.5, -0.3, 0.2};
+        net.layer<0>().initial_cell() = {-0.7, 0.4, 1.1};
+        net.layer<1>().initial_state() = {0.6, -0.8, 0.1};
         ctnn_test::check_finite_differences(net, 3, 3);
     }
     SECTION("truncated to chunks of 2 steps, on a single chunk where the two gradients agree") {

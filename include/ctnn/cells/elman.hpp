@@ -1,6 +1,7 @@
 // cells::elman<H, Activation>: PyTorch's nn.RNN cell written as equations, for recurrent_cell<...>:
 //   h_t = act(W_ih·x_t + b_ih + W_hh·h_{t−1} + b_hh).
-// Its parameters are nn.RNN's, in its order: ih.weight, hh.weight, ih.bias, hh.bias.
+// Its parameters are nn.RNN's, in its order: ih.weight, hh.weight, ih.bias, hh.bias (no biases
+// with Bias = false).
 #pragma once
 
 #include <cstddef>
@@ -11,12 +12,12 @@
 
 namespace ctnn::cells {
 
-template <std::size_t Hidden, class Activation = ctnn::tanh>
+template <std::size_t Hidden, class Activation = ctnn::tanh, bool Bias = true>
 struct elman {
-    static constexpr std::string_view name = "elman";
+    static constexpr std::string_view name = "rnn";  // nn.RNN's
     static constexpr auto h = expr::state<"h", Hidden>;
     static constexpr auto equations = expr::equations(
-        expr::next(h, expr::apply<Activation>(expr::linear<"ih", Hidden>(expr::x) + expr::linear<"hh", Hidden>(h))));
+        expr::next(h, expr::apply<Activation>(expr::linear<"ih", Hidden, Bias>(expr::x) + expr::linear<"hh", Hidden, Bias>(h))));
 };
 
 }  // namespace ctnn::cells

@@ -44,12 +44,21 @@ namespace ctnn {
 namespace detail {
 inline constexpr std::string_view weight_suffix = ".weight";
 inline constexpr std::string_view bias_suffix = ".bias";
+/// A graph layer's parameter names: `f.weight` and `f.bias` for a term linear<"f", ...>.
+struct dotted_parameter_names {
+    template <const std::string_view& Name>
+    static constexpr std::string_view weight = expr::join<Name, weight_suffix>::value;
+    template <const std::string_view& Name>
+    static constexpr std::string_view bias = expr::join<Name, bias_suffix>::value;
+};
 }  // namespace detail
 
 /// A graph of equations as a layer inside a network. `Definition` holds `equations` and `name`;
 /// a graph with states is run along the time axis (Recurrent), returning every step's output
-/// or the last one's.
-template <class T, std::size_t In, class Definition, class Init, bool ReturnsSequence, bool InputGradient>
+/// or the last one's. `RecurrentInit` draws the weights of the products of a state (W_hh),
+/// `Init` every other weight and every bias. `Names` names the parameters in saved models.
+template <class T, std::size_t In, class Definition, class Init, bool ReturnsSequence, bool InputGradient,
+          class RecurrentInit = Init, class Names = detail::dotted_parameter_names>
 class graph_layer {
     using graph = expr::compiled_graph<std::remove_cvref_t<decltype(Definition::equations)>, In>;
     static_assert(graph::checked);
@@ -103,6 +112,23 @@ private:
     static constexpr void for_each_state(F&& f) {
         [&]<class... S>(list<S...>) { (f(std::type_identity<S>{}), ...); }(states{});
     }
+    template <class S>
+    static constexpr std::size_t state_index() {
+        std::size_t k = 0;
+        bool found = false;
+        for_each_state([&]<class U>(std::type_identity<U>) {
+            found = found || std::is_same_v<U, S>;
+            if (!found) ++k;
+        });
+        return k;
+    }
+    template <class N>
+    static constexpr bool product_of_state = [] {
+        if constexpr (is_product<N>)
+            return expr::detail_graph::is_state<typename N::operand>::value;
+        else
+            return false;
+    }();
 
     /// Whether any element-wise node reads x: then x is copied into the arena, as wide as L.
     static constexpr bool copies_input = [] {
@@ -259,6 +285,12 @@ private:
         return k;
     }();
     static_assert(product_count > 0, "ctnn: a graph layer needs at least one linear<...> term (its parameters)");
+    template <expr::fixed_string Name>
+    static constexpr std::size_t product_named() {
+        constexpr std::size_t k = product_index<expr::var<expr::product_tag<Name>>>();
+        static_assert(k < product_count, "ctnn: the equations have no linear<Name, ...> term of this name");
+        return k;
+    }
 
     /// The variables bound while the equations are evaluated: x if read element-wise, every
     /// state and every node.
@@ -286,6 +318,10 @@ public:
     std::array<parameter<T, 2>, product_count> weights;
     std::array<parameter<T, 1>, product_count> biases;
     Init initializer{};
+    RecurrentInit recurrent_initializer{};
+    /// Each state's value before the first step (h_{−1}, c_{−1}), in the order the equations
+    /// name the states; the same for every sequence of a batch; zeros unless set; not trained.
+    std::array<tensor<T, 1>, graph::state_count> initial_states;
     /// 0: full back-propagation through time; k > 0: no gradient flows from step t into step
     /// t − 1 where t is a multiple of k (PyTorch: detaching every state every k steps).
     std::size_t bptt_steps = 0;
@@ -298,13 +334,50 @@ public:
                 if constexpr (N::has_bias) biases[k].reshape(std::array<std::size_t, 1>{N::width});
             }
         });
+        for_each_state([&]<class S>(std::type_identity<S>) {
+            auto& initial = initial_states[state_index<S>()];
+            initial = tensor<T, 1>::from_shape({S::tag_type::width});
+            initial.fill(T(0));
+        });
+    }
+
+    /// The weight and the bias of the term linear<Name, ...>: `layer.weight<"ih">()`.
+    template <expr::fixed_string Name>
+    parameter<T, 2>& weight() {
+        return weights[product_named<Name>()];
+    }
+    template <expr::fixed_string Name>
+    const parameter<T, 2>& weight() const {
+        return weights[product_named<Name>()];
+    }
+    template <expr::fixed_string Name>
+    parameter<T, 1>& bias() {
+        return biases[product_named<Name>()];
+    }
+    template <expr::fixed_string Name>
+    const parameter<T, 1>& bias() const {
+        return biases[product_named<Name>()];
+    }
+
+    /// State S's value before the first step: `layer.initial(cell::h)`.
+    template <class S>
+        requires expr::detail_graph::is_state<S>::value
+    tensor<T, 1>& initial(S) {
+        return initial_states[state_index<S>()];
+    }
+    template <class S>
+        requires expr::detail_graph::is_state<S>::value
+    const tensor<T, 1>& initial(S) const {
+        return initial_states[state_index<S>()];
     }
 
     /// Weights first, then biases, each in the equations' order (PyTorch's order for nn.RNN,
     /// nn.LSTM and nn.GRU); fans are the tensor's own, with the layer's output width as hidden.
     void initialize(rng stream) {
         for_each_node([&]<class N>(std::type_identity<N>) {
-            if constexpr (is_product<N>)
+            if constexpr (product_of_state<N>)
+                recurrent_initializer.weight(weights[product_index<typename N::variable>()].value, fans_of<N>(), stream);
+            else if constexpr (is_product<N>)
                 initializer.weight(weights[product_index<typename N::variable>()].value, fans_of<N>(), stream);
         });
         for_each_node([&]<class N>(std::type_identity<N>) {
@@ -321,7 +394,8 @@ public:
     void for_each_parameter(F&& f) const {
         visit_parameters(*this, [&](std::string_view, const auto& p) { f(p); });
     }
-    /// `<name>.weight` and `<name>.bias` for each linear<"name", ...> term.
+    /// The same visit with each parameter's name (`Names`: `f.weight` and `f.bias` for each
+    /// linear<"f", ...> term by default).
     template <class F>
     void for_each_named_parameter(F&& f) {
         visit_parameters(*this, f);
@@ -364,7 +438,7 @@ public:
     // backward.
     const T* forward(const T* in_t, std::size_t ld, std::size_t batch, std::size_t steps,
                      std::span<const std::size_t> lengths = {}) requires recurrent {
-        detail::check_lengths(lengths, batch, steps, "recurrent_cell");
+        detail::check_lengths(lengths, batch, steps, kind);
         lengths_ = lengths;
         run_forward(in_t, ld, batch, steps);
         const std::size_t n = batch * steps, l = leading(batch, steps);
@@ -385,7 +459,7 @@ public:
     // step or (output_width, T·B) -> every parameter's grad; returns dxᵀ (In, columns) packed, or
     // nullptr for the first layer.
     T* backward(T* d_output) {
-        if constexpr (recurrent) detail::refuse_truncation_with_lengths(lengths_, bptt_steps, "recurrent_cell");
+        if constexpr (recurrent) detail::refuse_truncation_with_lengths(lengths_, bptt_steps, kind);
         const std::size_t batch = batch_, steps = steps_, n = batch * steps, l = leading(batch, steps);
         T* g = gradients_.data();
         zero_accumulated_gradients(g, l);
@@ -479,17 +553,40 @@ public:
         return detail::matrix_view(static_cast<const T*>(pointer<V>(values_.data())), width<V>,
                                    leading(batch_, steps_));
     }
+    /// V's value at each step of the last forward pass, time-major (T, width, B): a state's
+    /// new value (h_t), a node's value. A view of the layer's storage, valid until the next pass.
+    template <class V>
+    auto time_major(V) const {
+        return time_major_rows<V>(width<V>);
+    }
     std::size_t batch() const noexcept { return batch_; }
     std::size_t steps() const noexcept { return steps_; }
     std::size_t rows() const noexcept { return returns_sequence || !recurrent ? batch_ * steps_ : batch_; }
+
+protected:
+    /// `rows` rows from V's first, time-major (T, rows, B).
+    template <class V>
+    auto time_major_rows(std::size_t rows) const {
+        const T* first = pointer<V>(values_.data()) + (expr::detail_graph::is_state<V>::value ? batch_ : 0);
+        const std::size_t l = leading(batch_, steps_);
+        // the adaptor's size is its shape's (its strides step over the other rows)
+        return xt::adapt(first, steps_ * rows * batch_, xt::no_ownership(), std::array<std::size_t, 3>{steps_, rows, batch_},
+                         std::array<std::ptrdiff_t, 3>{std::ptrdiff_t(batch_), std::ptrdiff_t(l), 1});
+    }
+    /// The rows from node First's first through node Last's last, time-major (T, rows, B).
+    template <class First, class Last>
+    auto time_major_through() const {
+        constexpr location first = locate<First>(), last = locate<Last>();
+        static_assert(!first.shifted && !last.shifted && last.row >= first.row);
+        return time_major_rows<First>(last.row + width<Last> - first.row);
+    }
 
 private:
     static std::size_t leading(std::size_t batch, std::size_t steps) noexcept {
         return recurrent ? batch * (steps + 1) : batch * steps;
     }
 
-    /// Zeroes every state's block t of an arena: the initial states in the values, a cut of
-    /// truncated back-propagation in the gradients.
+    /// Zeroes every state's block t of the gradient arena: a cut of truncated back-propagation.
     void zero_state_blocks(T* arena, std::size_t t) const {
         const std::size_t l = leading(batch_, steps_);
         for_each_state([&]<class S>(std::type_identity<S>) {
@@ -522,11 +619,11 @@ private:
     static void visit_parameters(Self& self, F&& f) {
         for_each_node([&]<class N>(std::type_identity<N>) {
             if constexpr (is_product<N>)
-                f(expr::join<N::name, detail::weight_suffix>::value, self.weights[product_index<typename N::variable>()]);
+                f(Names::template weight<N::name>, self.weights[product_index<typename N::variable>()]);
         });
         for_each_node([&]<class N>(std::type_identity<N>) {
             if constexpr (product_with_bias<N>)
-                f(expr::join<N::name, detail::bias_suffix>::value, self.biases[product_index<typename N::variable>()]);
+                f(Names::template bias<N::name>, self.biases[product_index<typename N::variable>()]);
         });
     }
 
@@ -569,7 +666,11 @@ private:
         const std::size_t n = batch * steps, l = leading(batch, steps);
         T* v = values_.data();
         if constexpr (copies_input) detail::copy_block(in_t, ld, pointer<input_variable>(v), l, In, n);
-        zero_state_blocks(v, 0);  // the initial states
+        for_each_state([&]<class S>(std::type_identity<S>) {
+            const auto& initial = initial_states[state_index<S>()];
+            T* block = pointer<S>(v);
+            for (std::size_t r = 0; r < S::tag_type::width; ++r) std::fill_n(block + r * l, batch, initial(r));
+        });
         // Biases into every step's block (a fused sum's second product adds its own), then the
         // products of x over all steps at once.
         for_each_node([&]<class N>(std::type_identity<N>) {
