@@ -27,7 +27,7 @@ def build(tree, program, out):
     source = tree / "benchmarks" / f"{program}.cpp"
     if not source.exists():
         source = ROOT / "benchmarks" / f"{program}.cpp"
-    command = ["g++", *FLAGS, f"-I{tree / 'include'}", f"-I{source.parent}", str(source), "-o", str(out), "-lopenblas"]
+    command = ["g++", *FLAGS, f"-I{tree / 'include'}", f"-I{source.parent}", str(source), "-o", str(out), "-lopenblas", "-lz"]
     subprocess.run(command, check=True)
 
 

@@ -36,12 +36,7 @@ struct adam {
     // θ (shape S), g (S), m, v, max v (S each) -> all updated in place
     template <class T, std::size_t R>
     void update(parameter<T, R>& p) const {
-        const T sign = maximize ? T(-1) : T(1);
-        // d = ±g + λθ, as an expression: nothing is allocated
-        if (weight_decay == 0.0)
-            detail::adam_step(*this, p, sign * p.grad, T(1));
-        else
-            detail::adam_step(*this, p, sign * p.grad + T(weight_decay) * p.value, T(1));
+        detail::adam_step(*this, p, T(weight_decay), T(1));
     }
 };
 

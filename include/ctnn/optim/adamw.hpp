@@ -36,8 +36,7 @@ struct adamw {
     // θ (shape S), g (S), m, v, max v (S each) -> all updated in place
     template <class T, std::size_t R>
     void update(parameter<T, R>& p) const {
-        const T sign = maximize ? T(-1) : T(1);
-        detail::adam_step(*this, p, sign * p.grad, T(1.0 - lr * weight_decay));
+        detail::adam_step(*this, p, T(0), T(1.0 - lr * weight_decay));
     }
 };
 
