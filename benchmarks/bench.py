@@ -213,7 +213,8 @@ def roofline(build):
 # --- W5, compile time ----------------------------------------------------------------------------
 
 COMPILE_UNITS = [("xtensor only", "xtensor_only.cpp"), ("seed example", "seed_mlp.cpp"),
-                 ("seed adam", "seed_adam.cpp"), ("lstm 2 layers", "lstm2.cpp"),
+                 ("seed adam", "seed_adam.cpp"), ("every optimizer", "every_optimizer.cpp"),
+                 ("lstm 2 layers", "lstm2.cpp"),
                  ("depth 2", "depth_2.cpp"), ("depth 8", "depth_8.cpp"), ("depth 32", "depth_32.cpp")]
 
 

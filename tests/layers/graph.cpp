@@ -176,6 +176,11 @@ TEST_CASE("graph cells: a recurrent init for the products of a state, initial st
         const auto with_state = net.predict(x);
         h0.fill(0.0);
         CHECK((net.predict(x) != with_state));
+        // an initial value of the wrong width is refused, not read past its end
+        h0 = ctnn::tensor<double, 1>::from_shape({hidden + 1});
+        CHECK_THROWS_AS(net.predict(x), ctnn::shape_error);
+        CHECK_THROWS_WITH(net.predict(x),
+                          Catch::Contains("mgu: the initial value of state h has 6 elements, expected 5 (its width)"));
     }
 }
 

@@ -24,12 +24,14 @@
 #include <utility>
 #include <vector>
 
+#include "ctnn/core/errors.hpp"
 #include "ctnn/core/parameter.hpp"
 #include "ctnn/core/rng.hpp"
 #include "ctnn/detail/activation_stage.hpp"
 #include "ctnn/detail/affine.hpp"
 #include "ctnn/detail/buffer.hpp"
 #include "ctnn/detail/matrix_view.hpp"
+#include "ctnn/detail/message.hpp"
 #include "ctnn/detail/norms.hpp"
 #include "ctnn/detail/recurrent_product.hpp"
 #include "ctnn/detail/sequence_layout.hpp"
@@ -570,7 +572,8 @@ protected:
         const T* first = pointer<V>(values_.data()) + (expr::detail_graph::is_state<V>::value ? batch_ : 0);
         const std::size_t l = leading(batch_, steps_);
         // the adaptor's size is its shape's (its strides step over the other rows)
-        return xt::adapt(first, steps_ * rows * batch_, xt::no_ownership(), std::array<std::size_t, 3>{steps_, rows, batch_},
+        return xt::adapt(first, steps_ * rows * batch_, xt::no_ownership(),
+                         std::array<std::size_t, 3>{steps_, rows, batch_},
                          std::array<std::ptrdiff_t, 3>{std::ptrdiff_t(batch_), std::ptrdiff_t(l), 1});
     }
     /// The rows from node First's first through node Last's last, time-major (T, rows, B).
@@ -668,6 +671,13 @@ private:
         if constexpr (copies_input) detail::copy_block(in_t, ld, pointer<input_variable>(v), l, In, n);
         for_each_state([&]<class S>(std::type_identity<S>) {
             const auto& initial = initial_states[state_index<S>()];
+            if (initial.size() != S::tag_type::width)
+                throw shape_error(detail::format_message("ctnn: %.*s: the initial value of state %.*s has %zu elements, "
+                                                         "expected %zu (its width)",
+                                                         int(kind.size()), kind.data(),
+                                                         int(S::tag_type::symbol.size()), S::tag_type::symbol.data(),
+                                                         std::size_t(initial.size()), S::tag_type::width)
+                                      .c_str());
             T* block = pointer<S>(v);
             for (std::size_t r = 0; r < S::tag_type::width; ++r) std::fill_n(block + r * l, batch, initial(r));
         });

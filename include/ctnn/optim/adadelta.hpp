@@ -3,11 +3,13 @@
 // of θ and needs no hand-tuned rate (lr = 1 scales it, as in PyTorch).
 #pragma once
 
+#include <array>
 #include <cmath>
 #include <cstddef>
 #include <string_view>
 
 #include "ctnn/core/parameter.hpp"
+#include "ctnn/detail/elementwise_update.hpp"
 #include "ctnn/detail/optimizer_support.hpp"
 #include "ctnn/detail/xtensor.hpp"
 
@@ -44,30 +46,30 @@ struct adadelta {
     }
 
     // θ (shape S), g (S), state (S each) -> θ and state updated in place
+    // d = ±g + λθ;  v ← ρ·v + (1 − ρ)·d²;  Δ = √(u + ε) / √(v + ε) · d;  u ← ρ·u + (1 − ρ)·Δ²;
+    // θ ← θ − lr·Δ  (s = v, u, Δ: the last step's Δ is kept in moments[2])
     template <class T, std::size_t R>
     void update(parameter<T, R>& p) const {
-        const T sign = maximize ? T(-1) : T(1);
-        // d = ±g + λθ, as an expression: nothing is allocated
-        if (weight_decay == 0.0)
-            step(p, sign * p.grad);
-        else
-            step(p, sign * p.grad + T(weight_decay) * p.value);
+        const element_step<T> step{T(rho), T(1.0 - rho), T(eps), T(-lr)};
+        detail::update_parameter<3>(step, p, {true, true, true}, T(maximize ? -1 : 1), T(weight_decay));
+        ++p.steps;
     }
 
 private:
-    //   v ← ρ·v + (1 − ρ)·d²;  Δ = √(u + ε) / √(v + ε) · d;  u ← ρ·u + (1 − ρ)·Δ²;  θ ← θ − lr·Δ
-    template <class T, std::size_t R, class D>
-    void step(parameter<T, R>& p, const D& d) const {
-        const T r = T(rho), keep = T(1.0 - rho), e = T(eps), neg_lr = T(-lr);
-        auto& square_avg = p.moments[0];
-        auto& acc_delta = p.moments[1];
-        auto& delta = p.moments[2];
-        xt::noalias(square_avg) = r * square_avg + (keep * d) * d;
-        xt::noalias(delta) = xt::sqrt(acc_delta + e) / xt::sqrt(square_avg + e) * d;
-        xt::noalias(acc_delta) = r * acc_delta + (keep * delta) * delta;
-        xt::noalias(p.value) = p.value + neg_lr * delta;
-        ++p.steps;
-    }
+    template <class T>
+    struct element_step {
+        T rho, one_minus_rho, eps, negative_lr;
+
+        template <class V>
+        void operator()(V& theta, V d, std::array<V, 3>& s) const {
+            using std::sqrt;
+            using xsimd::sqrt;
+            s[0] = V(rho) * s[0] + (V(one_minus_rho) * d) * d;
+            s[2] = sqrt(s[1] + V(eps)) / sqrt(s[0] + V(eps)) * d;
+            s[1] = V(rho) * s[1] + (V(one_minus_rho) * s[2]) * s[2];
+            theta = theta + V(negative_lr) * s[2];
+        }
+    };
 };
 
 }  // namespace ctnn::optim

@@ -2,11 +2,13 @@
 // its squared gradients, so often-updated weights slow down and rarely-updated ones do not.
 #pragma once
 
+#include <array>
 #include <cmath>
 #include <cstddef>
 #include <string_view>
 
 #include "ctnn/core/parameter.hpp"
+#include "ctnn/detail/elementwise_update.hpp"
 #include "ctnn/detail/optimizer_support.hpp"
 #include "ctnn/detail/xtensor.hpp"
 
@@ -42,27 +44,28 @@ struct adagrad {
     }
 
     // θ (shape S), g (S), sum (S) -> θ and sum updated in place
+    // d = ±g + λθ;  sum ← sum + d²;  θ ← θ − clr·d / (√sum + ε)  (d reads the θ of before this step)
     template <class T, std::size_t R>
     void update(parameter<T, R>& p) const {
-        const T sign = maximize ? T(-1) : T(1);
-        // d = ±g + λθ, as an expression: nothing is allocated
-        if (weight_decay == 0.0)
-            step(p, sign * p.grad);
-        else
-            step(p, sign * p.grad + T(weight_decay) * p.value);
+        const double t = double(p.steps + 1);
+        const element_step<T> step{T(-(lr / (1.0 + (t - 1.0) * lr_decay))), T(eps)};
+        detail::update_parameter<1>(step, p, {true}, T(maximize ? -1 : 1), T(weight_decay));
+        ++p.steps;
     }
 
 private:
-    template <class T, std::size_t R, class D>
-    void step(parameter<T, R>& p, const D& d) const {
-        const double t = double(p.steps + 1);
-        const T neg_clr = T(-(lr / (1.0 + (t - 1.0) * lr_decay))), e = T(eps);
-        auto& sum = p.moments[0];
-        // sum ← sum + d²;  θ ← θ − clr·d / (√sum + ε)  (d reads the θ of before this step)
-        xt::noalias(sum) = sum + d * d;
-        xt::noalias(p.value) = p.value + (neg_clr * d) / (xt::sqrt(sum) + e);
-        ++p.steps;
-    }
+    template <class T>
+    struct element_step {
+        T negative_clr, eps;
+
+        template <class V>
+        void operator()(V& theta, V d, std::array<V, 1>& s) const {
+            using std::sqrt;
+            using xsimd::sqrt;
+            s[0] = s[0] + d * d;
+            theta = theta + (V(negative_clr) * d) / (sqrt(s[0]) + V(eps));
+        }
+    };
 };
 
 }  // namespace ctnn::optim

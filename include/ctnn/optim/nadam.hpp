@@ -9,11 +9,13 @@
 // trajectory of minimizing −L.
 #pragma once
 
+#include <array>
 #include <cmath>
 #include <cstddef>
 #include <string_view>
 
 #include "ctnn/core/parameter.hpp"
+#include "ctnn/detail/elementwise_update.hpp"
 #include "ctnn/detail/optimizer_support.hpp"
 #include "ctnn/detail/xtensor.hpp"
 
@@ -53,40 +55,42 @@ struct nadam {
     }
 
     // θ (shape S), g (S), m, v (S each) -> all updated in place
-    template <class T, std::size_t R>
-    void update(parameter<T, R>& p) const {
-        const T sign = maximize ? T(-1) : T(1);
-        // d = ±g + λθ, as an expression: nothing is allocated
-        if (weight_decay == 0.0)
-            step(p, sign * p.grad);
-        else
-            step(p, sign * p.grad + T(weight_decay) * p.value);
-    }
-
-private:
-    // At step t, with Πₜ = μ₁⋯μₜ and bc₂ = 1 − β₂ᵗ:
+    // At step t, with Πₜ = μ₁⋯μₜ and bc₂ = 1 − β₂ᵗ, d = ±g + λθ:
     //   m ← β₁·m + (1 − β₁)·d;  v ← β₂·v + (1 − β₂)·d²;  D = √v / √bc₂ + ε
     //   θ ← θ − lr(1 − μₜ)/(1 − Πₜ) · d/D − lr·μₜ₊₁/(1 − Πₜμₜ₊₁) · m/D
-    template <class T, std::size_t R, class D>
-    void step(parameter<T, R>& p, const D& d) const {
+    template <class T, std::size_t R>
+    void update(parameter<T, R>& p) const {
         const double t = double(p.steps + 1);
         const double mu = beta1 * (1.0 - 0.5 * std::pow(0.96, t * momentum_decay));
         const double mu_next = beta1 * (1.0 - 0.5 * std::pow(0.96, (t + 1.0) * momentum_decay));
         p.product *= mu;
-        const T on_gradient = T(-(lr * (1.0 - mu) / (1.0 - p.product)));
-        const T on_momentum = T(-(lr * mu_next / (1.0 - p.product * mu_next)));
-        const T b1 = T(beta1), b2 = T(beta2), keep1 = T(1.0 - beta1), keep2 = T(1.0 - beta2);
-        const T bc2_sqrt = T(std::sqrt(1.0 - std::pow(beta2, t))), e = T(eps);
-        auto& m = p.moments[0];
-        auto& v = p.moments[1];
-        xt::noalias(m) = b1 * m + keep1 * d;
-        xt::noalias(v) = b2 * v + (keep2 * d) * d;
-        // D is an expression, evaluated per element where it is used: no work buffer
-        const auto denominator = xt::sqrt(v) / bc2_sqrt + e;
-        xt::noalias(p.value) =
-            p.value + (on_gradient * d) / denominator + (on_momentum * m) / denominator;
+        const element_step<T> step{T(-(lr * (1.0 - mu) / (1.0 - p.product))),
+                                   T(-(lr * mu_next / (1.0 - p.product * mu_next))),
+                                   T(beta1),
+                                   T(beta2),
+                                   T(1.0 - beta1),
+                                   T(1.0 - beta2),
+                                   T(std::sqrt(1.0 - std::pow(beta2, t))),
+                                   T(eps)};
+        detail::update_parameter<2>(step, p, {true, true}, T(maximize ? -1 : 1), T(weight_decay));
         ++p.steps;
     }
+
+private:
+    template <class T>
+    struct element_step {
+        T on_gradient, on_momentum, beta1, beta2, one_minus_beta1, one_minus_beta2, root_bc2, eps;
+
+        template <class V>
+        void operator()(V& theta, V d, std::array<V, 2>& s) const {
+            using std::sqrt;
+            using xsimd::sqrt;
+            s[0] = V(beta1) * s[0] + V(one_minus_beta1) * d;
+            s[1] = V(beta2) * s[1] + (V(one_minus_beta2) * d) * d;
+            const V denominator = sqrt(s[1]) / V(root_bc2) + V(eps);
+            theta = theta + (V(on_gradient) * d) / denominator + (V(on_momentum) * s[0]) / denominator;
+        }
+    };
 };
 
 }  // namespace ctnn::optim

@@ -3,11 +3,13 @@
 // the gradient's standard deviation instead) and with momentum on the divided gradient.
 #pragma once
 
+#include <array>
 #include <cmath>
 #include <cstddef>
 #include <string_view>
 
 #include "ctnn/core/parameter.hpp"
+#include "ctnn/detail/elementwise_update.hpp"
 #include "ctnn/detail/optimizer_support.hpp"
 #include "ctnn/detail/xtensor.hpp"
 
@@ -51,46 +53,36 @@ struct rmsprop {
     // θ (shape S), g (S), state (S each) -> θ and state updated in place
     template <class T, std::size_t R>
     void update(parameter<T, R>& p) const {
-        const T sign = maximize ? T(-1) : T(1);
-        // d = ±g + λθ, as an expression: nothing is allocated
-        if (weight_decay == 0.0)
-            step(p, sign * p.grad);
-        else
-            step(p, sign * p.grad + T(weight_decay) * p.value);
-    }
-
-private:
-    template <class T, std::size_t R, class D>
-    void step(parameter<T, R>& p, const D& d) const {
-        const T a = T(alpha), keep = T(1.0 - alpha), e = T(eps);
-        auto& square_avg = p.moments[0];
-        // v ← α·v + (1 − α)·d²
-        xt::noalias(square_avg) = a * square_avg + (keep * d) * d;
-        if (centered) {
-            // ḡ ← α·ḡ + (1 − α)·d;  divide by √(v − ḡ²) + ε
-            auto& grad_avg = p.moments[1];
-            xt::noalias(grad_avg) = a * grad_avg + keep * d;
-            descend(p, d, xt::sqrt(square_avg - grad_avg * grad_avg) + e);
-        } else {
-            descend(p, d, xt::sqrt(square_avg) + e);
-        }
+        const element_step<T> step{T(alpha), T(1.0 - alpha), T(eps), T(-lr), T(momentum), centered, momentum > 0.0};
+        detail::update_parameter<3>(step, p, {true, centered, momentum > 0.0}, T(maximize ? -1 : 1), T(weight_decay));
         ++p.steps;
     }
 
-    // d (S), divisor (S) -> θ updated, through the momentum buffer b if momentum > 0
-    template <class T, std::size_t R, class D, class Divisor>
-    void descend(parameter<T, R>& p, const D& d, const Divisor& divisor) const {
-        const T neg_lr = T(-lr);
-        if (momentum > 0.0) {
-            // b ← μ·b + d / divisor;  θ ← θ − lr·b  (b holds the divided gradient, not lr times it)
-            auto& buf = p.moments[2];
-            xt::noalias(buf) = T(momentum) * buf + d / divisor;
-            xt::noalias(p.value) = p.value + neg_lr * buf;
-        } else {
-            // θ ← θ − lr·d / divisor
-            xt::noalias(p.value) = p.value + (neg_lr * d) / divisor;
+private:
+    /// d = ±g + λθ; s = v, ḡ, b:
+    ///   v ← α·v + (1 − α)·d²;  centered: ḡ ← α·ḡ + (1 − α)·d, divisor √(v − ḡ²) + ε, else √v + ε
+    ///   momentum: b ← μ·b + d / divisor, θ ← θ − lr·b (b holds the divided gradient, not lr times
+    ///   it); else θ ← θ − lr·d / divisor
+    template <class T>
+    struct element_step {
+        T alpha, one_minus_alpha, eps, negative_lr, momentum;
+        bool centered, with_momentum;
+
+        template <class V>
+        void operator()(V& theta, V d, std::array<V, 3>& s) const {
+            using std::sqrt;
+            using xsimd::sqrt;
+            s[0] = V(alpha) * s[0] + (V(one_minus_alpha) * d) * d;
+            if (centered) s[1] = V(alpha) * s[1] + V(one_minus_alpha) * d;
+            const V divisor = (centered ? sqrt(s[0] - s[1] * s[1]) : sqrt(s[0])) + V(eps);
+            if (with_momentum) {
+                s[2] = V(momentum) * s[2] + d / divisor;
+                theta = theta + V(negative_lr) * s[2];
+            } else {
+                theta = theta + (V(negative_lr) * d) / divisor;
+            }
         }
-    }
+    };
 };
 
 }  // namespace ctnn::optim
