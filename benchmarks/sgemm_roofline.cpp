@@ -10,7 +10,10 @@
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <string_view>
 #include <vector>
+
+#include <ctnn/core/blas_core.hpp>
 
 int main(int argc, char** argv) {
     int repeats = 20, n = 512;
@@ -37,6 +40,8 @@ int main(int argc, char** argv) {
         const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         if (r >= 0) best = std::min(best, s);
     }
-    std::printf("bench workload=roofline system=openblas size=%d ms=%.3f gflops=%.2f\n", n, best * 1e3,
-                2.0 * double(n) * n * n / best * 1e-9);
+    const std::string_view core = ctnn::blas_core();
+    // blas_core: the kernels OpenBLAS runs here (OPENBLAS_CORETYPE overrides its choice)
+    std::printf("bench workload=roofline system=openblas size=%d ms=%.3f gflops=%.2f blas_core=%.*s\n", n, best * 1e3,
+                2.0 * double(n) * n * n / best * 1e-9, int(core.size()), core.data());
 }

@@ -7,6 +7,7 @@
 #pragma once
 
 #include "ctnn/core/argmax.hpp"
+#include "ctnn/core/blas_core.hpp"
 #include "ctnn/core/errors.hpp"
 #include "ctnn/core/image.hpp"
 #include "ctnn/core/input.hpp"

@@ -1,10 +1,14 @@
-// core/threads.hpp: the BLAS thread count takes effect and is checked.
+// core/threads.hpp: the BLAS thread count takes effect and is checked; core/blas_core.hpp: the
+// warning for OpenBLAS's generic kernels on a CPU with wider vectors.
 #include <ctnn/activations/relu.hpp>
+#include <ctnn/core/blas_core.hpp>
 #include <ctnn/core/network.hpp>
 #include <ctnn/core/threads.hpp>
 #include <ctnn/layers/dense.hpp>
 #include <ctnn/loss/softmax_cross_entropy.hpp>
 #include <ctnn/train/trainer.hpp>
+
+#include <string>
 
 #include <catch2/catch.hpp>
 
@@ -40,4 +44,23 @@ TEST_CASE("threads: fewer than one thread is refused", "[threads][errors]") {
     CHECK_THROWS_AS(ctnn::set_blas_threads(0), ctnn::invalid_argument);
     CHECK_THROWS_WITH(ctnn::set_blas_threads(-3), Catch::Contains("at least 1 thread, got -3"));
     CHECK(ctnn::blas_threads() >= 1);
+}
+
+TEST_CASE("generic_blas_warning: OpenBLAS's generic kernels on a CPU with AVX2 or AVX-512 are named, with the fix",
+          "[threads][blas]") {
+    using ctnn::detail::generic_blas_warning;
+    const std::string on_avx512 = generic_blas_warning("Prescott", true, true).c_str();
+    CHECK(on_avx512
+          == "ctnn: OpenBLAS runs its 'Prescott' kernels on a CPU with AVX-512: it does not recognise this CPU, and "
+             "matrix products run several times slower than they could (docs/benchmarks.md). Start the program with "
+             "OPENBLAS_CORETYPE=SkylakeX to use its SkylakeX kernels (CTNN_BLAS_WARNING=0 silences this).\n");
+    const std::string on_avx2 = generic_blas_warning("Sandybridge", true, false).c_str();
+    CHECK_THAT(on_avx2, Catch::Contains("'Sandybridge' kernels on a CPU with AVX2")
+                            && Catch::Contains("OPENBLAS_CORETYPE=Haswell"));
+    // kernels as wide as the CPU, or a CPU without AVX2: nothing to say
+    for (const char* core : {"Haswell", "SkylakeX", "Zen", "Cooperlake", "SapphireRapids"})
+        CHECK(std::string(generic_blas_warning(core, true, true).c_str()).empty());
+    CHECK(std::string(generic_blas_warning("Prescott", false, false).c_str()).empty());
+    // the running library names its kernels
+    CHECK_FALSE(ctnn::blas_core().empty());
 }

@@ -1,0 +1,66 @@
+// Which kernels OpenBLAS runs, and a warning when they are its generic ones on a CPU with wider
+// vectors. OpenBLAS picks its kernels from the CPU it recognises at load time; Debian 12's
+// 0.3.21 does not know every current CPU (an Intel Emerald Rapids among them) and falls back to
+// its "Prescott" (SSE3) kernels there, which run ctnn's products several times slower
+// (docs/benchmarks.md). OPENBLAS_CORETYPE, set before the program starts, overrides the choice.
+#pragma once
+
+#include <array>
+#include <cstdio>
+#include <cstdlib>
+#include <string_view>
+
+#include "ctnn/detail/message.hpp"
+
+extern "C" {
+char* openblas_get_corename(void);
+}
+
+namespace ctnn {
+
+/// The name of the kernels OpenBLAS runs (its `openblas_get_corename()`): "Haswell", "SkylakeX",
+/// "Zen", ... or "Prescott" for its generic x86-64 ones.
+inline std::string_view blas_core() {
+    const char* name = openblas_get_corename();
+    return name ? std::string_view(name) : std::string_view();
+}
+
+namespace detail {
+
+/// The warning for OpenBLAS kernels narrower than the CPU's vectors (`avx2`, `avx512`: what the
+/// CPU supports), or an empty message. The cores listed are OpenBLAS's x86-64 kernels that use
+/// AVX2 and FMA.
+inline message generic_blas_warning(std::string_view core, bool avx2, bool avx512) {
+    constexpr std::array<std::string_view, 6> wide_cores{"Haswell", "SkylakeX", "Cooperlake", "SapphireRapids",
+                                                         "Zen",     "Excavator"};
+    message none{};
+    if (!avx2 && !avx512) return none;
+    for (const auto wide : wide_cores)
+        if (core == wide) return none;
+    const char* isa = avx512 ? "AVX-512" : "AVX2";
+    const char* suggested = avx512 ? "SkylakeX" : "Haswell";
+    return format_message("ctnn: OpenBLAS runs its '%.*s' kernels on a CPU with %s: it does not recognise this CPU, "
+                          "and matrix products run several times slower than they could (docs/benchmarks.md). "
+                          "Start the program with OPENBLAS_CORETYPE=%s to use its %s kernels "
+                          "(CTNN_BLAS_WARNING=0 silences this).\n",
+                          int(core.size()), core.data(), isa, suggested, suggested);
+}
+
+/// Writes generic_blas_warning on stderr, once per process, unless CTNN_BLAS_WARNING=0.
+inline void warn_once_if_generic_blas() {
+    [[maybe_unused]] static const bool said = [] {
+        const char* setting = std::getenv("CTNN_BLAS_WARNING");
+        if (setting && std::string_view(setting) == "0") return false;
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+        const message warning =
+            generic_blas_warning(blas_core(), __builtin_cpu_supports("avx2"), __builtin_cpu_supports("avx512f"));
+        if (warning.text[0] != '\0') std::fputs(warning.c_str(), stderr);
+        return warning.text[0] != '\0';
+#else
+        return false;
+#endif
+    }();
+}
+
+}  // namespace detail
+}  // namespace ctnn
