@@ -72,6 +72,9 @@ def main():
     print(f"A/B against {args.base}, {args.rounds} rounds, OPENBLAS_CORETYPE={args.coretype or '(default)'}")
     print("workload     base ms/step   new ms/step   new/base (median of rounds)   final losses")
     for workload in dict.fromkeys(w for w, _ in times):
+        if (workload, "base") not in times or (workload, "new") not in times:
+            print(f"{workload:<12} printed by one side only (a workload added or renamed): not compared")
+            continue
         base, new = times[workload, "base"], times[workload, "new"]
         ratio = statistics.median(n / b for n, b in zip(new, base))
         same = "equal" if losses[workload, "base"] == losses[workload, "new"] else \

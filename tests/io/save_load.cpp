@@ -209,7 +209,7 @@ TEMPLATE_TEST_CASE("save/load with a trainer: training resumes exactly as if it 
 
 TEST_CASE("a model saved by the hand-written rnn, lstm and gru (a1c1676) loads, predicts and trains the same",
           "[io][save][recurrent]") {
-    // tests/fixtures/models/write_recurrent.cpp wrote the file, the predictions and one SGD step
+    // tests/fixtures/models/write_recurrent.cpp wrote the file, the predictions and SGD steps
     // with that commit's layers; today's are derived from the cells' equations.
     using model = ctnn::basic_network<double, ctnn::sequence<3>, ctnn::lstm<4, ctnn::whole_sequence>,
                                       ctnn::gru<3, ctnn::whole_sequence>, ctnn::rnn<3, ctnn::relu>, ctnn::dense<2>>;
@@ -229,6 +229,47 @@ TEST_CASE("a model saved by the hand-written rnn, lstm and gru (a1c1676) loads, 
             CHECK(p.value.data()[i] == Approx(expected[i]).epsilon(1e-12).margin(1e-15));
     });
     CHECK(k == 14);
+
+    // the helpers below compare every parameter of a network with the fixture's records
+    const auto check_parameters = [&](const model& m, const std::string& prefix, double tolerance) {
+        std::size_t count = 0;
+        m.for_each_parameter([&](const auto& p) {
+            const auto expected = f.values(prefix + std::to_string(count++));
+            REQUIRE(p.value.size() == expected.size());
+            for (std::size_t i = 0; i < expected.size(); ++i)
+                CHECK(p.value.data()[i] == Approx(expected[i]).epsilon(tolerance).margin(1e-15));
+        });
+        CHECK(count == 14);
+    };
+    const auto path = std::string(CTNN_FIXTURE_DIR) + "/models/recurrent_a1c1676.ctnn";
+    SECTION("initialize draws what the hand-written layers drew for the same seed") {
+        check_parameters(model(5), "initial.", 0.0);
+    }
+    SECTION("initial states") {
+        model with_states(1);
+        ctnn::load(path, with_states);
+        with_states.layer<0>().initial_state() = {0.1, -0.2, 0.3, 0.05};
+        with_states.layer<0>().initial_cell() = {-0.4, 0.25, 0.0, 0.6};
+        with_states.layer<1>().initial_state() = {0.2, -0.1, 0.35};
+        with_states.layer<2>().initial_state() = {0.5, 0.0, 0.15};
+        CTNN_REQUIRE_CLOSE(with_states.predict(x), (f.tensor<double, 2>("prediction_initial_states")), 1e-13);
+    }
+    SECTION("sequences of different lengths") {
+        model padded(1);
+        ctnn::load(path, padded);
+        const std::vector<std::size_t> lengths{5, 2, 4, 3};
+        CTNN_REQUIRE_CLOSE(padded.predict(ctnn::padded_sequences(x, lengths)),
+                           (f.tensor<double, 2>("prediction_padded")), 1e-13);
+    }
+    SECTION("truncated back-propagation through time") {
+        model truncated(1);
+        ctnn::load(path, truncated);
+        truncated.layer<0>().bptt_steps = 2;
+        truncated.layer<1>().bptt_steps = 3;
+        ctnn::trainer truncated_trainer{truncated, ctnn::loss::mse{}, ctnn::optim::sgd{.lr = 0.5}};
+        truncated_trainer.train_step(x, y);
+        check_parameters(truncated, "truncated.", 1e-12);
+    }
 }
 
 TEST_CASE("load refuses a pipe, a device and a file longer than the network's largest, unread",

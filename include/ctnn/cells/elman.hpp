@@ -14,7 +14,7 @@ namespace ctnn::cells {
 
 template <std::size_t Hidden, class Activation = ctnn::tanh, bool Bias = true>
 struct elman {
-    static constexpr std::string_view name = "rnn";  // nn.RNN's
+    static constexpr std::string_view name = "elman";
     static constexpr auto h = expr::state<"h", Hidden>;
     static constexpr auto equations = expr::equations(
         expr::next(h, expr::apply<Activation>(expr::linear<"ih", Hidden, Bias>(expr::x) + expr::linear<"hh", Hidden, Bias>(h))));

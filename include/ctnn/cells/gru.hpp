@@ -30,6 +30,7 @@ struct gru {
     /// The gate activations, stored one after another: r, z, n.
     static constexpr auto first_gate = r;
     static constexpr auto last_gate = n;
+    static constexpr std::size_t gate_rows = 3 * Hidden;
 };
 
 }  // namespace ctnn::cells

@@ -37,6 +37,7 @@ struct lstm {
     /// The gate activations, stored one after another: i, f, g, o.
     static constexpr auto first_gate = i;
     static constexpr auto last_gate = o;
+    static constexpr std::size_t gate_rows = 4 * Hidden;
 };
 
 }  // namespace ctnn::cells

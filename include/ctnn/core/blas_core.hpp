@@ -6,6 +6,7 @@
 #pragma once
 
 #include <array>
+#include <cstddef>
 #include <cstdio>
 #include <cstdlib>
 #include <string_view>
@@ -35,8 +36,15 @@ inline message generic_blas_warning(std::string_view core, bool avx2, bool avx51
                                                          "Zen",     "Excavator"};
     message none{};
     if (!avx2 && !avx512) return none;
+    // a DYNAMIC_ARCH build names its kernels "Haswell", a build for one target "HASWELL"
+    const auto same_letters = [](std::string_view a, std::string_view b) {
+        if (a.size() != b.size()) return false;
+        for (std::size_t i = 0; i < a.size(); ++i)
+            if ((a[i] | 0x20) != (b[i] | 0x20)) return false;
+        return true;
+    };
     for (const auto wide : wide_cores)
-        if (core == wide) return none;
+        if (same_letters(core, wide)) return none;
     const char* isa = avx512 ? "AVX-512" : "AVX2";
     const char* suggested = avx512 ? "SkylakeX" : "Haswell";
     return format_message("ctnn: OpenBLAS runs its '%.*s' kernels on a CPU with %s: it does not recognise this CPU, "

@@ -46,6 +46,9 @@ namespace ctnn {
 namespace detail {
 inline constexpr std::string_view weight_suffix = ".weight";
 inline constexpr std::string_view bias_suffix = ".bias";
+/// A graph layer's RecurrentInit when it has none of its own: its `initializer` draws every
+/// weight, the products of a state's too.
+struct same_initializer {};
 /// A graph layer's parameter names: `f.weight` and `f.bias` for a term linear<"f", ...>.
 struct dotted_parameter_names {
     template <const std::string_view& Name>
@@ -58,9 +61,10 @@ struct dotted_parameter_names {
 /// A graph of equations as a layer inside a network. `Definition` holds `equations` and `name`;
 /// a graph with states is run along the time axis (Recurrent), returning every step's output
 /// or the last one's. `RecurrentInit` draws the weights of the products of a state (W_hh),
-/// `Init` every other weight and every bias. `Names` names the parameters in saved models.
+/// `Init` every other weight and every bias (all of them without a RecurrentInit).
+/// `Names` names the parameters in saved models.
 template <class T, std::size_t In, class Definition, class Init, bool ReturnsSequence, bool InputGradient,
-          class RecurrentInit = Init, class Names = detail::dotted_parameter_names>
+          class RecurrentInit = detail::same_initializer, class Names = detail::dotted_parameter_names>
 class graph_layer {
     using graph = expr::compiled_graph<std::remove_cvref_t<decltype(Definition::equations)>, In>;
     static_assert(graph::checked);
@@ -320,7 +324,8 @@ public:
     std::array<parameter<T, 2>, product_count> weights;
     std::array<parameter<T, 1>, product_count> biases;
     Init initializer{};
-    RecurrentInit recurrent_initializer{};
+    /// Draws the weights of the products of a state, when the layer was given a RecurrentInit.
+    [[no_unique_address]] RecurrentInit recurrent_initializer{};
     /// Each state's value before the first step (h_{−1}, c_{−1}), in the order the equations
     /// name the states; the same for every sequence of a batch; zeros unless set; not trained.
     std::array<tensor<T, 1>, graph::state_count> initial_states;
@@ -377,7 +382,7 @@ public:
     /// nn.LSTM and nn.GRU); fans are the tensor's own, with the layer's output width as hidden.
     void initialize(rng stream) {
         for_each_node([&]<class N>(std::type_identity<N>) {
-            if constexpr (product_of_state<N>)
+            if constexpr (product_of_state<N> && !std::is_same_v<RecurrentInit, detail::same_initializer>)
                 recurrent_initializer.weight(weights[product_index<typename N::variable>()].value, fans_of<N>(), stream);
             else if constexpr (is_product<N>)
                 initializer.weight(weights[product_index<typename N::variable>()].value, fans_of<N>(), stream);
@@ -441,6 +446,7 @@ public:
     const T* forward(const T* in_t, std::size_t ld, std::size_t batch, std::size_t steps,
                      std::span<const std::size_t> lengths = {}) requires recurrent {
         detail::check_lengths(lengths, batch, steps, kind);
+        check_initial_states();  // before anything of the last pass is overwritten
         lengths_ = lengths;
         run_forward(in_t, ld, batch, steps);
         const std::size_t n = batch * steps, l = leading(batch, steps);
@@ -576,12 +582,17 @@ protected:
                          std::array<std::size_t, 3>{steps_, rows, batch_},
                          std::array<std::ptrdiff_t, 3>{std::ptrdiff_t(batch_), std::ptrdiff_t(l), 1});
     }
-    /// The rows from node First's first through node Last's last, time-major (T, rows, B).
+    /// How many rows there are from node First's first through node Last's last.
     template <class First, class Last>
-    auto time_major_through() const {
+    static constexpr std::size_t rows_through() {
         constexpr location first = locate<First>(), last = locate<Last>();
         static_assert(!first.shifted && !last.shifted && last.row >= first.row);
-        return time_major_rows<First>(last.row + width<Last> - first.row);
+        return last.row + width<Last> - first.row;
+    }
+    /// Those rows, time-major (T, rows, B).
+    template <class First, class Last>
+    auto time_major_through() const {
+        return time_major_rows<First>(rows_through<First, Last>());
     }
 
 private:
@@ -661,6 +672,20 @@ private:
         }(variables{});
     }
 
+    /// Refuses an initial state of another width than its state's.
+    void check_initial_states() const {
+        for_each_state([&]<class S>(std::type_identity<S>) {
+            const std::size_t size = initial_states[state_index<S>()].size();
+            if (size != S::tag_type::width)
+                throw shape_error(detail::format_message("ctnn: %.*s: the initial value of state %.*s has %zu elements, "
+                                                         "expected %zu (its width)",
+                                                         int(kind.size()), kind.data(),
+                                                         int(S::tag_type::symbol.size()), S::tag_type::symbol.data(),
+                                                         size, S::tag_type::width)
+                                      .c_str());
+        });
+    }
+
     void run_forward(const T* in_t, std::size_t ld, std::size_t batch, std::size_t steps) {
         input_t_ = in_t;
         input_ld_ = ld;
@@ -671,13 +696,6 @@ private:
         if constexpr (copies_input) detail::copy_block(in_t, ld, pointer<input_variable>(v), l, In, n);
         for_each_state([&]<class S>(std::type_identity<S>) {
             const auto& initial = initial_states[state_index<S>()];
-            if (initial.size() != S::tag_type::width)
-                throw shape_error(detail::format_message("ctnn: %.*s: the initial value of state %.*s has %zu elements, "
-                                                         "expected %zu (its width)",
-                                                         int(kind.size()), kind.data(),
-                                                         int(S::tag_type::symbol.size()), S::tag_type::symbol.data(),
-                                                         std::size_t(initial.size()), S::tag_type::width)
-                                      .c_str());
             T* block = pointer<S>(v);
             for (std::size_t r = 0; r < S::tag_type::width; ++r) std::fill_n(block + r * l, batch, initial(r));
         });

@@ -27,11 +27,12 @@
 namespace ctnn {
 
 /// A layer running `Cell` along the time axis; it returns the cell's output at the last step
-/// (`last_state`) or at every step (`whole_sequence`). RecurrentInit draws the weights of the
-/// products of a state (W·h), Init every other weight and bias (default for both: U(±1/√hidden),
-/// PyTorch's for its recurrent modules). States start at zero unless `initial(state)` is set on
-/// the bound layer.
-template <class Cell, class Returns = last_state, class Init = init::recurrent_default, class RecurrentInit = Init>
+/// (`last_state`) or at every step (`whole_sequence`). Init draws every weight and bias (default:
+/// U(±1/√hidden), PyTorch's for its recurrent modules); given a RecurrentInit, that draws the
+/// weights of the products of a state (W·h) instead. States start at zero unless
+/// `initial(state)` is set on the bound layer.
+template <class Cell, class Returns = last_state, class Init = init::recurrent_default,
+          class RecurrentInit = detail::same_initializer>
 struct recurrent_cell {
     using graph = expr::compiled_graph<std::remove_cvref_t<decltype(Cell::equations)>, 0>;
     static_assert(graph::recurrent, "ctnn: recurrent_cell<Cell> needs a cell with at least one next(state, ...) equation");
@@ -43,7 +44,12 @@ struct recurrent_cell {
     template <class T, std::size_t Index, shape InputShape>
     struct bind {
         static_assert(diagnostics::check_initializer<Init>());
-        static_assert(diagnostics::check_initializer<RecurrentInit>());
+        static_assert([] {
+            if constexpr (std::is_same_v<RecurrentInit, detail::same_initializer>)
+                return true;
+            else
+                return diagnostics::check_initializer<RecurrentInit>();
+        }());
         using type = graph_layer<T, InputShape.size(), Cell, Init, Returns::returns_sequence, (Index > 0), RecurrentInit>;
     };
 };

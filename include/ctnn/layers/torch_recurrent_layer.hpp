@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <string_view>
+#include <type_traits>
 
 #include "ctnn/core/parameter.hpp"
 #include "ctnn/core/shape.hpp"
@@ -34,6 +35,11 @@ struct torch_recurrent_parameter_names {
     static constexpr std::string_view weight = expr::join<torch_weight_prefix, Name, torch_first_layer_suffix>::value;
     template <const std::string_view& Name>
     static constexpr std::string_view bias = expr::join<torch_bias_prefix, Name, torch_first_layer_suffix>::value;
+};
+/// The spec's cell under the spec's name: rnn runs cells::elman as "rnn".
+template <class Spec>
+struct named_cell : Spec::cell {
+    static constexpr std::string_view name = Spec::name;
 };
 }  // namespace detail
 
@@ -64,7 +70,7 @@ struct torch_recurrent_spec {
 /// `Spec` is rnn<...>, lstm<...> or gru<...>: it gives the cell, the policies and the name.
 template <class T, std::size_t In, class Spec, bool InputGradient>
 class torch_recurrent_layer
-    : public graph_layer<T, In, typename Spec::cell, typename Spec::initializer_type, Spec::returns_sequence,
+    : public graph_layer<T, In, detail::named_cell<Spec>, typename Spec::initializer_type, Spec::returns_sequence,
                          InputGradient, typename Spec::recurrent_initializer_type,
                          detail::torch_recurrent_parameter_names>,
       public detail::activation_of<Spec> {
@@ -72,7 +78,6 @@ class torch_recurrent_layer
 
 public:
     using initializer_type = typename Spec::initializer_type;
-    static constexpr std::string_view kind = Spec::name;
 
     /// W_ih (gates·Hidden, In) and W_hh (gates·Hidden, Hidden), rows in PyTorch's gate order;
     /// b_ih and b_hh (gates·Hidden), empty without bias.
@@ -114,8 +119,11 @@ public:
     auto gates() const
         requires requires { cell::first_gate; }
     {
-        return this->template time_major_through<std::remove_cvref_t<decltype(cell::first_gate)>,
-                                                 std::remove_cvref_t<decltype(cell::last_gate)>>();
+        using first = std::remove_cvref_t<decltype(cell::first_gate)>;
+        using last = std::remove_cvref_t<decltype(cell::last_gate)>;
+        static_assert(torch_recurrent_layer::template rows_through<first, last>() == cell::gate_rows,
+                      "ctnn: the cell's gate nodes are not stored one after another");
+        return this->template time_major_through<first, last>();
     }
 };
 
