@@ -382,10 +382,8 @@ public:
     /// nn.LSTM and nn.GRU); fans are the tensor's own, with the layer's output width as hidden.
     void initialize(rng stream) {
         for_each_node([&]<class N>(std::type_identity<N>) {
-            if constexpr (product_of_state<N> && !std::is_same_v<RecurrentInit, detail::same_initializer>)
-                recurrent_initializer.weight(weights[product_index<typename N::variable>()].value, fans_of<N>(), stream);
-            else if constexpr (is_product<N>)
-                initializer.weight(weights[product_index<typename N::variable>()].value, fans_of<N>(), stream);
+            if constexpr (is_product<N>)
+                initializer_of<N>().weight(weights[product_index<typename N::variable>()].value, fans_of<N>(), stream);
         });
         for_each_node([&]<class N>(std::type_identity<N>) {
             if constexpr (product_with_bias<N>)
@@ -622,6 +620,16 @@ private:
             if constexpr (owns_rows<N> && !assigned<V> && !is_updated<V>) zero_rows(locate<V>().row, width<V>);
         });
         std::fill_n(g + arena_rows * l, batch_, T(0));  // the slack a shifted state's view reaches
+    }
+
+    /// The init policy that draws product N's weight: recurrent_initializer for a product of a
+    /// state when the layer has one, else initializer.
+    template <class N>
+    const auto& initializer_of() const {
+        if constexpr (product_of_state<N> && !std::is_same_v<RecurrentInit, detail::same_initializer>)
+            return recurrent_initializer;
+        else
+            return initializer;
     }
 
     template <class N>
