@@ -6,12 +6,11 @@
 #include <cmath>
 #include <cstddef>
 
+#include <xsimd/xsimd.hpp>
+
 #include "ctnn/core/parameter.hpp"
 #include "ctnn/detail/elementwise_update.hpp"
 #include "ctnn/detail/optimizer_support.hpp"
-#include "ctnn/detail/xtensor.hpp"
-
-#include <xsimd/xsimd.hpp>
 
 namespace ctnn::detail {
 

@@ -3,9 +3,10 @@
 // written once for both (V = xsimd::batch<T>, then V = T).
 //
 // Why not xtensor assignments: each one is instantiated per tensor rank, per gradient expression
-// (with or without weight decay) and per option branch; an optimizer's step written that way
-// doubled the seed example's compile time (W5). This loop is instantiated once per optimizer
-// and scalar type, and reads and writes each element once.
+// (with or without weight decay) and per option branch, and an optimizer's step written that way
+// was most of a small network's compile time (docs/benchmarks.md, "Optimizer steps as one loop").
+// This loop is instantiated once per optimizer and scalar type, and reads and writes each element
+// once.
 #pragma once
 
 #include <array>

@@ -10,7 +10,6 @@
 #include "ctnn/core/parameter.hpp"
 #include "ctnn/detail/elementwise_update.hpp"
 #include "ctnn/detail/optimizer_support.hpp"
-#include "ctnn/detail/xtensor.hpp"
 
 namespace ctnn::optim {
 

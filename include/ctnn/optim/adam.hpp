@@ -8,7 +8,6 @@
 
 #include "ctnn/core/parameter.hpp"
 #include "ctnn/detail/adam_step.hpp"
-#include "ctnn/detail/xtensor.hpp"
 
 namespace ctnn::optim {
 
