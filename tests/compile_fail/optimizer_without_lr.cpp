@@ -3,14 +3,15 @@
 
 struct optimizer_without_lr {
     static constexpr std::string_view name = "optimizer_without_lr";
+    static constexpr std::array<std::string_view, 0> state_names{};
 #ifndef CTNN_MUST_FAIL
     double lr = 0.1;
 #endif
     void validate() const {}
-    template <class P>
-    void prepare(P&) const {}
-    template <class P>
-    void update(P& p) const {
+    template <class P, class S>
+    void prepare(const P&, S&) const {}
+    template <class P, class S>
+    void update(P& p, S&) const {
         xt::noalias(p.value) -= 0.1 * p.grad;
     }
 };

@@ -43,6 +43,17 @@ struct init_without_bias {
 };
 struct optimizer_without_lr {
     [[maybe_unused]] static constexpr std::string_view name = "optimizer_without_lr";
+    [[maybe_unused]] static constexpr std::array<std::string_view, 0> state_names{};
+    void validate() const {}
+    template <class P, class S>
+    void prepare(const P&, S&) const {}
+    template <class P, class S>
+    void update(P&, S&) const {}
+};
+/// An optimizer written before the trainer held its state: one-argument prepare and update.
+struct optimizer_with_state_in_the_parameter {
+    [[maybe_unused]] static constexpr std::string_view name = "old_style";
+    double lr = 0.1;
     void validate() const {}
     template <class P>
     void prepare(P&) const {}
@@ -100,6 +111,9 @@ TEST_CASE("concepts: optimizers, losses and clips", "[concepts]") {
     STATIC_REQUIRE(ctnn::optimizer_has_update<optimizer_without_lr>);
     STATIC_REQUIRE_FALSE(ctnn::optimizer_has_learning_rate<optimizer_without_lr>);
     STATIC_REQUIRE_FALSE(ctnn::optimizer_policy<optimizer_without_lr>);
+    STATIC_REQUIRE_FALSE(ctnn::optimizer_has_state_names<optimizer_with_state_in_the_parameter>);
+    STATIC_REQUIRE_FALSE(ctnn::optimizer_has_update<optimizer_with_state_in_the_parameter>);
+    STATIC_REQUIRE_FALSE(ctnn::optimizer_policy<optimizer_with_state_in_the_parameter>);
     STATIC_REQUIRE(ctnn::loss_policy<ctnn::loss::mse>);
     STATIC_REQUIRE_FALSE(ctnn::loss_policy<ctnn::optim::sgd>);
     STATIC_REQUIRE(ctnn::loss_has_formula<ctnn::loss::huber>);

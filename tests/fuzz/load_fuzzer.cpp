@@ -19,24 +19,26 @@ namespace {
 
 /// The bytes of everything a load may write: compared bitwise, since a load that succeeded
 /// earlier may have put NaNs in there.
-template <class Net>
-std::vector<std::uint8_t> snapshot(const Net& net) {
+template <class Net, class Trainer>
+std::vector<std::uint8_t> snapshot(const Net& net, const Trainer* trainer) {
     std::vector<std::uint8_t> all;
     const auto add = [&](const auto* data, std::size_t count) {
         const auto* bytes = reinterpret_cast<const std::uint8_t*>(data);
         all.insert(all.end(), bytes, bytes + count * sizeof(*data));
     };
-    net.for_each_layer([&](const auto& layer) {
-        layer.for_each_parameter([&](const auto& p) {
-            add(p.value.data(), p.value.size());
-            for (const auto& m : p.moments) {
-                const std::size_t size = m.size();
+    if constexpr (!std::is_void_v<Trainer>) {
+        for (const auto& state : trainer->optimizer_state()) {
+            for (const auto& b : state.buffers) {
+                const std::size_t size = b.size();
                 add(&size, 1);
-                add(m.data(), m.size());
+                add(b.data(), b.size());
             }
-            add(&p.steps, 1);
-            add(&p.product, 1);
-        });
+            add(&state.steps, 1);
+            add(&state.product, 1);
+        }
+    }
+    net.for_each_layer([&](const auto& layer) {
+        layer.for_each_parameter([&](const auto& p) { add(p.value.data(), p.value.size()); });
         if constexpr (requires { layer.running_mean; }) {
             add(layer.running_mean.data(), layer.running_mean.size());
             add(layer.running_var.data(), layer.running_var.size());
@@ -50,13 +52,13 @@ std::vector<std::uint8_t> snapshot(const Net& net) {
 /// format_error that left everything untouched.
 template <class Net, class Trainer>
 void try_load(std::span<const std::uint8_t> bytes, Net& net, Trainer* trainer) {
-    const auto before = snapshot(net);
+    const auto before = snapshot(net, trainer);
     std::uint64_t lr = 0;
     if constexpr (!std::is_void_v<Trainer>) lr = std::bit_cast<std::uint64_t>(trainer->optimizer().lr);
     try {
         ctnn::detail::model_file::load(bytes, "ctnn: load 'fuzz'", net, trainer);
     } catch (const ctnn::format_error&) {
-        bool unchanged = snapshot(net) == before;
+        bool unchanged = snapshot(net, trainer) == before;
         if constexpr (!std::is_void_v<Trainer>) unchanged = unchanged && std::bit_cast<std::uint64_t>(trainer->optimizer().lr) == lr;
         if (!unchanged) {
             std::fputs("a failed load changed the network\n", stderr);

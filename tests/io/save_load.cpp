@@ -65,27 +65,33 @@ void write_bytes(const fs::path& path, const std::vector<std::uint8_t>& bytes) {
     ctnn::detail::write_file_atomically(path, bytes, "test");
 }
 
-/// Every number a network holds, in order: parameters with their optimizer state, then buffers.
+/// Every number a network holds, in order: parameters, then buffers.
 template <class Net>
 std::vector<double> snapshot(const Net& net) {
     std::vector<double> all;
     const auto add = [&](const auto& t) { all.insert(all.end(), t.begin(), t.end()); };
     net.for_each_layer([&](const auto& layer) {
-        layer.for_each_parameter([&](const auto& p) {
-            add(p.value);
-            for (const auto& m : p.moments) {
-                all.push_back(double(m.size()));
-                add(m);
-            }
-            all.push_back(double(p.steps));
-            all.push_back(p.product);
-        });
+        layer.for_each_parameter([&](const auto& p) { add(p.value); });
         if constexpr (requires { layer.running_mean; }) {
             add(layer.running_mean);
             add(layer.running_var);
             all.push_back(double(layer.batches_tracked));
         }
     });
+    return all;
+}
+/// The same, then the trainer's optimizer state: each parameter's buffers, step count and product.
+template <class Net, class Trainer>
+std::vector<double> snapshot(const Net& net, const Trainer& trainer) {
+    std::vector<double> all = snapshot(net);
+    for (const auto& state : trainer.optimizer_state()) {
+        for (const auto& b : state.buffers) {
+            all.push_back(double(b.size()));
+            all.insert(all.end(), b.begin(), b.end());
+        }
+        all.push_back(double(state.steps));
+        all.push_back(state.product);
+    }
     return all;
 }
 
@@ -151,7 +157,7 @@ TEMPLATE_TEST_CASE("save/load: every parameter and running statistic round-trips
 
     Net loaded(2);
     ctnn::trainer other{loaded, ctnn::loss::mse{}, ctnn::optim::adam{}};
-    train(other, 5, 6);  // optimizer state that load must clear
+    train(other, 5, 6);  // optimizer state built for weights that load replaces
     REQUIRE(snapshot(loaded) != snapshot(trained));
     ctnn::load(dir / "model.ctnn", loaded);
 
@@ -162,13 +168,19 @@ TEMPLATE_TEST_CASE("save/load: every parameter and running statistic round-trips
     CHECK((loaded.template layer<1>().running_mean == trained.template layer<1>().running_mean));
     CHECK((loaded.template layer<1>().running_var == trained.template layer<1>().running_var));
     CHECK(loaded.template layer<1>().batches_tracked == trained.template layer<1>().batches_tracked);
-    loaded.for_each_parameter([](const auto& p) {
-        CHECK(p.steps == 0);
-        for (const auto& m : p.moments) CHECK(m.size() != p.value.size());
-    });
     const auto x = batch<TestType, 6, 3>(5, 9).first;
     CHECK((loaded.predict(x) == trained.predict(x)));
     CHECK(dir.entries() == std::vector<std::string>{"model.ctnn"});
+    // `other` starts its optimizer state afresh: its next step is a new trainer's first step
+    // (twin's dropout stream is where loaded's is: it took the same step before the load).
+    Net twin(2);
+    ctnn::trainer first{twin, ctnn::loss::mse{}, ctnn::optim::adam{}};
+    train(first, 5, 6);
+    ctnn::load(dir / "model.ctnn", twin);
+    ctnn::trainer fresh{twin, ctnn::loss::mse{}, ctnn::optim::adam{}};
+    train(other, 6, 7);
+    train(fresh, 6, 7);
+    CHECK(snapshot(loaded, other) == snapshot(twin, fresh));
 }
 
 TEMPLATE_TEST_CASE("save/load with a trainer: training resumes exactly as if it had not stopped", "[io][save][optimizer]",
@@ -178,7 +190,7 @@ TEMPLATE_TEST_CASE("save/load with a trainer: training resumes exactly as if it 
     const temp_dir dir("resume");
     TestType optimizer{};
     optimizer.lr = 0.01;
-    if constexpr (requires { optimizer.amsgrad; }) optimizer.amsgrad = true;  // all three moment slots
+    if constexpr (requires { optimizer.amsgrad; }) optimizer.amsgrad = true;  // all three buffers
 
     Net uninterrupted(7);
     ctnn::trainer t{uninterrupted, ctnn::loss::mse{}, optimizer};
@@ -192,12 +204,14 @@ TEMPLATE_TEST_CASE("save/load with a trainer: training resumes exactly as if it 
     ctnn::trainer t2{resumed, ctnn::loss::mse{}, changed};
     ctnn::load(dir / "checkpoint.ctnn", resumed, t2);
     CHECK(t2.optimizer().lr == optimizer.lr);
-    resumed.for_each_parameter([](const auto& p) {
-        CHECK(p.steps == 4);
-        CHECK(p.moments[0].shape() == p.value.shape());
+    std::size_t i = 0;
+    resumed.for_each_parameter([&](const auto& p) {
+        const auto& state = t2.optimizer_state()[i++];
+        CHECK(state.steps == 4);
+        for (std::size_t k = 0; k < state.buffers.size(); ++k) CHECK(state.holds(k, p.size()));
     });
     train(t2, 4, 8);
-    CHECK(snapshot(resumed) == snapshot(uninterrupted));
+    CHECK(snapshot(resumed, t2) == snapshot(uninterrupted, t));
 
     // The state matters: the same weights with a fresh optimizer end elsewhere.
     Net fresh(99);
@@ -277,13 +291,15 @@ TEST_CASE("load refuses a pipe, a device and a file longer than the network's la
     using Net = ctnn::network<ctnn::input<4>, ctnn::dense<6, ctnn::relu>, ctnn::batch_norm<>, ctnn::dense<2>>;
     const temp_dir dir("limits");
     Net net(3);
-    // the largest file is the one with a trainer and every moment slot in use
+    // the largest file of this optimizer: a trainer, and Adam's three buffers in use
     ctnn::trainer t{net, ctnn::loss::mse{}, ctnn::optim::adam{.amsgrad = true}};
     train(t, 0, 2);
     ctnn::save(dir / "full.ctnn", net, t);
     const std::uint64_t largest = ctnn::detail::model_file::largest_file(std::as_const(net));
-    CHECK(std::filesystem::file_size(dir / "full.ctnn") <= largest);
-    CHECK(largest - std::filesystem::file_size(dir / "full.ctnn") <= (1u << 16) + 64);
+    const std::uint64_t largest_of_adam = ctnn::detail::model_file::largest_file(std::as_const(net), 3);
+    CHECK(std::filesystem::file_size(dir / "full.ctnn") <= largest_of_adam);
+    CHECK(largest_of_adam - std::filesystem::file_size(dir / "full.ctnn") <= (1u << 16) + 64);
+    CHECK(largest_of_adam < largest);  // a load without a trainer allows any optimizer's state
     const auto trained = snapshot(net);
 
     const auto message_of = [&](const std::filesystem::path& p) -> std::string {
@@ -307,6 +323,12 @@ TEST_CASE("load refuses a pipe, a device and a file longer than the network's la
     CHECK(message_of(longer) == "ctnn: load '" + longer.string() + "': the file is " + std::to_string(largest + 1)
                                     + " bytes, more than the " + std::to_string(largest)
                                     + " bytes of the largest file this network saves: not a file of this network");
+    // with a trainer the bound is its optimizer's
+    const auto longer_than_adam = dir / "longer_than_adam.ctnn";
+    std::filesystem::copy_file(dir / "full.ctnn", longer_than_adam);
+    std::filesystem::resize_file(longer_than_adam, largest_of_adam + 1);
+    CHECK_THAT(format_error_of([&] { ctnn::load(longer_than_adam, net, t); }),
+               Catch::Contains("more than the " + std::to_string(largest_of_adam) + " bytes of the largest file"));
     std::error_code ec;
     std::filesystem::resize_file(longer, std::uintmax_t(1) << 40, ec);  // sparse, if the file system can
     if (!ec) CHECK_THROWS_AS(ctnn::load(longer, net), ctnn::format_error);
@@ -325,12 +347,12 @@ TEST_CASE("load with a trainer: the file must hold the state of the same optimiz
     Net target(2);
     ctnn::trainer sgd{target, ctnn::loss::mse{}, ctnn::optim::sgd{.lr = 0.1, .momentum = 0.9}};
     train(sgd, 0, 1);
-    const auto before = snapshot(target);
+    const auto before = snapshot(target, sgd);
     CHECK_THAT(format_error_of([&] { ctnn::load(dir / "weights.ctnn", target, sgd); }),
                Catch::Contains("no optimizer state"));
     CHECK_THAT(format_error_of([&] { ctnn::load(dir / "adam.ctnn", target, sgd); }),
                Catch::Contains("another optimizer: adam in file, sgd in trainer"));
-    CHECK(snapshot(target) == before);
+    CHECK(snapshot(target, sgd) == before);
     CHECK(sgd.optimizer().lr == 0.1);
 
     Net third(3);
@@ -339,7 +361,6 @@ TEST_CASE("load with a trainer: the file must hold the state of the same optimiz
 
     // A file with optimizer state loads into a network alone: the state is skipped.
     ctnn::load(dir / "adam.ctnn", target);
-    target.for_each_parameter([](const auto& p) { CHECK(p.steps == 0); });
     std::vector<double> a, b;
     net.for_each_parameter([&](const auto& p) { a.insert(a.end(), p.value.begin(), p.value.end()); });
     target.for_each_parameter([&](const auto& p) { b.insert(b.end(), p.value.begin(), p.value.end()); });
@@ -431,7 +452,7 @@ TEST_CASE("load: every truncation and every flipped byte is a format_error and t
 
     Net net(2);
     ctnn::trainer target{net, ctnn::loss::mse{}, ctnn::optim::adam{.lr = 0.25}};
-    const auto before = snapshot(net);
+    const auto before = snapshot(net, target);
     const std::string context = "ctnn: load 'memory'";
     const auto load = [&](const std::vector<std::uint8_t>& file, bool with_trainer) {
         if (with_trainer)
@@ -463,7 +484,7 @@ TEST_CASE("load: every truncation and every flipped byte is a format_error and t
     auto longer = bytes;
     longer.push_back(0);
     CHECK_THAT(format_error_of([&] { load(longer, false); }), Catch::Contains("follow the announced end"));
-    CHECK(snapshot(net) == before);
+    CHECK(snapshot(net, target) == before);
     CHECK(target.optimizer().lr == 0.25);
 
     // Through the file API as well, with the file named.
@@ -471,10 +492,10 @@ TEST_CASE("load: every truncation and every flipped byte is a format_error and t
     CHECK_THAT(format_error_of([&] { ctnn::load(dir / "short.ctnn", net); }),
                Catch::StartsWith("ctnn: load '" + (dir / "short.ctnn").string() + "': the file is truncated"));
     CHECK_THROWS_AS(ctnn::load(dir / "absent.ctnn", net), ctnn::io_error);
-    CHECK(snapshot(net) == before);
+    CHECK(snapshot(net, target) == before);
 
-    load(bytes, true);  // and the intact file loads
-    CHECK(snapshot(net) == snapshot(saved));
+    load(bytes, true);  // and the intact file loads, optimizer state included
+    CHECK(snapshot(net, target) == snapshot(saved, t));
 }
 
 TEST_CASE("save: the file is replaced atomically, a failed save leaves the previous file and no temp file",
@@ -619,10 +640,10 @@ TEST_CASE("load with a trainer: a learning rate or step count no step could use 
 
     Net target(2);
     ctnn::trainer other{target, ctnn::loss::mse{}, ctnn::optim::adam{.lr = 0.01}};
-    const auto before = snapshot(target);
+    const auto before = snapshot(target, other);
     CHECK_THAT(format_error_of([&] { ctnn::load(dir / "inf_lr.ctnn", target, other); }),
                Catch::Contains("the file's learning rate is refused: ctnn: adam needs a finite lr >= 0, got inf"));
-    CHECK(snapshot(target) == before);
+    CHECK(snapshot(target, other) == before);
     CHECK(other.optimizer().lr == 0.01);
 
     // Each parameter's state starts with its step count (int64, 2 here) and NAdam's product
@@ -649,7 +670,15 @@ TEST_CASE("load with a trainer: a learning rate or step count no step could use 
                Catch::Contains("optimizer step count 9223372036854775807 outside [0, 2^53]"));
     CHECK_THAT(edited(-1, 1.0), Catch::Contains("optimizer step count -1 outside"));
     CHECK_THAT(edited(2, std::numeric_limits<double>::quiet_NaN()), Catch::Contains("optimizer product nan outside (0, 1]"));
-    CHECK(snapshot(target) == before);
+    // then a one-byte mask of the buffers that follow: Adam keeps three, so bit 3 names none
+    auto masked = original;
+    REQUIRE(masked[offset + 16] == 3);  // exp_avg and exp_avg_sq (no amsgrad)
+    masked[offset + 16] = 8 | 3;
+    rechecksum(masked);
+    write_bytes(dir / "masked.ctnn", masked);
+    CHECK_THAT(format_error_of([&] { ctnn::load(dir / "masked.ctnn", target, other); }),
+               Catch::Contains("optimizer state mask 11 names buffers the adam optimizer does not keep (it keeps 3)"));
+    CHECK(snapshot(target, other) == before);
     ctnn::load(dir / "good.ctnn", target, other);  // the unedited file loads
     CHECK(other.optimizer().lr == 1e-3);
 }
@@ -688,9 +717,9 @@ TEST_CASE("rollback after a load keeps the loaded weights: the last good state f
         CHECK(trainer.optimizer().lr == Approx(0.05));
         // a healthy update after it is kept again, and a later rollback restores it
         trainer.train_step(x, y, rollback);
-        const auto before_next = snapshot(net);
+        const auto before_next = snapshot(net, trainer);
         trainer.train_step(x, y, rollback);
         trainer.train_step(x, y_bad, rollback);
-        CHECK(snapshot(net) == before_next);
+        CHECK(snapshot(net, trainer) == before_next);
     }
 }

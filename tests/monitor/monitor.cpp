@@ -49,37 +49,38 @@ std::vector<const ctnn::monitor::health_event*> events_of(const Monitor& m, even
     return found;
 }
 
-/// Everything rollback must restore, copied out of a network's parameters.
+/// Everything rollback must restore, copied out of a network's parameters and its trainer's
+/// optimizer state.
 template <class T>
-struct parameter_state {
+struct training_state {
     std::vector<std::vector<T>> values;
-    std::vector<std::array<std::vector<T>, 3>> moments;
+    std::vector<std::vector<std::vector<T>>> buffers;
     std::vector<std::int64_t> steps;
     std::vector<double> products;
 };
 
-template <class Net>
-auto state_of(Net& net) {
-    parameter_state<typename Net::scalar> s;
-    net.for_each_parameter([&](auto& p) {
-        s.values.emplace_back(p.value.begin(), p.value.end());
-        std::array<std::vector<typename Net::scalar>, 3> m;
-        for (std::size_t k = 0; k < 3; ++k) m[k].assign(p.moments[k].begin(), p.moments[k].end());
-        s.moments.push_back(m);
-        s.steps.push_back(p.steps);
-        s.products.push_back(p.product);
-    });
+template <class Net, class Trainer>
+auto state_of(Net& net, const Trainer& trainer) {
+    training_state<typename Net::scalar> s;
+    net.for_each_parameter([&](auto& p) { s.values.emplace_back(p.value.begin(), p.value.end()); });
+    for (const auto& state : trainer.optimizer_state()) {
+        std::vector<std::vector<typename Net::scalar>> buffers;
+        for (const auto& b : state.buffers) buffers.emplace_back(b.begin(), b.end());
+        s.buffers.push_back(buffers);
+        s.steps.push_back(state.steps);
+        s.products.push_back(state.product);
+    }
     return s;
 }
 
 template <class T>
-bool bit_identical(const parameter_state<T>& a, const parameter_state<T>& b) {
-    if (a.values.size() != b.values.size()) return false;
+bool bit_identical(const training_state<T>& a, const training_state<T>& b) {
+    if (a.values.size() != b.values.size() || a.buffers != b.buffers || a.steps != b.steps || a.products != b.products)
+        return false;
     for (std::size_t i = 0; i < a.values.size(); ++i) {
         if (a.values[i].size() != b.values[i].size()) return false;
         // bits, not values (NaN ≠ NaN, 0 = −0)
         if (std::memcmp(a.values[i].data(), b.values[i].data(), a.values[i].size() * sizeof(T)) != 0) return false;
-        if (a.moments[i] != b.moments[i] || a.steps[i] != b.steps[i] || a.products[i] != b.products[i]) return false;
     }
     return true;
 }
@@ -112,7 +113,7 @@ TEST_CASE("monitor: watching changes nothing: gradient_health trains to the same
     const auto ra = a.fit(x, y, {.epochs = 5, .batch_size = 16, .seed = 3});
     const auto rb = b.fit(x, y, {.epochs = 5, .batch_size = 16, .seed = 3});
     CHECK(ra.epoch_losses == rb.epoch_losses);
-    CHECK(bit_identical(state_of(plain), state_of(watched)));
+    CHECK(bit_identical(state_of(plain, a), state_of(watched, b)));
     CHECK(b.monitor().history().size() == rb.steps);
 }
 
@@ -276,11 +277,11 @@ TEST_CASE("monitor: a NaN in the data is reported at the layer it enters; an inf
         auto trainer = monitored(net);
         trainer.train_step(x, y);
         x(3, 1) = std::numeric_limits<double>::quiet_NaN();
-        const auto before = state_of(net);
+        const auto before = state_of(net, trainer);
         CHECK_THROWS_WITH(trainer.train_step(x, y),
                           Catch::Contains("non-finite training step 1")
                               && Catch::Contains("monitor: step 1: non-finite at layer 0 (dense)"));
-        CHECK(bit_identical(before, state_of(net)));
+        CHECK(bit_identical(before, state_of(net, trainer)));
         const auto events = events_of(trainer.monitor(), event_kind::non_finite);
         REQUIRE(events.size() == 1);
         CHECK(events[0]->layer == 0);
@@ -318,16 +319,16 @@ TEMPLATE_TEST_CASE("rollback: a non-finite step restores the weights and optimiz
     ctnn::trainer trainer{net, ctnn::loss::mse{}, optimizer};
     const auto rollback = ctnn::non_finite_action::rollback;
     for (int i = 0; i < 3; ++i) REQUIRE(trainer.train_step(x, y, rollback).applied);
-    const auto before_last_good_update = state_of(net);
+    const auto before_last_good_update = state_of(net, trainer);
     REQUIRE(trainer.train_step(x, y, rollback).applied);
-    REQUIRE_FALSE(bit_identical(before_last_good_update, state_of(net)));
+    REQUIRE_FALSE(bit_identical(before_last_good_update, state_of(net, trainer)));
 
     auto bad = x;
     bad(0, 0) = std::numeric_limits<float>::quiet_NaN();
     const auto report = trainer.train_step(bad, y, rollback);
     CHECK_FALSE(report.applied);
     CHECK(report.rolled_back);
-    CHECK(bit_identical(before_last_good_update, state_of(net)));
+    CHECK(bit_identical(before_last_good_update, state_of(net, trainer)));
     CHECK(trainer.optimizer().lr == 0.01 * 0.5);
     // Training goes on from there, with the smaller step.
     CHECK(trainer.train_step(x, y, rollback).applied);
@@ -343,19 +344,19 @@ TEST_CASE("rollback: without an earlier update the weights stay as they are; onl
     auto [x, y] = smooth_data<double>(16, 10);
     healthy_net<double> net(1);
     ctnn::trainer trainer{net, ctnn::loss::mse{}, ctnn::optim::adam{.lr = 0.02}};
-    const auto initial = state_of(net);
+    const auto initial = state_of(net, trainer);
     auto bad = x;
     bad(1, 2) = std::numeric_limits<double>::infinity();
     CHECK(trainer.train_step(bad, y, ctnn::non_finite_action::rollback).rolled_back);
-    CHECK(bit_identical(initial, state_of(net)));
+    CHECK(bit_identical(initial, state_of(net, trainer)));
     CHECK(trainer.optimizer().lr == 0.01);
 
     // An update applied under another action forgets the snapshot: nothing stale comes back.
     trainer.train_step(x, y, ctnn::non_finite_action::rollback);
     trainer.train_step(x, y, ctnn::non_finite_action::skip_step);
-    const auto after_skip_mode_update = state_of(net);
+    const auto after_skip_mode_update = state_of(net, trainer);
     trainer.train_step(bad, y, ctnn::non_finite_action::rollback);
-    CHECK(bit_identical(after_skip_mode_update, state_of(net)));
+    CHECK(bit_identical(after_skip_mode_update, state_of(net, trainer)));
     CHECK(trainer.optimizer().lr == 0.005);
 }
 
@@ -367,11 +368,11 @@ TEST_CASE("rollback: a monitor set to refuse exploding steps rolls them back, or
     net_t net(3);
     auto trainer = monitored(net, {.lr = 0.01}, gradient_health{.refuse_exploding_steps = true});
     for (int i = 0; i < 8; ++i) REQUIRE(trainer.train_step(x, y, ctnn::non_finite_action::rollback).applied);
-    const auto before = state_of(net);
+    const auto before = state_of(net, trainer);
     trainer.train_step(x, y, ctnn::non_finite_action::rollback);
     const auto report = trainer.train_step(x, huge, ctnn::non_finite_action::rollback);
     CHECK(report.rolled_back);
-    CHECK(bit_identical(before, state_of(net)));
+    CHECK(bit_identical(before, state_of(net, trainer)));
     CHECK(trainer.optimizer().lr == 0.005);
     CHECK(trainer.monitor().count(event_kind::explosion) >= 1);
     CHECK_FALSE(trainer.monitor().last().applied);

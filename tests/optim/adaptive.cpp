@@ -12,6 +12,7 @@
 #include <array>
 #include <cmath>
 #include <limits>
+#include <string_view>
 #include <string>
 #include <string_view>
 
@@ -100,31 +101,35 @@ void check_maximize_is_minimizing_the_negation(Optimizer ascending) {
     CHECK(last > first);
 }
 
-/// Runs prepare + update three times on a float parameter and checks that the slots marked in
-/// `used` are allocated by the first prepare and never again, and the others stay empty.
-template <class Optimizer>
-void check_state_slots(const Optimizer& optimizer, std::array<bool, 3> used) {
+/// Runs prepare + update three times on a float parameter and checks that the buffers marked in
+/// `used` (named `names`, PyTorch's state keys) are allocated by the first prepare and never
+/// again, and the others stay empty.
+template <class Optimizer, std::size_t K>
+void check_state_buffers(const Optimizer& optimizer, std::array<std::string_view, K> names, std::array<bool, K> used) {
+    CHECK(Optimizer::state_names == names);
     ctnn::parameter<float, 2> p;
     p.reshape(std::array<std::size_t, 2>{2, 3});
     p.value.fill(0.5f);
-    optimizer.prepare(p);
-    std::array<const float*, 3> storage{};
-    for (std::size_t i = 0; i < 3; ++i) {
-        INFO("slot " << i);
-        REQUIRE(p.moments[i].size() == (used[i] ? 6u : 0u));
-        storage[i] = p.moments[i].data();
+    ctnn::optim::state_of<Optimizer, float> state;
+    STATIC_REQUIRE(decltype(state)::buffer_count == K);
+    optimizer.prepare(p, state);
+    std::array<const float*, K> storage{};
+    for (std::size_t i = 0; i < K; ++i) {
+        INFO("buffer " << names[i]);
+        REQUIRE(state.buffers[i].size() == (used[i] ? 6u : 0u));
+        storage[i] = state.buffers[i].data();
     }
     p.grad.fill(1.0f);
     for (int step = 0; step < 3; ++step) {
-        optimizer.prepare(p);
-        optimizer.update(p);
+        optimizer.prepare(p, state);
+        optimizer.update(p, state);
         p.grad.fill(0.5f - float(step));
     }
-    CHECK(p.steps == 3);
-    for (std::size_t i = 0; i < 3; ++i) {
-        INFO("slot " << i);
-        CHECK(p.moments[i].data() == storage[i]);
-        CHECK(p.moments[i].size() == (used[i] ? 6u : 0u));
+    CHECK(state.steps == 3);
+    for (std::size_t i = 0; i < K; ++i) {
+        INFO("buffer " << names[i]);
+        CHECK(state.buffers[i].data() == storage[i]);
+        CHECK(state.buffers[i].size() == (used[i] ? 6u : 0u));
     }
     // the weights moved, and stayed finite
     CHECK(p.value(0, 0) != 0.5f);
@@ -249,8 +254,9 @@ TEST_CASE("adam: eps is outside the root and not scaled by the bias correction",
     p.value = {1.0, -1.0};
     p.grad = {1e-8, -3e-8};
     const ctnn::optim::adam adam{.lr = 0.1, .eps = 1e-8};
-    adam.prepare(p);
-    adam.update(p);
+    ctnn::optim::state_of<ctnn::optim::adam, double> state;
+    adam.prepare(p, state);
+    adam.update(p, state);
     CHECK(p.value(0) == Approx(1.0 - 0.1 * 1e-8 / (1e-8 + 1e-8)).epsilon(1e-12));
     CHECK(p.value(1) == Approx(-1.0 + 0.1 * 3e-8 / (3e-8 + 1e-8)).epsilon(1e-12));
 }
@@ -354,48 +360,59 @@ TEST_CASE("adaptive optimizers: invalid hyper-parameters are refused", "[optim][
                     invalid_argument);
 }
 
-TEST_CASE("adaptive optimizers: state slots are allocated once, unused slots stay empty", "[optim]") {
-    SECTION("adagrad") { check_state_slots(ctnn::optim::adagrad{}, {true, false, false}); }
-    SECTION("rmsprop") { check_state_slots(ctnn::optim::rmsprop{}, {true, false, false}); }
+TEST_CASE("adaptive optimizers: state buffers, named as PyTorch's state keys, are allocated once; unused ones stay "
+          "empty", "[optim]") {
+    using names1 = std::array<std::string_view, 1>;
+    using names2 = std::array<std::string_view, 2>;
+    using names3 = std::array<std::string_view, 3>;
+    const names3 rmsprop_names{"square_avg", "grad_avg", "momentum_buffer"};
+    const names3 adam_names{"exp_avg", "exp_avg_sq", "max_exp_avg_sq"};
+    SECTION("adagrad") { check_state_buffers(ctnn::optim::adagrad{}, names1{"sum"}, {true}); }
+    SECTION("rmsprop") { check_state_buffers(ctnn::optim::rmsprop{}, rmsprop_names, {true, false, false}); }
     SECTION("rmsprop centered") {
-        check_state_slots(ctnn::optim::rmsprop{.centered = true}, {true, true, false});
+        check_state_buffers(ctnn::optim::rmsprop{.centered = true}, rmsprop_names, {true, true, false});
     }
     SECTION("rmsprop momentum") {
-        check_state_slots(ctnn::optim::rmsprop{.momentum = 0.9}, {true, false, true});
+        check_state_buffers(ctnn::optim::rmsprop{.momentum = 0.9}, rmsprop_names, {true, false, true});
     }
     SECTION("rmsprop centered momentum") {
-        check_state_slots(ctnn::optim::rmsprop{.momentum = 0.9, .centered = true}, {true, true, true});
+        check_state_buffers(ctnn::optim::rmsprop{.momentum = 0.9, .centered = true}, rmsprop_names,
+                            {true, true, true});
     }
-    SECTION("adam") { check_state_slots(ctnn::optim::adam{}, {true, true, false}); }
-    SECTION("adam amsgrad") { check_state_slots(ctnn::optim::adam{.amsgrad = true}, {true, true, true}); }
-    SECTION("adamw") { check_state_slots(ctnn::optim::adamw{}, {true, true, false}); }
-    SECTION("adamw amsgrad") { check_state_slots(ctnn::optim::adamw{.amsgrad = true}, {true, true, true}); }
-    SECTION("nadam") { check_state_slots(ctnn::optim::nadam{}, {true, true, false}); }
-    SECTION("adadelta") { check_state_slots(ctnn::optim::adadelta{}, {true, true, true}); }
+    SECTION("adam") { check_state_buffers(ctnn::optim::adam{}, adam_names, {true, true, false}); }
+    SECTION("adam amsgrad") { check_state_buffers(ctnn::optim::adam{.amsgrad = true}, adam_names, {true, true, true}); }
+    SECTION("adamw") { check_state_buffers(ctnn::optim::adamw{}, adam_names, {true, true, false}); }
+    SECTION("adamw amsgrad") {
+        check_state_buffers(ctnn::optim::adamw{.amsgrad = true}, adam_names, {true, true, true});
+    }
+    SECTION("nadam") { check_state_buffers(ctnn::optim::nadam{}, names2{"exp_avg", "exp_avg_sq"}, {true, true}); }
+    SECTION("adadelta") {
+        check_state_buffers(ctnn::optim::adadelta{}, names2{"square_avg", "acc_delta"}, {true, true});
+    }
 }
 
 TEST_CASE("adagrad: the accumulator starts at initial_accumulator_value", "[optim][adagrad]") {
     ctnn::parameter<double, 1> p;
     p.reshape(std::array<std::size_t, 1>{3});
     const ctnn::optim::adagrad adagrad{.initial_accumulator_value = 0.25};
-    adagrad.prepare(p);
-    CHECK((p.moments[0] == xt::xtensor<double, 1>{0.25, 0.25, 0.25}));
+    ctnn::optim::state_of<ctnn::optim::adagrad, double> state;
+    adagrad.prepare(p, state);
+    CHECK((state.buffers[0] == xt::xtensor<double, 1>{0.25, 0.25, 0.25}));
 }
 
-TEST_CASE("nadam: the mu product is kept in the parameter", "[optim][nadam]") {
+TEST_CASE("nadam: the mu product is kept in the parameter's state", "[optim][nadam]") {
     ctnn::parameter<double, 1> p;
     p.reshape(std::array<std::size_t, 1>{1});
+    p.value = {0.0};
     p.grad = {1.0};
     const ctnn::optim::nadam nadam{};
+    ctnn::optim::state_of<ctnn::optim::nadam, double> state;
     double expected = 1.0;
     for (int t = 1; t <= 3; ++t) {
-        nadam.prepare(p);
-        nadam.update(p);
+        nadam.prepare(p, state);
+        nadam.update(p, state);
         expected *= 0.9 * (1.0 - 0.5 * std::pow(0.96, t * 4e-3));
-        CHECK(p.product == Approx(expected).epsilon(1e-15));
+        CHECK(state.product == Approx(expected).epsilon(1e-15));
     }
-    // reshaping a parameter starts its optimizer state again
-    p.reshape(std::array<std::size_t, 1>{1});
-    CHECK(p.product == 1.0);
-    CHECK(p.steps == 0);
+    CHECK(state.steps == 3);
 }

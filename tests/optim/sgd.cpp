@@ -59,19 +59,30 @@ TEST_CASE("sgd: invalid hyper-parameters are refused", "[optim][sgd][errors]") {
                     ctnn::invalid_argument);
 }
 
-TEST_CASE("sgd: the momentum buffer is allocated once, beside the parameter", "[optim][sgd]") {
+TEST_CASE("sgd: the momentum buffer is allocated once, in the optimizer's state", "[optim][sgd]") {
     ctnn::parameter<float, 2> p;
     p.reshape(std::array<std::size_t, 2>{2, 3});
-    const ctnn::optim::sgd sgd{.lr = 0.1, .momentum = 0.9};
-    sgd.prepare(p);
-    REQUIRE(p.moments[0].size() == 6);
-    const float* buffer = p.moments[0].data();
+    p.value.fill(0.0f);
+    ctnn::optim::state_of<ctnn::optim::sgd, float> state;
+    STATIC_REQUIRE(decltype(state)::buffer_count == 1);
+    CHECK(ctnn::optim::sgd::state_names[0] == "momentum_buffer");
+    ctnn::optim::sgd sgd{.lr = 0.1, .momentum = 0.9};
+    sgd.prepare(p, state);
+    REQUIRE(state.buffers[0].size() == 6);
+    const float* buffer = state.buffers[0].data();
     p.grad.fill(1.0f);
     for (int i = 0; i < 3; ++i) {
-        sgd.prepare(p);
-        sgd.update(p);
+        sgd.prepare(p, state);
+        sgd.update(p, state);
     }
-    CHECK(p.moments[0].data() == buffer);
-    CHECK(p.steps == 3);
-    CHECK(p.moments[1].size() == 0);  // unused slots stay empty
+    CHECK(state.buffers[0].data() == buffer);
+    CHECK(state.steps == 3);
+    // b = 1, 1.9, 2.71: θ moved by lr·(1 + 1.9 + 2.71)
+    CHECK(state.buffers[0](0) == Approx(2.71f));
+    CHECK(p.value(0, 0) == Approx(-0.561f));
+    // without momentum there is nothing to keep
+    ctnn::optim::state_of<ctnn::optim::sgd, float> plain;
+    sgd.momentum = 0.0;
+    sgd.prepare(p, plain);
+    CHECK(plain.buffers[0].size() == 0);
 }

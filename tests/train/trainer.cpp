@@ -180,7 +180,7 @@ TEST_CASE("trainer: a non-finite step is refused and the weights are kept", "[tr
     trainer.train_step(x, y);  // one good step: momentum buffers now hold state
     const auto w0 = net.layer<0>().weight.value;
     const auto b1 = net.layer<1>().bias.value;
-    const auto buffer = net.layer<0>().weight.moments[0];
+    const auto buffer = trainer.optimizer_state(net.layer<0>().weight).buffers[0];
 
     y(3, 0) = std::numeric_limits<double>::infinity();
     try {
@@ -192,8 +192,8 @@ TEST_CASE("trainer: a non-finite step is refused and the weights are kept", "[tr
     }
     CHECK((net.layer<0>().weight.value == w0));
     CHECK((net.layer<1>().bias.value == b1));
-    CHECK((net.layer<0>().weight.moments[0] == buffer));
-    CHECK(net.layer<0>().weight.steps == 1);
+    CHECK((trainer.optimizer_state(net.layer<0>().weight).buffers[0] == buffer));
+    CHECK(trainer.optimizer_state(net.layer<0>().weight).steps == 1);
 
     const auto skipped = trainer.train_step(x, y, ctnn::non_finite_action::skip_step);
     CHECK_FALSE(skipped.applied);
@@ -541,17 +541,27 @@ std::vector<double> buffers_of(const Net& net) {
     });
     return all;
 }
-/// Every number the network holds: parameters, optimizer state and counters, then the buffers.
+/// Every number the network holds: parameters, then the buffers.
 template <class Net>
 std::vector<double> everything(const Net& net) {
     std::vector<double> all;
-    net.for_each_parameter([&](const auto& p) {
-        all.insert(all.end(), p.value.begin(), p.value.end());
-        for (const auto& m : p.moments) all.insert(all.end(), m.begin(), m.end());
-        all.push_back(double(p.steps));
-    });
+    net.for_each_parameter([&](const auto& p) { all.insert(all.end(), p.value.begin(), p.value.end()); });
     const auto buffers = buffers_of(net);
     all.insert(all.end(), buffers.begin(), buffers.end());
+    return all;
+}
+/// The same, then the trainer's optimizer state: each parameter's buffers, step count and product.
+template <class Net, class Trainer>
+std::vector<double> everything(const Net& net, const Trainer& trainer) {
+    std::vector<double> all = everything(net);
+    for (const auto& state : trainer.optimizer_state()) {
+        for (const auto& b : state.buffers) {
+            all.push_back(double(b.size()));
+            all.insert(all.end(), b.begin(), b.end());
+        }
+        all.push_back(double(state.steps));
+        all.push_back(state.product);
+    }
     return all;
 }
 }  // namespace
@@ -596,7 +606,7 @@ TEST_CASE("trainer: a refused step leaves running statistics, counters and strea
             // The run goes on exactly as if the refused batch had never come.
             t_refused.train_step(x, y, action);
             t_clean.train_step(x, y, action);
-            CHECK(everything(refused) == everything(clean));
+            CHECK(everything(refused, t_refused) == everything(clean, t_clean));
             CHECK(refused.layer<2>().stream() == clean.layer<2>().stream());
             const auto probe = r.normal_tensor<double>(4, 3);
             CHECK(ctnn_test::max_relative_error(refused.predict(probe), clean.predict(probe)) == 0.0);
@@ -626,7 +636,7 @@ TEST_CASE("trainer: fit skips a bad batch without touching the running statistic
     const auto rb = b.fit(x_clean, y_clean, {.epochs = 3, .batch_size = 4, .shuffle = false});
     CHECK(ra.skipped_steps == 3);
     CHECK(with_bad.layer<1>().batches_tracked == 6);
-    CHECK(everything(with_bad) == everything(without));
+    CHECK(everything(with_bad, a) == everything(without, b));
     CHECK(with_bad.layer<2>().stream() == without.layer<2>().stream());
 }
 
@@ -639,7 +649,7 @@ TEST_CASE("trainer: a setting changed after construction is checked before the n
     ctnn::trainer trainer{net, ctnn::loss::softmax_cross_entropy{}, ctnn::optim::sgd{.lr = 0.1, .momentum = 0.9},
                           ctnn::clip::by_global_norm{.max_norm = 1.0}};
     trainer.train_step(x, y);
-    const auto before = everything(net);
+    const auto before = everything(net, trainer);
     const ctnn::rng stream = net.layer<2>().stream();
     const double inf = std::numeric_limits<double>::infinity();
 
@@ -653,7 +663,7 @@ TEST_CASE("trainer: a setting changed after construction is checked before the n
     trainer.clip().max_norm = -1.0;
     CHECK_THROWS_WITH(trainer.train_step(x, y, ctnn::non_finite_action::skip_step),
                       Catch::Contains("clip::by_global_norm needs max_norm > 0"));
-    CHECK(everything(net) == before);  // nothing was applied, nothing was counted
+    CHECK(everything(net, trainer) == before);  // nothing was applied, nothing was counted
     CHECK(net.layer<2>().stream() == stream);
     trainer.clip().max_norm = 1.0;
     CHECK(trainer.train_step(x, y).applied);
@@ -666,14 +676,14 @@ TEST_CASE("trainer: bad data is named by its row in the data set, not in the bat
     for (std::size_t i = 0; i < 64; ++i) y(i, 0) = double(i % 3);
     stateful_net net(4);
     ctnn::trainer trainer{net, ctnn::loss::softmax_cross_entropy{}, ctnn::optim::adam{.lr = 0.01}};
-    const auto before = everything(net);
+    const auto before = everything(net, trainer);
 
     auto y_bad = y;
     y_bad(57, 0) = 3.0;  // batch 7 of 8, its row 1 unshuffled; somewhere else shuffled
     for (const bool shuffle : {false, true}) {
         CHECK_THROWS_WITH(trainer.fit(x, y_bad, {.epochs = 2, .batch_size = 8, .shuffle = shuffle}),
                           Catch::Contains("softmax_cross_entropy: the target of row 57 is 3, not a class label"));
-        CHECK(everything(net) == before);  // checked before the first step
+        CHECK(everything(net, trainer) == before);  // checked before the first step
     }
     CHECK_THROWS_WITH(trainer.evaluate(x, y_bad), Catch::Contains("the target of row 57 is 3"));
 
@@ -729,14 +739,14 @@ TEST_CASE("trainer: an update that would make a weight or its optimizer state no
             CHECK(report.rolled_back == (action == ctnn::non_finite_action::rollback));
         }
         // bit for bit: weights, momentum buffers, step counts, running statistics, streams
-        CHECK(everything(refused) == everything(clean));
+        CHECK(everything(refused, t_refused) == everything(clean, t_clean));
         CHECK(refused.layer<2>().stream() == clean.layer<2>().stream());
         if (action == ctnn::non_finite_action::rollback) CHECK(t_refused.optimizer().lr == too_large / 2);
         // and training goes on as if the refused step had not come
         t_refused.optimizer().lr = 0.01;
         t_refused.train_step(x, y, action);
         t_clean.train_step(x, y, action);
-        CHECK(everything(refused) == everything(clean));
+        CHECK(everything(refused, t_refused) == everything(clean, t_clean));
     }
 }
 
@@ -749,15 +759,15 @@ TEST_CASE("trainer: an optimizer state that overflows is refused even when the w
     const auto y = r.normal_tensor<float>(8, 1);
     ctnn::trainer trainer{net, ctnn::loss::mse{}, ctnn::optim::adam{.lr = 0.001}};
     CHECK_THROWS_WITH(trainer.train_step(x, y),
-                      Catch::Contains("layer 0 (dense) weight's optimizer state (moment 1), element ")
+                      Catch::Contains("layer 0 (dense) weight's optimizer state exp_avg_sq, element ")
                           && Catch::Contains(", would be inf; the update was not applied"));
     // the weights as they were; the optimizer's state as its first step sees it: steps 0, zeros
     std::vector<double> weights, twin_weights;
-    net.for_each_parameter([&](const auto& p) {
-        weights.insert(weights.end(), p.value.begin(), p.value.end());
-        CHECK(p.steps == 0);
-        for (const auto& m : p.moments) CHECK(xt::all(xt::equal(m, 0.0f)));
-    });
+    net.for_each_parameter([&](const auto& p) { weights.insert(weights.end(), p.value.begin(), p.value.end()); });
+    for (const auto& state : trainer.optimizer_state()) {
+        CHECK(state.steps == 0);
+        for (const auto& b : state.buffers) CHECK(xt::all(xt::equal(b, 0.0f)));
+    }
     twin.for_each_parameter([&](const auto& p) { twin_weights.insert(twin_weights.end(), p.value.begin(), p.value.end()); });
     CHECK(weights == twin_weights);
 }
@@ -773,4 +783,49 @@ TEST_CASE("trainer: the fused SGD step refuses an update that overflows too", "[
     CHECK(everything(net) == everything(twin));
     CHECK_FALSE(trainer.train_step(x, y, ctnn::non_finite_action::skip_step).applied);
     CHECK(everything(net) == everything(twin));
+    for (const auto& state : trainer.optimizer_state()) CHECK(state.steps == 0);  // no step was counted
+}
+
+TEST_CASE("trainer: the optimizer's state is the trainer's, one per parameter, and starts afresh when the weights "
+          "are replaced", "[trainer][optimizer]") {
+    seed_net<double> net(3), other(3);
+    ctnn::rng r(38);
+    const auto x = r.normal_tensor<double>(8, 10);
+    const auto y = r.normal_tensor<double>(8, 1);
+    ctnn::trainer trainer{net, ctnn::loss::mse{}, ctnn::optim::adam{.lr = 0.01}};
+    STATIC_REQUIRE(std::is_same_v<decltype(trainer)::optimizer_state_type, ctnn::optim::parameter_state<double, 3>>);
+    REQUIRE(trainer.optimizer_state().size() == 4);  // two weights, two biases
+    for (const auto& state : trainer.optimizer_state()) CHECK(state.buffers[0].size() == 0);  // nothing before a step
+    trainer.train_step(x, y);
+    trainer.train_step(x, y);
+    // found by identity, in for_each_parameter's order; m and v have the parameter's size
+    CHECK(&trainer.optimizer_state(net.layer<1>().bias) == &trainer.optimizer_state()[3]);
+    CHECK(trainer.optimizer_state(net.layer<0>().weight).buffers[1].size() == 50);
+    CHECK(trainer.optimizer_state(net.layer<0>().weight).buffers[2].size() == 0);  // no amsgrad
+    CHECK(trainer.optimizer_state(net.layer<0>().weight).steps == 2);
+    CHECK_THROWS_WITH(trainer.optimizer_state(other.layer<0>().weight),
+                      Catch::Contains("the parameter is not one of this trainer's network"));
+
+    // A second trainer over the same network keeps its own state.
+    ctnn::trainer second{net, ctnn::loss::mse{}, ctnn::optim::adam{.lr = 0.01}};
+    CHECK(second.optimizer_state()[0].steps == 0);
+
+    // New weights (initialize, or a load without this trainer): the next step is a first step,
+    // exactly as a new trainer's from those weights.
+    net.initialize(11);
+    other.initialize(11);
+    ctnn::trainer fresh{other, ctnn::loss::mse{}, ctnn::optim::adam{.lr = 0.01}};
+    trainer.train_step(x, y);
+    fresh.train_step(x, y);
+    CHECK(everything(net, trainer) == everything(other, fresh));
+
+    // reset_optimizer_state does the same by request.
+    trainer.train_step(x, y);
+    fresh.train_step(x, y);
+    trainer.reset_optimizer_state();
+    CHECK(trainer.optimizer_state()[0].steps == 0);
+    ctnn::trainer fresh_again{other, ctnn::loss::mse{}, ctnn::optim::adam{.lr = 0.01}};
+    trainer.train_step(x, y);
+    fresh_again.train_step(x, y);
+    CHECK(everything(net, trainer) == everything(other, fresh_again));
 }

@@ -1,20 +1,41 @@
 // What an optimizer policy must provide.
 #pragma once
 
+#include <array>
 #include <concepts>
+#include <cstddef>
 #include <string_view>
+#include <type_traits>
 
 #include "ctnn/core/parameter.hpp"
+#include "ctnn/optim/parameter_state.hpp"
 
 namespace ctnn {
 
+namespace detail {
+template <class T>
+inline constexpr bool is_name_array = false;
+template <std::size_t N>
+inline constexpr bool is_name_array<std::array<std::string_view, N>> = true;
+}  // namespace detail
+
+/// The names of the buffers the optimizer keeps per parameter, PyTorch's state keys
+/// (`static constexpr std::array<std::string_view, K> state_names`; K may be 0).
 template <class O>
-concept optimizer_has_update = requires(const O& o, parameter<double, 2>& w, parameter<float, 1>& b) {
-    o.prepare(w);
-    o.update(w);
-    o.prepare(b);
-    o.update(b);
+concept optimizer_has_state_names = requires {
+    requires detail::is_name_array<std::remove_cv_t<decltype(O::state_names)>>;
 };
+
+template <class O>
+concept optimizer_has_update =
+    optimizer_has_state_names<O>
+    && requires(const O& o, parameter<double, 2>& w, parameter<float, 1>& b, optim::state_of<O, double>& ws,
+                optim::state_of<O, float>& bs) {
+           o.prepare(w, ws);
+           o.update(w, ws);
+           o.prepare(b, bs);
+           o.update(b, bs);
+       };
 
 template <class O>
 concept optimizer_has_learning_rate = requires(O& o) {
@@ -28,9 +49,11 @@ concept optimizer_has_traits = std::copy_constructible<O> && requires(const O& o
     o.validate();
 };
 
-/// Updates one parameter from its gradient (`update`), after `prepare` allocated its state;
-/// `lr` is a public member so schedules and users can change it between steps; `validate()`
-/// throws ctnn::invalid_argument for hyper-parameters outside their domain.
+/// Updates one parameter from its gradient (`update(p, state)`), after `prepare(p, state)`
+/// allocated the buffers its settings use in that parameter's optim::parameter_state (the
+/// trainer keeps one per parameter); `lr` is a public member so schedules and users can change
+/// it between steps; `validate()` throws ctnn::invalid_argument for hyper-parameters outside
+/// their domain.
 template <class O>
 concept optimizer_policy =
     optimizer_has_update<O> && optimizer_has_learning_rate<O> && optimizer_has_traits<O>;

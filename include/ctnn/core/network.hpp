@@ -402,9 +402,12 @@ public:
     /// A finite loss means every activation was finite (each activation lets NaN and ±inf
     /// through or saturates), so a layer after a bounded activation (tanh, sigmoid, softsign)
     /// needs no scan of its input.
-    fused_step_bounds bound_fused_step(const optim::folded_step& s) const requires supports_fused_sgd {
+    /// `states`: the optimizer state of every parameter, in for_each_parameter's order.
+    template <class State>
+    fused_step_bounds bound_fused_step(const optim::folded_step& s, const State* states) const
+        requires supports_fused_sgd {
         fused_step_bounds bounds;
-        bound_fused_step_from<0>(s, bounds);
+        bound_fused_step_from<0>(s, states, bounds);
         return bounds;
     }
     void form_weight_gradients() requires supports_fused_sgd {
@@ -522,8 +525,8 @@ private:
         return y;
     }
 
-    template <std::size_t I>
-    void bound_fused_step_from(const optim::folded_step& s, fused_step_bounds& bounds) const {
+    template <std::size_t I, class State>
+    void bound_fused_step_from(const optim::folded_step& s, const State* states, fused_step_bounds& bounds) const {
         double input_bound = -1.0;  // the data: scanned
         if constexpr (I > 0)
             if constexpr (requires { typename layer_type<I - 1>::activation_type; })
@@ -533,8 +536,8 @@ private:
             bounds = {false, false};
             return;
         }
-        bounds.steps = bounds.steps && layer<I>().folded_step_bounded(s, gradient_bound);
-        if constexpr (I + 1 < depth) bound_fused_step_from<I + 1>(s, bounds);
+        bounds.steps = bounds.steps && layer<I>().folded_step_bounded(s, gradient_bound, states);
+        if constexpr (I + 1 < depth) bound_fused_step_from<I + 1>(s, states + layer_type<I>::parameter_tensors, bounds);
     }
 
     template <bool SignalsOnly>

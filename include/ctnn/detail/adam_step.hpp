@@ -5,6 +5,7 @@
 #include <array>
 #include <cmath>
 #include <cstddef>
+#include <string_view>
 
 #include <xsimd/xsimd.hpp>
 
@@ -26,13 +27,16 @@ void check_adam_settings(const Settings& s) {
                     s.weight_decay);
 }
 
-/// moments[0]: m (PyTorch's `exp_avg`); moments[1]: v (`exp_avg_sq`); moments[2]: the largest
-/// v so far (`max_exp_avg_sq`), with AMSGrad only. Allocated once, at zero.
+/// The state Adam, AdamW and NAdam keep: buffers[0] m (PyTorch's `exp_avg`), buffers[1] v
+/// (`exp_avg_sq`), buffers[2] the largest v so far (`max_exp_avg_sq`, AMSGrad only).
+inline constexpr std::array<std::string_view, 3> adam_state_names{"exp_avg", "exp_avg_sq", "max_exp_avg_sq"};
+
+/// m and v, and with AMSGrad the largest v: allocated once, at zero.
 template <class T, std::size_t R>
-void prepare_adam_state(parameter<T, R>& p, bool amsgrad) {
-    allocate_state(p.moments[0], p.value, T(0));
-    allocate_state(p.moments[1], p.value, T(0));
-    if (amsgrad) allocate_state(p.moments[2], p.value, T(0));
+void prepare_adam_state(const parameter<T, R>& p, optim::parameter_state<T, 3>& s, bool amsgrad) {
+    allocate_state(s, 0, p.size(), T(0));
+    allocate_state(s, 1, p.size(), T(0));
+    if (amsgrad) allocate_state(s, 2, p.size(), T(0));
 }
 
 /// One Adam step on an element or a SIMD batch (V), at step t with bcᵢ = 1 − βᵢᵗ; s = m, v, v̂:
@@ -64,8 +68,8 @@ struct adam_element_step {
 /// torch's step on one tensor, d = ±g + λθ: `decay` is Adam's L2 term λ (0 for AdamW), `keep`
 /// AdamW's decoupled decay (1 for Adam).
 template <class Settings, class T, std::size_t R>
-void adam_step(const Settings& s, parameter<T, R>& p, T decay, T keep) {
-    const double t = double(p.steps + 1);
+void adam_step(const Settings& s, parameter<T, R>& p, optim::parameter_state<T, 3>& state, T decay, T keep) {
+    const double t = double(state.steps + 1);
     const adam_element_step<T> step{keep,
                                     T(s.beta1),
                                     T(s.beta2),
@@ -75,8 +79,8 @@ void adam_step(const Settings& s, parameter<T, R>& p, T decay, T keep) {
                                     T(std::sqrt(1.0 - std::pow(s.beta2, t))),
                                     T(s.eps),
                                     s.amsgrad};
-    update_parameter<3>(step, p, {true, true, s.amsgrad}, T(s.maximize ? -1 : 1), decay);
-    ++p.steps;
+    update_parameter<3>(step, p, state, {true, true, s.amsgrad}, T(s.maximize ? -1 : 1), decay);
+    ++state.steps;
 }
 
 }  // namespace ctnn::detail

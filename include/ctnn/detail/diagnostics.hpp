@@ -42,6 +42,7 @@ struct lacks_weight_member_function {};
 struct lacks_bias_member_function {};
 struct lacks_default_constructor_or_name {};
 struct lacks_prepare_or_update_member_functions {};
+struct lacks_state_names {};
 struct lacks_public_lr_member {};
 struct lacks_name_validate_or_copy {};
 struct lacks_formula_or_value_member_function {};
@@ -384,11 +385,16 @@ constexpr bool check_initializer() {
 
 template <class Optimizer>
 constexpr bool check_optimizer() {
-    static_assert(optimizer_has_update<Optimizer>
+    static_assert(optimizer_has_state_names<Optimizer>
+                      || not_an_optimizer<policy<Optimizer>, lacks_state_names>::value,
+                  "ctnn: the optimizer policy lacks `static constexpr std::array<std::string_view, K> "
+                  "state_names` (the buffers it keeps per parameter; K may be 0)");
+    static_assert(!optimizer_has_state_names<Optimizer> || optimizer_has_update<Optimizer>
                       || not_an_optimizer<policy<Optimizer>,
                                           lacks_prepare_or_update_member_functions>::value,
-                  "ctnn: the optimizer policy lacks `void prepare(parameter<T, R>&) const` or "
-                  "`void update(parameter<T, R>&) const`");
+                  "ctnn: the optimizer policy lacks `void prepare(const parameter<T, R>&, "
+                  "optim::parameter_state<T, K>&) const` or `void update(parameter<T, R>&, "
+                  "optim::parameter_state<T, K>&) const`");
     static_assert(optimizer_has_learning_rate<Optimizer>
                       || not_an_optimizer<policy<Optimizer>, lacks_public_lr_member>::value,
                   "ctnn: the optimizer policy lacks a public `double lr` member");

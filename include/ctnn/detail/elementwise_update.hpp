@@ -15,6 +15,7 @@
 #include <xsimd/xsimd.hpp>
 
 #include "ctnn/core/parameter.hpp"
+#include "ctnn/optim/parameter_state.hpp"
 
 namespace ctnn::detail {
 
@@ -54,12 +55,13 @@ void update_elements(const Step& step, T* theta, const T* g, const std::array<T*
         one.template operator()<T>(i, [](const T* at) { return *at; }, [](T v, T* at) { *at = v; });
 }
 
-/// update_elements over a parameter: its value, its gradient and the moment slots `used` names
-/// (slot k is passed when used[k], else null).
+/// update_elements over a parameter and its optimizer state: the value, the gradient and the
+/// state buffers `used` names (buffer k is passed when used[k], else null).
 template <std::size_t States, class T, std::size_t R, class Step>
-void update_parameter(const Step& step, parameter<T, R>& p, const std::array<bool, States>& used, T sign, T decay) {
+void update_parameter(const Step& step, parameter<T, R>& p, optim::parameter_state<T, States>& s,
+                      const std::array<bool, States>& used, T sign, T decay) {
     std::array<T*, States> state{};
-    for (std::size_t k = 0; k < States; ++k) state[k] = used[k] ? p.moments[k].data() : nullptr;
+    for (std::size_t k = 0; k < States; ++k) state[k] = used[k] ? s.buffers[k].data() : nullptr;
     update_elements<States>(step, p.value.data(), p.grad.data(), state, p.value.size(), sign, decay);
 }
 

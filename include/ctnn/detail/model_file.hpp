@@ -22,6 +22,8 @@
 #include "ctnn/detail/byte_io.hpp"
 #include "ctnn/detail/crc32.hpp"
 #include "ctnn/detail/network_visit.hpp"
+#include "ctnn/detail/xtensor.hpp"
+#include "ctnn/optim/parameter_state.hpp"
 
 namespace ctnn::detail::model_file {
 
@@ -30,6 +32,8 @@ inline constexpr std::array<std::uint8_t, 8> magic{0x89, 'C', 'T', 'N', 'N', '\r
 inline constexpr std::uint32_t version = 1;
 /// magic (8), version (u32), payload size (u64), CRC-32 of the payload (u32).
 inline constexpr std::size_t header_size = 24;
+/// A parameter's optimizer state is saved with a one-byte mask: bit k set, buffer k follows.
+inline constexpr std::size_t max_state_buffers = 8;
 
 struct tensor_entry {
     std::string name;
@@ -147,17 +151,24 @@ std::vector<std::uint8_t> serialize(const Net& net, Trainer* trainer) {
             w.put_all(e.data(), e.size());
         });
     });
-    if (trainer) {
-        net.for_each_parameter([&](const auto& p) {
-            w.put(std::int64_t(p.steps));
-            w.put(double(p.product));
-            std::uint8_t mask = 0;
-            for (std::size_t k = 0; k < p.moments.size(); ++k)
-                if (p.moments[k].shape() == p.value.shape()) mask = std::uint8_t(mask | (1u << k));
-            w.put(mask);
-            for (std::size_t k = 0; k < p.moments.size(); ++k)
-                if (mask & (1u << k)) w.put_all(p.moments[k].data(), p.moments[k].size());
-        });
+    if constexpr (!std::is_void_v<Trainer>) {
+        if (trainer) {
+            static_assert(optim::state_buffer_count<typename Trainer::optimizer_type> <= max_state_buffers,
+                          "ctnn: a model file holds at most 8 optimizer state buffers per parameter");
+            const auto states = std::as_const(*trainer).optimizer_state();
+            std::size_t i = 0;
+            net.for_each_parameter([&](const auto& p) {
+                const auto& s = states[i++];
+                w.put(std::int64_t(s.steps));
+                w.put(double(s.product));
+                std::uint8_t mask = 0;
+                for (std::size_t k = 0; k < s.buffers.size(); ++k)
+                    if (s.holds(k, p.size())) mask = std::uint8_t(mask | (1u << k));
+                w.put(mask);
+                for (std::size_t k = 0; k < s.buffers.size(); ++k)
+                    if (mask & (1u << k)) w.put_all(s.buffers[k].data(), s.buffers[k].size());
+            });
+        }
     }
     static_assert(std::is_floating_point_v<T>);
 
@@ -168,10 +179,11 @@ std::vector<std::uint8_t> serialize(const Net& net, Trainer* trainer) {
 }
 
 /// The most bytes a file saved from `net` can hold: its header and signature, every value and
-/// buffer, the whole optimizer state of every parameter, and 64 KiB for the training section's
-/// policy names and counters. A longer file cannot be this network's, so load refuses it unread.
+/// buffer, an optimizer state of `state_buffers` buffers per parameter (any optimizer's unless
+/// the loading trainer's is known), and 64 KiB for the training section's policy names and
+/// counters. A longer file cannot be this network's, so load refuses it unread.
 template <class Net>
-std::uint64_t largest_file(const Net& net) {
+std::uint64_t largest_file(const Net& net, std::size_t state_buffers = max_state_buffers) {
     byte_writer w;
     write_signature(w, signature_of(net));
     std::uint64_t size = header_size + w.size() + 1 + (std::uint64_t(1) << 16);
@@ -183,7 +195,7 @@ std::uint64_t largest_file(const Net& net) {
     });
     net.for_each_parameter([&](const auto& p) {
         using P = std::remove_cvref_t<decltype(p)>;
-        size += p.value.size() * sizeof(typename P::scalar) * (1 + P::max_moments) + 8 + 8 + 1;
+        size += p.value.size() * sizeof(typename P::scalar) * (1 + state_buffers) + 8 + 8 + 1;
     });
     return size;
 }
@@ -400,9 +412,17 @@ void load(std::span<const std::uint8_t> file, const std::string& context, Net& n
         });
     });
     // Optimizer state: restored with a trainer, checked and skipped without one.
+    constexpr std::size_t buffers = [] {
+        if constexpr (with_trainer)
+            return optim::state_buffer_count<typename Trainer::optimizer_type>;
+        else
+            return max_state_buffers;  // whatever optimizer saved it: skipped
+    }();
+    const std::string optimizer_name = parsed.training ? printable(parsed.training->optimizer) : std::string();
+    std::size_t parameter_index = 0;
     net.for_each_parameter([&](auto& p) {
         using P = std::remove_reference_t<decltype(p)>;
-        std::array<typename P::tensor_type, P::max_moments> moments{};
+        std::array<tensor<typename P::scalar, 1>, buffers> state_buffers{};
         std::int64_t steps = 0;
         double product = 1.0;
         if (parsed.training) {
@@ -414,27 +434,29 @@ void load(std::span<const std::uint8_t> file, const std::string& context, Net& n
             product = r.get<double>("an optimizer product");
             if (!(product > 0.0 && product <= 1.0))  // a product of factors in (0, 1]: NAdam's μ
                 r.fail("the file is corrupted: optimizer product " + std::to_string(product) + " outside (0, 1]");
-            const auto mask = r.get<std::uint8_t>("an optimizer moment mask");
-            if (mask >> P::max_moments) r.fail("the file is corrupted: optimizer moment mask " + std::to_string(mask));
-            for (std::size_t k = 0; k < P::max_moments; ++k) {
+            const unsigned mask = r.get<std::uint8_t>("an optimizer state mask");
+            if (mask >> buffers)
+                r.fail("the file is corrupted: optimizer state mask " + std::to_string(mask) + " names buffers the "
+                       + optimizer_name + " optimizer does not keep (it keeps " + std::to_string(buffers) + ")");
+            for (std::size_t k = 0; k < buffers; ++k) {
                 if (!(mask & (1u << k))) continue;
                 if (with_trainer) {
-                    moments[k] = P::tensor_type::from_shape(p.value.shape());
-                    r.get_all(moments[k].data(), moments[k].size(), "optimizer moments");
+                    state_buffers[k] = tensor<typename P::scalar, 1>::from_shape({p.size()});
+                    r.get_all(state_buffers[k].data(), p.size(), "optimizer state buffers");
                 } else {
-                    r.get_all(static_cast<typename P::scalar*>(nullptr), p.value.size(), "optimizer moments");
+                    r.get_all(static_cast<typename P::scalar*>(nullptr), p.size(), "optimizer state buffers");
                 }
             }
         }
-        if (!with_trainer) {  // the loaded weights start a fresh optimizer history
-            steps = 0;
-            product = 1.0;
+        if constexpr (with_trainer) {
+            auto& state = trainer->optimizer_state()[parameter_index];
+            commits.push_back([&state, state_buffers = std::move(state_buffers), steps, product]() mutable {
+                state.buffers = std::move(state_buffers);
+                state.steps = steps;
+                state.product = product;
+            });
         }
-        commits.push_back([&p, moments = std::move(moments), steps, product]() mutable {
-            p.moments = std::move(moments);
-            p.steps = steps;
-            p.product = product;
-        });
+        ++parameter_index;
     });
     if (r.remaining() != 0)
         r.fail("the file is corrupted: " + std::to_string(r.remaining()) + " bytes follow the last tensor");
@@ -450,7 +472,8 @@ void load(std::span<const std::uint8_t> file, const std::string& context, Net& n
         commits.push_back([trainer, lr] { trainer->optimizer().lr = lr; });
     }
     for (auto& commit : commits) commit();
-    net.note_weights_replaced();
+    net.note_weights_replaced();  // a trainer of net starts its optimizer state afresh...
+    if constexpr (with_trainer) trainer->adopt_current_weights();  // ...except the one loaded here
 }
 
 }  // namespace ctnn::detail::model_file

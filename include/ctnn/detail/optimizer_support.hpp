@@ -1,4 +1,4 @@
-// What every optimizer does the same way: allocate a state slot once, refuse a setting outside
+// What every optimizer does the same way: allocate a state buffer once, refuse a setting outside
 // its domain with a message that names the optimizer, the condition and the value given.
 #pragma once
 
@@ -9,22 +9,23 @@
 
 #include "ctnn/core/errors.hpp"
 #include "ctnn/detail/xtensor.hpp"
+#include "ctnn/optim/parameter_state.hpp"
 
 namespace ctnn::detail {
 
 // Out of line: a tensor's construction, move and release, inlined into every layer's parameter
-// visit, were 1.6 KB of code per layer in the seed example (W5, compile time).
-template <class T, std::size_t R>
-[[gnu::noinline]] void reshape_state(tensor<T, R>& slot, const tensor<T, R>& value, T initial) {
-    slot = tensor<T, R>::from_shape(value.shape());
+// visit, were much of the seed example's generated code (W5, compile time).
+template <class T>
+[[gnu::noinline]] void reshape_state(tensor<T, 1>& slot, std::size_t size, T initial) {
+    slot = tensor<T, 1>::from_shape({size});
     slot.fill(initial);
 }
 
-/// Gives an optimizer state slot the shape of `value`, filled with `initial`, the first time
-/// only: a slot of that shape already holds the state of earlier steps and is kept.
-template <class T, std::size_t R>
-void allocate_state(tensor<T, R>& slot, const tensor<T, R>& value, T initial) {
-    if (slot.shape() != value.shape()) reshape_state(slot, value, initial);
+/// Gives buffer k of an optimizer's state `size` elements filled with `initial`, the first time
+/// only: a buffer of that size already holds the state of earlier steps and is kept.
+template <class T, std::size_t Buffers>
+void allocate_state(optim::parameter_state<T, Buffers>& state, std::size_t k, std::size_t size, T initial) {
+    if (state.buffers[k].size() != size) reshape_state(state.buffers[k], size, initial);
 }
 
 /// x is a finite number >= 0: an infinite rate, decay or momentum turns every weight it

@@ -1,6 +1,6 @@
-// A copy of every parameter's value and optimizer state (moments, steps, product), restored bit
-// for bit: what the trainer puts back when an update turns out non-finite, and its last good
-// state for non_finite_action::rollback. Storage is reused, so
+// A copy of every parameter's value and of the optimizer's state for each (buffers, steps,
+// product), restored bit for bit: what the trainer puts back when an update turns out
+// non-finite, and its last good state for non_finite_action::rollback. Storage is reused, so
 // after the first captures a capture allocates nothing.
 #pragma once
 
@@ -8,58 +8,56 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
-#include <type_traits>
+#include <span>
 #include <vector>
 
-#include "ctnn/core/parameter.hpp"
+#include "ctnn/optim/parameter_state.hpp"
 
 namespace ctnn::detail {
 
-template <class T>
+template <class T, std::size_t Buffers>
 class parameter_snapshot {
 public:
+    using state_type = optim::parameter_state<T, Buffers>;
+
     // Taken before every update (the trainer undoes one that turns out non-finite): a memmove
-    // per value and moment into storage kept from the last capture.
+    // per value and buffer into storage kept from the last capture. `states[i]` belongs to the
+    // i-th parameter of for_each_parameter.
     template <class ParameterSet>
-    void capture(ParameterSet& params) {
-        std::size_t elements = 0, count = 0;
-        params.for_each_parameter([&](const auto& p) {
-            elements += p.value.size();
-            for (const auto& m : p.moments) elements += m.size();
-            ++count;
-        });
+    void capture(ParameterSet& params, std::span<const state_type> states) {
+        std::size_t elements = 0;
+        params.for_each_parameter([&](const auto& p) { elements += p.value.size(); });
+        for (const state_type& s : states)
+            for (const auto& b : s.buffers) elements += b.size();
         values_.resize(elements);  // the same size step after step: no allocation, no fill
-        states_.resize(count);
+        saved_.resize(states.size());
         T* to = values_.data();
-        state* s = states_.data();
-        params.for_each_parameter([&](const auto& p) {
-            s->steps = p.steps;
-            s->product = p.product;
-            to = std::copy_n(p.value.data(), p.value.size(), to);
-            for (std::size_t m = 0; m < p.moments.size(); ++m) {
-                s->moment_sizes[m] = p.moments[m].size();
-                to = std::copy_n(p.moments[m].data(), p.moments[m].size(), to);
+        params.for_each_parameter([&](const auto& p) { to = std::copy_n(p.value.data(), p.value.size(), to); });
+        for (std::size_t i = 0; i < states.size(); ++i) {
+            saved_[i].steps = states[i].steps;
+            saved_[i].product = states[i].product;
+            for (std::size_t k = 0; k < Buffers; ++k) {
+                saved_[i].sizes[k] = states[i].buffers[k].size();
+                to = std::copy_n(states[i].buffers[k].data(), states[i].buffers[k].size(), to);
             }
-            ++s;
-        });
+        }
         valid_ = true;
     }
 
-    /// Puts every captured value and state back. Optimizer state that did not exist at the
-    /// capture is released again, so the optimizer starts it afresh as it did then.
+    /// Puts every captured value and state back. A buffer that did not exist at the capture is
+    /// released again, so the optimizer starts it afresh as it did then.
     template <class ParameterSet>
-    [[gnu::cold]] void restore(ParameterSet& params) const {
+    [[gnu::cold]] void restore(ParameterSet& params, std::span<state_type> states) const {
         const T* from = values_.data();
-        std::size_t i = 0;
         params.for_each_parameter([&](auto& p) {
-            const state& s = states_[i++];
             std::copy_n(from, p.value.size(), p.value.data());
             from += p.value.size();
-            for (std::size_t m = 0; m < p.moments.size(); ++m)
-                from = restore_moment(p.moments[m], s.moment_sizes[m], p.value, from);
-            p.steps = s.steps;
-            p.product = s.product;
         });
+        for (std::size_t i = 0; i < states.size(); ++i) {
+            states[i].steps = saved_[i].steps;
+            states[i].product = saved_[i].product;
+            for (std::size_t k = 0; k < Buffers; ++k) from = restore_buffer(states[i].buffers[k], saved_[i].sizes[k], from);
+        }
     }
 
     bool valid() const noexcept { return valid_; }
@@ -67,26 +65,26 @@ public:
     void invalidate() noexcept { valid_ = false; }
 
 private:
-    // One moment back to `size` elements from `from` (none: released); returns the next source.
-    // Out of line: inlined, the three moments' tensor assignments were most of restore's code.
+    // One buffer back to `size` elements from `from` (none: released); returns the next source.
+    // Out of line: inlined, the buffers' tensor assignments were most of restore's code.
     template <class Tensor>
-    [[gnu::noinline, gnu::cold]] static const T* restore_moment(Tensor& moment, std::size_t size, const Tensor& value, const T* from) {
+    [[gnu::noinline, gnu::cold]] static const T* restore_buffer(Tensor& buffer, std::size_t size, const T* from) {
         if (size == 0) {
-            moment = Tensor{};
+            buffer = Tensor{};
             return from;
         }
-        if (moment.size() != size) moment = Tensor::from_shape(value.shape());
-        std::copy_n(from, size, moment.data());
+        if (buffer.size() != size) buffer = Tensor::from_shape({size});
+        std::copy_n(from, size, buffer.data());
         return from + size;
     }
 
-    struct state {
-        std::array<std::size_t, parameter<T, 1>::max_moments> moment_sizes{};
+    struct saved_state {
+        std::array<std::size_t, Buffers> sizes{};
         std::int64_t steps = 0;
         double product = 1.0;
     };
     std::vector<T> values_;
-    std::vector<state> states_;
+    std::vector<saved_state> saved_;
     bool valid_ = false;
 };
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <filesystem>
+#include <type_traits>
 #include <utility>
 
 #include "ctnn/core/errors.hpp"
@@ -22,8 +23,8 @@ void load(const std::filesystem::path& path, basic_network<T, Input, Layers...>&
     detail::model_file::load(bytes, "ctnn: load '" + path.string() + "'", net, static_cast<void*>(nullptr));
 }
 
-/// Also restores the training state saved with `save(path, net, trainer)`: the optimizer moments,
-/// step counts and products of every parameter and the optimizer's learning rate. The file must
+/// Also restores the training state saved with `save(path, net, trainer)`: the optimizer's state
+/// for every parameter (trainer::optimizer_state()) and its learning rate. The file must
 /// hold the state of the same optimizer. The trainer's own epoch and step counters are not
 /// restored (they are saved, see docs/saving.md).
 template <class Network, class... Policies>
@@ -31,7 +32,10 @@ void load(const std::filesystem::path& path, Network& net,
           trainer<Network, Policies...>& trainer) {
     if (&trainer.network() != &net)
         throw invalid_argument("ctnn: load '" + path.string() + "': the trainer trains another network object");
-    const auto bytes = detail::read_whole_file(path, "load", detail::model_file::largest_file(std::as_const(net)));
+    constexpr std::size_t buffers =
+        optim::state_buffer_count<typename std::remove_cvref_t<decltype(trainer)>::optimizer_type>;
+    const auto bytes =
+        detail::read_whole_file(path, "load", detail::model_file::largest_file(std::as_const(net), buffers));
     detail::model_file::load(bytes, "ctnn: load '" + path.string() + "'", net, &trainer);
 }
 

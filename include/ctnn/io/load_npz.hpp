@@ -125,12 +125,7 @@ void load_npz_archive(std::span<const std::uint8_t> bytes, const std::string& co
                              "prefix of each layer)");
     }
     for (auto& commit : commits) commit();
-    net.for_each_parameter([](auto& p) {  // a fresh optimizer history, as load gives
-        p.moments = {};
-        p.steps = 0;
-        p.product = 1.0;
-    });
-    net.note_weights_replaced();
+    net.note_weights_replaced();  // a trainer of net starts its optimizer state afresh
 }
 }  // namespace detail
 

@@ -21,8 +21,8 @@ void save(const std::filesystem::path& path, const basic_network<T, Input, Layer
 }
 
 /// Also writes the training state, so that `load(path, net, trainer)` resumes training where it
-/// stopped: every parameter's optimizer moments, step count and running product, the optimizer's
-/// learning rate, the trainer's epoch and step counts, and the names of its policies.
+/// stopped: the optimizer's state for every parameter (its buffers, step count and running
+/// product, trainer::optimizer_state()), the optimizer's learning rate, the trainer's epoch and step counts, and the names of its policies.
 template <class Network, class... Policies>
 void save(const std::filesystem::path& path, const Network& net,
           trainer<Network, Policies...>& trainer) {

@@ -123,31 +123,35 @@ public:
     /// on the first step) and |θ'| ≤ max|θ| + lr·|b'|, each at most a quarter of T's largest
     /// value, room enough for rounding. One read of θ and b: the trainer then needs no copy of
     /// them to undo a step that overflows, since none can.
-    bool folded_step_bounded(const optim::folded_step& s, double gradient_bound) const {
+    /// `states`: the weight's and the bias's optimizer state (the trainer's, in that order).
+    template <class State>
+    bool folded_step_bounded(const optim::folded_step& s, double gradient_bound, const State* states) const {
         constexpr double limit = double(std::numeric_limits<T>::max()) / 4;
         const double lr = std::abs(double(T(s.lr)));  // as the step applies it: T(lr) may overflow
         const double momentum = std::abs(double(T(s.momentum)));
         const double keep = std::max(1.0, std::abs(1.0 - s.dampening));
-        const auto bounded = [&](const auto& p, double g) {
+        const auto bounded = [&](const auto& p, const State& state, double g) {
             const auto max_abs = [](const auto& t) { return detail::max_magnitude(t.data(), t.size()); };
-            const double step = s.momentum == 0.0 ? g : momentum * max_abs(p.moments[0]) + keep * g;
+            const double step = s.momentum == 0.0 ? g : momentum * max_abs(state.buffers[0]) + keep * g;
             return step <= limit && max_abs(p.value) + lr * step <= limit;  // false for NaN
         };
-        return bounded(weight, gradient_bound) && bounded(bias, detail::max_magnitude(bias.grad.data(), Out));
+        return bounded(weight, states[0], gradient_bound)
+               && bounded(bias, states[1], detail::max_magnitude(bias.grad.data(), Out));
     }
 
     /// One folded step (optim::folded_step: torch.optim.SGD without weight decay or Nesterov)
     /// with dW folded into its product: W ← W − lr·dW in the product itself, or the momentum
     /// buffer b ← μ·b + (1−τ)·dW (b ← dW on the first step) in the product and then
     /// W ← W − lr·b; the bias by the optimizer itself. weight.grad is not written. After
-    /// backward_signal.
-    template <optim::folds_into_weight_gradient Optimizer>
-    void fused_sgd_step(const Optimizer& optimizer) {
+    /// backward_signal. `states`: the weight's and the bias's optimizer state, in that order.
+    template <optim::folds_into_weight_gradient Optimizer, class State>
+    void fused_sgd_step(const Optimizer& optimizer, State* states) {
         const optim::folded_step step = optimizer.folded();
-        optimizer.prepare(weight);
+        State& weight_state = states[0];
+        optimizer.prepare(weight, weight_state);
         if (detail::weight_gradient_by_dots<In, Out>(rows_)) {  // no product to fold it into
             form_weight_gradient();
-            optimizer.update(weight);
+            optimizer.update(weight, weight_state);
         } else {
             const T sign = step.maximize ? T(-1) : T(1), lr = T(step.lr);
             const T* dz = dz_t_;
@@ -156,9 +160,9 @@ public:
                                                          rows_, weight_gradient_scratch());
             } else {
                 // the folded step's own buffer (torch's momentum_buffer), whatever prepare() did
-                detail::allocate_state(weight.moments[0], weight.value, T(0));
-                T* buffer = weight.moments[0].data();
-                const bool first = weight.steps == 0;
+                detail::allocate_state(weight_state, 0, weight.size(), T(0));
+                T* buffer = weight_state.buffers[0].data();
+                const bool first = weight_state.steps == 0;
                 detail::weight_gradient_product<In, Out>(dz, input_t_, input_ld_,
                                                          first ? sign : T(1.0 - step.dampening) * sign,
                                                          first ? T(0) : T(step.momentum), buffer, rows_,
@@ -166,12 +170,14 @@ public:
                 T* __restrict w = weight.value.data();
                 for (std::size_t i = 0; i < In * Out; ++i) w[i] -= lr * buffer[i];
             }
-            ++weight.steps;
+            ++weight_state.steps;
         }
-        optimizer.prepare(bias);
-        optimizer.update(bias);
+        optimizer.prepare(bias, states[1]);
+        optimizer.update(bias, states[1]);
     }
     static constexpr bool supports_fused_sgd = true;
+    /// The optimizer states fused_sgd_step and folded_step_bounded read: the weight's, the bias's.
+    static constexpr std::size_t parameter_tensors = 2;
 
     /// The last forward pass's output, feature-major: aᵀ (Out, B).
     auto output() const { return activation_.output(rows_); }

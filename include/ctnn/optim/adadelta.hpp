@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "ctnn/core/parameter.hpp"
+#include "ctnn/optim/parameter_state.hpp"
 #include "ctnn/detail/elementwise_update.hpp"
 #include "ctnn/detail/optimizer_support.hpp"
 
@@ -33,25 +34,24 @@ struct adadelta {
                                 weight_decay);
     }
 
-    /// moments[0]: the average of squared gradients (PyTorch's `square_avg`); moments[1]: the
-    /// average of squared updates (`acc_delta`); moments[2]: this step's update Δ, a work
-    /// buffer: Δ reads the old update average and the old θ (through weight decay) and both are
-    /// rewritten from it, so it cannot stay a lazy expression. Allocated once, here.
+    /// PyTorch's state keys: the average of squared gradients and of squared updates.
+    static constexpr std::array<std::string_view, 2> state_names{"square_avg", "acc_delta"};
+
+    /// Both averages, allocated once, here, at zero.
     template <class T, std::size_t R>
-    void prepare(parameter<T, R>& p) const {
-        detail::allocate_state(p.moments[0], p.value, T(0));
-        detail::allocate_state(p.moments[1], p.value, T(0));
-        detail::allocate_state(p.moments[2], p.value, T(0));
+    void prepare(const parameter<T, R>& p, parameter_state<T, 2>& s) const {
+        detail::allocate_state(s, 0, p.size(), T(0));
+        detail::allocate_state(s, 1, p.size(), T(0));
     }
 
     // θ (shape S), g (S), state (S each) -> θ and state updated in place
     // d = ±g + λθ;  v ← ρ·v + (1 − ρ)·d²;  Δ = √(u + ε) / √(v + ε) · d;  u ← ρ·u + (1 − ρ)·Δ²;
-    // θ ← θ − lr·Δ  (s = v, u, Δ: the last step's Δ is kept in moments[2])
+    // θ ← θ − lr·Δ  (s = v, u)
     template <class T, std::size_t R>
-    void update(parameter<T, R>& p) const {
+    void update(parameter<T, R>& p, parameter_state<T, 2>& s) const {
         const element_step<T> step{T(rho), T(1.0 - rho), T(eps), T(-lr)};
-        detail::update_parameter<3>(step, p, {true, true, true}, T(maximize ? -1 : 1), T(weight_decay));
-        ++p.steps;
+        detail::update_parameter<2>(step, p, s, {true, true}, T(maximize ? -1 : 1), T(weight_decay));
+        ++s.steps;
     }
 
 private:
@@ -60,13 +60,13 @@ private:
         T rho, one_minus_rho, eps, negative_lr;
 
         template <class V>
-        void operator()(V& theta, V d, std::array<V, 3>& s) const {
+        void operator()(V& theta, V d, std::array<V, 2>& s) const {
             using std::sqrt;
             using xsimd::sqrt;
             s[0] = V(rho) * s[0] + (V(one_minus_rho) * d) * d;
-            s[2] = sqrt(s[1] + V(eps)) / sqrt(s[0] + V(eps)) * d;
-            s[1] = V(rho) * s[1] + (V(one_minus_rho) * s[2]) * s[2];
-            theta = theta + V(negative_lr) * s[2];
+            const V delta = sqrt(s[1] + V(eps)) / sqrt(s[0] + V(eps)) * d;
+            s[1] = V(rho) * s[1] + (V(one_minus_rho) * delta) * delta;
+            theta = theta + V(negative_lr) * delta;
         }
     };
 };

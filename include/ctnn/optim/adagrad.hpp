@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "ctnn/core/parameter.hpp"
+#include "ctnn/optim/parameter_state.hpp"
 #include "ctnn/detail/elementwise_update.hpp"
 #include "ctnn/detail/optimizer_support.hpp"
 
@@ -36,20 +37,23 @@ struct adagrad {
         detail::require_setting(std::isfinite(eps) && eps > 0.0, name, "a finite eps > 0", eps);
     }
 
-    /// moments[0]: the sum of squared gradients (PyTorch's `sum`), allocated once, here.
+    /// PyTorch's state key: the sum of squared gradients.
+    static constexpr std::array<std::string_view, 1> state_names{"sum"};
+
+    /// The sum, allocated once, here, at initial_accumulator_value.
     template <class T, std::size_t R>
-    void prepare(parameter<T, R>& p) const {
-        detail::allocate_state(p.moments[0], p.value, T(initial_accumulator_value));
+    void prepare(const parameter<T, R>& p, parameter_state<T, 1>& s) const {
+        detail::allocate_state(s, 0, p.size(), T(initial_accumulator_value));
     }
 
     // θ (shape S), g (S), sum (S) -> θ and sum updated in place
     // d = ±g + λθ;  sum ← sum + d²;  θ ← θ − clr·d / (√sum + ε)  (d reads the θ of before this step)
     template <class T, std::size_t R>
-    void update(parameter<T, R>& p) const {
-        const double t = double(p.steps + 1);
+    void update(parameter<T, R>& p, parameter_state<T, 1>& s) const {
+        const double t = double(s.steps + 1);
         const element_step<T> step{T(-(lr / (1.0 + (t - 1.0) * lr_decay))), T(eps)};
-        detail::update_parameter<1>(step, p, {true}, T(maximize ? -1 : 1), T(weight_decay));
-        ++p.steps;
+        detail::update_parameter<1>(step, p, s, {true}, T(maximize ? -1 : 1), T(weight_decay));
+        ++s.steps;
     }
 
 private:

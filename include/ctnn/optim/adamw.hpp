@@ -3,10 +3,12 @@
 // adaptive denominator. On by default (λ = 0.01), as in PyTorch.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <string_view>
 
 #include "ctnn/core/parameter.hpp"
+#include "ctnn/optim/parameter_state.hpp"
 #include "ctnn/detail/adam_step.hpp"
 
 namespace ctnn::optim {
@@ -26,16 +28,19 @@ struct adamw {
 
     void validate() const { detail::check_adam_settings(*this); }
 
-    /// moments[0] = m, moments[1] = v, moments[2] = max v (AMSGrad): allocated once, here.
+    /// PyTorch's state keys: m, v, and the largest v so far (AMSGrad only).
+    static constexpr std::array<std::string_view, 3> state_names = detail::adam_state_names;
+
+    /// m and v (and max v with AMSGrad), allocated once, here, at zero.
     template <class T, std::size_t R>
-    void prepare(parameter<T, R>& p) const {
-        detail::prepare_adam_state(p, amsgrad);
+    void prepare(const parameter<T, R>& p, parameter_state<T, 3>& s) const {
+        detail::prepare_adam_state(p, s, amsgrad);
     }
 
     // θ (shape S), g (S), m, v, max v (S each) -> all updated in place
     template <class T, std::size_t R>
-    void update(parameter<T, R>& p) const {
-        detail::adam_step(*this, p, T(0), T(1.0 - lr * weight_decay));
+    void update(parameter<T, R>& p, parameter_state<T, 3>& s) const {
+        detail::adam_step(*this, p, s, T(0), T(1.0 - lr * weight_decay));
     }
 };
 

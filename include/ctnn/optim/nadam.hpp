@@ -1,6 +1,6 @@
 // NAdam (Dozat 2016), torch.optim.NAdam's update: Adam with Nesterov momentum, whose momentum
 // coefficient μₜ warms up with a schedule (momentum_decay) and whose bias correction uses the
-// product of the μ so far (kept per tensor in parameter::product).
+// product of the μ so far (kept per parameter in its state's `product`, PyTorch's `mu_product`).
 //
 // PyTorch 1.13's default (single-tensor) NAdam multiplies the next step's μ product by μₜ twice;
 // PyTorch fixed it in 2.0 (pytorch/pytorch#92699) and 1.13's foreach path was already right.
@@ -15,6 +15,7 @@
 #include <string_view>
 
 #include "ctnn/core/parameter.hpp"
+#include "ctnn/optim/parameter_state.hpp"
 #include "ctnn/detail/elementwise_update.hpp"
 #include "ctnn/detail/optimizer_support.hpp"
 
@@ -45,12 +46,15 @@ struct nadam {
                                 "a finite momentum_decay >= 0", momentum_decay);
     }
 
-    /// moments[0] = m (PyTorch's `exp_avg`), moments[1] = v (`exp_avg_sq`): allocated once,
-    /// here, at zero. The μ product lives in parameter::product (1 before the first step).
+    /// PyTorch's state keys: m and v. The μ product is the state's `product` (1 before the
+    /// first step).
+    static constexpr std::array<std::string_view, 2> state_names{"exp_avg", "exp_avg_sq"};
+
+    /// m and v, allocated once, here, at zero.
     template <class T, std::size_t R>
-    void prepare(parameter<T, R>& p) const {
-        detail::allocate_state(p.moments[0], p.value, T(0));
-        detail::allocate_state(p.moments[1], p.value, T(0));
+    void prepare(const parameter<T, R>& p, parameter_state<T, 2>& s) const {
+        detail::allocate_state(s, 0, p.size(), T(0));
+        detail::allocate_state(s, 1, p.size(), T(0));
     }
 
     // θ (shape S), g (S), m, v (S each) -> all updated in place
@@ -58,21 +62,21 @@ struct nadam {
     //   m ← β₁·m + (1 − β₁)·d;  v ← β₂·v + (1 − β₂)·d²;  D = √v / √bc₂ + ε
     //   θ ← θ − lr(1 − μₜ)/(1 − Πₜ) · d/D − lr·μₜ₊₁/(1 − Πₜμₜ₊₁) · m/D
     template <class T, std::size_t R>
-    void update(parameter<T, R>& p) const {
-        const double t = double(p.steps + 1);
+    void update(parameter<T, R>& p, parameter_state<T, 2>& s) const {
+        const double t = double(s.steps + 1);
         const double mu = beta1 * (1.0 - 0.5 * std::pow(0.96, t * momentum_decay));
         const double mu_next = beta1 * (1.0 - 0.5 * std::pow(0.96, (t + 1.0) * momentum_decay));
-        p.product *= mu;
-        const element_step<T> step{T(-(lr * (1.0 - mu) / (1.0 - p.product))),
-                                   T(-(lr * mu_next / (1.0 - p.product * mu_next))),
+        s.product *= mu;
+        const element_step<T> step{T(-(lr * (1.0 - mu) / (1.0 - s.product))),
+                                   T(-(lr * mu_next / (1.0 - s.product * mu_next))),
                                    T(beta1),
                                    T(beta2),
                                    T(1.0 - beta1),
                                    T(1.0 - beta2),
                                    T(std::sqrt(1.0 - std::pow(beta2, t))),
                                    T(eps)};
-        detail::update_parameter<2>(step, p, {true, true}, T(maximize ? -1 : 1), T(weight_decay));
-        ++p.steps;
+        detail::update_parameter<2>(step, p, s, {true, true}, T(maximize ? -1 : 1), T(weight_decay));
+        ++s.steps;
     }
 
 private:

@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "ctnn/core/parameter.hpp"
+#include "ctnn/optim/parameter_state.hpp"
 #include "ctnn/detail/elementwise_update.hpp"
 #include "ctnn/detail/optimizer_support.hpp"
 
@@ -39,22 +40,25 @@ struct rmsprop {
         detail::require_setting(detail::finite_non_negative(momentum), name, "a finite momentum >= 0", momentum);
     }
 
-    /// moments[0]: the average of squared gradients (PyTorch's `square_avg`); moments[1]: the
-    /// average gradient (`grad_avg`), if centered; moments[2]: the momentum buffer, if
-    /// momentum > 0. Allocated once, here, at zero.
+    /// PyTorch's state keys: the average of squared gradients; the average gradient (centered
+    /// only); the momentum buffer (momentum > 0 only).
+    static constexpr std::array<std::string_view, 3> state_names{"square_avg", "grad_avg", "momentum_buffer"};
+
+    /// The buffers these settings use, allocated once, here, at zero.
     template <class T, std::size_t R>
-    void prepare(parameter<T, R>& p) const {
-        detail::allocate_state(p.moments[0], p.value, T(0));
-        if (centered) detail::allocate_state(p.moments[1], p.value, T(0));
-        if (momentum > 0.0) detail::allocate_state(p.moments[2], p.value, T(0));
+    void prepare(const parameter<T, R>& p, parameter_state<T, 3>& s) const {
+        detail::allocate_state(s, 0, p.size(), T(0));
+        if (centered) detail::allocate_state(s, 1, p.size(), T(0));
+        if (momentum > 0.0) detail::allocate_state(s, 2, p.size(), T(0));
     }
 
     // θ (shape S), g (S), state (S each) -> θ and state updated in place
     template <class T, std::size_t R>
-    void update(parameter<T, R>& p) const {
+    void update(parameter<T, R>& p, parameter_state<T, 3>& s) const {
         const element_step<T> step{T(alpha), T(1.0 - alpha), T(eps), T(-lr), T(momentum), centered, momentum > 0.0};
-        detail::update_parameter<3>(step, p, {true, centered, momentum > 0.0}, T(maximize ? -1 : 1), T(weight_decay));
-        ++p.steps;
+        detail::update_parameter<3>(step, p, s, {true, centered, momentum > 0.0}, T(maximize ? -1 : 1),
+                                    T(weight_decay));
+        ++s.steps;
     }
 
 private:

@@ -2,12 +2,14 @@
 // decay, maximize). With maximize it is gradient ascent.
 #pragma once
 
+#include <array>
 #include <cmath>
 #include <string>
 #include <string_view>
 
 #include "ctnn/core/errors.hpp"
 #include "ctnn/core/parameter.hpp"
+#include "ctnn/optim/parameter_state.hpp"
 #include "ctnn/optim/folded_step.hpp"
 #include "ctnn/detail/message.hpp"
 #include "ctnn/detail/optimizer_support.hpp"
@@ -43,10 +45,13 @@ struct sgd {
             throw invalid_argument("ctnn: sgd with nesterov needs momentum > 0 and dampening 0");
     }
 
-    /// The momentum buffer (PyTorch's `momentum_buffer`): allocated once, here.
+    /// PyTorch's state key: the momentum buffer (momentum != 0 only).
+    static constexpr std::array<std::string_view, 1> state_names{"momentum_buffer"};
+
+    /// The momentum buffer, allocated once, here.
     template <class T, std::size_t R>
-    void prepare(parameter<T, R>& p) const {
-        if (momentum != 0.0) detail::allocate_state(p.moments[0], p.value, T(0));
+    void prepare(const parameter<T, R>& p, parameter_state<T, 1>& s) const {
+        if (momentum != 0.0) detail::allocate_state(s, 0, p.size(), T(0));
     }
 
     /// Plain SGD (no weight decay, no Nesterov) folds into a layer's weight-gradient product.
@@ -55,10 +60,10 @@ struct sgd {
 
     // θ (shape S), g (S), buffer b (S) -> θ updated in place
     template <class T, std::size_t R>
-    void update(parameter<T, R>& p) const {
-        step(p.value.data(), p.grad.data(), momentum == 0.0 ? nullptr : p.moments[0].data(), p.value.size(),
-             p.steps == 0);
-        ++p.steps;
+    void update(parameter<T, R>& p, parameter_state<T, 1>& s) const {
+        step(p.value.data(), p.grad.data(), momentum == 0.0 ? nullptr : s.buffers[0].data(), p.value.size(),
+             s.steps == 0);
+        ++s.steps;
     }
 
 private:

@@ -22,8 +22,9 @@ struct early_stopping_options {
     std::size_t patience = 5;
     /// An epoch improves only if it beats the best by more than this (≥ 0).
     double min_delta = 0.0;
-    /// At the end of fit (stopped or not), restore every parameter and its optimizer state to
-    /// the best epoch's. Layer buffers that are not parameters (batch_norm's running
+    /// At the end of fit (stopped or not), restore every parameter to the best epoch's value. A
+    /// trainer then starts its optimizer state afresh at its next step (the state it has was
+    /// built for later weights). Layer buffers that are not parameters (batch_norm's running
     /// statistics) keep their last values.
     bool restore_best = true;
 };
@@ -58,7 +59,7 @@ public:
             best_ = v;
             best_epoch_ = report.epoch;
             waited_ = 0;
-            if (options_.restore_best) snapshot_.capture(net_);
+            if (options_.restore_best) snapshot_.capture(net_, {});
             return fit_control::proceed;
         }
         if (++waited_ < options_.patience) return fit_control::proceed;
@@ -67,8 +68,10 @@ public:
     }
 
     void on_fit_end(const fit_result&) override {
-        if (options_.restore_best && snapshot_.valid() && best_epoch_ && *best_epoch_ != last_epoch_)
-            snapshot_.restore(net_);
+        if (options_.restore_best && snapshot_.valid() && best_epoch_ && *best_epoch_ != last_epoch_) {
+            snapshot_.restore(net_, {});
+            net_.note_weights_replaced();  // a trainer's optimizer state was built for later weights
+        }
     }
 
     /// The epoch (of the last fit, from 0) with the best watched value, and that value.
@@ -86,7 +89,7 @@ private:
     std::optional<std::size_t> stopped_epoch_;
     std::size_t last_epoch_ = 0;
     std::size_t waited_ = 0;
-    detail::parameter_snapshot<typename Network::scalar> snapshot_;
+    detail::parameter_snapshot<typename Network::scalar, 0> snapshot_;  // the weights only
 };
 
 }  // namespace ctnn

@@ -22,7 +22,7 @@ namespace ctnn {
 enum class non_finite_action {
     throw_error,  ///< throw ctnn::non_finite_error naming the epoch and step
     skip_step,    ///< drop the step, count it, carry on
-    /// drop the step, restore every parameter and its optimizer state (moments, steps) to what
+    /// drop the step, restore every parameter and its optimizer state (buffers, steps) to what
     /// they were before the last applied update, multiply the learning rate by the trainer's
     /// rollback_lr_factor() (0.5), carry on. The state is copied before every update.
     rollback,

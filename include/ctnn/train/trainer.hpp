@@ -3,9 +3,11 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
 #include <cstdio>
 #include <limits>
 #include <span>
@@ -34,6 +36,7 @@
 #include "ctnn/loss/evaluate.hpp"
 #include "ctnn/loss/mse.hpp"
 #include "ctnn/monitor/none.hpp"
+#include "ctnn/optim/parameter_state.hpp"
 #include "ctnn/optim/sgd.hpp"
 #include "ctnn/regularize/none.hpp"
 #include "ctnn/schedule/constant.hpp"
@@ -63,6 +66,8 @@ public:
     using schedule_type = Schedule;
     using regularizer_type = Regularizer;
     using monitor_type = Monitor;
+    /// What the optimizer keeps for one parameter: buffers named by Optimizer::state_names.
+    using optimizer_state_type = optim::state_of<Optimizer, scalar>;
     static constexpr std::size_t input_width = Network::input_width;
     static constexpr std::size_t output_width = Network::output_width;
     /// Columns of y: output_width, or 1 for losses on class labels.
@@ -82,6 +87,10 @@ public:
         : net_(net), loss_(loss), optimizer_(optimizer), clip_(clip), schedule_(schedule),
           regularizer_(regularizer), monitor_(monitor), base_lr_(optimizer.lr) {
         optimizer_.validate();
+        std::size_t parameters = 0;
+        net_.for_each_parameter([&](const auto&) { ++parameters; });
+        optimizer_state_.resize(parameters);
+        state_revision_ = net_.revision();
         if constexpr (requires { loss_.validate(output_width); })
             loss_.validate(output_width);  // settings that depend on the width: one weight per class
         else if constexpr (requires { loss_.validate(); })
@@ -117,6 +126,37 @@ public:
     /// What the monitor saw (events, history) and its settings.
     Monitor& monitor() noexcept { return monitor_; }
     const Monitor& monitor() const noexcept { return monitor_; }
+
+    /// The optimizer's state for each of the network's parameters, in for_each_parameter's
+    /// order (PyTorch's optimizer.state): the buffers Optimizer::state_names names (empty until
+    /// a step allocates them), the step count, NAdam's product. Saved by save(path, net, *this).
+    std::span<optimizer_state_type> optimizer_state() noexcept { return optimizer_state_; }
+    std::span<const optimizer_state_type> optimizer_state() const noexcept { return optimizer_state_; }
+    /// The state of `p`, one of the network's parameters:
+    /// `trainer.optimizer_state(net.layer<0>().weight).buffers[0]`. Throws invalid_argument for
+    /// a parameter of another network.
+    template <std::size_t R>
+    optimizer_state_type& optimizer_state(const parameter<scalar, R>& p) {
+        std::size_t i = 0, found = optimizer_state_.size();
+        net_.for_each_parameter([&](const auto& q) {
+            if (static_cast<const void*>(&q) == static_cast<const void*>(&p)) found = i;
+            ++i;
+        });
+        if (found == optimizer_state_.size())
+            throw invalid_argument("ctnn: trainer::optimizer_state: the parameter is not one of this trainer's network");
+        return optimizer_state_[found];
+    }
+    /// Forgets the optimizer's state: the next step starts it afresh, as a new trainer's would.
+    /// The trainer does so by itself when the network's weights are replaced without it (load
+    /// into the network alone, load_npz, initialize): state built for other weights is stale.
+    void reset_optimizer_state() noexcept {
+        for (auto& s : optimizer_state_) s = optimizer_state_type{};
+        state_revision_ = net_.revision();
+        snapshot_.invalidate();
+    }
+    /// Declares the optimizer state to belong to the network's current weights: what
+    /// load(path, net, trainer) says after replacing both.
+    void adopt_current_weights() noexcept { state_revision_ = net_.revision(); }
     /// non_finite_action::rollback multiplies the learning rate (and the schedule's base rate)
     /// by this factor, in (0, 1]; 0.5 unless set.
     double rollback_lr_factor() const noexcept { return rollback_lr_factor_; }
@@ -626,13 +666,15 @@ private:
                             gradient.data() + row * output_width);
             });
         }
+        if (state_revision_ != net_.revision()) [[unlikely]]
+            reset_optimizer_state();  // the weights were replaced: their old state is stale
         clip_result clipped{};
         bool healthy = true;  // the monitor's verdict: false refuses the step (an explosion)
         if (std::isfinite(last_.loss)) {
             if constexpr (fuses_sgd) {
                 if (optimizer_.folds()) {
                     net_.backward_signals();
-                    const auto bounds = net_.bound_fused_step(optimizer_.folded());
+                    const auto bounds = net_.bound_fused_step(optimizer_.folded(), optimizer_state_.data());
                     if (bounds.gradients) return apply_fused_step(on_non_finite, bounds.steps);
                     net_.form_weight_gradients();  // not provably finite: formed and judged as usual
                 } else {
@@ -668,8 +710,9 @@ private:
         prepare_optimizer_state();
         capture_snapshot();
         monitor_.before_update(net_);
-        net_.for_each_parameter([&](auto& p) { optimizer_.update(p); });
-        if (!detail::parameters_finite(net_)) [[unlikely]]
+        std::size_t i = 0;
+        net_.for_each_parameter([&](auto& p) { optimizer_.update(p, optimizer_state_[i++]); });
+        if (!detail::parameters_finite(net_, optimizer_state_)) [[unlikely]]
             return refuse_update(on_non_finite);
         if (on_non_finite != non_finite_action::rollback) snapshot_.invalidate();
         monitor_.observe_update(net_, last_);
@@ -695,8 +738,12 @@ private:
         } else {
             snapshot_.invalidate();
         }
-        net_.for_each_layer([&](auto& layer) { layer.fused_sgd_step(optimizer_); });
-        if (!step_bounded && !detail::parameters_finite(net_)) [[unlikely]]
+        optimizer_state_type* states = optimizer_state_.data();
+        net_.for_each_layer([&](auto& layer) {
+            layer.fused_sgd_step(optimizer_, states);
+            states += std::remove_cvref_t<decltype(layer)>::parameter_tensors;
+        });
+        if (!step_bounded && !detail::parameters_finite(net_, optimizer_state_)) [[unlikely]]
             return refuse_update(on_non_finite);
         if (on_non_finite != non_finite_action::rollback) snapshot_.invalidate();
         return last_;
@@ -704,14 +751,15 @@ private:
 
     // The state before an update, and the weights' revision it belongs to (see roll_back).
     void capture_snapshot() {
-        snapshot_.capture(net_);
+        snapshot_.capture(net_, optimizer_state());
         snapshot_revision_ = net_.revision();
     }
 
     // The optimizer's state for every parameter, allocated (at its initial value) on the first
     // step; nothing to do after that.
     void prepare_optimizer_state() {
-        net_.for_each_parameter([&](auto& p) { optimizer_.prepare(p); });
+        std::size_t i = 0;
+        net_.for_each_parameter([&](const auto& p) { optimizer_.prepare(p, optimizer_state_[i++]); });
     }
 
     // The update just applied made a value or a moment non-finite (finite gradients can: a
@@ -719,8 +767,8 @@ private:
     // and the step is refused as a non-finite gradient is. With rollback the snapshot stays the
     // last good state and the rate is cut.
     [[gnu::cold]] const step_report& refuse_update(non_finite_action on_non_finite) {
-        const std::string where = detail::first_non_finite_parameter(net_);
-        snapshot_.restore(net_);
+        const std::string where = detail::first_non_finite_parameter(net_, optimizer_state_, Optimizer::state_names);
+        snapshot_.restore(net_, optimizer_state());
         last_.applied = false;
         if (on_non_finite == non_finite_action::throw_error) {
             snapshot_.invalidate();
@@ -772,7 +820,7 @@ private:
     // and no load or initialize replaced the weights since) and a smaller step from now on; the
     // schedule's base rate is cut too, so it stays cut.
     [[gnu::cold]] void roll_back() {
-        if (snapshot_.valid() && snapshot_revision_ == net_.revision()) snapshot_.restore(net_);
+        if (snapshot_.valid() && snapshot_revision_ == net_.revision()) snapshot_.restore(net_, optimizer_state());
         cut_learning_rate();
     }
     void cut_learning_rate() {
@@ -788,7 +836,9 @@ private:
     Schedule schedule_;
     Regularizer regularizer_;
     [[no_unique_address]] Monitor monitor_;
-    detail::parameter_snapshot<scalar> snapshot_;  // the state before the update: undone if non-finite, rollback's last good state
+    std::vector<optimizer_state_type> optimizer_state_;  // one per parameter, for_each_parameter's order
+    std::uint64_t state_revision_ = 0;                   // net_.revision() the state belongs to
+    detail::parameter_snapshot<scalar, optimizer_state_type::buffer_count> snapshot_;  // the state before the update: undone if non-finite, rollback's last good state
     std::uint64_t snapshot_revision_ = 0;  // net_.revision() when snapshot_ was taken
     double rollback_lr_factor_ = 0.5;
     double base_lr_;

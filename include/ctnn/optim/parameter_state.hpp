@@ -1,0 +1,44 @@
+// What an optimizer keeps for one parameter between steps. The optimizer decides what that is:
+// it names its buffers (`state_names`, PyTorch's state keys), and the trainer holds one
+// parameter_state per parameter of the network, beside the optimizer, not in the layers. So a
+// layer knows nothing of optimizers, two trainers over one network keep separate state, and an
+// optimizer with any number of buffers fits.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+#include <type_traits>
+
+#include "ctnn/detail/xtensor.hpp"
+
+namespace ctnn::optim {
+
+template <class T, std::size_t Buffers>
+struct parameter_state {
+    using scalar = T;
+    static constexpr std::size_t buffer_count = Buffers;
+
+    /// The optimizer's buffers, buffers[k] named by its state_names[k]: flat, with as many
+    /// elements as the parameter once the optimizer uses it; empty while it does not (AMSGrad's
+    /// max_exp_avg_sq without amsgrad, a momentum buffer without momentum).
+    std::array<tensor<T, 1>, Buffers> buffers{};
+    /// Optimizer steps applied to the parameter (PyTorch's per-parameter `step`).
+    std::int64_t steps = 0;
+    /// A running product some optimizers keep (NAdam's `mu_product`); 1 for the others.
+    double product = 1.0;
+
+    /// Whether buffer k holds state for a parameter of `size` elements.
+    bool holds(std::size_t k, std::size_t size) const noexcept { return buffers[k].size() == size && size != 0; }
+};
+
+/// The number of buffers optimizer O names.
+template <class O>
+inline constexpr std::size_t state_buffer_count = std::tuple_size_v<std::remove_cv_t<decltype(O::state_names)>>;
+
+/// What optimizer O keeps per parameter of scalar type T.
+template <class O, class T>
+using state_of = parameter_state<T, state_buffer_count<O>>;
+
+}  // namespace ctnn::optim
