@@ -32,6 +32,11 @@ struct squared_error_formula {
     [[maybe_unused]] static constexpr std::string_view name = "squared_error_formula";
     [[maybe_unused]] static constexpr auto formula = ctnn::expr::pow<2>(ctnn::expr::prediction - ctnn::expr::target);
 };
+/// A "row formula" that reads ŷ outside every reduction: it has no one value per row.
+struct row_formula_reading_an_element {
+    [[maybe_unused]] static constexpr std::string_view name = "row_formula_reading_an_element";
+    [[maybe_unused]] static constexpr auto row_formula = ctnn::expr::log_sum_exp(ctnn::expr::prediction) - ctnn::expr::prediction;
+};
 struct loss_reading_z {
     [[maybe_unused]] static constexpr std::string_view name = "loss_reading_z";
     [[maybe_unused]] static constexpr auto formula = ctnn::expr::prediction - ctnn::expr::z;
@@ -117,7 +122,12 @@ TEST_CASE("concepts: optimizers, losses and clips", "[concepts]") {
     STATIC_REQUIRE(ctnn::loss_policy<ctnn::loss::mse>);
     STATIC_REQUIRE_FALSE(ctnn::loss_policy<ctnn::optim::sgd>);
     STATIC_REQUIRE(ctnn::loss_has_formula<ctnn::loss::huber>);
-    STATIC_REQUIRE_FALSE(ctnn::loss_has_formula<ctnn::loss::softmax_cross_entropy>);  // by hand
+    STATIC_REQUIRE_FALSE(ctnn::loss_has_formula<ctnn::loss::softmax_cross_entropy>);  // one value per row
+    STATIC_REQUIRE(ctnn::loss_has_row_formula<ctnn::loss::softmax_cross_entropy>);
+    STATIC_REQUIRE(ctnn::loss_has_row_formula<ctnn::loss::nll>);
+    STATIC_REQUIRE(ctnn::loss_has_row_formula<ctnn::loss::probability_cross_entropy>);
+    STATIC_REQUIRE_FALSE(ctnn::loss_has_row_formula<ctnn::loss::mse>);
+    STATIC_REQUIRE_FALSE(ctnn::loss_has_row_formula<row_formula_reading_an_element>);
     STATIC_REQUIRE(ctnn::loss_policy<squared_error_formula>);
     STATIC_REQUIRE_FALSE(ctnn::loss_has_formula<loss_reading_z>);
     STATIC_REQUIRE_FALSE(ctnn::loss_policy<loss_reading_z>);

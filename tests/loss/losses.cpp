@@ -431,3 +431,49 @@ TEST_CASE("losses: one-hot targets given to a class-index loss are refused with 
     ctnn::trainer soft{net, ctnn::loss::probability_cross_entropy{}};
     CHECK(std::isfinite(soft.train_step(x, onehot).loss));
 }
+
+namespace {
+/// A user's row formula: cross-entropy with label smoothing ε (CrossEntropyLoss(label_smoothing=ε)),
+/// (1 − ε)·(logsumexp(ŷ) − ŷ[y]) + ε·(logsumexp(ŷ) − Σ(ŷ)/C), C counted as Σ(1).
+struct label_smoothing_cross_entropy {
+    static constexpr std::string_view name = "label_smoothing_cross_entropy";
+    template <std::size_t OutputWidth>
+    static constexpr std::size_t target_width = 1;
+    static constexpr auto epsilon = ctnn::expr::rational<1, 10>{};
+    static constexpr auto row_formula =
+        ctnn::expr::log_sum_exp(ctnn::expr::prediction)
+        - (ctnn::expr::rational<1>{} - epsilon) * ctnn::expr::at_label(ctnn::expr::prediction)
+        - epsilon * ctnn::expr::row_sum(ctnn::expr::prediction) / ctnn::expr::row_sum(ctnn::expr::rational<1>{});
+};
+}  // namespace
+
+TEST_CASE("losses: the cross-entropies are row formulas; their gradients print as derived", "[loss][expr]") {
+    using ctnn::expr::to_string;
+    CHECK(to_string(ctnn::loss::softmax_cross_entropy::row_formula) == "logsumexp(ŷ) − ŷ[y]");
+    CHECK(to_string(ctnn::loss::gradient_formula<ctnn::loss::softmax_cross_entropy>())
+          == "exp(ŷ − logsumexp(ŷ)) − [j = y]");
+    CHECK(to_string(ctnn::loss::gradient_formula<ctnn::loss::nll>()) == "−[j = y]");
+    CHECK(to_string(ctnn::loss::gradient_formula<ctnn::loss::probability_cross_entropy>())
+          == "Σ(w·y)·exp(ŷ − logsumexp(ŷ)) − w·y");
+    CHECK(to_string(ctnn::loss::gradient_formula<label_smoothing_cross_entropy>())
+          == "exp(ŷ − logsumexp(ŷ)) − 0.9·[j = y] − 0.1/Σ(1)");
+}
+
+TEST_CASE("losses: a user's row formula (label smoothing) equals probability_cross_entropy on smoothed targets",
+          "[loss][expr]") {
+    STATIC_REQUIRE(ctnn::loss_policy<label_smoothing_cross_entropy>);
+    ctnn::rng r(41);
+    const matrix z = 3.0 * r.normal_tensor<double>(7, 5);
+    const matrix labels = random_labels(r, 7, 5);
+    matrix smoothed = matrix::from_shape({7, 5});
+    for (std::size_t i = 0; i < 7; ++i)
+        for (std::size_t j = 0; j < 5; ++j) smoothed(i, j) = 0.1 / 5 + (j == std::size_t(labels(i, 0)) ? 0.9 : 0.0);
+    matrix g = matrix::from_shape({7, 5}), expected = matrix::from_shape({7, 5});
+    const double l = ctnn::loss::value_and_gradient(label_smoothing_cross_entropy{}, z, labels, g);
+    const double l_expected =
+        ctnn::loss::value_and_gradient(ctnn::loss::probability_cross_entropy{}, z, smoothed, expected);
+    CHECK(l == Approx(l_expected).epsilon(1e-13));
+    CHECK(ctnn_test::max_relative_error(g, expected) < 1e-12);
+    CHECK(ctnn::loss::value(label_smoothing_cross_entropy{}, z, labels) == Approx(l).epsilon(1e-15));
+    check_finite_differences(label_smoothing_cross_entropy{}, z, labels);
+}

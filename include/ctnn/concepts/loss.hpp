@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "ctnn/detail/xtensor.hpp"
+#include "ctnn/expr/row.hpp"
 #include "ctnn/expr/term.hpp"
 
 namespace ctnn {
@@ -18,7 +19,20 @@ concept loss_has_formula =
     && std::is_void_v<expr::first_foreign_variable_t<std::remove_cvref_t<decltype(L::formula)>,
                                                      expr::var<expr::prediction_tag>, expr::var<expr::target_tag>>>;
 
-/// A loss written by hand: value, and value_and_gradient (softmax cross-entropy, nll).
+/// A loss given as one value per row (a sample's classes), built from row reductions
+/// (expr::row_sum, expr::log_sum_exp, expr::at_label) of element formulas in expr::prediction,
+/// expr::target and expr::class_weight: softmax_cross_entropy is logsumexp(ŷ) − ŷ[y]. Its
+/// gradient is derived; the loss is the mean over rows (weighted by the label's class weight
+/// when the formula picks ŷ[y]).
+template <class L>
+concept loss_has_row_formula =
+    requires { L::row_formula; } && expr::term<std::remove_cvref_t<decltype(L::row_formula)>>
+    && expr::is_row_formula_v<std::remove_cvref_t<decltype(L::row_formula)>>
+    && std::is_void_v<expr::first_foreign_variable_t<std::remove_cvref_t<decltype(L::row_formula)>,
+                                                     expr::var<expr::prediction_tag>, expr::var<expr::target_tag>,
+                                                     expr::var<expr::class_weight_tag>>>;
+
+/// A loss written by hand: value, and value_and_gradient.
 template <class L>
 concept loss_has_value = requires(const L& l, const tensor<double, 2>& prediction,
                                    const tensor<double, 2>& target) {
@@ -36,11 +50,13 @@ concept loss_has_traits = std::default_initializable<L> && requires {
     { L::name } -> std::convertible_to<std::string_view>;
 };
 
-/// A scalar loss of a (B, N) prediction against a (B, N) target: a per-element `formula`, or
-/// `value` and `value_and_gradient` (which also writes dL/dprediction (B, N)) written by hand.
+/// A scalar loss of a (B, N) prediction against a (B, N) target (or (B, 1) class labels): a
+/// per-element `formula`, a per-row `row_formula`, or `value` and `value_and_gradient` (which
+/// also writes dL/dprediction (B, N)) written by hand.
 /// Const, so a loss may carry settings (a Huber delta); default constructible, with a `name`.
 template <class L>
-concept loss_policy = (loss_has_formula<L> || (loss_has_value<L> && loss_has_gradient<L>)) && loss_has_traits<L>;
+concept loss_policy = (loss_has_formula<L> || loss_has_row_formula<L> || (loss_has_value<L> && loss_has_gradient<L>))
+                      && loss_has_traits<L>;
 
 namespace detail {
 /// Columns of the target a loss reads for a network of `OutputWidth` outputs: the same width,

@@ -407,12 +407,13 @@ constexpr bool check_optimizer() {
 
 template <class Loss>
 constexpr bool check_loss() {
-    static_assert(loss_has_formula<Loss> || loss_has_value<Loss>
+    static_assert(loss_has_formula<Loss> || loss_has_row_formula<Loss> || loss_has_value<Loss>
                       || not_a_loss<policy<Loss>, lacks_formula_or_value_member_function>::value,
                   "ctnn: the loss policy lacks `static constexpr auto formula` (an expression in "
-                  "ctnn::expr::prediction and ctnn::expr::target) or `double value(const P& "
-                  "prediction, const Y& target) const`");
-    static_assert(loss_has_formula<Loss> || loss_has_gradient<Loss>
+                  "ctnn::expr::prediction and ctnn::expr::target), `static constexpr auto row_formula` "
+                  "(row reductions of such expressions) or `double value(const P& prediction, const Y& "
+                  "target) const`");
+    static_assert(loss_has_formula<Loss> || loss_has_row_formula<Loss> || loss_has_gradient<Loss>
                       || not_a_loss<policy<Loss>, lacks_value_and_gradient_member_function>::value,
                   "ctnn: the loss policy lacks `double value_and_gradient(const P&, const Y&, G& "
                   "grad) const`");

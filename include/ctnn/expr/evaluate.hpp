@@ -228,6 +228,11 @@ auto test(const Env& env) {
 }  // namespace detail_evaluate
 
 namespace detail_evaluate {
+template <class E>
+struct holds_reduction : std::false_type {};
+template <class Fn, class... A>
+struct holds_reduction<call<Fn, A...>> : std::bool_constant<reduces_row_v<Fn> || (holds_reduction<A>::value || ...)> {};
+
 /// 1 − σ(x), which the rule for σ' produces, is σ(−x): computed so, it does not cancel where
 /// σ(x) nears 1 (in float, past x ≈ 5 half the digits of 1 − σ(x) would be lost).
 template <class E>
@@ -240,6 +245,8 @@ struct complement_of_sigmoid<call<sub_fn, rational<1>, call<sigmoid_fn, X>>> : s
 
 template <class T, term E, class Env>
 decltype(auto) evaluate(E, const Env& env) {
+    static_assert(!detail_evaluate::holds_reduction<E>::value,
+                  "ctnn: a row reduction (Σ, logsumexp, x[y]) is evaluated per row, in a loss's row_formula");
     if constexpr (detail_evaluate::complement_of_sigmoid<E>::value && !is_constant_v<E>) {
         return expr::evaluate<T>(typename detail_evaluate::complement_of_sigmoid<E>::type{}, env);
     } else if constexpr (is_constant_v<E>) {
@@ -268,6 +275,16 @@ decltype(auto) evaluate(E, const Env& env) {
     }
 }
 
+namespace detail_evaluate {
+/// A row reduction's value, bound for the row being evaluated. Its own template: named in a
+/// branch that a formula without reductions discards (clang looks into such a branch of a
+/// generic lambda when the call does not depend on the lambda's own parameters).
+template <class R, class Env>
+double row_value(const Env& env) {
+    return lookup<row_values_tag>(env).template get<R>();
+}
+}  // namespace detail_evaluate
+
 /// E on doubles: every variable bound to a double. A select computes only the branch it takes.
 template <term E, class Env>
 double evaluate_scalar(E, const Env& env) {
@@ -283,6 +300,9 @@ double evaluate_scalar(E, const Env& env) {
                 return [&]<class C, class X, class Y>(call<select_fn, C, X, Y>) {
                     return evaluate_scalar(C{}, e) != 0.0 ? evaluate_scalar(X{}, e) : evaluate_scalar(Y{}, e);
                 }(call<Fn, A...>{});
+            } else if constexpr (reduces_row_v<Fn>) {
+                // reduced once per row, before (loss/row_loss.hpp): read, not recomputed
+                return detail_evaluate::row_value<call<Fn, A...>>(e);
             } else {
                 return Fn::scalar(evaluate_scalar(A{}, e)...);
             }

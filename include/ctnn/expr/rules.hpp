@@ -22,8 +22,8 @@
 
 namespace ctnn::expr {
 
-/// How a primitive prints: f(x), x + y, −x, x², |x|, √x, [x > y], (c ? x : y).
-enum class notation { function, infix, prefix, power, magnitude, root, bracket, choice };
+/// How a primitive prints: f(x), x + y, −x, x², |x|, √x, [x > y], (c ? x : y), x[y].
+enum class notation { function, infix, prefix, power, magnitude, root, bracket, choice, label_index };
 
 /// Binding strength when printed: a sum inside a product gets parentheses.
 namespace precedence {

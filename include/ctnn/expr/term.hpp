@@ -92,6 +92,11 @@ struct contains<E, call<Fn, A...>>
 template <class E, class Expr>
 inline constexpr bool contains_v = contains<E, Expr>::value;
 
+/// Whether primitive Fn reduces a row of a loss's operands to one value (row.hpp: Σ,
+/// log-sum-exp, the labelled class's element): its value depends on the row, never constant.
+template <class Fn>
+inline constexpr bool reduces_row_v = requires { requires Fn::reduces_row; };
+
 /// Whether Expr reads any variable: a term without one is a constant, evaluated once as a
 /// scalar (in double) rather than per element.
 template <class Expr>
@@ -99,7 +104,7 @@ struct has_variable : std::false_type {};
 template <class Tag>
 struct has_variable<var<Tag>> : std::true_type {};
 template <class Fn, class... A>
-struct has_variable<call<Fn, A...>> : std::bool_constant<(has_variable<A>::value || ...)> {};
+struct has_variable<call<Fn, A...>> : std::bool_constant<reduces_row_v<Fn> || (has_variable<A>::value || ...)> {};
 template <class Expr>
 inline constexpr bool is_constant_v = !has_variable<Expr>::value;
 
@@ -134,6 +139,11 @@ struct prediction_tag {
 };
 struct target_tag {
     static constexpr std::string_view symbol = "y";
+};
+
+/// What a row formula's reductions are bound to while it is evaluated (row.hpp).
+struct row_values_tag {
+    static constexpr std::string_view symbol = "row";
 };
 
 /// An activation's input, z = W·x + b.

@@ -79,6 +79,8 @@ printed print_call(call<Fn, A...>) {
         return {"√" + wrap(args[0], precedence::atom), precedence::power};
     } else if constexpr (Fn::form == notation::bracket) {
         return {"[" + args[0].text + std::string(Fn::symbol) + args[1].text + "]", precedence::atom};
+    } else if constexpr (Fn::form == notation::label_index) {
+        return {wrap(args[0], precedence::atom) + "[y]", precedence::atom};
     } else if constexpr (Fn::form == notation::choice) {
         // (z > 0 ? 1 : 0.01): a bracketed condition reads without its brackets here
         std::string condition = args[0].text;

@@ -1,20 +1,26 @@
 // A loss's value and gradient, whatever way it is given: from its per-element formula (the mean
 // of l(ŷ, y), and (dl/dŷ)/(B·N) with dl/dŷ derived at compile time, both in double element by
-// element), or from its own value and value_and_gradient members.
+// element), from its per-row formula (detail/row_loss.hpp), or from its own value and
+// value_and_gradient members.
 #pragma once
 
 #include "ctnn/concepts/loss.hpp"
 #include "ctnn/detail/elementwise_loss.hpp"
+#include "ctnn/detail/row_loss.hpp"
 #include "ctnn/expr/derivative.hpp"
 #include "ctnn/expr/evaluate.hpp"
 #include "ctnn/expr/term.hpp"
 
 namespace ctnn::loss {
 
-/// dl/dŷ of a formula loss, as derived: `to_string(loss::gradient_formula<huber>())`.
+/// dl/dŷ of a formula loss, as derived: `to_string(loss::gradient_formula<huber>())`; of a row
+/// formula loss, dl/dŷⱼ: exp(ŷ − logsumexp(ŷ)) − [j = y] for softmax_cross_entropy.
 template <class L>
 constexpr auto gradient_formula() {
-    return expr::derivative(L::formula, expr::prediction);
+    if constexpr (loss_has_row_formula<L>)
+        return expr::derivative(L::row_formula, expr::prediction);
+    else
+        return expr::derivative(L::formula, expr::prediction);
 }
 
 namespace detail_evaluate {
@@ -39,6 +45,8 @@ template <class L, class P, class Y>
 double value(const L& loss, const P& prediction, const Y& target) {
     if constexpr (loss_has_formula<L>)
         return detail::elementwise_mean(prediction, target, [&](double p, double y) { return element(loss, p, y); });
+    else if constexpr (loss_has_row_formula<L>)
+        return detail::row_loss<false>(loss, prediction, target, static_cast<tensor<double, 2>*>(nullptr));
     else
         return loss.value(prediction, target);
 }
@@ -51,6 +59,8 @@ double value_and_gradient(const L& loss, const P& prediction, const Y& target, G
         return detail::elementwise_mean_and_gradient(
             prediction, target, grad, [&](double p, double y) { return element(loss, p, y); },
             [&](double p, double y, double norm) { return element_gradient(loss, p, y) * norm; });
+    else if constexpr (loss_has_row_formula<L>)
+        return detail::row_loss<true>(loss, prediction, target, &grad);
     else
         return loss.value_and_gradient(prediction, target, grad);
 }
