@@ -13,6 +13,11 @@ int main() {
     ctnn::trainer trainer{model, ctnn::loss::mse{}, ctnn::optim::sgd{.lr = 0.05}};
     const auto result = trainer.fit(x, y, {.epochs = 50, .batch_size = 0});
     const bool improved = result.epoch_losses.back() < result.epoch_losses.front();
-    std::printf("result: consumer_ok=%d final_loss=%.6f\n", int(improved), result.epoch_losses.back());
+#ifdef __AVX2__
+    const int avx2 = 1;
+#else
+    const int avx2 = 0;
+#endif
+    std::printf("result: consumer_ok=%d avx2=%d final_loss=%.6f\n", int(improved), avx2, result.epoch_losses.back());
     return improved ? 0 : 1;
 }
