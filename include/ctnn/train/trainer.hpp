@@ -667,7 +667,7 @@ private:
             });
         }
         if (state_revision_ != net_.revision()) [[unlikely]]
-            reset_optimizer_state();  // the weights were replaced: their old state is stale
+            forget_stale_optimizer_state();
         clip_result clipped{};
         bool healthy = true;  // the monitor's verdict: false refuses the step (an explosion)
         if (std::isfinite(last_.loss)) {
@@ -748,6 +748,10 @@ private:
         if (on_non_finite != non_finite_action::rollback) snapshot_.invalidate();
         return last_;
     }
+
+    // The weights were replaced without this trainer (load, initialize): the state built for the
+    // old ones is stale. Out of line: rare, and kept out of every step's code.
+    [[gnu::cold, gnu::noinline]] void forget_stale_optimizer_state() noexcept { reset_optimizer_state(); }
 
     // The state before an update, and the weights' revision it belongs to (see roll_back).
     void capture_snapshot() {
