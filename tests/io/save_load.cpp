@@ -32,6 +32,7 @@
 #include "fuzz/fuzz_networks.hpp"
 #include "support/approx.hpp"
 #include "support/fixture.hpp"
+#include "support/optimizer_state.hpp"
 
 namespace {
 namespace fs = std::filesystem;
@@ -84,14 +85,7 @@ std::vector<double> snapshot(const Net& net) {
 template <class Net, class Trainer>
 std::vector<double> snapshot(const Net& net, const Trainer& trainer) {
     std::vector<double> all = snapshot(net);
-    for (const auto& state : trainer.optimizer_state()) {
-        for (const auto& b : state.buffers) {
-            all.push_back(double(b.size()));
-            all.insert(all.end(), b.begin(), b.end());
-        }
-        all.push_back(double(state.steps));
-        all.push_back(state.product);
-    }
+    ctnn_test::append_optimizer_state(all, trainer);
     return all;
 }
 

@@ -15,6 +15,7 @@
 #include "support/approx.hpp"
 #include "support/fixture.hpp"
 #include "support/load.hpp"
+#include "support/optimizer_state.hpp"
 
 // Counting global allocator: lets a test assert that training steps allocate nothing.
 // (GCC cannot see that this operator new and delete are a malloc/free pair.)
@@ -554,14 +555,7 @@ std::vector<double> everything(const Net& net) {
 template <class Net, class Trainer>
 std::vector<double> everything(const Net& net, const Trainer& trainer) {
     std::vector<double> all = everything(net);
-    for (const auto& state : trainer.optimizer_state()) {
-        for (const auto& b : state.buffers) {
-            all.push_back(double(b.size()));
-            all.insert(all.end(), b.begin(), b.end());
-        }
-        all.push_back(double(state.steps));
-        all.push_back(state.product);
-    }
+    ctnn_test::append_optimizer_state(all, trainer);
     return all;
 }
 }  // namespace

@@ -19,14 +19,25 @@ namespace ctnn::detail {
 
 /// Every value of every parameter and every buffer of the optimizer's state finite (norms.hpp's
 /// max_magnitude is +inf exactly when a value is NaN or ±inf).
-template <class ParameterSet, class States>
-bool parameters_finite(const ParameterSet& params, const States& states) noexcept {
+/// (The values and the states are read by separate templates: a network's loop is compiled once
+/// whatever the optimizers that train it.)
+template <class ParameterSet>
+bool values_finite(const ParameterSet& params) noexcept {
     double largest = 0.0;
     params.for_each_parameter(
         [&](const auto& p) { largest = std::max(largest, max_magnitude(p.value.data(), p.value.size())); });
+    return std::isfinite(largest);
+}
+template <class States>
+bool states_finite(const States& states) noexcept {
+    double largest = 0.0;
     for (const auto& s : states)
         for (const auto& b : s.buffers) largest = std::max(largest, max_magnitude(b.data(), b.size()));
     return std::isfinite(largest);
+}
+template <class ParameterSet, class States>
+bool parameters_finite(const ParameterSet& params, const States& states) noexcept {
+    return values_finite(params) && states_finite(states);
 }
 
 /// "layer 1 (dense) weight, element 3, would be inf", or with `buffer` (an optimizer's state
@@ -40,31 +51,48 @@ bool parameters_finite(const ParameterSet& params, const States& states) noexcep
     return text + ", element " + std::to_string(element) + ", would be " + number_string(value);
 }
 
-/// describe_non_finite of the first non-finite value or optimizer state buffer of `net` (layer
-/// order, weight before bias, a parameter's value before its state); empty if there is none.
-/// `states[i]` is the i-th parameter's state, its buffers named by `buffer_names`.
-template <class Net, class States, std::size_t Buffers>
-[[gnu::cold]] std::string first_non_finite_parameter(const Net& net, const States& states,
-                                                     const std::array<std::string_view, Buffers>& buffer_names) {
+/// With `parameter` = −1: describe_non_finite of the first non-finite value of `net`, or empty.
+/// Else: describe_non_finite of element `element` (value `value`) of the optimizer state
+/// `buffer` of `net`'s parameter number `parameter` (for_each_parameter's order).
+template <class Net>
+[[gnu::cold]] std::string first_non_finite_in(const Net& net, std::size_t parameter, std::string_view buffer,
+                                             std::size_t element, double value) {
     std::string found;
     std::size_t i = 0;
     net.for_each_layer_indexed([&](const auto& layer, auto index) {
         using L = std::remove_cvref_t<decltype(layer)>;
         for_each_named_parameter_of(layer, [&](std::string_view name, const auto& p) {
-            const auto search = [&](const auto& t, std::string_view buffer) {
-                if (!found.empty()) return;
-                const auto* first = t.data();
-                const auto* bad = std::find_if(first, first + t.size(), [](auto v) { return !std::isfinite(v); });
-                if (bad != first + t.size())
-                    found = describe_non_finite(index, layer_kind<L>(), name, buffer, std::size_t(bad - first),
-                                                double(*bad));
-            };
-            search(p.value, {});
-            if (i < states.size())
-                for (std::size_t k = 0; k < Buffers; ++k) search(states[i].buffers[k], buffer_names[k]);
+            if (found.empty() && parameter == i) {
+                found = describe_non_finite(index, layer_kind<L>(), name, buffer, element, value);
+            } else if (found.empty() && parameter == std::size_t(-1)) {
+                const auto* first = p.value.data();
+                const auto* bad = std::find_if(first, first + p.size(), [](auto v) { return !std::isfinite(v); });
+                if (bad != first + p.size())
+                    found = describe_non_finite(index, layer_kind<L>(), name, {}, std::size_t(bad - first), double(*bad));
+            }
             ++i;
         });
     });
+    return found;
+}
+
+/// describe_non_finite of the first non-finite value of `net` (layer order, weight before bias),
+/// or, with every value finite, of the first non-finite buffer of the optimizer's state:
+/// `states[i]` is the i-th parameter's state, its buffers named by `buffer_names`. Empty if
+/// there is none. (The network's search and the states' are separate templates: a network's is
+/// compiled once whatever the optimizers that train it.)
+template <class Net, class States, std::size_t Buffers>
+[[gnu::cold]] std::string first_non_finite_parameter(const Net& net, const States& states,
+                                                     const std::array<std::string_view, Buffers>& buffer_names) {
+    std::string found = first_non_finite_in(net, std::size_t(-1), {}, {}, 0);
+    if (!found.empty()) return found;
+    for (std::size_t i = 0; i < states.size(); ++i)
+        for (std::size_t k = 0; k < Buffers; ++k) {
+            const auto& b = states[i].buffers[k];
+            const auto* bad = std::find_if(b.data(), b.data() + b.size(), [](auto v) { return !std::isfinite(v); });
+            if (bad != b.data() + b.size())
+                return first_non_finite_in(net, i, buffer_names[k], std::size_t(bad - b.data()), double(*bad));
+        }
     return found;
 }
 

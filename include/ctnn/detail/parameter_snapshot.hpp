@@ -8,56 +8,44 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
-#include <span>
 #include <vector>
 
-#include "ctnn/optim/parameter_state.hpp"
 
 namespace ctnn::detail {
 
-template <class T, std::size_t Buffers>
+template <class T>
 class parameter_snapshot {
 public:
-    using state_type = optim::parameter_state<T, Buffers>;
-
     // Taken before every update (the trainer undoes one that turns out non-finite): a memmove
     // per value and buffer into storage kept from the last capture. `states[i]` belongs to the
-    // i-th parameter of for_each_parameter.
+    // i-th parameter of for_each_parameter. The values and the states are copied by separate
+    // templates, so a network's copy is compiled once whatever the optimizers that train it.
+    template <class ParameterSet, class States>
+    void capture(ParameterSet& params, const States& states) {
+        capture_values(params);
+        capture_states(states);
+        valid_ = true;
+    }
+    /// The values alone (early stopping's best weights).
     template <class ParameterSet>
-    void capture(ParameterSet& params, std::span<const state_type> states) {
-        std::size_t elements = 0;
-        params.for_each_parameter([&](const auto& p) { elements += p.value.size(); });
-        for (const state_type& s : states)
-            for (const auto& b : s.buffers) elements += b.size();
-        values_.resize(elements);  // the same size step after step: no allocation, no fill
-        saved_.resize(states.size());
-        T* to = values_.data();
-        params.for_each_parameter([&](const auto& p) { to = std::copy_n(p.value.data(), p.value.size(), to); });
-        for (std::size_t i = 0; i < states.size(); ++i) {
-            saved_[i].steps = states[i].steps;
-            saved_[i].product = states[i].product;
-            for (std::size_t k = 0; k < Buffers; ++k) {
-                saved_[i].sizes[k] = states[i].buffers[k].size();
-                to = std::copy_n(states[i].buffers[k].data(), states[i].buffers[k].size(), to);
-            }
-        }
+    void capture(ParameterSet& params) {
+        capture_values(params);
+        state_values_.clear();
+        sizes_.clear();
+        counters_.clear();
         valid_ = true;
     }
 
     /// Puts every captured value and state back. A buffer that did not exist at the capture is
     /// released again, so the optimizer starts it afresh as it did then.
+    template <class ParameterSet, class States>
+    [[gnu::cold]] void restore(ParameterSet& params, States& states) const {
+        restore_values(params);
+        restore_states(states);
+    }
     template <class ParameterSet>
-    [[gnu::cold]] void restore(ParameterSet& params, std::span<state_type> states) const {
-        const T* from = values_.data();
-        params.for_each_parameter([&](auto& p) {
-            std::copy_n(from, p.value.size(), p.value.data());
-            from += p.value.size();
-        });
-        for (std::size_t i = 0; i < states.size(); ++i) {
-            states[i].steps = saved_[i].steps;
-            states[i].product = saved_[i].product;
-            for (std::size_t k = 0; k < Buffers; ++k) from = restore_buffer(states[i].buffers[k], saved_[i].sizes[k], from);
-        }
+    [[gnu::cold]] void restore(ParameterSet& params) const {
+        restore_values(params);
     }
 
     bool valid() const noexcept { return valid_; }
@@ -65,6 +53,51 @@ public:
     void invalidate() noexcept { valid_ = false; }
 
 private:
+    template <class ParameterSet>
+    void capture_values(ParameterSet& params) {
+        std::size_t elements = 0;
+        params.for_each_parameter([&](const auto& p) { elements += p.value.size(); });
+        values_.resize(elements);  // the same size step after step: no allocation, no fill
+        T* to = values_.data();
+        params.for_each_parameter([&](const auto& p) { to = std::copy_n(p.value.data(), p.value.size(), to); });
+    }
+    template <class States>
+    void capture_states(const States& states) {
+        std::size_t elements = 0, buffers = 0;
+        for (const auto& s : states)
+            for (const auto& b : s.buffers) elements += b.size(), ++buffers;
+        state_values_.resize(elements);
+        sizes_.resize(buffers);
+        counters_.resize(states.size());
+        T* to = state_values_.data();
+        std::size_t k = 0, i = 0;
+        for (const auto& s : states) {
+            counters_[i++] = {s.steps, s.product};
+            for (const auto& b : s.buffers) {
+                sizes_[k++] = b.size();
+                to = std::copy_n(b.data(), b.size(), to);
+            }
+        }
+    }
+    template <class ParameterSet>
+    [[gnu::cold]] void restore_values(ParameterSet& params) const {
+        const T* from = values_.data();
+        params.for_each_parameter([&](auto& p) {
+            std::copy_n(from, p.value.size(), p.value.data());
+            from += p.value.size();
+        });
+    }
+    template <class States>
+    [[gnu::cold]] void restore_states(States& states) const {
+        const T* from = state_values_.data();
+        std::size_t k = 0, i = 0;
+        for (auto& s : states) {
+            s.steps = counters_[i].steps;
+            s.product = counters_[i++].product;
+            for (auto& b : s.buffers) from = restore_buffer(b, sizes_[k++], from);
+        }
+    }
+
     // One buffer back to `size` elements from `from` (none: released); returns the next source.
     // Out of line: inlined, the buffers' tensor assignments were most of restore's code.
     template <class Tensor>
@@ -78,13 +111,14 @@ private:
         return from + size;
     }
 
-    struct saved_state {
-        std::array<std::size_t, Buffers> sizes{};
+    struct counters {
         std::int64_t steps = 0;
         double product = 1.0;
     };
     std::vector<T> values_;
-    std::vector<saved_state> saved_;
+    std::vector<T> state_values_;
+    std::vector<std::size_t> sizes_;
+    std::vector<counters> counters_;
     bool valid_ = false;
 };
 

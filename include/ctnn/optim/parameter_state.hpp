@@ -31,6 +31,15 @@ struct parameter_state {
 
     /// Whether buffer k holds state for a parameter of `size` elements.
     bool holds(std::size_t k, std::size_t size) const noexcept { return buffers[k].size() == size && size != 0; }
+
+    parameter_state() = default;
+    parameter_state(const parameter_state&) = default;
+    parameter_state(parameter_state&&) noexcept = default;
+    parameter_state& operator=(const parameter_state&) = default;
+    parameter_state& operator=(parameter_state&&) noexcept = default;
+    // Out of line, as parameter's: the buffers' releases inlined into every trainer's
+    // destructor and reset were most of what the state added to a unit's compile time (W5).
+    [[gnu::noinline]] ~parameter_state() = default;
 };
 
 /// The number of buffers optimizer O names.

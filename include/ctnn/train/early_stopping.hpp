@@ -59,7 +59,7 @@ public:
             best_ = v;
             best_epoch_ = report.epoch;
             waited_ = 0;
-            if (options_.restore_best) snapshot_.capture(net_, {});
+            if (options_.restore_best) snapshot_.capture(net_);
             return fit_control::proceed;
         }
         if (++waited_ < options_.patience) return fit_control::proceed;
@@ -69,7 +69,7 @@ public:
 
     void on_fit_end(const fit_result&) override {
         if (options_.restore_best && snapshot_.valid() && best_epoch_ && *best_epoch_ != last_epoch_) {
-            snapshot_.restore(net_, {});
+            snapshot_.restore(net_);
             net_.note_weights_replaced();  // a trainer's optimizer state was built for later weights
         }
     }
@@ -89,7 +89,7 @@ private:
     std::optional<std::size_t> stopped_epoch_;
     std::size_t last_epoch_ = 0;
     std::size_t waited_ = 0;
-    detail::parameter_snapshot<typename Network::scalar, 0> snapshot_;  // the weights only
+    detail::parameter_snapshot<typename Network::scalar> snapshot_;  // the weights only
 };
 
 }  // namespace ctnn

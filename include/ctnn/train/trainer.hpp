@@ -755,7 +755,7 @@ private:
 
     // The state before an update, and the weights' revision it belongs to (see roll_back).
     void capture_snapshot() {
-        snapshot_.capture(net_, optimizer_state());
+        snapshot_.capture(net_, optimizer_state_);
         snapshot_revision_ = net_.revision();
     }
 
@@ -772,7 +772,7 @@ private:
     // last good state and the rate is cut.
     [[gnu::cold]] const step_report& refuse_update(non_finite_action on_non_finite) {
         const std::string where = detail::first_non_finite_parameter(net_, optimizer_state_, Optimizer::state_names);
-        snapshot_.restore(net_, optimizer_state());
+        snapshot_.restore(net_, optimizer_state_);
         last_.applied = false;
         if (on_non_finite == non_finite_action::throw_error) {
             snapshot_.invalidate();
@@ -824,7 +824,7 @@ private:
     // and no load or initialize replaced the weights since) and a smaller step from now on; the
     // schedule's base rate is cut too, so it stays cut.
     [[gnu::cold]] void roll_back() {
-        if (snapshot_.valid() && snapshot_revision_ == net_.revision()) snapshot_.restore(net_, optimizer_state());
+        if (snapshot_.valid() && snapshot_revision_ == net_.revision()) snapshot_.restore(net_, optimizer_state_);
         cut_learning_rate();
     }
     void cut_learning_rate() {
@@ -842,7 +842,7 @@ private:
     [[no_unique_address]] Monitor monitor_;
     std::vector<optimizer_state_type> optimizer_state_;  // one per parameter, for_each_parameter's order
     std::uint64_t state_revision_ = 0;                   // net_.revision() the state belongs to
-    detail::parameter_snapshot<scalar, optimizer_state_type::buffer_count> snapshot_;  // the state before the update: undone if non-finite, rollback's last good state
+    detail::parameter_snapshot<scalar> snapshot_;  // the state before the update: undone if non-finite, rollback's last good state
     std::uint64_t snapshot_revision_ = 0;  // net_.revision() when snapshot_ was taken
     double rollback_lr_factor_ = 0.5;
     double base_lr_;
