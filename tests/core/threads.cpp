@@ -40,6 +40,15 @@ TEST_CASE("threads: set_blas_threads takes effect, and two threads train as one"
     CHECK(xt::amax(xt::abs(one - two))() <= 1e-5f * xt::amax(xt::abs(one))());
 }
 
+TEST_CASE("threads: ctnn gives BLAS one thread unless the program or the environment chose", "[threads]") {
+    // (the tests themselves run with OPENBLAS_NUM_THREADS=1, so the decision is tested alone)
+    CHECK(ctnn::detail::ctnn_chooses_blas_threads(false, false));
+    CHECK_FALSE(ctnn::detail::ctnn_chooses_blas_threads(true, false));   // set_blas_threads
+    CHECK_FALSE(ctnn::detail::ctnn_chooses_blas_threads(false, true));   // OPENBLAS_NUM_THREADS and kin
+    ctnn::set_blas_threads(1);
+    CHECK(ctnn::detail::blas_threads_chosen());
+}
+
 TEST_CASE("threads: fewer than one thread is refused", "[threads][errors]") {
     CHECK_THROWS_AS(ctnn::set_blas_threads(0), ctnn::invalid_argument);
     CHECK_THROWS_WITH(ctnn::set_blas_threads(-3), Catch::Contains("at least 1 thread, got -3"));

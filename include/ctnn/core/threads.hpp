@@ -7,6 +7,8 @@
 // results can differ in the last bits.
 #pragma once
 
+#include <atomic>
+#include <cstdlib>
 #include <string>
 
 #include "ctnn/core/errors.hpp"
@@ -20,16 +22,50 @@ int openblas_get_num_threads(void);
 
 namespace ctnn {
 
+namespace detail {
+/// Whether the program chose BLAS's threads itself (set_blas_threads).
+inline std::atomic<bool>& blas_threads_chosen() noexcept {
+    static std::atomic<bool> chosen{false};
+    return chosen;
+}
+
+/// The threads ctnn lets BLAS use when nobody chose: one. OpenBLAS would start one per core,
+/// and once it has run a product on several its workers keep spinning, so every small product
+/// after it costs a second core's time (the products of small networks, and the step-by-step
+/// products of recurrent layers, are small); see docs/training.md. A choice made with
+/// set_blas_threads or in the environment is kept. (A pure decision, tested per case.)
+constexpr bool ctnn_chooses_blas_threads(bool program_chose, bool environment_chose) noexcept {
+    return !program_chose && !environment_chose;
+}
+
+/// Applies that default once, before ctnn's first product or thread query.
+inline void default_blas_threads_once() {
+    [[maybe_unused]] static const bool applied = [] {
+        bool environment = false;
+        for (const char* name : {"OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "OMP_NUM_THREADS"})
+            environment = environment || std::getenv(name) != nullptr;
+        const bool apply = ctnn_chooses_blas_threads(blas_threads_chosen().load(), environment);
+        if (apply) openblas_set_num_threads(1);
+        return apply;
+    }();
+}
+}  // namespace detail
+
 /// Lets BLAS use up to `threads` threads from now on (process-wide, as OpenBLAS's setting is).
-/// OpenBLAS starts with OPENBLAS_NUM_THREADS, or one per core; ctnn's benchmarks and tests run
-/// with 1, and the comparisons with PyTorch stay single-threaded.
+/// Unless this is called, or OPENBLAS_NUM_THREADS (GOTO_NUM_THREADS, OMP_NUM_THREADS) is set,
+/// ctnn gives BLAS one thread at its first product. ctnn's benchmarks and tests run with 1, and
+/// the comparisons with PyTorch stay single-threaded.
 inline void set_blas_threads(int threads) {
     if (threads < 1)
         throw invalid_argument("ctnn: set_blas_threads needs at least 1 thread, got " + std::to_string(threads));
+    detail::blas_threads_chosen() = true;
     openblas_set_num_threads(threads);
 }
 
 /// The number of threads BLAS may use now.
-inline int blas_threads() { return openblas_get_num_threads(); }
+inline int blas_threads() {
+    detail::default_blas_threads_once();
+    return openblas_get_num_threads();
+}
 
 }  // namespace ctnn

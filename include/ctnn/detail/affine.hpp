@@ -49,6 +49,7 @@ void gemm_row_major(bool trans_a, bool trans_b, std::size_t m, std::size_t n, st
                     T* c, std::size_t ldc) {
     static_assert(std::is_same_v<T, float> || std::is_same_v<T, double>, "BLAS gemm is float or double");
     warn_once_if_generic_blas();
+    default_blas_threads_once();
     using index = int;  // blasint in OpenBLAS (without INTERFACE64), int in the netlib header
     const auto op_a = trans_a ? CblasTrans : CblasNoTrans;
     const auto op_b = trans_b ? CblasTrans : CblasNoTrans;
