@@ -39,7 +39,7 @@ struct parameter {
     parameter& operator=(const parameter&) = default;
     parameter& operator=(parameter&&) noexcept = default;
     // Out of line: the tensors' releases inlined into every layer's and network's destructor
-    // were a large share of the seed example's generated code (W5, compile time).
+    // were a large share of the seed example's generated code (compile time; docs/benchmarks.md).
     [[gnu::noinline]] ~parameter() = default;
 };
 

@@ -51,6 +51,12 @@ bool parameters_finite(const ParameterSet& params, const States& states) noexcep
     return text + ", element " + std::to_string(element) + ", would be " + number_string(value);
 }
 
+/// The first element of data[0, n) that is NaN or ±inf, or data + n.
+template <class S>
+const S* first_non_finite(const S* data, std::size_t n) {
+    return std::find_if(data, data + n, [](S v) { return !std::isfinite(v); });
+}
+
 /// With `parameter` = −1: describe_non_finite of the first non-finite value of `net`, or empty.
 /// Else: describe_non_finite of element `element` (value `value`) of the optimizer state
 /// `buffer` of `net`'s parameter number `parameter` (for_each_parameter's order).
@@ -66,7 +72,7 @@ template <class Net>
                 found = describe_non_finite(index, layer_kind<L>(), name, buffer, element, value);
             } else if (found.empty() && parameter == std::size_t(-1)) {
                 const auto* first = p.value.data();
-                const auto* bad = std::find_if(first, first + p.size(), [](auto v) { return !std::isfinite(v); });
+                const auto* bad = first_non_finite(first, p.size());
                 if (bad != first + p.size())
                     found = describe_non_finite(index, layer_kind<L>(), name, {}, std::size_t(bad - first), double(*bad));
             }
@@ -89,7 +95,7 @@ template <class Net, class States, std::size_t Buffers>
     for (std::size_t i = 0; i < states.size(); ++i)
         for (std::size_t k = 0; k < Buffers; ++k) {
             const auto& b = states[i].buffers[k];
-            const auto* bad = std::find_if(b.data(), b.data() + b.size(), [](auto v) { return !std::isfinite(v); });
+            const auto* bad = first_non_finite(b.data(), b.size());
             if (bad != b.data() + b.size())
                 return first_non_finite_in(net, i, buffer_names[k], std::size_t(bad - b.data()), double(*bad));
         }

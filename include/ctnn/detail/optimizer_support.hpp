@@ -14,7 +14,7 @@
 namespace ctnn::detail {
 
 // Out of line: a tensor's construction, move and release, inlined into every layer's parameter
-// visit, were much of the seed example's generated code (W5, compile time).
+// visit, were much of the seed example's generated code (compile time; docs/benchmarks.md).
 template <class T>
 [[gnu::noinline]] void reshape_state(tensor<T, 1>& slot, std::size_t size, T initial) {
     slot = tensor<T, 1>::from_shape({size});

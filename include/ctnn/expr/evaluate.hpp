@@ -228,11 +228,6 @@ auto test(const Env& env) {
 }  // namespace detail_evaluate
 
 namespace detail_evaluate {
-template <class E>
-struct holds_reduction : std::false_type {};
-template <class Fn, class... A>
-struct holds_reduction<call<Fn, A...>> : std::bool_constant<reduces_row_v<Fn> || (holds_reduction<A>::value || ...)> {};
-
 /// 1 − σ(x), which the rule for σ' produces, is σ(−x): computed so, it does not cancel where
 /// σ(x) nears 1 (in float, past x ≈ 5 half the digits of 1 − σ(x) would be lost).
 template <class E>
@@ -245,7 +240,7 @@ struct complement_of_sigmoid<call<sub_fn, rational<1>, call<sigmoid_fn, X>>> : s
 
 template <class T, term E, class Env>
 decltype(auto) evaluate(E, const Env& env) {
-    static_assert(!detail_evaluate::holds_reduction<E>::value,
+    static_assert(!has_reduction<E>::value,
                   "ctnn: a row reduction (Σ, logsumexp, x[y]) is evaluated per row, in a loss's row_formula");
     if constexpr (detail_evaluate::complement_of_sigmoid<E>::value && !is_constant_v<E>) {
         return expr::evaluate<T>(typename detail_evaluate::complement_of_sigmoid<E>::type{}, env);

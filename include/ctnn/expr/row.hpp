@@ -54,30 +54,22 @@ struct at_label_fn {
     static constexpr auto partial() { return is_label; }
 };
 
-namespace detail_row {
-/// Whether E holds a reduction (E itself included).
-template <class E>
-struct has_reduction : std::false_type {};
-template <class Fn, class... A>
-struct has_reduction<call<Fn, A...>> : std::bool_constant<reduces_row_v<Fn> || (has_reduction<A>::value || ...)> {};
-}  // namespace detail_row
-
 /// The row formulas' builders. `x` must be an element formula: a reduction inside a
 /// reduction has no per-element gradient of this form and is refused.
 template <term X>
 constexpr auto row_sum(X) {
-    static_assert(!detail_row::has_reduction<X>::value, "ctnn: expr::row_sum of a term that already reduces the row");
+    static_assert(!has_reduction<X>::value, "ctnn: expr::row_sum of a term that already reduces the row");
     return call<row_sum_fn, X>{};
 }
 template <term X>
 constexpr auto log_sum_exp(X) {
-    static_assert(!detail_row::has_reduction<X>::value,
+    static_assert(!has_reduction<X>::value,
                   "ctnn: expr::log_sum_exp of a term that already reduces the row");
     return call<log_sum_exp_fn, X>{};
 }
 template <term X>
 constexpr auto at_label(X) {
-    static_assert(!detail_row::has_reduction<X>::value, "ctnn: expr::at_label of a term that already reduces the row");
+    static_assert(!has_reduction<X>::value, "ctnn: expr::at_label of a term that already reduces the row");
     return call<at_label_fn, X>{};
 }
 

@@ -97,6 +97,12 @@ inline constexpr bool contains_v = contains<E, Expr>::value;
 template <class Fn>
 inline constexpr bool reduces_row_v = requires { requires Fn::reduces_row; };
 
+/// Whether E holds a row reduction (E itself included).
+template <class E>
+struct has_reduction : std::false_type {};
+template <class Fn, class... A>
+struct has_reduction<call<Fn, A...>> : std::bool_constant<reduces_row_v<Fn> || (has_reduction<A>::value || ...)> {};
+
 /// Whether Expr reads any variable: a term without one is a constant, evaluated once as a
 /// scalar (in double) rather than per element.
 template <class Expr>

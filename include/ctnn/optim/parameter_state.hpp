@@ -38,7 +38,8 @@ struct parameter_state {
     parameter_state& operator=(const parameter_state&) = default;
     parameter_state& operator=(parameter_state&&) noexcept = default;
     // Out of line, as parameter's: the buffers' releases inlined into every trainer's
-    // destructor and reset were most of what the state added to a unit's compile time (W5).
+    // destructor and reset were most of what the state added to a unit's compile time
+    // (docs/benchmarks.md).
     [[gnu::noinline]] ~parameter_state() = default;
 };
 
