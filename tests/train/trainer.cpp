@@ -444,6 +444,10 @@ using benchmark_w2_net =
 using tanh64 = ctnn::dense<64, ctnn::tanh>;
 using benchmark_w4_net = ctnn::network<ctnn::input<32>, tanh64, tanh64, tanh64, tanh64, tanh64, tanh64, tanh64, tanh64,
                                        tanh64, tanh64, tanh64, tanh64, tanh64, tanh64, tanh64, tanh64, ctnn::dense<1>>;
+// Images: the patch buffers of conv2d and the pools' own.
+using small_cnn_net = ctnn::network<ctnn::image<1, 8, 8>, ctnn::conv2d<4, ctnn::kernel<3>, ctnn::relu, ctnn::padding<1>>,
+                                    ctnn::max_pool2d<ctnn::kernel<2>>, ctnn::conv2d<6, ctnn::kernel<3>>,
+                                    ctnn::avg_pool2d<ctnn::kernel<2>>, ctnn::flatten, ctnn::dense<3>>;
 }  // namespace
 
 namespace {
@@ -484,7 +488,7 @@ TEMPLATE_TEST_CASE("trainer: a steady-state training step allocates nothing", "[
                                   ctnn::dense<4>>),
                    (ctnn::network<ctnn::input<10>, ctnn::dense<16>, ctnn::batch_norm<ctnn::relu>, ctnn::dropout<>,
                                   ctnn::layer_norm<ctnn::tanh>, ctnn::dense<3, ctnn::gelu>>),
-                   benchmark_w2_net, benchmark_w4_net) {
+                   benchmark_w2_net, benchmark_w4_net, small_cnn_net) {
     TestType net(1);
     ctnn::rng r(2);
     const auto x = r.normal_tensor<float>(48, TestType::input_width);

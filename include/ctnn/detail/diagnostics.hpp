@@ -22,6 +22,7 @@
 #include "ctnn/concepts/regularizer.hpp"
 #include "ctnn/concepts/schedule.hpp"
 #include "ctnn/detail/trainer_policies.hpp"
+#include "ctnn/layers/window.hpp"
 
 namespace ctnn::diagnostics {
 
@@ -76,6 +77,18 @@ template <std::size_t Width>
 struct node_width {};
 template <std::size_t Count>
 struct chunks {};
+template <std::size_t Height, std::size_t Width>
+struct kernel_of {};
+template <std::size_t Height, std::size_t Width>
+struct stride_of {};
+template <std::size_t Height, std::size_t Width>
+struct padding_of {};
+template <std::size_t Height, std::size_t Width>
+struct dilation_of {};
+template <std::size_t Width>
+struct features_of_width {};
+template <std::size_t Width>
+struct sequence_of_width {};
 
 // --- the diagnostics ------------------------------------------------------------------------
 template <class... Facts>
@@ -215,6 +228,31 @@ struct padded_sequences_need_a_sequence_network {
     static constexpr bool value = false;
 };
 
+template <class... Facts>
+struct layer_reads_an_image {
+    static constexpr bool value = false;
+};
+template <class... Facts>
+struct kernel_larger_than_padded_input {
+    static constexpr bool value = false;
+};
+template <class... Facts>
+struct window_setting_is_zero {
+    static constexpr bool value = false;
+};
+template <class... Facts>
+struct pool_padding_more_than_half_the_kernel {
+    static constexpr bool value = false;
+};
+template <class... Facts>
+struct not_an_option_of_this_layer {
+    static constexpr bool value = false;
+};
+template <class... Facts>
+struct option_given_twice {
+    static constexpr bool value = false;
+};
+
 // --- the checks -----------------------------------------------------------------------------
 template <class LayerSpec, std::size_t LayerIndex, std::size_t DeclaredInputWidth,
           std::size_t PreviousLayerOutputWidth>
@@ -326,6 +364,61 @@ constexpr bool check_residual_widths() {
                                                  block_output_width<OutputWidth>>::value,
                   "ctnn: the layers inside residual<...> must end at the width the block starts with "
                   "(y = x + F(x))");
+    return true;
+}
+
+/// A sliding window (conv2d, the pools; global pooling's window is the whole image) reads an image at least as large as the window, with
+/// non-zero kernel, stride and dilation. The facts name the layer, the image (C, H, W) and the
+/// window, so the message says which dimension does not fit.
+template <class LayerSpec, std::size_t LayerIndex, shape In, window_geometry G>
+constexpr bool check_window_input() {
+    constexpr bool image = In.is_image();
+    static_assert(image || In.is_sequence()
+                      || layer_reads_an_image<at_layer<LayerIndex>, policy<LayerSpec>, features_of_width<In.channels>>::value,
+                  "ctnn: this layer reads an image (conv2d, the pools), and the layer before it gives "
+                  "features: start the network with image<C, H, W> and keep flatten<> after the image layers");
+    static_assert(image || !In.is_sequence()
+                      || layer_reads_an_image<at_layer<LayerIndex>, policy<LayerSpec>, sequence_of_width<In.channels>>::value,
+                  "ctnn: this layer reads an image (conv2d, the pools), and the layer before it gives a "
+                  "sequence");
+    constexpr bool nonzero = G.kernel_height > 0 && G.kernel_width > 0 && G.stride_height > 0 && G.stride_width > 0
+                             && G.dilation_height > 0 && G.dilation_width > 0;
+    static_assert(nonzero
+                      || window_setting_is_zero<at_layer<LayerIndex>, kernel_of<G.kernel_height, G.kernel_width>,
+                                                stride_of<G.stride_height, G.stride_width>,
+                                                dilation_of<G.dilation_height, G.dilation_width>>::value,
+                  "ctnn: a window's kernel, stride and dilation must be at least 1");
+    static_assert(!image || !nonzero || G.fits(In.height, In.width)
+                      || kernel_larger_than_padded_input<at_layer<LayerIndex>, image_of<In.channels, In.height, In.width>,
+                                                         kernel_of<G.kernel_height, G.kernel_width>,
+                                                         padding_of<G.padding_height, G.padding_width>,
+                                                         dilation_of<G.dilation_height, G.dilation_width>>::value,
+                  "ctnn: the window (dilation·(kernel − 1) + 1 pixels) is larger than the padded input "
+                  "(H + 2·padding): no output position fits");
+    return true;
+}
+
+/// PyTorch's pools refuse padding beyond half the kernel: a window could then hold padding only.
+template <class LayerSpec, std::size_t LayerIndex, window_geometry G>
+constexpr bool check_pool_padding() {
+    static_assert((2 * G.padding_height <= G.kernel_height && 2 * G.padding_width <= G.kernel_width)
+                      || pool_padding_more_than_half_the_kernel<at_layer<LayerIndex>,
+                                                                kernel_of<G.kernel_height, G.kernel_width>,
+                                                                padding_of<G.padding_height, G.padding_width>>::value,
+                  "ctnn: a pool's padding must be at most half its kernel");
+    return true;
+}
+
+/// Each option of a windowed layer is one it takes (Allowed: a predicate over an option type),
+/// given at most once (Kind<O>: which kind of option O is, so two of a kind are found).
+template <class LayerSpec, std::size_t LayerIndex, class Option, bool Allowed, std::size_t SameKind>
+constexpr bool check_layer_option() {
+    static_assert(Allowed || not_an_option_of_this_layer<at_layer<LayerIndex>, policy<LayerSpec>, policy<Option>>::value,
+                  "ctnn: this option is not one the layer takes (conv2d: an activation, an init policy, "
+                  "stride<>, padding<>, dilation<>; max_pool2d: stride<>, padding<>, dilation<>; avg_pool2d: "
+                  "stride<>, padding<>)");
+    static_assert(SameKind <= 1 || option_given_twice<at_layer<LayerIndex>, policy<Option>>::value,
+                  "ctnn: the layer was given two options of this kind: keep one");
     return true;
 }
 

@@ -1,0 +1,134 @@
+// avg_pool2d<kernel<KH, KW>, Options...>: the mean of each window, channel by channel, PyTorch's
+// nn.AvgPool2d (ceil_mode off, count_include_pad on: padding counts as zeros in the mean).
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <string_view>
+
+#include "ctnn/core/rng.hpp"
+#include "ctnn/core/shape.hpp"
+#include "ctnn/detail/buffer.hpp"
+#include "ctnn/detail/diagnostics.hpp"
+#include "ctnn/detail/image_patches.hpp"
+#include "ctnn/detail/matrix_view.hpp"
+#include "ctnn/layers/window.hpp"
+
+namespace ctnn {
+
+/// The layer as it lives inside a network: no parameters.
+template <class T, shape In, window_geometry G, bool InputGradient>
+class avg_pool2d_layer {
+public:
+    using scalar = T;
+    static constexpr std::string_view kind = "avg_pool2d";
+    static constexpr window_geometry geometry = G;
+    static constexpr std::size_t out_height = G.out_height(In.height), out_width = G.out_width(In.width);
+    static constexpr std::size_t input_width = In.size();
+    static constexpr std::size_t output_width = In.channels * out_height * out_width;
+    static constexpr std::size_t parameter_count = 0;
+    static constexpr bool computes_input_gradient = InputGradient;
+
+    void initialize(rng) noexcept {}
+
+    void reserve(std::size_t columns) {
+        detail::ensure_capacity(output_, output_width * columns);
+        if constexpr (computes_input_gradient) detail::ensure_capacity(input_gradient_, input_width * columns);
+    }
+
+    // xᵀ (C·H·W, B), row k at in_t + k·ld -> yᵀ (C·OH·OW, B) packed: each window's sum / (KH·KW).
+    const T* forward(const T* in_t, std::size_t ld, std::size_t columns) {
+        columns_ = columns;
+        const std::size_t B = columns;
+        for_each_tap([&](std::size_t o, std::size_t row) {
+            T* __restrict out = output_.data() + o * B;
+            const T* __restrict in = in_t + row * ld;
+            for (std::size_t b = 0; b < B; ++b) out[b] += in[b];
+        }, [&](std::size_t o) { std::fill_n(output_.data() + o * B, B, T(0)); },
+           [&](std::size_t o) {
+               T* out = output_.data() + o * B;
+               for (std::size_t b = 0; b < B; ++b) out[b] /= window_size;
+           });
+        return output_.data();
+    }
+
+    // dyᵀ (C·OH·OW, B) -> dxᵀ (C·H·W, B): each output's gradient / (KH·KW) added to every pixel
+    // of its window.
+    T* backward(T* dy_t) {
+        if constexpr (computes_input_gradient) {
+            const std::size_t B = columns_;
+            T* dx = input_gradient_.data();
+            std::fill_n(dx, input_width * B, T(0));
+            for_each_tap([&](std::size_t o, std::size_t row) {
+                const T* __restrict dy = dy_t + o * B;
+                T* __restrict d = dx + row * B;
+                for (std::size_t b = 0; b < B; ++b) d[b] += dy[b] / window_size;
+            }, [](std::size_t) {}, [](std::size_t) {});
+            return dx;
+        } else {
+            return nullptr;
+        }
+    }
+
+    /// The last forward pass's output, feature-major: (C·OH·OW, B).
+    auto output() const { return detail::matrix_view(static_cast<const T*>(output_.data()), output_width, columns_); }
+
+    template <class F>
+    void for_each_parameter(F&&) const noexcept {}
+
+private:
+    static constexpr T window_size = T(G.kernel_height * G.kernel_width);
+
+    // For each output o: begin(o), then tap(o, input row) for each pixel of its window inside
+    // the image (padding adds nothing to a sum), then end(o).
+    template <class Tap, class Begin, class End>
+    static void for_each_tap(Tap&& tap, Begin&& begin, End&& end) {
+        constexpr std::size_t H = In.height, W = In.width;
+        for (std::size_t c = 0; c < In.channels; ++c)
+            for (std::size_t oh = 0; oh < out_height; ++oh)
+                for (std::size_t ow = 0; ow < out_width; ++ow) {
+                    const std::size_t o = (c * out_height + oh) * out_width + ow;
+                    begin(o);
+                    for (std::size_t kh = 0; kh < G.kernel_height; ++kh) {
+                        const std::size_t ih = oh * G.stride_height + kh;
+                        if (ih < G.padding_height || ih >= H + G.padding_height) continue;
+                        for (std::size_t kw = 0; kw < G.kernel_width; ++kw) {
+                            const std::size_t iw = ow * G.stride_width + kw;
+                            if (iw < G.padding_width || iw >= W + G.padding_width) continue;
+                            tap(o, (c * H + ih - G.padding_height) * W + iw - G.padding_width);
+                        }
+                    }
+                    end(o);
+                }
+    }
+
+    detail::buffer<T> output_;
+    detail::buffer<T> input_gradient_;
+    std::size_t columns_ = 0;
+};
+
+/// Average pooling over windows of `Kernel` (kernel<KH, KW>), as written in a network's type
+/// list. Options, in any order: stride<SH, SW> (default: the kernel, as in PyTorch),
+/// padding<PH, PW> (at most half the kernel; zeros that count in the mean).
+template <class Kernel, class... Options>
+struct avg_pool2d {
+    static constexpr window_geometry geometry =
+        detail::geometry_of<Kernel, stride<Kernel::height, Kernel::width>, Options...>();
+    static constexpr shape output_shape(shape in) noexcept { return detail::windowed_shape(in, geometry, in.channels); }
+
+    template <class T, std::size_t Index, shape InputShape>
+    struct bind {
+        static_assert((diagnostics::check_layer_option<
+                           avg_pool2d, Index, Options,
+                           detail::is_one_of_settings<Options, detail::stride_setting, detail::padding_setting>(),
+                           detail::options_of_kind<Options, Options...>()>()
+                       && ...));
+        static_assert(diagnostics::check_window_input<avg_pool2d, Index, InputShape, geometry>());
+        static_assert(diagnostics::check_pool_padding<avg_pool2d, Index, geometry>());
+        static constexpr bool valid = detail::window_reads<InputShape, geometry>();
+        using type = avg_pool2d_layer<T, valid ? InputShape : image_shape(1, 1, 1), valid ? geometry : window_geometry{},
+                                      (Index > 0)>;
+    };
+};
+
+}  // namespace ctnn

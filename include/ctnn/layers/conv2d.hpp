@@ -1,0 +1,208 @@
+// conv2d<OutChannels, kernel<KH, KW>, Options...>: a 2-D convolution a = act(W ⋆ x + b) over an
+// image, PyTorch's nn.Conv2d (zero padding, groups = 1) followed by an activation, with W stored
+// (OutChannels, C, KH, KW) as PyTorch does.
+//
+// One product per batch: the image's patches as rows (detail/image_patches.hpp: each a copy of
+// whole feature-major rows) times W gives the output already in the next layer's layout.
+// Backward is the same product's two transposes and the patches added back. docs/conv.md says
+// why this and not a direct or Winograd convolution.
+#pragma once
+
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <string_view>
+#include <type_traits>
+
+#include "ctnn/activations/identity.hpp"
+#include "ctnn/activations/sigmoid.hpp"
+#include "ctnn/core/parameter.hpp"
+#include "ctnn/core/rng.hpp"
+#include "ctnn/core/shape.hpp"
+#include "ctnn/detail/activation_stage.hpp"
+#include "ctnn/detail/affine.hpp"
+#include "ctnn/detail/buffer.hpp"
+#include "ctnn/detail/diagnostics.hpp"
+#include "ctnn/detail/image_patches.hpp"
+#include "ctnn/detail/matrix_view.hpp"
+#include "ctnn/detail/score_kind.hpp"
+#include "ctnn/detail/weight_bias_parameters.hpp"
+#include "ctnn/detail/xtensor.hpp"
+#include "ctnn/init/fans.hpp"
+#include "ctnn/init/pytorch_default.hpp"
+#include "ctnn/layers/window.hpp"
+
+namespace ctnn {
+
+/// The layer as it lives inside a network: its input image, window, activation and init are
+/// known, and whether it is the first layer (which computes no dL/dx).
+template <class T, shape In, std::size_t OutChannels, window_geometry G, class Activation, class Init,
+          bool InputGradient>
+class conv2d_layer {
+public:
+    using scalar = T;
+    using activation_type = Activation;
+    using initializer_type = Init;
+    static constexpr std::string_view kind = "conv2d";
+    static constexpr window_geometry geometry = G;
+    static constexpr std::size_t in_channels = In.channels;
+    static constexpr std::size_t out_channels = OutChannels;
+    static constexpr std::size_t out_height = G.out_height(In.height), out_width = G.out_width(In.width);
+    /// Output positions per channel, and the values each one reads: C·KH·KW.
+    static constexpr std::size_t positions = out_height * out_width;
+    static constexpr std::size_t patch_size = In.channels * G.kernel_height * G.kernel_width;
+    static constexpr std::size_t input_width = In.size();
+    static constexpr std::size_t output_width = OutChannels * positions;
+    static constexpr std::size_t parameter_count = OutChannels * patch_size + OutChannels;
+    static constexpr bool computes_input_gradient = InputGradient;
+    static constexpr detail::score_kind scores =
+        std::is_same_v<Activation, sigmoid> ? detail::score_kind::probabilities : detail::score_kind::logits;
+    /// A 1×1 kernel with stride 1 and no padding reads each pixel once, where it is: the patch
+    /// matrix is the (packed) input itself, and its gradient is dL/dx.
+    static constexpr bool patches_are_input = G.kernel_height == 1 && G.kernel_width == 1 && G.stride_height == 1
+                                              && G.stride_width == 1 && G.padding_height == 0 && G.padding_width == 0;
+
+    parameter<T, 4> weight;  // (OutChannels, C, KH, KW)
+    parameter<T, 1> bias;    // (OutChannels)
+    /// The init policy object; set its fields before `initialize` to configure it.
+    Init initializer{};
+
+    conv2d_layer()
+        : weight(std::array<std::size_t, 4>{OutChannels, In.channels, G.kernel_height, G.kernel_width}),
+          bias(std::array<std::size_t, 1>{OutChannels}) {}
+
+    /// torch.nn.init's fans for a convolution: a unit reads C·KH·KW values, each value feeds
+    /// OutChannels·KH·KW units. The policy fills W as the (OutChannels, C·KH·KW) matrix PyTorch
+    /// flattens it to (orthogonal init needs a matrix).
+    void initialize(rng stream) {
+        const init::fans fans{patch_size, OutChannels * G.kernel_height * G.kernel_width};
+        auto matrix = tensor<T, 2>::from_shape({OutChannels, patch_size});
+        initializer.weight(matrix, fans, stream);
+        std::copy(matrix.begin(), matrix.end(), weight.value.begin());
+        initializer.bias(bias.value, fans, stream);
+    }
+
+    /// Sizes the work buffers for batches of up to `columns` images (only ever grows them).
+    void reserve(std::size_t columns) {
+        activation_.reserve(columns);
+        detail::ensure_capacity(patches_, patch_size * positions * columns);
+        if constexpr (computes_input_gradient) {
+            detail::ensure_capacity(input_gradient_, input_width * columns);
+            if constexpr (!patches_are_input) detail::ensure_capacity(patch_gradient_, patch_size * positions * columns);
+        }
+    }
+
+    // xᵀ (C·H·W, B), row k at in_t + k·ld (ld ≥ B) -> aᵀ = act(W ⋆ x + b) (OC·OH·OW, B) packed.
+    // The input must stay alive until backward (a 1×1 convolution reads it there).
+    const T* forward(const T* in_t, std::size_t ld, std::size_t columns) {
+        columns_ = columns;
+        dz_t_ = nullptr;
+        const std::size_t n = positions * columns;
+        if (patches_are_input && ld == columns) {
+            patches_in_use_ = in_t;
+        } else {
+            if constexpr (patches_are_input)
+                detail::copy_rows(in_t, ld, input_width, columns, patches_.data());
+            else
+                detail::gather_patches<In, G>(in_t, ld, columns, patches_.data());
+            patches_in_use_ = patches_.data();
+        }
+        T* z = activation_.preactivation();  // (OC, OH·OW·B)
+        for (std::size_t o = 0; o < OutChannels; ++o) std::fill_n(z + o * n, n, bias.value(o));
+        detail::gemm_row_major(false, false, OutChannels, n, patch_size, T(1), weight.value.data(), patch_size,
+                               patches_in_use_, n, T(1), z, n);
+        return activation_.activate(columns);
+    }
+
+    // daᵀ (OC·OH·OW, B), overwritten with dzᵀ = daᵀ ⊙ act'(z) -> dW = dz · patchesᵀ (OC, C·KH·KW)
+    // and db (OC) into the parameters' grads; returns dxᵀ (C·H·W, B): Wᵀ·dz added back pixel by
+    // pixel, or nullptr for the first layer.
+    T* backward(T* da_t) {
+        activation_.backpropagate(da_t, columns_);
+        dz_t_ = da_t;
+        const std::size_t n = positions * columns_;
+        for (std::size_t o = 0; o < OutChannels; ++o) bias.grad(o) = detail::sum(static_cast<const T*>(da_t + o * n), n);
+        detail::gemm_row_major(false, true, OutChannels, patch_size, n, T(1), static_cast<const T*>(da_t), n,
+                               patches_in_use_, n, T(0), weight.grad.data(), patch_size);
+        if constexpr (computes_input_gradient) {
+            T* d_patches = patches_are_input ? input_gradient_.data() : patch_gradient_.data();
+            detail::gemm_row_major(true, false, patch_size, n, OutChannels, T(1), weight.value.data(), patch_size,
+                                   static_cast<const T*>(da_t), n, T(0), d_patches, n);
+            if constexpr (!patches_are_input) detail::scatter_patches<In, G>(d_patches, columns_, input_gradient_.data());
+            return input_gradient_.data();
+        } else {
+            return nullptr;
+        }
+    }
+
+    /// The last forward pass's output, feature-major: aᵀ (OC·OH·OW, B).
+    auto output() const { return activation_.output(columns_); }
+    /// The last backward pass's ∂L/∂z, feature-major (OC·OH·OW, B) (monitor::gradient_health's
+    /// vanishing measure); empty after a forward pass until the next backward.
+    auto preactivation_gradient() const {
+        return detail::matrix_view(static_cast<const T*>(dz_t_), output_width, dz_t_ ? columns_ : 0);
+    }
+
+    template <class F>
+    void for_each_parameter(F&& f) {
+        detail::visit_weight_and_bias(*this, [&](std::string_view, auto& p) { f(p); });
+    }
+    template <class F>
+    void for_each_parameter(F&& f) const {
+        detail::visit_weight_and_bias(*this, [&](std::string_view, const auto& p) { f(p); });
+    }
+    /// The same visit with PyTorch's state_dict names (weight, bias), for saving.
+    template <class F>
+    void for_each_named_parameter(F&& f) {
+        detail::visit_weight_and_bias(*this, f);
+    }
+    template <class F>
+    void for_each_named_parameter(F&& f) const {
+        detail::visit_weight_and_bias(*this, f);
+    }
+
+private:
+    detail::activation_stage<T, output_width, Activation> activation_;
+    detail::buffer<T> patches_;         // (C·KH·KW, OH·OW·B) of the last forward
+    detail::buffer<T> patch_gradient_;  // its gradient, before it is added back into dx
+    detail::buffer<T> input_gradient_;  // dxᵀ (C·H·W, B)
+    const T* patches_in_use_ = nullptr;  // patches_, or a packed input a 1×1 kernel reads as it is
+    const T* dz_t_ = nullptr;            // dzᵀ of the last backward, in the caller's buffer
+    std::size_t columns_ = 0;
+};
+
+
+/// A 2-D convolution of `OutChannels` filters of `Kernel` (kernel<KH, KW>) over an image, as
+/// written in a network's type list. Options, in any order: an activation (default identity),
+/// an init policy (default init::pytorch_default, PyTorch's kaiming_uniform with a = √5),
+/// stride<SH, SW> (default 1), padding<PH, PW> (zeros, default 0), dilation<DH, DW> (default
+/// 1). E.g. `conv2d<32, kernel<3>, relu, padding<1>>`. The output image is computed at compile
+/// time; a window larger than the padded input is a compile error naming the layer and (C, H, W).
+template <std::size_t OutChannels, class Kernel, class... Options>
+struct conv2d {
+    static constexpr window_geometry geometry = detail::geometry_of<Kernel, stride<1>, Options...>();
+    using activation = typename detail::first_option<detail::activation_option, identity, Options...>::type;
+    using initializer = typename detail::first_option<detail::init_option, init::pytorch_default, Options...>::type;
+    static constexpr shape output_shape(shape in) noexcept { return detail::windowed_shape(in, geometry, OutChannels); }
+
+    template <class T, std::size_t Index, shape InputShape>
+    struct bind {
+        static_assert((diagnostics::check_layer_option<
+                           conv2d, Index, Options,
+                           !detail::window_setting<Options>
+                               || detail::is_one_of_settings<Options, detail::stride_setting, detail::padding_setting,
+                                                             detail::dilation_setting>(),
+                           detail::options_of_kind<Options, Options...>()>()
+                       && ...));
+        static_assert(diagnostics::check_layer_width<conv2d, Index, OutChannels>());
+        static_assert(diagnostics::check_window_input<conv2d, Index, InputShape, geometry>());
+        static_assert(diagnostics::check_activation<activation>());
+        static_assert(diagnostics::check_initializer<initializer>());
+        // after a failed check, a layer that compiles, so that the check's message stays the only one
+        static constexpr bool valid = detail::window_reads<InputShape, geometry>();
+        using type = conv2d_layer<T, valid ? InputShape : image_shape(1, 1, 1), OutChannels,
+                                  valid ? geometry : window_geometry{}, activation, initializer, (Index > 0)>;
+    };
+};
+
+}  // namespace ctnn

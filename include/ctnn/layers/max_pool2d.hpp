@@ -1,0 +1,137 @@
+// max_pool2d<kernel<KH, KW>, Options...>: the largest value of each window, channel by channel,
+// PyTorch's nn.MaxPool2d (ceil_mode off). Backward sends each output's gradient to the pixel
+// that won, the first one in window order on a tie, as PyTorch does; a NaN wins, as in PyTorch.
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "ctnn/core/rng.hpp"
+#include "ctnn/core/shape.hpp"
+#include "ctnn/detail/buffer.hpp"
+#include "ctnn/detail/diagnostics.hpp"
+#include "ctnn/detail/image_patches.hpp"
+#include "ctnn/detail/matrix_view.hpp"
+#include "ctnn/layers/window.hpp"
+
+namespace ctnn {
+
+/// The layer as it lives inside a network: no parameters; it keeps which pixel won each output.
+template <class T, shape In, window_geometry G, bool InputGradient>
+class max_pool2d_layer {
+public:
+    using scalar = T;
+    static constexpr std::string_view kind = "max_pool2d";
+    static constexpr window_geometry geometry = G;
+    static constexpr std::size_t out_height = G.out_height(In.height), out_width = G.out_width(In.width);
+    static constexpr std::size_t input_width = In.size();
+    static constexpr std::size_t output_width = In.channels * out_height * out_width;
+    static constexpr std::size_t parameter_count = 0;
+    static constexpr bool computes_input_gradient = InputGradient;
+
+    void initialize(rng) noexcept {}
+
+    void reserve(std::size_t columns) {
+        detail::ensure_capacity(output_, output_width * columns);
+        if constexpr (computes_input_gradient) {
+            detail::ensure_capacity(winner_, output_width * columns);
+            detail::ensure_capacity(input_gradient_, input_width * columns);
+        }
+    }
+
+    // xᵀ (C·H·W, B), row k at in_t + k·ld -> yᵀ (C·OH·OW, B) packed, the max of each window.
+    const T* forward(const T* in_t, std::size_t ld, std::size_t columns) {
+        constexpr std::size_t H = In.height, W = In.width, OH = out_height, OW = out_width;
+        columns_ = columns;
+        const std::size_t B = columns;
+        for (std::size_t c = 0; c < In.channels; ++c)
+            for (std::size_t oh = 0; oh < OH; ++oh)
+                for (std::size_t ow = 0; ow < OW; ++ow) {
+                    const std::size_t o = (c * OH + oh) * OW + ow;
+                    T* __restrict out = output_.data() + o * B;
+                    std::uint32_t* __restrict won = computes_input_gradient ? winner_.data() + o * B : nullptr;
+                    bool first = true;
+                    for (std::size_t kh = 0; kh < G.kernel_height; ++kh) {
+                        const std::size_t ih = oh * G.stride_height + kh * G.dilation_height;
+                        if (ih < G.padding_height || ih >= H + G.padding_height) continue;
+                        for (std::size_t kw = 0; kw < G.kernel_width; ++kw) {
+                            const std::size_t iw = ow * G.stride_width + kw * G.dilation_width;
+                            if (iw < G.padding_width || iw >= W + G.padding_width) continue;
+                            const auto row = std::uint32_t((c * H + ih - G.padding_height) * W + iw - G.padding_width);
+                            const T* __restrict in = in_t + row * ld;
+                            if (first) {
+                                std::copy_n(in, B, out);
+                                if constexpr (computes_input_gradient) std::fill_n(won, B, row);
+                                first = false;
+                                continue;
+                            }
+                            for (std::size_t b = 0; b < B; ++b) {
+                                const T v = in[b];
+                                const bool takes = v > out[b] || v != v;  // PyTorch: greater, or NaN
+                                out[b] = takes ? v : out[b];
+                                if constexpr (computes_input_gradient) won[b] = takes ? row : won[b];
+                            }
+                        }
+                    }
+                }
+        return output_.data();
+    }
+
+    // dyᵀ (C·OH·OW, B) -> dxᵀ (C·H·W, B): each output's gradient added to its winner's.
+    T* backward(T* dy_t) {
+        if constexpr (computes_input_gradient) {
+            const std::size_t B = columns_;
+            T* dx = input_gradient_.data();
+            std::fill_n(dx, input_width * B, T(0));
+            for (std::size_t o = 0; o < output_width; ++o) {
+                const T* dy = dy_t + o * B;
+                const std::uint32_t* won = winner_.data() + o * B;
+                for (std::size_t b = 0; b < B; ++b) dx[won[b] * B + b] += dy[b];
+            }
+            return dx;
+        } else {
+            return nullptr;
+        }
+    }
+
+    /// The last forward pass's output, feature-major: (C·OH·OW, B).
+    auto output() const { return detail::matrix_view(static_cast<const T*>(output_.data()), output_width, columns_); }
+
+    template <class F>
+    void for_each_parameter(F&&) const noexcept {}
+
+private:
+    detail::buffer<T> output_;
+    detail::buffer<std::uint32_t> winner_;  // the input row (pixel) that won each output, per column
+    detail::buffer<T> input_gradient_;
+    std::size_t columns_ = 0;
+};
+
+/// Max pooling over windows of `Kernel` (kernel<KH, KW>), as written in a network's type list.
+/// Options, in any order: stride<SH, SW> (default: the kernel, as in PyTorch), padding<PH, PW>
+/// (at most half the kernel; never the maximum), dilation<DH, DW>.
+template <class Kernel, class... Options>
+struct max_pool2d {
+    static constexpr window_geometry geometry =
+        detail::geometry_of<Kernel, stride<Kernel::height, Kernel::width>, Options...>();
+    static constexpr shape output_shape(shape in) noexcept { return detail::windowed_shape(in, geometry, in.channels); }
+
+    template <class T, std::size_t Index, shape InputShape>
+    struct bind {
+        static_assert((diagnostics::check_layer_option<
+                           max_pool2d, Index, Options,
+                           detail::is_one_of_settings<Options, detail::stride_setting, detail::padding_setting,
+                                                      detail::dilation_setting>(),
+                           detail::options_of_kind<Options, Options...>()>()
+                       && ...));
+        static_assert(diagnostics::check_window_input<max_pool2d, Index, InputShape, geometry>());
+        static_assert(diagnostics::check_pool_padding<max_pool2d, Index, geometry>());
+        static constexpr bool valid = detail::window_reads<InputShape, geometry>();
+        using type = max_pool2d_layer<T, valid ? InputShape : image_shape(1, 1, 1), valid ? geometry : window_geometry{},
+                                      (Index > 0)>;
+    };
+};
+
+}  // namespace ctnn

@@ -1,0 +1,288 @@
+// layers/conv2d.hpp, max_pool2d.hpp, avg_pool2d.hpp, global_avg_pool.hpp (and window.hpp,
+// detail/image_patches.hpp): each layer's forward and backward against PyTorch float64
+// fixtures, every parameter's gradient against finite differences through whole networks, and
+// a small CNN trained step for step as PyTorch trains it.
+#include <ctnn/ctnn.hpp>
+
+#include <algorithm>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+#include "support/approx.hpp"
+#include "support/feature_major.hpp"
+#include "support/fixture.hpp"
+#include "support/network_gradient.hpp"
+#include "support/parameters.hpp"
+#include "support/temp_dir.hpp"
+
+namespace {
+using ctnn::conv2d;
+using ctnn::dilation;
+using ctnn::image_shape;
+using ctnn::kernel;
+using ctnn::padding;
+using ctnn::stride;
+using ctnn::tensor;
+
+const ctnn_test::fixture& fixture() {
+    static const ctnn_test::fixture f("conv.txt");
+    return f;
+}
+
+/// A (B, C, H, W) fixture as its (B, C·H·W) rows.
+tensor<double, 2> image_rows(const std::string& name) {
+    const auto t = fixture().tensor<double, 4>(name);
+    auto rows = tensor<double, 2>::from_shape({t.shape(0), t.size() / t.shape(0)});
+    std::copy(t.begin(), t.end(), rows.begin());
+    return rows;
+}
+
+/// (B, N) rows of a fixture of any rank whose first axis is the batch.
+template <std::size_t Rank>
+tensor<double, 2> batch_rows(const std::string& name) {
+    const auto t = fixture().tensor<double, Rank>(name);
+    auto rows = tensor<double, 2>::from_shape({t.shape(0), t.size() / t.shape(0)});
+    std::copy(t.begin(), t.end(), rows.begin());
+    return rows;
+}
+
+/// The layer bound inside a network at position 1 (so it computes dL/dx) for the image `In`.
+template <class Spec, ctnn::shape In>
+using inner_layer = typename Spec::template bind<double, 1, In>::type;
+
+/// One forward and backward of `layer` against the fixture `prefix` (out, dx, parameter
+/// gradients), the input given with rows `ld` ≥ B apart.
+template <class Layer, std::size_t OutRank>
+void check_layer_case(Layer& layer, const std::string& prefix, std::size_t ld_extra = 0) {
+    const auto& f = fixture();
+    if constexpr (Layer::parameter_count > 0) ctnn_test::load_parameters(layer, f, prefix);
+    const auto x = image_rows(prefix + ".x");
+    const std::size_t rows = x.shape(0), ld = rows + ld_extra;
+    // xᵀ (C·H·W, B) with rows ld apart; the columns past B are never read
+    std::vector<double> x_t(Layer::input_width * ld, 1e300);
+    const auto packed = ctnn_test::feature_major(x);
+    for (std::size_t k = 0; k < Layer::input_width; ++k)
+        std::copy_n(packed.data() + k * rows, rows, x_t.data() + k * ld);
+    layer.reserve(rows);
+    const double* out = layer.forward(x_t.data(), ld, rows);
+    const auto expected_out = ctnn_test::feature_major(batch_rows<OutRank>(prefix + ".out"));
+    CTNN_REQUIRE_CLOSE(ctnn_test::columns(out, Layer::output_width, rows),
+                       ctnn_test::columns(expected_out.data(), Layer::output_width, rows), 1e-12);
+    auto upstream = ctnn_test::feature_major(batch_rows<OutRank>(prefix + ".upstream"));
+    const double* dx = layer.backward(upstream.data());
+    const auto expected_dx = ctnn_test::feature_major(batch_rows<4>(prefix + ".dx"));
+    CTNN_REQUIRE_CLOSE(ctnn_test::columns(dx, Layer::input_width, rows),
+                       ctnn_test::columns(expected_dx.data(), Layer::input_width, rows), 1e-12);
+    if constexpr (Layer::parameter_count > 0) CHECK(ctnn_test::parameter_error(layer, f, prefix, "g") <= 1e-12);
+}
+
+// The fixtures' small CNN: image (1, 8, 8) -> (4, 8, 8) -> (4, 4, 4) -> (6, 4, 4) -> (6, 2, 2) -> 24 -> 3.
+using small_cnn = ctnn::basic_network<double, ctnn::image<1, 8, 8>, conv2d<4, kernel<3>, ctnn::relu, padding<1>>,
+                                      ctnn::max_pool2d<kernel<2>>, conv2d<6, kernel<3>, padding<1>, ctnn::tanh>,
+                                      ctnn::avg_pool2d<kernel<2>>, ctnn::flatten, ctnn::dense<3>>;
+
+/// Every geometry at once, each layer after another (so each computes dL/dx).
+using every_window_net =
+    ctnn::basic_network<double, ctnn::image<2, 7, 6>,
+                        conv2d<3, kernel<3, 2>, ctnn::tanh, stride<2, 1>, padding<1, 0>, dilation<1, 2>>,
+                        ctnn::max_pool2d<kernel<2>, stride<1>>, conv2d<4, kernel<1>, ctnn::sigmoid>,
+                        ctnn::avg_pool2d<kernel<2>, padding<1>>, conv2d<5, kernel<2>, padding<1>, ctnn::relu>,
+                        ctnn::global_avg_pool, ctnn::dense<2>>;
+}  // namespace
+
+TEST_CASE("conv2d: output shapes and parameter counts are compile-time facts", "[conv][shape]") {
+    STATIC_REQUIRE(every_window_net::shapes
+                   == std::array<ctnn::shape, 8>{image_shape(2, 7, 6), image_shape(3, 4, 4), image_shape(3, 3, 3),
+                                                 image_shape(4, 3, 3), image_shape(4, 2, 2), image_shape(5, 3, 3),
+                                                 ctnn::features_shape(5), ctnn::features_shape(2)});
+    STATIC_REQUIRE(every_window_net::parameter_count == (3 * 2 * 3 * 2 + 3) + (4 * 3 + 4) + (5 * 4 * 4 + 5) + (5 * 2 + 2));
+    STATIC_REQUIRE(small_cnn::widths == std::array<std::size_t, 7>{64, 256, 64, 96, 24, 24, 3});
+    // PyTorch's defaults: a pool's stride is its kernel, a convolution's 1.
+    STATIC_REQUIRE(ctnn::max_pool2d<kernel<3, 2>>::geometry.stride_height == 3);
+    STATIC_REQUIRE(ctnn::max_pool2d<kernel<3, 2>>::geometry.stride_width == 2);
+    STATIC_REQUIRE(conv2d<1, kernel<3>>::geometry.stride_height == 1);
+    // Options in any order: the activation and the init policy are found by what they are.
+    STATIC_REQUIRE(std::is_same_v<conv2d<1, kernel<3>, padding<1>, ctnn::init::xavier_uniform<>, ctnn::relu>::activation,
+                                  ctnn::relu>);
+    STATIC_REQUIRE(std::is_same_v<conv2d<1, kernel<3>, padding<1>, ctnn::init::xavier_uniform<>, ctnn::relu>::initializer,
+                                  ctnn::init::xavier_uniform<>>);
+    STATIC_REQUIRE(std::is_same_v<conv2d<1, kernel<3>>::activation, ctnn::identity>);
+    STATIC_REQUIRE(std::is_same_v<conv2d<1, kernel<3>>::initializer, ctnn::init::pytorch_default>);
+    STATIC_REQUIRE(ctnn::network_layer<inner_layer<conv2d<3, kernel<3>>, image_shape(2, 5, 5)>>);
+    STATIC_REQUIRE(ctnn::network_layer<inner_layer<ctnn::max_pool2d<kernel<2>>, image_shape(2, 5, 5)>>);
+    STATIC_REQUIRE(ctnn::network_layer<inner_layer<ctnn::avg_pool2d<kernel<2>>, image_shape(2, 5, 5)>>);
+    STATIC_REQUIRE(ctnn::network_layer<inner_layer<ctnn::global_avg_pool, image_shape(2, 5, 5)>>);
+}
+
+TEST_CASE("conv2d: forward and backward match PyTorch's Conv2d (1e-12)", "[conv]") {
+    SECTION("kernel (3, 2), stride (2, 1), padding (1, 0), dilation (1, 2), tanh") {
+        using spec = conv2d<3, kernel<3, 2>, ctnn::tanh, stride<2, 1>, padding<1, 0>, dilation<1, 2>>;
+        inner_layer<spec, image_shape(2, 7, 6)> layer;
+        check_layer_case<decltype(layer), 4>(layer, "conv_a");
+    }
+    SECTION("the same, the input's rows further apart than the batch") {
+        using spec = conv2d<3, kernel<3, 2>, ctnn::tanh, stride<2, 1>, padding<1, 0>, dilation<1, 2>>;
+        inner_layer<spec, image_shape(2, 7, 6)> layer;
+        check_layer_case<decltype(layer), 4>(layer, "conv_a", 3);
+    }
+    SECTION("3×3, padding 1 (the common case)") {
+        inner_layer<conv2d<4, kernel<3>, padding<1>>, image_shape(3, 5, 5)> layer;
+        check_layer_case<decltype(layer), 4>(layer, "conv_b");
+        check_layer_case<decltype(layer), 4>(layer, "conv_b", 2);
+    }
+    SECTION("1×1: the patches are the input itself") {
+        using layer_type = inner_layer<conv2d<2, kernel<1>>, image_shape(3, 4, 5)>;
+        STATIC_REQUIRE(layer_type::patches_are_input);
+        layer_type layer;
+        check_layer_case<layer_type, 4>(layer, "conv_c");
+        check_layer_case<layer_type, 4>(layer, "conv_c", 5);
+    }
+}
+
+TEST_CASE("max_pool2d: forward and backward match PyTorch's MaxPool2d, ties included (1e-12)", "[conv][pool]") {
+    SECTION("kernel 2, stride 1 (overlapping windows), values rounded to halves") {
+        inner_layer<ctnn::max_pool2d<kernel<2>, stride<1>>, image_shape(2, 5, 5)> layer;
+        check_layer_case<decltype(layer), 4>(layer, "max_a");
+        check_layer_case<decltype(layer), 4>(layer, "max_a", 3);
+    }
+    SECTION("kernel 3, stride 2, padding 1, dilation 2") {
+        inner_layer<ctnn::max_pool2d<kernel<3>, stride<2>, padding<1>, dilation<2>>, image_shape(2, 9, 8)> layer;
+        check_layer_case<decltype(layer), 4>(layer, "max_b");
+    }
+}
+
+TEST_CASE("avg_pool2d and global_avg_pool: forward and backward match PyTorch (1e-12)", "[conv][pool]") {
+    SECTION("kernel 3, stride 2, padding 1 (zeros count in the mean)") {
+        inner_layer<ctnn::avg_pool2d<kernel<3>, stride<2>, padding<1>>, image_shape(2, 7, 6)> layer;
+        check_layer_case<decltype(layer), 4>(layer, "avg_a");
+        check_layer_case<decltype(layer), 4>(layer, "avg_a", 1);
+    }
+    SECTION("kernel 2, its own stride") {
+        inner_layer<ctnn::avg_pool2d<kernel<2>>, image_shape(3, 4, 6)> layer;
+        check_layer_case<decltype(layer), 4>(layer, "avg_b");
+    }
+    SECTION("global average pooling: AdaptiveAvgPool2d(1) and Flatten") {
+        inner_layer<ctnn::global_avg_pool, image_shape(3, 5, 3)> layer;
+        check_layer_case<decltype(layer), 2>(layer, "gap");
+        check_layer_case<decltype(layer), 2>(layer, "gap", 4);
+    }
+}
+
+TEST_CASE("image layers: the first layer computes no input gradient", "[conv]") {
+    typename conv2d<3, kernel<3>>::template bind<double, 0, image_shape(1, 4, 4)>::type conv;
+    typename ctnn::max_pool2d<kernel<2>>::template bind<double, 0, image_shape(1, 4, 4)>::type pool;
+    ctnn::rng r(5);
+    conv.initialize(r);
+    const auto x = r.normal_tensor<double>(16, 2);
+    conv.reserve(2);
+    pool.reserve(2);
+    std::vector<double> dy(conv.output_width * 2, 1.0);
+    conv.forward(x.data(), 2, 2);
+    CHECK(conv.backward(dy.data()) == nullptr);
+    pool.forward(x.data(), 2, 2);
+    CHECK(pool.backward(dy.data()) == nullptr);
+}
+
+TEST_CASE("image layers: finite-difference gradients through every geometry", "[conv][gradient]") {
+    ctnn::rng r(31);
+    SECTION("every window") {
+        every_window_net net(3);
+        ctnn_test::check_network_gradient(net, ctnn::loss::mse{}, r.normal_tensor<double>(4, 84),
+                                          r.normal_tensor<double>(4, 2));
+    }
+    SECTION("the fixtures' small CNN") {
+        small_cnn net(4);
+        ctnn_test::check_network_gradient(net, ctnn::loss::mse{}, r.normal_tensor<double>(3, 64),
+                                          r.normal_tensor<double>(3, 3));
+    }
+    SECTION("a classifier: conv, max pool, conv, global pooling, cross-entropy") {
+        using net_t = ctnn::basic_network<double, ctnn::image<3, 6, 6>, conv2d<4, kernel<3>, ctnn::gelu>,
+                                          ctnn::max_pool2d<kernel<2>>, conv2d<5, kernel<2>, padding<1>, ctnn::tanh>,
+                                          ctnn::global_avg_pool, ctnn::dense<3>>;
+        net_t net(6);
+        auto labels = tensor<double, 2>::from_shape({5, 1});
+        for (std::size_t i = 0; i < 5; ++i) labels(i, 0) = double(i % 3);
+        ctnn_test::check_network_gradient(net, ctnn::loss::softmax_cross_entropy{}, r.normal_tensor<double>(5, 108),
+                                          labels);
+    }
+}
+
+TEST_CASE("image layers: a small CNN trains as in PyTorch, step for step (1e-9)", "[conv][trajectory]") {
+    const auto& f = fixture();
+    const auto run = [&](const std::string& prefix, auto optimizer) {
+        small_cnn net;
+        ctnn_test::load_parameters(net, f, prefix);
+        ctnn::trainer trainer{net, ctnn::loss::mse{}, optimizer};
+        const auto& expected = f.values(prefix + ".loss");
+        const auto losses = trainer.fit(f.tensor<double, 4>(prefix + ".x"), f.tensor<double, 2>(prefix + ".y"),
+                                        {.epochs = expected.size(), .batch_size = 0, .shuffle = false})
+                                .epoch_losses;
+        REQUIRE(losses.size() == expected.size());
+        for (std::size_t s = 0; s < losses.size(); ++s) {
+            INFO(prefix << " step " << s << ": " << losses[s] << " vs " << expected[s]);
+            CHECK(std::abs(losses[s] - expected[s]) <= 1e-9 * std::abs(expected[s]));
+        }
+        CHECK(ctnn_test::parameter_error(net, f, prefix, "final_p") <= 1e-9);
+    };
+    SECTION("SGD with momentum") { run("sgd", ctnn::optim::sgd{.lr = 0.1, .momentum = 0.9}); }
+    SECTION("Adam") { run("adam", ctnn::optim::adam{.lr = 0.01}); }
+}
+
+TEST_CASE("image layers: every init policy fills a conv weight with torch.nn.init's fans", "[conv][init]") {
+    // fan_in = C·KH·KW = 2·3·3 = 18; pytorch_default's bound is 1/√18.
+    using layer_type = inner_layer<conv2d<8, kernel<3>>, image_shape(2, 6, 6)>;
+    layer_type layer;
+    layer.initialize(ctnn::rng(1));
+    const double bound = 1.0 / std::sqrt(18.0);
+    CHECK(xt::amax(xt::abs(layer.weight.value))() <= bound);
+    CHECK(xt::amax(xt::abs(layer.weight.value))() > 0.9 * bound);
+    CHECK(xt::amax(xt::abs(layer.bias.value))() <= bound);
+    // Orthogonal: the (OC, C·KH·KW) matrix PyTorch flattens the weight to has orthonormal rows.
+    using orthogonal_layer = inner_layer<conv2d<8, kernel<3>, ctnn::init::orthogonal<>>, image_shape(2, 6, 6)>;
+    orthogonal_layer o;
+    o.initialize(ctnn::rng(2));
+    const auto w = xt::reshape_view(o.weight.value, {std::size_t(8), std::size_t(18)});
+    for (std::size_t i = 0; i < 8; ++i)
+        for (std::size_t j = 0; j < 8; ++j) {
+            double dot = 0;
+            for (std::size_t k = 0; k < 18; ++k) dot += w(i, k) * w(j, k);
+            CHECK(dot == Approx(i == j ? 1.0 : 0.0).margin(1e-12));
+        }
+}
+
+TEST_CASE("image layers: summary, monitor and saving see conv layers", "[conv][summary][monitor][io]") {
+    const std::string table = ctnn::summary<small_cnn>();
+    CHECK_THAT(table, Catch::Contains("conv2d"));
+    CHECK_THAT(table, Catch::Contains("(B, 4, 8, 8)"));
+    CHECK_THAT(table, Catch::Contains("max_pool2d"));
+    CHECK_THAT(table, Catch::Contains("(B, 6, 2, 2)"));
+    CHECK_THAT(table, Catch::Contains("40"));  // the first conv's 4·9 + 4 parameters
+
+    small_cnn net(8);
+    ctnn::rng r(9);
+    const auto x = r.normal_tensor<double>(6, 64);
+    const auto y = r.normal_tensor<double>(6, 3);
+    ctnn::trainer trainer{net, ctnn::loss::mse{}, ctnn::optim::sgd{.lr = 0.05}, ctnn::monitor::gradient_health{}};
+    trainer.train_step(x, y);
+    const auto& health = trainer.monitor().last();
+    REQUIRE(health.layers.size() == small_cnn::depth);
+    CHECK(health.layers[0].kind == "conv2d");
+    CHECK(health.layers[0].gradient_norm > 0.0);
+    CHECK(health.layers[2].kind == "conv2d");
+    CHECK(health.layers[2].gradient_norm > 0.0);
+
+    ctnn_test::temp_dir dir;
+    const auto path = dir.path() / "cnn.ctnn";
+    ctnn::save(path, net);
+    small_cnn reloaded;
+    ctnn::load(path, reloaded);
+    CHECK((reloaded.predict(x) == net.predict(x)));
+    // A file of another geometry is refused, not read as these weights.
+    ctnn::basic_network<double, ctnn::image<1, 8, 8>, conv2d<4, kernel<3, 2>, ctnn::relu, padding<1>>,
+                        ctnn::max_pool2d<kernel<2>>, ctnn::flatten, ctnn::dense<3>>
+        other;
+    CHECK_THROWS(ctnn::load(path, other));
+}
