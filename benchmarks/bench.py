@@ -15,7 +15,8 @@ within the workload's tolerance, else the comparison is void and the script exit
 FLOPs per step of an MLP are counted as 6 * parameters * batch: 2 FLOPs per multiply-add and three
 products per weight and sample (forward, weight gradient, input gradient), the usual figure. The
 same count is used for both systems; neither computes the first layer's input gradient, which for
-W2 is 28% of that count.
+W2 is 28% of that count. W7's convolutions count the same way, one multiply-add per weight and
+output position (OC * C * KH * KW * OH * OW per sample).
 
 Floors (issue 6) are printed PASS/FAIL: a report, not a test. Exit status 1 only if losses
 disagree or a program fails (or, with --strict, if a floor fails).
@@ -158,6 +159,28 @@ def train_fashion_epoch(records, repeats, *, batch):
     return timed_trainings(repeats, x, y, batch=batch, epochs=1, build=build)
 
 
+def train_fashion_cnn_epoch(records, repeats, *, batch):
+    """W7: the fashion_cnn example's network without dropout, weights from the dump, one epoch of
+    Adam lr 1e-3 over the 60,000 training images in order (pixels / 255), NCHW."""
+    root = "/usr/share/datasets/fashion-mnist"
+    x = read_idx_gz(f"{root}/train-images-idx3-ubyte.gz").reshape(60000, 1, 28, 28).to(torch.float32) / 255.0
+    y = read_idx_gz(f"{root}/train-labels-idx1-ubyte.gz").long()
+
+    def build():
+        nn = torch.nn
+        model = nn.Sequential(nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                              nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+                              nn.Linear(3136, 128), nn.ReLU(), nn.Linear(128, 10))
+        with_parameters = [m for m in model if isinstance(m, (nn.Conv2d, nn.Linear))]
+        with torch.no_grad():
+            for k, m in enumerate(with_parameters):
+                m.weight.copy_(records[f"w{k}"])
+                m.bias.copy_(records[f"b{k}"])
+        assert f"w{len(with_parameters)}" not in records, "the dump has more layers than the workload"
+        return model, nn.CrossEntropyLoss(), None, torch.optim.Adam(model.parameters(), lr=1e-3), None
+    return timed_trainings(repeats, x, y, batch=batch, epochs=1, build=build)
+
+
 # --- the workloads: one entry each; a new workload is one entry here plus one C++ program -------
 
 WORKLOADS = {
@@ -178,6 +201,10 @@ WORKLOADS = {
     "w6": dict(title="fashion-mnist 784-256-128-10 relu, softmax ce, adam, batch 128, one epoch",
                binary="bench_fashion_epoch", floor=None, loss_rtol=1e-3,
                torch=lambda rec, n: train_fashion_epoch(rec, n, batch=128)),
+    # An epoch takes ~20 s: one timed training per round (after the warm-up), three rounds.
+    "w7": dict(title="fashion-mnist cnn conv32-pool-conv64-pool-128-10, softmax ce, adam, batch 64, one epoch",
+               binary="bench_fashion_cnn_epoch", floor=1.5, loss_rtol=1e-3, repeats=1, rounds=3,
+               torch=lambda rec, n: train_fashion_cnn_epoch(rec, n, batch=64)),
 }
 
 
@@ -287,9 +314,10 @@ def main():
             _, flops = run_ctnn(binary, 1, dump=data)
             records = read_records(data)
         ours, theirs = [], []
-        for _ in range(args.rounds):
-            ours += run_ctnn(binary, args.repeats)[0]
-            theirs += w["torch"](records, args.repeats)
+        repeats = w.get("repeats", args.repeats)
+        for _ in range(min(args.rounds, w.get("rounds", args.rounds))):
+            ours += run_ctnn(binary, repeats)[0]
+            theirs += w["torch"](records, repeats)
         ms_ours, cpu_ours = (statistics.median(r[i] for r in ours) for i in (0, 2))
         ms_theirs, cpu_theirs = (statistics.median(r[i] for r in theirs) for i in (0, 2))
         loss_ours, loss_theirs = ours[-1][1], theirs[-1][1]
@@ -314,7 +342,7 @@ def main():
         print(f"{name:<9}{ms_ours:>10.4g}{ms_theirs:>10.4g}{ms_theirs / ms_ours:>9.2f}x{cpu_theirs / cpu_ours:>7.2f}x"
               f"{gf_ours:>11.2f}{gf_theirs:>12.2f}{100 * gf_ours / peak:>10.1f}%{loss_ours:>12.6g}{loss_theirs:>12.6g}"
               f"{'' if agree else '  LOSSES DIFFER'}")
-    print("floors (issue 6), on wall-clock medians:")
+    print("floors (issues 6 and 16), on wall-clock medians:")
     for name, w, flops, ms_ours, ms_theirs, *_ in rows:
         if w["floor"] is not None:  # w6 reports its ratio; issue 6 sets it no floor
             floors_ok &= floor_line(f"{name}.speedup", ms_theirs / ms_ours, w["floor"], at_most=False)

@@ -1,5 +1,5 @@
 // What every ctnn benchmark program shares: its command line (--repeats N, --dump FILE,
-// --threads N), the
+// --threads N, --rows N), the
 // file it writes so the PyTorch side trains the very same problem (data and initial weights),
 // and the timed loop that prints one machine-readable line per timed training.
 #pragma once
@@ -18,6 +18,7 @@ struct options {
     int repeats = 5;
     std::string dump_path;
     int threads = 1;  // BLAS threads (ctnn::set_blas_threads); the comparisons use 1
+    std::size_t rows = 0;  // a data set's first rows only (0: all), for a short smoke test
 };
 
 inline options parse(int argc, char** argv) {
@@ -30,8 +31,10 @@ inline options parse(int argc, char** argv) {
             o.dump_path = argv[++i];
         } else if (arg == "--threads" && i + 1 < argc) {
             o.threads = std::atoi(argv[++i]);
+        } else if (arg == "--rows" && i + 1 < argc) {
+            o.rows = std::size_t(std::atoll(argv[++i]));
         } else {
-            std::fprintf(stderr, "usage: %s [--repeats N] [--dump FILE] [--threads N]\n", argv[0]);
+            std::fprintf(stderr, "usage: %s [--repeats N] [--dump FILE] [--threads N] [--rows N]\n", argv[0]);
             std::exit(2);
         }
     }

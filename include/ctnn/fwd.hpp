@@ -46,7 +46,7 @@ template <class T, std::size_t In, std::size_t Out, class Activation, class Init
 class dense_layer;
 template <class Activation>
 struct batch_norm;
-template <class T, std::size_t Width, class Activation, bool InputGradient>
+template <class T, std::size_t Width, class Activation, bool InputGradient, std::size_t Pixels>
 class batch_norm_layer;
 template <class Activation>
 struct layer_norm;

@@ -171,6 +171,33 @@ TEST_CASE("avg_pool2d and global_avg_pool: forward and backward match PyTorch (1
     }
 }
 
+TEST_CASE("batch_norm on images: BatchNorm2d's statistics per channel, training and evaluation (1e-12)",
+          "[conv][batch_norm]") {
+    using layer_type = inner_layer<ctnn::batch_norm<>, image_shape(3, 5, 4)>;
+    STATIC_REQUIRE(layer_type::parameter_count == 6);  // γ and β per channel
+    STATIC_REQUIRE(layer_type::input_width == 60);
+    for (const std::size_t ld_extra : {0, 3}) {
+        layer_type layer;
+        check_layer_case<layer_type, 4>(layer, "bn2d", ld_extra);
+        const auto mean_ref = fixture().tensor<double, 1>("bn2d.running_mean");
+        const auto var_ref = fixture().tensor<double, 1>("bn2d.running_var");
+        CTNN_REQUIRE_CLOSE(layer.running_mean, mean_ref, 1e-12);
+        CTNN_REQUIRE_CLOSE(layer.running_var, var_ref, 1e-12);
+        layer.set_training(false);
+        check_layer_case<layer_type, 4>(layer, "bn2d_eval", ld_extra);
+    }
+    // One image of one pixel per channel has no variance to normalise by: refused, as PyTorch does.
+    inner_layer<ctnn::batch_norm<>, image_shape(2, 1, 1)> single;
+    single.reserve(1);
+    const std::vector<double> x{1.0, 2.0};
+    CHECK_THROWS_WITH(single.forward(x.data(), 1, 1), Catch::Contains("more than 1 value per"));
+    // One image of 5×4 pixels is 20 values per channel: enough.
+    layer_type two;
+    two.reserve(1);
+    const std::vector<double> one_image(60, 0.5);
+    CHECK_NOTHROW(two.forward(one_image.data(), 1, 1));
+}
+
 TEST_CASE("image layers: the first layer computes no input gradient", "[conv]") {
     typename conv2d<3, kernel<3>>::template bind<double, 0, image_shape(1, 4, 4)>::type conv;
     typename ctnn::max_pool2d<kernel<2>>::template bind<double, 0, image_shape(1, 4, 4)>::type pool;
@@ -197,6 +224,14 @@ TEST_CASE("image layers: finite-difference gradients through every geometry", "[
         small_cnn net(4);
         ctnn_test::check_network_gradient(net, ctnn::loss::mse{}, r.normal_tensor<double>(3, 64),
                                           r.normal_tensor<double>(3, 3));
+    }
+    SECTION("conv, batch_norm on the image, max pool, dense") {
+        using net_t = ctnn::basic_network<double, ctnn::image<2, 5, 5>, conv2d<3, kernel<3>, padding<1>>,
+                                          ctnn::batch_norm<ctnn::tanh>, ctnn::max_pool2d<kernel<2>>, ctnn::flatten,
+                                          ctnn::dense<2>>;
+        net_t net(5);
+        ctnn_test::check_network_gradient(net, ctnn::loss::mse{}, r.normal_tensor<double>(4, 50),
+                                          r.normal_tensor<double>(4, 2));
     }
     SECTION("a classifier: conv, max pool, conv, global pooling, cross-entropy") {
         using net_t = ctnn::basic_network<double, ctnn::image<3, 6, 6>, conv2d<4, kernel<3>, ctnn::gelu>,

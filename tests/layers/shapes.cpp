@@ -55,12 +55,12 @@ TEST_CASE("shape: every position's shape is a compile-time fact", "[shape][netwo
                                                  ctnn::features_shape(2), ctnn::features_shape(1)});
     STATIC_REQUIRE(seq_net::carries_sequence == std::array<bool, 6>{true, true, true, true, false, false});
 
-    // Which specs read images: those that compute their output shape (dropout, flatten).
+    // Which specs read images: those that compute their output shape (dropout, flatten, batch_norm).
     STATIC_REQUIRE(ctnn::layer_spec<flatten>);
     STATIC_REQUIRE(ctnn::detail::shape_computing_spec<flatten>);
     STATIC_REQUIRE(ctnn::detail::shape_computing_spec<ctnn::dropout<>>);
     STATIC_REQUIRE_FALSE(ctnn::detail::shape_computing_spec<dense<3>>);
-    STATIC_REQUIRE_FALSE(ctnn::detail::shape_computing_spec<ctnn::batch_norm<>>);
+    STATIC_REQUIRE(ctnn::detail::shape_computing_spec<ctnn::batch_norm<>>);  // BatchNorm2d on images
 }
 
 TEST_CASE("flatten: an image network computes what the flattened-input network does", "[flatten][shape]") {

@@ -159,6 +159,10 @@ private:
     /// A recurrent layer reads a sequence; a spec without output_shape(shape) reads features.
     template <class Spec, std::size_t I>
     static constexpr bool check_layer_input() {
+        if constexpr (I > 0 && requires { Spec::declared_input_width; }) {
+            if constexpr (shapes[I - 1].is_image() && !shapes[I].is_image())  // a flatten<> of an image
+                static_assert(diagnostics::check_flattened_width<Spec, I, Spec::declared_input_width, shapes[I - 1]>());
+        }
         if constexpr (detail::recurrent_spec<Spec>)
             return diagnostics::check_recurrent_input<Spec, I, carries_sequence[I]>();
         else if constexpr (!detail::shape_computing_spec<Spec>)

@@ -252,6 +252,10 @@ template <class... Facts>
 struct option_given_twice {
     static constexpr bool value = false;
 };
+template <class... Facts>
+struct flattened_image_width_mismatch {
+    static constexpr bool value = false;
+};
 
 // --- the checks -----------------------------------------------------------------------------
 template <class LayerSpec, std::size_t LayerIndex, std::size_t DeclaredInputWidth,
@@ -395,6 +399,18 @@ constexpr bool check_window_input() {
                                                          dilation_of<G.dilation_height, G.dilation_width>>::value,
                   "ctnn: the window (dilation·(kernel − 1) + 1 pixels) is larger than the padded input "
                   "(H + 2·padding): no output position fits");
+    return true;
+}
+
+/// A layer that declares its input width right after a flatten<> of an image: the message
+/// names the image (C, H, W) the width comes from, not only C·H·W.
+template <class LayerSpec, std::size_t LayerIndex, std::size_t DeclaredInputWidth, shape Image>
+constexpr bool check_flattened_width() {
+    static_assert(DeclaredInputWidth == 0 || DeclaredInputWidth == Image.size()
+                      || flattened_image_width_mismatch<at_layer<LayerIndex>, declared_input_width<DeclaredInputWidth>,
+                                                        image_of<Image.channels, Image.height, Image.width>>::value,
+                  "ctnn: this layer declares an input width other than the C·H·W values of the image "
+                  "flattened before it");
     return true;
 }
 

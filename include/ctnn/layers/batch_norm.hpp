@@ -1,5 +1,6 @@
-// batch_norm<Activation>: PyTorch's nn.BatchNorm1d(width) followed by an activation. Training
-// normalises each feature with the statistics of the batch and updates running estimates of
+// batch_norm<Activation>: PyTorch's nn.BatchNorm1d(width) on features, nn.BatchNorm2d(C) on
+// images, followed by an activation. Training normalises each feature (each channel, over its
+// H·W pixels and the batch) with the statistics of the batch and updates running estimates of
 // them; evaluation normalises with those running estimates.
 #pragma once
 
@@ -25,16 +26,17 @@
 
 namespace ctnn {
 
-/// The layer as it lives inside a network. Activations are feature-major, (Width, B), so the
-/// statistics of a feature are one contiguous row.
-template <class T, std::size_t Width, class Activation, bool InputGradient>
+/// The layer as it lives inside a network: `Width` normalised quantities (features, or an
+/// image's channels) of `Pixels` rows each (1 for features, H·W for a channel). Activations are
+/// feature-major, (Width·Pixels, B), so the statistics of one are Pixels consecutive rows.
+template <class T, std::size_t Width, class Activation, bool InputGradient, std::size_t Pixels = 1>
 class batch_norm_layer {
 public:
     using scalar = T;
     using activation_type = Activation;
     static constexpr std::string_view kind = "batch_norm";
-    static constexpr std::size_t input_width = Width;
-    static constexpr std::size_t output_width = Width;
+    static constexpr std::size_t input_width = Width * Pixels;
+    static constexpr std::size_t output_width = Width * Pixels;
     static constexpr std::size_t parameter_count = 2 * Width;
     /// Elements of the running estimates: saved and loaded, never trained.
     static constexpr std::size_t buffer_count = 2 * Width;
@@ -83,73 +85,83 @@ public:
     /// Sizes the work buffers for batches of up to `rows` rows (only ever grows them).
     void reserve(std::size_t rows) {
         activation_.reserve(rows);
-        detail::ensure_capacity(normalized_, rows * Width);
+        detail::ensure_capacity(normalized_, rows * input_width);
     }
     std::size_t capacity() const noexcept { return activation_.capacity(); }
 
-    // xᵀ (Width, B), row k at in_t + k·ld (ld ≥ B) -> aᵀ = act(γ ⊙ x̂ + β) (Width, B) packed, where
-    // x̂ = (x − μ)/√(σ² + eps) per feature: μ, σ² (biased) of the batch in training, the running
-    // estimates in evaluation. Training also updates the running estimates (unbiased σ²).
+    // xᵀ (Width·Pixels, B), row r at in_t + r·ld (ld ≥ B) -> aᵀ = act(γ ⊙ x̂ + β) packed, where
+    // x̂ = (x − μ)/√(σ² + eps) per feature (channel): μ, σ² (biased) over its B·Pixels values in
+    // training, the running estimates in evaluation. Training also updates the running
+    // estimates (unbiased σ²).
     const T* forward(const T* in_t, std::size_t ld, std::size_t rows) {
         validate();
-        if (training_ && rows < 2)
-            throw shape_error("ctnn: batch_norm in training mode needs more than 1 value per feature (a batch of "
-                              "at least 2 rows), got "
+        if (training_ && rows * Pixels < 2)
+            throw shape_error(std::string("ctnn: batch_norm in training mode needs more than 1 value per ")
+                              + (Pixels == 1 ? "feature (a batch of at least 2 rows), got " : "channel, got ")
                               + std::to_string(rows) + (rows == 1 ? " row" : " rows"));
         rows_ = rows;
         batch_statistics_ = training_;
         T* z = activation_.preactivation();
-        const T n = T(rows);
+        const std::size_t count = rows * Pixels;  // one feature's (channel's) values, packed
+        const T n = T(count);
         for (std::size_t k = 0; k < Width; ++k) {
-            const T* x = in_t + k * ld;
-            const auto xv = detail::matrix_view(x, 1, rows);
-            auto xhat = detail::matrix_view(normalized_.data() + k * rows, 1, rows);
+            // x̂'s rows of this feature are consecutive in normalized_, x's are ld apart
+            T* xhat = normalized_.data() + k * count;
             T mean, invstd;
             if (training_) {
-                mean = detail::sum(x, rows) / n;
-                xt::noalias(xhat) = xv - mean;  // centred first: Σ(x − μ)² does not cancel
-                const T var_sum = detail::dot(xhat.data(), xhat.data(), rows);
+                T total = T(0);
+                for (std::size_t p = 0; p < Pixels; ++p) total += detail::sum(in_t + (k * Pixels + p) * ld, rows);
+                mean = total / n;
+                for (std::size_t p = 0; p < Pixels; ++p)  // centred first: Σ(x − μ)² does not cancel
+                    xt::noalias(detail::matrix_view(xhat + p * rows, 1, rows)) =
+                        detail::matrix_view(in_t + (k * Pixels + p) * ld, 1, rows) - mean;
+                const T var_sum = detail::dot(static_cast<const T*>(xhat), static_cast<const T*>(xhat), count);
                 invstd = T(1) / std::sqrt(var_sum / n + T(eps));
-                xt::noalias(xhat) = xhat * invstd;
+                auto xhat_all = detail::matrix_view(xhat, 1, count);
+                xt::noalias(xhat_all) = xhat_all * invstd;
                 const T m = T(momentum);
                 running_mean(k) = m * mean + T(1.0 - momentum) * running_mean(k);
                 running_var(k) = m * (var_sum / (n - T(1))) + T(1.0 - momentum) * running_var(k);
             } else {
                 mean = running_mean(k);
                 invstd = T(1) / std::sqrt(running_var(k) + T(eps));
-                xt::noalias(xhat) = (xv - mean) * invstd;
+                for (std::size_t p = 0; p < Pixels; ++p)
+                    xt::noalias(detail::matrix_view(xhat + p * rows, 1, rows)) =
+                        (detail::matrix_view(in_t + (k * Pixels + p) * ld, 1, rows) - mean) * invstd;
             }
             invstd_[k] = invstd;
             // z = x·α + (β − μ·α) with α = γ/√(σ² + eps): PyTorch's order of operations.
             const T alpha = weight.value(k) * invstd;
             const T shift = bias.value(k) - mean * alpha;
-            auto zv = detail::matrix_view(z + k * rows, 1, rows);
-            xt::noalias(zv) = xv * alpha + shift;
+            for (std::size_t p = 0; p < Pixels; ++p)
+                xt::noalias(detail::matrix_view(z + (k * Pixels + p) * rows, 1, rows)) =
+                    detail::matrix_view(in_t + (k * Pixels + p) * ld, 1, rows) * alpha + shift;
         }
         if (training_) ++batches_tracked;
         return activation_.activate(rows);
     }
 
-    // daᵀ (Width, B), overwritten with dzᵀ = daᵀ ⊙ act'(z), then with dxᵀ -> dγ = Σ_b dz ⊙ x̂,
-    // dβ = Σ_b dz (Width) into the parameters' grads; returns dxᵀ (Width, B) in da_t's storage
-    // (nullptr for the first layer). With batch statistics μ and σ² depend on x:
-    //   dx = γ/√(σ² + eps) · (dz − dβ/B − x̂·dγ/B);  with running estimates: γ/√(var + eps) · dz.
+    // daᵀ (Width·Pixels, B), overwritten with dzᵀ = daᵀ ⊙ act'(z), then with dxᵀ -> dγ = Σ dz ⊙ x̂,
+    // dβ = Σ dz (Width; sums over a feature's n = B·Pixels values) into the parameters' grads;
+    // returns dxᵀ in da_t's storage (nullptr for the first layer). With batch statistics μ and σ²
+    // depend on x:
+    //   dx = γ/√(σ² + eps) · (dz − dβ/n − x̂·dγ/n);  with running estimates: γ/√(var + eps) · dz.
     T* backward(T* da_t) {
-        const std::size_t rows = rows_;
+        const std::size_t rows = rows_, count = rows * Pixels;
         activation_.backpropagate(da_t, rows);
-        const T n = T(rows);
+        const T n = T(count);
         for (std::size_t k = 0; k < Width; ++k) {
-            T* dz = da_t + k * rows;
-            const T* xhat = normalized_.data() + k * rows;
-            const T dgamma = detail::dot(static_cast<const T*>(dz), xhat, rows);
-            const T dbeta = detail::sum(static_cast<const T*>(dz), rows);
+            T* dz = da_t + k * count;
+            const T* xhat = normalized_.data() + k * count;
+            const T dgamma = detail::dot(static_cast<const T*>(dz), xhat, count);
+            const T dbeta = detail::sum(static_cast<const T*>(dz), count);
             weight.grad(k) = dgamma;
             bias.grad(k) = dbeta;
             if constexpr (computes_input_gradient) {
                 const T scale = weight.value(k) * invstd_[k];
-                auto dzv = detail::matrix_view(dz, 1, rows);
+                auto dzv = detail::matrix_view(dz, 1, count);
                 if (batch_statistics_) {
-                    const auto xv = detail::matrix_view(xhat, 1, rows);
+                    const auto xv = detail::matrix_view(xhat, 1, count);
                     xt::noalias(dzv) = scale * (dzv - dbeta / n - xv * (dgamma / n));
                 } else {
                     xt::noalias(dzv) = scale * dzv;
@@ -162,7 +174,7 @@ public:
             return nullptr;
     }
 
-    /// The last forward pass's output, feature-major: aᵀ (Width, B).
+    /// The last forward pass's output, feature-major: aᵀ (Width·Pixels, B).
     auto output() const { return activation_.output(rows_); }
     std::size_t rows() const noexcept { return rows_; }
 
@@ -222,8 +234,8 @@ private:
         batches_tracked = 0;
     }
 
-    detail::activation_stage<T, Width, Activation> activation_;
-    detail::buffer<T> normalized_;  // x̂ᵀ (Width, B), kept for backward
+    detail::activation_stage<T, input_width, Activation> activation_;
+    detail::buffer<T> normalized_;  // x̂ᵀ (Width·Pixels, B), kept for backward
     detail::buffer<T> invstd_;      // 1/√(σ² + eps) of the last forward, per feature
     detail::buffer<T> kept_;        // running_mean, running_var as keep_forward_state found them
     std::int64_t kept_batches_tracked_ = 0;
@@ -233,16 +245,20 @@ private:
     bool batch_statistics_ = false;  // whether the last forward used them (backward follows it)
 };
 
-/// Batch normalisation of the previous layer's output, then `Activation`; the width is kept.
+/// Batch normalisation of the previous layer's output, then `Activation`; the shape is kept.
+/// On features (and each step of a sequence) it is nn.BatchNorm1d, on an image nn.BatchNorm2d:
+/// one γ, β and pair of running estimates per channel.
 template <class Activation = identity>
 struct batch_norm {
-    static constexpr bool preserves_width = true;
+    static constexpr shape output_shape(shape in) noexcept { return in; }
 
     template <class T, std::size_t Index, shape InputShape>
     struct bind {
         static_assert(diagnostics::check_layer_width<batch_norm, Index, InputShape.size()>());
         static_assert(diagnostics::check_activation<Activation>());
-        using type = batch_norm_layer<T, InputShape.size(), Activation, (Index > 0)>;
+        static constexpr bool image = InputShape.is_image();
+        using type = batch_norm_layer<T, image ? InputShape.channels : InputShape.size(), Activation, (Index > 0),
+                                      image ? InputShape.height * InputShape.width : 1>;
     };
 };
 
