@@ -247,8 +247,7 @@ TEST_CASE("image layers: finite-difference gradients through every geometry", "[
 
 TEST_CASE("image layers: a small CNN trains as in PyTorch, step for step (1e-9)", "[conv][trajectory]") {
     const auto& f = fixture();
-    const auto run = [&](const std::string& prefix, auto optimizer) {
-        small_cnn net;
+    const auto run = [&]<class Net = small_cnn>(const std::string& prefix, auto optimizer, Net net = Net{}) {
         ctnn_test::load_parameters(net, f, prefix);
         ctnn::trainer trainer{net, ctnn::loss::mse{}, optimizer};
         const auto& expected = f.values(prefix + ".loss");
@@ -264,6 +263,16 @@ TEST_CASE("image layers: a small CNN trains as in PyTorch, step for step (1e-9)"
     };
     SECTION("SGD with momentum") { run("sgd", ctnn::optim::sgd{.lr = 0.1, .momentum = 0.9}); }
     SECTION("Adam") { run("adam", ctnn::optim::adam{.lr = 0.01}); }
+    SECTION("strides, dilation, batch_norm on the image, global pooling; Adam") {
+        using strided_cnn =
+            ctnn::basic_network<double, ctnn::image<2, 9, 9>, conv2d<4, kernel<3>, stride<2>, padding<1>>,
+                                ctnn::batch_norm<ctnn::relu>, conv2d<5, kernel<2>, dilation<2>, padding<1>, ctnn::tanh>,
+                                ctnn::max_pool2d<kernel<2>, stride<1>>, ctnn::global_avg_pool, ctnn::dense<2>>;
+        STATIC_REQUIRE(strided_cnn::shapes[1] == image_shape(4, 5, 5));
+        STATIC_REQUIRE(strided_cnn::shapes[3] == image_shape(5, 5, 5));
+        STATIC_REQUIRE(strided_cnn::shapes[4] == image_shape(5, 4, 4));
+        run("strided", ctnn::optim::adam{.lr = 0.01}, strided_cnn{});
+    }
 }
 
 TEST_CASE("image layers: every init policy fills a conv weight with torch.nn.init's fans", "[conv][init]") {

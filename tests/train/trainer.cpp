@@ -444,10 +444,11 @@ using benchmark_w2_net =
 using tanh64 = ctnn::dense<64, ctnn::tanh>;
 using benchmark_w4_net = ctnn::network<ctnn::input<32>, tanh64, tanh64, tanh64, tanh64, tanh64, tanh64, tanh64, tanh64,
                                        tanh64, tanh64, tanh64, tanh64, tanh64, tanh64, tanh64, tanh64, ctnn::dense<1>>;
-// Images: the patch buffers of conv2d and the pools' own.
+// Images: the patch buffers of conv2d, batch norm's per-channel statistics and the pools' own.
 using small_cnn_net = ctnn::network<ctnn::image<1, 8, 8>, ctnn::conv2d<4, ctnn::kernel<3>, ctnn::relu, ctnn::padding<1>>,
                                     ctnn::max_pool2d<ctnn::kernel<2>>, ctnn::conv2d<6, ctnn::kernel<3>>,
-                                    ctnn::avg_pool2d<ctnn::kernel<2>>, ctnn::flatten, ctnn::dense<3>>;
+                                    ctnn::batch_norm<ctnn::relu>, ctnn::avg_pool2d<ctnn::kernel<2>>, ctnn::flatten,
+                                    ctnn::dense<3>>;
 }  // namespace
 
 namespace {
