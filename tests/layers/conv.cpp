@@ -142,6 +142,33 @@ TEST_CASE("conv2d: forward and backward match PyTorch's Conv2d (1e-12)", "[conv]
     }
 }
 
+TEST_CASE("conv2d: the Winograd path (3×3, stride 1, several channels) matches PyTorch (1e-12)", "[conv][winograd]") {
+    SECTION("no padding, odd and even sizes: partial tiles") {
+        using layer_type = inner_layer<conv2d<3, kernel<3>>, image_shape(5, 7, 6)>;
+        STATIC_REQUIRE(layer_type::uses_winograd);
+        layer_type layer;
+        check_layer_case<layer_type, 4>(layer, "wino_a");
+        check_layer_case<layer_type, 4>(layer, "wino_a", 3);
+    }
+    SECTION("padding 2, tanh") {
+        using layer_type = inner_layer<conv2d<2, kernel<3>, padding<2>, ctnn::tanh>, image_shape(4, 5, 5)>;
+        STATIC_REQUIRE(layer_type::uses_winograd);
+        layer_type layer;
+        check_layer_case<layer_type, 4>(layer, "wino_b");
+    }
+    SECTION("padding (1, 0)") {
+        using layer_type = inner_layer<conv2d<4, kernel<3>, padding<1, 0>>, image_shape(6, 6, 7)>;
+        STATIC_REQUIRE(layer_type::uses_winograd);
+        layer_type layer;
+        check_layer_case<layer_type, 4>(layer, "wino_c");
+    }
+    // The patch product serves what Winograd does not: few channels, other kernels, strides.
+    STATIC_REQUIRE_FALSE(inner_layer<conv2d<4, kernel<3>, padding<1>>, image_shape(3, 5, 5)>::uses_winograd);
+    STATIC_REQUIRE_FALSE(inner_layer<conv2d<4, kernel<3>, stride<2>>, image_shape(8, 5, 5)>::uses_winograd);
+    STATIC_REQUIRE_FALSE(inner_layer<conv2d<4, kernel<3>, dilation<2>>, image_shape(8, 5, 5)>::uses_winograd);
+    STATIC_REQUIRE_FALSE(inner_layer<conv2d<4, kernel<3>, padding<3>>, image_shape(8, 5, 5)>::uses_winograd);
+}
+
 TEST_CASE("max_pool2d: forward and backward match PyTorch's MaxPool2d, ties included (1e-12)", "[conv][pool]") {
     SECTION("kernel 2, stride 1 (overlapping windows), values rounded to halves") {
         inner_layer<ctnn::max_pool2d<kernel<2>, stride<1>>, image_shape(2, 5, 5)> layer;
@@ -224,6 +251,16 @@ TEST_CASE("image layers: finite-difference gradients through every geometry", "[
         small_cnn net(4);
         ctnn_test::check_network_gradient(net, ctnn::loss::mse{}, r.normal_tensor<double>(3, 64),
                                           r.normal_tensor<double>(3, 3));
+    }
+    SECTION("Winograd layers after one another, odd sizes") {
+        using net_t = ctnn::basic_network<double, ctnn::image<4, 7, 5>, conv2d<5, kernel<3>, padding<1>, ctnn::tanh>,
+                                          conv2d<4, kernel<3>, ctnn::sigmoid>, conv2d<3, kernel<3>, padding<2>>,
+                                          ctnn::flatten, ctnn::dense<2>>;
+        STATIC_REQUIRE(net_t::layer_type<1>::uses_winograd);
+        STATIC_REQUIRE(net_t::layer_type<2>::uses_winograd);
+        net_t net(7);
+        ctnn_test::check_network_gradient(net, ctnn::loss::mse{}, r.normal_tensor<double>(3, 140),
+                                          r.normal_tensor<double>(3, 2));
     }
     SECTION("conv, batch_norm on the image, max pool, dense") {
         using net_t = ctnn::basic_network<double, ctnn::image<2, 5, 5>, conv2d<3, kernel<3>, padding<1>>,

@@ -2,10 +2,14 @@
 // image, PyTorch's nn.Conv2d (zero padding, groups = 1) followed by an activation, with W stored
 // (OutChannels, C, KH, KW) as PyTorch does.
 //
-// One product per batch: the image's patches as rows (detail/image_patches.hpp: each a copy of
-// whole feature-major rows) times W gives the output already in the next layer's layout.
-// Backward is the same product's two transposes and the patches added back. docs/conv.md says
-// why this and not a direct or Winograd convolution.
+// Two ways to the same numbers, chosen at compile time from the geometry:
+//  - a 3×3 kernel with stride 1 (no dilation) over several channels runs Winograd's
+//    F(2×2, 3×3) (detail/winograd.hpp): 16 products of channel matrices, 2.25× fewer
+//    multiplications;
+//  - any other: one product per batch over the image's patches as rows
+//    (detail/image_patches.hpp: each a copy of whole feature-major rows), whose output is
+//    already the next layer's layout; backward is its two transposes and the patches added back.
+// docs/conv.md has the measurements behind the choice.
 #pragma once
 
 #include <algorithm>
@@ -27,6 +31,7 @@
 #include "ctnn/detail/matrix_view.hpp"
 #include "ctnn/detail/score_kind.hpp"
 #include "ctnn/detail/weight_bias_parameters.hpp"
+#include "ctnn/detail/winograd.hpp"
 #include "ctnn/detail/xtensor.hpp"
 #include "ctnn/init/fans.hpp"
 #include "ctnn/init/pytorch_default.hpp"
@@ -61,6 +66,12 @@ public:
     /// matrix is the (packed) input itself, and its gradient is dL/dx.
     static constexpr bool patches_are_input = G.kernel_height == 1 && G.kernel_width == 1 && G.stride_height == 1
                                               && G.stride_width == 1 && G.padding_height == 0 && G.padding_width == 0;
+    /// Winograd F(2×2, 3×3): a 3×3 kernel, stride 1, no dilation, padding at most 2 (the input
+    /// gradient pads by 2 − P), and enough input channels for its 16 products to be products
+    /// (one channel makes them outer products, slower than the patch product: docs/conv.md).
+    static constexpr bool uses_winograd = G.kernel_height == 3 && G.kernel_width == 3 && G.stride_height == 1
+                                          && G.stride_width == 1 && G.dilation_height == 1 && G.dilation_width == 1
+                                          && G.padding_height <= 2 && G.padding_width <= 2 && In.channels >= 4;
 
     parameter<T, 4> weight;  // (OutChannels, C, KH, KW)
     parameter<T, 1> bias;    // (OutChannels)
@@ -85,10 +96,26 @@ public:
     /// Sizes the work buffers for batches of up to `columns` images (only ever grows them).
     void reserve(std::size_t columns) {
         activation_.reserve(columns);
-        detail::ensure_capacity(patches_, patch_size * positions * columns);
-        if constexpr (computes_input_gradient) {
-            detail::ensure_capacity(input_gradient_, input_width * columns);
-            if constexpr (!patches_are_input) detail::ensure_capacity(patch_gradient_, patch_size * positions * columns);
+        if constexpr (computes_input_gradient) detail::ensure_capacity(input_gradient_, input_width * columns);
+        if constexpr (uses_winograd) {
+            constexpr std::size_t xi = detail::winograd::positions;
+            if (zeros_.size() < columns) {
+                zeros_ = detail::buffer<T>(columns);
+                std::fill(zeros_.begin(), zeros_.end(), T(0));
+            }
+            detail::ensure_capacity(filters_, xi * OutChannels * In.channels);
+            detail::ensure_capacity(tiles_, xi * In.channels * forward_tiling::tiles * columns);
+            detail::ensure_capacity(products_, xi * OutChannels * forward_tiling::tiles * columns);
+            detail::ensure_capacity(weight_products_, xi * OutChannels * In.channels);
+            if constexpr (computes_input_gradient) {
+                detail::ensure_capacity(turned_filters_, xi * OutChannels * In.channels);
+                detail::ensure_capacity(gradient_tiles_, xi * OutChannels * input_gradient_tiling::tiles * columns);
+                detail::ensure_capacity(gradient_products_, xi * In.channels * input_gradient_tiling::tiles * columns);
+            }
+        } else {
+            detail::ensure_capacity(patches_, patch_size * positions * columns);
+            if constexpr (computes_input_gradient && !patches_are_input)
+                detail::ensure_capacity(patch_gradient_, patch_size * positions * columns);
         }
     }
 
@@ -97,42 +124,24 @@ public:
     const T* forward(const T* in_t, std::size_t ld, std::size_t columns) {
         columns_ = columns;
         dz_t_ = nullptr;
-        const std::size_t n = positions * columns;
-        if (patches_are_input && ld == columns) {
-            patches_in_use_ = in_t;
-        } else {
-            if constexpr (patches_are_input)
-                detail::copy_rows(in_t, ld, input_width, columns, patches_.data());
-            else
-                detail::gather_patches<In, G>(in_t, ld, columns, patches_.data());
-            patches_in_use_ = patches_.data();
-        }
-        T* z = activation_.preactivation();  // (OC, OH·OW·B)
-        for (std::size_t o = 0; o < OutChannels; ++o) std::fill_n(z + o * n, n, bias.value(o));
-        detail::gemm_row_major(false, false, OutChannels, n, patch_size, T(1), weight.value.data(), patch_size,
-                               patches_in_use_, n, T(1), z, n);
+        if constexpr (uses_winograd)
+            winograd_forward(in_t, ld, columns);
+        else
+            patch_forward(in_t, ld, columns);
         return activation_.activate(columns);
     }
 
-    // daᵀ (OC·OH·OW, B), overwritten with dzᵀ = daᵀ ⊙ act'(z) -> dW = dz · patchesᵀ (OC, C·KH·KW)
-    // and db (OC) into the parameters' grads; returns dxᵀ (C·H·W, B): Wᵀ·dz added back pixel by
-    // pixel, or nullptr for the first layer.
+    // daᵀ (OC·OH·OW, B), overwritten with dzᵀ = daᵀ ⊙ act'(z) -> dW (OC, C, KH, KW) and db (OC)
+    // into the parameters' grads; returns dxᵀ (C·H·W, B), or nullptr for the first layer.
     T* backward(T* da_t) {
         activation_.backpropagate(da_t, columns_);
         dz_t_ = da_t;
         const std::size_t n = positions * columns_;
         for (std::size_t o = 0; o < OutChannels; ++o) bias.grad(o) = detail::sum(static_cast<const T*>(da_t + o * n), n);
-        detail::gemm_row_major(false, true, OutChannels, patch_size, n, T(1), static_cast<const T*>(da_t), n,
-                               patches_in_use_, n, T(0), weight.grad.data(), patch_size);
-        if constexpr (computes_input_gradient) {
-            T* d_patches = patches_are_input ? input_gradient_.data() : patch_gradient_.data();
-            detail::gemm_row_major(true, false, patch_size, n, OutChannels, T(1), weight.value.data(), patch_size,
-                                   static_cast<const T*>(da_t), n, T(0), d_patches, n);
-            if constexpr (!patches_are_input) detail::scatter_patches<In, G>(d_patches, columns_, input_gradient_.data());
-            return input_gradient_.data();
-        } else {
-            return nullptr;
-        }
+        if constexpr (uses_winograd)
+            return winograd_backward(da_t);
+        else
+            return patch_backward(da_t);
     }
 
     /// The last forward pass's output, feature-major: aᵀ (OC·OH·OW, B).
@@ -162,10 +171,101 @@ public:
     }
 
 private:
+    using forward_tiling = detail::winograd::tiling<In.height, In.width, G.padding_height, G.padding_width>;
+    // dL/dx is the forward of dz padded by 2 − P (only used when uses_winograd, so P ≤ 2)
+    using input_gradient_tiling = detail::winograd::tiling<out_height, out_width, 2 - std::min<std::size_t>(G.padding_height, 2),
+                                                           2 - std::min<std::size_t>(G.padding_width, 2)>;
+
+    // z (OC, OH·OW·B) = W · patches + b, into the activation's preactivation.
+    void patch_forward(const T* in_t, std::size_t ld, std::size_t columns) {
+        const std::size_t n = positions * columns;
+        if (patches_are_input && ld == columns) {
+            patches_in_use_ = in_t;
+        } else {
+            if constexpr (patches_are_input)
+                detail::copy_rows(in_t, ld, input_width, columns, patches_.data());
+            else
+                detail::gather_patches<In, G>(in_t, ld, columns, patches_.data());
+            patches_in_use_ = patches_.data();
+        }
+        T* z = activation_.preactivation();
+        for (std::size_t o = 0; o < OutChannels; ++o) std::fill_n(z + o * n, n, bias.value(o));
+        detail::gemm_row_major(false, false, OutChannels, n, patch_size, T(1), weight.value.data(), patch_size,
+                               patches_in_use_, n, T(1), z, n);
+    }
+
+    // dz (OC, OH·OW·B) -> dW = dz · patchesᵀ; dx = Wᵀ·dz added back pixel by pixel.
+    T* patch_backward(const T* dz) {
+        const std::size_t n = positions * columns_;
+        detail::gemm_row_major(false, true, OutChannels, patch_size, n, T(1), dz, n, patches_in_use_, n, T(0),
+                               weight.grad.data(), patch_size);
+        if constexpr (computes_input_gradient) {
+            T* d_patches = patches_are_input ? input_gradient_.data() : patch_gradient_.data();
+            detail::gemm_row_major(true, false, patch_size, n, OutChannels, T(1), weight.value.data(), patch_size, dz, n,
+                                   T(0), d_patches, n);
+            if constexpr (!patches_are_input) detail::scatter_patches<In, G>(d_patches, columns_, input_gradient_.data());
+            return input_gradient_.data();
+        } else {
+            return nullptr;
+        }
+    }
+
+    // z (OC·OH·OW, B) = Aᵀ[(G w Gᵀ) ⊙ (Bᵀ x B)]A + b, into the activation's preactivation.
+    void winograd_forward(const T* in_t, std::size_t ld, std::size_t columns) {
+        constexpr std::size_t tiles = forward_tiling::tiles;
+        const std::size_t n = tiles * columns;
+        detail::winograd::transform_filters(weight.value.data(), OutChannels, In.channels, false, filters_.data());
+        detail::winograd::transform_input<In.channels, In.height, In.width, G.padding_height, G.padding_width>(
+            in_t, ld, columns, zeros_.data(), tiles_.data());
+        for (std::size_t xi = 0; xi < detail::winograd::positions; ++xi)
+            detail::gemm_row_major(false, false, OutChannels, n, In.channels, T(1),
+                                   filters_.data() + xi * OutChannels * In.channels, In.channels,
+                                   tiles_.data() + xi * In.channels * n, n, T(0), products_.data() + xi * OutChannels * n, n);
+        detail::winograd::transform_output<OutChannels, out_height, out_width>(products_.data(), columns, bias.value.data(),
+                                                                             activation_.preactivation());
+    }
+
+    // dz (OC·OH·OW, B) -> dW = Gᵀ[(A dz Aᵀ) ⊙ (Bᵀ x B)]G, the input tiles kept from forward;
+    // dx = the forward of dz padded by 2 − P with the filters turned and transposed.
+    T* winograd_backward(const T* dz) {
+        constexpr std::size_t xi_count = detail::winograd::positions, tiles = forward_tiling::tiles;
+        const std::size_t B = columns_, n = tiles * B;
+        T* dz_tiles = products_.data();  // forward's products are spent: their buffer takes A dz Aᵀ
+        detail::winograd::transform_output_gradient<OutChannels, out_height, out_width>(dz, B, zeros_.data(), dz_tiles);
+        for (std::size_t xi = 0; xi < xi_count; ++xi)
+            detail::gemm_row_major(false, true, OutChannels, In.channels, n, T(1), dz_tiles + xi * OutChannels * n, n,
+                                   tiles_.data() + xi * In.channels * n, n, T(0),
+                                   weight_products_.data() + xi * OutChannels * In.channels, In.channels);
+        detail::winograd::transform_weight_gradient(weight_products_.data(), OutChannels, In.channels, weight.grad.data());
+        if constexpr (computes_input_gradient) {
+            constexpr std::size_t gradient_tiles = input_gradient_tiling::tiles;
+            const std::size_t m = gradient_tiles * B;
+            detail::winograd::transform_filters(weight.value.data(), OutChannels, In.channels, true, turned_filters_.data());
+            detail::winograd::transform_input<OutChannels, out_height, out_width, 2 - std::min<std::size_t>(G.padding_height, 2),
+                                              2 - std::min<std::size_t>(G.padding_width, 2)>(dz, B, B, zeros_.data(),
+                                                                                            gradient_tiles_.data());
+            for (std::size_t xi = 0; xi < xi_count; ++xi)
+                detail::gemm_row_major(false, false, In.channels, m, OutChannels, T(1),
+                                       turned_filters_.data() + xi * OutChannels * In.channels, OutChannels,
+                                       gradient_tiles_.data() + xi * OutChannels * m, m, T(0),
+                                       gradient_products_.data() + xi * In.channels * m, m);
+            detail::winograd::transform_output<In.channels, In.height, In.width>(gradient_products_.data(), B,
+                                                                               static_cast<const T*>(nullptr),
+                                                                               input_gradient_.data());
+            return input_gradient_.data();
+        } else {
+            return nullptr;
+        }
+    }
+
     detail::activation_stage<T, output_width, Activation> activation_;
     detail::buffer<T> patches_;         // (C·KH·KW, OH·OW·B) of the last forward
     detail::buffer<T> patch_gradient_;  // its gradient, before it is added back into dx
     detail::buffer<T> input_gradient_;  // dxᵀ (C·H·W, B)
+    // Winograd's: U, V (kept for dW), M (then A dz Aᵀ), dW's M; dx's U, V, M; B zeros for padding
+    detail::buffer<T> filters_, tiles_, products_, weight_products_;
+    detail::buffer<T> turned_filters_, gradient_tiles_, gradient_products_;
+    detail::buffer<T> zeros_;
     const T* patches_in_use_ = nullptr;  // patches_, or a packed input a 1×1 kernel reads as it is
     const T* dz_t_ = nullptr;            // dzᵀ of the last backward, in the caller's buffer
     std::size_t columns_ = 0;
