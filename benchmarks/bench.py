@@ -229,6 +229,15 @@ def run_ctnn(binary, repeats, dump=None, threads=1):
     return results, flops
 
 
+def fma_peak(build):
+    """One core's float32 FMA peak at the widest vector width the CPU runs, no BLAS involved."""
+    out = subprocess.run([os.path.join(build, "benchmarks", "bench_fma_peak"), "--repeats", "5"],
+                         check=True, capture_output=True, text=True).stdout
+    line = next(l for l in out.splitlines() if l.startswith("bench "))
+    print(line)
+    return float(parse_line(line)["gflops"])
+
+
 def roofline(build):
     out = subprocess.run([os.path.join(build, "benchmarks", "bench_sgemm_roofline"), "--repeats", "20"],
                          check=True, capture_output=True, text=True).stdout
@@ -300,10 +309,15 @@ def main():
                         help="workloads also run by ctnn on every core (set_blas_threads), '' for none")
     args = parser.parse_args()
 
-    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
+    info = {}
+    for line in open("/proc/cpuinfo"):
+        key, _, value = line.partition(":")
+        info.setdefault(key.strip(), value.strip())
+    cpu = f"{info.get('model name', '?')} (family {info.get('cpu family', '?')} model {info.get('model', '?')})"
     print(f"machine: {cpu}, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}; "
           f"python {platform.python_version()}, torch {torch.__version__}, 1 thread")
     peak = roofline(args.build)
+    fma = fma_peak(args.build)
 
     ok, floors_ok, rows = True, True, []
     for name in filter(None, args.workloads.split(",")):  # "" runs W5 alone
@@ -331,16 +345,17 @@ def main():
         print(f"bench workload={name} speedup={ms_theirs / ms_ours:.2f} cpu_speedup={cpu_theirs / cpu_ours:.2f} "
               f"losses_agree={int(agree)}")
 
-    print(f"\nsgemm roofline (OpenBLAS, 1 thread, 512^3, best of 20): {peak:.1f} GFLOP/s; load average now "
-          f"{os.getloadavg()[0]:.2f}")
+    print(f"\nsgemm roofline (OpenBLAS, 1 thread, 512^3, best of 20): {peak:.1f} GFLOP/s; FMA peak (1 core, "
+          f"widest ISA, no BLAS): {fma:.1f} GFLOP/s; load average now {os.getloadavg()[0]:.2f}")
     print("medians of wall-clock ms per step; GFLOP/s = 6 * parameters * batch / time; "
           "cpu x = the speed-up in CPU time")
     print(f"{'workload':<9}{'ctnn ms':>10}{'torch ms':>10}{'speed-up':>10}{'cpu x':>8}{'ctnn GF/s':>11}"
-          f"{'torch GF/s':>12}{'ctnn %roof':>11}{'ctnn loss':>12}{'torch loss':>12}")
+          f"{'torch GF/s':>12}{'ctnn %roof':>11}{'ctnn %fma':>10}{'ctnn loss':>12}{'torch loss':>12}")
     for name, w, flops, ms_ours, ms_theirs, cpu_ours, cpu_theirs, loss_ours, loss_theirs, agree in rows:
         gf_ours, gf_theirs = flops / ms_ours * 1e-6, flops / ms_theirs * 1e-6
         print(f"{name:<9}{ms_ours:>10.4g}{ms_theirs:>10.4g}{ms_theirs / ms_ours:>9.2f}x{cpu_theirs / cpu_ours:>7.2f}x"
-              f"{gf_ours:>11.2f}{gf_theirs:>12.2f}{100 * gf_ours / peak:>10.1f}%{loss_ours:>12.6g}{loss_theirs:>12.6g}"
+              f"{gf_ours:>11.2f}{gf_theirs:>12.2f}{100 * gf_ours / peak:>10.1f}%{100 * gf_ours / fma:>9.1f}%"
+              f"{loss_ours:>12.6g}{loss_theirs:>12.6g}"
               f"{'' if agree else '  LOSSES DIFFER'}")
     print("floors (issues 6 and 16), on wall-clock medians:")
     for name, w, flops, ms_ours, ms_theirs, *_ in rows:

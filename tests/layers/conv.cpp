@@ -321,6 +321,19 @@ TEST_CASE("image layers: every init policy fills a conv weight with torch.nn.ini
     CHECK(xt::amax(xt::abs(layer.weight.value))() <= bound);
     CHECK(xt::amax(xt::abs(layer.weight.value))() > 0.9 * bound);
     CHECK(xt::amax(xt::abs(layer.bias.value))() <= bound);
+    // Xavier and Kaiming read both fans: fan_out = OC·KH·KW = 72. Their bounds, as torch.nn.init's:
+    // √(6 / (18 + 72)) and √2·√(3 / 18) (ReLU gain, fan_in).
+    const auto max_abs_weight = [](const auto& l) { return double(xt::amax(xt::abs(l.weight.value))()); };
+    inner_layer<conv2d<8, kernel<3>, ctnn::init::xavier_uniform<>>, image_shape(2, 6, 6)> xavier;
+    xavier.initialize(ctnn::rng(3));
+    const double xavier_bound = std::sqrt(6.0 / (18.0 + 72.0));
+    CHECK(max_abs_weight(xavier) <= xavier_bound);
+    CHECK(max_abs_weight(xavier) > 0.9 * xavier_bound);
+    inner_layer<conv2d<8, kernel<3>, ctnn::init::kaiming_uniform<>>, image_shape(2, 6, 6)> kaiming;
+    kaiming.initialize(ctnn::rng(4));
+    const double kaiming_bound = std::sqrt(2.0) * std::sqrt(3.0 / 18.0);
+    CHECK(max_abs_weight(kaiming) <= kaiming_bound);
+    CHECK(max_abs_weight(kaiming) > 0.9 * kaiming_bound);
     // Orthogonal: the (OC, C·KH·KW) matrix PyTorch flattens the weight to has orthonormal rows.
     using orthogonal_layer = inner_layer<conv2d<8, kernel<3>, ctnn::init::orthogonal<>>, image_shape(2, 6, 6)>;
     orthogonal_layer o;
