@@ -201,9 +201,12 @@ WORKLOADS = {
     "w6": dict(title="fashion-mnist 784-256-128-10 relu, softmax ce, adam, batch 128, one epoch",
                binary="bench_fashion_epoch", floor=None, loss_rtol=1e-3,
                torch=lambda rec, n: train_fashion_epoch(rec, n, batch=128)),
-    # An epoch takes ~20 s: one timed training per round (after the warm-up), three rounds.
+    # An epoch takes ~15 s: one timed training per round (after the warm-up), three rounds. Its
+    # losses agree less closely than W6's: ctnn's Winograd and PyTorch's convolutions round
+    # differently, and 938 Adam steps in float32 carry that to ~0.2% with other BLAS kernels
+    # (docs/benchmarks.md); the float64 fixtures are where the arithmetic is checked.
     "w7": dict(title="fashion-mnist cnn conv32-pool-conv64-pool-128-10, softmax ce, adam, batch 64, one epoch",
-               binary="bench_fashion_cnn_epoch", floor=1.5, loss_rtol=1e-3, repeats=1, rounds=3,
+               binary="bench_fashion_cnn_epoch", floor=1.5, loss_rtol=5e-3, repeats=1, rounds=3,
                torch=lambda rec, n: train_fashion_cnn_epoch(rec, n, batch=64)),
 }
 

@@ -66,10 +66,17 @@ TEST_CASE("generic_blas_warning: OpenBLAS's generic kernels on a CPU with AVX2 o
     const std::string on_avx2 = generic_blas_warning("Sandybridge", true, false).c_str();
     CHECK_THAT(on_avx2, Catch::Contains("'Sandybridge' kernels on a CPU with AVX2")
                             && Catch::Contains("OPENBLAS_CORETYPE=Haswell"));
+    // AVX2 kernels on a CPU with AVX-512 (OpenBLAS 0.3.21 on an AMD Zen 5): named, with the fix
+    const std::string narrower = generic_blas_warning("Haswell", true, true).c_str();
+    CHECK_THAT(narrower, Catch::Contains("'Haswell' (AVX2) kernels on a CPU with AVX-512")
+                             && Catch::Contains("OPENBLAS_CORETYPE=SkylakeX") && Catch::Contains("CTNN_BLAS_WARNING=0"));
+    CHECK_THAT(std::string(generic_blas_warning("ZEN", true, true).c_str()), Catch::Contains("'ZEN' (AVX2)"));
     // kernels as wide as the CPU (a build for one target names them in capitals), or a CPU
     // without AVX2: nothing to say
-    for (const char* core : {"Haswell", "SkylakeX", "Zen", "Cooperlake", "SapphireRapids", "HASWELL", "SKYLAKEX"})
+    for (const char* core : {"SkylakeX", "Cooperlake", "SapphireRapids", "SKYLAKEX"})
         CHECK(std::string(generic_blas_warning(core, true, true).c_str()).empty());
+    for (const char* core : {"Haswell", "Zen", "Excavator", "HASWELL"})
+        CHECK(std::string(generic_blas_warning(core, true, false).c_str()).empty());
     CHECK(std::string(generic_blas_warning("Prescott", false, false).c_str()).empty());
     // the running library names its kernels
     CHECK_FALSE(ctnn::blas_core().empty());

@@ -29,11 +29,11 @@ inline std::string_view blas_core() {
 namespace detail {
 
 /// The warning for OpenBLAS kernels narrower than the CPU's vectors (`avx2`, `avx512`: what the
-/// CPU supports), or an empty message. The cores listed are OpenBLAS's x86-64 kernels that use
-/// AVX2 and FMA.
+/// CPU supports), or an empty message: its generic kernels on a CPU with AVX2 or AVX-512, or its
+/// AVX2 kernels on a CPU with AVX-512 (OpenBLAS 0.3.21 runs an AMD Zen 5 so).
 inline message generic_blas_warning(std::string_view core, bool avx2, bool avx512) {
-    constexpr std::array<std::string_view, 6> wide_cores{"Haswell", "SkylakeX", "Cooperlake", "SapphireRapids",
-                                                         "Zen",     "Excavator"};
+    constexpr std::array<std::string_view, 3> avx512_cores{"SkylakeX", "Cooperlake", "SapphireRapids"};
+    constexpr std::array<std::string_view, 3> avx2_cores{"Haswell", "Zen", "Excavator"};
     message none{};
     if (!avx2 && !avx512) return none;
     // a DYNAMIC_ARCH build names its kernels "Haswell", a build for one target "HASWELL"
@@ -43,8 +43,20 @@ inline message generic_blas_warning(std::string_view core, bool avx2, bool avx51
             if ((a[i] | 0x20) != (b[i] | 0x20)) return false;
         return true;
     };
-    for (const auto wide : wide_cores)
-        if (same_letters(core, wide)) return none;
+    const auto one_of = [&](const auto& cores) {
+        for (const auto c : cores)
+            if (same_letters(core, c)) return true;
+        return false;
+    };
+    if (one_of(avx512_cores)) return none;
+    if (one_of(avx2_cores)) {
+        if (!avx512) return none;
+        return format_message("ctnn: OpenBLAS runs its '%.*s' (AVX2) kernels on a CPU with AVX-512: it does not use "
+                              "this CPU's AVX-512, and matrix products may run up to twice slower than they could "
+                              "(docs/benchmarks.md). Start the program with OPENBLAS_CORETYPE=SkylakeX to use its "
+                              "AVX-512 kernels (CTNN_BLAS_WARNING=0 silences this).\n",
+                              int(core.size()), core.data());
+    }
     const char* isa = avx512 ? "AVX-512" : "AVX2";
     const char* suggested = avx512 ? "SkylakeX" : "Haswell";
     return format_message("ctnn: OpenBLAS runs its '%.*s' kernels on a CPU with %s: it does not recognise this CPU, "
