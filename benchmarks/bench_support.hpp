@@ -54,20 +54,45 @@ void dump(std::FILE* out, const std::string& name, const Tensor& t) {
     std::fprintf(out, "\n");
 }
 
-/// x, y and every dense layer's weight and bias as w0, b0, w1, b1...
-template <class Network, class X, class Y>
-void dump_problem(const std::string& path, const X& x, const Y& y, const Network& net) {
+/// Every layer's weight and bias, for the layers that have them, as w0, b0, w1, b1... in order
+/// (a pool or flatten has none and takes no number).
+template <class Network>
+void dump_parameters(std::FILE* out, const Network& net) {
+    std::size_t k = 0;
+    net.for_each_layer_indexed([&](const auto& layer, std::size_t) {
+        if constexpr (requires { layer.weight; }) {
+            dump(out, "w" + std::to_string(k), layer.weight.value);
+            dump(out, "b" + std::to_string(k), layer.bias.value);
+            ++k;
+        }
+    });
+}
+
+/// `path` opened for writing, or the program ends with the reason.
+inline std::FILE* open_dump(const std::string& path) {
     std::FILE* out = std::fopen(path.c_str(), "w");
     if (!out) {
         std::perror(path.c_str());
         std::exit(1);
     }
+    return out;
+}
+
+/// x, y and the network's weights and biases (dump_parameters).
+template <class Network, class X, class Y>
+void dump_problem(const std::string& path, const X& x, const Y& y, const Network& net) {
+    std::FILE* out = open_dump(path);
     dump(out, "x", x);
     dump(out, "y", y);
-    net.for_each_layer_indexed([&](const auto& layer, std::size_t index) {
-        dump(out, "w" + std::to_string(index), layer.weight.value);
-        dump(out, "b" + std::to_string(index), layer.bias.value);
-    });
+    dump_parameters(out, net);
+    std::fclose(out);
+}
+
+/// The network's weights and biases alone: the data is a file both sides read themselves.
+template <class Network>
+void dump_weights(const std::string& path, const Network& net) {
+    std::FILE* out = open_dump(path);
+    dump_parameters(out, net);
     std::fclose(out);
 }
 

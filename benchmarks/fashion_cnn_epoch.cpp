@@ -44,22 +44,7 @@ int main(int argc, char** argv) {
     const auto& y = train.y();
     ctnn::data::scale_to_unit(x, 255.0);
     const net initial(0);
-    if (!options.dump_path.empty()) {
-        std::FILE* out = std::fopen(options.dump_path.c_str(), "w");
-        if (!out) {
-            std::perror(options.dump_path.c_str());
-            return 1;
-        }
-        std::size_t k = 0;
-        initial.for_each_layer_indexed([&](const auto& layer, std::size_t) {
-            if constexpr (requires { layer.weight; }) {
-                bench::dump(out, "w" + std::to_string(k), layer.weight.value);
-                bench::dump(out, "b" + std::to_string(k), layer.bias.value);
-                ++k;
-            }
-        });
-        std::fclose(out);
-    }
+    if (!options.dump_path.empty()) bench::dump_weights(options.dump_path, initial);
     bench::run("w7", options, 6.0 * multiply_adds_per_sample() * double(batch), initial, [&](net& model) {
         ctnn::trainer trainer{model, ctnn::loss::softmax_cross_entropy{}, ctnn::optim::adam{.lr = 1e-3}};
         return trainer.fit(x, y, {.epochs = 1, .batch_size = batch, .shuffle = false});

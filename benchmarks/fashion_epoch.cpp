@@ -24,18 +24,7 @@ int main(int argc, char** argv) {
     const auto y = ctnn::data::read_idx_labels(dataset_dir / "train-labels-idx1-ubyte.gz");
     ctnn::data::scale_to_unit(x, 255.0);
     const net initial(0);
-    if (!options.dump_path.empty()) {
-        std::FILE* out = std::fopen(options.dump_path.c_str(), "w");
-        if (!out) {
-            std::perror(options.dump_path.c_str());
-            return 1;
-        }
-        initial.for_each_layer_indexed([&](const auto& layer, std::size_t index) {
-            bench::dump(out, "w" + std::to_string(index), layer.weight.value);
-            bench::dump(out, "b" + std::to_string(index), layer.bias.value);
-        });
-        std::fclose(out);
-    }
+    if (!options.dump_path.empty()) bench::dump_weights(options.dump_path, initial);
     bench::run("w6", options, bench::mlp_flops_per_step(net::parameter_count, batch), initial, [&](net& model) {
         ctnn::trainer trainer{model, ctnn::loss::softmax_cross_entropy{}, ctnn::optim::adam{.lr = 1e-3}};
         return trainer.fit(x, y, {.epochs = 1, .batch_size = batch, .shuffle = false});

@@ -12,11 +12,7 @@ using net = ctnn::network<ctnn::sequence<features>, ctnn::rnn<hidden, ctnn::tanh
 
 void dump_problem(const std::string& path, const ctnn::tensor<float, 3>& x, const ctnn::tensor<float, 2>& y,
                   const net& model) {
-    std::FILE* out = std::fopen(path.c_str(), "w");
-    if (!out) {
-        std::perror(path.c_str());
-        std::exit(1);
-    }
+    std::FILE* out = bench::open_dump(path);
     bench::dump(out, "x", x);
     bench::dump(out, "y", y);
     const auto& recurrent = model.layer<0>();

@@ -79,20 +79,8 @@ namespace {
 /// loss and the final weights against PyTorch's, 1e-9 relative.
 template <class Net, std::size_t Rank>
 void check_parameters_against_torch(const std::string& prefix, double lr, double momentum) {
-    const auto& f = fixture();
     Net net;
-    ctnn_test::load_parameters(net, f, prefix);
-    ctnn::trainer trainer{net, ctnn::loss::mse{}, ctnn::optim::sgd{.lr = lr, .momentum = momentum}};
-    const auto& expected = f.values(prefix + ".loss");
-    const auto losses = trainer.fit(f.tensor<double, Rank>(prefix + ".x"), f.tensor<double, 2>(prefix + ".y"),
-                                    {.epochs = expected.size(), .batch_size = 0, .shuffle = false})
-                            .epoch_losses;
-    REQUIRE(losses.size() == expected.size());
-    for (std::size_t s = 0; s < losses.size(); ++s) {
-        INFO(prefix << " step " << s << ": " << losses[s] << " vs " << expected[s]);
-        CHECK(std::abs(losses[s] - expected[s]) <= 1e-9 * std::abs(expected[s]));
-    }
-    CHECK(ctnn_test::parameter_error(net, f, prefix, "final_p") <= 1e-9);
+    ctnn_test::check_trajectory<Rank>(net, fixture(), prefix, ctnn::optim::sgd{.lr = lr, .momentum = momentum});
 }
 
 using highway_net = ctnn::basic_network<double, ctnn::input<4>, ctnn::dense<8, ctnn::tanh>,

@@ -285,18 +285,7 @@ TEST_CASE("image layers: finite-difference gradients through every geometry", "[
 TEST_CASE("image layers: a small CNN trains as in PyTorch, step for step (1e-9)", "[conv][trajectory]") {
     const auto& f = fixture();
     const auto run = [&]<class Net = small_cnn>(const std::string& prefix, auto optimizer, Net net = Net{}) {
-        ctnn_test::load_parameters(net, f, prefix);
-        ctnn::trainer trainer{net, ctnn::loss::mse{}, optimizer};
-        const auto& expected = f.values(prefix + ".loss");
-        const auto losses = trainer.fit(f.tensor<double, 4>(prefix + ".x"), f.tensor<double, 2>(prefix + ".y"),
-                                        {.epochs = expected.size(), .batch_size = 0, .shuffle = false})
-                                .epoch_losses;
-        REQUIRE(losses.size() == expected.size());
-        for (std::size_t s = 0; s < losses.size(); ++s) {
-            INFO(prefix << " step " << s << ": " << losses[s] << " vs " << expected[s]);
-            CHECK(std::abs(losses[s] - expected[s]) <= 1e-9 * std::abs(expected[s]));
-        }
-        CHECK(ctnn_test::parameter_error(net, f, prefix, "final_p") <= 1e-9);
+        ctnn_test::check_trajectory<4>(net, f, prefix, optimizer);
     };
     SECTION("SGD with momentum") { run("sgd", ctnn::optim::sgd{.lr = 0.1, .momentum = 0.9}); }
     SECTION("Adam") { run("adam", ctnn::optim::adam{.lr = 0.01}); }

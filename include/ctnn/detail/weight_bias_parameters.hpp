@@ -1,5 +1,5 @@
-// The parameters of a layer with a weight and a bias (dense, batch_norm, layer_norm), visited
-// in PyTorch's order with PyTorch's state_dict names.
+// The parameters of a layer with a weight and a bias (dense, conv2d, batch_norm, layer_norm),
+// visited in PyTorch's order with PyTorch's state_dict names.
 #pragma once
 
 #include <string_view>
@@ -11,5 +11,32 @@ void visit_weight_and_bias(Layer& layer, F&& f) {
     f(std::string_view("weight"), layer.weight);
     f(std::string_view("bias"), layer.bias);
 }
+
+/// The visits the network asks of such a layer, for it to inherit (`class dense_layer : public
+/// weight_and_bias_visits<dense_layer<...>>`): for_each_parameter, and for_each_named_parameter
+/// with the names, for saving.
+template <class Layer>
+struct weight_and_bias_visits {
+    template <class F>
+    void for_each_parameter(F&& f) {
+        visit_weight_and_bias(self(), [&](std::string_view, auto& p) { f(p); });
+    }
+    template <class F>
+    void for_each_parameter(F&& f) const {
+        visit_weight_and_bias(self(), [&](std::string_view, const auto& p) { f(p); });
+    }
+    template <class F>
+    void for_each_named_parameter(F&& f) {
+        visit_weight_and_bias(self(), f);
+    }
+    template <class F>
+    void for_each_named_parameter(F&& f) const {
+        visit_weight_and_bias(self(), f);
+    }
+
+private:
+    Layer& self() noexcept { return static_cast<Layer&>(*this); }
+    const Layer& self() const noexcept { return static_cast<const Layer&>(*this); }
+};
 
 }  // namespace ctnn::detail

@@ -30,7 +30,8 @@ namespace ctnn {
 /// image's channels) of `Pixels` rows each (1 for features, H·W for a channel). Activations are
 /// feature-major, (Width·Pixels, B), so the statistics of one are Pixels consecutive rows.
 template <class T, std::size_t Width, class Activation, bool InputGradient, std::size_t Pixels = 1>
-class batch_norm_layer {
+class batch_norm_layer
+    : public detail::weight_and_bias_visits<batch_norm_layer<T, Width, Activation, InputGradient, Pixels>> {
 public:
     using scalar = T;
     using activation_type = Activation;
@@ -178,23 +179,6 @@ public:
     auto output() const { return activation_.output(rows_); }
     std::size_t rows() const noexcept { return rows_; }
 
-    template <class F>
-    void for_each_parameter(F&& f) {
-        detail::visit_weight_and_bias(*this, [&](std::string_view, auto& p) { f(p); });
-    }
-    template <class F>
-    void for_each_parameter(F&& f) const {
-        detail::visit_weight_and_bias(*this, [&](std::string_view, const auto& p) { f(p); });
-    }
-    /// The same visit with each parameter's name (PyTorch's state_dict key), for saving.
-    template <class F>
-    void for_each_named_parameter(F&& f) {
-        detail::visit_weight_and_bias(*this, f);
-    }
-    template <class F>
-    void for_each_named_parameter(F&& f) const {
-        detail::visit_weight_and_bias(*this, f);
-    }
     /// A training forward updates the running estimates; a step the trainer refuses must not.
     /// keep_forward_state remembers them (into a buffer sized once), restore_forward_state puts
     /// them back, bit for bit.

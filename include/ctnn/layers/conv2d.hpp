@@ -43,7 +43,8 @@ namespace ctnn {
 /// known, and whether it is the first layer (which computes no dL/dx).
 template <class T, shape In, std::size_t OutChannels, window_geometry G, class Activation, class Init,
           bool InputGradient>
-class conv2d_layer {
+class conv2d_layer
+    : public detail::weight_and_bias_visits<conv2d_layer<T, In, OutChannels, G, Activation, Init, InputGradient>> {
 public:
     using scalar = T;
     using activation_type = Activation;
@@ -152,23 +153,6 @@ public:
         return detail::matrix_view(static_cast<const T*>(dz_t_), output_width, dz_t_ ? columns_ : 0);
     }
 
-    template <class F>
-    void for_each_parameter(F&& f) {
-        detail::visit_weight_and_bias(*this, [&](std::string_view, auto& p) { f(p); });
-    }
-    template <class F>
-    void for_each_parameter(F&& f) const {
-        detail::visit_weight_and_bias(*this, [&](std::string_view, const auto& p) { f(p); });
-    }
-    /// The same visit with PyTorch's state_dict names (weight, bias), for saving.
-    template <class F>
-    void for_each_named_parameter(F&& f) {
-        detail::visit_weight_and_bias(*this, f);
-    }
-    template <class F>
-    void for_each_named_parameter(F&& f) const {
-        detail::visit_weight_and_bias(*this, f);
-    }
 
 private:
     using forward_tiling = detail::winograd::tiling<In.height, In.width, G.padding_height, G.padding_width>;

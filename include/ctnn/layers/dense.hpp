@@ -36,7 +36,7 @@ inline constexpr std::size_t infer_width = 0;
 /// first layer (which computes no dL/dx); its position is the network's to know.
 template <class T, std::size_t In, std::size_t Out, class Activation, class Init,
           bool InputGradient>
-class dense_layer {
+class dense_layer : public detail::weight_and_bias_visits<dense_layer<T, In, Out, Activation, Init, InputGradient>> {
 public:
     using scalar = T;
     using activation_type = Activation;
@@ -189,23 +189,6 @@ public:
         return detail::matrix_view(static_cast<const T*>(dz_t_), Out, dz_t_ ? rows_ : 0);
     }
 
-    template <class F>
-    void for_each_parameter(F&& f) {
-        detail::visit_weight_and_bias(*this, [&](std::string_view, auto& p) { f(p); });
-    }
-    template <class F>
-    void for_each_parameter(F&& f) const {
-        detail::visit_weight_and_bias(*this, [&](std::string_view, const auto& p) { f(p); });
-    }
-    /// The same visit with each parameter's name (PyTorch's state_dict key), for saving.
-    template <class F>
-    void for_each_named_parameter(F&& f) {
-        detail::visit_weight_and_bias(*this, f);
-    }
-    template <class F>
-    void for_each_named_parameter(F&& f) const {
-        detail::visit_weight_and_bias(*this, f);
-    }
 
 private:
     // backward and backward_signal: dzᵀ in place of daᵀ, db, dxᵀ; with MeasureDz, max |dz| from

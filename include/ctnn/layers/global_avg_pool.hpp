@@ -11,28 +11,21 @@
 #include "ctnn/detail/buffer.hpp"
 #include "ctnn/detail/diagnostics.hpp"
 #include "ctnn/detail/matrix_view.hpp"
+#include "ctnn/detail/pooling_buffers.hpp"
 #include "ctnn/layers/window.hpp"
 
 namespace ctnn {
 
 /// The layer as it lives inside a network: no parameters.
 template <class T, shape In, bool InputGradient>
-class global_avg_pool_layer {
+class global_avg_pool_layer : public detail::pooling_buffers<T, In.size(), In.channels, InputGradient> {
+    using base = detail::pooling_buffers<T, In.size(), In.channels, InputGradient>;
+    using base::columns_, base::input_gradient_, base::output_;
+
 public:
-    using scalar = T;
+    using base::computes_input_gradient, base::input_width, base::output_width;
     static constexpr std::string_view kind = "global_avg_pool";
     static constexpr std::size_t pixels = In.height * In.width;
-    static constexpr std::size_t input_width = In.size();
-    static constexpr std::size_t output_width = In.channels;
-    static constexpr std::size_t parameter_count = 0;
-    static constexpr bool computes_input_gradient = InputGradient;
-
-    void initialize(rng) noexcept {}
-
-    void reserve(std::size_t columns) {
-        detail::ensure_capacity(output_, output_width * columns);
-        if constexpr (computes_input_gradient) detail::ensure_capacity(input_gradient_, input_width * columns);
-    }
 
     // xᵀ (C·H·W, B), row k at in_t + k·ld -> yᵀ (C, B) packed: the mean of each channel's H·W rows.
     const T* forward(const T* in_t, std::size_t ld, std::size_t columns) {
@@ -65,17 +58,6 @@ public:
             return nullptr;
         }
     }
-
-    /// The last forward pass's output, feature-major: (C, B).
-    auto output() const { return detail::matrix_view(static_cast<const T*>(output_.data()), output_width, columns_); }
-
-    template <class F>
-    void for_each_parameter(F&&) const noexcept {}
-
-private:
-    detail::buffer<T> output_;
-    detail::buffer<T> input_gradient_;
-    std::size_t columns_ = 0;
 };
 
 /// Global average pooling as written in a network's type list: an image (C, H, W) becomes C

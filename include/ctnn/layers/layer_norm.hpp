@@ -26,7 +26,7 @@ namespace ctnn {
 /// activations, so its statistics are accumulated row by row into per-sample (B) buffers: every
 /// operation runs along the contiguous batch.
 template <class T, std::size_t Width, class Activation, bool InputGradient>
-class layer_norm_layer {
+class layer_norm_layer : public detail::weight_and_bias_visits<layer_norm_layer<T, Width, Activation, InputGradient>> {
 public:
     using scalar = T;
     using activation_type = Activation;
@@ -152,23 +152,6 @@ public:
     auto output() const { return activation_.output(rows_); }
     std::size_t rows() const noexcept { return rows_; }
 
-    template <class F>
-    void for_each_parameter(F&& f) {
-        detail::visit_weight_and_bias(*this, [&](std::string_view, auto& p) { f(p); });
-    }
-    template <class F>
-    void for_each_parameter(F&& f) const {
-        detail::visit_weight_and_bias(*this, [&](std::string_view, const auto& p) { f(p); });
-    }
-    /// The same visit with each parameter's name (PyTorch's state_dict key), for saving.
-    template <class F>
-    void for_each_named_parameter(F&& f) {
-        detail::visit_weight_and_bias(*this, f);
-    }
-    template <class F>
-    void for_each_named_parameter(F&& f) const {
-        detail::visit_weight_and_bias(*this, f);
-    }
 
 private:
     detail::activation_stage<T, Width, Activation> activation_;

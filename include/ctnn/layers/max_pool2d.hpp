@@ -14,31 +14,29 @@
 #include "ctnn/detail/diagnostics.hpp"
 #include "ctnn/detail/image_patches.hpp"
 #include "ctnn/detail/matrix_view.hpp"
+#include "ctnn/detail/pooling_buffers.hpp"
 #include "ctnn/layers/window.hpp"
 
 namespace ctnn {
 
 /// The layer as it lives inside a network: no parameters; it keeps which pixel won each output.
 template <class T, shape In, window_geometry G, bool InputGradient>
-class max_pool2d_layer {
+class max_pool2d_layer
+    : public detail::pooling_buffers<T, In.size(), In.channels * G.out_height(In.height) * G.out_width(In.width),
+                                     InputGradient> {
+    using base = detail::pooling_buffers<T, In.size(), In.channels * G.out_height(In.height) * G.out_width(In.width),
+                                         InputGradient>;
+    using base::columns_, base::input_gradient_, base::output_;
+
 public:
-    using scalar = T;
+    using base::computes_input_gradient, base::input_width, base::output_width;
     static constexpr std::string_view kind = "max_pool2d";
     static constexpr window_geometry geometry = G;
     static constexpr std::size_t out_height = G.out_height(In.height), out_width = G.out_width(In.width);
-    static constexpr std::size_t input_width = In.size();
-    static constexpr std::size_t output_width = In.channels * out_height * out_width;
-    static constexpr std::size_t parameter_count = 0;
-    static constexpr bool computes_input_gradient = InputGradient;
-
-    void initialize(rng) noexcept {}
 
     void reserve(std::size_t columns) {
-        detail::ensure_capacity(output_, output_width * columns);
-        if constexpr (computes_input_gradient) {
-            detail::ensure_capacity(winner_, output_width * columns);
-            detail::ensure_capacity(input_gradient_, input_width * columns);
-        }
+        base::reserve(columns);
+        if constexpr (computes_input_gradient) detail::ensure_capacity(winner_, output_width * columns);
     }
 
     // xᵀ (C·H·W, B), row k at in_t + k·ld -> yᵀ (C·OH·OW, B) packed, the max of each window.
@@ -96,17 +94,8 @@ public:
         }
     }
 
-    /// The last forward pass's output, feature-major: (C·OH·OW, B).
-    auto output() const { return detail::matrix_view(static_cast<const T*>(output_.data()), output_width, columns_); }
-
-    template <class F>
-    void for_each_parameter(F&&) const noexcept {}
-
 private:
-    detail::buffer<T> output_;
     detail::buffer<std::uint32_t> winner_;  // the input row (pixel) that won each output, per column
-    detail::buffer<T> input_gradient_;
-    std::size_t columns_ = 0;
 };
 
 /// Max pooling over windows of `Kernel` (kernel<KH, KW>), as written in a network's type list.
