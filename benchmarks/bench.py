@@ -4,6 +4,7 @@
 Usage (from the repository root, after building the `benchmarks` target):
     /usr/bin/python3 benchmarks/bench.py [--build build] [--rounds 5] [--repeats 3]
         [--workloads w1,w2,w4] [--parallel w2,w6] [--compile-rounds 5] [--no-compile] [--strict]
+        [--coretype Prescott]
 `make bench` does the building and calls this.
 
 For each workload the ctnn program writes its data and initial weights, PyTorch (float32, one
@@ -217,10 +218,16 @@ def parse_line(line):
     return dict(kv.split("=", 1) for kv in line.split()[1:])
 
 
+# OPENBLAS_CORETYPE for ctnn's programs alone (--coretype), "" for OpenBLAS's own choice.
+CTNN_CORETYPE = ""
+
+
 def run_ctnn(binary, repeats, dump=None, threads=1):
     """[(ms per step, final loss, CPU ms per step)], and the FLOPs per step the program counts."""
     cmd = [binary, "--repeats", str(repeats), "--threads", str(threads)] + (["--dump", dump] if dump else [])
     env = dict(os.environ, OPENBLAS_NUM_THREADS=str(threads))
+    if CTNN_CORETYPE:
+        env["OPENBLAS_CORETYPE"] = CTNN_CORETYPE
     out = subprocess.run(cmd, check=True, capture_output=True, text=True, env=env).stdout
     results, flops = [], None
     for line in out.splitlines():
@@ -310,7 +317,12 @@ def main():
     parser.add_argument("--strict", action="store_true", help="exit 1 when a floor fails")
     parser.add_argument("--parallel", default="w2,w6",
                         help="workloads also run by ctnn on every core (set_blas_threads), '' for none")
+    parser.add_argument("--coretype", default="",
+                        help="OPENBLAS_CORETYPE for ctnn's side only (Prescott: OpenBLAS's generic kernels, as on a "
+                             "CPU it does not recognise); PyTorch keeps OpenBLAS's own choice")
     args = parser.parse_args()
+    global CTNN_CORETYPE
+    CTNN_CORETYPE = args.coretype
 
     info = {}
     for line in open("/proc/cpuinfo"):
@@ -318,7 +330,8 @@ def main():
         info.setdefault(key.strip(), value.strip())
     cpu = f"{info.get('model name', '?')} (family {info.get('cpu family', '?')} model {info.get('model', '?')})"
     print(f"machine: {cpu}, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}; "
-          f"python {platform.python_version()}, torch {torch.__version__}, 1 thread")
+          f"python {platform.python_version()}, torch {torch.__version__}, 1 thread"
+          + (f"; ctnn's side with OPENBLAS_CORETYPE={args.coretype}" if args.coretype else ""))
     peak = roofline(args.build)
     fma = fma_peak(args.build)
 
