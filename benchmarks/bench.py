@@ -239,17 +239,10 @@ def run_ctnn(binary, repeats, dump=None, threads=1):
     return results, flops
 
 
-def fma_peak(build):
-    """One core's float32 FMA peak at the widest vector width the CPU runs, no BLAS involved."""
-    out = subprocess.run([os.path.join(build, "benchmarks", "bench_fma_peak"), "--repeats", "5"],
-                         check=True, capture_output=True, text=True).stdout
-    line = next(l for l in out.splitlines() if l.startswith("bench "))
-    print(line)
-    return float(parse_line(line)["gflops"])
-
-
-def roofline(build):
-    out = subprocess.run([os.path.join(build, "benchmarks", "bench_sgemm_roofline"), "--repeats", "20"],
+def yardstick(build, program, repeats):
+    """GFLOP/s printed by a yardstick program: bench_sgemm_roofline (one large OpenBLAS sgemm) or
+    bench_fma_peak (one core's FMAs at the widest vector width the CPU runs, no BLAS)."""
+    out = subprocess.run([os.path.join(build, "benchmarks", program), "--repeats", str(repeats)],
                          check=True, capture_output=True, text=True).stdout
     line = next(l for l in out.splitlines() if l.startswith("bench "))
     print(line)
@@ -332,8 +325,8 @@ def main():
     print(f"machine: {cpu}, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}; "
           f"python {platform.python_version()}, torch {torch.__version__}, 1 thread"
           + (f"; ctnn's side with OPENBLAS_CORETYPE={args.coretype}" if args.coretype else ""))
-    peak = roofline(args.build)
-    fma = fma_peak(args.build)
+    peak = yardstick(args.build, "bench_sgemm_roofline", 20)
+    fma = yardstick(args.build, "bench_fma_peak", 5)
 
     ok, floors_ok, rows = True, True, []
     for name in filter(None, args.workloads.split(",")):  # "" runs W5 alone

@@ -15,9 +15,11 @@
 
 #include <ctnn/ctnn.hpp>
 
+#include "fashion_mnist_files.hpp"
+
 namespace {
 namespace data = ctnn::data;
-const std::filesystem::path dataset_dir = "/usr/share/datasets/fashion-mnist";
+using fashion_mnist_files::dataset_dir;
 const char* const class_names[] = {"T-shirt", "Trouser", "Pullover", "Dress", "Coat",
                                    "Sandal",  "Shirt",   "Sneaker",  "Bag",   "Boot"};
 
@@ -42,15 +44,7 @@ int main(int argc, char** argv) {
     const bool full = train_rows >= 60000;
     const double floor = full ? 0.89 : 0.75;
 
-    for (const char* f : {"train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
-                          "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"}) {
-        if (!std::filesystem::exists(dataset_dir / f)) {
-            std::printf("fashion_mnist: %s not found; install Debian's dataset-fashion-mnist "
-                        "(scripts/install-deps.sh does)\nresult: skipped=1\n",
-                        (dataset_dir / f).c_str());
-            return 0;
-        }
-    }
+    if (!fashion_mnist_files::present("fashion_mnist")) return 0;
 
     // [fashion]
     data::dataset<float> train(data::read_idx_matrix(dataset_dir / "train-images-idx3-ubyte.gz"),

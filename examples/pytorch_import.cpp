@@ -18,9 +18,11 @@
 #include <ctnn/ctnn.hpp>
 #include <ctnn/io/load_npz.hpp>
 
+#include "fashion_mnist_files.hpp"
+
 namespace {
 namespace data = ctnn::data;
-const std::filesystem::path dataset_dir = "/usr/share/datasets/fashion-mnist";
+using fashion_mnist_files::dataset_dir;
 
 /// torch's accuracy and predicted classes, as the training script wrote them.
 struct torch_result {
@@ -41,14 +43,8 @@ torch_result read_torch_result(const std::filesystem::path& path) {
 
 int main(int argc, char** argv) {
     const std::filesystem::path model_dir = argc > 1 ? argv[1] : CTNN_PYTORCH_MODEL_DIR;
-    for (const char* f : {"t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"}) {
-        if (!std::filesystem::exists(dataset_dir / f)) {
-            std::printf("pytorch_import: %s not found; install Debian's dataset-fashion-mnist "
-                        "(scripts/install-deps.sh does)\nresult: skipped=1\n",
-                        (dataset_dir / f).c_str());
-            return 0;
-        }
-    }
+    if (!fashion_mnist_files::present("pytorch_import", {"t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"}))
+        return 0;
 
     // [import]
     // nn.Sequential(nn.Linear(784, 64), nn.ReLU(), nn.Linear(64, 10)): modules "0" and "2"

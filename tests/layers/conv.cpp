@@ -32,15 +32,7 @@ const ctnn_test::fixture& fixture() {
     return f;
 }
 
-/// A (B, C, H, W) fixture as its (B, C·H·W) rows.
-tensor<double, 2> image_rows(const std::string& name) {
-    const auto t = fixture().tensor<double, 4>(name);
-    auto rows = tensor<double, 2>::from_shape({t.shape(0), t.size() / t.shape(0)});
-    std::copy(t.begin(), t.end(), rows.begin());
-    return rows;
-}
-
-/// (B, N) rows of a fixture of any rank whose first axis is the batch.
+/// (B, N) rows of a fixture of any rank whose first axis is the batch ((B, C, H, W): (B, C·H·W)).
 template <std::size_t Rank>
 tensor<double, 2> batch_rows(const std::string& name) {
     const auto t = fixture().tensor<double, Rank>(name);
@@ -59,7 +51,7 @@ template <class Layer, std::size_t OutRank>
 void check_layer_case(Layer& layer, const std::string& prefix, std::size_t ld_extra = 0) {
     const auto& f = fixture();
     if constexpr (Layer::parameter_count > 0) ctnn_test::load_parameters(layer, f, prefix);
-    const auto x = image_rows(prefix + ".x");
+    const auto x = batch_rows<4>(prefix + ".x");
     const std::size_t rows = x.shape(0), ld = rows + ld_extra;
     // xᵀ (C·H·W, B) with rows ld apart; the columns past B are never read
     std::vector<double> x_t(Layer::input_width * ld, 1e300);

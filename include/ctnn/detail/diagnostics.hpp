@@ -371,9 +371,9 @@ constexpr bool check_residual_widths() {
     return true;
 }
 
-/// A sliding window (conv2d, the pools; global pooling's window is the whole image) reads an image at least as large as the window, with
-/// non-zero kernel, stride and dilation. The facts name the layer, the image (C, H, W) and the
-/// window, so the message says which dimension does not fit.
+/// A sliding window (conv2d, the pools; global pooling's window is the whole image) reads an
+/// image at least as large as the window, with non-zero kernel, stride and dilation. The facts
+/// name the layer, the image (C, H, W) and the window, so the message says which does not fit.
 template <class LayerSpec, std::size_t LayerIndex, shape In, window_geometry G>
 constexpr bool check_window_input() {
     constexpr bool image = In.is_image();
@@ -385,8 +385,7 @@ constexpr bool check_window_input() {
                       || layer_reads_an_image<at_layer<LayerIndex>, policy<LayerSpec>, sequence_of_width<In.channels>>::value,
                   "ctnn: this layer reads an image (conv2d, the pools), and the layer before it gives a "
                   "sequence");
-    constexpr bool nonzero = G.kernel_height > 0 && G.kernel_width > 0 && G.stride_height > 0 && G.stride_width > 0
-                             && G.dilation_height > 0 && G.dilation_width > 0;
+    constexpr bool nonzero = G.nonzero();
     static_assert(nonzero
                       || window_setting_is_zero<at_layer<LayerIndex>, kernel_of<G.kernel_height, G.kernel_width>,
                                                 stride_of<G.stride_height, G.stride_width>,
@@ -425,8 +424,8 @@ constexpr bool check_pool_padding() {
     return true;
 }
 
-/// Each option of a windowed layer is one it takes (Allowed: a predicate over an option type),
-/// given at most once (Kind<O>: which kind of option O is, so two of a kind are found).
+/// Each option of a windowed layer is one it takes (Allowed) and given once: SameKind counts the
+/// options of its kind (detail::options_of_kind), so two paddings or two activations are found.
 template <class LayerSpec, std::size_t LayerIndex, class Option, bool Allowed, std::size_t SameKind>
 constexpr bool check_layer_option() {
     static_assert(Allowed || not_an_option_of_this_layer<at_layer<LayerIndex>, policy<LayerSpec>, policy<Option>>::value,

@@ -1,5 +1,5 @@
-// An image batch's patches as the rows of one matrix (im2col), and their gradients added back
-// into the image (col2im), on ctnn's feature-major layout.
+// An image batch's patches as the rows of one matrix (im2col), their gradients added back into
+// the image (col2im), and the walk over each window's pixels, on ctnn's feature-major layout.
 //
 // An image batch is (C·H·W, B): pixel (c, h, w) of every sample is one row of B values. So each
 // patch row (c, kh, kw) of the patch matrix (C·KH·KW, OH·OW·B) is, at output position (oh, ow),
@@ -86,6 +86,31 @@ void scatter_patches(const T* d_patches, std::size_t columns, T* dx) {
                     } else {
                         for (std::size_t ow = cols.first; ow < cols.last; ++ow, out += G.stride_width * B, in += B)
                             for (std::size_t b = 0; b < B; ++b) out[b] += in[b];
+                    }
+                }
+            }
+}
+
+/// visit(o, row, first) for each output o = (c, oh, ow) of a window of G over In (C channels
+/// of H×W, each window within its channel) and each pixel of its window inside the image (not
+/// the padding), in window order: `row` is the pixel's input row, `first` says it is the window's
+/// first such pixel. What the pools walk.
+template <shape In, window_geometry G, class Visit>
+void for_each_window_pixel(Visit&& visit) {
+    constexpr std::size_t H = In.height, W = In.width, OH = G.out_height(H), OW = G.out_width(W);
+    for (std::size_t c = 0; c < In.channels; ++c)
+        for (std::size_t oh = 0; oh < OH; ++oh)
+            for (std::size_t ow = 0; ow < OW; ++ow) {
+                const std::size_t o = (c * OH + oh) * OW + ow;
+                bool first = true;
+                for (std::size_t kh = 0; kh < G.kernel_height; ++kh) {
+                    const std::size_t ih = oh * G.stride_height + kh * G.dilation_height;  // in the padded image
+                    if (ih < G.padding_height || ih >= H + G.padding_height) continue;
+                    for (std::size_t kw = 0; kw < G.kernel_width; ++kw) {
+                        const std::size_t iw = ow * G.stride_width + kw * G.dilation_width;
+                        if (iw < G.padding_width || iw >= W + G.padding_width) continue;
+                        visit(o, (c * H + ih - G.padding_height) * W + iw - G.padding_width, first);
+                        first = false;
                     }
                 }
             }

@@ -32,19 +32,21 @@ public:
     static constexpr window_geometry geometry = G;
     static constexpr std::size_t out_height = G.out_height(In.height), out_width = G.out_width(In.width);
 
-    // xᵀ (C·H·W, B), row k at in_t + k·ld -> yᵀ (C·OH·OW, B) packed: each window's sum / (KH·KW).
+    // xᵀ (C·H·W, B), row k at in_t + k·ld -> yᵀ (C·OH·OW, B) packed: each window's sum over the
+    // pixels inside the image (padding adds nothing) / (KH·KW).
     const T* forward(const T* in_t, std::size_t ld, std::size_t columns) {
         columns_ = columns;
         const std::size_t B = columns;
-        for_each_tap([&](std::size_t o, std::size_t row) {
+        detail::for_each_window_pixel<In, G>([&](std::size_t o, std::size_t pixel, bool first) {
             T* __restrict out = output_.data() + o * B;
-            const T* __restrict in = in_t + row * ld;
-            for (std::size_t b = 0; b < B; ++b) out[b] += in[b];
-        }, [&](std::size_t o) { std::fill_n(output_.data() + o * B, B, T(0)); },
-           [&](std::size_t o) {
-               T* out = output_.data() + o * B;
-               for (std::size_t b = 0; b < B; ++b) out[b] /= window_size;
-           });
+            const T* __restrict in = in_t + pixel * ld;
+            if (first)
+                std::copy_n(in, B, out);
+            else
+                for (std::size_t b = 0; b < B; ++b) out[b] += in[b];
+        });
+        T* out = output_.data();
+        for (std::size_t i = 0; i < output_width * B; ++i) out[i] /= window_size;
         return output_.data();
     }
 
@@ -55,11 +57,11 @@ public:
             const std::size_t B = columns_;
             T* dx = input_gradient_.data();
             std::fill_n(dx, input_width * B, T(0));
-            for_each_tap([&](std::size_t o, std::size_t row) {
+            detail::for_each_window_pixel<In, G>([&](std::size_t o, std::size_t pixel, bool) {
                 const T* __restrict dy = dy_t + o * B;
-                T* __restrict d = dx + row * B;
+                T* __restrict d = dx + pixel * B;
                 for (std::size_t b = 0; b < B; ++b) d[b] += dy[b] / window_size;
-            }, [](std::size_t) {}, [](std::size_t) {});
+            });
             return dx;
         } else {
             return nullptr;
@@ -68,30 +70,6 @@ public:
 
 private:
     static constexpr T window_size = T(G.kernel_height * G.kernel_width);
-
-    // For each output o: begin(o), then tap(o, input row) for each pixel of its window inside
-    // the image (padding adds nothing to a sum), then end(o).
-    template <class Tap, class Begin, class End>
-    static void for_each_tap(Tap&& tap, Begin&& begin, End&& end) {
-        constexpr std::size_t H = In.height, W = In.width;
-        for (std::size_t c = 0; c < In.channels; ++c)
-            for (std::size_t oh = 0; oh < out_height; ++oh)
-                for (std::size_t ow = 0; ow < out_width; ++ow) {
-                    const std::size_t o = (c * out_height + oh) * out_width + ow;
-                    begin(o);
-                    for (std::size_t kh = 0; kh < G.kernel_height; ++kh) {
-                        const std::size_t ih = oh * G.stride_height + kh;
-                        if (ih < G.padding_height || ih >= H + G.padding_height) continue;
-                        for (std::size_t kw = 0; kw < G.kernel_width; ++kw) {
-                            const std::size_t iw = ow * G.stride_width + kw;
-                            if (iw < G.padding_width || iw >= W + G.padding_width) continue;
-                            tap(o, (c * H + ih - G.padding_height) * W + iw - G.padding_width);
-                        }
-                    }
-                    end(o);
-                }
-    }
-
 };
 
 /// Average pooling over windows of `Kernel` (kernel<KH, KW>), as written in a network's type
@@ -112,7 +90,7 @@ struct avg_pool2d {
                        && ...));
         static_assert(diagnostics::check_window_input<avg_pool2d, Index, InputShape, geometry>());
         static_assert(diagnostics::check_pool_padding<avg_pool2d, Index, geometry>());
-        static constexpr bool valid = detail::window_reads<InputShape, geometry>();
+        static constexpr bool valid = detail::window_fits(InputShape, geometry);
         using type = avg_pool2d_layer<T, valid ? InputShape : image_shape(1, 1, 1), valid ? geometry : window_geometry{},
                                       (Index > 0)>;
     };

@@ -108,14 +108,14 @@ public:
         for (std::size_t k = 0; k < Width; ++k) {
             // x̂'s rows of this feature are consecutive in normalized_, x's are ld apart
             T* xhat = normalized_.data() + k * count;
+            const auto x_row = [&](std::size_t p) { return detail::matrix_view(in_t + (k * Pixels + p) * ld, 1, rows); };
             T mean, invstd;
             if (training_) {
                 T total = T(0);
-                for (std::size_t p = 0; p < Pixels; ++p) total += detail::sum(in_t + (k * Pixels + p) * ld, rows);
+                for (std::size_t p = 0; p < Pixels; ++p) total += detail::sum(x_row(p).data(), rows);
                 mean = total / n;
                 for (std::size_t p = 0; p < Pixels; ++p)  // centred first: Σ(x − μ)² does not cancel
-                    xt::noalias(detail::matrix_view(xhat + p * rows, 1, rows)) =
-                        detail::matrix_view(in_t + (k * Pixels + p) * ld, 1, rows) - mean;
+                    xt::noalias(detail::matrix_view(xhat + p * rows, 1, rows)) = x_row(p) - mean;
                 const T var_sum = detail::dot(static_cast<const T*>(xhat), static_cast<const T*>(xhat), count);
                 invstd = T(1) / std::sqrt(var_sum / n + T(eps));
                 auto xhat_all = detail::matrix_view(xhat, 1, count);
@@ -127,16 +127,14 @@ public:
                 mean = running_mean(k);
                 invstd = T(1) / std::sqrt(running_var(k) + T(eps));
                 for (std::size_t p = 0; p < Pixels; ++p)
-                    xt::noalias(detail::matrix_view(xhat + p * rows, 1, rows)) =
-                        (detail::matrix_view(in_t + (k * Pixels + p) * ld, 1, rows) - mean) * invstd;
+                    xt::noalias(detail::matrix_view(xhat + p * rows, 1, rows)) = (x_row(p) - mean) * invstd;
             }
             invstd_[k] = invstd;
             // z = x·α + (β − μ·α) with α = γ/√(σ² + eps): PyTorch's order of operations.
             const T alpha = weight.value(k) * invstd;
             const T shift = bias.value(k) - mean * alpha;
             for (std::size_t p = 0; p < Pixels; ++p)
-                xt::noalias(detail::matrix_view(z + (k * Pixels + p) * rows, 1, rows)) =
-                    detail::matrix_view(in_t + (k * Pixels + p) * ld, 1, rows) * alpha + shift;
+                xt::noalias(detail::matrix_view(z + (k * Pixels + p) * rows, 1, rows)) = x_row(p) * alpha + shift;
         }
         if (training_) ++batches_tracked;
         return activation_.activate(rows);

@@ -153,12 +153,13 @@ public:
         return detail::matrix_view(static_cast<const T*>(dz_t_), output_width, dz_t_ ? columns_ : 0);
     }
 
-
 private:
     using forward_tiling = detail::winograd::tiling<In.height, In.width, G.padding_height, G.padding_width>;
     // dL/dx is the forward of dz padded by 2 − P (only used when uses_winograd, so P ≤ 2)
-    using input_gradient_tiling = detail::winograd::tiling<out_height, out_width, 2 - std::min<std::size_t>(G.padding_height, 2),
-                                                           2 - std::min<std::size_t>(G.padding_width, 2)>;
+    static constexpr std::size_t gradient_padding_height = 2 - std::min<std::size_t>(G.padding_height, 2);
+    static constexpr std::size_t gradient_padding_width = 2 - std::min<std::size_t>(G.padding_width, 2);
+    using input_gradient_tiling =
+        detail::winograd::tiling<out_height, out_width, gradient_padding_height, gradient_padding_width>;
 
     // z (OC, OH·OW·B) = W · patches + b, into the activation's preactivation.
     void patch_forward(const T* in_t, std::size_t ld, std::size_t columns) {
@@ -225,9 +226,8 @@ private:
             constexpr std::size_t gradient_tiles = input_gradient_tiling::tiles;
             const std::size_t m = gradient_tiles * B;
             detail::winograd::transform_filters(weight.value.data(), OutChannels, In.channels, true, turned_filters_.data());
-            detail::winograd::transform_input<OutChannels, out_height, out_width, 2 - std::min<std::size_t>(G.padding_height, 2),
-                                              2 - std::min<std::size_t>(G.padding_width, 2)>(dz, B, B, zeros_.data(),
-                                                                                            gradient_tiles_.data());
+            detail::winograd::transform_input<OutChannels, out_height, out_width, gradient_padding_height,
+                                              gradient_padding_width>(dz, B, B, zeros_.data(), gradient_tiles_.data());
             for (std::size_t xi = 0; xi < xi_count; ++xi)
                 detail::gemm_row_major(false, false, In.channels, m, OutChannels, T(1),
                                        turned_filters_.data() + xi * OutChannels * In.channels, OutChannels,
@@ -255,7 +255,6 @@ private:
     std::size_t columns_ = 0;
 };
 
-
 /// A 2-D convolution of `OutChannels` filters of `Kernel` (kernel<KH, KW>) over an image, as
 /// written in a network's type list. Options, in any order: an activation (default identity),
 /// an init policy (default init::pytorch_default, PyTorch's kaiming_uniform with a = √5),
@@ -282,8 +281,7 @@ struct conv2d {
         static_assert(diagnostics::check_window_input<conv2d, Index, InputShape, geometry>());
         static_assert(diagnostics::check_activation<activation>());
         static_assert(diagnostics::check_initializer<initializer>());
-        // after a failed check, a layer that compiles, so that the check's message stays the only one
-        static constexpr bool valid = detail::window_reads<InputShape, geometry>();
+        static constexpr bool valid = detail::window_fits(InputShape, geometry);
         using type = conv2d_layer<T, valid ? InputShape : image_shape(1, 1, 1), OutChannels,
                                   valid ? geometry : window_geometry{}, activation, initializer, (Index > 0)>;
     };

@@ -41,39 +41,25 @@ public:
 
     // xᵀ (C·H·W, B), row k at in_t + k·ld -> yᵀ (C·OH·OW, B) packed, the max of each window.
     const T* forward(const T* in_t, std::size_t ld, std::size_t columns) {
-        constexpr std::size_t H = In.height, W = In.width, OH = out_height, OW = out_width;
         columns_ = columns;
         const std::size_t B = columns;
-        for (std::size_t c = 0; c < In.channels; ++c)
-            for (std::size_t oh = 0; oh < OH; ++oh)
-                for (std::size_t ow = 0; ow < OW; ++ow) {
-                    const std::size_t o = (c * OH + oh) * OW + ow;
-                    T* __restrict out = output_.data() + o * B;
-                    std::uint32_t* __restrict won = computes_input_gradient ? winner_.data() + o * B : nullptr;
-                    bool first = true;
-                    for (std::size_t kh = 0; kh < G.kernel_height; ++kh) {
-                        const std::size_t ih = oh * G.stride_height + kh * G.dilation_height;
-                        if (ih < G.padding_height || ih >= H + G.padding_height) continue;
-                        for (std::size_t kw = 0; kw < G.kernel_width; ++kw) {
-                            const std::size_t iw = ow * G.stride_width + kw * G.dilation_width;
-                            if (iw < G.padding_width || iw >= W + G.padding_width) continue;
-                            const auto row = std::uint32_t((c * H + ih - G.padding_height) * W + iw - G.padding_width);
-                            const T* __restrict in = in_t + row * ld;
-                            if (first) {
-                                std::copy_n(in, B, out);
-                                if constexpr (computes_input_gradient) std::fill_n(won, B, row);
-                                first = false;
-                                continue;
-                            }
-                            for (std::size_t b = 0; b < B; ++b) {
-                                const T v = in[b];
-                                const bool takes = v > out[b] || v != v;  // PyTorch: greater, or NaN
-                                out[b] = takes ? v : out[b];
-                                if constexpr (computes_input_gradient) won[b] = takes ? row : won[b];
-                            }
-                        }
-                    }
-                }
+        detail::for_each_window_pixel<In, G>([&](std::size_t o, std::size_t pixel, bool first) {
+            T* __restrict out = output_.data() + o * B;
+            std::uint32_t* __restrict won = computes_input_gradient ? winner_.data() + o * B : nullptr;
+            const T* __restrict in = in_t + pixel * ld;
+            const auto row = std::uint32_t(pixel);
+            if (first) {
+                std::copy_n(in, B, out);
+                if constexpr (computes_input_gradient) std::fill_n(won, B, row);
+                return;
+            }
+            for (std::size_t b = 0; b < B; ++b) {
+                const T v = in[b];
+                const bool takes = v > out[b] || v != v;  // PyTorch: greater, or NaN
+                out[b] = takes ? v : out[b];
+                if constexpr (computes_input_gradient) won[b] = takes ? row : won[b];
+            }
+        });
         return output_.data();
     }
 
@@ -117,7 +103,7 @@ struct max_pool2d {
                        && ...));
         static_assert(diagnostics::check_window_input<max_pool2d, Index, InputShape, geometry>());
         static_assert(diagnostics::check_pool_padding<max_pool2d, Index, geometry>());
-        static constexpr bool valid = detail::window_reads<InputShape, geometry>();
+        static constexpr bool valid = detail::window_fits(InputShape, geometry);
         using type = max_pool2d_layer<T, valid ? InputShape : image_shape(1, 1, 1), valid ? geometry : window_geometry{},
                                       (Index > 0)>;
     };

@@ -1,7 +1,7 @@
 // kernel<KH, KW>, stride<SH, SW>, padding<PH, PW>, dilation<DH, DW>: the geometry of a window
 // that slides over an image (conv2d, max_pool2d, avg_pool2d), written as types in the layer's
-// list of options, in any order; and window_options, which sorts such a list into a geometry, an
-// activation and an init policy.
+// list of options, in any order; window_geometry, the same as values; and the helpers that sort
+// a layer's options into a geometry, an activation and an init policy.
 #pragma once
 
 #include <cstddef>
@@ -17,32 +17,27 @@ struct kernel_setting {};
 struct stride_setting {};
 struct padding_setting {};
 struct dilation_setting {};
+
+/// A height and a width that say one thing (Setting) about a window.
+template <class Setting, std::size_t Height, std::size_t Width>
+struct window_setting_of {
+    using setting = Setting;
+    static constexpr std::size_t height = Height, width = Width;
+};
 }  // namespace detail
 
 /// The window's height and width in pixels (`kernel<3>` is 3×3).
 template <std::size_t KH, std::size_t KW = KH>
-struct kernel {
-    using setting = detail::kernel_setting;
-    static constexpr std::size_t height = KH, width = KW;
-};
+struct kernel : detail::window_setting_of<detail::kernel_setting, KH, KW> {};
 /// How far the window moves between outputs (default: 1 for conv2d, the kernel for a pool).
 template <std::size_t SH, std::size_t SW = SH>
-struct stride {
-    using setting = detail::stride_setting;
-    static constexpr std::size_t height = SH, width = SW;
-};
+struct stride : detail::window_setting_of<detail::stride_setting, SH, SW> {};
 /// Zeros added on each side (a max pool's padding is never the maximum, as in PyTorch).
 template <std::size_t PH, std::size_t PW = PH>
-struct padding {
-    using setting = detail::padding_setting;
-    static constexpr std::size_t height = PH, width = PW;
-};
+struct padding : detail::window_setting_of<detail::padding_setting, PH, PW> {};
 /// The spacing of the kernel's taps (PyTorch's dilation; 1: adjacent pixels).
 template <std::size_t DH, std::size_t DW = DH>
-struct dilation {
-    using setting = detail::dilation_setting;
-    static constexpr std::size_t height = DH, width = DW;
-};
+struct dilation : detail::window_setting_of<detail::dilation_setting, DH, DW> {};
 
 /// A window's whole geometry, as values (a structural type: layers take it as a template
 /// argument). The output of an H×W input has out_height(H) × out_width(W) positions, PyTorch's
@@ -56,6 +51,11 @@ struct window_geometry {
     /// The rows and columns one window spans in the padded input.
     constexpr std::size_t span_height() const noexcept { return dilation_height * (kernel_height - 1) + 1; }
     constexpr std::size_t span_width() const noexcept { return dilation_width * (kernel_width - 1) + 1; }
+    /// Whether kernel, stride and dilation are all at least 1 (0 is refused at compile time).
+    constexpr bool nonzero() const noexcept {
+        return kernel_height > 0 && kernel_width > 0 && stride_height > 0 && stride_width > 0 && dilation_height > 0
+               && dilation_width > 0;
+    }
     /// Whether the window fits inside the padded input at least once.
     constexpr bool fits(std::size_t height, std::size_t width) const noexcept {
         return height + 2 * padding_height >= span_height() && width + 2 * padding_width >= span_width();
@@ -85,17 +85,6 @@ constexpr bool is_setting() {
 template <class Setting, class... Options>
 inline constexpr std::size_t count_setting = (std::size_t(is_setting<Options, Setting>()) + ... + 0);
 
-/// The first of Options that is the setting `Setting`, else Default.
-template <class Setting, class Default, class... Options>
-struct find_setting {
-    using type = Default;
-};
-template <class Setting, class Default, class First, class... Rest>
-struct find_setting<Setting, Default, First, Rest...> {
-    using type = std::conditional_t<is_setting<First, Setting>(), First,
-                                    typename find_setting<Setting, Default, Rest...>::type>;
-};
-
 /// Whether O is one of the settings Settings (stride_setting, ...).
 template <class O, class... Settings>
 constexpr bool is_one_of_settings() {
@@ -122,6 +111,12 @@ template <template <class> class Is, class Default, class First, class... Rest>
 struct first_option<Is, Default, First, Rest...> {
     using type = std::conditional_t<Is<First>::value, First, typename first_option<Is, Default, Rest...>::type>;
 };
+/// first_option's predicate for one setting: `setting_is<stride_setting>::of`.
+template <class Setting>
+struct setting_is {
+    template <class O>
+    struct of : std::bool_constant<is_setting<O, Setting>()> {};
+};
 
 /// How many of Options are of O's kind (the same setting as O, an activation, an init policy):
 /// more than one is a layer given two of a kind.
@@ -139,24 +134,24 @@ constexpr std::size_t options_of_kind() {
 /// DefaultStride (1 for a convolution, the kernel for a pool, as in PyTorch).
 template <class Kernel, class DefaultStride, class... Options>
 constexpr window_geometry geometry_of() {
-    using S = typename find_setting<stride_setting, DefaultStride, Options...>::type;
-    using P = typename find_setting<padding_setting, padding<0>, Options...>::type;
-    using D = typename find_setting<dilation_setting, dilation<1>, Options...>::type;
+    using S = typename first_option<setting_is<stride_setting>::template of, DefaultStride, Options...>::type;
+    using P = typename first_option<setting_is<padding_setting>::template of, padding<0>, Options...>::type;
+    using D = typename first_option<setting_is<dilation_setting>::template of, dilation<1>, Options...>::type;
     return {Kernel::height, Kernel::width, S::height, S::width, P::height, P::width, D::height, D::width};
 }
 
-/// Whether a window of G can slide over In: an image, at least as large as the window, with
-/// non-zero kernel, stride and dilation (diagnostics::check_window_input says which is not).
-template <shape In, window_geometry G>
-constexpr bool window_reads() {
-    return In.is_image() && G.kernel_height > 0 && G.kernel_width > 0 && G.stride_height > 0 && G.stride_width > 0
-           && G.dilation_height > 0 && G.dilation_width > 0 && G.fits(In.height, In.width);
+/// Whether a window of `g` can slide over `in`: an image, at least as large as the window, with
+/// non-zero kernel, stride and dilation (diagnostics::check_window_input says which is not). A
+/// layer's bind falls back to a 1×1 image when it cannot, so that the check's message stays the
+/// only one.
+constexpr bool window_fits(shape in, const window_geometry& g) noexcept {
+    return in.is_image() && g.nonzero() && g.fits(in.height, in.width);
 }
 
-/// The image a window of `g` makes of `in`, with `channels` channels (a shape that is no image,
-/// or too small for the window, passes through unchanged: the layer's bind reports it).
+/// The image a window of `g` makes of `in`, with `channels` channels (a shape it cannot slide
+/// over passes through unchanged: the layer's bind reports it).
 constexpr shape windowed_shape(shape in, const window_geometry& g, std::size_t channels) noexcept {
-    if (!in.is_image() || !g.fits(in.height, in.width)) return in;
+    if (!window_fits(in, g)) return in;
     return image_shape(channels, g.out_height(in.height), g.out_width(in.width));
 }
 }  // namespace detail
