@@ -8,6 +8,7 @@
 
 #include "ctnn/core/argmax.hpp"
 #include "ctnn/core/blas_core.hpp"
+#include "ctnn/core/product_kernels.hpp"
 #include "ctnn/core/errors.hpp"
 #include "ctnn/core/image.hpp"
 #include "ctnn/core/input.hpp"

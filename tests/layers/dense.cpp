@@ -78,7 +78,7 @@ void check_both_paths() {
         check_dense_gradients<Act, 11, 4, 1>(ctnn::detail::block_columns<double> + 7);
     }
     SECTION("BLAS gemm, first layer") {
-        STATIC_REQUIRE(ctnn::detail::use_blas<40, 30>(20));
+        STATIC_REQUIRE(ctnn::detail::use_gemm<40, 30>(20));
         check_dense_gradients<Act, 40, 30, 0>(20);
     }
     SECTION("BLAS gemm, inner layer") { check_dense_gradients<Act, 40, 30, 1>(20); }
@@ -99,7 +99,7 @@ TEST_CASE("dense: the loop and BLAS paths compute the same products", "[dense]")
     const auto w = r.normal_tensor<double>(16, 32);
     const auto b = r.normal_tensor<double>(1, 16);
     const auto dz_t = r.normal_tensor<double>(16, rows);
-    STATIC_REQUIRE(ctnn::detail::use_blas<32, 16>(rows));
+    STATIC_REQUIRE(ctnn::detail::use_gemm<32, 16>(rows));
 
     // Reference by plain loops.
     auto z_ref = ctnn::tensor<double, 2>::from_shape({16, rows});
@@ -133,7 +133,7 @@ TEST_CASE("dense: the loop and BLAS paths compute the same products", "[dense]")
         ctnn::detail::panel_product<32, 16, 1, 32>(w.data(), dz_t.data(), rows, static_cast<const double*>(nullptr),
                                                    dx.data(), rows);
         // 2 rows at a time stay below the BLAS threshold.
-        STATIC_REQUIRE_FALSE(ctnn::detail::use_blas<32, 16>(2));
+        STATIC_REQUIRE_FALSE(ctnn::detail::use_gemm<32, 16>(2));
         auto dz_small = ctnn::tensor<double, 2>::from_shape({16, 2});
         for (std::size_t o = 0; o < 16; ++o) {
             dz_small(o, 0) = dz_t(o, 0);
@@ -242,17 +242,14 @@ void check_affine_kernels(std::size_t rows, std::size_t ld) {
             REQUIRE(double(dx_affine(k, i)) == Approx(expected).epsilon(tolerance).margin(tolerance));
         }
     }
-    auto scratch = ctnn::tensor<T, 1>::from_shape({ctnn::detail::weight_gradient_scratch<In, Out>(rows) + 1});
-    for (T* s : {static_cast<T*>(nullptr), scratch.data()}) {
-        dw.fill(T(-1));
-        ctnn::detail::affine_backward_parameters<In, Out>(dz_t.data(), x_t.data(), ld, dw.data(), db.data(), rows, s);
-        for (std::size_t o = 0; o < Out; ++o)
-            for (std::size_t k = 0; k < In; ++k) {
-                double expected = 0;
-                for (std::size_t i = 0; i < rows; ++i) expected += double(dz_t(o, i)) * x_t(k, i);
-                REQUIRE(double(dw(o, k)) == Approx(expected).epsilon(tolerance).margin(tolerance));
-            }
-    }
+    dw.fill(T(-1));
+    ctnn::detail::affine_backward_parameters<In, Out>(dz_t.data(), x_t.data(), ld, dw.data(), db.data(), rows);
+    for (std::size_t o = 0; o < Out; ++o)
+        for (std::size_t k = 0; k < In; ++k) {
+            double expected = 0;
+            for (std::size_t i = 0; i < rows; ++i) expected += double(dz_t(o, i)) * x_t(k, i);
+            REQUIRE(double(dw(o, k)) == Approx(expected).epsilon(tolerance).margin(tolerance));
+        }
     // db, and db with max |dz| from the same pass (the fused SGD step's bound)
     auto db_measured = ctnn::tensor<T, 1>::from_shape({Out});
     const double dz_max = double(ctnn::detail::bias_gradient_and_max_abs<Out>(dz_t.data(), db_measured.data(), rows));
@@ -297,16 +294,11 @@ TEMPLATE_TEST_CASE("dense: the affine kernels match plain loops on every path", 
         check_affine_kernels<TestType, 5, 1>(rows, rows);       // one output: dot products
         check_affine_kernels<TestType, 13, 7>(rows, rows);      // odd rows, partial blocks
         check_affine_kernels<TestType, 64, 1>(rows, rows + 1);
-        check_affine_kernels<TestType, 64, 64>(rows, rows + 5);  // BLAS; from 4 rows via x (B, In)
+        check_affine_kernels<TestType, 64, 64>(rows, rows + 5);  // gemm from 4 rows
     }
-    // Products past the small-matrix kernels' limit, in panels of rows: 16 rows of 37 (then 5)
-    // for z and dW at 100 rows, 300 columns; one call at 1000 rows (fewer than 4 rows would fit).
+    // Products of several of gemm's blocks of the sum (dW over 1000 rows) and of its row blocks
     check_affine_kernels<TestType, 300, 37>(100, 103);
     check_affine_kernels<TestType, 300, 37>(1000, 1000);
-    STATIC_REQUIRE(ctnn::detail::small_gemm_panel_rows(100, 300) == 16);
-    STATIC_REQUIRE(ctnn::detail::small_gemm_panel_rows(1000, 300) == 0);
-    STATIC_REQUIRE(ctnn::detail::weight_gradient_transposes<64, 64>(32));
     STATIC_REQUIRE(ctnn::detail::weight_gradient_by_dots<5, 1>(100));
-    STATIC_REQUIRE(ctnn::detail::weight_gradient_transposes<784, 256>(64));   // in panels of 16 rows of dW
-    STATIC_REQUIRE_FALSE(ctnn::detail::weight_gradient_transposes<784, 256>(1024));  // one product over xᵀ
+    STATIC_REQUIRE_FALSE(ctnn::detail::weight_gradient_by_dots<64, 64>(32));
 }

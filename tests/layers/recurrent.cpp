@@ -81,8 +81,8 @@ TEST_CASE("rnn gradients agree with finite differences", "[rnn][gradient]") {
             net(3);
         check(net, 4, 3);
     }
-    SECTION("wide enough that W_hh's gradient is a BLAS product over a transposed copy of the states") {
-        STATIC_REQUIRE(ctnn::detail::weight_gradient_transposes<16, 16>(24 * 3));
+    SECTION("wide enough that W_hh's gradient is a gemm product over the states") {
+        STATIC_REQUIRE(ctnn::detail::use_gemm<16, 16>(24 * 3));
         ctnn::basic_network<double, sequence<8>, ctnn::rnn<16, ctnn::tanh, ctnn::whole_sequence>, ctnn::rnn<16>,
                             ctnn::dense<1>>
             net(5);

@@ -108,8 +108,8 @@ TEST_CASE("lstm and gru gradients agree with finite differences", "[lstm][gru][g
         ctnn_test::check_finite_differences(net, 3, 2);
     }
     SECTION("widths and batch large enough that every product goes to BLAS") {
-        STATIC_REQUIRE(ctnn::detail::use_blas<16, 64>(16));  // W_hh·h of the lstm, one step
-        STATIC_REQUIRE(ctnn::detail::use_blas<16, 48>(24));  // and of the gru
+        STATIC_REQUIRE(ctnn::detail::use_gemm<16, 64>(16));  // W_hh·h of the lstm, one step
+        STATIC_REQUIRE(ctnn::detail::use_gemm<16, 48>(24));  // and of the gru
         ctnn::basic_network<double, sequence<8>, ctnn::lstm<16, whole_sequence>, ctnn::gru<16>, ctnn::dense<1>> net(6);
         ctnn_test::check_finite_differences(net, 24, 3);
     }

@@ -1,10 +1,10 @@
-// How many threads ctnn's BLAS products may use. Every matrix product from blas_threshold on
-// goes to OpenBLAS, which splits a large product between threads; ctnn's own kernels and
-// element-wise passes stay on the calling thread. Small products are not split, so this pays
-// off for large batches of wide layers (make bench: W2 and W6 on both cores). On one thread, a
-// product too large for OpenBLAS's small-matrix kernels runs as panels that fit them; with more,
-// it stays whole for OpenBLAS to share out. OpenBLAS's threaded driver may sum in another order:
-// results can differ in the last bits.
+// How many threads ctnn's matrix products may use. On one thread (the default) every product is
+// ctnn's own (detail/gemm.hpp). Given more with set_blas_threads, a product of at least
+// detail::threaded_product_threshold multiply-adds goes to OpenBLAS, which splits it between
+// threads; smaller ones, ctnn's own kernels and element-wise passes stay on the calling thread.
+// So threads pay off for large batches of wide layers only (make bench: W2 and W6 on both cores),
+// and then depend on OpenBLAS's kernels for the CPU. OpenBLAS sums in another order than ctnn's
+// kernels: results differ in the last bits.
 #pragma once
 
 #include <atomic>

@@ -2,11 +2,11 @@
 // (width, B): every product then runs along the batch, which is contiguous, so it vectorises
 // for any layer width (even 5 or 1).
 //
-// Widths are template arguments: below `blas_threshold` multiply-adds the forward product and
-// dx are fixed-trip xsimd loops the compiler unrolls (a training step of the 10→5→1 seed network
-// ran in 0.66 µs with them, 1.25 µs with every product a BLAS call); from the threshold on, and
-// for weight gradients with more than one output, BLAS gemm does them (OpenBLAS's small-matrix
-// kernels). Sums are formed in a fixed order, so results are reproducible run to run.
+// Widths are template arguments: below `gemm_threshold` multiply-adds the forward product and
+// dx are fixed-trip xsimd loops the compiler unrolls (faster than any call for the seed
+// network's 10→5→1); from the threshold on, and for weight gradients with more than one output,
+// ctnn's gemm does them (detail/gemm.hpp), or OpenBLAS for a large product when the program gave
+// BLAS several threads. Sums are formed in a fixed order, so results are reproducible run to run.
 #pragma once
 
 #include <algorithm>
@@ -20,20 +20,21 @@
 
 #include <xsimd/xsimd.hpp>
 // The C interface directly: xtensor-blas's cxxblas wrapper costs 0.6 s of parsing per translation
-// unit (W5) for the one function ctnn calls.
+// unit (W5) for the one function ctnn calls (threaded products only).
 #include <cblas.h>
 
 #include "ctnn/core/blas_core.hpp"
 #include "ctnn/core/threads.hpp"
+#include "ctnn/detail/gemm.hpp"
 
 namespace ctnn::detail {
 
-/// Multiply-adds per product from which BLAS is used.
-inline constexpr std::size_t blas_threshold = 16384;
+/// Multiply-adds per product from which gemm is called (below: the unrolled loops here).
+inline constexpr std::size_t gemm_threshold = 16384;
 
 template <std::size_t In, std::size_t Out>
-constexpr bool use_blas(std::size_t rows) {
-    return rows * In * Out >= blas_threshold;
+constexpr bool use_gemm(std::size_t rows) {
+    return rows * In * Out >= gemm_threshold;
 }
 
 template <class T>
@@ -43,13 +44,26 @@ using simd = xsimd::batch<T>;
 template <class T>
 inline constexpr std::size_t block_columns = 4 * simd<T>::size;
 
+/// Multiply-adds from which a product goes to OpenBLAS when the program gave BLAS more than one
+/// thread (set_blas_threads): OpenBLAS splits a product between threads, ctnn's kernels run on
+/// the calling thread. Below it, or on one thread, every product is ctnn's own (detail/gemm.hpp).
+inline constexpr std::size_t threaded_product_threshold = 1000000;
+
+/// Whether a product of m·n·k multiply-adds goes to OpenBLAS, with `threads` BLAS threads.
+constexpr bool product_goes_to_blas(std::size_t multiply_adds, int threads) noexcept {
+    return threads > 1 && multiply_adds >= threaded_product_threshold;
+}
+
 template <class T>
 void gemm_row_major(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std::size_t k,
                     T alpha, const T* a, std::size_t lda, const T* b, std::size_t ldb, T beta,
                     T* c, std::size_t ldc) {
-    static_assert(std::is_same_v<T, float> || std::is_same_v<T, double>, "BLAS gemm is float or double");
+    static_assert(std::is_same_v<T, float> || std::is_same_v<T, double>, "gemm is float or double");
+    if (!product_goes_to_blas(m * n * k, blas_threads())) {
+        gemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+        return;
+    }
     warn_once_if_generic_blas();
-    default_blas_threads_once();
     using index = int;  // blasint in OpenBLAS (without INTERFACE64), int in the netlib header
     const auto op_a = trans_a ? CblasTrans : CblasNoTrans;
     const auto op_b = trans_b ? CblasTrans : CblasNoTrans;
@@ -59,41 +73,6 @@ void gemm_row_major(bool trans_a, bool trans_b, std::size_t m, std::size_t n, st
     else
         cblas_dgemm(CblasRowMajor, op_a, op_b, index(m), index(n), index(k), alpha, a, index(lda), b,
                     index(ldb), beta, c, index(ldc));
-}
-
-/// Multiply-adds up to which OpenBLAS (0.3.21) runs a product with its small-matrix kernels,
-/// except a plain-times-transposed one (its reductions run along the contiguous dimension)
-/// with a large result: that is what dW = dzᵀ·x is, xᵀ being stored feature-major. Those
-/// kernels are OpenBLAS's for AVX-512 cores (SkylakeX, Cooperlake, Sapphire Rapids builds); on
-/// others a panel is a plain smaller gemm call, correct but not faster. ctnn links OpenBLAS
-/// (blas_threads() below is its function).
-inline constexpr std::size_t small_gemm_limit = 1000000;
-
-/// Rows of C per call when a plain-times-plain or transposed-times-plain product of n columns
-/// over k is split into panels that each fit the small-matrix kernels: the most that fit, in
-/// fours, at most 16 (more were no faster, and 16 at 128 rows × 784 no longer fit); 0 when
-/// fewer than four fit, then the product is one call.
-constexpr std::size_t small_gemm_panel_rows(std::size_t n, std::size_t k) {
-    return std::min<std::size_t>(16, small_gemm_limit / (n * k) / 4 * 4);
-}
-
-/// gemm_row_major, split into panels of C's rows that each fit OpenBLAS's small-matrix kernels
-/// when the whole product does not. Those kernels read A and B in place; its packed path first
-/// copies both (10% of W2's step) and scales C in a pass of its own. At 64 rows, W2's 784→256
-/// layer: the forward product 277 → 233 µs, dW 291 → 232 µs (plus a 10 µs transpose of x).
-/// The small kernels run on one thread: with more BLAS threads the product stays whole, for
-/// OpenBLAS to split between them.
-template <class T>
-void gemm_in_small_panels(bool trans_a, std::size_t m, std::size_t n, std::size_t k, T alpha, const T* a,
-                          std::size_t lda, const T* b, std::size_t ldb, T beta, T* c, std::size_t ldc) {
-    const std::size_t panel = m * n * k > small_gemm_limit ? small_gemm_panel_rows(n, k) : 0;
-    if (panel == 0 || blas_threads() > 1) {
-        gemm_row_major(trans_a, false, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
-        return;
-    }
-    for (std::size_t r = 0; r < m; r += panel)
-        gemm_row_major(trans_a, false, std::min(panel, m - r), n, k, alpha, trans_a ? a + r : a + r * lda, lda, b,
-                       ldb, beta, c + r * ldc, ldc);
 }
 
 // R rows from m by N vectors from column c of panel_product: R·N accumulators, each load of `in`
@@ -254,9 +233,9 @@ void transpose_columns(const T* __restrict x_t, T* __restrict x, std::size_t row
 // W (Out, In), xᵀ (In, B; ld), b (Out) -> zᵀ = W·xᵀ + b (Out, B)
 template <std::size_t In, std::size_t Out, class T>
 void affine_forward(const T* w, const T* x_t, std::size_t ld, const T* b, T* z_t, std::size_t rows) {
-    if (use_blas<In, Out>(rows)) {
+    if (use_gemm<In, Out>(rows)) {
         for (std::size_t o = 0; o < Out; ++o) std::fill_n(z_t + o * rows, rows, b[o]);
-        gemm_in_small_panels(false, Out, rows, In, T(1), w, In, x_t, ld, T(1), z_t, rows);
+        gemm_row_major(false, false, Out, rows, In, T(1), w, In, x_t, ld, T(1), z_t, rows);
     } else {
         panel_product<Out, In, In, 1>(w, x_t, ld, b, z_t, rows);
     }
@@ -328,73 +307,30 @@ void weight_gradient_dots(const T* __restrict dz_t, const T* __restrict x_t, std
     }
 }
 
-/// Whether dW is formed by weight_gradient_dots rather than BLAS: below the BLAS threshold and
-/// for a single output. With more outputs, each block's reduction costs about as much as its
-/// multiply-adds at small batches, and OpenBLAS's small-matrix kernels were faster even at 10×5
-/// and 100 rows (the seed network's training step took 0.80 µs instead of 0.89 µs).
+/// Whether dW is formed by weight_gradient_dots rather than gemm: below the gemm threshold, where
+/// packing a B panel and calling a kernel cost more than the dot products' reductions (the seed
+/// network's training step was 8% slower with its 5×10 dW by gemm, docs/benchmarks.md).
 template <std::size_t In, std::size_t Out>
 constexpr bool weight_gradient_by_dots(std::size_t rows) {
-    return !use_blas<In, Out>(rows) && Out == 1;
+    return !use_gemm<In, Out>(rows);
 }
 
-/// Most rows for which dW = dzᵀ·x, as a plain product over x (B, In), fits the small-matrix
-/// kernels: whole, or in panels of at least four of dW's rows.
-template <std::size_t In, std::size_t Out>
-inline constexpr std::size_t weight_gradient_small_rows =
-    std::max(small_gemm_limit / (In * Out), small_gemm_limit / (4 * In));
-
-/// Whether the weight gradient of `rows` rows transposes xᵀ into x (B, In) first, so that
-/// BLAS computes dW = dzᵀ·x as a plain product with its small-matrix kernels (at 64×64 and
-/// 32 rows ~2.5 µs against ~5-7 µs for the transposed form; the transpose costs ~0.1 µs).
-template <std::size_t In, std::size_t Out>
-constexpr bool weight_gradient_transposes(std::size_t rows) {
-    return use_blas<In, Out>(rows) && rows <= weight_gradient_small_rows<In, Out>;
-}
-
-/// Scratch elements affine_backward_parameters needs to do that for any batch of up to
-/// `capacity` rows (0: it never does).
-template <std::size_t In, std::size_t Out>
-constexpr std::size_t weight_gradient_scratch(std::size_t capacity) {
-    const std::size_t rows = std::min(capacity, weight_gradient_small_rows<In, Out>);
-    return weight_gradient_transposes<In, Out>(rows) ? rows * In : 0;
-}
-
-/// A layer's scratch for the weight gradient of `rows` rows, or null when it holds too little
-/// (a batch past what reserve sized it for: the product then runs on xᵀ).
-template <std::size_t In, std::size_t Out, class Buffer>
-auto* weight_gradient_scratch_for(Buffer& scratch, std::size_t rows) noexcept {
-    return scratch.size() >= weight_gradient_scratch<In, Out>(rows) ? scratch.data() : nullptr;
-}
-
-// dzᵀ (Out, B), xᵀ (In, B; ld) -> C ← alpha·dzᵀ·x + beta·C (Out, In) by BLAS, as the weight
-// gradient is formed (beta = 0, alpha = 1) or a plain SGD step folded into it (C = W,
-// alpha = −lr, beta = 1). scratch as for affine_backward_parameters.
-// The same with dzᵀ's rows dz_ld apart (a recurrent graph's node, (Out, B) of a wider matrix).
+// dzᵀ (Out, B; rows dz_ld apart), xᵀ (In, B; ld) -> C ← alpha·dzᵀ·x + beta·C (Out, In), as the
+// weight gradient is formed (beta = 0, alpha = 1) or a plain SGD step folded into it (C = W,
+// alpha = −lr, beta = 1). dz_ld is B for a layer's own dzᵀ, wider for a recurrent graph's node.
 template <std::size_t In, std::size_t Out, class T>
 void weight_gradient_product(const T* dz_t, std::size_t dz_ld, const T* x_t, std::size_t ld, T alpha, T beta,
-                             T* c, std::size_t rows, T* scratch) {
-    // Past the small kernels' limit the copy of x only pays for panels, which one thread runs.
-    const bool whole_small = rows * In * Out <= small_gemm_limit;
-    if (scratch && weight_gradient_transposes<In, Out>(rows) && (whole_small || blas_threads() == 1)) {
-        transpose_matrix(x_t, In, rows, ld, scratch, In);  // x (B, In)
-        gemm_in_small_panels(false, Out, In, rows, alpha, dz_t, dz_ld, scratch, In, beta, c, In);
-    } else {
-        gemm_row_major(false, true, Out, In, rows, alpha, dz_t, dz_ld, x_t, ld, beta, c, In);
-    }
-}
-template <std::size_t In, std::size_t Out, class T>
-void weight_gradient_product(const T* dz_t, const T* x_t, std::size_t ld, T alpha, T beta, T* c,
-                             std::size_t rows, T* scratch) {
-    weight_gradient_product<In, Out>(dz_t, rows, x_t, ld, alpha, beta, c, rows, scratch);
+                             T* c, std::size_t rows) {
+    gemm_row_major(false, true, Out, In, rows, alpha, dz_t, dz_ld, x_t, ld, beta, c, In);
 }
 
 // dzᵀ (Out, B), xᵀ (In, B; ld) -> dW = dzᵀ·x (Out, In).
 template <std::size_t In, std::size_t Out, class T>
-void affine_weight_gradient(const T* dz_t, const T* x_t, std::size_t ld, T* dw, std::size_t rows, T* scratch) {
+void affine_weight_gradient(const T* dz_t, const T* x_t, std::size_t ld, T* dw, std::size_t rows) {
     if (weight_gradient_by_dots<In, Out>(rows))
         weight_gradient_dots<In, Out>(dz_t, x_t, ld, dw, rows);
     else
-        weight_gradient_product<In, Out>(dz_t, x_t, ld, T(1), T(0), dw, rows, scratch);
+        weight_gradient_product<In, Out>(dz_t, rows, x_t, ld, T(1), T(0), dw, rows);
 }
 
 // dzᵀ (Out, B) -> db = Σ_batch dzᵀ (Out), and with MaxAbs max |dz| (else 0) from the same pass.
@@ -452,28 +388,18 @@ T bias_gradient_and_max_abs(const T* dz_t, T* db, std::size_t rows) {
     return bias_sums<true, Out>(dz_t, db, rows);
 }
 
-// dzᵀ (Out, B), xᵀ (In, B; ld) -> dW = dzᵀ·x (Out, In), db = Σ_batch dzᵀ (Out).
-// scratch: weight_gradient_scratch<In, Out>(B) elements or more, or null (then dW is formed
-// without transposing x).
-template <std::size_t In, std::size_t Out, class T>
-void affine_backward_parameters(const T* dz_t, const T* x_t, std::size_t ld, T* dw, T* db,
-                                std::size_t rows, T* scratch) {
-    bias_gradient<Out>(dz_t, db, rows);
-    affine_weight_gradient<In, Out>(dz_t, x_t, ld, dw, rows, scratch);
-}
-
 // dzᵀ (Out, B), xᵀ (In, B; ld) -> dW = dzᵀ·x (Out, In), db = Σ_batch dzᵀ (Out)
 template <std::size_t In, std::size_t Out, class T>
-void affine_backward_parameters(const T* dz_t, const T* x_t, std::size_t ld, T* dw, T* db,
-                                std::size_t rows) {
-    affine_backward_parameters<In, Out>(dz_t, x_t, ld, dw, db, rows, static_cast<T*>(nullptr));
+void affine_backward_parameters(const T* dz_t, const T* x_t, std::size_t ld, T* dw, T* db, std::size_t rows) {
+    bias_gradient<Out>(dz_t, db, rows);
+    affine_weight_gradient<In, Out>(dz_t, x_t, ld, dw, rows);
 }
 
 // W (Out, In), dzᵀ (Out, B) -> dxᵀ = Wᵀ·dzᵀ (In, B)
 template <std::size_t In, std::size_t Out, class T>
 void affine_backward_input(const T* w, const T* dz_t, T* dx_t, std::size_t rows) {
-    if (use_blas<In, Out>(rows)) {
-        gemm_in_small_panels(true, In, rows, Out, T(1), w, In, dz_t, rows, T(0), dx_t, rows);
+    if (use_gemm<In, Out>(rows)) {
+        gemm_row_major(true, false, In, rows, Out, T(1), w, In, dz_t, rows, T(0), dx_t, rows);
         return;
     }
     panel_product<In, Out, 1, In>(w, dz_t, rows, static_cast<const T*>(nullptr), dx_t, rows);

@@ -38,10 +38,10 @@ template <std::size_t M, std::size_t K, std::size_t ARow, std::size_t ACol, clas
 void step_product(const T* __restrict a, const T* __restrict in, std::size_t ld, const T* init,
                   std::size_t init_ld, T* out, std::size_t cols, std::size_t out_ld) {
     static_assert(ARow == 1 || ACol == 1, "A is a row-major matrix or its transpose");
-    if (use_blas<K, M>(cols)) {
+    if (use_gemm<K, M>(cols)) {
         if (init && init != out) copy_block(init, init_ld, out, out_ld, M, cols);
         constexpr bool transposed = ACol != 1;
-        // Without init, beta = 0: OpenBLAS's kernels that never read C, and no zero fill.
+        // Without init, beta = 0: C is never read, and needs no zero fill.
         gemm_row_major(transposed, false, M, cols, K, T(1), a, transposed ? ACol : ARow, in, ld,
                        init ? T(1) : T(0), out, out_ld);
         return;

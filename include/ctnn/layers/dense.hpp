@@ -68,7 +68,6 @@ public:
     void reserve(std::size_t rows) {
         activation_.reserve(rows);
         if constexpr (computes_input_gradient) detail::ensure_capacity(input_gradient_, rows * In);
-        detail::ensure_capacity(weight_gradient_scratch_, detail::weight_gradient_scratch<In, Out>(rows));
     }
     std::size_t capacity() const noexcept { return activation_.capacity(); }
 
@@ -101,7 +100,7 @@ public:
     // dzᵀ (Out, B) of backward_signal, xᵀ (In, B) -> dW (Out, In) into weight.grad.
     void form_weight_gradient() {
         detail::affine_weight_gradient<In, Out>(static_cast<const T*>(dz_t_), input_t_, input_ld_, weight.grad.data(),
-                                                rows_, weight_gradient_scratch());
+                                                rows_);
     }
 
     /// A bound on every |dW_ij| without forming dW: B·max|dz|·max|x|, since |dW_ij| ≤
@@ -156,17 +155,16 @@ public:
             const T sign = step.maximize ? T(-1) : T(1), lr = T(step.lr);
             const T* dz = dz_t_;
             if (step.momentum == 0.0) {
-                detail::weight_gradient_product<In, Out>(dz, input_t_, input_ld_, -lr * sign, T(1), weight.value.data(),
-                                                         rows_, weight_gradient_scratch());
+                detail::weight_gradient_product<In, Out>(dz, rows_, input_t_, input_ld_, -lr * sign, T(1),
+                                                         weight.value.data(), rows_);
             } else {
                 // the folded step's own buffer (torch's momentum_buffer), whatever prepare() did
                 detail::allocate_state(weight_state, 0, weight.size(), T(0));
                 T* buffer = weight_state.buffers[0].data();
                 const bool first = weight_state.steps == 0;
-                detail::weight_gradient_product<In, Out>(dz, input_t_, input_ld_,
+                detail::weight_gradient_product<In, Out>(dz, rows_, input_t_, input_ld_,
                                                          first ? sign : T(1.0 - step.dampening) * sign,
-                                                         first ? T(0) : T(step.momentum), buffer, rows_,
-                                                         weight_gradient_scratch());
+                                                         first ? T(0) : T(step.momentum), buffer, rows_);
                 T* __restrict w = weight.value.data();
                 for (std::size_t i = 0; i < In * Out; ++i) w[i] -= lr * buffer[i];
             }
@@ -212,13 +210,8 @@ private:
         }
     }
 
-    T* weight_gradient_scratch() noexcept {
-        return detail::weight_gradient_scratch_for<In, Out>(weight_gradient_scratch_, rows_);
-    }
-
     detail::activation_stage<T, Out, Activation> activation_;
     detail::buffer<T> input_gradient_;
-    detail::buffer<T> weight_gradient_scratch_;  // x (B, In) when dW runs faster on it than on xᵀ
     const T* input_t_ = nullptr;  // xᵀ (In, B), rows input_ld_ apart
     const T* dz_t_ = nullptr;     // dzᵀ (Out, B) of the last backward, in the caller's buffer
     double dz_max_ = -1.0;        // max |dz| of the last backward_signal; below 0: not measured

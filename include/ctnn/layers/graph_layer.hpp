@@ -416,12 +416,6 @@ public:
         const std::size_t ld = leading(batch, steps), n = batch * steps;
         detail::ensure_capacity(values_, arena_rows * ld + batch);
         detail::ensure_capacity(gradients_, arena_rows * ld + batch);
-        std::size_t scratch = 0;
-        for_each_node([&]<class N>(std::type_identity<N>) {
-            if constexpr (is_product<N>)
-                scratch = std::max(scratch, detail::weight_gradient_scratch<width<typename N::operand>, N::width>(n));
-        });
-        detail::ensure_capacity(weight_gradient_scratch_, scratch);
         if constexpr (recurrent) {
             detail::ensure_capacity(output_, output_width * (returns_sequence ? n : batch));
             if constexpr (computes_input_gradient) detail::ensure_capacity(input_gradient_, In * n);
@@ -515,8 +509,7 @@ public:
                 constexpr std::size_t k = product_index<typename N::variable>(), m = N::width, w = width<U>;
                 const T* d_node = pointer<typename N::variable>(g);
                 detail::weight_gradient_product<w, m>(d_node, l, operand_pointer<U>(), operand_ld<U>(), T(1), T(0),
-                                                      weights[k].grad.data(), n,
-                                                      detail::weight_gradient_scratch_for<w, m>(weight_gradient_scratch_, n));
+                                                      weights[k].grad.data(), n);
                 if constexpr (N::has_bias) {
                     // the second product of a fused sum has the first's gradient: copy its bias's
                     if constexpr (shares_first_bias_gradient<N>)
@@ -834,7 +827,6 @@ private:
     detail::buffer<T> gradients_;       // dL/d every variable, laid out as values_
     detail::buffer<T> output_;          // a recurrent graph's output, packed
     detail::buffer<T> input_gradient_;  // a recurrent graph's dxᵀ, packed (In, T·B)
-    detail::buffer<T> weight_gradient_scratch_;  // an operand transposed, when dW runs faster on it
     std::vector<double> time_gradient_norms_;
     std::span<const std::size_t> lengths_;  // a recurrent graph's, of the last forward pass
     const T* input_t_ = nullptr;

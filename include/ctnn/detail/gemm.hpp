@@ -1,0 +1,426 @@
+// ctnn's own matrix product, C ← alpha·op(A)·op(B) + beta·C on row-major float or double
+// matrices, with kernels for AVX-512 and for AVX2 + FMA chosen at run time from the CPU's
+// features, and a portable one for any other CPU. One binary uses AVX-512 where the CPU has it
+// and runs on a CPU without it; no kernel depends on the flags its translation unit was built
+// with (each carries its own target attribute), so units built with different flags agree.
+//
+// Why not only BLAS: OpenBLAS chooses its kernels by recognising the CPU, and Debian 12's 0.3.21
+// runs its generic SSE3 kernels on CPUs it does not know (an Intel Emerald Rapids) and its AVX2
+// ones on CPUs with AVX-512 it does not know (an AMD Zen 5): several times, or twice, slower than
+// the CPU allows (docs/benchmarks.md).
+//
+// The structure is BLIS's, less one copy. op(B) is packed in panels of NR columns over KC steps of
+// the sum; a micro-kernel keeps an MR × NR block of C in registers over those steps, broadcasting
+// MR values of op(A) per step and reading one B panel, which stays in L1 while every row block
+// of an MC-row block of A passes over it. A is read in place, by strides, not packed: at the
+// shapes networks use its copy cost more than it saved (a weight gradient, 64 × 32 over 3136,
+// ran at 60% of the speed with A packed). The last rows of C take a micro-kernel of exactly their
+// height, so no padded row is computed; the last columns are stored through a mask. The sum over
+// k runs in a fixed order: results are the same run to run, and differ between kernels only in
+// rounding.
+#pragma once
+
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <cstdlib>
+#include <memory>
+#include <new>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+
+#include <xsimd/xsimd.hpp>
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define CTNN_GEMM_X86 1
+#include <immintrin.h>
+#endif
+
+namespace ctnn::detail {
+
+/// The instruction sets ctnn's product has kernels for, narrowest first.
+enum class gemm_isa { portable, avx2, avx512 };
+
+constexpr std::string_view gemm_isa_name(gemm_isa isa) noexcept {
+    switch (isa) {
+        case gemm_isa::avx512: return "avx512";
+        case gemm_isa::avx2: return "avx2";
+        default: return "portable";
+    }
+}
+
+/// The widest kernel the CPU can run (AVX2 needs FMA too), capped by a CTNN_ISA setting
+/// ("portable", "avx2", "avx512"), which lets one machine measure or test the narrower ones.
+/// (A pure decision, tested per case.)
+constexpr gemm_isa choose_gemm_isa(bool avx2_fma, bool avx512, std::string_view cap) noexcept {
+    gemm_isa widest = avx512 && avx2_fma ? gemm_isa::avx512 : avx2_fma ? gemm_isa::avx2 : gemm_isa::portable;
+    for (const gemm_isa isa : {gemm_isa::portable, gemm_isa::avx2})
+        if (cap == gemm_isa_name(isa) && isa < widest) widest = isa;
+    return widest;
+}
+
+/// The kernels this process runs: the CPU's widest (CTNN_ISA may narrow it), decided once.
+inline gemm_isa gemm_isa_in_use() {
+    static const gemm_isa isa = [] {
+        const char* cap = std::getenv("CTNN_ISA");
+#if defined(CTNN_GEMM_X86)
+        __builtin_cpu_init();
+        const bool avx2_fma = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+        const bool avx512 = __builtin_cpu_supports("avx512f");
+        return choose_gemm_isa(avx2_fma, avx512, cap ? cap : "");
+#else
+        return choose_gemm_isa(false, false, cap ? cap : "");
+#endif
+    }();
+    return isa;
+}
+
+/// Whether the CPU can run a given kernel (for the tests that compare every kernel it can).
+inline bool cpu_runs(gemm_isa isa) {
+#if defined(CTNN_GEMM_X86)
+    __builtin_cpu_init();
+    const bool avx2_fma = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    return isa == gemm_isa::portable || (avx2_fma && (isa == gemm_isa::avx2 || __builtin_cpu_supports("avx512f")));
+#else
+    return isa == gemm_isa::portable;
+#endif
+}
+
+// ---- vector operations, one set per instruction set and element type --------------------------
+// Each is forced inline and carries its instruction set, so a micro-kernel with that target
+// compiles them into plain instructions whatever flags its translation unit has.
+
+#define CTNN_GEMM_INLINE __attribute__((always_inline)) static inline
+
+/// The portable kernel's: xsimd's batch for the unit's own flags (SSE2 at least on x86-64). Its
+/// type names that instruction set, so units built with different flags instantiate different
+/// kernels, not two definitions of one.
+template <class T>
+struct gemm_portable_ops {
+    using value_type = T;
+    using vector = xsimd::batch<T>;
+    using mask = std::size_t;  // how many lanes, from the first
+    static constexpr std::size_t lanes = vector::size;
+    CTNN_GEMM_INLINE vector zero() { return vector(T(0)); }
+    CTNN_GEMM_INLINE vector load(const T* p) { return vector::load_unaligned(p); }
+    CTNN_GEMM_INLINE vector broadcast(T v) { return vector(v); }
+    CTNN_GEMM_INLINE vector fma(vector a, vector b, vector c) { return xsimd::fma(a, b, c); }
+    CTNN_GEMM_INLINE vector mul(vector a, vector b) { return a * b; }
+    CTNN_GEMM_INLINE void store(T* p, vector v) { v.store_unaligned(p); }
+    CTNN_GEMM_INLINE mask first(std::size_t n) { return n < lanes ? n : lanes; }
+    CTNN_GEMM_INLINE vector load(const T* p, mask m) {
+        alignas(64) T lane[lanes] = {};
+        std::copy_n(p, m, lane);
+        return vector::load_aligned(lane);
+    }
+    CTNN_GEMM_INLINE void store(T* p, vector v, mask m) {
+        alignas(64) T lane[lanes];
+        v.store_aligned(lane);
+        std::copy_n(lane, m, p);
+    }
+};
+
+#if defined(CTNN_GEMM_X86)
+#define CTNN_TARGET_AVX2 __attribute__((target("avx2,fma")))
+#define CTNN_TARGET_AVX512 __attribute__((target("avx512f,avx2,fma")))
+
+template <class T>
+struct gemm_avx2_ops;
+
+template <>
+struct gemm_avx2_ops<float> {
+    using value_type = float;
+    using vector = __m256;
+    using mask = __m256i;
+    static constexpr std::size_t lanes = 8;
+    CTNN_TARGET_AVX2 CTNN_GEMM_INLINE vector zero() { return _mm256_setzero_ps(); }
+    CTNN_TARGET_AVX2 CTNN_GEMM_INLINE vector load(const float* p) { return _mm256_loadu_ps(p); }
+    CTNN_TARGET_AVX2 CTNN_GEMM_INLINE vector broadcast(float v) { return _mm256_set1_ps(v); }
+    CTNN_TARGET_AVX2 CTNN_GEMM_INLINE vector fma(vector a, vector b, vector c) { return _mm256_fmadd_ps(a, b, c); }
+    CTNN_TARGET_AVX2 CTNN_GEMM_INLINE vector mul(vector a, vector b) { return _mm256_mul_ps(a, b); }
+    CTNN_TARGET_AVX2 CTNN_GEMM_INLINE void store(float* p, vector v) { _mm256_storeu_ps(p, v); }
+    CTNN_TARGET_AVX2 CTNN_GEMM_INLINE mask first(std::size_t n) {
+        return _mm256_cmpgt_epi32(_mm256_set1_epi32(int(n)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+    }
+    CTNN_TARGET_AVX2 CTNN_GEMM_INLINE vector load(const float* p, mask m) { return _mm256_maskload_ps(p, m); }
+    CTNN_TARGET_AVX2 CTNN_GEMM_INLINE void store(float* p, vector v, mask m) { _mm256_maskstore_ps(p, m, v); }
+};
+
+template <>
+struct gemm_avx2_ops<double> {
+    using value_type = double;
+    using vector = __m256d;
+    using mask = __m256i;
+    static constexpr std::size_t lanes = 4;
+    CTNN_TARGET_AVX2 CTNN_GEMM_INLINE vector zero() { return _mm256_setzero_pd(); }
+    CTNN_TARGET_AVX2 CTNN_GEMM_INLINE vector load(const double* p) { return _mm256_loadu_pd(p); }
+    CTNN_TARGET_AVX2 CTNN_GEMM_INLINE vector broadcast(double v) { return _mm256_set1_pd(v); }
+    CTNN_TARGET_AVX2 CTNN_GEMM_INLINE vector fma(vector a, vector b, vector c) { return _mm256_fmadd_pd(a, b, c); }
+    CTNN_TARGET_AVX2 CTNN_GEMM_INLINE vector mul(vector a, vector b) { return _mm256_mul_pd(a, b); }
+    CTNN_TARGET_AVX2 CTNN_GEMM_INLINE void store(double* p, vector v) { _mm256_storeu_pd(p, v); }
+    CTNN_TARGET_AVX2 CTNN_GEMM_INLINE mask first(std::size_t n) {
+        return _mm256_cmpgt_epi64(_mm256_set1_epi64x(static_cast<long long>(n)), _mm256_setr_epi64x(0, 1, 2, 3));
+    }
+    CTNN_TARGET_AVX2 CTNN_GEMM_INLINE vector load(const double* p, mask m) { return _mm256_maskload_pd(p, m); }
+    CTNN_TARGET_AVX2 CTNN_GEMM_INLINE void store(double* p, vector v, mask m) { _mm256_maskstore_pd(p, m, v); }
+};
+
+template <class T>
+struct gemm_avx512_ops;
+
+template <>
+struct gemm_avx512_ops<float> {
+    using value_type = float;
+    using vector = __m512;
+    using mask = __mmask16;
+    static constexpr std::size_t lanes = 16;
+    CTNN_TARGET_AVX512 CTNN_GEMM_INLINE vector zero() { return _mm512_setzero_ps(); }
+    CTNN_TARGET_AVX512 CTNN_GEMM_INLINE vector load(const float* p) { return _mm512_loadu_ps(p); }
+    CTNN_TARGET_AVX512 CTNN_GEMM_INLINE vector broadcast(float v) { return _mm512_set1_ps(v); }
+    CTNN_TARGET_AVX512 CTNN_GEMM_INLINE vector fma(vector a, vector b, vector c) { return _mm512_fmadd_ps(a, b, c); }
+    CTNN_TARGET_AVX512 CTNN_GEMM_INLINE vector mul(vector a, vector b) { return _mm512_mul_ps(a, b); }
+    CTNN_TARGET_AVX512 CTNN_GEMM_INLINE void store(float* p, vector v) { _mm512_storeu_ps(p, v); }
+    CTNN_TARGET_AVX512 CTNN_GEMM_INLINE mask first(std::size_t n) {
+        return n >= lanes ? mask(0xFFFF) : mask((1u << n) - 1u);
+    }
+    CTNN_TARGET_AVX512 CTNN_GEMM_INLINE vector load(const float* p, mask m) { return _mm512_maskz_loadu_ps(m, p); }
+    CTNN_TARGET_AVX512 CTNN_GEMM_INLINE void store(float* p, vector v, mask m) { _mm512_mask_storeu_ps(p, m, v); }
+};
+
+template <>
+struct gemm_avx512_ops<double> {
+    using value_type = double;
+    using vector = __m512d;
+    using mask = __mmask8;
+    static constexpr std::size_t lanes = 8;
+    CTNN_TARGET_AVX512 CTNN_GEMM_INLINE vector zero() { return _mm512_setzero_pd(); }
+    CTNN_TARGET_AVX512 CTNN_GEMM_INLINE vector load(const double* p) { return _mm512_loadu_pd(p); }
+    CTNN_TARGET_AVX512 CTNN_GEMM_INLINE vector broadcast(double v) { return _mm512_set1_pd(v); }
+    CTNN_TARGET_AVX512 CTNN_GEMM_INLINE vector fma(vector a, vector b, vector c) { return _mm512_fmadd_pd(a, b, c); }
+    CTNN_TARGET_AVX512 CTNN_GEMM_INLINE vector mul(vector a, vector b) { return _mm512_mul_pd(a, b); }
+    CTNN_TARGET_AVX512 CTNN_GEMM_INLINE void store(double* p, vector v) { _mm512_storeu_pd(p, v); }
+    CTNN_TARGET_AVX512 CTNN_GEMM_INLINE mask first(std::size_t n) {
+        return n >= lanes ? mask(0xFF) : mask((1u << n) - 1u);
+    }
+    CTNN_TARGET_AVX512 CTNN_GEMM_INLINE vector load(const double* p, mask m) { return _mm512_maskz_loadu_pd(m, p); }
+    CTNN_TARGET_AVX512 CTNN_GEMM_INLINE void store(double* p, vector v, mask m) { _mm512_mask_storeu_pd(p, m, v); }
+};
+#endif
+
+// ---- the micro-kernel ---------------------------------------------------------------------------
+// a: R rows of op(A), a_rs apart, each step of the sum a_cs further; b: a packed B panel (NV
+// vectors per step); c: R rows × `cols` (≤ NV·lanes) columns of C, ldc apart
+// -> C ← alpha·(a·b) + beta·C, C never read when beta = 0 (BLAS's rule: C may hold NaN then).
+// The body is written once and compiled per instruction set: a kernel inherits no target from
+// the function that calls it, so each set needs its own function with its own attribute.
+#define CTNN_GEMM_DEFINE_MICRO_KERNEL(NAME, TARGET)                                                            \
+    struct NAME {                                                                                              \
+        template <class Ops, std::size_t NV, std::size_t R>                                                     \
+        TARGET static void run(std::size_t kc, const typename Ops::value_type* __restrict a,                  \
+                               std::size_t a_rs, std::size_t a_cs,                                            \
+                               const typename Ops::value_type* __restrict b,                                  \
+                               typename Ops::value_type* __restrict c, std::size_t ldc,                       \
+                               typename Ops::value_type alpha, typename Ops::value_type beta,                 \
+                               std::size_t cols) {                                                            \
+            using V = typename Ops::vector;                                                                    \
+            constexpr std::size_t L = Ops::lanes;                                                              \
+            V acc[R][NV];                                                                                      \
+            _Pragma("GCC unroll 16") for (std::size_t r = 0; r < R; ++r)                                      \
+                _Pragma("GCC unroll 16") for (std::size_t v = 0; v < NV; ++v) acc[r][v] = Ops::zero();        \
+            for (std::size_t p = 0; p < kc; ++p) {                                                             \
+                V bv[NV];                                                                                      \
+                _Pragma("GCC unroll 16") for (std::size_t v = 0; v < NV; ++v) bv[v] = Ops::load(b + v * L);   \
+                _Pragma("GCC unroll 16") for (std::size_t r = 0; r < R; ++r) {                                \
+                    const V ar = Ops::broadcast(a[r * a_rs]);                                                  \
+                    _Pragma("GCC unroll 16") for (std::size_t v = 0; v < NV; ++v) acc[r][v] =                 \
+                        Ops::fma(ar, bv[v], acc[r][v]);                                                        \
+                }                                                                                              \
+                a += a_cs;                                                                                     \
+                b += NV * L;                                                                                   \
+            }                                                                                                  \
+            const V scale = Ops::broadcast(alpha), keep = Ops::broadcast(beta);                               \
+            _Pragma("GCC unroll 16") for (std::size_t r = 0; r < R; ++r) {                                    \
+                auto* row = c + r * ldc;                                                                       \
+                _Pragma("GCC unroll 16") for (std::size_t v = 0; v < NV; ++v) {                               \
+                    auto* at = row + v * L;                                                                    \
+                    if (cols >= (v + 1) * L) {                                                                 \
+                        const V sum = Ops::mul(scale, acc[r][v]);                                              \
+                        Ops::store(at, beta == 0 ? sum : Ops::fma(keep, Ops::load(at), sum));                 \
+                    } else if (cols > v * L) {                                                                 \
+                        const auto m = Ops::first(cols - v * L);                                               \
+                        const V sum = Ops::mul(scale, acc[r][v]);                                              \
+                        Ops::store(at, beta == 0 ? sum : Ops::fma(keep, Ops::load(at, m), sum), m);           \
+                    }                                                                                          \
+                }                                                                                              \
+            }                                                                                                  \
+        }                                                                                                      \
+    };
+
+CTNN_GEMM_DEFINE_MICRO_KERNEL(gemm_portable_kernel, )
+#if defined(CTNN_GEMM_X86)
+CTNN_GEMM_DEFINE_MICRO_KERNEL(gemm_avx2_kernel, CTNN_TARGET_AVX2)
+CTNN_GEMM_DEFINE_MICRO_KERNEL(gemm_avx512_kernel, CTNN_TARGET_AVX512)
+#endif
+#undef CTNN_GEMM_DEFINE_MICRO_KERNEL
+
+// ---- packing and blocking -----------------------------------------------------------------------
+
+/// A kernel family with its register block: MR rows by NV vectors of Ops::lanes columns. KC keeps
+/// a B panel (KC × NR) within 16 KiB of L1, MC the rows of A one B panel meets within 256 KiB of
+/// L2, NC a packed B block within 1 MiB.
+template <class Kernel, class Ops, std::size_t MR_, std::size_t NV_>
+struct gemm_blocking {
+    using kernel = Kernel;
+    using ops = Ops;
+    using T = typename Ops::value_type;
+    static constexpr std::size_t MR = MR_, NV = NV_, NR = NV_ * Ops::lanes;
+    static constexpr std::size_t KC = (16384 / (NR * sizeof(T))) < 64 ? 64 : 16384 / (NR * sizeof(T));
+    static constexpr std::size_t MC = 262144 / (KC * sizeof(T)) / MR * MR;
+    static constexpr std::size_t NC = 1048576 / (KC * sizeof(T)) / NR * NR;
+};
+
+/// The packed B block, one per thread, grown to the largest asked for and then reused: a
+/// steady-state training step allocates nothing.
+class gemm_pack_buffer {
+public:
+    template <class T>
+    static T* of_this_thread(std::size_t elements) {
+        thread_local gemm_pack_buffer buffer;
+        const std::size_t bytes = elements * sizeof(T);
+        if (bytes > buffer.bytes_) {
+            buffer.storage_.reset(static_cast<std::byte*>(::operator new[](bytes, std::align_val_t(64))));
+            buffer.bytes_ = bytes;
+        }
+        return reinterpret_cast<T*>(buffer.storage_.get());
+    }
+
+private:
+    struct aligned_delete {
+        void operator()(std::byte* p) const noexcept { ::operator delete[](p, std::align_val_t(64)); }
+    };
+    std::unique_ptr<std::byte[], aligned_delete> storage_;
+    std::size_t bytes_ = 0;
+};
+
+// op(B) steps [p0, p0 + kc) × columns [j0, j0 + cols) -> panels of NR columns, each (kc, NR),
+// the columns past the last zero (the micro-kernel reads whole vectors and stores a mask of them).
+template <std::size_t NR, class T>
+void pack_b(bool trans, const T* b, std::size_t ldb, std::size_t p0, std::size_t kc, std::size_t j0,
+            std::size_t cols, T* __restrict out) {
+    for (std::size_t j = 0; j < cols; j += NR) {
+        const std::size_t width = std::min(NR, cols - j);
+        T* panel = out + j * kc;
+        if (trans) {  // op(B)(p, j) = b[j][p]: each column's steps are adjacent in b
+            for (std::size_t q = 0; q < width; ++q) {
+                const T* from = b + (j0 + j + q) * ldb + p0;
+                for (std::size_t p = 0; p < kc; ++p) panel[p * NR + q] = from[p];
+            }
+            if (width < NR)
+                for (std::size_t p = 0; p < kc; ++p) std::fill(panel + p * NR + width, panel + (p + 1) * NR, T(0));
+        } else {
+            for (std::size_t p = 0; p < kc; ++p) {
+                const T* from = b + (p0 + p) * ldb + j0 + j;
+                T* to = panel + p * NR;
+                std::copy_n(from, width, to);
+                std::fill(to + width, to + NR, T(0));
+            }
+        }
+    }
+}
+
+/// The micro-kernel of height R (1 ≤ R ≤ MR) of a blocking, as a function pointer, so the last
+/// rows of C take one of exactly their height.
+template <class Blocking>
+using gemm_micro_kernel = void (*)(std::size_t, const typename Blocking::T*, std::size_t, std::size_t,
+                                   const typename Blocking::T*,
+                                   typename Blocking::T*, std::size_t, typename Blocking::T, typename Blocking::T,
+                                   std::size_t);
+
+template <class Blocking, std::size_t... R>
+constexpr std::array<gemm_micro_kernel<Blocking>, sizeof...(R)> gemm_micro_kernels(std::index_sequence<R...>) {
+    using K = typename Blocking::kernel;
+    return {&K::template run<typename Blocking::ops, Blocking::NV, R + 1>...};
+}
+
+/// C ← alpha·op(A)·op(B) + beta·C with one kernel family; m, n, k > 0.
+template <class Blocking, class T>
+void blocked_gemm(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std::size_t k, T alpha, const T* a,
+                  std::size_t lda, const T* b, std::size_t ldb, T beta, T* c, std::size_t ldc) {
+    using B = Blocking;
+    static constexpr auto kernels = gemm_micro_kernels<B>(std::make_index_sequence<B::MR>{});
+    const std::size_t kc_most = std::min(k, B::KC), nc_most = std::min(n, B::NC);
+    T* packed_b = gemm_pack_buffer::of_this_thread<T>(kc_most * ((nc_most + B::NR - 1) / B::NR * B::NR));
+    for (std::size_t j0 = 0; j0 < n; j0 += B::NC) {
+        const std::size_t nc = std::min(B::NC, n - j0);
+        for (std::size_t p0 = 0; p0 < k; p0 += B::KC) {
+            const std::size_t kc = std::min(B::KC, k - p0);
+            const T beta_here = p0 == 0 ? beta : T(1);  // later steps add to what the first wrote
+            pack_b<B::NR>(trans_b, b, ldb, p0, kc, j0, nc, packed_b);
+            for (std::size_t i0 = 0; i0 < m; i0 += B::MC) {
+                const std::size_t mc = std::min(B::MC, m - i0);
+                for (std::size_t j = 0; j < nc; j += B::NR) {
+                    const std::size_t cols = std::min(B::NR, nc - j);
+                    for (std::size_t i = 0; i < mc; i += B::MR) {
+                        const std::size_t rows = std::min(B::MR, mc - i);
+                        const T* ap = trans_a ? a + p0 * lda + i0 + i : a + (i0 + i) * lda + p0;
+                        const std::size_t rs = trans_a ? 1 : lda, cs = trans_a ? lda : 1;
+                        kernels[rows - 1](kc, ap, rs, cs, packed_b + j * kc, c + (i0 + i) * ldc + j0 + j, ldc,
+                                          alpha, beta_here, cols);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// C ← beta·C (m, n; ldc), C not read when beta = 0: what a product over k = 0 or with alpha = 0 is.
+template <class T>
+void scale_rows(std::size_t m, std::size_t n, T beta, T* c, std::size_t ldc) {
+    for (std::size_t i = 0; i < m; ++i) {
+        T* row = c + i * ldc;
+        if (beta == T(0))
+            std::fill_n(row, n, T(0));
+        else if (beta != T(1))
+            for (std::size_t j = 0; j < n; ++j) row[j] *= beta;
+    }
+}
+
+/// C (m, n; ldc) ← alpha·op(A)·op(B) + beta·C with the kernels of `isa` (which the CPU must
+/// run), A (m, k) or, transposed, (k, m), B (k, n) or (n, k), all row-major.
+template <class T>
+void gemm_with(gemm_isa isa, bool trans_a, bool trans_b, std::size_t m, std::size_t n, std::size_t k, T alpha,
+               const T* a, std::size_t lda, const T* b, std::size_t ldb, T beta, T* c, std::size_t ldc) {
+    static_assert(std::is_same_v<T, float> || std::is_same_v<T, double>, "ctnn's gemm is float or double");
+    if (m == 0 || n == 0) return;
+    if (k == 0 || alpha == T(0)) {
+        scale_rows(m, n, beta, c, ldc);
+        return;
+    }
+#if defined(CTNN_GEMM_X86)
+    // AVX-512: 8 rows × 2 vectors, 16 accumulators; AVX2: 6 × 2, 12 of its 16 registers.
+    if (isa == gemm_isa::avx512) {
+        blocked_gemm<gemm_blocking<gemm_avx512_kernel, gemm_avx512_ops<T>, 8, 2>>(trans_a, trans_b, m, n, k, alpha,
+                                                                                  a, lda, b, ldb, beta, c, ldc);
+        return;
+    }
+    if (isa == gemm_isa::avx2) {
+        blocked_gemm<gemm_blocking<gemm_avx2_kernel, gemm_avx2_ops<T>, 6, 2>>(trans_a, trans_b, m, n, k, alpha, a,
+                                                                              lda, b, ldb, beta, c, ldc);
+        return;
+    }
+#endif
+    blocked_gemm<gemm_blocking<gemm_portable_kernel, gemm_portable_ops<T>, 4, 2>>(trans_a, trans_b, m, n, k, alpha, a,
+                                                                                lda, b, ldb, beta, c, ldc);
+}
+
+/// The same with the kernels this process runs (gemm_isa_in_use).
+template <class T>
+void gemm(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std::size_t k, T alpha, const T* a,
+          std::size_t lda, const T* b, std::size_t ldb, T beta, T* c, std::size_t ldc) {
+    gemm_with(gemm_isa_in_use(), trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
+
+}  // namespace ctnn::detail
+
+#undef CTNN_GEMM_INLINE
