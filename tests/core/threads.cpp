@@ -61,12 +61,13 @@ TEST_CASE("generic_blas_warning: OpenBLAS's generic kernels on a CPU with AVX2 o
     const std::string on_avx512 = generic_blas_warning("Prescott", true, true).c_str();
     CHECK(on_avx512
           == "ctnn: OpenBLAS runs its 'Prescott' kernels on a CPU with AVX-512: it does not recognise this CPU, and "
-             "matrix products run several times slower than they could (docs/benchmarks.md). Start the program with "
-             "OPENBLAS_CORETYPE=SkylakeX to use its SkylakeX kernels (CTNN_BLAS_WARNING=0 silences this).\n");
+             "the products ctnn gives it (large ones, on several BLAS threads) run several times slower than they "
+             "could (docs/benchmarks.md). Start the program with OPENBLAS_CORETYPE=SkylakeX to use its SkylakeX "
+             "kernels (CTNN_BLAS_WARNING=0 silences this).\n");
     const std::string on_avx2 = generic_blas_warning("Sandybridge", true, false).c_str();
     CHECK_THAT(on_avx2, Catch::Contains("'Sandybridge' kernels on a CPU with AVX2")
                             && Catch::Contains("OPENBLAS_CORETYPE=Haswell"));
-    // AVX2 kernels on a CPU with AVX-512 (OpenBLAS 0.3.21 on an AMD Zen 5): named, with the fix
+    // AVX2 kernels on a CPU with AVX-512 (as OPENBLAS_CORETYPE=Haswell makes them): named, with the fix
     const std::string narrower = generic_blas_warning("Haswell", true, true).c_str();
     CHECK_THAT(narrower, Catch::Contains("'Haswell' (AVX2) kernels on a CPU with AVX-512")
                              && Catch::Contains("OPENBLAS_CORETYPE=SkylakeX") && Catch::Contains("CTNN_BLAS_WARNING=0"));

@@ -121,6 +121,19 @@ TEMPLATE_TEST_CASE("gemm: blocks of rows, columns and the sum, each kept apart",
     check_every_kernel<T>(true, false, 20, 2200, 30, T(1), T(1));
     check_every_kernel<T>(false, true, 37, 45, 1100, T(-0.5), T(2));
     check_every_kernel<T>(true, true, 70, 90, 700, T(1), T(0));
+    // a convolution's weight gradient: few columns, formed as its transpose and turned
+    check_every_kernel<T>(false, true, 32, 9, 2000, T(1), T(0));
+    check_every_kernel<T>(false, true, 32, 9, 2000, T(-0.5), T(1));
+}
+
+TEST_CASE("gemm: a result narrower than a register block is formed transposed when its rows fill blocks better",
+          "[gemm]") {
+    using ctnn::detail::product_better_transposed;
+    STATIC_REQUIRE(product_better_transposed<32>(32, 9, 50176));   // 9 of 32 columns used, against 32 of 32
+    STATIC_REQUIRE_FALSE(product_better_transposed<32>(32, 32, 50176));  // every column used already
+    STATIC_REQUIRE_FALSE(product_better_transposed<32>(9, 8, 50176));    // 9 rows fill no better
+    STATIC_REQUIRE_FALSE(product_better_transposed<32>(32, 9, 8));       // too short a sum to pay for the turn
+    STATIC_REQUIRE(product_better_transposed<16>(64, 5, 100));
 }
 
 TEST_CASE("gemm: an empty sum, or alpha = 0, scales C by beta and reads none of A or B", "[gemm]") {

@@ -1,8 +1,10 @@
 // Which kernels OpenBLAS runs, and a warning when they are its generic ones on a CPU with wider
 // vectors. OpenBLAS picks its kernels from the CPU it recognises at load time; Debian 12's
 // 0.3.21 does not know every current CPU (an Intel Emerald Rapids among them) and falls back to
-// its "Prescott" (SSE3) kernels there, which run ctnn's products several times slower
-// (docs/benchmarks.md). OPENBLAS_CORETYPE, set before the program starts, overrides the choice.
+// its "Prescott" (SSE3) kernels there, several times slower (docs/benchmarks.md).
+// OPENBLAS_CORETYPE, set before the program starts, overrides the choice. ctnn's own products do
+// not depend on it (detail/gemm.hpp); OpenBLAS runs only the large products of a program that
+// gave BLAS several threads (set_blas_threads), and the warning is said at the first of those.
 #pragma once
 
 #include <array>
@@ -30,7 +32,8 @@ namespace detail {
 
 /// The warning for OpenBLAS kernels narrower than the CPU's vectors (`avx2`, `avx512`: what the
 /// CPU supports), or an empty message: its generic kernels on a CPU with AVX2 or AVX-512, or its
-/// AVX2 kernels on a CPU with AVX-512 (OpenBLAS 0.3.21 runs an AMD Zen 5 so).
+/// AVX2 kernels on a CPU with AVX-512 (as OPENBLAS_CORETYPE=Haswell in the environment makes it).
+/// Only products ctnn gives OpenBLAS can suffer: large ones, when BLAS has several threads.
 inline message generic_blas_warning(std::string_view core, bool avx2, bool avx512) {
     constexpr std::array<std::string_view, 3> avx512_cores{"SkylakeX", "Cooperlake", "SapphireRapids"};
     constexpr std::array<std::string_view, 3> avx2_cores{"Haswell", "Zen", "Excavator"};
@@ -52,17 +55,18 @@ inline message generic_blas_warning(std::string_view core, bool avx2, bool avx51
     if (one_of(avx2_cores)) {
         if (!avx512) return none;
         return format_message("ctnn: OpenBLAS runs its '%.*s' (AVX2) kernels on a CPU with AVX-512: it does not use "
-                              "this CPU's AVX-512, and matrix products may run up to twice slower than they could "
-                              "(docs/benchmarks.md). Start the program with OPENBLAS_CORETYPE=SkylakeX to use its "
-                              "AVX-512 kernels (CTNN_BLAS_WARNING=0 silences this).\n",
+                              "this CPU's AVX-512, and the products ctnn gives it (large ones, on several BLAS "
+                              "threads) may run up to twice slower than they could (docs/benchmarks.md). Start the "
+                              "program with OPENBLAS_CORETYPE=SkylakeX to use its AVX-512 kernels "
+                              "(CTNN_BLAS_WARNING=0 silences this).\n",
                               int(core.size()), core.data());
     }
     const char* isa = avx512 ? "AVX-512" : "AVX2";
     const char* suggested = avx512 ? "SkylakeX" : "Haswell";
     return format_message("ctnn: OpenBLAS runs its '%.*s' kernels on a CPU with %s: it does not recognise this CPU, "
-                          "and matrix products run several times slower than they could (docs/benchmarks.md). "
-                          "Start the program with OPENBLAS_CORETYPE=%s to use its %s kernels "
-                          "(CTNN_BLAS_WARNING=0 silences this).\n",
+                          "and the products ctnn gives it (large ones, on several BLAS threads) run several times "
+                          "slower than they could (docs/benchmarks.md). Start the program with "
+                          "OPENBLAS_CORETYPE=%s to use its %s kernels (CTNN_BLAS_WARNING=0 silences this).\n",
                           int(core.size()), core.data(), isa, suggested, suggested);
 }
 

@@ -14,10 +14,6 @@
 #include <type_traits>
 #include <utility>
 
-#if defined(__AVX__)
-#include <immintrin.h>
-#endif
-
 #include <xsimd/xsimd.hpp>
 // The C interface directly: xtensor-blas's cxxblas wrapper costs 0.6 s of parsing per translation
 // unit (W5) for the one function ctnn calls (threaded products only).
@@ -26,6 +22,7 @@
 #include "ctnn/core/blas_core.hpp"
 #include "ctnn/core/threads.hpp"
 #include "ctnn/detail/gemm.hpp"
+#include "ctnn/detail/transpose.hpp"
 
 namespace ctnn::detail {
 
@@ -161,55 +158,6 @@ T sum(const T* __restrict u, std::size_t n) {
     T s = xsimd::hadd((acc[0] + acc[1]) + (acc[2] + acc[3]));
     for (; i < n; ++i) s += u[i];
     return s;
-}
-
-/// Side of the square tiles transpose_matrix works in.
-inline constexpr std::size_t transpose_tile = 8;
-
-// src (8, 8; lds) -> dst (8, 8; ldd) = srcᵀ
-template <class T>
-void transpose_tile_8x8(const T* __restrict src, std::size_t lds, T* __restrict dst, std::size_t ldd) {
-#if defined(__AVX__)
-    if constexpr (std::is_same_v<T, float>) {
-        // The classic AVX 8×8 transpose: unpack pairs, shuffle quads, swap 128-bit halves.
-        __m256 r[8], t[8];
-        for (std::size_t i = 0; i < 8; ++i) r[i] = _mm256_loadu_ps(src + i * lds);
-        for (std::size_t i = 0; i < 8; i += 2) {
-            t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
-            t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
-        }
-        for (std::size_t i = 0; i < 8; i += 4) {
-            r[i] = _mm256_shuffle_ps(t[i], t[i + 2], 0x44);
-            r[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], 0xEE);
-            r[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0x44);
-            r[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0xEE);
-        }
-        for (std::size_t i = 0; i < 4; ++i) {
-            _mm256_storeu_ps(dst + i * ldd, _mm256_permute2f128_ps(r[i], r[i + 4], 0x20));
-            _mm256_storeu_ps(dst + (i + 4) * ldd, _mm256_permute2f128_ps(r[i], r[i + 4], 0x31));
-        }
-        return;
-    }
-#endif
-    for (std::size_t i = 0; i < 8; ++i)
-        for (std::size_t j = 0; j < 8; ++j) dst[j * ldd + i] = src[i * lds + j];
-}
-
-/// src (rows, cols; lds) -> dst (cols, rows; ldd) with dst[c][r] = src[r][c], in 8×8 tiles: a
-/// row-by-row transpose writes with a stride of a whole row per element, one cache line each.
-template <class T>
-void transpose_matrix(const T* __restrict src, std::size_t rows, std::size_t cols, std::size_t lds,
-                      T* __restrict dst, std::size_t ldd) {
-    constexpr std::size_t tile = transpose_tile;
-    const std::size_t tiled_rows = rows / tile * tile, tiled_cols = cols / tile * tile;
-    for (std::size_t r0 = 0; r0 < tiled_rows; r0 += tile) {
-        for (std::size_t c0 = 0; c0 < tiled_cols; c0 += tile)
-            transpose_tile_8x8(src + r0 * lds + c0, lds, dst + c0 * ldd + r0, ldd);
-        for (std::size_t c = tiled_cols; c < cols; ++c)
-            for (std::size_t r = r0; r < r0 + tile; ++r) dst[c * ldd + r] = src[r * lds + c];
-    }
-    for (std::size_t r = tiled_rows; r < rows; ++r)
-        for (std::size_t c = 0; c < cols; ++c) dst[c * ldd + r] = src[r * lds + c];
 }
 
 /// x (B, N) row-major -> xᵀ (N, B) packed.

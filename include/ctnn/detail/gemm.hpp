@@ -4,10 +4,10 @@
 // and runs on a CPU without it; no kernel depends on the flags its translation unit was built
 // with (each carries its own target attribute), so units built with different flags agree.
 //
-// Why not only BLAS: OpenBLAS chooses its kernels by recognising the CPU, and Debian 12's 0.3.21
-// runs its generic SSE3 kernels on CPUs it does not know (an Intel Emerald Rapids) and its AVX2
-// ones on CPUs with AVX-512 it does not know (an AMD Zen 5): several times, or twice, slower than
-// the CPU allows (docs/benchmarks.md).
+// Why not BLAS: OpenBLAS chooses its kernels by recognising the CPU, and Debian 12's 0.3.21 runs
+// its generic SSE3 kernels on CPUs it does not know (an Intel Emerald Rapids), several times
+// slower than the CPU allows; an OPENBLAS_CORETYPE in the environment overrides its choice, for
+// better or worse (docs/benchmarks.md). ctnn's speed should not rest on either.
 //
 // The structure is BLIS's, less one copy. op(B) is packed in panels of NR columns over KC steps of
 // the sum; a micro-kernel keeps an MR × NR block of C in registers over those steps, broadcasting
@@ -31,6 +31,8 @@
 #include <utility>
 
 #include <xsimd/xsimd.hpp>
+
+#include "ctnn/detail/transpose.hpp"
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #define CTNN_GEMM_X86 1
@@ -280,13 +282,14 @@ struct gemm_blocking {
     static constexpr std::size_t NC = 1048576 / (KC * sizeof(T)) / NR * NR;
 };
 
-/// The packed B block, one per thread, grown to the largest asked for and then reused: a
-/// steady-state training step allocates nothing.
-class gemm_pack_buffer {
+/// A work buffer of gemm's, one per thread and Purpose (the packed B block, a transposed result),
+/// grown to the largest asked for and then reused: a steady-state training step allocates nothing.
+template <class Purpose>
+class gemm_buffer {
 public:
     template <class T>
     static T* of_this_thread(std::size_t elements) {
-        thread_local gemm_pack_buffer buffer;
+        thread_local gemm_buffer buffer;
         const std::size_t bytes = elements * sizeof(T);
         if (bytes > buffer.bytes_) {
             buffer.storage_.reset(static_cast<std::byte*>(::operator new[](bytes, std::align_val_t(64))));
@@ -302,28 +305,37 @@ private:
     std::unique_ptr<std::byte[], aligned_delete> storage_;
     std::size_t bytes_ = 0;
 };
+struct packed_b_block;
+struct transposed_result;
+using gemm_pack_buffer = gemm_buffer<packed_b_block>;
 
 // op(B) steps [p0, p0 + kc) × columns [j0, j0 + cols) -> panels of NR columns, each (kc, NR),
 // the columns past the last zero (the micro-kernel reads whole vectors and stores a mask of them).
+// Whole panels are copied a vector at a time, or transposed in tiles: a copy call per step of a
+// panel, or an element-wise transpose, cost a fifth of a convolutional network's step.
 template <std::size_t NR, class T>
 void pack_b(bool trans, const T* b, std::size_t ldb, std::size_t p0, std::size_t kc, std::size_t j0,
             std::size_t cols, T* __restrict out) {
+    using V = xsimd::batch<T>;
+    constexpr std::size_t L = V::size;
     for (std::size_t j = 0; j < cols; j += NR) {
         const std::size_t width = std::min(NR, cols - j);
         T* panel = out + j * kc;
-        if (trans) {  // op(B)(p, j) = b[j][p]: each column's steps are adjacent in b
-            for (std::size_t q = 0; q < width; ++q) {
-                const T* from = b + (j0 + j + q) * ldb + p0;
-                for (std::size_t p = 0; p < kc; ++p) panel[p * NR + q] = from[p];
-            }
+        if (trans) {  // op(B)(p, j) = b[j][p]: the panel is the transpose of `width` rows of b
+            transpose_matrix(b + (j0 + j) * ldb + p0, width, kc, ldb, panel, NR);
             if (width < NR)
                 for (std::size_t p = 0; p < kc; ++p) std::fill(panel + p * NR + width, panel + (p + 1) * NR, T(0));
+        } else if (width == NR && NR % L == 0) {
+            for (std::size_t p = 0; p < kc; ++p) {
+                const T* from = b + (p0 + p) * ldb + j0 + j;
+                for (std::size_t q = 0; q < NR; q += L) V::load_unaligned(from + q).store_unaligned(panel + p * NR + q);
+            }
         } else {
             for (std::size_t p = 0; p < kc; ++p) {
                 const T* from = b + (p0 + p) * ldb + j0 + j;
                 T* to = panel + p * NR;
-                std::copy_n(from, width, to);
-                std::fill(to + width, to + NR, T(0));
+                for (std::size_t q = 0; q < width; ++q) to[q] = from[q];
+                for (std::size_t q = width; q < NR; ++q) to[q] = T(0);
             }
         }
     }
@@ -343,11 +355,34 @@ constexpr std::array<gemm_micro_kernel<Blocking>, sizeof...(R)> gemm_micro_kerne
     return {&K::template run<typename Blocking::ops, Blocking::NV, R + 1>...};
 }
 
+/// The share of the columns a micro-kernel computes that a result of `n` columns uses.
+template <std::size_t NR>
+constexpr double column_use(std::size_t n) noexcept {
+    return double(n) / double((n + NR - 1) / NR * NR);
+}
+
+/// Whether a product is better formed as its transpose, Cᵀ = op(B)ᵀ·op(A)ᵀ, and then turned:
+/// when C has fewer columns than a register block and its rows fill blocks better (a
+/// convolution's weight gradient, 32 × 9 over 50176 patches, filled 9 of 32 columns), and the
+/// sum is long enough for the turn to cost nothing next to it.
+template <std::size_t NR>
+constexpr bool product_better_transposed(std::size_t m, std::size_t n, std::size_t k) noexcept {
+    return n < NR && k >= 16 && column_use<NR>(m) > 1.5 * column_use<NR>(n);
+}
+
 /// C ← alpha·op(A)·op(B) + beta·C with one kernel family; m, n, k > 0.
 template <class Blocking, class T>
 void blocked_gemm(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std::size_t k, T alpha, const T* a,
                   std::size_t lda, const T* b, std::size_t ldb, T beta, T* c, std::size_t ldc) {
     using B = Blocking;
+    if (product_better_transposed<B::NR>(m, n, k)) {
+        T* t = gemm_buffer<transposed_result>::of_this_thread<T>(m * n);  // Cᵀ (n, m)
+        blocked_gemm<B>(!trans_b, !trans_a, n, m, k, T(1), b, ldb, a, lda, T(0), t, m);
+        for (std::size_t i = 0; i < m; ++i)
+            for (std::size_t j = 0; j < n; ++j)
+                c[i * ldc + j] = beta == T(0) ? alpha * t[j * m + i] : alpha * t[j * m + i] + beta * c[i * ldc + j];
+        return;
+    }
     static constexpr auto kernels = gemm_micro_kernels<B>(std::make_index_sequence<B::MR>{});
     const std::size_t kc_most = std::min(k, B::KC), nc_most = std::min(n, B::NC);
     T* packed_b = gemm_pack_buffer::of_this_thread<T>(kc_most * ((nc_most + B::NR - 1) / B::NR * B::NR));
