@@ -4,6 +4,7 @@
 #include <ctnn/core/blas_core.hpp>
 #include <ctnn/core/network.hpp>
 #include <ctnn/core/threads.hpp>
+#include <ctnn/detail/affine.hpp>
 #include <ctnn/layers/dense.hpp>
 #include <ctnn/loss/softmax_cross_entropy.hpp>
 #include <ctnn/train/trainer.hpp>
@@ -47,6 +48,20 @@ TEST_CASE("threads: ctnn gives BLAS one thread unless the program or the environ
     CHECK_FALSE(ctnn::detail::ctnn_chooses_blas_threads(false, true));   // OPENBLAS_NUM_THREADS and kin
     ctnn::set_blas_threads(1);
     CHECK(ctnn::detail::blas_threads_chosen());
+}
+
+TEST_CASE("threads: a product goes to OpenBLAS only when large and BLAS has several threads", "[threads]") {
+    using ctnn::detail::product_goes_to_blas;
+    STATIC_REQUIRE_FALSE(product_goes_to_blas(100000000, 1, true));  // one thread: always ctnn's own kernels
+    STATIC_REQUIRE_FALSE(product_goes_to_blas(999999, 2, true));     // small: not worth splitting
+    STATIC_REQUIRE(product_goes_to_blas(1000000, 2, true));
+    STATIC_REQUIRE_FALSE(product_goes_to_blas(100000000, 2, false));  // OpenBLAS's kernels narrower than ctnn's
+    using ctnn::detail::blas_core_width;
+    STATIC_REQUIRE(blas_core_width("Cooperlake") == 2);
+    STATIC_REQUIRE(blas_core_width("SKYLAKEX") == 2);
+    STATIC_REQUIRE(blas_core_width("Haswell") == 1);
+    STATIC_REQUIRE(blas_core_width("Prescott") == 0);
+    STATIC_REQUIRE(blas_core_width("") == 0);
 }
 
 TEST_CASE("threads: fewer than one thread is refused", "[threads][errors]") {

@@ -30,29 +30,35 @@ inline std::string_view blas_core() {
 
 namespace detail {
 
-/// The warning for OpenBLAS kernels narrower than the CPU's vectors (`avx2`, `avx512`: what the
-/// CPU supports), or an empty message: its generic kernels on a CPU with AVX2 or AVX-512, or its
-/// AVX2 kernels on a CPU with AVX-512 (as OPENBLAS_CORETYPE=Haswell in the environment makes it).
-/// Only products ctnn gives OpenBLAS can suffer: large ones, when BLAS has several threads.
-inline message generic_blas_warning(std::string_view core, bool avx2, bool avx512) {
+/// How wide the vectors of OpenBLAS's kernels of that name are: 2 for AVX-512 ones, 1 for AVX2
+/// ones, 0 for the rest (its generic kernels among them). A DYNAMIC_ARCH build names its kernels
+/// "Haswell", a build for one target "HASWELL": letters are compared without case.
+constexpr int blas_core_width(std::string_view core) noexcept {
     constexpr std::array<std::string_view, 3> avx512_cores{"SkylakeX", "Cooperlake", "SapphireRapids"};
     constexpr std::array<std::string_view, 3> avx2_cores{"Haswell", "Zen", "Excavator"};
-    message none{};
-    if (!avx2 && !avx512) return none;
-    // a DYNAMIC_ARCH build names its kernels "Haswell", a build for one target "HASWELL"
     const auto same_letters = [](std::string_view a, std::string_view b) {
         if (a.size() != b.size()) return false;
         for (std::size_t i = 0; i < a.size(); ++i)
             if ((a[i] | 0x20) != (b[i] | 0x20)) return false;
         return true;
     };
-    const auto one_of = [&](const auto& cores) {
-        for (const auto c : cores)
-            if (same_letters(core, c)) return true;
-        return false;
-    };
-    if (one_of(avx512_cores)) return none;
-    if (one_of(avx2_cores)) {
+    for (const auto c : avx512_cores)
+        if (same_letters(core, c)) return 2;
+    for (const auto c : avx2_cores)
+        if (same_letters(core, c)) return 1;
+    return 0;
+}
+
+/// The warning for OpenBLAS kernels narrower than the CPU's vectors (`avx2`, `avx512`: what the
+/// CPU supports), or an empty message: its generic kernels on a CPU with AVX2 or AVX-512, or its
+/// AVX2 kernels on a CPU with AVX-512 (as OPENBLAS_CORETYPE=Haswell in the environment makes it).
+/// Only products ctnn gives OpenBLAS can suffer: large ones, when BLAS has several threads.
+inline message generic_blas_warning(std::string_view core, bool avx2, bool avx512) {
+    message none{};
+    if (!avx2 && !avx512) return none;
+    const int width = blas_core_width(core);
+    if (width == 2) return none;
+    if (width == 1) {
         if (!avx512) return none;
         return format_message("ctnn: OpenBLAS runs its '%.*s' (AVX2) kernels on a CPU with AVX-512: it does not use "
                               "this CPU's AVX-512, and the products ctnn gives it (large ones, on several BLAS "

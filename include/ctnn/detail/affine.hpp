@@ -41,14 +41,23 @@ using simd = xsimd::batch<T>;
 template <class T>
 inline constexpr std::size_t block_columns = 4 * simd<T>::size;
 
-/// Multiply-adds from which a product goes to OpenBLAS when the program gave BLAS more than one
+/// Multiply-adds from which a product may go to OpenBLAS when the program gave BLAS more than one
 /// thread (set_blas_threads): OpenBLAS splits a product between threads, ctnn's kernels run on
 /// the calling thread. Below it, or on one thread, every product is ctnn's own (detail/gemm.hpp).
 inline constexpr std::size_t threaded_product_threshold = 1000000;
 
-/// Whether a product of m·n·k multiply-adds goes to OpenBLAS, with `threads` BLAS threads.
-constexpr bool product_goes_to_blas(std::size_t multiply_adds, int threads) noexcept {
-    return threads > 1 && multiply_adds >= threaded_product_threshold;
+/// Whether a product of m·n·k multiply-adds goes to OpenBLAS, with `threads` BLAS threads and
+/// OpenBLAS's kernels as wide as ctnn's or not. Narrower ones lose more than a second thread
+/// wins (on an AVX-512 CPU, OpenBLAS's AVX2 kernels on two threads took W2's step from 0.33 to
+/// 0.66 ms): then ctnn keeps its one thread.
+constexpr bool product_goes_to_blas(std::size_t multiply_adds, int threads, bool blas_as_wide) noexcept {
+    return threads > 1 && blas_as_wide && multiply_adds >= threaded_product_threshold;
+}
+
+/// Whether OpenBLAS's kernels are as wide as ctnn's product kernels in this process (decided once).
+inline bool blas_as_wide_as_ctnn() {
+    static const bool wide = blas_core_width(blas_core()) >= static_cast<int>(gemm_isa_in_use());
+    return wide;
 }
 
 template <class T>
@@ -56,7 +65,7 @@ void gemm_row_major(bool trans_a, bool trans_b, std::size_t m, std::size_t n, st
                     T alpha, const T* a, std::size_t lda, const T* b, std::size_t ldb, T beta,
                     T* c, std::size_t ldc) {
     static_assert(std::is_same_v<T, float> || std::is_same_v<T, double>, "gemm is float or double");
-    if (!product_goes_to_blas(m * n * k, blas_threads())) {
+    if (!product_goes_to_blas(m * n * k, blas_threads(), blas_as_wide_as_ctnn())) {
         gemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
         return;
     }
