@@ -3,10 +3,11 @@
 // for any layer width (even 5 or 1).
 //
 // Widths are template arguments: below `gemm_threshold` multiply-adds the forward product and
-// dx are fixed-trip xsimd loops the compiler unrolls (faster than any call for the seed
-// network's 10→5→1); from the threshold on, and for weight gradients with more than one output,
-// ctnn's gemm does them (detail/gemm.hpp), or OpenBLAS for a large product when the program gave
-// BLAS several threads. Sums are formed in a fixed order, so results are reproducible run to run.
+// dx are fixed-trip xsimd loops the compiler unrolls and the weight gradient is dot products
+// along the batch (faster than any call for the seed network's 10→5→1); from the threshold on,
+// ctnn's gemm does all three (detail/gemm.hpp), or OpenBLAS a large product when the program
+// gave BLAS several threads. Sums are formed in a fixed order, so results are reproducible run
+// to run.
 #pragma once
 
 #include <algorithm>

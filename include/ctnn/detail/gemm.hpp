@@ -458,4 +458,8 @@ void gemm(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std::size_t 
 
 }  // namespace ctnn::detail
 
+// The kernels are defined; their macros stay out of the units that include this header.
 #undef CTNN_GEMM_INLINE
+#undef CTNN_TARGET_AVX2
+#undef CTNN_TARGET_AVX512
+#undef CTNN_GEMM_X86
