@@ -2,7 +2,7 @@
 // ctnn's own (detail/gemm.hpp). Given more with set_blas_threads, a product of at least
 // detail::threaded_product_threshold multiply-adds goes to OpenBLAS, which splits it between
 // threads; smaller ones, ctnn's own kernels and element-wise passes stay on the calling thread.
-// So threads pay off for large batches of wide layers only (make bench: W2 and W6 on both cores),
+// So threads pay off for large batches of wide layers only (make bench measures both cores),
 // and then depend on OpenBLAS's kernels for the CPU. OpenBLAS sums in another order than ctnn's
 // kernels: results differ in the last bits.
 #pragma once

@@ -49,8 +49,8 @@ inline constexpr std::size_t threaded_product_threshold = 1000000;
 
 /// Whether a product of m·n·k multiply-adds goes to OpenBLAS, with `threads` BLAS threads and
 /// OpenBLAS's kernels as wide as ctnn's or not. Narrower ones lose more than a second thread
-/// wins (on an AVX-512 CPU, OpenBLAS's AVX2 kernels on two threads took W2's step from 0.33 to
-/// 0.66 ms): then ctnn keeps its one thread.
+/// wins (OpenBLAS's AVX2 kernels on two threads against ctnn's AVX-512 on one:
+/// docs/benchmarks.md): then ctnn keeps its one thread.
 constexpr bool product_goes_to_blas(std::size_t multiply_adds, int threads, bool blas_as_wide) noexcept {
     return threads > 1 && blas_as_wide && multiply_adds >= threaded_product_threshold;
 }
@@ -267,7 +267,7 @@ void weight_gradient_dots(const T* __restrict dz_t, const T* __restrict x_t, std
 
 /// Whether dW is formed by weight_gradient_dots rather than gemm: below the gemm threshold, where
 /// packing a B panel and calling a kernel cost more than the dot products' reductions (the seed
-/// network's training step was 8% slower with its 5×10 dW by gemm, docs/benchmarks.md).
+/// network's 5×10 dW: docs/benchmarks.md).
 template <std::size_t In, std::size_t Out>
 constexpr bool weight_gradient_by_dots(std::size_t rows) {
     return !use_gemm<In, Out>(rows);

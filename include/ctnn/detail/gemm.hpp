@@ -13,11 +13,10 @@
 // the sum; a micro-kernel keeps an MR × NR block of C in registers over those steps, broadcasting
 // MR values of op(A) per step and reading one B panel, which stays in L1 while every row block
 // of an MC-row block of A passes over it. A is read in place, by strides, not packed: at the
-// shapes networks use its copy cost more than it saved (a weight gradient, 64 × 32 over 3136,
-// ran at 60% of the speed with A packed). The last rows of C take a micro-kernel of exactly their
-// height, so no padded row is computed; the last columns are stored through a mask. The sum over
-// k runs in a fixed order: results are the same run to run, and differ between kernels only in
-// rounding.
+// shapes networks use its copy cost more than it saved (docs/benchmarks.md). The last rows of C
+// take a micro-kernel of exactly their height, so no padded row is computed; the last columns are
+// stored through a mask. The sum over k runs in a fixed order: results are the same run to run,
+// and differ between kernels only in rounding.
 #pragma once
 
 #include <algorithm>
@@ -62,31 +61,34 @@ constexpr gemm_isa choose_gemm_isa(bool avx2_fma, bool avx512, std::string_view 
     return widest;
 }
 
+/// What the CPU runs of the kernels' instruction sets.
+struct cpu_vectors {
+    bool avx2_fma = false, avx512 = false;
+};
+
+inline cpu_vectors cpu_vectors_here() {
+#if defined(CTNN_GEMM_X86)
+    __builtin_cpu_init();
+    return {__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"), __builtin_cpu_supports("avx512f") != 0};
+#else
+    return {};
+#endif
+}
+
 /// The kernels this process runs: the CPU's widest (CTNN_ISA may narrow it), decided once.
 inline gemm_isa gemm_isa_in_use() {
     static const gemm_isa isa = [] {
         const char* cap = std::getenv("CTNN_ISA");
-#if defined(CTNN_GEMM_X86)
-        __builtin_cpu_init();
-        const bool avx2_fma = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-        const bool avx512 = __builtin_cpu_supports("avx512f");
-        return choose_gemm_isa(avx2_fma, avx512, cap ? cap : "");
-#else
-        return choose_gemm_isa(false, false, cap ? cap : "");
-#endif
+        const cpu_vectors cpu = cpu_vectors_here();
+        return choose_gemm_isa(cpu.avx2_fma, cpu.avx512, cap ? cap : "");
     }();
     return isa;
 }
 
 /// Whether the CPU can run a given kernel (for the tests that compare every kernel it can).
 inline bool cpu_runs(gemm_isa isa) {
-#if defined(CTNN_GEMM_X86)
-    __builtin_cpu_init();
-    const bool avx2_fma = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-    return isa == gemm_isa::portable || (avx2_fma && (isa == gemm_isa::avx2 || __builtin_cpu_supports("avx512f")));
-#else
-    return isa == gemm_isa::portable;
-#endif
+    const cpu_vectors cpu = cpu_vectors_here();
+    return isa <= choose_gemm_isa(cpu.avx2_fma, cpu.avx512, "");
 }
 
 // ---- vector operations, one set per instruction set and element type --------------------------
@@ -312,7 +314,7 @@ using gemm_pack_buffer = gemm_buffer<packed_b_block>;
 // op(B) steps [p0, p0 + kc) × columns [j0, j0 + cols) -> panels of NR columns, each (kc, NR),
 // the columns past the last zero (the micro-kernel reads whole vectors and stores a mask of them).
 // Whole panels are copied a vector at a time, or transposed in tiles: a copy call per step of a
-// panel, or an element-wise transpose, cost a fifth of a convolutional network's step.
+// panel, or an element-wise transpose, was a large share of a convolutional network's step.
 template <std::size_t NR, class T>
 void pack_b(bool trans, const T* b, std::size_t ldb, std::size_t p0, std::size_t kc, std::size_t j0,
             std::size_t cols, T* __restrict out) {

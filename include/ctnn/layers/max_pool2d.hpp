@@ -14,25 +14,20 @@
 #include "ctnn/detail/diagnostics.hpp"
 #include "ctnn/detail/image_patches.hpp"
 #include "ctnn/detail/matrix_view.hpp"
-#include "ctnn/detail/pooling_buffers.hpp"
 #include "ctnn/layers/window.hpp"
 
 namespace ctnn {
 
 /// The layer as it lives inside a network: no parameters; it keeps which pixel won each output.
 template <class T, shape In, window_geometry G, bool InputGradient>
-class max_pool2d_layer
-    : public detail::pooling_buffers<T, In.size(), In.channels * G.out_height(In.height) * G.out_width(In.width),
-                                     InputGradient> {
-    using base = detail::pooling_buffers<T, In.size(), In.channels * G.out_height(In.height) * G.out_width(In.width),
-                                         InputGradient>;
+class max_pool2d_layer : public detail::window_pooling_buffers<T, In, G, InputGradient> {
+    using base = detail::window_pooling_buffers<T, In, G, InputGradient>;
     using base::columns_, base::input_gradient_, base::output_;
 
 public:
-    using base::computes_input_gradient, base::input_width, base::output_width;
+    using base::computes_input_gradient, base::input_width, base::output_width, base::geometry, base::out_height,
+        base::out_width;
     static constexpr std::string_view kind = "max_pool2d";
-    static constexpr window_geometry geometry = G;
-    static constexpr std::size_t out_height = G.out_height(In.height), out_width = G.out_width(In.width);
 
     void reserve(std::size_t columns) {
         base::reserve(columns);

@@ -9,6 +9,7 @@
 
 #include "ctnn/concepts/initializer.hpp"
 #include "ctnn/core/shape.hpp"
+#include "ctnn/detail/pooling_buffers.hpp"
 
 namespace ctnn {
 
@@ -154,6 +155,17 @@ constexpr shape windowed_shape(shape in, const window_geometry& g, std::size_t c
     if (!window_fits(in, g)) return in;
     return image_shape(channels, g.out_height(in.height), g.out_width(in.width));
 }
+/// What a pool over windows keeps: pooling_buffers sized by its input and output shapes, and its
+/// geometry with the output's height and width.
+template <class T, shape In, window_geometry G, bool InputGradient>
+class window_pooling_buffers
+    : public pooling_buffers<T, In.size(), In.channels * G.out_height(In.height) * G.out_width(In.width),
+                             InputGradient> {
+public:
+    static constexpr window_geometry geometry = G;
+    static constexpr std::size_t out_height = G.out_height(In.height), out_width = G.out_width(In.width);
+};
+
 }  // namespace detail
 
 }  // namespace ctnn
