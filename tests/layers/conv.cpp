@@ -96,6 +96,16 @@ TEST_CASE("conv2d: output shapes and parameter counts are compile-time facts", "
     STATIC_REQUIRE(ctnn::max_pool2d<kernel<3, 2>>::geometry.stride_height == 3);
     STATIC_REQUIRE(ctnn::max_pool2d<kernel<3, 2>>::geometry.stride_width == 2);
     STATIC_REQUIRE(conv2d<1, kernel<3>>::geometry.stride_height == 1);
+    // Which pools write each pixel's gradient once (disjoint windows), and which need no zeroing
+    // first (windows that tile the image); the gradient tests run each kind.
+    constexpr auto pool2 = ctnn::max_pool2d<kernel<2>>::geometry;
+    STATIC_REQUIRE(pool2.disjoint() && pool2.tiles(4, 6) && !pool2.tiles(5, 5));
+    STATIC_REQUIRE(!ctnn::max_pool2d<kernel<2>, stride<1>>::geometry.disjoint());
+    STATIC_REQUIRE(!ctnn::max_pool2d<kernel<2>, dilation<2>>::geometry.disjoint());
+    STATIC_REQUIRE(ctnn::avg_pool2d<kernel<2>, padding<1>>::geometry.disjoint());
+    STATIC_REQUIRE(!ctnn::avg_pool2d<kernel<2>, padding<1>>::geometry.tiles(4, 4));
+    STATIC_REQUIRE(ctnn::max_pool2d<kernel<2>, stride<3>>::geometry.disjoint());
+    STATIC_REQUIRE(!ctnn::max_pool2d<kernel<2>, stride<3>>::geometry.tiles(6, 6));
     // Options in any order: the activation and the init policy are found by what they are.
     STATIC_REQUIRE(std::is_same_v<conv2d<1, kernel<3>, padding<1>, ctnn::init::xavier_uniform<>, ctnn::relu>::activation,
                                   ctnn::relu>);
@@ -261,6 +271,15 @@ TEST_CASE("image layers: finite-difference gradients through every geometry", "[
         net_t net(5);
         ctnn_test::check_network_gradient(net, ctnn::loss::mse{}, r.normal_tensor<double>(4, 50),
                                           r.normal_tensor<double>(4, 2));
+    }
+    SECTION("pools whose windows leave gaps (stride past the kernel)") {
+        using net_t = ctnn::basic_network<double, ctnn::image<2, 8, 8>, conv2d<3, kernel<3>, padding<1>, ctnn::tanh>,
+                                          ctnn::avg_pool2d<kernel<2>, stride<3>>, conv2d<4, kernel<1>, ctnn::tanh>,
+                                          ctnn::max_pool2d<kernel<2>, stride<3>>, ctnn::flatten, ctnn::dense<2>>;
+        STATIC_REQUIRE(net_t::shapes[2] == image_shape(3, 3, 3));
+        net_t net(8);
+        ctnn_test::check_network_gradient(net, ctnn::loss::mse{}, r.normal_tensor<double>(3, 128),
+                                          r.normal_tensor<double>(3, 2));
     }
     SECTION("a classifier: conv, max pool, conv, global pooling, cross-entropy") {
         using net_t = ctnn::basic_network<double, ctnn::image<3, 6, 6>, conv2d<4, kernel<3>, ctnn::gelu>,

@@ -46,16 +46,19 @@ public:
     }
 
     // dyᵀ (C·OH·OW, B) -> dxᵀ (C·H·W, B): each output's gradient / (KH·KW) added to every pixel
-    // of its window.
+    // of its window (written once where windows share no pixel, as in max_pool2d).
     T* backward(T* dy_t) {
         if constexpr (computes_input_gradient) {
             const std::size_t B = columns_;
             T* dx = input_gradient_.data();
-            std::fill_n(dx, input_width * B, T(0));
+            if constexpr (!geometry.tiles(In.height, In.width)) std::fill_n(dx, input_width * B, T(0));
             detail::for_each_window_pixel<In, G>([&](std::size_t o, std::size_t pixel, bool) {
                 const T* __restrict dy = dy_t + o * B;
                 T* __restrict d = dx + pixel * B;
-                for (std::size_t b = 0; b < B; ++b) d[b] += dy[b] / window_size;
+                if constexpr (geometry.disjoint())
+                    for (std::size_t b = 0; b < B; ++b) d[b] = dy[b] / window_size;
+                else
+                    for (std::size_t b = 0; b < B; ++b) d[b] += dy[b] / window_size;
             });
             return dx;
         } else {

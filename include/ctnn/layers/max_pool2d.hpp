@@ -59,15 +59,27 @@ public:
     }
 
     // dyᵀ (C·OH·OW, B) -> dxᵀ (C·H·W, B): each output's gradient added to its winner's.
+    // Windows that share no pixel write each of their pixels once (the gradient or 0), with no
+    // scatter and, when they cover the image, no zeroing pass before it.
     T* backward(T* dy_t) {
         if constexpr (computes_input_gradient) {
             const std::size_t B = columns_;
             T* dx = input_gradient_.data();
-            std::fill_n(dx, input_width * B, T(0));
-            for (std::size_t o = 0; o < output_width; ++o) {
-                const T* dy = dy_t + o * B;
-                const std::uint32_t* won = winner_.data() + o * B;
-                for (std::size_t b = 0; b < B; ++b) dx[won[b] * B + b] += dy[b];
+            if constexpr (!geometry.tiles(In.height, In.width)) std::fill_n(dx, input_width * B, T(0));
+            if constexpr (geometry.disjoint()) {
+                detail::for_each_window_pixel<In, G>([&](std::size_t o, std::size_t pixel, bool) {
+                    const T* __restrict dy = dy_t + o * B;
+                    const std::uint32_t* __restrict won = winner_.data() + o * B;
+                    T* __restrict d = dx + pixel * B;
+                    const auto row = std::uint32_t(pixel);
+                    for (std::size_t b = 0; b < B; ++b) d[b] = won[b] == row ? dy[b] : T(0);
+                });
+            } else {
+                for (std::size_t o = 0; o < output_width; ++o) {
+                    const T* dy = dy_t + o * B;
+                    const std::uint32_t* won = winner_.data() + o * B;
+                    for (std::size_t b = 0; b < B; ++b) dx[won[b] * B + b] += dy[b];
+                }
             }
             return dx;
         } else {

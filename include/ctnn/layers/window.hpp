@@ -67,6 +67,15 @@ struct window_geometry {
     constexpr std::size_t out_width(std::size_t width) const noexcept {
         return (width + 2 * padding_width - span_width()) / stride_width + 1;
     }
+    /// Whether no two windows share a pixel (a stride at least the span, as a pool's default).
+    constexpr bool disjoint() const noexcept { return stride_height >= span_height() && stride_width >= span_width(); }
+    /// Whether the windows meet every pixel of a height × width input exactly once (contiguous
+    /// windows side by side, no padding, nothing left over at the edges).
+    constexpr bool tiles(std::size_t height, std::size_t width) const noexcept {
+        return padding_height == 0 && padding_width == 0 && dilation_height == 1 && dilation_width == 1
+               && stride_height == kernel_height && stride_width == kernel_width
+               && out_height(height) * kernel_height == height && out_width(width) * kernel_width == width;
+    }
     friend constexpr bool operator==(const window_geometry&, const window_geometry&) = default;
 };
 
