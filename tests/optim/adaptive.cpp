@@ -416,3 +416,40 @@ TEST_CASE("nadam: the mu product is kept in the parameter's state", "[optim][nad
     }
     CHECK(state.steps == 3);
 }
+
+namespace {
+// θ ← θ·d, s₀ ← s₀ + d: an element step to watch update_parameter's report with.
+struct scale_step {
+    template <class V>
+    void operator()(V& theta, V d, std::array<V, 1>& s) const {
+        theta = theta * d;
+        s[0] = s[0] + d;
+    }
+};
+}  // namespace
+
+TEST_CASE("update_parameter reports whether what it wrote is finite, in any lane and in the tail",
+          "[optim][errors]") {
+    // 19 elements: a SIMD part and a scalar tail on every vector width.
+    using written = ctnn::optim::parameter_state<float, 1>::written;
+    const auto run = [](std::size_t at, float gradient, float state) {
+        ctnn::parameter<float, 1> p{std::array<std::size_t, 1>{19}};
+        p.value.fill(2.0f);
+        p.grad.fill(3.0f);
+        p.grad(at) = gradient;
+        ctnn::optim::parameter_state<float, 1> s;
+        s.buffers[0] = ctnn::tensor<float, 1>::from_shape({19});
+        s.buffers[0].fill(1.0f);
+        s.buffers[0](at) = state;
+        ctnn::detail::update_parameter<1>(scale_step{}, p, s, {true}, 1.0f, 0.0f);
+        return s.last_update;
+    };
+    const float huge = std::numeric_limits<float>::max(), nan = std::numeric_limits<float>::quiet_NaN();
+    for (const std::size_t at : {std::size_t(0), std::size_t(5), std::size_t(18)}) {
+        CAPTURE(at);
+        CHECK(run(at, 3.0f, 1.0f) == written::finite);
+        CHECK(run(at, huge, 1.0f) == written::non_finite);  // θ = 2·max overflows
+        CHECK(run(at, 3.0f, nan) == written::non_finite);   // the state goes NaN, θ stays finite
+        CHECK(run(at, 3.0f, -huge) == written::finite);     // −max + 3 is still finite
+    }
+}

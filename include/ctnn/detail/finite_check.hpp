@@ -1,5 +1,6 @@
-// Whether a parameter set is finite after an update: one read of every value and of every
-// buffer of the optimizer's state, cheap beside the update that wrote them. A finite gradient
+// Whether a parameter set is finite after an update: what the update's own loop saw as it wrote
+// (detail::update_parameter, which every built-in optimizer with per-element state runs), else
+// one read of every value and of every buffer of the optimizer's state. A finite gradient
 // can still make a non-finite update (a large lr, float's range, a state that overflows): the trainer refuses such
 // an update and puts back what was there before it, and the cold path below names the parameter.
 #pragma once
@@ -38,6 +39,20 @@ bool states_finite(const States& states) noexcept {
 template <class ParameterSet, class States>
 bool parameters_finite(const ParameterSet& params, const States& states) noexcept {
     return values_finite(params) && states_finite(states);
+}
+
+/// Whether the update just made is finite as its own loops reported it (parameter_state's
+/// last_update): false when one reported a non-finite value, else true when every one reported;
+/// else (an optimizer whose loop does not report) what parameters_finite reads.
+template <class ParameterSet, class States>
+bool update_finite(const ParameterSet& params, const States& states) noexcept {
+    using written = typename States::value_type::written;
+    bool all_reported = true;
+    for (const auto& s : states) {
+        if (s.last_update == written::non_finite) return false;
+        all_reported = all_reported && s.last_update == written::finite;
+    }
+    return all_reported || parameters_finite(params, states);
 }
 
 /// "layer 1 (dense) weight, element 3, would be inf", or with `buffer` (an optimizer's state

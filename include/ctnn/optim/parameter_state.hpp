@@ -28,6 +28,12 @@ struct parameter_state {
     std::int64_t steps = 0;
     /// A running product some optimizers keep (NAdam's `mu_product`); 1 for the others.
     double product = 1.0;
+    /// Whether the last update wrote only finite values (to the parameter and to these buffers),
+    /// as reported by the update's own loop (detail::update_parameter reports it; an optimizer
+    /// that does not leaves it unknown, and the trainer reads what the update wrote instead).
+    /// The trainer sets it to unknown before each update; not saved.
+    enum class written : std::uint8_t { unknown, finite, non_finite };
+    written last_update = written::unknown;
 
     /// Whether buffer k holds state for a parameter of `size` elements.
     bool holds(std::size_t k, std::size_t size) const noexcept { return buffers[k].size() == size && size != 0; }

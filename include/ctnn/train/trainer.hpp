@@ -710,9 +710,10 @@ private:
         prepare_optimizer_state();
         capture_snapshot();
         monitor_.before_update(net_);
+        for (auto& state : optimizer_state_) state.last_update = optimizer_state_type::written::unknown;
         std::size_t i = 0;
         net_.for_each_parameter([&](auto& p) { optimizer_.update(p, optimizer_state_[i++]); });
-        if (!detail::parameters_finite(net_, optimizer_state_)) [[unlikely]]
+        if (!detail::update_finite(net_, optimizer_state_)) [[unlikely]]
             return refuse_update(on_non_finite);
         if (on_non_finite != non_finite_action::rollback) snapshot_.invalidate();
         monitor_.observe_update(net_, last_);
