@@ -276,24 +276,22 @@ private:
         net_.reserve(batch, steps);
         if (!net_.training()) net_.set_training(true);
 
-        // The network reads its input feature-major, xᵀ (In, B). Without shuffling, x is
-        // transposed once and a batch is a column range of it (leading dimension = all rows);
-        // with shuffling, each batch's rows are gathered straight into a packed xᵀ buffer.
-        // Sequences are gathered row-major into a staging batch the network transposes.
+        // The network reads its input feature-major, xᵀ (In, B): each batch is transposed into the
+        // network's own input buffer as it comes, from x's contiguous rows without shuffling, or
+        // with shuffling from a row-major staging batch its rows are gathered into (whole-row
+        // copies). So fit keeps no second copy of the data set, and a batch's transpose stays in
+        // cache (transposing all of x at the start cost a one-epoch fit more than the per-batch
+        // transposes: docs/benchmarks.md).
         const bool gather = options.shuffle && batch < rows;
         const std::size_t x_per_row = steps * input_width;
         const std::size_t y_per_row = (sequence_targets ? steps : 1) * target_width;
-        tensor<scalar, 1> x_t;
-        if constexpr (sequences) {
-            if (gather) x_t = tensor<scalar, 1>::from_shape({batch * x_per_row});
-        } else {
-            x_t = tensor<scalar, 1>::from_shape({(gather ? batch : rows) * input_width});
-            if (!gather) detail::transpose_rows<input_width>(x.data(), x_t.data(), rows);
-        }
-        tensor<scalar, 1> y_batch;
+        tensor<scalar, 1> x_batch, y_batch;
         // the order shuffled_order reports, from the one mechanism both use
         detail::epoch_order order(gather ? rows : 0, options.seed);
-        if (gather) y_batch = tensor<scalar, 1>::from_shape({batch * y_per_row});
+        if (gather) {
+            x_batch = tensor<scalar, 1>::from_shape({batch * x_per_row});
+            y_batch = tensor<scalar, 1>::from_shape({batch * y_per_row});
+        }
         std::vector<std::size_t> batch_lengths(gather && !lengths.empty() ? batch : 0);
         // The lengths of the batch of rows [first, first + n), once forward_batch has gathered it.
         auto lengths_of_batch = [&](std::size_t first, std::size_t n) -> std::span<const std::size_t> {
@@ -304,28 +302,22 @@ private:
 
         // The batch of rows [first, first + n) of this epoch's order -> ŷ, and its targets.
         auto forward_batch = [&](std::size_t first, std::size_t n) -> std::pair<const scalar*, const scalar*> {
+            const scalar* xb = x.data() + first * x_per_row;
+            const scalar* yb = y.data() + first * y_per_row;
             if (gather) {
                 for (std::size_t i = 0; i < n; ++i) {
                     const std::size_t r = order[first + i];
-                    if constexpr (sequences) {
-                        std::copy_n(x.data() + r * x_per_row, x_per_row, x_t.data() + i * x_per_row);
-                    } else {
-                        for (std::size_t k = 0; k < input_width; ++k)
-                            x_t.data()[k * n + i] = x.data()[r * input_width + k];
-                    }
+                    std::copy_n(x.data() + r * x_per_row, x_per_row, x_batch.data() + i * x_per_row);
                     std::copy_n(y.data() + r * y_per_row, y_per_row, y_batch.data() + i * y_per_row);
                     if (!lengths.empty()) batch_lengths[i] = lengths[r];
                 }
-                if constexpr (sequences)
-                    return {net_.forward(x_t.data(), n, steps, lengths_of_batch(first, n)), y_batch.data()};
-                else
-                    return {net_.forward_transposed(x_t.data(), n, n), y_batch.data()};
+                xb = x_batch.data();
+                yb = y_batch.data();
             }
-            const scalar* yb = y.data() + first * y_per_row;
             if constexpr (sequences)
-                return {net_.forward(x.data() + first * x_per_row, n, steps, lengths_of_batch(first, n)), yb};
+                return {net_.forward(xb, n, steps, lengths_of_batch(first, n)), yb};
             else
-                return {net_.forward_transposed(x_t.data() + first, rows, n), yb};
+                return {net_.forward(xb, n), yb};
         };
 
         fit_result result;
