@@ -279,13 +279,23 @@ private:
         // The network reads its input feature-major, xᵀ (In, B): each batch is transposed into the
         // network's own input buffer as it comes, from x's contiguous rows without shuffling, or
         // with shuffling from a row-major staging batch its rows are gathered into (whole-row
-        // copies). So fit keeps no second copy of the data set, and a batch's transpose stays in
-        // cache (transposing all of x at the start cost a one-epoch fit more than the per-batch
+        // copies). So fit copies no more than a batch, and a batch's transpose stays in cache
+        // (transposing all of x at the start cost a one-epoch fit more than the per-batch
         // transposes: docs/benchmarks.md).
         const bool gather = options.shuffle && batch < rows;
         const std::size_t x_per_row = steps * input_width;
         const std::size_t y_per_row = (sequence_targets ? steps : 1) * target_width;
         tensor<scalar, 1> x_batch, y_batch;
+        // Full-batch training (one batch of every row, in order) transposes x once, not once
+        // per epoch: that copy is no larger than a batch.
+        const bool whole_batch = !sequences && !gather && batch == rows;
+        tensor<scalar, 1> x_t;
+        if constexpr (!sequences) {
+            if (whole_batch) {
+                x_t = tensor<scalar, 1>::from_shape({rows * input_width});
+                detail::transpose_rows<input_width>(x.data(), x_t.data(), rows);
+            }
+        }
         // the order shuffled_order reports, from the one mechanism both use
         detail::epoch_order order(gather ? rows : 0, options.seed);
         if (gather) {
@@ -316,6 +326,8 @@ private:
             }
             if constexpr (sequences)
                 return {net_.forward(xb, n, steps, lengths_of_batch(first, n)), yb};
+            else if (whole_batch)
+                return {net_.forward_transposed(x_t.data(), rows, n), yb};
             else
                 return {net_.forward(xb, n), yb};
         };
