@@ -20,7 +20,7 @@ namespace ctnn {
 template <class T, shape In, window_geometry G, bool InputGradient>
 class avg_pool2d_layer : public detail::window_pooling_buffers<T, In, G, InputGradient> {
     using base = detail::window_pooling_buffers<T, In, G, InputGradient>;
-    using base::columns_, base::input_gradient_, base::output_;
+    using base::columns_, base::output_;
 
 public:
     using base::computes_input_gradient, base::input_width, base::output_width, base::geometry, base::out_height,
@@ -50,8 +50,7 @@ public:
     T* backward(T* dy_t) {
         if constexpr (computes_input_gradient) {
             const std::size_t B = columns_;
-            T* dx = input_gradient_.data();
-            if constexpr (!geometry.tiles(In.height, In.width)) std::fill_n(dx, input_width * B, T(0));
+            T* dx = base::input_gradient_to_write(B);
             detail::for_each_window_pixel<In, G>([&](std::size_t o, std::size_t pixel, bool) {
                 const T* __restrict dy = dy_t + o * B;
                 T* __restrict d = dx + pixel * B;

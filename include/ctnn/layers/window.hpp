@@ -4,6 +4,7 @@
 // a layer's options into a geometry, an activation and an init policy.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <type_traits>
 
@@ -173,6 +174,15 @@ class window_pooling_buffers
 public:
     static constexpr window_geometry geometry = G;
     static constexpr std::size_t out_height = G.out_height(In.height), out_width = G.out_width(In.width);
+
+protected:
+    // dxᵀ for a batch of `columns`, to be written by a backward pass: zeroed unless the windows
+    // tile the image, where that pass writes every pixel itself.
+    T* input_gradient_to_write(std::size_t columns) {
+        T* dx = this->input_gradient_.data();
+        if constexpr (!G.tiles(In.height, In.width)) std::fill_n(dx, In.size() * columns, T(0));
+        return dx;
+    }
 };
 
 }  // namespace detail

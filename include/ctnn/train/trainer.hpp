@@ -290,11 +290,9 @@ private:
         // per epoch: that copy is no larger than a batch.
         const bool whole_batch = !sequences && !gather && batch == rows;
         tensor<scalar, 1> x_t;
-        if constexpr (!sequences) {
-            if (whole_batch) {
-                x_t = tensor<scalar, 1>::from_shape({rows * input_width});
-                detail::transpose_rows<input_width>(x.data(), x_t.data(), rows);
-            }
+        if (whole_batch) {
+            x_t = tensor<scalar, 1>::from_shape({rows * input_width});
+            detail::transpose_rows<input_width>(x.data(), x_t.data(), rows);
         }
         // the order shuffled_order reports, from the one mechanism both use
         detail::epoch_order order(gather ? rows : 0, options.seed);
