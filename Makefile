@@ -23,7 +23,7 @@ deps-bench:
 	@scripts/install-deps.sh bench
 
 $(BUILD)/CMakeCache.txt: | deps
-	$(CONFIGURE) -B $(BUILD) -DCMAKE_BUILD_TYPE=Release
+	$(CONFIGURE) -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DCTNN_MPI=ON
 
 configure: deps $(BUILD)/CMakeCache.txt
 

@@ -4,7 +4,7 @@
 Usage (from the repository root, after building the `benchmarks` target):
     /usr/bin/python3 benchmarks/bench.py [--build build] [--rounds 5] [--repeats 3]
         [--workloads w1,w2,w4] [--parallel w2,w6] [--compile-rounds 5] [--no-compile] [--strict]
-        [--coretype Prescott] [--pytorch-own-core]
+        [--coretype Prescott] [--pytorch-own-core] [--mpi-ranks 2]
 `make bench` does the building and calls this. PyTorch runs with the OpenBLAS kernels that suit
 the CPU (see below); CTNN_ISA=avx2 in the environment has ctnn's products use AVX2 kernels on a
 CPU with AVX-512 (what a CPU without it would run).
@@ -26,6 +26,7 @@ disagree or a program fails (or, with --strict, if a floor fails).
 """
 import argparse
 import json
+import math
 import os
 import platform
 import re
@@ -356,6 +357,82 @@ def time_compile(directory, args):
     return user + system, wall_s, int(field(r"Maximum resident set size \(kbytes\): (\d+)")) / 1024
 
 
+# --- W8, data-parallel training over MPI ------------------------------------------------------------
+
+MPIRUN = ["mpirun", "--allow-run-as-root", "--oversubscribe", "--bind-to", "none", "--mca", "btl", "self,vader"]
+W6_PARAMETERS = 784 * 256 + 256 + 256 * 128 + 128 + 128 * 10 + 10
+# "a 10x wider model": W6's hidden layers 10x as wide (784-2560-1280-10)
+WIDE_PARAMETERS = 784 * 2560 + 2560 + 2560 * 1280 + 1280 + 1280 * 10 + 10
+
+
+def run_w8(build, rounds, repeats, ranks):
+    """W8: W6 on `ranks` MPI ranks against 1 rank, interleaved; the allreduce's α-β fit and the
+    projection of docs/distributed.md. True unless the throughput floor fails."""
+    binary = os.path.join(build, "benchmarks", "bench_fashion_epoch_mpi")
+    if not os.path.exists(binary):
+        print(f"\nW8 skipped: {binary} not built (ctnn::mpi needs MPI: apt-get install libopenmpi-dev openmpi-bin)")
+        return True
+    runs = {(n, w): [] for n in (1, ranks) for w in ("w8", "w8_strong")}
+    sizes = {}
+    for _ in range(rounds):
+        for n in (1, ranks):
+            out = subprocess.run(MPIRUN + ["-np", str(n), binary, "--repeats", str(repeats)], check=True,
+                                 capture_output=True, text=True, env=ctnn_environment(OPENBLAS_NUM_THREADS="1")).stdout
+            for line in out.splitlines():
+                if not line.startswith("bench "):
+                    continue
+                f = parse_line(line)
+                if f["workload"] != "allreduce":
+                    runs[(n, f["workload"])].append(f)
+                elif n == ranks:
+                    sizes.setdefault(int(f["bytes"]), []).append(float(f["us"]))
+    med = {k: {key: statistics.median(float(r[key]) for r in v) for key in ("ms", "samples_per_s", "allreduce_ms")}
+           for k, v in runs.items()}
+    print(f"\nW8: W6 data-parallel over MPI on {ranks} ranks against 1 (this machine, loopback; medians of {rounds} "
+          f"rounds of {repeats})")
+    print(f"{'form':<10}{'rows/rank':>10}{'ranks':>6}{'ms/step':>9}{'samples/s':>11}{'allreduce ms':>13}"
+          f"{'share':>7}{'final loss':>12}")
+    for w in ("w8", "w8_strong"):
+        for n in (1, ranks):
+            m, last = med[(n, w)], runs[(n, w)][-1]
+            share = m["allreduce_ms"] / m["ms"]
+            print(f"{w:<10}{last['rows_per_rank']:>10}{n:>6}{m['ms']:>9.4f}{m['samples_per_s']:>11.0f}"
+                  f"{m['allreduce_ms']:>13.4f}{share:>7.3f}{float(last['final_loss']):>12.6f}")
+        ratio = med[(ranks, w)]["samples_per_s"] / med[(1, w)]["samples_per_s"]
+        print(f"bench workload={w} ranks={ranks} throughput_ratio={ratio:.3f}")
+    # α-β: the ring allreduce of n bytes on p ranks takes 2(p-1)α + 2(p-1)/p·n·β
+    p = ranks
+    points = sorted((b, statistics.median(us)) for b, us in sizes.items())
+    xs = [2 * (p - 1) / p * b for b, _ in points]
+    ys = [us * 1e-6 for _, us in points]
+    mx, my = statistics.fmean(xs), statistics.fmean(ys)
+    beta = sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sum((x - mx) ** 2 for x in xs)
+    alpha = points[0][1] * 1e-6 / (2 * (p - 1))  # the smallest message: latency alone
+    print(f"allreduce on {p} ranks (ring: reduce-scatter + all-gather), median us by size: "
+          + ", ".join(f"{b} B {us:.1f}" for b, us in points))
+    print(f"alpha-beta fit: alpha = {alpha * 1e6:.3f} us per message, beta = {beta * 1e9:.4f} ns/B "
+          f"({1e-9 / beta:.2f} GB/s)")
+    print(f"bench workload=w8 alpha_us={alpha * 1e6:.4f} beta_ns_per_byte={beta * 1e9:.5f}")
+    # projection: 100 Gb/s network, alpha 5 us per message (assumed), compute per step as measured
+    # on one rank here, scaled by parameters for the wide model (the same GFLOP/s assumed)
+    net_alpha, net_beta = 5e-6, 8 / 100e9
+    step = med[(1, "w8")]["ms"] * 1e-3
+    print("projection, 100 Gb/s network (beta 0.08 ns/B), alpha 5 us per message (assumed), W6's batch of 128 per "
+          "rank, no overlap: efficiency = compute / (compute + allreduce)")
+    print(f"{'model':<12}{'params':>10}{'step ms':>9}{'ranks':>7}{'ring ms':>9}{'eff':>7}{'tree ms':>9}{'eff':>7}")
+    for label, params in (("W6", W6_PARAMETERS), ("W6 x10 wide", WIDE_PARAMETERS)):
+        compute = step * params / W6_PARAMETERS
+        for n in (8, 64, 512):
+            volume = 2 * (n - 1) / n * 4 * params * net_beta
+            ring = 2 * (n - 1) * net_alpha + volume
+            tree = 2 * math.log2(n) * net_alpha + volume  # recursive halving and doubling (Rabenseifner)
+            print(f"{label:<12}{params:>10}{compute * 1e3:>9.2f}{n:>7}{ring * 1e3:>9.3f}{compute / (compute + ring):>7.2f}"
+                  f"{tree * 1e3:>9.3f}{compute / (compute + tree):>7.2f}")
+    print("floor (issue 17):")
+    return floor_line("w8.throughput_2_ranks", med[(ranks, "w8")]["samples_per_s"] / med[(1, "w8")]["samples_per_s"],
+                      1.6, at_most=False)
+
+
 # --- the report ----------------------------------------------------------------------------------
 
 def floor_line(key, measured, bound, at_most):
@@ -377,6 +454,8 @@ def main():
     parser.add_argument("--strict", action="store_true", help="exit 1 when a floor fails")
     parser.add_argument("--parallel", default="w2,w6",
                         help="workloads also run by ctnn on every core (set_blas_threads), '' for none")
+    parser.add_argument("--mpi-ranks", type=int, default=2,
+                        help="W8: ranks of the data-parallel run against 1 rank (0: skip W8)")
     parser.add_argument("--coretype", default="",
                         help="OPENBLAS_CORETYPE for ctnn's side only (Prescott: OpenBLAS's generic kernels, as on a "
                              "CPU it does not recognise)")
@@ -474,6 +553,9 @@ def main():
                   f"{one[-1][1]:>13.7g}{many[-1][1]:>13.7g}")
             print(f"bench workload={name} system=ctnn threads={cores} ms_per_step={ms_many:.6f} "
                   f"parallel_speedup={ms_one / ms_many:.2f}")
+
+    if args.mpi_ranks > 1:
+        floors_ok &= run_w8(args.build, args.rounds, args.repeats, args.mpi_ranks)
 
     if not args.no_compile:
         units = compile_commands(args.build)

@@ -9,6 +9,7 @@ packages=(g++ clang-14 cmake make ccache libxtensor-dev xtl-dev libxsimd-dev lib
 packages+=(zlib1g-dev)  # gzip data files
 packages+=(dataset-fashion-mnist)  # the fashion_mnist example, run by `make test`
 packages+=(libclang-rt-14-dev python3-numpy)  # libFuzzer for the load fuzzer; NumPy reads exported .npz
+packages+=(libopenmpi-dev openmpi-bin)  # data-parallel training over MPI (ctnn::mpi) and its tests
 if [[ "${1:-}" == "bench" ]]; then
     packages+=(python3-torch python3-numpy)
     packages+=(time)  # /usr/bin/time -v: the benchmarks' compile-time peak memory

@@ -21,6 +21,7 @@
 
 #include "ctnn/concepts/activation.hpp"
 #include "ctnn/concepts/clip.hpp"
+#include "ctnn/concepts/distribution.hpp"
 #include "ctnn/concepts/initializer.hpp"
 #include "ctnn/concepts/loss.hpp"
 #include "ctnn/concepts/monitor.hpp"
@@ -125,6 +126,7 @@
 #include "ctnn/monitor/none.hpp"
 
 #include "ctnn/train/fit_options.hpp"
+#include "ctnn/distribute/single_process.hpp"
 #include "ctnn/train/trainer.hpp"
 #include "ctnn/train/callback.hpp"
 #include "ctnn/train/epoch_report.hpp"

@@ -79,7 +79,7 @@ template <class T, std::size_t Width, bool InputGradient, class... Specs>
 class residual_layer;
 
 template <class Network, class Loss, class Optimizer, class Clip, class Schedule, class Regularizer,
-          class Monitor>
+          class Monitor, class Distribution>
 class trainer;
 struct fit_options;
 struct fit_result;

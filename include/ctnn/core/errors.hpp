@@ -53,4 +53,11 @@ struct io_error : error {
     using error::error;
 };
 
+/// Data-parallel training stopped on every rank because one rank failed (bad data, a refused
+/// load, a failed save) or the ranks disagree (different data sets): the message names the rank
+/// and its reason. Every rank throws it at the same step, so none is left waiting for the others.
+struct distributed_error : error {
+    using error::error;
+};
+
 }  // namespace ctnn

@@ -53,6 +53,7 @@ struct lacks_apply_returning_clip_result {};
 struct lacks_initial_next_or_name {};
 struct lacks_apply_returning_penalty_or_name {};
 struct lacks_observe_gradients_observe_update_report_or_name {};
+struct lacks_distributed_rank_ranks_or_name {};
 struct lacks_a_member_of_the_layer_protocol {};
 template <std::size_t Width>
 struct network_output_width {};
@@ -149,6 +150,10 @@ struct not_a_regularizer {
 };
 template <class... Facts>
 struct not_a_monitor {
+    static constexpr bool value = false;
+};
+template <class... Facts>
+struct not_a_distribution {
     static constexpr bool value = false;
 };
 template <std::size_t Width>
@@ -573,6 +578,15 @@ constexpr bool check_monitor() {
     return true;
 }
 
+template <class Distribution>
+constexpr bool check_distribution() {
+    static_assert(distribution_policy<Distribution>
+                      || not_a_distribution<policy<Distribution>, lacks_distributed_rank_ranks_or_name>::value,
+                  "ctnn: the distribution policy lacks `static constexpr bool distributed`, `rank()`, "
+                  "`ranks()` or `static constexpr std::string_view name`");
+    return true;
+}
+
 /// A trainer's policies in any order: each models exactly one policy concept, and no two are of
 /// one kind.
 template <class P>
@@ -580,11 +594,11 @@ constexpr bool check_trainer_policy() {
     constexpr int kinds = detail::policy_kinds_modelled<P>();
     static_assert(kinds > 0 || not_a_trainer_policy<policy<P>>::value,
                   "ctnn: a trainer argument after the network must be a loss, optimizer, clip, "
-                  "schedule, regularizer or monitor policy");
+                  "schedule, regularizer, monitor or distribution policy");
     static_assert(kinds < 2 || policy_of_several_kinds<policy<P>>::value,
                   "ctnn: this trainer argument models two policy concepts; give the policies in "
                   "the positional order trainer<Network, Loss, Optimizer, Clip, Schedule, "
-                  "Regularizer, Monitor> instead");
+                  "Regularizer, Monitor, Distribution> instead");
     return true;
 }
 template <class P, class... Others>
@@ -593,7 +607,7 @@ constexpr bool check_no_two_of_a_kind() {
         constexpr auto same_kind = [] <class Q>() {
             for (const auto kind : {detail::policy_kind::loss, detail::policy_kind::optimizer, detail::policy_kind::clip,
                                     detail::policy_kind::schedule, detail::policy_kind::regularizer,
-                                    detail::policy_kind::monitor})
+                                    detail::policy_kind::monitor, detail::policy_kind::distribution})
                 if (detail::is_policy_of<P>(kind) && detail::is_policy_of<Q>(kind)) return true;
             return false;
         };

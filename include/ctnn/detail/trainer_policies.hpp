@@ -1,11 +1,12 @@
 // A trainer's policies given in any order: each argument is sorted into its slot (loss,
-// optimizer, clip, schedule, regularizer, monitor) by the one concept it models; a slot nobody
+// optimizer, clip, schedule, regularizer, monitor, distribution) by the one concept it models; a slot nobody
 // fills keeps its default.
 #pragma once
 
 #include <type_traits>
 
 #include "ctnn/concepts/clip.hpp"
+#include "ctnn/concepts/distribution.hpp"
 #include "ctnn/concepts/loss.hpp"
 #include "ctnn/concepts/monitor.hpp"
 #include "ctnn/concepts/optimizer.hpp"
@@ -14,13 +15,13 @@
 
 namespace ctnn::detail {
 
-enum class policy_kind { loss, optimizer, clip, schedule, regularizer, monitor };
+enum class policy_kind { loss, optimizer, clip, schedule, regularizer, monitor, distribution };
 
-/// How many of the six policy concepts P models: a trainer argument must model exactly one.
+/// How many of the seven policy concepts P models: a trainer argument must model exactly one.
 template <class P>
 constexpr int policy_kinds_modelled() {
     return int(loss_policy<P>) + int(optimizer_policy<P>) + int(clip_policy<P>) + int(schedule_policy<P>)
-         + int(regularizer_policy<P>) + int(monitor_policy<P>);
+         + int(regularizer_policy<P>) + int(monitor_policy<P>) + int(distribution_policy<P>);
 }
 
 template <class P>
@@ -32,6 +33,7 @@ constexpr bool is_policy_of(policy_kind kind) {
         case policy_kind::schedule: return schedule_policy<P>;
         case policy_kind::regularizer: return regularizer_policy<P>;
         case policy_kind::monitor: return monitor_policy<P>;
+        case policy_kind::distribution: return distribution_policy<P>;
     }
     return false;
 }

@@ -23,6 +23,9 @@ struct checkpoint_options {
     bool on_improvement = false;
     watch quantity = watch::loss;
     double min_delta = 0.0;
+    /// Whether this process writes the file. Data-parallel training (distribute::data_parallel)
+    /// gives every rank the same weights: write on rank 0 only, `.write = comm.is_root()`.
+    bool write = true;
 };
 
 /// Use: `ctnn::checkpoint save(net, "model-{epoch}.ctnn", {.every = 5}); options.callbacks = {save};`
@@ -56,7 +59,7 @@ public:
                 due = true;
             }
         }
-        if (due) {
+        if (due && options_.write) {
             const std::filesystem::path file = path_for(report.epoch);
             save(file, net_);
             saved_.push_back(file);
@@ -64,7 +67,7 @@ public:
         return fit_control::proceed;
     }
 
-    /// Every file written, in order (the same path repeats without "{epoch}").
+    /// Every file written, in order (the same path repeats without "{epoch}"); none without `write`.
     const std::vector<std::filesystem::path>& saved() const noexcept { return saved_; }
 
     std::filesystem::path path_for(std::size_t epoch) const {

@@ -1,5 +1,8 @@
-// trainer<Network, Loss, Optimizer, Clip>: one training step is forward, loss, backward, clip,
-// update; the policies are template parameters with PyTorch's defaults.
+// trainer<Network, Loss, Optimizer, Clip, ...>: one training step is forward, loss, backward,
+// clip, update; the policies are template parameters with PyTorch's defaults. With a distributed
+// policy (distribute::data_parallel) the step is one rank's share of a step that several
+// processes take together: the loss and the gradients are averaged over the ranks before the
+// clip and the update, so every rank applies the same update.
 #pragma once
 
 #include <algorithm>
@@ -9,10 +12,12 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
+#include <exception>
 #include <limits>
 #include <span>
 #include <utility>
 #include <string>
+#include <string_view>
 #include <type_traits>
 #include <vector>
 
@@ -33,6 +38,7 @@
 #include "ctnn/detail/parameter_snapshot.hpp"
 #include "ctnn/detail/sequence_layout.hpp"
 #include "ctnn/detail/trainer_policies.hpp"
+#include "ctnn/distribute/single_process.hpp"
 #include "ctnn/loss/evaluate.hpp"
 #include "ctnn/loss/mse.hpp"
 #include "ctnn/monitor/none.hpp"
@@ -47,7 +53,8 @@ namespace ctnn {
 
 template <class Network, class Loss = loss::mse, class Optimizer = optim::sgd,
           class Clip = clip::none, class Schedule = schedule::constant,
-          class Regularizer = regularize::none, class Monitor = monitor::none>
+          class Regularizer = regularize::none, class Monitor = monitor::none,
+          class Distribution = distribute::single_process>
 class trainer {
     static_assert(diagnostics::check_loss<Loss>());
     static_assert(diagnostics::check_loss_fits_output<Loss, Network::output_width>());
@@ -56,6 +63,7 @@ class trainer {
     static_assert(diagnostics::check_schedule<Schedule>());
     static_assert(diagnostics::check_regularizer<Regularizer>());
     static_assert(diagnostics::check_monitor<Monitor>());
+    static_assert(diagnostics::check_distribution<Distribution>());
 
 public:
     using network_type = Network;
@@ -66,6 +74,7 @@ public:
     using schedule_type = Schedule;
     using regularizer_type = Regularizer;
     using monitor_type = Monitor;
+    using distribution_type = Distribution;
     /// What the optimizer keeps for one parameter: buffers named by Optimizer::state_names.
     using optimizer_state_type = optim::state_of<Optimizer, scalar>;
     static constexpr std::size_t input_width = Network::input_width;
@@ -76,6 +85,10 @@ public:
     /// (B, T, target_width) if the network returns every step, else (B, target_width).
     static constexpr bool sequences = Network::sequence_input;
     static constexpr bool sequence_targets = Network::sequence_output;
+    /// One rank of several (distribute::data_parallel): fit, train_step and evaluate are then
+    /// collective, called on every rank with the same data set (fit, evaluate) or each rank's
+    /// own batch (train_step).
+    static constexpr bool distributed = Distribution::distributed;
 
     /// Holds `net` by reference: it must outlive the trainer. Throws invalid_argument for
     /// out-of-domain hyper-parameters. The optimizer's `lr` is the schedule's base rate.
@@ -83,9 +96,10 @@ public:
     /// below, which takes them in any order.)
     explicit trainer(Network& net, std::type_identity_t<Loss> loss = {}, std::type_identity_t<Optimizer> optimizer = {},
                      std::type_identity_t<Clip> clip = {}, std::type_identity_t<Schedule> schedule = {},
-                     std::type_identity_t<Regularizer> regularizer = {}, std::type_identity_t<Monitor> monitor = {})
+                     std::type_identity_t<Regularizer> regularizer = {}, std::type_identity_t<Monitor> monitor = {},
+                     std::type_identity_t<Distribution> distribution = {})
         : net_(net), loss_(loss), optimizer_(optimizer), clip_(clip), schedule_(schedule),
-          regularizer_(regularizer), monitor_(monitor), base_lr_(optimizer.lr) {
+          regularizer_(regularizer), monitor_(monitor), distribution_(distribution), base_lr_(optimizer.lr) {
         optimizer_.validate();
         std::size_t parameters = 0;
         net_.for_each_parameter([&](const auto&) { ++parameters; });
@@ -100,6 +114,8 @@ public:
         if constexpr (requires { regularizer_.validate(); }) regularizer_.validate();
         if constexpr (requires { monitor_.validate(); }) monitor_.validate();
         optimizer_.lr = schedule_.initial(base_lr_);
+        // Every rank starts from rank 0's weights (each fit shares them again).
+        if constexpr (distributed) distribution_.share_weights(net_);
     }
 
     /// The policies in any order, each found by the concept it models:
@@ -108,11 +124,13 @@ public:
     explicit trainer(Network& net, Policies... policies)
         : trainer(net, detail::pick_policy<Loss>(policies...), detail::pick_policy<Optimizer>(policies...),
                   detail::pick_policy<Clip>(policies...), detail::pick_policy<Schedule>(policies...),
-                  detail::pick_policy<Regularizer>(policies...), detail::pick_policy<Monitor>(policies...)) {
+                  detail::pick_policy<Regularizer>(policies...), detail::pick_policy<Monitor>(policies...),
+                  detail::pick_policy<Distribution>(policies...)) {
         static_assert(diagnostics::check_trainer_policies<Policies...>());
         static_assert(((std::is_same_v<Policies, Loss> || std::is_same_v<Policies, Optimizer>
                         || std::is_same_v<Policies, Clip> || std::is_same_v<Policies, Schedule>
-                        || std::is_same_v<Policies, Regularizer> || std::is_same_v<Policies, Monitor>)
+                        || std::is_same_v<Policies, Regularizer> || std::is_same_v<Policies, Monitor>
+                        || std::is_same_v<Policies, Distribution>)
                        && ...),
                       "ctnn: a policy given to this trainer is not one of the policy types it was declared with");
     }
@@ -126,6 +144,8 @@ public:
     /// What the monitor saw (events, history) and its settings.
     Monitor& monitor() noexcept { return monitor_; }
     const Monitor& monitor() const noexcept { return monitor_; }
+    /// Where the steps run: this process alone, or its rank among several.
+    const Distribution& distribution() const noexcept { return distribution_; }
 
     /// The optimizer's state for each of the network's parameters, in for_each_parameter's
     /// order (PyTorch's optimizer.state): the buffers Optimizer::state_names names (empty until
@@ -182,9 +202,12 @@ public:
     step_report train_step(const X& x, const Y& y,
                            non_finite_action on_non_finite = non_finite_action::throw_error) {
         static_assert(detail::check_data_type<scalar, X>() && detail::check_data_type<scalar, Y>());
-        const data_shape shape = check_data(x, y, "train_step");
+        const data_shape shape = on_every_rank("train_step", [&] {
+            const data_shape s = check_data(x, y, "train_step");
+            if (s.rows == 0) throw shape_error("ctnn: train_step: the batch has no rows");
+            return s;
+        });
         const std::size_t rows = shape.rows;
-        if (rows == 0) throw shape_error("ctnn: train_step: the batch has no rows");
         if (!net_.fits(rows, shape.steps)) net_.reserve(rows, shape.steps);
         if (!net_.training()) net_.set_training(true);
         const auto& data = detail::values_of(x);
@@ -261,18 +284,33 @@ private:
     template <class XP, class Y, class XV, class YV>
     fit_result fit_with(const XP& x_given, const Y& y, const XV* x_val, const YV* y_val,
                         const fit_options& options) {
-        const data_shape shape = check_data(x_given, y, "fit");
+        const data_shape shape = on_every_rank("fit", [&] {
+            const data_shape s = check_data(x_given, y, "fit");
+            if (s.rows == 0) throw shape_error("ctnn: fit: x has no rows");
+            if (!options.metrics.empty() && !x_val)
+                throw invalid_argument("ctnn: fit: fit_options::metrics are measured on validation data: pass it, "
+                                       "fit(x, y, x_val, y_val, options) or fit(x, y, validation_split{0.2}, options)");
+            for (const epoch_metric& metric : options.metrics)
+                if (!metric.compute) throw invalid_argument("ctnn: fit: metric '" + metric.name + "' has no function");
+            return s;
+        });
         const auto& x = detail::values_of(x_given);
         const auto lengths = detail::lengths_of(x_given);
         const std::size_t rows = shape.rows, steps = shape.steps;
-        if (rows == 0) throw shape_error("ctnn: fit: x has no rows");
-        if (!options.metrics.empty() && !x_val)
-            throw invalid_argument("ctnn: fit: fit_options::metrics are measured on validation data: pass it, "
-                                   "fit(x, y, x_val, y_val, options) or fit(x, y, validation_split{0.2}, options)");
-        for (const epoch_metric& metric : options.metrics)
-            if (!metric.compute) throw invalid_argument("ctnn: fit: metric '" + metric.name + "' has no function");
-        const std::size_t batch =
-            options.batch_size == 0 ? rows : std::min(options.batch_size, rows);
+        // Distributed, every rank holds the whole data set and takes its share of each batch of
+        // `ranks` × batch_size rows (of the one seeded order): training on N ranks is training
+        // one process on batches N times as large. The batches' first rows must be the same rows.
+        const std::size_t ranks = distribution_.ranks();
+        if constexpr (distributed) {
+            distribution_.require_same(rows, "fit: rows of x");
+            distribution_.require_same(options.seed, "fit: fit_options::seed");
+            distribution_.require_same(options.batch_size, "fit: fit_options::batch_size");
+            distribution_.share_weights(net_);
+        }
+        // rows of one step over all ranks, and the most one rank takes of them
+        const std::size_t global_batch =
+            options.batch_size == 0 ? rows : std::min(options.batch_size * ranks, rows);
+        const std::size_t batch = (global_batch + ranks - 1) / ranks;
         net_.reserve(batch, steps);
         if (!net_.training()) net_.set_training(true);
 
@@ -282,13 +320,13 @@ private:
         // copies). So fit copies no more than a batch, and a batch's transpose stays in cache
         // (transposing all of x at the start cost a one-epoch fit more than the per-batch
         // transposes: docs/benchmarks.md).
-        const bool gather = options.shuffle && batch < rows;
+        const bool gather = options.shuffle && global_batch < rows;
         const std::size_t x_per_row = steps * input_width;
         const std::size_t y_per_row = (sequence_targets ? steps : 1) * target_width;
         tensor<scalar, 1> x_batch, y_batch;
         // Full-batch training (one batch of every row, in order) transposes x once, not once
         // per epoch: that copy is no larger than a batch.
-        const bool whole_batch = !sequences && !gather && batch == rows;
+        const bool whole_batch = !sequences && !gather && batch == rows && !distributed;
         tensor<scalar, 1> x_t;
         if (whole_batch) {
             x_t = tensor<scalar, 1>::from_shape({rows * input_width});
@@ -334,15 +372,20 @@ private:
         result.epoch_losses.reserve(options.epochs);
         result.history.reserve(options.epochs);
         for (callback& c : options.callbacks) c.on_fit_begin();
+        // Distributed, rank 0 alone prints: every rank's report is the same.
+        std::FILE* const log = distribution_.rank() == 0 ? options.log : nullptr;
         // Unset, progress shows on a terminal unless the caller reports epochs its own way
         // (print_every, on_epoch, on_step): then a terminal prints what a pipe prints.
         const bool show_progress = options.progress.value_or(
-            options.log != nullptr && detail::is_terminal(options.log) && options.print_every == 0 && !options.on_epoch
+            log != nullptr && detail::is_terminal(log) && options.print_every == 0 && !options.on_epoch
             && !options.on_step);
-        // drop_last leaves out a short last batch (never the only one: batch ≤ rows)
-        const std::size_t trained_rows = options.drop_last ? rows - rows % batch : rows;
-        detail::fit_progress progress(options.log, show_progress, options.epochs,
-                                      (trained_rows + batch - 1) / batch, trained_rows);
+        // drop_last leaves out a short last batch (never the only one: batch ≤ rows). Distributed,
+        // a last batch of fewer rows than ranks is left out too: some rank would have none.
+        std::size_t trained_rows = options.drop_last ? rows - rows % global_batch : rows;
+        if (distributed && trained_rows % global_batch != 0 && trained_rows % global_batch < ranks)
+            trained_rows -= trained_rows % global_batch;
+        detail::fit_progress progress(log, show_progress, options.epochs,
+                                      (trained_rows + global_batch - 1) / global_batch, trained_rows);
         const auto start = std::chrono::steady_clock::now();
         for (std::size_t epoch = 0; epoch < options.epochs; ++epoch) {
             if (gather) order.next();
@@ -350,8 +393,11 @@ private:
             epoch_report report{.epoch = epoch, .learning_rate = optimizer_.lr};
             double weighted_loss = 0.0;
             std::size_t counted_rows = 0;
-            for (std::size_t first = 0; first < trained_rows; first += batch) {
-                const std::size_t n = std::min(batch, rows - first);
+            for (std::size_t step_first = 0; step_first < trained_rows; step_first += global_batch) {
+                // this rank's share of the step's rows: all of them in one process
+                const std::size_t step_rows = std::min(global_batch, rows - step_first);
+                const std::size_t first = step_first + step_rows * distribution_.rank() / ranks;
+                const std::size_t n = step_first + step_rows * (distribution_.rank() + 1) / ranks - first;
                 const auto row_of = [&](std::size_t i) { return gather ? order[first + i] : first + i; };
                 const step_report& s = guarded_step(x, lengths, epoch, n, steps, row_of, [&]() -> const step_report& {
                     const auto [out, yb] = forward_batch(first, n);
@@ -360,8 +406,10 @@ private:
                 ++report.steps;
                 if (s.applied) {
                     // each step's mean weighted by what it averaged: its rows, or with padded
-                    // sequences and per-step targets its real steps (as evaluate weights them)
-                    const std::size_t weight = sequence_targets && !lengths.empty()
+                    // sequences and per-step targets its real steps (as evaluate weights them);
+                    // distributed, what every rank's share averaged
+                    const std::size_t weight = distributed ? step_weight_
+                                               : sequence_targets && !lengths.empty()
                                                    ? detail::real_steps(lengths_of_batch(first, n), n, steps)
                                                    : n;
                     weighted_loss += s.loss * double(weight);
@@ -372,7 +420,7 @@ private:
                 report.gradient_norm = s.gradient_norm;
                 if (options.on_step) options.on_step(s);
                 if (progress.live())
-                    progress.step(epoch, report.steps, first + n,
+                    progress.step(epoch, report.steps, step_first + step_rows,
                                   counted_rows ? weighted_loss / double(counted_rows)
                                                : std::numeric_limits<double>::quiet_NaN());
             }
@@ -400,12 +448,20 @@ private:
             report.seconds =
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
             result.history.add(report);
-            if (options.print_every && epoch % options.print_every == 0 && options.log)
-                progress.print_every_line(options.log, report);
+            if (options.print_every && epoch % options.print_every == 0 && log)
+                progress.print_every_line(log, report);
             progress.end_epoch(report);
-            if (options.on_epoch) options.on_epoch(report);
             bool stop = false;
-            for (callback& c : options.callbacks) stop |= c.on_epoch_end(report) == fit_control::stop;
+            // distributed: a callback that throws on one rank (a failed checkpoint) stops every rank
+            on_every_rank("fit: the end of an epoch", [&] {
+                if (options.on_epoch) options.on_epoch(report);
+                for (callback& c : options.callbacks) stop |= c.on_epoch_end(report) == fit_control::stop;
+            });
+            if constexpr (distributed) {  // a stop on any rank stops every rank
+                double stops[] = {stop ? 1.0 : 0.0};
+                distribution_.sum(std::span<double>(stops));
+                stop = stops[0] != 0.0;
+            }
             if (stop) {
                 result.stopped_early = epoch + 1 < options.epochs;
                 break;
@@ -441,14 +497,24 @@ private:
     // real steps count: the loss is the mean over them, and they alone are kept and judged.
     template <class XP, class Y>
     measured measure(const XP& x_given, const Y& y, const char* where, bool keep_predictions = false) {
-        const data_shape shape = check_data(x_given, y, where);
-        const auto& x = detail::values_of(x_given);
-        const auto lengths = detail::lengths_of(x_given);
-        const std::size_t rows = shape.rows, steps = shape.steps;
-        if (rows == 0) throw shape_error(std::string("ctnn: ") + where + ": x has no rows");
+        const data_shape shape = on_every_rank(where, [&] {
+            const data_shape s = check_data(x_given, y, where);
+            if (s.rows == 0) throw shape_error(std::string("ctnn: ") + where + ": x has no rows");
+            return s;
+        });
+        const auto& all_x = detail::values_of(x_given);
+        const auto all_lengths = detail::lengths_of(x_given);
+        const std::size_t steps = shape.steps;
+        // Distributed, each rank judges its share of the rows and the sums are combined.
+        if constexpr (distributed) distribution_.require_same(shape.rows, std::string(where) + ": rows of x");
+        const std::size_t begin = shape.rows * distribution_.rank() / distribution_.ranks();
+        const std::size_t rows = shape.rows * (distribution_.rank() + 1) / distribution_.ranks() - begin;
+        const scalar* x_rows = all_x.data() + begin * steps * input_width;
+        const scalar* y_rows = y.data() + begin * (sequence_targets ? steps : 1) * target_width;
+        const auto lengths = all_lengths.empty() ? all_lengths : all_lengths.subspan(begin, rows);
         const typename Network::evaluation_mode eval(net_);
         const std::size_t chunk = std::max<std::size_t>(net_.capacity(), sequences ? 64 : 256);
-        net_.reserve(std::min(rows, chunk), steps);
+        net_.reserve(std::max<std::size_t>(1, std::min(rows, chunk)), steps);
         const std::size_t x_per_row = steps * input_width;
         const std::size_t y_per_row = (sequence_targets ? steps : 1) * target_width;
         const std::size_t judged_rows = sequence_targets ? detail::real_steps(lengths, rows, steps) : rows;
@@ -464,8 +530,8 @@ private:
         for (std::size_t first = 0; first < rows; first += chunk) {
             const std::size_t n = std::min(chunk, rows - first);
             const auto chunk_lengths = lengths.empty() ? lengths : lengths.subspan(first, n);
-            const scalar* out = forward_rows(x.data() + first * x_per_row, n, steps, chunk_lengths);
-            const judged j = judged_rows_of(out, y.data() + first * y_per_row, n, steps, chunk_lengths);
+            const scalar* out = forward_rows(x_rows + first * x_per_row, n, steps, chunk_lengths);
+            const judged j = judged_rows_of(out, y_rows + first * y_per_row, n, steps, chunk_lengths);
             if (keep_predictions) {
                 std::copy_n(j.prediction, j.rows * output_width, m.prediction.data() + kept * output_width);
                 std::copy_n(j.target, j.rows * target_width, m.target.data() + kept * target_width);
@@ -481,6 +547,18 @@ private:
                 for (std::size_t i = 0; i < j.rows; ++i)
                     right += detail::row_argmax(j.prediction + i * output_width, output_width)
                              == static_cast<std::size_t>(j.target[i]);
+        }
+        if constexpr (distributed) {
+            // the same sums, bit for bit, on every rank: schedules and early stopping agree
+            double sums[] = {weighted, double(weight), double(right), double(judged_rows)};
+            distribution_.sum(std::span<double>(sums));
+            m.loss = sums[0] / sums[1];
+            if constexpr (class_labels) m.accuracy = sums[2] / sums[3];
+            if (keep_predictions) {
+                m.prediction = distribution_.gather_rows(m.prediction);
+                m.target = distribution_.gather_rows(m.target);
+            }
+            return m;
         }
         m.loss = weighted / double(weight);
         if constexpr (class_labels) m.accuracy = double(right) / double(judged_rows);
@@ -513,8 +591,8 @@ private:
     }
 
     struct data_shape {
-        std::size_t rows;
-        std::size_t steps;
+        std::size_t rows = 0;
+        std::size_t steps = 0;
     };
 
     template <class XP, class Y>
@@ -576,6 +654,35 @@ private:
                 if (!detail::is_class_label(v, output_width))
                     detail::throw_invalid_label(Loss::name, i / per_row, v, output_width);
             }
+        }
+    }
+
+    // f() on every rank; distributed, a rank where it threw stops every rank (distributed_error
+    // with that rank's reason) rather than leaving the others waiting at the next exchange.
+    template <class F>
+    decltype(auto) on_every_rank(std::string_view where, F&& f) {
+        if constexpr (distributed) {
+            std::exception_ptr failure;
+            try {
+                // the agreement inside the try: f's result is returned from where it exists
+                if constexpr (std::is_void_v<decltype(f())>) {
+                    f();
+                    distribution_.agree(nullptr, where);
+                    return;
+                } else {
+                    auto result = f();
+                    distribution_.agree(nullptr, where);
+                    return result;
+                }
+            } catch (const distributed_error&) {
+                throw;  // the agreement's own verdict: every rank throws it
+            } catch (...) {
+                failure = std::current_exception();
+            }
+            distribution_.agree(failure, where);  // throws
+            throw distributed_error("ctnn: " + std::string(where) + ": a rank failed");  // not reached
+        } else {
+            return f();
         }
     }
 
@@ -656,17 +763,37 @@ private:
         const auto prediction = detail::matrix_view(j.prediction, j.rows, output_width);
         const auto target = detail::matrix_view(j.target, j.rows, target_width);
         auto gradient = net_.output_gradient(output_rows(rows, steps));
-        if (j.prediction == out) {
-            last_.loss = ctnn::loss::value_and_gradient(loss_, prediction, target, gradient);
+        const auto loss_and_gradient = [&] {
+            if (j.prediction == out) {
+                last_.loss = ctnn::loss::value_and_gradient(loss_, prediction, target, gradient);
+            } else {
+                detail::ensure_capacity(real_gradient_, j.rows * output_width);
+                auto real_gradient = detail::matrix_view(real_gradient_.data(), j.rows, output_width);
+                last_.loss = ctnn::loss::value_and_gradient(loss_, prediction, target, real_gradient);
+                // the real rows; the network's backward zeroes the padded ones
+                detail::for_each_real_step(lengths, steps, [&](std::size_t row, std::size_t i) {
+                    std::copy_n(real_gradient_.data() + i * output_width, output_width,
+                                gradient.data() + row * output_width);
+                });
+            }
+        };
+        // Distributed: the step's loss is the mean over every rank's rows, and this rank's
+        // gradients count by its share of them. A rank whose loss threw (a bad label) stops
+        // every rank here, with its reason.
+        [[maybe_unused]] double share = 1.0;
+        if constexpr (distributed) {
+            std::exception_ptr failure;
+            try {
+                loss_and_gradient();
+            } catch (...) {
+                failure = std::current_exception();
+            }
+            const auto combined = distribution_.combine_loss(last_.loss, j.rows, failure, last_.step);
+            last_.loss = combined.loss;
+            share = combined.share;
+            step_weight_ = combined.weight;
         } else {
-            detail::ensure_capacity(real_gradient_, j.rows * output_width);
-            auto real_gradient = detail::matrix_view(real_gradient_.data(), j.rows, output_width);
-            last_.loss = ctnn::loss::value_and_gradient(loss_, prediction, target, real_gradient);
-            // the real rows; the network's backward zeroes the padded ones
-            detail::for_each_real_step(lengths, steps, [&](std::size_t row, std::size_t i) {
-                std::copy_n(real_gradient_.data() + i * output_width, output_width,
-                            gradient.data() + row * output_width);
-            });
+            loss_and_gradient();
         }
         if (state_revision_ != net_.revision()) [[unlikely]]
             forget_stale_optimizer_state();
@@ -685,6 +812,9 @@ private:
             } else {
                 net_.backward();
             }
+            // every rank holds the mean gradient over all ranks' rows from here on, so the
+            // penalty, the monitor, the clip and the update decide the same on every rank
+            if constexpr (distributed) distribution_.average_gradients(net_, share);
             // The penalty is part of the objective: in the reported loss, clipped with the rest.
             last_.loss += regularizer_.apply(net_);
             // Before clipping: an explosion is about the gradients as back-propagated.
@@ -727,7 +857,8 @@ private:
     // formed, read again or measured.
     static constexpr bool fuses_sgd = std::is_same_v<Clip, clip::off> && optim::folds_into_weight_gradient<Optimizer>
                                       && std::is_same_v<Regularizer, regularize::none>
-                                      && std::is_same_v<Monitor, monitor::none> && Network::supports_fused_sgd;
+                                      && std::is_same_v<Monitor, monitor::none> && Network::supports_fused_sgd
+                                      && !distributed;  // the ranks average formed gradients
 
     // After backward_signals showed every weight gradient finite. When the step is also
     // certainly finite (step_bounded: the usual case), nothing is copied to undo it and nothing
@@ -843,6 +974,7 @@ private:
     Schedule schedule_;
     Regularizer regularizer_;
     [[no_unique_address]] Monitor monitor_;
+    [[no_unique_address]] Distribution distribution_;
     std::vector<optimizer_state_type> optimizer_state_;  // one per parameter, for_each_parameter's order
     std::uint64_t state_revision_ = 0;                   // net_.revision() the state belongs to
     detail::parameter_snapshot<scalar> snapshot_;  // the state before the update: undone if non-finite, rollback's last good state
@@ -851,6 +983,7 @@ private:
     double base_lr_;
     std::size_t epochs_ = 0;
     std::size_t scheduled_steps_ = 0;  // steps a per-step schedule has seen
+    std::size_t step_weight_ = 0;      // distributed: the rows (or real steps) every rank's share of the step judged
     step_report last_{};
     std::size_t steps_ = 0;
     // padded sequences' real steps, packed, when the loss judges per-step targets
@@ -868,6 +1001,7 @@ trainer(Network&, Policies...)
                detail::policy_of_kind_t<detail::policy_kind::clip, clip::none, Policies...>,
                detail::policy_of_kind_t<detail::policy_kind::schedule, schedule::constant, Policies...>,
                detail::policy_of_kind_t<detail::policy_kind::regularizer, regularize::none, Policies...>,
-               detail::policy_of_kind_t<detail::policy_kind::monitor, monitor::none, Policies...>>;
+               detail::policy_of_kind_t<detail::policy_kind::monitor, monitor::none, Policies...>,
+               detail::policy_of_kind_t<detail::policy_kind::distribution, distribute::single_process, Policies...>>;
 
 }  // namespace ctnn

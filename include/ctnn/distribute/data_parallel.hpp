@@ -1,0 +1,145 @@
+// distribute::data_parallel: the trainer's distribution policy for data-parallel training over
+// MPI. Every rank holds the same weights (rank 0's, shared when the trainer is made and when each
+// fit starts), trains on its share of each batch, and the ranks average the loss and the
+// gradients before the clip and the update, so every rank applies the same update and the
+// weights stay bit-identical. Needs MPI: link ctnn::mpi (docs/distributed.md).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <exception>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ctnn/detail/network_visit.hpp"
+#include "ctnn/detail/xtensor.hpp"
+#include "ctnn/distribute/communicator.hpp"
+
+namespace ctnn::distribute {
+
+/// `ctnn::trainer trainer{net, optim::adam{}, distribute::data_parallel{mpi.world()}}`.
+/// fit's batch_size is each rank's: N ranks take N × batch_size rows per step.
+class data_parallel {
+public:
+    static constexpr std::string_view name = "data_parallel";
+    static constexpr bool distributed = true;
+
+    explicit data_parallel(const communicator& comm) : comm_(comm) {}
+
+    std::size_t rank() const noexcept { return comm_.rank(); }
+    std::size_t ranks() const noexcept { return comm_.size(); }
+    const communicator& comm() const noexcept { return comm_; }
+
+    /// The step's loss over every rank's rows, and this rank's share of those rows.
+    struct combined_loss {
+        double loss;
+        double share;
+        std::size_t weight;
+    };
+
+    // ---- what the trainer calls (collective: every rank, in the same order) ----------------
+
+    /// Rank 0's parameters and buffers (batch_norm's running estimates) to every rank.
+    template <class Network>
+    void share_weights(Network& net) {
+        if (ranks() == 1) return;
+        std::size_t bytes = 0;
+        visit_weights(net, [&](void*, std::size_t size) { bytes += size; });
+        bytes_.resize(bytes);
+        std::size_t at = 0;
+        if (comm_.is_root())
+            visit_weights(net, [&](void* p, std::size_t size) {
+                std::memcpy(bytes_.data() + at, p, size);
+                at += size;
+            });
+        comm_.broadcast(bytes_.data(), bytes);
+        at = 0;
+        if (!comm_.is_root())
+            visit_weights(net, [&](void* p, std::size_t size) {
+                std::memcpy(p, bytes_.data() + at, size);
+                at += size;
+            });
+    }
+
+    /// `loss`: this rank's mean over `weight` rows (or real steps); `failure`: what its loss
+    /// threw, if it did. Throws distributed_error on every rank if any rank failed.
+    combined_loss combine_loss(double loss, std::size_t weight, const std::exception_ptr& failure, std::size_t step) {
+        double sums[] = {failure ? 1.0 : 0.0, failure ? 0.0 : loss * double(weight), double(weight)};
+        comm_.sum(std::span<double>(sums));
+        if (sums[0] != 0.0) comm_.agree(failure, "training step " + std::to_string(step));
+        return {sums[1] / sums[2], double(weight) / sums[2], std::size_t(sums[2])};
+    }
+
+    /// Every parameter's gradient becomes Σ_ranks share_r × gradient_r, the same on every rank.
+    template <class Network>
+    void average_gradients(Network& net, double share) {
+        if (ranks() == 1) return;
+        using T = typename Network::scalar;
+        std::size_t n = 0;
+        net.for_each_parameter([&](const auto& p) { n += p.grad.size(); });
+        const std::size_t block = (n + ranks() - 1) / ranks();
+        auto& flat = flat_of<T>();
+        flat.resize(block * ranks());
+        T* out = flat.data();
+        const T scale = T(share);
+        net.for_each_parameter([&](const auto& p) {
+            const T* g = p.grad.data();
+            for (std::size_t i = 0, m = p.grad.size(); i < m; ++i) out[i] = g[i] * scale;
+            out += p.grad.size();
+        });
+        std::fill(out, flat.data() + flat.size(), T(0));
+        comm_.sum_blocks(flat.data(), block);
+        const T* in = flat.data();
+        net.for_each_parameter([&](auto& p) {
+            std::copy_n(in, p.grad.size(), p.grad.data());
+            in += p.grad.size();
+        });
+    }
+
+    /// Sums of an evaluation's numbers over the ranks, the same on every rank.
+    void sum(std::span<double> values) const { comm_.sum(values); }
+
+    /// Every rank's rows of `part`, in rank order.
+    tensor<double, 2> gather_rows(const tensor<double, 2>& part) const {
+        const std::size_t columns = part.shape()[1];
+        const std::vector<double> all = comm_.gather(std::span<const double>(part.data(), part.size()));
+        const std::size_t rows = columns == 0 ? 0 : all.size() / columns;
+        tensor<double, 2> whole = tensor<double, 2>::from_shape({rows, columns});
+        std::copy(all.begin(), all.end(), whole.data());
+        return whole;
+    }
+
+    void agree(const std::exception_ptr& failure, std::string_view where) const { comm_.agree(failure, where); }
+    void require_same(std::uint64_t value, std::string_view what) const { comm_.require_same(value, what); }
+
+private:
+    // f(address, bytes) for every parameter's values and every buffer, in the network's order.
+    template <class Network, class F>
+    static void visit_weights(Network& net, F&& f) {
+        net.for_each_parameter([&](auto& p) { f(p.value.data(), p.value.size() * sizeof(*p.value.data())); });
+        net.for_each_layer([&](auto& layer) {
+            ctnn::detail::for_each_buffer_of(layer, [&](std::string_view, auto& b) {
+                const auto e = ctnn::detail::elements_of(b);
+                f(static_cast<void*>(e.data()), e.size_bytes());
+            });
+        });
+    }
+
+    template <class T>
+    std::vector<T>& flat_of() {
+        if constexpr (std::is_same_v<T, float>)
+            return flat_float_;
+        else
+            return flat_double_;
+    }
+
+    communicator comm_;
+    std::vector<unsigned char> bytes_;
+    std::vector<float> flat_float_;
+    std::vector<double> flat_double_;
+};
+
+}  // namespace ctnn::distribute

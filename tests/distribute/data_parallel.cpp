@@ -1,0 +1,288 @@
+// distribute::data_parallel on the ranks mpirun starts (2 in CTest): weights bit-identical on
+// every rank after every step, N ranks of batch b against one process of batch N·b, refused
+// steps refused everywhere, a rank's failure stopping every rank with its reason, rank 0 alone
+// saving, load read by rank 0 and sent. Every test case is collective.
+#define CATCH_CONFIG_RUNNER
+#include <ctnn/mpi.hpp>
+
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include <xtensor/xview.hpp>
+
+#include <catch2/catch.hpp>
+
+namespace {
+
+using namespace ctnn;
+
+const distribute::communicator* world = nullptr;
+
+// Every byte of every parameter and buffer, as this rank holds it.
+template <class Net>
+std::vector<unsigned char> weight_bytes(const Net& net) {
+    std::vector<unsigned char> bytes;
+    net.for_each_parameter([&](const auto& p) {
+        const auto* b = reinterpret_cast<const unsigned char*>(p.value.data());
+        bytes.insert(bytes.end(), b, b + p.value.size() * sizeof(*p.value.data()));
+    });
+    return bytes;
+}
+
+// Whether every rank holds the same bits as rank 0.
+template <class Net>
+bool same_on_every_rank(const Net& net) {
+    const auto mine = weight_bytes(net);
+    const auto all = world->gather(std::span<const unsigned char>(mine));
+    for (std::size_t r = 1; r < world->size(); ++r)
+        if (std::memcmp(all.data(), all.data() + r * mine.size(), mine.size()) != 0) return false;
+    return true;
+}
+
+template <class T>
+struct regression_data {
+    tensor<T, 2> x;
+    tensor<T, 2> y;
+};
+
+// rows of a smooth target of 6 inputs, the same on every rank
+template <class T>
+regression_data<T> regression(std::size_t rows) {
+    regression_data<T> d{tensor<T, 2>::from_shape({rows, 6}), tensor<T, 2>::from_shape({rows, 2})};
+    for (std::size_t r = 0; r < rows; ++r) {
+        for (std::size_t c = 0; c < 6; ++c) d.x(r, c) = T(std::sin(0.37 * double(r) + 1.3 * double(c)));
+        d.y(r, 0) = T(std::cos(0.21 * double(r)));
+        d.y(r, 1) = T(0.5 * std::sin(0.11 * double(r) * double(r % 7)));
+    }
+    return d;
+}
+
+using net64 = basic_network<double, input<6>, dense<16, ctnn::tanh>, dense<8, ctnn::relu>, dense<2>>;
+using net32 = network<input<6>, dense<16, ctnn::tanh>, dense<8, ctnn::relu>, dense<2>>;
+
+double relative_difference(const net64& a, const net64& b) {
+    double worst = 0.0;
+    std::vector<const double*> pa, pb;
+    std::vector<std::size_t> sizes;
+    a.for_each_parameter([&](const auto& p) {
+        pa.push_back(p.value.data());
+        sizes.push_back(p.value.size());
+    });
+    b.for_each_parameter([&](const auto& p) { pb.push_back(p.value.data()); });
+    for (std::size_t k = 0; k < pa.size(); ++k)
+        for (std::size_t i = 0; i < sizes[k]; ++i)
+            worst = std::max(worst, std::abs(pa[k][i] - pb[k][i]) / std::max(1e-3, std::abs(pb[k][i])));
+    return worst;
+}
+
+std::filesystem::path scratch_dir() {
+    // one directory for the job: rank 0's process id, sent to every rank
+    std::uint64_t id = world->is_root() ? std::uint64_t(::getpid()) : 0;
+    world->broadcast(&id, sizeof id);
+    auto dir = std::filesystem::temp_directory_path() / ("ctnn_mpi_test_" + std::to_string(id));
+    if (world->is_root()) std::filesystem::create_directories(dir);
+    std::exception_ptr none;
+    world->agree(none, "scratch directory");
+    return dir;
+}
+
+}  // namespace
+
+TEST_CASE("data_parallel: every rank starts from rank 0's weights and stays bit-identical after every step") {
+    net32 net(100 + world->rank());  // different weights on each rank until the trainer shares rank 0's
+    trainer t{net, loss::mse{}, optim::adam{.lr = 0.01}, clip::by_global_norm{1.0},
+              distribute::data_parallel{*world}};
+    CHECK(same_on_every_rank(net));
+    net32 rank0_initial(100);
+    CHECK(weight_bytes(net) == weight_bytes(rank0_initial));
+
+    const auto d = regression<float>(96);
+    bool identical_after_each = true;
+    std::size_t steps = 0;
+    fit_options o{.epochs = 4, .batch_size = 8, .shuffle = true, .seed = 7, .log = nullptr};
+    o.on_step = [&](const step_report&) {
+        identical_after_each = identical_after_each && same_on_every_rank(net);
+        ++steps;
+    };
+    const fit_result r = t.fit(d.x, d.y, o);
+    CHECK(identical_after_each);
+    CHECK(steps == 4 * 96 / (8 * world->size()));
+    CHECK(r.steps == steps);
+    CHECK(r.epoch_losses.back() < r.epoch_losses.front());
+}
+
+TEST_CASE("data_parallel: N ranks of batch b train as one process of batch N·b (float64)") {
+    const std::size_t ranks = world->size();
+    // 70 rows: the last step's rows split unevenly is still the mean over them
+    const auto d = regression<double>(70);
+    const auto v = regression<double>(23);
+    fit_options o{.epochs = 5, .batch_size = 8, .shuffle = true, .seed = 11, .log = nullptr};
+
+    net64 spread(3 + world->rank());
+    trainer ts{spread, loss::mse{}, optim::adam{.lr = 0.01}, clip::by_global_norm{0.5},
+               distribute::data_parallel{*world}};
+    const fit_result rs = ts.fit(d.x, d.y, v.x, v.y, o);
+
+    net64 alone(3);
+    trainer ta{alone, loss::mse{}, optim::adam{.lr = 0.01}, clip::by_global_norm{0.5}};
+    fit_options oa = o;
+    oa.batch_size = o.batch_size * ranks;
+    const fit_result ra = ta.fit(d.x, d.y, v.x, v.y, oa);
+
+    CHECK(relative_difference(spread, alone) < 1e-12);
+    REQUIRE(rs.epoch_losses.size() == ra.epoch_losses.size());
+    for (std::size_t e = 0; e < rs.epoch_losses.size(); ++e) {
+        CHECK(rs.epoch_losses[e] == Approx(ra.epoch_losses[e]).epsilon(1e-12));
+        CHECK(rs.history[e].validation_loss == Approx(ra.history[e].validation_loss).epsilon(1e-12));
+    }
+    CHECK(ts.evaluate(v.x, v.y) == Approx(ta.evaluate(v.x, v.y)).epsilon(1e-12));
+    CHECK(same_on_every_rank(spread));
+}
+
+TEST_CASE("data_parallel: classification accuracy and train_step are combined over the ranks") {
+    using classifier = basic_network<double, input<6>, dense<12, ctnn::tanh>, dense<3>>;
+    const auto d = regression<double>(40);
+    tensor<double, 2> labels = tensor<double, 2>::from_shape({40, 1});
+    for (std::size_t r = 0; r < 40; ++r) labels(r, 0) = double(r % 3);
+    classifier spread(5), alone(5);
+    trainer ts{spread, loss::softmax_cross_entropy{}, optim::sgd{.lr = 0.1}, distribute::data_parallel{*world}};
+    trainer ta{alone, loss::softmax_cross_entropy{}, optim::sgd{.lr = 0.1}};
+    // train_step: each rank gives its own batch; together they are one batch of all of them
+    const std::size_t per = 40 / world->size(), first = world->rank() * per;
+    const tensor<double, 2> mine_x = xt::view(d.x, xt::range(first, first + per), xt::all());
+    const tensor<double, 2> mine_y = xt::view(labels, xt::range(first, first + per), xt::all());
+    const tensor<double, 2> all_x = xt::view(d.x, xt::range(0, per * world->size()), xt::all());
+    const tensor<double, 2> all_y = xt::view(labels, xt::range(0, per * world->size()), xt::all());
+    for (int i = 0; i < 3; ++i) {
+        const step_report s = ts.train_step(mine_x, mine_y);
+        const step_report a = ta.train_step(all_x, all_y);
+        CHECK(s.loss == Approx(a.loss).epsilon(1e-12));
+    }
+    CHECK(same_on_every_rank(spread));
+    fit_options o{.epochs = 1, .batch_size = 40, .log = nullptr};
+    o.metrics = {{"first_prediction", [](const tensor<double, 2>& p, const tensor<double, 2>&) { return p(0, 0); }},
+                 {"rows", [](const tensor<double, 2>& p, const tensor<double, 2>&) { return double(p.shape()[0]); }}};
+    fit_options oa = o;
+    const fit_result rs = ts.fit(d.x, labels, d.x, labels, o);
+    const fit_result ra = ta.fit(d.x, labels, d.x, labels, oa);
+    CHECK(rs.history[0].validation_accuracy == ra.history[0].validation_accuracy);
+    REQUIRE(rs.history[0].validation_metrics.size() == 2);
+    CHECK(rs.history[0].validation_metrics[1].second == 40.0);  // every rank's predictions, gathered
+    CHECK(rs.history[0].validation_metrics[0].second
+          == Approx(ra.history[0].validation_metrics[0].second).epsilon(1e-12));
+}
+
+TEST_CASE("data_parallel: a step refused on one rank's rows is refused on every rank") {
+    auto d = regression<float>(32);
+    d.x(3, 2) = std::numeric_limits<float>::quiet_NaN();  // row 3: rank 0's share of the first step
+    net32 net(9);
+    trainer t{net, loss::mse{}, optim::sgd{.lr = 0.01}, distribute::data_parallel{*world}};
+    fit_options o{.epochs = 1, .batch_size = 4, .shuffle = false, .log = nullptr, .on_non_finite = non_finite_action::skip_step};
+    const fit_result r = t.fit(d.x, d.y, o);
+    CHECK(r.skipped_steps == 1);
+    CHECK(same_on_every_rank(net));
+    o.on_non_finite = non_finite_action::throw_error;
+    const auto before = weight_bytes(net);
+    CHECK_THROWS_AS(t.fit(d.x, d.y, o), non_finite_error);
+    CHECK(weight_bytes(net) == before);
+}
+
+TEST_CASE("data_parallel: one rank's failure stops every rank with that rank's reason") {
+    using classifier = network<input<6>, dense<3>>;
+    const auto d = regression<float>(16);
+    tensor<float, 2> labels = tensor<float, 2>::from_shape({16, 1});
+    for (std::size_t r = 0; r < 16; ++r) labels(r, 0) = float(r % 3);
+    classifier net(1);
+    trainer t{net, loss::softmax_cross_entropy{}, optim::sgd{.lr = 0.1}, distribute::data_parallel{*world}};
+    const auto before = weight_bytes(net);
+    // train_step: each rank's own batch; the last rank's has a label of no class
+    const std::size_t last = world->size() - 1;
+    if (world->rank() == last) labels(6, 0) = 7.0f;
+    try {
+        t.train_step(d.x, labels);
+        FAIL("train_step went on");
+    } catch (const distributed_error& e) {
+        const std::string what = e.what();
+        INFO(what);
+        CHECK(what.find("train_step: rank " + std::to_string(last) + " of " + std::to_string(world->size()))
+              != std::string::npos);
+        CHECK(what.find("row 6 is 7") != std::string::npos);
+    }
+    CHECK(weight_bytes(net) == before);
+    CHECK(same_on_every_rank(net));
+
+    // ranks given different data sets: refused before any step, on every rank
+    const auto mine = regression<float>(16 + world->rank());
+    tensor<float, 2> mine_labels = tensor<float, 2>::from_shape({mine.x.shape()[0], 1});
+    for (std::size_t r = 0; r < mine_labels.shape()[0]; ++r) mine_labels(r, 0) = float(r % 3);
+    CHECK_THROWS_WITH(t.fit(mine.x, mine_labels, fit_options{.epochs = 1, .batch_size = 4, .log = nullptr}),
+                      Catch::Contains("rows of x differs between ranks"));
+    CHECK(weight_bytes(net) == before);
+}
+
+TEST_CASE("data_parallel: rank 0 alone writes; a load is read by rank 0 and sent to every rank") {
+    const auto dir = scratch_dir();
+    net32 net(21);
+    trainer t{net, loss::mse{}, optim::adam{.lr = 0.01}, distribute::data_parallel{*world}};
+    const auto d = regression<float>(32);
+    t.fit(d.x, d.y, fit_options{.epochs = 2, .batch_size = 4, .log = nullptr});
+    // each rank names its own file: only rank 0's is written
+    const auto mine = dir / ("model-" + std::to_string(world->rank()) + ".ctnn");
+    distribute::save(*world, mine, net, t);
+    CHECK(std::filesystem::exists(mine) == world->is_root());
+
+    // another rank's path is never read: rank 0's file reaches every rank
+    net32 other(99 + world->rank());
+    trainer t2{other, loss::mse{}, optim::adam{.lr = 0.01}};
+    distribute::load(*world, mine, other, t2);
+    CHECK(weight_bytes(other) == weight_bytes(net));
+    CHECK(t2.optimizer_state()[0].steps == t.optimizer_state()[0].steps);
+
+    // a corrupt file is refused on every rank with rank 0's reason, the weights kept
+    if (world->is_root()) {
+        std::fstream f(mine, std::ios::in | std::ios::out | std::ios::binary);
+        f.seekp(60);
+        f.put('\x7f');
+    }
+    net32 fresh(5);
+    const auto before = weight_bytes(fresh);
+    CHECK_THROWS_WITH(distribute::load(*world, dir / "model-0.ctnn", fresh),
+                      Catch::Contains("rank 0 of") && Catch::Contains("distribute::load"));
+    CHECK(weight_bytes(fresh) == before);
+    if (world->is_root()) std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("data_parallel: a checkpoint written by rank 0; its failure stops every rank") {
+    const auto dir = scratch_dir();
+    net32 net(4);
+    trainer t{net, loss::mse{}, optim::sgd{.lr = 0.01}, distribute::data_parallel{*world}};
+    const auto d = regression<float>(32);
+    checkpoint save_each(net, dir / ("epoch{epoch}-rank" + std::to_string(world->rank()) + ".ctnn"),
+                         {.every = 1, .write = world->is_root()});
+    fit_options o{.epochs = 2, .batch_size = 4, .log = nullptr};
+    o.callbacks = {save_each};
+    t.fit(d.x, d.y, o);
+    CHECK(save_each.saved().size() == (world->is_root() ? 2u : 0u));
+    std::exception_ptr none;
+    world->agree(none, "after the checkpoints");
+    CHECK(std::filesystem::exists(dir / "epoch1-rank0.ctnn"));
+    CHECK_FALSE(std::filesystem::exists(dir / "epoch1-rank1.ctnn"));
+
+    // rank 0 cannot write: every rank stops after that epoch, with rank 0's reason
+    checkpoint unwritable(net, dir / "no-such-directory" / "m.ctnn", {.every = 1, .write = world->is_root()});
+    o.callbacks = {unwritable};
+    CHECK_THROWS_WITH(t.fit(d.x, d.y, o), Catch::Contains("rank 0 of") && Catch::Contains("no-such-directory"));
+    CHECK(same_on_every_rank(net));
+    if (world->is_root()) std::filesystem::remove_all(dir);
+}
+
+int main(int argc, char** argv) {
+    ctnn::distribute::mpi_session mpi(argc, argv);
+    world = &mpi.world();
+    return Catch::Session().run(argc, argv);
+}
