@@ -87,36 +87,97 @@ public:
         check(MPI_Bcast(values.data(), n, detail::mpi_type<T>(), 0, comm_), "MPI_Bcast");
     }
 
-    /// The sum over the ranks of `size() × block` values at `data`, in place, the same bits on
-    /// every rank: a ring allreduce (Baidu's, Horovod's) over MPI point-to-point messages. In
-    /// size() − 1 steps each rank passes one block on to the next rank and adds the block it
+    /// One stretch of a logical array that lies in pieces (a network's gradients, tensor by tensor).
+    template <class T>
+    struct piece {
+        T* data;
+        std::size_t size;
+    };
+
+    /// The sum over the ranks of the array the `pieces` make, in order (the same sizes on every
+    /// rank), in place and multiplied by `scale`, the same bits on every rank: a ring allreduce
+    /// (Baidu's, Horovod's) over MPI point-to-point messages. The array is cut into size() blocks;
+    /// in size() − 1 steps each rank passes one block on to the next rank and adds the block it
     /// receives, so each block's sum is complete at one rank; in size() − 1 more steps those sums
     /// travel round the ring unchanged. Each value crosses the network about twice, whatever the
-    /// number of ranks. (OpenMPI's MPI_Reduce_scatter_block took about three times as long here.)
+    /// number of ranks. (OpenMPI's MPI_Reduce_scatter_block and MPI_Allgather took about three
+    /// times as long here.) A block that lies in one piece is sent from and received into it; one
+    /// that spans pieces goes through a staging buffer.
     template <class T>
-    void sum_blocks(T* data, std::size_t block) const {
-        if (size_ == 1 || block == 0) return;
-        const int n = count(block);
-        const std::size_t p = size_;
+    void sum_pieces(std::span<const piece<T>> pieces, T scale) const {
+        std::size_t n = 0;
+        for (const auto& q : pieces) n += q.size;
+        if (size_ == 1 || n == 0) {
+            if (scale != T(1))
+                for (const auto& q : pieces)
+                    for (std::size_t i = 0; i < q.size; ++i) q.data[i] *= scale;
+            return;
+        }
+        const std::size_t p = size_, block = (n + p - 1) / p;
+        // f(address, offset in the block, length) for each piece of block k
+        const auto visit = [&](std::size_t k, auto&& f) {
+            const std::size_t lo = std::min(n, k * block), hi = std::min(n, lo + block);
+            std::size_t start = 0;
+            for (const auto& q : pieces) {
+                const std::size_t end = start + q.size;
+                const std::size_t a = std::max(lo, start), b = std::min(hi, end);
+                if (a < b) f(q.data + (a - start), a - lo, b - a);
+                start = end;
+                if (start >= hi) break;
+            }
+        };
+        const auto length = [&](std::size_t k) { return std::min(n, (k + 1) * block) - std::min(n, k * block); };
+        const auto in_one_piece = [&](std::size_t k) -> T* {
+            T* at = nullptr;
+            int pieces_of_k = 0;
+            visit(k, [&](T* q, std::size_t, std::size_t) {
+                at = q;
+                ++pieces_of_k;
+            });
+            return pieces_of_k == 1 ? at : nullptr;
+        };
+        if (staging_.size() < 2 * block * sizeof(T)) staging_.resize(2 * block * sizeof(T));
+        T* const received = reinterpret_cast<T*>(staging_.data());
+        T* const outgoing = received + block;
+        const auto source = [&](std::size_t k) -> const T* {
+            if (T* at = in_one_piece(k)) return at;
+            visit(k, [&](T* q, std::size_t at, std::size_t m) { std::copy_n(q, m, outgoing + at); });
+            return outgoing;
+        };
         const int next = int((rank_ + 1) % p), previous = int((rank_ + p - 1) % p);
-        if (incoming_.size() < block * sizeof(T)) incoming_.resize(block * sizeof(T));
-        T* received = reinterpret_cast<T*>(incoming_.data());
-        // reduce-scatter: after step s, block (rank − s − 1) holds s + 2 ranks' terms here
+        // reduce-scatter: after step s, block (rank − s − 1) holds s + 2 ranks' terms here, and
+        // after the last step block (rank + 1) holds all of them
         for (std::size_t s = 0; s + 1 < p; ++s) {
             const std::size_t send = (rank_ + p - s) % p, receive = (rank_ + 2 * p - s - 1) % p;
-            check(MPI_Sendrecv(data + send * block, n, detail::mpi_type<T>(), next, 0, received, n,
-                               detail::mpi_type<T>(), previous, 0, comm_, MPI_STATUS_IGNORE),
+            check(MPI_Sendrecv(source(send), count(length(send)), detail::mpi_type<T>(), next, 0, received,
+                               count(length(receive)), detail::mpi_type<T>(), previous, 0, comm_, MPI_STATUS_IGNORE),
                   "MPI_Sendrecv");
-            T* into = data + receive * block;
-            for (std::size_t i = 0; i < block; ++i) into[i] += received[i];
+            const bool last = s + 2 == p;
+            visit(receive, [&](T* q, std::size_t at, std::size_t m) {
+                const T* r = received + at;
+                if (last)
+                    for (std::size_t i = 0; i < m; ++i) q[i] = (q[i] + r[i]) * scale;
+                else
+                    for (std::size_t i = 0; i < m; ++i) q[i] += r[i];
+            });
         }
-        // all-gather: block (rank + 1) is complete here; pass the complete blocks on
+        // all-gather: pass the complete blocks on round the ring
         for (std::size_t s = 0; s + 1 < p; ++s) {
             const std::size_t send = (rank_ + 1 + p - s) % p, receive = (rank_ + p - s) % p;
-            check(MPI_Sendrecv(data + send * block, n, detail::mpi_type<T>(), next, 1, data + receive * block, n,
-                               detail::mpi_type<T>(), previous, 1, comm_, MPI_STATUS_IGNORE),
+            T* direct = in_one_piece(receive);
+            check(MPI_Sendrecv(source(send), count(length(send)), detail::mpi_type<T>(), next, 1,
+                               direct ? direct : received, count(length(receive)), detail::mpi_type<T>(), previous, 1,
+                               comm_, MPI_STATUS_IGNORE),
                   "MPI_Sendrecv");
+            if (!direct) visit(receive, [&](T* q, std::size_t at, std::size_t m) { std::copy_n(received + at, m, q); });
         }
+    }
+
+    /// sum_pieces of one contiguous array of `values` values.
+    template <class T>
+    void sum_array(T* values, std::size_t size) const {
+        const piece<T> whole{values, size};
+        sum_pieces(std::span<const piece<T>>(&whole, 1), T(1));
     }
 
     /// Every rank's values, in rank order (each rank may give a different number).
@@ -194,7 +255,7 @@ private:
     MPI_Comm comm_;
     std::size_t rank_ = 0;
     std::size_t size_ = 1;
-    mutable std::vector<unsigned char> incoming_;  // sum_blocks' received block
+    mutable std::vector<unsigned char> staging_;  // sum_pieces' received block and a block sent in pieces
 };
 
 }  // namespace ctnn::distribute

@@ -33,10 +33,9 @@ public:
     std::size_t ranks() const noexcept { return comm_.size(); }
     const communicator& comm() const noexcept { return comm_; }
 
-    /// The step's loss over every rank's rows, and this rank's share of those rows.
+    /// The step's loss over every rank's rows, and the rows (or real steps) it averaged.
     struct combined_loss {
         double loss;
-        double share;
         std::size_t weight;
     };
 
@@ -65,38 +64,34 @@ public:
     }
 
     /// `loss`: this rank's mean over `weight` rows (or real steps); `failure`: what its loss
-    /// threw, if it did. Throws distributed_error on every rank if any rank failed.
+    /// threw, if it did. Throws distributed_error on every rank if any rank failed. Keeps this
+    /// rank's share of the step's rows for average_gradients.
     combined_loss combine_loss(double loss, std::size_t weight, const std::exception_ptr& failure, std::size_t step) {
-        double sums[] = {failure ? 1.0 : 0.0, failure ? 0.0 : loss * double(weight), double(weight)};
+        const double w = double(weight);
+        double sums[] = {failure ? 1.0 : 0.0, failure ? 0.0 : loss * w, w, w * w};
         comm_.sum(std::span<double>(sums));
         if (sums[0] != 0.0) comm_.agree(failure, "training step " + std::to_string(step));
-        return {sums[1] / sums[2], double(weight) / sums[2], std::size_t(sums[2])};
+        share_ = w / sums[2];
+        // every share the same (Σw² · N = (Σw)², exact for these integers): the sum is scaled
+        // once, as it is completed, instead of each rank's gradients before it
+        equal_shares_ = sums[3] * double(ranks()) == sums[2] * sums[2];
+        return {sums[1] / sums[2], std::size_t(sums[2])};
     }
 
-    /// Every parameter's gradient becomes Σ_ranks share_r × gradient_r, the same on every rank.
+    /// Every parameter's gradient becomes Σ_ranks share_r × gradient_r (share_r: rank r's share of
+    /// the step's rows, from combine_loss), the same bits on every rank. The sum runs on the
+    /// gradients where they are, tensor by tensor: nothing is packed into one array and back.
     template <class Network>
-    void average_gradients(Network& net, double share) {
+    void average_gradients(Network& net) {
         if (ranks() == 1) return;
         using T = typename Network::scalar;
-        std::size_t n = 0;
-        net.for_each_parameter([&](const auto& p) { n += p.grad.size(); });
-        const std::size_t block = (n + ranks() - 1) / ranks();
-        auto& flat = flat_of<T>();
-        flat.resize(block * ranks());
-        T* out = flat.data();
-        const T scale = T(share);
-        net.for_each_parameter([&](const auto& p) {
-            const T* g = p.grad.data();
-            for (std::size_t i = 0, m = p.grad.size(); i < m; ++i) out[i] = g[i] * scale;
-            out += p.grad.size();
-        });
-        std::fill(out, flat.data() + flat.size(), T(0));
-        comm_.sum_blocks(flat.data(), block);
-        const T* in = flat.data();
-        net.for_each_parameter([&](auto& p) {
-            std::copy_n(in, p.grad.size(), p.grad.data());
-            in += p.grad.size();
-        });
+        auto& pieces = pieces_of<T>();
+        pieces.clear();
+        net.for_each_parameter([&](auto& p) { pieces.push_back({p.grad.data(), p.grad.size()}); });
+        if (!equal_shares_)
+            for (const auto& q : pieces)
+                for (std::size_t i = 0; i < q.size; ++i) q.data[i] *= T(share_);
+        comm_.sum_pieces(std::span<const communicator::piece<T>>(pieces), equal_shares_ ? T(share_) : T(1));
     }
 
     /// Sums of an evaluation's numbers over the ranks, the same on every rank.
@@ -129,17 +124,19 @@ private:
     }
 
     template <class T>
-    std::vector<T>& flat_of() {
+    std::vector<communicator::piece<T>>& pieces_of() {
         if constexpr (std::is_same_v<T, float>)
-            return flat_float_;
+            return pieces_float_;
         else
-            return flat_double_;
+            return pieces_double_;
     }
 
     communicator comm_;
+    double share_ = 1.0;         // this rank's share of the last step's rows
+    bool equal_shares_ = true;   // every rank's share the same
     std::vector<unsigned char> bytes_;
-    std::vector<float> flat_float_;
-    std::vector<double> flat_double_;
+    std::vector<communicator::piece<float>> pieces_float_;
+    std::vector<communicator::piece<double>> pieces_double_;
 };
 
 }  // namespace ctnn::distribute

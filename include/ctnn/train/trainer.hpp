@@ -780,7 +780,6 @@ private:
         // Distributed: the step's loss is the mean over every rank's rows, and this rank's
         // gradients count by its share of them. A rank whose loss threw (a bad label) stops
         // every rank here, with its reason.
-        [[maybe_unused]] double share = 1.0;
         if constexpr (distributed) {
             std::exception_ptr failure;
             try {
@@ -790,7 +789,6 @@ private:
             }
             const auto combined = distribution_.combine_loss(last_.loss, j.rows, failure, last_.step);
             last_.loss = combined.loss;
-            share = combined.share;
             step_weight_ = combined.weight;
         } else {
             loss_and_gradient();
@@ -814,7 +812,7 @@ private:
             }
             // every rank holds the mean gradient over all ranks' rows from here on, so the
             // penalty, the monitor, the clip and the update decide the same on every rank
-            if constexpr (distributed) distribution_.average_gradients(net_, share);
+            if constexpr (distributed) distribution_.average_gradients(net_);
             // The penalty is part of the objective: in the reported loss, clipped with the rest.
             last_.loss += regularizer_.apply(net_);
             // Before clipping: an explosion is about the gradients as back-propagated.
