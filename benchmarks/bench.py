@@ -365,9 +365,65 @@ W6_PARAMETERS = 784 * 256 + 256 + 256 * 128 + 128 + 128 * 10 + 10
 WIDE_PARAMETERS = 784 * 2560 + 2560 + 2560 * 1280 + 1280 + 1280 * 10 + 10
 
 
+def ddp_epoch_worker(rank, world, port, records, per_rank, repeats, results):
+    """One rank of PyTorch's W8: DistributedDataParallel (gloo, loopback) over W6's model from
+    the dump, Adam lr 1e-3, one epoch in order, each rank its slice of every world * per_rank rows
+    (as ctnn's fit); rank 0 puts the median epoch seconds and the last loss into `results`."""
+    import torch.distributed as dist
+    from torch.nn.parallel import DistributedDataParallel
+    os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
+    torch.set_num_threads(1)
+    dist.init_process_group("gloo", rank=rank, world_size=world)
+    root = "/usr/share/datasets/fashion-mnist"
+    x = read_idx_gz(f"{root}/train-images-idx3-ubyte.gz").reshape(60000, 784).to(torch.float32) / 255.0
+    y = read_idx_gz(f"{root}/train-labels-idx1-ubyte.gz").long()
+    rows, step_rows = x.shape[0], world * per_rank
+    seconds, loss = [], None
+    for r in range(repeats + 1):  # the first is a warm-up
+        model = DistributedDataParallel(build_mlp(records, ["relu", "relu", None]))
+        optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+        loss_fn = torch.nn.CrossEntropyLoss()
+        dist.barrier()
+        start = time.perf_counter()
+        weighted = torch.zeros(2)
+        for first in range(0, rows, step_rows):
+            n = min(step_rows, rows - first)
+            lo, hi = first + n * rank // world, first + n * (rank + 1) // world
+            optimizer.zero_grad()
+            value = loss_fn(model(x[lo:hi]), y[lo:hi])
+            value.backward()
+            optimizer.step()
+            weighted += torch.tensor([value.item() * (hi - lo), hi - lo])
+        dist.barrier()
+        took = time.perf_counter() - start
+        dist.all_reduce(weighted)
+        if r > 0:
+            seconds.append(took)
+            loss = float(weighted[0] / weighted[1])
+    if rank == 0:
+        results.put((statistics.median(seconds), loss))
+    dist.destroy_process_group()
+
+
+def run_ddp(records, world, per_rank, repeats):
+    """(samples/s, final loss) of PyTorch's W8 on `world` processes."""
+    import socket
+    import torch.multiprocessing as mp
+    with socket.socket() as probe:  # a free port for gloo's rendezvous
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    context = mp.get_context("spawn")
+    results = context.SimpleQueue()
+    mp.start_processes(ddp_epoch_worker, args=(world, port, records, per_rank, repeats, results), nprocs=world,
+                       join=True, start_method="spawn")
+    seconds, loss = results.get()
+    return 60000 / seconds, loss
+
+
 def run_w8(build, rounds, repeats, ranks):
-    """W8: W6 on `ranks` MPI ranks against 1 rank, interleaved; the allreduce's α-β fit and the
-    projection of docs/distributed.md. True unless the throughput floor fails."""
+    """W8: W6 on `ranks` MPI ranks against 1 rank, interleaved, and PyTorch's DistributedDataParallel
+    (gloo) on the same; the allreduce's α-β fit and the projection of docs/distributed.md. True
+    unless the throughput floor fails."""
     binary = os.path.join(build, "benchmarks", "bench_fashion_epoch_mpi")
     if not os.path.exists(binary):
         print(f"\nW8 skipped: {binary} not built (ctnn::mpi needs MPI: apt-get install libopenmpi-dev openmpi-bin)")
@@ -388,18 +444,33 @@ def run_w8(build, rounds, repeats, ranks):
                     sizes.setdefault(int(f["bytes"]), []).append(float(f["us"]))
     med = {k: {key: statistics.median(float(r[key]) for r in v) for key in ("ms", "samples_per_s", "allreduce_ms")}
            for k, v in runs.items()}
+    # PyTorch's DistributedDataParallel on the same problem, the same initial weights
+    with tempfile.TemporaryDirectory() as tmp:
+        dump = os.path.join(tmp, "data.txt")
+        run_ctnn(os.path.join(build, "benchmarks", "bench_fashion_epoch"), 1, dump=dump)
+        records = read_records(dump)
+    torch_runs = {(n, w): [] for n in (1, ranks) for w in ("w8", "w8_strong")}
+    for _ in range(max(1, rounds // 2)):
+        for w in ("w8", "w8_strong"):
+            for n in (1, ranks):
+                torch_runs[(n, w)].append(run_ddp(records, n, 128 // n if w == "w8_strong" else 128, repeats))
+    torch_med = {k: statistics.median(r[0] for r in v) for k, v in torch_runs.items()}
     print(f"\nW8: W6 data-parallel over MPI on {ranks} ranks against 1 (this machine, loopback; medians of {rounds} "
           f"rounds of {repeats})")
     print(f"{'form':<10}{'rows/rank':>10}{'ranks':>6}{'ms/step':>9}{'samples/s':>11}{'allreduce ms':>13}"
-          f"{'share':>7}{'final loss':>12}")
+          f"{'share':>7}{'final loss':>12}{'torch samples/s':>16}{'torch loss':>12}{'ctnn/torch':>11}")
     for w in ("w8", "w8_strong"):
         for n in (1, ranks):
             m, last = med[(n, w)], runs[(n, w)][-1]
             share = m["allreduce_ms"] / m["ms"]
+            theirs = torch_med[(n, w)]
             print(f"{w:<10}{last['rows_per_rank']:>10}{n:>6}{m['ms']:>9.4f}{m['samples_per_s']:>11.0f}"
-                  f"{m['allreduce_ms']:>13.4f}{share:>7.3f}{float(last['final_loss']):>12.6f}")
+                  f"{m['allreduce_ms']:>13.4f}{share:>7.3f}{float(last['final_loss']):>12.6f}"
+                  f"{theirs:>16.0f}{torch_runs[(n, w)][-1][1]:>12.6f}{m['samples_per_s'] / theirs:>10.2f}x")
         ratio = med[(ranks, w)]["samples_per_s"] / med[(1, w)]["samples_per_s"]
-        print(f"bench workload={w} ranks={ranks} throughput_ratio={ratio:.3f}")
+        torch_ratio = torch_med[(ranks, w)] / torch_med[(1, w)]
+        print(f"bench workload={w} ranks={ranks} throughput_ratio={ratio:.3f} torch_throughput_ratio={torch_ratio:.3f} "
+              f"speedup_over_torch={med[(ranks, w)]['samples_per_s'] / torch_med[(ranks, w)]:.2f}")
     # α-β: the ring allreduce of n bytes on p ranks takes 2(p-1)α + 2(p-1)/p·n·β
     p = ranks
     points = sorted((b, statistics.median(us)) for b, us in sizes.items())
