@@ -442,7 +442,8 @@ def run_w8(build, rounds, repeats, ranks):
                     runs[(n, f["workload"])].append(f)
                 elif n == ranks:
                     sizes.setdefault(int(f["bytes"]), []).append(float(f["us"]))
-    med = {k: {key: statistics.median(float(r[key]) for r in v) for key in ("ms", "samples_per_s", "allreduce_ms")}
+    med = {k: {key: statistics.median(float(r[key]) for r in v)
+               for key in ("ms", "samples_per_s", "allreduce_ms", "overlappable_ms")}
            for k, v in runs.items()}
     # PyTorch's DistributedDataParallel on the same problem, the same initial weights
     with tempfile.TemporaryDirectory() as tmp:
@@ -471,6 +472,11 @@ def run_w8(build, rounds, repeats, ranks):
         torch_ratio = torch_med[(ranks, w)] / torch_med[(1, w)]
         print(f"bench workload={w} ranks={ranks} throughput_ratio={ratio:.3f} torch_throughput_ratio={torch_ratio:.3f} "
               f"speedup_over_torch={med[(ranks, w)]['samples_per_s'] / torch_med[(ranks, w)]:.2f}")
+    hidden = med[(ranks, "w8")]["overlappable_ms"]
+    print(f"overlap: none built; the most it could hide is the sum of every gradient but the first layer's "
+          f"(formed last), {hidden:.4f} ms of a {med[(ranks, 'w8')]['ms']:.4f} ms step "
+          f"({100 * hidden / med[(ranks, 'w8')]['ms']:.1f}%)")
+    print(f"bench workload=w8 overlapped_share=0 overlappable_ms={hidden:.4f}")
     # α-β: the ring allreduce of n bytes on p ranks takes 2(p-1)α + 2(p-1)/p·n·β
     p = ranks
     points = sorted((b, statistics.median(us)) for b, us in sizes.items())

@@ -5,6 +5,7 @@
 #define CATCH_CONFIG_RUNNER
 #include <ctnn/mpi.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -178,6 +179,36 @@ TEST_CASE("data_parallel: classification accuracy and train_step are combined ov
           == Approx(ra.history[0].validation_metrics[0].second).epsilon(1e-12));
 }
 
+TEST_CASE("data_parallel: the monitor, the clip and the schedule decide the same on every rank") {
+    auto d = regression<float>(64);
+    // the targets of rows 44..47 (the last rank's share of step 5 on 2 ranks) 10^4 times larger:
+    // that step's gradients explode, and the monitor must see it on every rank alike
+    for (std::size_t r = 44; r < 48; ++r)
+        for (std::size_t c = 0; c < 2; ++c) d.y(r, c) *= 1e4f;
+    net32 net(12);
+    trainer t{net, loss::mse{}, optim::sgd{.lr = 0.01}, clip::by_global_norm{5.0},
+              schedule::reduce_on_plateau{.factor = 0.5, .patience = 0},
+              monitor::gradient_health{.warmup_steps = 2, .refuse_exploding_steps = true},
+              distribute::data_parallel{*world}};
+    fit_options o{.epochs = 3, .batch_size = 8 / world->size(), .shuffle = false, .log = nullptr,
+                  .on_non_finite = non_finite_action::skip_step};
+    std::vector<double> norms, rates;
+    o.on_step = [&](const step_report& s) { norms.push_back(s.gradient_norm); };
+    o.on_epoch = [&](const epoch_report& e) { rates.push_back(e.learning_rate); };
+    const fit_result r = t.fit(d.x, d.y, o);
+    CHECK(r.skipped_steps > 0);  // the monitor refused the exploding steps
+    const auto gathered = [&](const std::vector<double>& mine) {
+        const auto all = world->gather(std::span<const double>(mine));
+        return std::equal(all.begin(), all.begin() + std::ptrdiff_t(mine.size()),
+                          all.end() - std::ptrdiff_t(mine.size()));
+    };
+    CHECK(gathered(norms));  // the same global norm, bit for bit, on every rank
+    CHECK(gathered(rates));  // the same learning rates: the schedule saw the same losses
+    const std::vector<double> events{double(t.monitor().events().size()), double(r.skipped_steps)};
+    CHECK(gathered(events));
+    CHECK(same_on_every_rank(net));
+}
+
 TEST_CASE("data_parallel: a step refused on one rank's rows is refused on every rank") {
     auto d = regression<float>(32);
     d.x(3, 2) = std::numeric_limits<float>::quiet_NaN();  // row 3: rank 0's share of the first step
@@ -224,6 +255,13 @@ TEST_CASE("data_parallel: one rank's failure stops every rank with that rank's r
     CHECK_THROWS_WITH(t.fit(mine.x, mine_labels, fit_options{.epochs = 1, .batch_size = 4, .log = nullptr}),
                       Catch::Contains("rows of x differs between ranks"));
     CHECK(weight_bytes(net) == before);
+
+    // fewer rows than ranks: no step could give every rank a row
+    const auto one = regression<float>(1);
+    const tensor<float, 2> one_label = {{1.0f}};
+    if (world->size() > 1)
+        CHECK_THROWS_WITH(t.fit(one.x, one_label, fit_options{.epochs = 1, .log = nullptr}),
+                          Catch::Contains("1 rows for " + std::to_string(world->size()) + " ranks"));
 }
 
 TEST_CASE("data_parallel: rank 0 alone writes; a load is read by rank 0 and sent to every rank") {

@@ -305,6 +305,9 @@ private:
             distribution_.require_same(rows, "fit: rows of x");
             distribution_.require_same(options.seed, "fit: fit_options::seed");
             distribution_.require_same(options.batch_size, "fit: fit_options::batch_size");
+            if (rows < ranks)  // the same rows on every rank: every rank throws alike
+                throw shape_error("ctnn: fit: x has " + std::to_string(rows) + " rows for "
+                                  + std::to_string(ranks) + " ranks; every rank needs at least one row of each step");
             distribution_.share_weights(net_);
         }
         // rows of one step over all ranks, and the most one rank takes of them
