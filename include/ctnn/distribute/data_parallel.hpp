@@ -5,6 +5,7 @@
 // weights stay bit-identical. Needs MPI: link ctnn::mpi (docs/distributed.md).
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -12,6 +13,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "ctnn/detail/network_visit.hpp"
