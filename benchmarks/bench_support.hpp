@@ -7,12 +7,29 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
+#include <optional>
 #include <string>
 #include <time.h>
 
 #include <ctnn/ctnn.hpp>
 
 namespace bench {
+
+/// The 60,000 Fashion-MNIST training images (pixels / 255) and labels from Debian's
+/// dataset-fashion-mnist, or its first `rows` (a smoke test); none, said on stderr, without it.
+inline std::optional<ctnn::data::dataset<float>> fashion_training_set(const char* program, std::size_t rows = 0) {
+    const std::filesystem::path dir = "/usr/share/datasets/fashion-mnist";
+    if (!std::filesystem::exists(dir / "train-images-idx3-ubyte.gz")) {
+        std::fprintf(stderr, "%s: %s not found (Debian's dataset-fashion-mnist)\n", program, dir.c_str());
+        return std::nullopt;
+    }
+    ctnn::data::dataset<float> train(ctnn::data::read_idx_matrix(dir / "train-images-idx3-ubyte.gz"),
+                                     ctnn::data::read_idx_labels(dir / "train-labels-idx1-ubyte.gz"));
+    if (rows > 0 && rows < train.size()) train = train.take(0, rows);
+    ctnn::data::scale_to_unit(train.x(), 255.0);
+    return train;
+}
 
 struct options {
     int repeats = 5;

@@ -7,14 +7,12 @@
 // order); the PyTorch side reads the same IDX files itself.
 #include "bench_support.hpp"
 
-#include <filesystem>
 
 namespace {
 using ctnn::conv2d, ctnn::kernel, ctnn::padding, ctnn::max_pool2d, ctnn::relu;
 using net = ctnn::network<ctnn::image<1, 28, 28>, conv2d<32, kernel<3>, relu, padding<1>>, max_pool2d<kernel<2>>,
                           conv2d<64, kernel<3>, relu, padding<1>>, max_pool2d<kernel<2>>, ctnn::flatten,
                           ctnn::dense<128, relu>, ctnn::dense<10>>;
-const std::filesystem::path dataset_dir = "/usr/share/datasets/fashion-mnist";
 
 /// Multiply-adds per sample of the forward pass: each convolution's OC·C·KH·KW per output
 /// position, each dense layer's weights and biases. A step counts three products per
@@ -32,17 +30,10 @@ constexpr double multiply_adds_per_sample() {
 int main(int argc, char** argv) {
     constexpr std::size_t batch = 64;
     const bench::options options = bench::parse(argc, argv);
-    if (!std::filesystem::exists(dataset_dir / "train-images-idx3-ubyte.gz")) {
-        std::fprintf(stderr, "bench_fashion_cnn_epoch: %s not found (Debian's dataset-fashion-mnist)\n",
-                     dataset_dir.c_str());
-        return 1;
-    }
-    ctnn::data::dataset<float> train(ctnn::data::read_idx_matrix(dataset_dir / "train-images-idx3-ubyte.gz"),
-                                     ctnn::data::read_idx_labels(dataset_dir / "train-labels-idx1-ubyte.gz"));
-    if (options.rows > 0 && options.rows < train.size()) train = train.take(0, options.rows);  // --rows: a smoke test
-    auto& x = train.x();
-    const auto& y = train.y();
-    ctnn::data::scale_to_unit(x, 255.0);
+    const auto train = bench::fashion_training_set("bench_fashion_cnn_epoch", options.rows);  // --rows: a smoke test
+    if (!train) return 1;
+    const auto& x = train->x();
+    const auto& y = train->y();
     const net initial(0);
     if (!options.dump_path.empty()) bench::dump_weights(options.dump_path, initial);
     bench::run("w7", options, 6.0 * multiply_adds_per_sample() * double(batch), initial, [&](net& model) {

@@ -4,25 +4,19 @@
 // --dump FILE writes the initial weights; the PyTorch side reads the same IDX files itself.
 #include "bench_support.hpp"
 
-#include <filesystem>
 
 namespace {
 using net = ctnn::network<ctnn::input<784>, ctnn::dense<256, ctnn::relu>, ctnn::dense<128, ctnn::relu>,
                           ctnn::dense<10>>;
-const std::filesystem::path dataset_dir = "/usr/share/datasets/fashion-mnist";
 }  // namespace
 
 int main(int argc, char** argv) {
     constexpr std::size_t batch = 128;
     const bench::options options = bench::parse(argc, argv);
-    if (!std::filesystem::exists(dataset_dir / "train-images-idx3-ubyte.gz")) {
-        std::fprintf(stderr, "bench_fashion_epoch: %s not found (Debian's dataset-fashion-mnist)\n",
-                     dataset_dir.c_str());
-        return 1;
-    }
-    auto x = ctnn::data::read_idx_matrix(dataset_dir / "train-images-idx3-ubyte.gz");
-    const auto y = ctnn::data::read_idx_labels(dataset_dir / "train-labels-idx1-ubyte.gz");
-    ctnn::data::scale_to_unit(x, 255.0);
+    const auto train = bench::fashion_training_set("bench_fashion_epoch");
+    if (!train) return 1;
+    const auto& x = train->x();
+    const auto& y = train->y();
     const net initial(0);
     if (!options.dump_path.empty()) bench::dump_weights(options.dump_path, initial);
     bench::run("w6", options, bench::mlp_flops_per_step(net::parameter_count, batch), initial, [&](net& model) {

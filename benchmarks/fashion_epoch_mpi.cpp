@@ -9,19 +9,16 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <filesystem>
 #include <vector>
 
 #include <ctnn/mpi.hpp>
 
-#include <xtensor/xview.hpp>
 
 #include "bench_support.hpp"
 
 namespace {
 using net = ctnn::network<ctnn::input<784>, ctnn::dense<256, ctnn::relu>, ctnn::dense<128, ctnn::relu>,
                           ctnn::dense<10>>;
-const std::filesystem::path dataset_dir = "/usr/share/datasets/fashion-mnist";
 
 double median(std::vector<double> v) {
     std::sort(v.begin(), v.end());
@@ -51,17 +48,12 @@ int main(int argc, char** argv) {
     const auto& comm = mpi.world();
     const bench::options options = bench::parse(argc, argv);
     constexpr std::size_t batch = 128;
-    if (!std::filesystem::exists(dataset_dir / "train-images-idx3-ubyte.gz")) {
-        std::fprintf(stderr, "bench_fashion_epoch_mpi: %s not found (Debian's dataset-fashion-mnist)\n",
-                     dataset_dir.c_str());
-        return 1;
-    }
-    auto x = ctnn::data::read_idx_matrix(dataset_dir / "train-images-idx3-ubyte.gz");
-    const auto y = ctnn::data::read_idx_labels(dataset_dir / "train-labels-idx1-ubyte.gz");
-    ctnn::data::scale_to_unit(x, 255.0);
-    const std::size_t rows = options.rows ? std::min<std::size_t>(options.rows, x.shape()[0]) : x.shape()[0];
-    const auto xs = ctnn::tensor<float, 2>(xt::view(x, xt::range(0, rows), xt::all()));
-    const auto ys = ctnn::tensor<float, 2>(xt::view(y, xt::range(0, rows), xt::all()));
+    // --rows: a smoke test (the whole set otherwise, not copied)
+    const auto train = bench::fashion_training_set("bench_fashion_epoch_mpi", options.rows);
+    if (!train) return 1;
+    const auto& xs = train->x();
+    const auto& ys = train->y();
+    const std::size_t rows = xs.shape()[0];
 
     // W8 proper keeps W6's batch of 128 on every rank (N ranks: 128·N rows per step, as Horovod's
     // and DDP's images/s are measured); the strong form splits W6's 128 rows over the ranks.
