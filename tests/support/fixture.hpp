@@ -55,7 +55,7 @@ public:
         if (r.shape.size() != N)
             throw std::runtime_error(path_ + ": " + name + " has rank " + std::to_string(r.shape.size()));
         std::array<std::size_t, N> shape{};
-        std::copy(r.shape.begin(), r.shape.end(), shape.begin());
+        if constexpr (N > 0) std::copy(r.shape.begin(), r.shape.end(), shape.begin());  // N = 0: no storage
         auto t = ctnn::tensor<T, N>::from_shape(shape);
         std::copy(r.values.begin(), r.values.end(), t.begin());
         return t;
