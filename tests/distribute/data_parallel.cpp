@@ -256,6 +256,27 @@ TEST_CASE("data_parallel: one rank's failure stops every rank with that rank's r
                       Catch::Contains("rows of x differs between ranks"));
     CHECK(weight_bytes(net) == before);
 
+    // a step callback that throws on one rank: every rank stops with its reason, after that step
+    const auto same = regression<float>(16);
+    tensor<float, 2> same_labels = tensor<float, 2>::from_shape({16, 1});
+    for (std::size_t r = 0; r < 16; ++r) same_labels(r, 0) = float(r % 3);
+    std::size_t steps_seen = 0;
+    fit_options throwing{.epochs = 1, .batch_size = 2, .log = nullptr};
+    throwing.on_step = [&](const step_report&) {
+        if (++steps_seen == 2 && world->rank() == last) throw std::runtime_error("the step log is full");
+    };
+    try {
+        t.fit(same.x, same_labels, throwing);
+        FAIL("fit went on");
+    } catch (const distributed_error& e) {
+        const std::string what = e.what();
+        INFO(what);
+        CHECK(what.find("fit: on_step: rank " + std::to_string(last)) != std::string::npos);
+        CHECK(what.find("the step log is full") != std::string::npos);
+    }
+    CHECK(steps_seen == 2);
+    CHECK(same_on_every_rank(net));
+
     // fewer rows than ranks: no step could give every rank a row
     const auto one = regression<float>(1);
     const tensor<float, 2> one_label = {{1.0f}};

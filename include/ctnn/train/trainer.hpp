@@ -421,7 +421,8 @@ private:
                     ++report.skipped_steps;
                 }
                 report.gradient_norm = s.gradient_norm;
-                if (options.on_step) options.on_step(s);
+                // distributed, a throw on one rank stops every rank (fit's options are the same on every rank)
+                if (options.on_step) on_every_rank("fit: on_step", [&] { options.on_step(s); });
                 if (progress.live())
                     progress.step(epoch, report.steps, step_first + step_rows,
                                   counted_rows ? weighted_loss / double(counted_rows)
