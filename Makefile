@@ -13,6 +13,9 @@ SANITIZE_TEST_SET ?= $(or $(TEST_SET),memory)
 CLANG_TEST_SET ?= $(or $(TEST_SET),portability)
 CONFIGURE = cmake -S . -G "Unix Makefiles" -DCMAKE_CXX_COMPILER_LAUNCHER=ccache $(CMAKE_FLAGS)
 export OPENBLAS_NUM_THREADS ?= 1
+# ccache caches the units that read a precompiled header (ctnn_tests') only with this sloppiness
+# (its manual, "Precompiled headers"); it still hashes the header's contents.
+export CCACHE_SLOPPINESS ?= pch_defines,time_macros
 
 .PHONY: deps deps-bench configure build run test test-sanitize test-clang bench fixtures format clean
 
