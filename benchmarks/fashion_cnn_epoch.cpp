@@ -7,7 +7,6 @@
 // order); the PyTorch side reads the same IDX files itself.
 #include "bench_support.hpp"
 
-
 namespace {
 using ctnn::conv2d, ctnn::kernel, ctnn::padding, ctnn::max_pool2d, ctnn::relu;
 using net = ctnn::network<ctnn::image<1, 28, 28>, conv2d<32, kernel<3>, relu, padding<1>>, max_pool2d<kernel<2>>,

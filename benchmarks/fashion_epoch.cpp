@@ -4,7 +4,6 @@
 // --dump FILE writes the initial weights; the PyTorch side reads the same IDX files itself.
 #include "bench_support.hpp"
 
-
 namespace {
 using net = ctnn::network<ctnn::input<784>, ctnn::dense<256, ctnn::relu>, ctnn::dense<128, ctnn::relu>,
                           ctnn::dense<10>>;

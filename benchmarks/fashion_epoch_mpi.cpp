@@ -13,7 +13,6 @@
 
 #include <ctnn/mpi.hpp>
 
-
 #include "bench_support.hpp"
 
 namespace {
