@@ -287,12 +287,25 @@ void check_affine_kernels(std::size_t rows, std::size_t ld) {
 }
 }  // namespace
 
+TEST_CASE("dense: dW's dot-product blocks divide dW where they can and fit in sixteen registers", "[dense][kernels]") {
+    using ctnn::detail::choose_dots_block;
+    constexpr auto seed = choose_dots_block<10, 5>();  // the seed's first layer: all five rows, two columns
+    STATIC_REQUIRE((seed.rows == 5 && seed.columns == 2));
+    constexpr auto single = choose_dots_block<5, 1>();  // one output: one block of every column
+    STATIC_REQUIRE((single.rows == 1 && single.columns == 5));
+    constexpr auto edges = choose_dots_block<17, 13>();  // no block divides both: the test below's edges
+    STATIC_REQUIRE((13 % edges.rows != 0 && 17 % edges.columns != 0));
+    constexpr auto wide = choose_dots_block<64, 64>();
+    STATIC_REQUIRE(wide.rows * wide.columns + wide.rows + 1 <= 16);
+}
+
 TEMPLATE_TEST_CASE("dense: the affine kernels match plain loops on every path", "[dense][kernels]", float, double) {
     for (std::size_t rows : {1u, 3u, 8u, 13u, 32u, 61u, 100u}) {
         INFO("rows " << rows);
         check_affine_kernels<TestType, 10, 5>(rows, rows + 3);  // the seed's first layer
         check_affine_kernels<TestType, 5, 1>(rows, rows);       // one output: dot products
         check_affine_kernels<TestType, 13, 7>(rows, rows);      // odd rows, partial blocks
+        check_affine_kernels<TestType, 17, 13>(rows, rows + 2);  // dW's blocks repeat a row and a column
         check_affine_kernels<TestType, 64, 1>(rows, rows + 1);
         check_affine_kernels<TestType, 64, 64>(rows, rows + 5);  // gemm from 4 rows
     }

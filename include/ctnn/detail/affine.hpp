@@ -207,19 +207,49 @@ simd<T> lane_numbers() {
     return simd<T>::load_aligned(lanes);
 }
 
+/// The register block of weight_gradient_dots: `rows` rows of dW by `columns` columns, chosen at
+/// compile time for (Out, In).
+struct dots_block {
+    std::size_t rows, columns;
+};
+
+/// The block that takes fewest SIMD operations per batch vector over all of dW: each block does
+/// R·C multiply-adds and R + C loads a vector (whichever is more bounds it), and blocks at the
+/// edges repeat a row or column, so a block that divides (Out, In) wins. R·C accumulators, R
+/// loads of dz and one of x must fit in sixteen SIMD registers (AVX2's and SSE's count); among
+/// equal counts the one with fewer blocks, which has fewer horizontal sums.
+template <std::size_t In, std::size_t Out>
+constexpr dots_block choose_dots_block() {
+    dots_block best{1, 1};
+    std::size_t best_cost = ~std::size_t(0), best_blocks = ~std::size_t(0);
+    for (std::size_t r = 1; r <= Out && r <= 8; ++r)
+        for (std::size_t c = 1; c <= In && c <= 12; ++c) {
+            if (r * c + r + 1 > 16) continue;
+            const std::size_t blocks = ((Out + r - 1) / r) * ((In + c - 1) / c);
+            const std::size_t cost = blocks * std::max(r * c, r + c);
+            if (cost < best_cost || (cost == best_cost && blocks < best_blocks)) {
+                best = {r, c};
+                best_cost = cost;
+                best_blocks = blocks;
+            }
+        }
+    return best;
+}
+
 // dzᵀ (Out, B), xᵀ (In, B; ld) -> dW = dzᵀ·x (Out, In), as dot products along the batch.
-// Blocks of R rows of dW (two, or one for a single output) by L/R columns: their L dot products
-// run in L SIMD accumulators (each load of dz feeds L/R of them, each load of x R) and are
-// reduced together by one haddp, not one horizontal sum each. A block at the last row or
-// column edge repeats that row or column and stores only its own. Rows past the last full
-// vector are one more vector, the one ending at the last row, with its already counted lanes
-// zeroed. Columns are taken 64 at a time so that slice of xᵀ stays in L1 while every row of dW
-// passes over it.
+// Blocks of R rows of dW by C columns (choose_dots_block): their R·C dot products run in R·C SIMD
+// accumulators, each load of dz feeding C of them and each load of x R, and are reduced L at a
+// time by one haddp, not one horizontal sum each. A block at the last row or column edge repeats
+// that row or column and stores only its own. Rows past the last full vector are one more
+// vector, the one ending at the last row, with its already counted lanes zeroed. Columns are
+// taken 64 at a time so that slice of xᵀ stays in L1 while every row of dW passes over it.
 template <std::size_t In, std::size_t Out, class T>
 void weight_gradient_dots(const T* __restrict dz_t, const T* __restrict x_t, std::size_t ld,
                           T* __restrict dw, std::size_t rows) {
     using V = simd<T>;
-    constexpr std::size_t L = V::size, R = Out == 1 ? 1 : 2, C = L / R, chunk = 64;
+    constexpr dots_block block = choose_dots_block<In, Out>();
+    constexpr std::size_t L = V::size, R = block.rows, C = block.columns, chunk = 64;
+    constexpr std::size_t sums_count = (R * C + L - 1) / L * L;  // whole haddp groups
     const std::size_t vector_end = rows - rows % L;
     const bool masked_tail = rows % L != 0 && rows >= L;
     const auto tail_lanes = lane_numbers<T>() >= V(T(L - rows % L));
@@ -234,8 +264,8 @@ void weight_gradient_dots(const T* __restrict dz_t, const T* __restrict x_t, std
                 const std::size_t width = std::min(C, k_end - k);
                 const T* x[C];
                 for (std::size_t j = 0; j < C; ++j) x[j] = x_t + (k + std::min(j, width - 1)) * ld;
-                V acc[L];
-                for (std::size_t j = 0; j < L; ++j) acc[j] = zero;
+                V acc[sums_count];
+                for (std::size_t j = 0; j < sums_count; ++j) acc[j] = zero;
                 for (std::size_t i = 0; i < vector_end; i += L) {
                     V a[R];
                     for (std::size_t r = 0; r < R; ++r) a[r] = V::load_unaligned(d[r] + i);
@@ -253,8 +283,12 @@ void weight_gradient_dots(const T* __restrict dz_t, const T* __restrict x_t, std
                         for (std::size_t r = 0; r < R; ++r) acc[r * C + j] = xsimd::fma(a[r], xv, acc[r * C + j]);
                     }
                 }
-                alignas(64) T sums[L];
-                xsimd::haddp(acc).store_aligned(sums);
+                alignas(64) T sums[sums_count];
+                for (std::size_t g = 0; g < sums_count; g += L) {
+                    V group[L];
+                    for (std::size_t j = 0; j < L; ++j) group[j] = acc[g + j];
+                    xsimd::haddp(group).store_aligned(sums + g);
+                }
                 if (!masked_tail)
                     for (std::size_t i = vector_end; i < rows; ++i)
                         for (std::size_t r = 0; r < R; ++r)

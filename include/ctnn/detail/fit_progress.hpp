@@ -41,7 +41,9 @@ public:
     /// Whether step() wants to be called (only the terminal line updates within an epoch).
     bool live() const noexcept { return terminal_; }
 
+    /// Reads the clock only when something will print (it was a few % of a tiny network's epoch).
     void begin_epoch() {
+        if (!log_) return;
         epoch_start_ = clock::now();
         last_draw_ = epoch_start_;
     }

@@ -36,6 +36,19 @@ norm_accumulator& accumulate(norm_accumulator& acc, const T* g, std::size_t n) {
     using V = xsimd::batch<T>;
     constexpr std::size_t L = V::size, chunk = 16;
     constexpr bool float_squares = !std::is_same_v<T, double>;
+    if (n < L) {  // a small bias: no vector, so none of the lane reductions below
+        double total = 0.0, probe = 0.0, largest = acc.max_abs;
+        for (std::size_t i = 0; i < n; ++i) {
+            const double v = double(g[i]);
+            total += v * v;
+            probe += v * 0.0;
+            largest = std::max(largest, std::abs(v));
+        }
+        acc.sum_of_squares += total;
+        acc.non_finite_probe += probe;
+        acc.max_abs = largest;
+        return acc;
+    }
     const V zero(T(0));
     V max_abs[4] = {zero, zero, zero, zero}, probe0 = zero, probe1 = zero;
     double lane_totals[L] = {};
