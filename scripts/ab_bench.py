@@ -7,6 +7,8 @@ losses agree. Timings are never asserted: this is how a change's speed claim is 
 
 usage: scripts/ab_bench.py BASE [--rounds N] [--programs seed_mlp,mlp,rnn,deep,gated]
                                  [--coretype NAME]   (OPENBLAS_CORETYPE for both sides)
+                                 [--repeats N]       (timed runs per program per round, their median
+                                                      taken: a W1 training is a millisecond)
 A program missing at BASE is built from the working tree's source against BASE's headers.
 """
 import argparse
@@ -31,9 +33,13 @@ def build(tree, program, out):
     subprocess.run(command, check=True)
 
 
-def run(binary, env):
-    text = subprocess.run([str(binary), "--repeats", "1"], check=True, capture_output=True, text=True, env=env).stdout
-    return {m.group(1): (float(m.group(2)), m.group(3)) for m in LINE.finditer(text)}
+def run(binary, env, repeats):
+    text = subprocess.run([str(binary), "--repeats", str(repeats)], check=True, capture_output=True, text=True,
+                          env=env).stdout
+    runs = {}
+    for m in LINE.finditer(text):
+        runs.setdefault(m.group(1), []).append((float(m.group(2)), m.group(3)))
+    return {workload: (statistics.median(ms for ms, _ in r), r[-1][1]) for workload, r in runs.items()}
 
 
 def main():
@@ -42,6 +48,7 @@ def main():
     parser.add_argument("--rounds", type=int, default=9)
     parser.add_argument("--programs", default="seed_mlp,mlp,rnn,deep,gated")
     parser.add_argument("--coretype")
+    parser.add_argument("--repeats", type=int, default=1)
     args = parser.parse_args()
     env = dict(os.environ, OPENBLAS_NUM_THREADS="1")
     if args.coretype:
@@ -66,10 +73,10 @@ def main():
             for program in programs:
                 order = ("base", "new") if r % 2 == 0 else ("new", "base")
                 for side in order:
-                    for workload, (ms, loss) in run(binaries[side, program], env).items():
+                    for workload, (ms, loss) in run(binaries[side, program], env, args.repeats).items():
                         times.setdefault((workload, side), []).append(ms)
                         losses.setdefault((workload, side), set()).add(loss)
-    print(f"A/B against {args.base}, {args.rounds} rounds, OPENBLAS_CORETYPE={args.coretype or '(default)'}")
+    print(f"A/B against {args.base}, {args.rounds} rounds of {args.repeats} run(s), OPENBLAS_CORETYPE={args.coretype or '(default)'}")
     print("workload     base ms/step   new ms/step   new/base (median of rounds)   final losses")
     for workload in dict.fromkeys(w for w, _ in times):
         if (workload, "base") not in times or (workload, "new") not in times:

@@ -147,6 +147,35 @@ TEST_CASE("expr: the xtensor evaluator agrees with the scalar one", "[expr][eval
     check(select(greater(z, 0_c) * less(z, 2_c), exp(-z), z) + select(sign(z), z, 3_c));
 }
 
+TEST_CASE("expr: arithmetic formulas evaluated on SIMD lanes agree with the scalar evaluator",
+          "[expr][evaluate]") {
+    // the same operations in the same order; a compiler may still fuse a product and a sum into
+    // one FMA on one side only, hence the ulp's tolerance
+    using lanes = xsimd::batch<double>;
+    const auto same = [](double a, double b) { return std::abs(a - b) <= 1e-15 * std::max(1.0, std::abs(b)); };
+    const auto check = [&](auto e) {
+        STATIC_REQUIRE(is_arithmetic_v<decltype(e)>);
+        alignas(64) double zs[lanes::size], out[lanes::size];
+        for (double start : {-3.5, 0.125, 2.0}) {
+            for (std::size_t k = 0; k < lanes::size; ++k) zs[k] = start + 0.75 * double(k);
+            const lanes z_lanes = lanes::load_aligned(zs);
+            evaluate_lanes<lanes>(e, make_environment<void>(nullptr, bind(z, z_lanes))).store_aligned(out);
+            for (std::size_t k = 0; k < lanes::size; ++k) {
+                INFO(to_string(e) << " at " << zs[k]);
+                const double scalar = evaluate_scalar(e, make_environment<void>(nullptr, bind(z, zs[k])));
+                CHECK(same(out[k], scalar));
+                CHECK(same(evaluate_lanes<double>(e, make_environment<void>(nullptr, bind(z, zs[k]))), scalar));
+            }
+        }
+    };
+    check(pow<3>(z - 0.5_c) / 3_c - z * 2_c + 7_c);
+    check(pow<-2>(1.5_c + pow<2>(z)) - (-z) / (4_c + z * z));
+    check(derivative(pow<2>(z - 1_c) * z, z));
+    // a function of z is not arithmetic: such a formula keeps the scalar loop
+    STATIC_REQUIRE_FALSE(is_arithmetic_v<decltype(exp(z) + z)>);
+    STATIC_REQUIRE_FALSE(is_arithmetic_v<decltype(select(z > 0_c, z, 0_c))>);
+}
+
 TEST_CASE("expr: every built-in activation's derived derivative equals the hand-written one",
           "[expr][activation]") {
     // The derivatives ctnn's activations had before they became formulas (git history of

@@ -34,3 +34,29 @@ TEST_CASE("mse: float gradients written in the network's scalar type", "[loss][m
     CHECK(g(0, 0) == 1.0f);
     CHECK(g(1, 0) == -1.0f);
 }
+
+TEST_CASE("mse: evaluated on SIMD lanes, equal to the formula element by element (every tail length)",
+          "[loss][mse][expr]") {
+    // mse's formula and derivative are arithmetic, so its loop runs on batches of doubles; huber's
+    // (a select, |x|) are not, and keep the scalar loop.
+    STATIC_REQUIRE(ctnn::loss::loss_has_lane_formula<ctnn::loss::mse>);
+    STATIC_REQUIRE_FALSE(ctnn::loss::loss_has_lane_formula<ctnn::loss::huber>);
+    const ctnn::loss::mse mse;
+    for (std::size_t rows : {1u, 2u, 3u, 4u, 5u, 7u, 8u, 9u, 33u, 100u}) {
+        INFO("rows " << rows);
+        ctnn::rng r(rows);
+        const auto p = r.normal_tensor<float>(rows, 1);
+        const auto y = r.normal_tensor<float>(rows, 1);
+        auto g = ctnn::tensor<float, 2>::from_shape({rows, 1});
+        const double loss = ctnn::loss::value_and_gradient(mse, p, y, g);
+        double sum = 0.0;
+        for (std::size_t i = 0; i < rows; ++i) {
+            const double pi = p(i, 0), yi = y(i, 0);
+            sum += ctnn::loss::element(mse, pi, yi);
+            // the same operations on each lane as on one double: equal to the bit
+            CHECK(g(i, 0) == float(ctnn::loss::element_gradient(mse, pi, yi) * (1.0 / double(rows))));
+        }
+        CHECK(loss == Approx(sum / double(rows)).epsilon(1e-15));
+        CHECK(ctnn::loss::value(mse, p, y) == loss);
+    }
+}

@@ -74,6 +74,11 @@ std::conditional_t<std::is_lvalue_reference_v<X>, X, std::remove_cvref_t<X>> aga
 #define CTNN_USE(name) static_cast<decltype(name)&&>(name)
 
 template <class Fn>
+struct is_pow_fn : std::false_type {};
+template <int N>
+struct is_pow_fn<pow_fn<N>> : std::true_type {};
+
+template <class Fn>
 struct kernel;
 
 template <>
@@ -301,6 +306,55 @@ double evaluate_scalar(E, const Env& env) {
             } else {
                 return Fn::scalar(evaluate_scalar(A{}, e)...);
             }
+        }(E{}, env);
+    }
+}
+
+/// Whether E is made of +, −, ·, /, integer powers, constants and variables only (mse's formula
+/// and its derivative are): such an E is evaluated on SIMD lanes of doubles by evaluate_lanes.
+template <class E>
+struct is_arithmetic : std::bool_constant<is_constant_v<E>> {};
+template <class Tag>
+struct is_arithmetic<var<Tag>> : std::true_type {};
+template <class Fn, class... A>
+struct is_arithmetic<call<Fn, A...>>
+    : std::bool_constant<is_constant_v<call<Fn, A...>>
+                         || ((std::is_same_v<Fn, add_fn> || std::is_same_v<Fn, sub_fn> || std::is_same_v<Fn, mul_fn>
+                              || std::is_same_v<Fn, div_fn> || std::is_same_v<Fn, neg_fn>
+                              || detail_evaluate::is_pow_fn<Fn>::value)
+                             && (is_arithmetic<A>::value && ...))> {};
+template <class E>
+inline constexpr bool is_arithmetic_v = is_arithmetic<E>::value;
+
+/// An arithmetic E with every variable bound to a B (a double, or an xsimd batch of doubles):
+/// the operations evaluate_scalar does, in the same order, on every lane at once.
+template <class B, term E, class Env>
+B evaluate_lanes(E, const Env& env) {
+    static_assert(is_arithmetic_v<E>, "ctnn: evaluate_lanes takes +, −, ·, /, integer powers, constants, variables");
+    if constexpr (is_constant_v<E>) {
+        return B(detail_evaluate::scalar_constant<E>(env.self));
+    } else if constexpr (!is_call<E>::value) {
+        return []<class Tag>(var<Tag>, const Env& e) { return B(lookup<Tag>(e)); }(E{}, env);
+    } else {
+        return []<class Fn, class... A>(call<Fn, A...>, const Env& e) -> B {
+            if constexpr (std::is_same_v<Fn, add_fn>)
+                return [&]<class X, class Y>(call<Fn, X, Y>) { return evaluate_lanes<B>(X{}, e) + evaluate_lanes<B>(Y{}, e); }(call<Fn, A...>{});
+            else if constexpr (std::is_same_v<Fn, sub_fn>)
+                return [&]<class X, class Y>(call<Fn, X, Y>) { return evaluate_lanes<B>(X{}, e) - evaluate_lanes<B>(Y{}, e); }(call<Fn, A...>{});
+            else if constexpr (std::is_same_v<Fn, mul_fn>)
+                return [&]<class X, class Y>(call<Fn, X, Y>) { return evaluate_lanes<B>(X{}, e) * evaluate_lanes<B>(Y{}, e); }(call<Fn, A...>{});
+            else if constexpr (std::is_same_v<Fn, div_fn>)
+                return [&]<class X, class Y>(call<Fn, X, Y>) { return evaluate_lanes<B>(X{}, e) / evaluate_lanes<B>(Y{}, e); }(call<Fn, A...>{});
+            else if constexpr (std::is_same_v<Fn, neg_fn>)
+                return -evaluate_lanes<B>(A{}..., e);
+            else  // x^N as pow_fn::scalar forms it: N multiplications from 1, then 1/r for N < 0
+                return [&]<class X>(call<Fn, X>) {
+                    const B x = evaluate_lanes<B>(X{}, e);
+                    B r(1.0);
+                    for (int i = 0; i < (Fn::exponent < 0 ? -Fn::exponent : Fn::exponent); ++i) r = r * x;
+                    if constexpr (Fn::exponent < 0) return B(1.0) / r;
+                    else return r;
+                }(call<Fn, A...>{});
         }(E{}, env);
     }
 }

@@ -30,6 +30,30 @@ auto environment(const L& loss, const double& p, const double& y) {
 }
 }  // namespace detail_evaluate
 
+/// A formula loss whose formula and derivative are arithmetic (mse): evaluated on SIMD lanes.
+template <class L>
+concept loss_has_lane_formula = loss_has_formula<L> && expr::is_arithmetic_v<std::remove_cvref_t<decltype(L::formula)>>
+                                && expr::is_arithmetic_v<decltype(gradient_formula<L>())>;
+
+namespace detail_evaluate {
+/// l(ŷ, y) and dl/dŷ·norm of such a loss, on doubles or on batches of them.
+template <class L>
+auto lane_value(const L& loss) {
+    return [&loss]<class B>(const B& p, const B& y) {
+        return expr::evaluate_lanes<B>(L::formula, expr::make_environment(&loss, expr::bind(expr::prediction, p),
+                                                                           expr::bind(expr::target, y)));
+    };
+}
+template <class L>
+auto lane_gradient(const L& loss) {
+    return [&loss]<class B>(const B& p, const B& y, const B& norm) {
+        return expr::evaluate_lanes<B>(gradient_formula<L>(), expr::make_environment(&loss, expr::bind(expr::prediction, p),
+                                                                                     expr::bind(expr::target, y)))
+               * norm;
+    };
+}
+}  // namespace detail_evaluate
+
 /// One element's loss l(ŷ, y) and its derivative dl/dŷ, of a formula loss.
 template <class L>
 double element(const L& loss, double p, double y) requires loss_has_formula<L> {
@@ -43,7 +67,10 @@ double element_gradient(const L& loss, double p, double y) requires loss_has_for
 // ŷ (B, N), y (B, N) -> L = the loss (a formula loss: the mean of l(ŷ, y))
 template <class L, class P, class Y>
 double value(const L& loss, const P& prediction, const Y& target) {
-    if constexpr (loss_has_formula<L>)
+    if constexpr (loss_has_lane_formula<L>)
+        return detail::elementwise_mean_lanes(prediction, target, static_cast<std::nullptr_t*>(nullptr),
+                                              detail_evaluate::lane_value(loss), detail_evaluate::lane_gradient(loss));
+    else if constexpr (loss_has_formula<L>)
         return detail::elementwise_mean(prediction, target, [&](double p, double y) { return element(loss, p, y); });
     else if constexpr (loss_has_row_formula<L>)
         return detail::row_loss<false>(loss, prediction, target, static_cast<tensor<double, 2>*>(nullptr));
@@ -55,7 +82,10 @@ double value(const L& loss, const P& prediction, const Y& target) {
 // mean's 1/(B·N) entering last, as in PyTorch's backward
 template <class L, class P, class Y, class G>
 double value_and_gradient(const L& loss, const P& prediction, const Y& target, G& grad) {
-    if constexpr (loss_has_formula<L>)
+    if constexpr (loss_has_lane_formula<L>)
+        return detail::elementwise_mean_lanes(prediction, target, &grad, detail_evaluate::lane_value(loss),
+                                              detail_evaluate::lane_gradient(loss));
+    else if constexpr (loss_has_formula<L>)
         return detail::elementwise_mean_and_gradient(
             prediction, target, grad, [&](double p, double y) { return element(loss, p, y); },
             [&](double p, double y, double norm) { return element_gradient(loss, p, y) * norm; });
