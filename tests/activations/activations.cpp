@@ -1,6 +1,7 @@
 // Activations: values and derivatives against PyTorch autograd, and against finite differences.
 #include <cstdint>
 #include <cstring>
+#include <vector>
 
 #include <ctnn/ctnn.hpp>
 #include <ctnn/detail/rational_tanh.hpp>
@@ -121,6 +122,55 @@ TEST_CASE("activations: float tanh (rational form) is within 5 ulps of tanh for 
     ctnn::detail::rational_tanh(V(NAN)).store_aligned(lanes);
     CHECK(std::isnan(lanes[0]));
 }
+TEST_CASE("activations: float tanh over an array gives the scalar form's bits on every ISA the CPU runs",
+          "[activations][isa]") {
+    // Every 9973rd float of each sign, ±inf and NaN, through each kernel the CPU has (AVX-512,
+    // AVX2, portable), at every tail length past the last whole vector and in place.
+    std::vector<float> in;
+    for (std::uint32_t bits = 0; bits < 0x7f800000u; bits += 9973) {
+        float x = 0;
+        std::memcpy(&x, &bits, 4);
+        in.push_back(x);
+        in.push_back(-x);
+    }
+    for (const float special : {INFINITY, -INFINITY, NAN, 8.75f, -8.75f, 8.08f}) in.push_back(special);
+    std::vector<float> expected(in.size());
+    for (std::size_t i = 0; i < in.size(); ++i) expected[i] = ctnn::detail::rational_tanh(in[i]);
+    const auto same = [](float a, float b) { return std::memcmp(&a, &b, 4) == 0 || (std::isnan(a) && std::isnan(b)); };
+    using isa = ctnn::detail::gemm_isa;
+    for (const isa kernels : {isa::portable, isa::avx2, isa::avx512}) {
+        if (!ctnn::detail::cpu_runs(kernels)) continue;
+        INFO("kernels " << ctnn::detail::gemm_isa_name(kernels));
+        std::vector<float> out(in.size(), 7.0f);
+        ctnn::detail::rational_tanh_array(kernels, in.data(), out.data(), in.size());
+        std::size_t differ = 0;
+        for (std::size_t i = 0; i < in.size(); ++i) differ += !same(out[i], expected[i]);
+        CHECK(differ == 0);
+        for (std::size_t n = 0; n <= 70; ++n) {  // every tail, and nothing written past n
+            std::vector<float> part(in.end() - std::ptrdiff_t(n) - 1, in.end());
+            ctnn::detail::rational_tanh_array(kernels, part.data(), part.data(), n);  // in place
+            for (std::size_t i = 0; i < n; ++i) CHECK(same(part[i], expected[in.size() - n - 1 + i]));
+            CHECK(same(part[n], in.back()));
+        }
+    }
+}
+
+namespace {
+struct formula_tanh {  // a user's activation, written as its formula
+    static constexpr auto formula = ctnn::expr::tanh(ctnn::expr::z);
+};
+}  // namespace
+
+TEST_CASE("activations: every activation whose forward is tanh(z) takes the array kernel", "[activations][isa]") {
+    const auto z = ctnn::detail::matrix_view(static_cast<const float*>(nullptr), 2, 2);
+    using builtin = decltype(ctnn::expr::activation_traits<ctnn::tanh>::forward(z));
+    using users = decltype(ctnn::expr::activation_traits<formula_tanh>::forward(z));
+    STATIC_REQUIRE(ctnn::detail::is_float_tanh_of_matrix<builtin>::value);
+    STATIC_REQUIRE(ctnn::detail::is_float_tanh_of_matrix<users>::value);
+    const auto zd = ctnn::detail::matrix_view(static_cast<const double*>(nullptr), 2, 2);  // double keeps xsimd's
+    STATIC_REQUIRE_FALSE(ctnn::detail::is_float_tanh_of_matrix<decltype(ctnn::expr::activation_traits<ctnn::tanh>::forward(zd))>::value);
+}
+
 TEST_CASE("activations: sigmoid matches torch and saturates without overflow", "[activations]") {
     check_against_torch<ctnn::sigmoid>("sigmoid");
     check_finite_differences<ctnn::sigmoid>();

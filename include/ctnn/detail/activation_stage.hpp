@@ -8,10 +8,19 @@
 #include <type_traits>
 
 #include "ctnn/detail/matrix_view.hpp"
+#include "ctnn/detail/rational_tanh.hpp"
 #include "ctnn/detail/xtensor.hpp"
 #include "ctnn/expr/activation.hpp"
 
 namespace ctnn::detail {
+
+/// Whether E is the float tanh of a contiguous float matrix (any activation whose forward is
+/// tanh(z)), which rational_tanh_array evaluates.
+template <class E>
+struct is_float_tanh_of_matrix : std::false_type {};
+template <class CT>
+struct is_float_tanh_of_matrix<xt::xfunction<tanh_fun, CT>>
+    : std::is_same<std::remove_cvref_t<CT>, matrix_view_t<const float>> {};
 
 // out[r·out_ld + c] = e[first + r·e_ld + c] for a (rows, cols) block of a contiguous element-wise
 // expression over a matrix with leading dimension e_ld: SIMD loads of the expression where
@@ -23,17 +32,22 @@ namespace ctnn::detail {
 template <class T, class E>
 void evaluate_block_into(T* out, std::size_t out_ld, const E& e, std::size_t first, std::size_t e_ld,
                          std::size_t rows, std::size_t cols) {
-    for (std::size_t r = 0; r < rows; ++r) {
-        T* o = out + r * out_ld;
-        const std::size_t base = first + r * e_ld;
-        if constexpr (xt::xassign_traits<matrix_view_t<T>, E>::simd_linear_assign()) {
-            using V = xsimd::batch<T>;
-            std::size_t c = 0;
-            for (; c + V::size <= cols; c += V::size)
-                e.template load_simd<xt::unaligned_mode, T>(base + c).store_unaligned(o + c);
-            for (; c < cols; ++c) o[c] = e.data_element(base + c);
-        } else {
-            for (std::size_t c = 0; c < cols; ++c) o[c] = e.data_element(base + c);
+    if constexpr (is_float_tanh_of_matrix<E>::value) {  // tanh(z) at the CPU's widest vectors
+        const float* z = std::get<0>(e.arguments()).data();
+        for (std::size_t r = 0; r < rows; ++r) rational_tanh_array(z + first + r * e_ld, out + r * out_ld, cols);
+    } else {
+        for (std::size_t r = 0; r < rows; ++r) {
+            T* o = out + r * out_ld;
+            const std::size_t base = first + r * e_ld;
+            if constexpr (xt::xassign_traits<matrix_view_t<T>, E>::simd_linear_assign()) {
+                using V = xsimd::batch<T>;
+                std::size_t c = 0;
+                for (; c + V::size <= cols; c += V::size)
+                    e.template load_simd<xt::unaligned_mode, T>(base + c).store_unaligned(o + c);
+                for (; c < cols; ++c) o[c] = e.data_element(base + c);
+            } else {
+                for (std::size_t c = 0; c < cols; ++c) o[c] = e.data_element(base + c);
+            }
         }
     }
 }

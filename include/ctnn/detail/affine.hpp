@@ -340,13 +340,14 @@ T bias_sums(const T* __restrict dz_t, T* __restrict db, std::size_t rows) {
             V acc[L];
             for (std::size_t r = 0; r < L; ++r) {
                 const T* row = dz_t + (o + r) * rows;
-                V a(T(0));
-                for (std::size_t c = 0; c < rows; c += L) {
+                V a(T(0)), row_largest(T(0));  // the row's own maximum: one running max over
+                for (std::size_t c = 0; c < rows; c += L) {  // every row made each wait on the last
                     const V v = V::load_unaligned(row + c);
                     a += v;
-                    if constexpr (MaxAbs) largest = xsimd::max(largest, xsimd::abs(v));
+                    if constexpr (MaxAbs) row_largest = xsimd::max(row_largest, xsimd::abs(v));
                 }
                 acc[r] = a;
+                if constexpr (MaxAbs) largest = xsimd::max(largest, row_largest);
             }
             xsimd::haddp(acc).store_unaligned(db + o);
         }
