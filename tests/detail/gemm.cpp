@@ -81,9 +81,15 @@ double worst_error(const product<T>& p, const std::vector<T>& got, const std::ve
     return worst;
 }
 
+// packed_b: B's rows exactly n apart (no padding), so that a B one panel wide is read in place
 template <class T>
-void check_every_kernel(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, T alpha, T beta) {
-    const product<T> p(ta, tb, m, n, k, alpha, beta, unsigned(m * 131 + n * 17 + k));
+void check_every_kernel(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, T alpha, T beta,
+                        bool packed_b = false) {
+    product<T> p(ta, tb, m, n, k, alpha, beta, unsigned(m * 131 + n * 17 + k));
+    if (packed_b) {
+        p.ldb = tb ? k : n;
+        p.b.resize((tb ? n : k) * p.ldb);
+    }
     const auto want = p.expected();
     const double tolerance = 8 * std::numeric_limits<T>::epsilon();
     std::vector<T> portable;
@@ -121,6 +127,13 @@ TEMPLATE_TEST_CASE("gemm: blocks of rows, columns and the sum, each kept apart",
     check_every_kernel<T>(true, false, 20, 2200, 30, T(1), T(1));
     check_every_kernel<T>(false, true, 37, 45, 1100, T(-0.5), T(2));
     check_every_kernel<T>(true, true, 70, 90, 700, T(1), T(0));
+    // B exactly one panel wide with rows a panel apart (each instruction set's panel is 8, 16 or
+    // 32 columns), read in place, over sums shorter and longer than a block of the sum
+    for (const std::size_t n : {8u, 16u, 32u})
+        for (const std::size_t k : {3u, 300u, 1100u}) {
+            check_every_kernel<T>(false, false, 70, n, k, T(1), T(0), true);
+            check_every_kernel<T>(true, false, 9, n, k, T(-0.5), T(1), true);
+        }
     // a convolution's weight gradient: few columns, formed as its transpose and turned
     check_every_kernel<T>(false, true, 32, 9, 2000, T(1), T(0));
     check_every_kernel<T>(false, true, 32, 9, 2000, T(-0.5), T(1));

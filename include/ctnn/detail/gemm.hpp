@@ -387,13 +387,18 @@ void blocked_gemm(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std:
     }
     static constexpr auto kernels = gemm_micro_kernels<B>(std::make_index_sequence<B::MR>{});
     const std::size_t kc_most = std::min(k, B::KC), nc_most = std::min(n, B::NC);
-    T* packed_b = gemm_pack_buffer::of_this_thread<T>(kc_most * ((nc_most + B::NR - 1) / B::NR * B::NR));
+    // B of exactly one panel's width, its rows NR apart, is laid out as its packed panel already
+    // (a narrow layer's batch of NR samples, feature-major): the kernels read it where it is.
+    const bool b_is_a_panel = !trans_b && n == B::NR && ldb == B::NR;
+    T* packed_b = b_is_a_panel ? nullptr
+                               : gemm_pack_buffer::of_this_thread<T>(kc_most * ((nc_most + B::NR - 1) / B::NR * B::NR));
     for (std::size_t j0 = 0; j0 < n; j0 += B::NC) {
         const std::size_t nc = std::min(B::NC, n - j0);
         for (std::size_t p0 = 0; p0 < k; p0 += B::KC) {
             const std::size_t kc = std::min(B::KC, k - p0);
             const T beta_here = p0 == 0 ? beta : T(1);  // later steps add to what the first wrote
-            pack_b<B::NR>(trans_b, b, ldb, p0, kc, j0, nc, packed_b);
+            const T* panels = b_is_a_panel ? b + p0 * ldb : packed_b;
+            if (!b_is_a_panel) pack_b<B::NR>(trans_b, b, ldb, p0, kc, j0, nc, packed_b);
             for (std::size_t i0 = 0; i0 < m; i0 += B::MC) {
                 const std::size_t mc = std::min(B::MC, m - i0);
                 for (std::size_t j = 0; j < nc; j += B::NR) {
@@ -402,7 +407,7 @@ void blocked_gemm(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std:
                         const std::size_t rows = std::min(B::MR, mc - i);
                         const T* ap = trans_a ? a + p0 * lda + i0 + i : a + (i0 + i) * lda + p0;
                         const std::size_t rs = trans_a ? 1 : lda, cs = trans_a ? lda : 1;
-                        kernels[rows - 1](kc, ap, rs, cs, packed_b + j * kc, c + (i0 + i) * ldc + j0 + j, ldc,
+                        kernels[rows - 1](kc, ap, rs, cs, panels + j * kc, c + (i0 + i) * ldc + j0 + j, ldc,
                                           alpha, beta_here, cols);
                     }
                 }
