@@ -36,14 +36,18 @@ norm_accumulator& accumulate(norm_accumulator& acc, const T* g, std::size_t n) {
     using V = xsimd::batch<T>;
     constexpr std::size_t L = V::size, chunk = 16;
     constexpr bool float_squares = !std::is_same_v<T, double>;
-    if (n < L) {  // a small bias: no vector, so none of the lane reductions below
-        double total = 0.0, probe = 0.0, largest = acc.max_abs;
-        for (std::size_t i = 0; i < n; ++i) {
+    // g[first, n) one at a time: the tail past the last vector, or a gradient shorter than one
+    const auto add_scalars = [g, n](std::size_t first, double& total, double& probe, double& largest) {
+        for (std::size_t i = first; i < n; ++i) {
             const double v = double(g[i]);
             total += v * v;
             probe += v * 0.0;
             largest = std::max(largest, std::abs(v));
         }
+    };
+    if (n < L) {  // a small bias: no vector, so none of the lane reductions below
+        double total = 0.0, probe = 0.0, largest = acc.max_abs;
+        add_scalars(0, total, probe, largest);
         acc.sum_of_squares += total;
         acc.non_finite_probe += probe;
         acc.max_abs = largest;
@@ -93,12 +97,7 @@ norm_accumulator& accumulate(norm_accumulator& acc, const T* g, std::size_t n) {
     xsimd::select(max23 > max01, max23, max01).store_aligned(lane_max);
     double total_max = acc.max_abs;
     for (std::size_t j = 0; j < L; ++j) total_max = std::max(total_max, double(lane_max[j]));
-    for (std::size_t i = vectors * L; i < n; ++i) {
-        const double v = double(g[i]);
-        total += v * v;
-        probe += v * 0.0;
-        total_max = std::max(total_max, std::abs(v));
-    }
+    add_scalars(vectors * L, total, probe, total_max);
     acc.sum_of_squares += total;
     acc.non_finite_probe += probe;
     acc.max_abs = total_max;

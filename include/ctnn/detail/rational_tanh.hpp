@@ -103,35 +103,37 @@ CTNN_DEFINE_RATIONAL_TANH_VECTOR(rational_tanh_avx512, CTNN_TANH_AVX512, __m512,
 CTNN_DEFINE_RATIONAL_TANH_VECTOR(rational_tanh_avx2, CTNN_TANH_AVX2, __m256, _mm256, _mm256_min_ps, _mm256_max_ps)
 #undef CTNN_DEFINE_RATIONAL_TANH_VECTOR
 
+// in (n) -> out = tanh(in) for the whole vectors of n, four at a time (four independent chains of
+// a dozen dependent steps each); returns how many it did. out may be in.
+#define CTNN_DEFINE_RATIONAL_TANH_VECTORS(NAME, TARGET, V, P, L, ONE)                                                  \
+    TARGET inline std::size_t NAME(const float* in, float* out, std::size_t n) {                                       \
+        std::size_t i = 0;                                                                                             \
+        for (; i + 4 * (L) <= n; i += 4 * (L)) {                                                                       \
+            const V a0 = P##_loadu_ps(in + i), a1 = P##_loadu_ps(in + i + (L));                                        \
+            const V a2 = P##_loadu_ps(in + i + 2 * (L)), a3 = P##_loadu_ps(in + i + 3 * (L));                          \
+            P##_storeu_ps(out + i, ONE(a0));                                                                           \
+            P##_storeu_ps(out + i + (L), ONE(a1));                                                                     \
+            P##_storeu_ps(out + i + 2 * (L), ONE(a2));                                                                 \
+            P##_storeu_ps(out + i + 3 * (L), ONE(a3));                                                                 \
+        }                                                                                                              \
+        for (; i + (L) <= n; i += (L)) P##_storeu_ps(out + i, ONE(P##_loadu_ps(in + i)));                              \
+        return i;                                                                                                      \
+    }
+CTNN_DEFINE_RATIONAL_TANH_VECTORS(rational_tanh_vectors_avx512, CTNN_TANH_AVX512, __m512, _mm512, 16,
+                                  rational_tanh_avx512)
+CTNN_DEFINE_RATIONAL_TANH_VECTORS(rational_tanh_vectors_avx2, CTNN_TANH_AVX2, __m256, _mm256, 8, rational_tanh_avx2)
+#undef CTNN_DEFINE_RATIONAL_TANH_VECTORS
+
 // in (n) -> out = tanh(in) (n); out may be in.
 CTNN_TANH_AVX512 inline void rational_tanh_array_avx512(const float* in, float* out, std::size_t n) {
-    std::size_t i = 0;
-    for (; i + 64 <= n; i += 64) {  // four independent chains of a dozen dependent steps each
-        const __m512 a0 = _mm512_loadu_ps(in + i), a1 = _mm512_loadu_ps(in + i + 16);
-        const __m512 a2 = _mm512_loadu_ps(in + i + 32), a3 = _mm512_loadu_ps(in + i + 48);
-        _mm512_storeu_ps(out + i, rational_tanh_avx512(a0));
-        _mm512_storeu_ps(out + i + 16, rational_tanh_avx512(a1));
-        _mm512_storeu_ps(out + i + 32, rational_tanh_avx512(a2));
-        _mm512_storeu_ps(out + i + 48, rational_tanh_avx512(a3));
-    }
-    for (; i + 16 <= n; i += 16) _mm512_storeu_ps(out + i, rational_tanh_avx512(_mm512_loadu_ps(in + i)));
+    const std::size_t i = rational_tanh_vectors_avx512(in, out, n);
     if (i < n) {  // the last few through a mask: the lanes past n are neither read nor written
         const __mmask16 m = __mmask16((1u << (n - i)) - 1u);
         _mm512_mask_storeu_ps(out + i, m, rational_tanh_avx512(_mm512_maskz_loadu_ps(m, in + i)));
     }
 }
 CTNN_TANH_AVX2 inline void rational_tanh_array_avx2(const float* in, float* out, std::size_t n) {
-    std::size_t i = 0;
-    for (; i + 32 <= n; i += 32) {  // as above
-        const __m256 a0 = _mm256_loadu_ps(in + i), a1 = _mm256_loadu_ps(in + i + 8);
-        const __m256 a2 = _mm256_loadu_ps(in + i + 16), a3 = _mm256_loadu_ps(in + i + 24);
-        _mm256_storeu_ps(out + i, rational_tanh_avx2(a0));
-        _mm256_storeu_ps(out + i + 8, rational_tanh_avx2(a1));
-        _mm256_storeu_ps(out + i + 16, rational_tanh_avx2(a2));
-        _mm256_storeu_ps(out + i + 24, rational_tanh_avx2(a3));
-    }
-    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(out + i, rational_tanh_avx2(_mm256_loadu_ps(in + i)));
-    for (; i < n; ++i) out[i] = rational_tanh(in[i]);
+    for (std::size_t i = rational_tanh_vectors_avx2(in, out, n); i < n; ++i) out[i] = rational_tanh(in[i]);
 }
 #undef CTNN_TANH_AVX2
 #undef CTNN_TANH_AVX512
