@@ -284,11 +284,7 @@ void weight_gradient_dots(const T* __restrict dz_t, const T* __restrict x_t, std
                     }
                 }
                 alignas(64) T sums[sums_count];
-                for (std::size_t g = 0; g < sums_count; g += L) {
-                    V group[L];
-                    for (std::size_t j = 0; j < L; ++j) group[j] = acc[g + j];
-                    xsimd::haddp(group).store_aligned(sums + g);
-                }
+                for (std::size_t g = 0; g < sums_count; g += L) xsimd::haddp(acc + g).store_aligned(sums + g);
                 if (!masked_tail)
                     for (std::size_t i = vector_end; i < rows; ++i)
                         for (std::size_t r = 0; r < R; ++r)

@@ -337,24 +337,25 @@ B evaluate_lanes(E, const Env& env) {
         return []<class Tag>(var<Tag>, const Env& e) { return B(lookup<Tag>(e)); }(E{}, env);
     } else {
         return []<class Fn, class... A>(call<Fn, A...>, const Env& e) -> B {
-            if constexpr (std::is_same_v<Fn, add_fn>)
-                return [&]<class X, class Y>(call<Fn, X, Y>) { return evaluate_lanes<B>(X{}, e) + evaluate_lanes<B>(Y{}, e); }(call<Fn, A...>{});
-            else if constexpr (std::is_same_v<Fn, sub_fn>)
-                return [&]<class X, class Y>(call<Fn, X, Y>) { return evaluate_lanes<B>(X{}, e) - evaluate_lanes<B>(Y{}, e); }(call<Fn, A...>{});
-            else if constexpr (std::is_same_v<Fn, mul_fn>)
-                return [&]<class X, class Y>(call<Fn, X, Y>) { return evaluate_lanes<B>(X{}, e) * evaluate_lanes<B>(Y{}, e); }(call<Fn, A...>{});
-            else if constexpr (std::is_same_v<Fn, div_fn>)
-                return [&]<class X, class Y>(call<Fn, X, Y>) { return evaluate_lanes<B>(X{}, e) / evaluate_lanes<B>(Y{}, e); }(call<Fn, A...>{});
-            else if constexpr (std::is_same_v<Fn, neg_fn>)
-                return -evaluate_lanes<B>(A{}..., e);
-            else  // x^N as pow_fn::scalar forms it: N multiplications from 1, then 1/r for N < 0
-                return [&]<class X>(call<Fn, X>) {
-                    const B x = evaluate_lanes<B>(X{}, e);
+            if constexpr (sizeof...(A) == 2) {
+                return [&]<class X, class Y>(call<Fn, X, Y>) -> B {
+                    const B x = evaluate_lanes<B>(X{}, e), y = evaluate_lanes<B>(Y{}, e);
+                    if constexpr (std::is_same_v<Fn, add_fn>) return x + y;
+                    else if constexpr (std::is_same_v<Fn, sub_fn>) return x - y;
+                    else if constexpr (std::is_same_v<Fn, mul_fn>) return x * y;
+                    else return x / y;
+                }(call<Fn, A...>{});
+            } else {
+                const B x = evaluate_lanes<B>(A{}..., e);
+                if constexpr (std::is_same_v<Fn, neg_fn>) {
+                    return -x;
+                } else {  // x^N as pow_fn::scalar forms it: N multiplications from 1, then 1/r for N < 0
                     B r(1.0);
                     for (int i = 0; i < (Fn::exponent < 0 ? -Fn::exponent : Fn::exponent); ++i) r = r * x;
                     if constexpr (Fn::exponent < 0) return B(1.0) / r;
                     else return r;
-                }(call<Fn, A...>{});
+                }
+            }
         }(E{}, env);
     }
 }

@@ -24,8 +24,9 @@ constexpr auto gradient_formula() {
 }
 
 namespace detail_evaluate {
-template <class L>
-auto environment(const L& loss, const double& p, const double& y) {
+/// ŷ and y bound for one element (doubles) or for SIMD lanes of them (batches).
+template <class L, class B>
+auto environment(const L& loss, const B& p, const B& y) {
     return expr::make_environment(&loss, expr::bind(expr::prediction, p), expr::bind(expr::target, y));
 }
 }  // namespace detail_evaluate
@@ -39,17 +40,12 @@ namespace detail_evaluate {
 /// l(ŷ, y) and dl/dŷ·norm of such a loss, on doubles or on batches of them.
 template <class L>
 auto lane_value(const L& loss) {
-    return [&loss]<class B>(const B& p, const B& y) {
-        return expr::evaluate_lanes<B>(L::formula, expr::make_environment(&loss, expr::bind(expr::prediction, p),
-                                                                           expr::bind(expr::target, y)));
-    };
+    return [&loss]<class B>(const B& p, const B& y) { return expr::evaluate_lanes<B>(L::formula, environment(loss, p, y)); };
 }
 template <class L>
 auto lane_gradient(const L& loss) {
     return [&loss]<class B>(const B& p, const B& y, const B& norm) {
-        return expr::evaluate_lanes<B>(gradient_formula<L>(), expr::make_environment(&loss, expr::bind(expr::prediction, p),
-                                                                                     expr::bind(expr::target, y)))
-               * norm;
+        return expr::evaluate_lanes<B>(gradient_formula<L>(), environment(loss, p, y)) * norm;
     };
 }
 }  // namespace detail_evaluate
