@@ -11,7 +11,10 @@
 
 #include <array>
 #include <cmath>
+#include <cstdint>
 #include <limits>
+#include <random>
+#include <tuple>
 #include <string_view>
 #include <string>
 #include <string_view>
@@ -21,6 +24,7 @@
 #include "support/approx.hpp"
 #include "support/fixture.hpp"
 #include "support/load.hpp"
+#include "support/update_bound.hpp"
 
 namespace {
 using net_t = ctnn::basic_network<double, ctnn::input<4>, ctnn::dense<3, ctnn::tanh>, ctnn::dense<2>>;
@@ -451,5 +455,84 @@ TEST_CASE("update_parameter reports whether what it wrote is finite, in any lane
         CHECK(run(at, huge, 1.0f) == written::non_finite);  // θ = 2·max overflows
         CHECK(run(at, 3.0f, nan) == written::non_finite);   // the state goes NaN, θ stays finite
         CHECK(run(at, 3.0f, -huge) == written::finite);     // −max + 3 is still finite
+    }
+}
+
+TEST_CASE("adam, adamw: update_stays_finite is never wrong, and true for ordinary values", "[optim][adam][errors]") {
+    STATIC_REQUIRE(ctnn::optimizer_bounds_its_update<ctnn::optim::adam>);
+    STATIC_REQUIRE(ctnn::optimizer_bounds_its_update<ctnn::optim::adamw>);
+    STATIC_REQUIRE_FALSE(ctnn::optimizer_bounds_its_update<ctnn::optim::nadam>);  // it keeps the copy
+    // m of either sign, v and v̂ >= 0 (now and then a negative v, as only a hand could write),
+    // every magnitude from tiny to near float's largest; settings from ordinary to extreme
+    const auto fill = [](auto& state, auto& random, auto signed_power) {
+        std::uniform_real_distribution<double> unit(0.0, 1.0);
+        const double m_scale = unit(random) * 42 - 4, v_scale = unit(random) * 80 - 6;
+        const bool negative_v = unit(random) < 0.05;
+        for (std::size_t i = 0; i < state.buffers[0].size(); ++i) {
+            state.buffers[0](i) = signed_power(m_scale - 2, m_scale);
+            state.buffers[1](i) = std::abs(signed_power(v_scale - 2, v_scale));
+            if (!std::isfinite(state.buffers[0](i))) state.buffers[0](i) = 0.5f;
+            if (!std::isfinite(state.buffers[1](i))) state.buffers[1](i) = 0.25f;
+        }
+        if (negative_v) state.buffers[1](7) = -1e-3f;
+        if (state.buffers[2].size() != 0) {
+            state.buffers[2] = state.buffers[1];
+            state.buffers[2](3) *= 2;
+        }
+        state.steps = std::int64_t(unit(random) * 4);
+    };
+    const auto settings = [](auto& random) {
+        std::uniform_real_distribution<double> unit(0.0, 1.0);
+        const auto sometimes_extreme = [&](double ordinary, double lo, double hi) {
+            return unit(random) < 0.5 ? ordinary : std::pow(10.0, lo + (hi - lo) * unit(random));
+        };
+        return std::tuple{sometimes_extreme(1e-3, -6, 40), sometimes_extreme(1e-8, -50, 2), unit(random) < 0.5 ? 0.9 : unit(random),
+                          unit(random) < 0.5 ? 0.999 : unit(random), sometimes_extreme(0.0, -4, 3), unit(random) < 0.3,
+                          unit(random) < 0.3};
+    };
+    SECTION("adam") {
+        const auto counts = ctnn_test::check_update_bound(
+            [&](auto& random) {
+                const auto [lr, eps, beta1, beta2, decay, amsgrad, maximize] = settings(random);
+                return ctnn::optim::adam{.lr = lr, .beta1 = beta1, .beta2 = beta2, .eps = eps, .weight_decay = decay,
+                                         .amsgrad = amsgrad, .maximize = maximize};
+            },
+            fill, 4000, 41);
+        CHECK(counts.called_finite > counts.trials / 20);
+    }
+    SECTION("adamw") {
+        const auto counts = ctnn_test::check_update_bound(
+            [&](auto& random) {
+                const auto [lr, eps, beta1, beta2, decay, amsgrad, maximize] = settings(random);
+                return ctnn::optim::adamw{.lr = lr, .beta1 = beta1, .beta2 = beta2, .eps = eps,
+                                          .weight_decay = decay, .amsgrad = amsgrad, .maximize = maximize};
+            },
+            fill, 4000, 42);
+        CHECK(counts.called_finite > counts.trials / 20);
+    }
+    SECTION("ordinary values are called finite; each reason for doubt is caught") {
+        ctnn::parameter<float, 1> p(std::array<std::size_t, 1>{37});
+        p.value.fill(0.5f);
+        const ctnn::optim::adam adam{};
+        ctnn::optim::parameter_state<float, 3> state;
+        CHECK_FALSE(adam.update_stays_finite(p, state, 1.0));  // not prepared: nothing to bound
+        adam.prepare(p, state);
+        CHECK(adam.update_stays_finite(p, state, 1.0));
+        CHECK(adam.update_stays_finite(p, state, 1e18));  // ε = 1e-8 bounds the step by lr·|m|/ε
+        CHECK_FALSE(adam.update_stays_finite(p, state, 1e35));
+        CHECK_FALSE(adam.update_stays_finite(p, state, std::numeric_limits<double>::infinity()));
+        CHECK_FALSE(adam.update_stays_finite(p, state, std::numeric_limits<double>::quiet_NaN()));
+        CHECK_FALSE(ctnn::optim::adam{.lr = 1e39}.update_stays_finite(p, state, 1.0));  // inf as a float
+        CHECK_FALSE(ctnn::optim::adam{.eps = 1e-50}.update_stays_finite(p, state, 1.0));  // 0 as a float
+        p.value(36) = 3e38f;
+        CHECK_FALSE(adam.update_stays_finite(p, state, 1.0));
+        p.value(36) = std::numeric_limits<float>::quiet_NaN();
+        CHECK_FALSE(adam.update_stays_finite(p, state, 1.0));
+        p.value(36) = 0.5f;
+        state.buffers[1](36) = -0.0f;  // a root of a negative v would be NaN: −0 counts as negative
+        CHECK_FALSE(adam.update_stays_finite(p, state, 1.0));
+        state.buffers[1](36) = 0.0f;
+        state.buffers[0](0) = 1e37f;
+        CHECK_FALSE(adam.update_stays_finite(p, state, 1.0));
     }
 }

@@ -1,11 +1,18 @@
 // sgd against torch.optim.SGD (float64 fixtures): every variant, every step's loss and weights.
 #include <ctnn/ctnn.hpp>
 
+#include <array>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <random>
+
 #include <catch2/catch.hpp>
 
 #include "support/approx.hpp"
 #include "support/fixture.hpp"
 #include "support/load.hpp"
+#include "support/update_bound.hpp"
 
 namespace {
 using net_t = ctnn::basic_network<double, ctnn::input<4>, ctnn::dense<3, ctnn::tanh>, ctnn::dense<2>>;
@@ -85,4 +92,47 @@ TEST_CASE("sgd: the momentum buffer is allocated once, in the optimizer's state"
     sgd.momentum = 0.0;
     sgd.prepare(p, plain);
     CHECK(plain.buffers[0].size() == 0);
+}
+
+TEST_CASE("sgd: update_stays_finite is never wrong, and true for ordinary values", "[optim][sgd][errors]") {
+    STATIC_REQUIRE(ctnn::optimizer_bounds_its_update<ctnn::optim::sgd>);
+    const auto fill = [](auto& state, auto& random, auto signed_power) {
+        std::uniform_real_distribution<double> unit(0.0, 1.0);
+        const double scale = unit(random) * 42 - 4;
+        for (auto& b : state.buffers[0]) {
+            b = signed_power(scale - 2, scale);
+            if (!std::isfinite(b)) b = 0.5f;
+        }
+        state.steps = std::int64_t(unit(random) * 3);
+    };
+    const auto counts = ctnn_test::check_update_bound(
+        [](auto& random) {
+            std::uniform_real_distribution<double> unit(0.0, 1.0);
+            const auto sometimes = [&](double ordinary, double lo, double hi) {
+                return unit(random) < 0.5 ? ordinary : std::pow(10.0, lo + (hi - lo) * unit(random));
+            };
+            const bool nesterov = unit(random) < 0.25;
+            return ctnn::optim::sgd{.lr = sometimes(0.01, -6, 40),
+                                    .momentum = nesterov || unit(random) < 0.5 ? sometimes(0.9, -3, 3) : 0.0,
+                                    .dampening = nesterov || unit(random) < 0.5 ? 0.0 : unit(random) * 4 - 2,
+                                    .weight_decay = sometimes(0.0, -4, 3),
+                                    .nesterov = nesterov,
+                                    .maximize = unit(random) < 0.3};
+        },
+        fill, 4000, 43);
+    CHECK(counts.called_finite > counts.trials / 20);
+
+    ctnn::parameter<float, 1> p(std::array<std::size_t, 1>{37});
+    p.value.fill(0.5f);
+    const ctnn::optim::sgd sgd{.lr = 0.01, .momentum = 0.9};
+    ctnn::optim::parameter_state<float, 1> state;
+    CHECK_FALSE(sgd.update_stays_finite(p, state, 1.0));  // no buffer yet
+    sgd.prepare(p, state);
+    CHECK(sgd.update_stays_finite(p, state, 1.0));
+    CHECK(ctnn::optim::sgd{.lr = 0.01}.update_stays_finite(p, ctnn::optim::parameter_state<float, 1>{}, 1e30));
+    CHECK_FALSE(ctnn::optim::sgd{.lr = 1e39}.update_stays_finite(p, state, 1.0));
+    CHECK_FALSE(sgd.update_stays_finite(p, state, std::numeric_limits<double>::infinity()));
+    state.steps = 1;
+    state.buffers[0](36) = 1e38f;  // μ·b alone is near float's largest
+    CHECK_FALSE(sgd.update_stays_finite(p, state, 1.0));
 }

@@ -771,6 +771,48 @@ TEST_CASE("trainer: an optimizer state that overflows is refused even when the w
     CHECK(weights == twin_weights);
 }
 
+namespace {
+// sgd with a bound that is wrong: it calls every update finite.
+struct overconfident_sgd : ctnn::optim::sgd {
+    static constexpr std::string_view name = "overconfident_sgd";
+    template <class P, class S>
+    bool update_stays_finite(const P&, const S&, double) const {
+        return true;
+    }
+};
+}  // namespace
+
+TEST_CASE("trainer: an update that a hand-written optimizer state makes overflow is refused and undone",
+          "[trainer][errors]") {
+    // The trainer keeps no copy to undo an update the optimizer shows stays finite
+    // (optimizer_bounds_its_update); the bound reads the weights and the state as they are at
+    // the step, so a value written by hand between steps is seen and the copy is kept.
+    seed_net<float> net(8);
+    ctnn::rng r(39);
+    const auto x = r.normal_tensor<float>(8, 10);
+    const auto y = r.normal_tensor<float>(8, 1);
+    ctnn::trainer trainer{net, ctnn::loss::mse{}, ctnn::optim::sgd{.lr = 2.0, .momentum = 0.9}};
+    trainer.train_step(x, y);
+    trainer.optimizer_state(net.layer<0>().weight).buffers[0](7) = 3e38f;  // 2·0.9·b is past float's largest
+    const auto before = everything(net, trainer);
+    CHECK_THROWS_WITH(trainer.train_step(x, y),
+                      Catch::Contains("non-finite update in training step 1") && Catch::Contains("element 7"));
+    CHECK(everything(net, trainer) == before);
+    CHECK_FALSE(trainer.train_step(x, y, ctnn::non_finite_action::skip_step).applied);
+    CHECK(everything(net, trainer) == before);
+
+    // An optimizer whose bound is wrong: nothing was kept, and the error says so.
+    seed_net<float> other(8);
+    ctnn::trainer wrong{other, ctnn::loss::mse{}, overconfident_sgd{{.lr = 2.0, .momentum = 0.9}}};
+    STATIC_REQUIRE(ctnn::optimizer_bounds_its_update<overconfident_sgd>);
+    wrong.train_step(x, y);
+    wrong.optimizer_state(other.layer<0>().weight).buffers[0](7) = 3e38f;
+    CHECK_THROWS_WITH(wrong.train_step(x, y),
+                      Catch::Contains("layer 0 (dense) weight, element 7, would be -inf; overconfident_sgd's "
+                                      "update_stays_finite promised a finite update, so nothing was kept to undo it "
+                                      "(a bug in that bound)"));
+}
+
 TEST_CASE("trainer: the fused SGD step refuses an update that overflows too", "[trainer][errors]") {
     seed_net<float> net(7), twin(7);
     ctnn::rng r(37);

@@ -55,7 +55,7 @@ struct by_global_norm {
                 xt::noalias(p.grad) *= T(coef);
             });
         }
-        return {total, true};
+        return {total, true, acc.max_abs};  // coef ≤ 1 shrinks every |g|
     }
 };
 

@@ -28,7 +28,7 @@ struct by_norm {
             const double norm = detail::gradient_norms(p).l2();
             if (norm > max_norm) xt::noalias(p.grad) *= T(max_norm / norm);
         });
-        return {acc.l2(), true};
+        return {acc.l2(), true, acc.max_abs};  // each factor < 1 shrinks |g|
     }
 };
 

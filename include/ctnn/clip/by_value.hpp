@@ -27,7 +27,7 @@ struct by_value {
             using T = typename std::decay_t<decltype(p)>::scalar;
             xt::noalias(p.grad) = xt::clip(p.grad, T(-limit), T(limit));
         });
-        return {acc.l2(), true};
+        return {acc.l2(), true, acc.max_abs};  // clamping shrinks |g|
     }
 };
 

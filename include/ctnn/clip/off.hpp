@@ -4,6 +4,7 @@
 // its weight-gradient product: no gradient is written, read again or measured (W2, W4).
 #pragma once
 
+#include <algorithm>
 #include <limits>
 #include <string_view>
 #include <type_traits>
@@ -18,12 +19,13 @@ struct off {
 
     template <class ParameterSet>
     clip_result apply(ParameterSet& params) const {
-        bool finite = true;
+        double largest = 0.0;  // +inf once a value is NaN or ±inf
         params.for_each_parameter([&](auto& p) {
-            finite = finite && detail::block_max_abs(p.grad.data(), p.grad.size(), 1, p.grad.size())
-                                   < std::numeric_limits<typename std::remove_cvref_t<decltype(p)>::scalar>::infinity();
+            if (largest < std::numeric_limits<double>::infinity())
+                largest = std::max(largest, double(detail::block_max_abs(p.grad.data(), p.grad.size(), 1, p.grad.size())));
         });
-        return {std::numeric_limits<double>::quiet_NaN(), finite};
+        const bool finite = largest < std::numeric_limits<double>::infinity();
+        return {std::numeric_limits<double>::quiet_NaN(), finite, largest};
     }
 };
 

@@ -42,6 +42,13 @@ struct adam {
     void update(parameter<T, R>& p, parameter_state<T, 3>& s) const {
         detail::adam_step(*this, p, s, T(weight_decay), T(1));
     }
+
+    /// True only if update(p, s) certainly stays finite for gradients no larger than
+    /// gradient_bound (ctnn::optimizer_bounds_its_update).
+    template <class T, std::size_t R>
+    bool update_stays_finite(const parameter<T, R>& p, const parameter_state<T, 3>& s, double gradient_bound) const {
+        return detail::adam_update_stays_finite(*this, p, s, gradient_bound, T(weight_decay), T(1));
+    }
 };
 
 }  // namespace ctnn::optim

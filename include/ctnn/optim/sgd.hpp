@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cmath>
+#include <limits>
 #include <string>
 #include <string_view>
 
@@ -12,6 +13,7 @@
 #include "ctnn/optim/parameter_state.hpp"
 #include "ctnn/optim/folded_step.hpp"
 #include "ctnn/detail/message.hpp"
+#include "ctnn/detail/norms.hpp"
 #include "ctnn/detail/optimizer_support.hpp"
 #include "ctnn/detail/xtensor.hpp"
 
@@ -64,6 +66,28 @@ struct sgd {
         step(p.value.data(), p.grad.data(), momentum == 0.0 ? nullptr : s.buffers[0].data(), p.value.size(),
              s.steps == 0);
         ++s.steps;
+    }
+
+    /// True only if update(p, s) certainly stays finite for gradients no larger than
+    /// gradient_bound (ctnn::optimizer_bounds_its_update): the step's terms bounded from the
+    /// largest |θ| and |b| as they are now, with the settings as the step converts them to T and
+    /// a margin of 8 for T's rounding. False for NaN anywhere.
+    template <class T, std::size_t R>
+    bool update_stays_finite(const parameter<T, R>& p, const parameter_state<T, 1>& s, double gradient_bound) const {
+        const std::size_t n = p.value.size();
+        const double theta = detail::max_magnitude(p.value.data(), n);
+        const double d = gradient_bound + double(T(weight_decay)) * theta;
+        double b = d;  // the buffer on the first step; without momentum, the direction
+        if (momentum != 0.0) {
+            if (!s.holds(0, n)) return false;
+            if (s.steps != 0)
+                b = double(T(momentum)) * detail::max_magnitude(s.buffers[0].data(), n)
+                    + std::abs(double(T(1.0 - dampening))) * d;
+        }
+        const double direction = nesterov ? d + double(T(momentum)) * b : b;
+        const double step = double(T(lr)) * direction;
+        constexpr double limit = double(std::numeric_limits<T>::max()) / 8;
+        return d <= limit && b <= limit && direction <= limit && step <= limit && theta + step <= limit;
     }
 
 private:

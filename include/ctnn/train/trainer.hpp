@@ -840,9 +840,14 @@ private:
         // The state before this (healthy) update: put back if the update itself turns out
         // non-finite, and kept as the last good state for rollback. Taken after prepare, so that
         // state the optimizer allocates on its first step is in it and later snapshots fit in
-        // the storage of earlier ones.
+        // the storage of earlier ones. Not taken when the optimizer shows the update stays
+        // finite (the usual case: the copy was a large share of an Adam step) unless rollback
+        // wants it.
         prepare_optimizer_state();
-        capture_snapshot();
+        if (on_non_finite == non_finite_action::rollback || !update_stays_finite(clipped.gradient_bound))
+            capture_snapshot();
+        else
+            snapshot_.invalidate();
         monitor_.before_update(net_);
         for (auto& state : optimizer_state_) state.last_update = optimizer_state_type::written::unknown;
         std::size_t i = 0;
@@ -889,6 +894,23 @@ private:
     // old ones is stale. Out of line: rare, and kept out of every step's code.
     [[gnu::cold, gnu::noinline]] void forget_stale_optimizer_state() noexcept { reset_optimizer_state(); }
 
+    // Whether the optimizer shows that its update of every parameter stays finite for gradients
+    // no larger than `gradient_bound` (optimizer_bounds_its_update).
+    bool update_stays_finite(double gradient_bound) const {
+        if constexpr (optimizer_bounds_its_update<Optimizer>) {
+            if (!(gradient_bound < std::numeric_limits<double>::infinity())) return false;
+            bool all = true;
+            std::size_t i = 0;
+            net_.for_each_parameter([&](const auto& p) {
+                const auto& state = optimizer_state_[i++];
+                all = all && optimizer_.update_stays_finite(p, state, gradient_bound);
+            });
+            return all;
+        } else {
+            return false;
+        }
+    }
+
     // The state before an update, and the weights' revision it belongs to (see roll_back).
     void capture_snapshot() {
         snapshot_.capture(net_, optimizer_state_);
@@ -908,6 +930,11 @@ private:
     // last good state and the rate is cut.
     [[gnu::cold]] const step_report& refuse_update(non_finite_action on_non_finite) {
         const std::string where = detail::first_non_finite_parameter(net_, optimizer_state_, Optimizer::state_names);
+        if (!snapshot_.valid())  // the optimizer's update_stays_finite said it could not happen
+            throw non_finite_error("ctnn: non-finite update in training step " + std::to_string(last_.step) + ": "
+                                   + where + "; " + std::string(Optimizer::name)
+                                   + "'s update_stays_finite promised a finite update, so nothing was kept to undo it "
+                                     "(a bug in that bound)");
         snapshot_.restore(net_, optimizer_state_);
         last_.applied = false;
         if (on_non_finite == non_finite_action::throw_error) {
