@@ -224,6 +224,25 @@ TEST_CASE("data_parallel: a step refused on one rank's rows is refused on every 
     CHECK(weight_bytes(net) == before);
 }
 
+TEST_CASE("data_parallel: each rank reads its share for the update's bound, and the ranks agree on it") {
+    // The last element of the first weight's momentum buffer lies in the last rank's share: the
+    // other ranks must learn of it from the combined maxima, keep their copy and undo the step.
+    auto d = regression<float>(32);
+    net32 net(10);
+    trainer t{net, loss::mse{}, optim::sgd{.lr = 2.0, .momentum = 0.9}, distribute::data_parallel{*world}};
+    const tensor<float, 2> x0 = xt::view(d.x, xt::range(0, 8), xt::all()), y0 = xt::view(d.y, xt::range(0, 8), xt::all());
+    const tensor<float, 2> x1 = xt::view(d.x, xt::range(8, 16), xt::all()), y1 = xt::view(d.y, xt::range(8, 16), xt::all());
+    t.train_step(x0, y0);
+    auto& buffer = t.optimizer_state(net.layer<0>().weight).buffers[0];
+    buffer(buffer.size() - 1) = 3e38f;  // 2·0.9·b is past float's largest
+    const auto before = weight_bytes(net);
+    const auto report = t.train_step(x1, y1, non_finite_action::skip_step);
+    CHECK_FALSE(report.applied);
+    CHECK(weight_bytes(net) == before);
+    CHECK(buffer(buffer.size() - 1) == 3e38f);
+    CHECK(same_on_every_rank(net));
+}
+
 TEST_CASE("data_parallel: one rank's failure stops every rank with that rank's reason") {
     using classifier = network<input<6>, dense<3>>;
     const auto d = regression<float>(16);

@@ -1,5 +1,5 @@
-// An optimizer's update_stays_finite (ctnn::optimizer_bounds_its_update) against the update it
-// bounds: on float parameters whose values, states, gradients and settings span float's range,
+// An optimizer's update_stays_finite (ctnn::optimizer_bounds_its_update), given the largest
+// values as the trainer reads them, against the update it bounds: on float parameters whose values, states, gradients and settings span float's range,
 // every update the bound calls finite must write only finite values (the trainer keeps no copy
 // to undo it), and ordinary values must be called finite (else the bound saves nothing).
 #pragma once
@@ -12,6 +12,7 @@
 #include <type_traits>
 
 #include <ctnn/core/parameter.hpp>
+#include <ctnn/optim/largest_values.hpp>
 #include <ctnn/optim/parameter_state.hpp>
 
 #include <catch2/catch.hpp>
@@ -51,7 +52,8 @@ update_bound_counts check_update_bound(MakeOptimizer make_optimizer, FillState f
         ctnn::optim::state_of<std::remove_cvref_t<decltype(optimizer)>, float> state;
         optimizer.prepare(p, state);
         fill_state(state, random, signed_power);
-        const bool finite = optimizer.update_stays_finite(p, state, largest_g);
+        const bool finite = optimizer.update_stays_finite(p, state, ctnn::detail::read_largest_values(p, state, 0, 37),
+                                                          largest_g);
         optimizer.update(p, state);
         bool written_finite = true;
         for (const float v : p.value) written_finite = written_finite && std::isfinite(v);

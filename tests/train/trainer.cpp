@@ -775,8 +775,8 @@ namespace {
 // sgd with a bound that is wrong: it calls every update finite.
 struct overconfident_sgd : ctnn::optim::sgd {
     static constexpr std::string_view name = "overconfident_sgd";
-    template <class P, class S>
-    bool update_stays_finite(const P&, const S&, double) const {
+    template <class P, class S, class L>
+    bool update_stays_finite(const P&, const S&, const L&, double) const {
         return true;
     }
 };

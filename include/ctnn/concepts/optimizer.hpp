@@ -8,6 +8,7 @@
 #include <type_traits>
 
 #include "ctnn/core/parameter.hpp"
+#include "ctnn/optim/largest_values.hpp"
 #include "ctnn/optim/parameter_state.hpp"
 
 namespace ctnn {
@@ -49,17 +50,20 @@ concept optimizer_has_traits = std::copy_constructible<O> && requires(const O& o
     o.validate();
 };
 
-/// Optional: `update_stays_finite(p, state, gradient_bound)` is true only if `update(p, state)`
-/// certainly writes finite values to p and to every buffer of its state when every |g| is at
-/// most `gradient_bound` (clip_result::gradient_bound). The trainer then keeps no copy of the
-/// weights and state to undo the update with: the copy is otherwise taken before every update
-/// (a finite gradient can still overflow a step). False whenever in doubt.
+/// Optional: `update_stays_finite(p, state, largest, gradient_bound)` is true only if
+/// `update(p, state)` certainly writes finite values to p and to every buffer of its state, given
+/// the largest magnitudes of p's values and of the buffers as they are now (`largest`, read by the
+/// trainer) and every |g| at most `gradient_bound` (clip_result::gradient_bound). The trainer
+/// then keeps no copy of the weights and state to undo the update with: the copy is otherwise
+/// taken before every update (a finite gradient can still overflow a step). False whenever in
+/// doubt.
 template <class O>
 concept optimizer_bounds_its_update =
     requires(const O& o, const parameter<double, 2>& w, const parameter<float, 1>& b,
-             const optim::state_of<O, double>& ws, const optim::state_of<O, float>& bs, double bound) {
-        { o.update_stays_finite(w, ws, bound) } -> std::same_as<bool>;
-        { o.update_stays_finite(b, bs, bound) } -> std::same_as<bool>;
+             const optim::state_of<O, double>& ws, const optim::state_of<O, float>& bs,
+             const optim::largest_values<optim::state_buffer_count<O>>& largest, double bound) {
+        { o.update_stays_finite(w, ws, largest, bound) } -> std::same_as<bool>;
+        { o.update_stays_finite(b, bs, largest, bound) } -> std::same_as<bool>;
     };
 
 /// Updates one parameter from its gradient (`update(p, state)`), after `prepare(p, state)`

@@ -12,8 +12,8 @@
 
 #include "ctnn/core/parameter.hpp"
 #include "ctnn/detail/elementwise_update.hpp"
-#include "ctnn/detail/norms.hpp"
 #include "ctnn/detail/optimizer_support.hpp"
+#include "ctnn/optim/largest_values.hpp"
 
 namespace ctnn::detail {
 
@@ -88,19 +88,17 @@ void adam_step(const Settings& s, parameter<T, R>& p, optim::parameter_state<T, 
 /// Whether adam_step(s, p, state, decay, keep) certainly writes finite values when every
 /// |g| <= gradient_bound: each quantity the step forms is bounded from the largest |θ|, m, v
 /// (and v̂) as they are now, with the constants as the step converts them to T and ε as the
-/// least divisor (√v̂ ≥ 0: false if a v is negative); a margin of 8 covers T's rounding. One
-/// read of θ and the state, where a copy kept to undo the step would read and write them all.
+/// least divisor (√v̂ ≥ 0: false if a v is negative); a margin of 8 covers T's rounding.
 /// False for NaN anywhere.
 template <class Settings, class T, std::size_t R>
 bool adam_update_stays_finite(const Settings& s, const parameter<T, R>& p, const optim::parameter_state<T, 3>& state,
-                              double gradient_bound, T decay, T keep) {
+                              const optim::largest_values<3>& largest, double gradient_bound, T decay, T keep) {
     const std::size_t n = p.value.size();
     if (!state.holds(0, n) || !state.holds(1, n) || (s.amsgrad && !state.holds(2, n))) return false;
-    const double theta = max_magnitude(p.value.data(), n);
-    const double m = max_magnitude(state.buffers[0].data(), n);
     // a negative v (written by hand) would have no root
-    const double v = max_non_negative(state.buffers[1].data(), n);
-    const double v_max = s.amsgrad ? max_non_negative(state.buffers[2].data(), n) : 0.0;
+    if (!largest.non_negative[1] || (s.amsgrad && !largest.non_negative[2])) return false;
+    const double theta = largest.value, m = largest.buffers[0], v = largest.buffers[1];
+    const double v_max = s.amsgrad ? largest.buffers[2] : 0.0;
     const double t = double(state.steps + 1);
     const double step_scale = std::abs(double(T(s.lr / (1.0 - std::pow(s.beta1, t)))));
     const double d = gradient_bound + std::abs(double(decay)) * theta;

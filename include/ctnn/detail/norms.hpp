@@ -142,19 +142,26 @@ double max_magnitude(const T* v, std::size_t n) noexcept {
     return std::isnan(value) ? std::numeric_limits<double>::infinity() : double(value);
 }
 
-/// max v over v[0..n) when every element is +0 or positive and finite; +inf otherwise (a
-/// negative value, −0 included, NaN or +inf). As max_magnitude but on the bits with the sign
-/// kept: a set sign bit is larger than every positive value.
+/// max |v| over v[0..n) (+inf if one is NaN or ±inf) and whether every element is +0 or
+/// positive (−0 counts as negative), from the bits in one pass: with the sign cleared, as
+/// max_magnitude; with it kept, a set sign bit is larger than every positive value.
+struct magnitude_and_sign {
+    double largest = 0.0;
+    bool non_negative = true;
+};
 template <class T>
-double max_non_negative(const T* v, std::size_t n) noexcept {
+magnitude_and_sign largest_and_sign(const T* v, std::size_t n) noexcept {
     static_assert(sizeof(T) == 4 || sizeof(T) == 8);
     using U = std::conditional_t<sizeof(T) == 4, std::uint32_t, std::uint64_t>;
-    constexpr U sign = U(~(U(~U(0)) >> 1));
-    U largest = 0;
-    for (std::size_t i = 0; i < n; ++i) largest = std::max(largest, std::bit_cast<U>(v[i]));
-    if (largest & sign) return std::numeric_limits<double>::infinity();
+    constexpr U magnitude = U(~U(0)) >> 1;
+    U largest = 0, raw = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+        const U bits = std::bit_cast<U>(v[i]);
+        largest = std::max(largest, U(bits & magnitude));
+        raw = std::max(raw, bits);
+    }
     const T value = std::bit_cast<T>(largest);
-    return std::isnan(value) ? std::numeric_limits<double>::infinity() : double(value);
+    return {std::isnan(value) ? std::numeric_limits<double>::infinity() : double(value), (raw & ~magnitude) == 0};
 }
 
 /// max |u| over a (rows, cols; ld) block, or +inf if any element is NaN or ±inf.

@@ -87,6 +87,13 @@ public:
         check(MPI_Bcast(values.data(), n, detail::mpi_type<T>(), 0, comm_), "MPI_Bcast");
     }
 
+    /// Each value becomes its largest over the ranks (+inf wins; exact, so the same everywhere).
+    void max(std::span<double> values) const {
+        if (size_ == 1 || values.empty()) return;
+        check(MPI_Allreduce(MPI_IN_PLACE, values.data(), count(values.size()), MPI_DOUBLE, MPI_MAX, comm_),
+              "MPI_Allreduce");
+    }
+
     /// One stretch of a logical array that lies in pieces (a network's gradients, tensor by tensor).
     template <class T>
     struct piece {

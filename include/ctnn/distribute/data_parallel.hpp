@@ -99,6 +99,9 @@ public:
     /// Sums of an evaluation's numbers over the ranks, the same on every rank.
     void sum(std::span<double> values) const { comm_.sum(values); }
 
+    /// Each value the largest over the ranks (exact: the same on every rank).
+    void max(std::span<double> values) const { comm_.max(values); }
+
     /// Every rank's rows of `part`, in rank order.
     tensor<double, 2> gather_rows(const tensor<double, 2>& part) const {
         const std::size_t columns = part.shape()[1];

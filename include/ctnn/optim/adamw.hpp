@@ -46,8 +46,9 @@ struct adamw {
     /// True only if update(p, s) certainly stays finite for gradients no larger than
     /// gradient_bound (ctnn::optimizer_bounds_its_update).
     template <class T, std::size_t R>
-    bool update_stays_finite(const parameter<T, R>& p, const parameter_state<T, 3>& s, double gradient_bound) const {
-        return detail::adam_update_stays_finite(*this, p, s, gradient_bound, T(0), T(1.0 - lr * weight_decay));
+    bool update_stays_finite(const parameter<T, R>& p, const parameter_state<T, 3>& s,
+                             const largest_values<3>& largest, double gradient_bound) const {
+        return detail::adam_update_stays_finite(*this, p, s, largest, gradient_bound, T(0), T(1.0 - lr * weight_decay));
     }
 };
 

@@ -10,10 +10,10 @@
 
 #include "ctnn/core/errors.hpp"
 #include "ctnn/core/parameter.hpp"
+#include "ctnn/optim/largest_values.hpp"
 #include "ctnn/optim/parameter_state.hpp"
 #include "ctnn/optim/folded_step.hpp"
 #include "ctnn/detail/message.hpp"
-#include "ctnn/detail/norms.hpp"
 #include "ctnn/detail/optimizer_support.hpp"
 #include "ctnn/detail/xtensor.hpp"
 
@@ -73,16 +73,16 @@ struct sgd {
     /// largest |θ| and |b| as they are now, with the settings as the step converts them to T and
     /// a margin of 8 for T's rounding. False for NaN anywhere.
     template <class T, std::size_t R>
-    bool update_stays_finite(const parameter<T, R>& p, const parameter_state<T, 1>& s, double gradient_bound) const {
+    bool update_stays_finite(const parameter<T, R>& p, const parameter_state<T, 1>& s,
+                             const largest_values<1>& largest, double gradient_bound) const {
         const std::size_t n = p.value.size();
-        const double theta = detail::max_magnitude(p.value.data(), n);
+        const double theta = largest.value;
         const double d = gradient_bound + double(T(weight_decay)) * theta;
         double b = d;  // the buffer on the first step; without momentum, the direction
         if (momentum != 0.0) {
             if (!s.holds(0, n)) return false;
             if (s.steps != 0)
-                b = double(T(momentum)) * detail::max_magnitude(s.buffers[0].data(), n)
-                    + std::abs(double(T(1.0 - dampening))) * d;
+                b = double(T(momentum)) * largest.buffers[0] + std::abs(double(T(1.0 - dampening))) * d;
         }
         const double direction = nesterov ? d + double(T(momentum)) * b : b;
         const double step = double(T(lr)) * direction;

@@ -42,6 +42,7 @@
 #include "ctnn/loss/evaluate.hpp"
 #include "ctnn/loss/mse.hpp"
 #include "ctnn/monitor/none.hpp"
+#include "ctnn/optim/largest_values.hpp"
 #include "ctnn/optim/parameter_state.hpp"
 #include "ctnn/optim/sgd.hpp"
 #include "ctnn/regularize/none.hpp"
@@ -842,9 +843,10 @@ private:
         // state the optimizer allocates on its first step is in it and later snapshots fit in
         // the storage of earlier ones. Not taken when the optimizer shows the update stays
         // finite (the usual case: the copy was a large share of an Adam step) unless rollback
-        // wants it.
+        // wants it. (The bound is collective when distributed: every rank asks, whatever its action.)
         prepare_optimizer_state();
-        if (on_non_finite == non_finite_action::rollback || !update_stays_finite(clipped.gradient_bound))
+        const bool bounded = update_stays_finite(clipped.gradient_bound);
+        if (on_non_finite == non_finite_action::rollback || !bounded)
             capture_snapshot();
         else
             snapshot_.invalidate();
@@ -895,19 +897,49 @@ private:
     [[gnu::cold, gnu::noinline]] void forget_stale_optimizer_state() noexcept { reset_optimizer_state(); }
 
     // Whether the optimizer shows that its update of every parameter stays finite for gradients
-    // no larger than `gradient_bound` (optimizer_bounds_its_update).
-    bool update_stays_finite(double gradient_bound) const {
+    // no larger than `gradient_bound` (optimizer_bounds_its_update), from the largest values of
+    // each parameter and its state. Distributed, each rank reads its share of every tensor and
+    // the ranks take the maxima: the same answer everywhere for half the reading on 2 ranks.
+    bool update_stays_finite(double gradient_bound) {
         if constexpr (optimizer_bounds_its_update<Optimizer>) {
             if (!(gradient_bound < std::numeric_limits<double>::infinity())) return false;
-            bool all = true;
+            largest_.resize(optimizer_state_.size());
+            const std::size_t rank = distribution_.rank(), ranks = distribution_.ranks();
             std::size_t i = 0;
             net_.for_each_parameter([&](const auto& p) {
-                const auto& state = optimizer_state_[i++];
-                all = all && optimizer_.update_stays_finite(p, state, gradient_bound);
+                const std::size_t n = p.value.size();
+                largest_[i] = detail::read_largest_values(p, optimizer_state_[i], n * rank / ranks, n * (rank + 1) / ranks);
+                ++i;
+            });
+            if constexpr (distributed) combine_largest_values();
+            bool all = true;
+            i = 0;
+            net_.for_each_parameter([&](const auto& p) {
+                all = all && optimizer_.update_stays_finite(p, optimizer_state_[i], largest_[i], gradient_bound);
+                ++i;
             });
             return all;
         } else {
             return false;
+        }
+    }
+
+    // The ranks' largest values combined: maxima, and a sign seen negative on any rank.
+    void combine_largest_values() {
+        constexpr std::size_t K = optimizer_state_type::buffer_count;
+        largest_flat_.resize(largest_.size() * (1 + 2 * K));
+        double* at = largest_flat_.data();
+        for (const auto& l : largest_) {
+            *at++ = l.value;
+            for (std::size_t k = 0; k < K; ++k) *at++ = l.buffers[k];
+            for (std::size_t k = 0; k < K; ++k) *at++ = l.non_negative[k] ? 0.0 : 1.0;
+        }
+        distribution_.max(std::span<double>(largest_flat_));
+        at = largest_flat_.data();
+        for (auto& l : largest_) {
+            l.value = *at++;
+            for (std::size_t k = 0; k < K; ++k) l.buffers[k] = *at++;
+            for (std::size_t k = 0; k < K; ++k) l.non_negative[k] = *at++ == 0.0;
         }
     }
 
@@ -1005,6 +1037,8 @@ private:
     [[no_unique_address]] Monitor monitor_;
     [[no_unique_address]] Distribution distribution_;
     std::vector<optimizer_state_type> optimizer_state_;  // one per parameter, for_each_parameter's order
+    std::vector<optim::largest_values<optimizer_state_type::buffer_count>> largest_;  // see update_stays_finite
+    std::vector<double> largest_flat_;  // largest_ as the ranks combine it
     std::uint64_t state_revision_ = 0;                   // net_.revision() the state belongs to
     detail::parameter_snapshot<scalar> snapshot_;  // the state before the update: undone if non-finite, rollback's last good state
     std::uint64_t snapshot_revision_ = 0;  // net_.revision() when snapshot_ was taken

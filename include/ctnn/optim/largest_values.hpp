@@ -1,0 +1,48 @@
+// What an optimizer's update_stays_finite knows of a parameter and its state: their largest
+// magnitudes as the trainer reads them just before the update (each rank a share, when
+// distributed, and the ranks' maxima combined), so the bound itself is arithmetic.
+#pragma once
+
+#include <array>
+#include <cstddef>
+
+#include "ctnn/core/parameter.hpp"
+#include "ctnn/detail/norms.hpp"
+#include "ctnn/optim/parameter_state.hpp"
+
+namespace ctnn::optim {
+
+template <std::size_t Buffers>
+struct largest_values {
+    /// max |θ|; +inf if a θ is NaN or ±inf.
+    double value = 0.0;
+    /// max |b_k| over buffer k (0 when it does not hold the parameter's state); +inf if an
+    /// element is NaN or ±inf.
+    std::array<double, Buffers> buffers{};
+    /// Every element of buffer k is +0 or positive (−0 counts as negative).
+    std::array<bool, Buffers> non_negative{};
+};
+
+}  // namespace ctnn::optim
+
+namespace ctnn::detail {
+
+/// The largest values of p and of the buffers of s over elements [begin, end) of each (a
+/// rank's share; [0, p.size()) for all). A buffer that does not hold p's state counts as empty.
+template <class T, std::size_t R, std::size_t K>
+optim::largest_values<K> read_largest_values(const parameter<T, R>& p, const optim::parameter_state<T, K>& s,
+                                             std::size_t begin, std::size_t end) noexcept {
+    optim::largest_values<K> largest;
+    largest.value = max_magnitude(p.value.data() + begin, end - begin);
+    for (std::size_t k = 0; k < K; ++k) {
+        largest.buffers[k] = 0.0;
+        largest.non_negative[k] = true;
+        if (s.buffers[k].size() != p.size()) continue;
+        const auto read = largest_and_sign(s.buffers[k].data() + begin, end - begin);
+        largest.buffers[k] = read.largest;
+        largest.non_negative[k] = read.non_negative;
+    }
+    return largest;
+}
+
+}  // namespace ctnn::detail
