@@ -14,10 +14,9 @@
 #include <cstdint>
 #include <limits>
 #include <random>
-#include <tuple>
-#include <string_view>
 #include <string>
 #include <string_view>
+#include <tuple>
 
 #include <catch2/catch.hpp>
 

@@ -1,10 +1,10 @@
 // A layer's flat work buffer: xtensor's own storage container (contiguous), without the
-// container's shape, strides and shared_ptr. Those cost little at run time but were ~5% of the
-// seed example's generated code (every destructor inlined a shared_ptr release), and code is
-// compile time (W5). Aligned to a cache line, not to the compiled ISA's vector (32 bytes under
-// -mavx2): the product kernels chosen at run time read and write 64-byte vectors, and at 32 a
-// buffer's rows straddled cache lines or not depending on where the heap put it (a W3 step
-// changed by 3% with an unrelated allocation, docs/benchmarks.md).
+// container's shape, strides and shared_ptr. Those cost little at run time but were a visible
+// share of a small program's generated code (every destructor inlined a shared_ptr release), and
+// code is compile time. Aligned to a cache line, not to the compiled ISA's vector (32 bytes
+// under -mavx2): the product kernels chosen at run time read and write 64-byte vectors, and at 32
+// a buffer's rows straddled cache lines or not depending on where the heap put it, so a step's
+// speed moved with unrelated allocations (docs/benchmarks.md).
 #pragma once
 
 #include <cstddef>

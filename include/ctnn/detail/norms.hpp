@@ -127,6 +127,17 @@ void walk_block(const T* __restrict u, std::size_t ld, std::size_t rows, std::si
     }
 }
 
+/// A float type's bits as an unsigned integer of its width.
+template <class T>
+using float_bits = std::conditional_t<sizeof(T) == 4, std::uint32_t, std::uint64_t>;
+
+/// The largest magnitude's bits as a double: +inf for NaN (and for ±inf).
+template <class T>
+double magnitude_of_bits(float_bits<T> largest) noexcept {
+    const T value = std::bit_cast<T>(largest);
+    return std::isnan(value) ? std::numeric_limits<double>::infinity() : double(value);
+}
+
 /// max |v| over v[0..n), or +inf if any element is NaN or ±inf. On the bits with the sign
 /// cleared, IEEE order is integer order and NaN and ±inf are the largest: one AND and one
 /// integer max per element, a reduction the compiler vectorizes (a float max could not be
@@ -134,12 +145,11 @@ void walk_block(const T* __restrict u, std::size_t ld, std::size_t rows, std::si
 template <class T>
 double max_magnitude(const T* v, std::size_t n) noexcept {
     static_assert(sizeof(T) == 4 || sizeof(T) == 8);
-    using U = std::conditional_t<sizeof(T) == 4, std::uint32_t, std::uint64_t>;
+    using U = float_bits<T>;
     constexpr U magnitude = U(~U(0)) >> 1;
     U largest = 0;
     for (std::size_t i = 0; i < n; ++i) largest = std::max(largest, U(std::bit_cast<U>(v[i]) & magnitude));
-    const T value = std::bit_cast<T>(largest);
-    return std::isnan(value) ? std::numeric_limits<double>::infinity() : double(value);
+    return magnitude_of_bits<T>(largest);
 }
 
 /// max |v| over v[0..n) (+inf if one is NaN or ±inf) and whether every element is +0 or
@@ -152,7 +162,7 @@ struct magnitude_and_sign {
 template <class T>
 magnitude_and_sign largest_and_sign(const T* v, std::size_t n) noexcept {
     static_assert(sizeof(T) == 4 || sizeof(T) == 8);
-    using U = std::conditional_t<sizeof(T) == 4, std::uint32_t, std::uint64_t>;
+    using U = float_bits<T>;
     constexpr U magnitude = U(~U(0)) >> 1;
     U largest = 0, raw = 0;
     for (std::size_t i = 0; i < n; ++i) {
@@ -160,8 +170,7 @@ magnitude_and_sign largest_and_sign(const T* v, std::size_t n) noexcept {
         largest = std::max(largest, U(bits & magnitude));
         raw = std::max(raw, bits);
     }
-    const T value = std::bit_cast<T>(largest);
-    return {std::isnan(value) ? std::numeric_limits<double>::infinity() : double(value), (raw & ~magnitude) == 0};
+    return {magnitude_of_bits<T>(largest), (raw & ~magnitude) == 0};
 }
 
 /// max |u| over a (rows, cols; ld) block, or +inf if any element is NaN or ±inf.

@@ -845,8 +845,9 @@ private:
         // finite (the usual case: the copy was a large share of an Adam step) unless rollback
         // wants it. (The bound is collective when distributed: every rank asks, whatever its action.)
         prepare_optimizer_state();
-        const bool bounded = update_stays_finite(clipped.gradient_bound);
-        if (on_non_finite == non_finite_action::rollback || !bounded)
+        const bool keep = on_non_finite == non_finite_action::rollback;
+        const bool bounded = (!keep || distributed) && update_stays_finite(clipped.gradient_bound);
+        if (keep || !bounded)
             capture_snapshot();
         else
             snapshot_.invalidate();
