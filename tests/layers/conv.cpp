@@ -264,6 +264,16 @@ TEST_CASE("image layers: finite-difference gradients through every geometry", "[
         ctnn_test::check_network_gradient(net, ctnn::loss::mse{}, r.normal_tensor<double>(3, 140),
                                           r.normal_tensor<double>(3, 2));
     }
+    SECTION("Winograd through the image in several runs of tiles (forward, dW and dx)") {
+        using net_t = ctnn::basic_network<double, ctnn::image<6, 9, 9>, conv2d<6, kernel<3>, padding<1>, ctnn::tanh>,
+                                          conv2d<4, kernel<3>, padding<1>, ctnn::tanh>, ctnn::flatten, ctnn::dense<1>>;
+        STATIC_REQUIRE(net_t::layer_type<1>::uses_winograd);
+        // 25 tiles; a batch of 32 goes through them in runs of 21 and 4
+        STATIC_REQUIRE(ctnn::detail::winograd::tiles_per_run<double>(6, 25, 32) == 21);
+        net_t net(9);
+        ctnn_test::check_network_gradient(net, ctnn::loss::mse{}, r.normal_tensor<double>(32, 486),
+                                          r.normal_tensor<double>(32, 1));
+    }
     SECTION("conv, batch_norm on the image, max pool, dense") {
         using net_t = ctnn::basic_network<double, ctnn::image<2, 5, 5>, conv2d<3, kernel<3>, padding<1>>,
                                           ctnn::batch_norm<ctnn::tanh>, ctnn::max_pool2d<kernel<2>>, ctnn::flatten,

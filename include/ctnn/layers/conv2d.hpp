@@ -106,12 +106,13 @@ public:
             }
             detail::ensure_capacity(filters_, xi * OutChannels * In.channels);
             detail::ensure_capacity(tiles_, xi * In.channels * forward_tiling::tiles * columns);
-            detail::ensure_capacity(products_, xi * OutChannels * forward_tiling::tiles * columns);
+            detail::ensure_capacity(products_, xi * OutChannels * run_capacity<forward_tiling>(columns));
             detail::ensure_capacity(weight_products_, xi * OutChannels * In.channels);
             if constexpr (computes_input_gradient) {
                 detail::ensure_capacity(turned_filters_, xi * OutChannels * In.channels);
-                detail::ensure_capacity(gradient_tiles_, xi * OutChannels * input_gradient_tiling::tiles * columns);
-                detail::ensure_capacity(gradient_products_, xi * In.channels * input_gradient_tiling::tiles * columns);
+                const std::size_t run = run_capacity<input_gradient_tiling>(columns);
+                detail::ensure_capacity(gradient_tiles_, xi * OutChannels * run);
+                detail::ensure_capacity(gradient_products_, xi * In.channels * run);
             }
         } else {
             detail::ensure_capacity(patches_, patch_size * positions * columns);
@@ -195,47 +196,74 @@ private:
         }
     }
 
-    // z (OC·OH·OW, B) = Aᵀ[(G w Gᵀ) ⊙ (Bᵀ x B)]A + b, into the activation's preactivation.
-    void winograd_forward(const T* in_t, std::size_t ld, std::size_t columns) {
-        constexpr std::size_t tiles = forward_tiling::tiles;
-        const std::size_t n = tiles * columns;
-        detail::winograd::transform_filters(weight.value.data(), OutChannels, In.channels, false, filters_.data());
-        detail::winograd::transform_input<In.channels, In.height, In.width, G.padding_height, G.padding_width>(
-            in_t, ld, columns, zeros_.data(), tiles_.data());
-        for (std::size_t xi = 0; xi < detail::winograd::positions; ++xi)
-            detail::gemm_row_major(false, false, OutChannels, n, In.channels, T(1),
-                                   filters_.data() + xi * OutChannels * In.channels, In.channels,
-                                   tiles_.data() + xi * In.channels * n, n, T(0), products_.data() + xi * OutChannels * n, n);
-        detail::winograd::transform_output<OutChannels, out_height, out_width>(products_.data(), columns, bias.value.data(),
-                                                                             activation_.preactivation());
+    // Winograd goes through the image a run of tiles at a time (detail::winograd::tiles_per_run):
+    // each run's products are transformed while they are still in cache.
+    static constexpr std::size_t widest_channels = std::max(In.channels, OutChannels);
+    template <class Tiling>
+    static constexpr std::size_t tiles_per_run(std::size_t columns) noexcept {
+        return detail::winograd::tiles_per_run<T>(widest_channels, Tiling::tiles, columns);
+    }
+    template <class Tiling>
+    static constexpr std::size_t run_capacity(std::size_t columns) noexcept {
+        return detail::winograd::run_capacity<T>(widest_channels, Tiling::tiles, columns);
     }
 
-    // dz (OC·OH·OW, B) -> dW = Gᵀ[(A dz Aᵀ) ⊙ (Bᵀ x B)]G, the input tiles kept from forward;
-    // dx = the forward of dz padded by 2 − P with the filters turned and transposed.
+    // z (OC·OH·OW, B) = Aᵀ[(G w Gᵀ) ⊙ (Bᵀ x B)]A + b, into the activation's preactivation. The
+    // input tiles V (kept whole for dW) and then each run's products M.
+    void winograd_forward(const T* in_t, std::size_t ld, std::size_t columns) {
+        constexpr std::size_t tiles = forward_tiling::tiles;
+        const std::size_t B = columns, run = tiles_per_run<forward_tiling>(B);
+        detail::winograd::transform_filters(weight.value.data(), OutChannels, In.channels, false, filters_.data());
+        for (std::size_t t0 = 0; t0 < tiles; t0 += run) {
+            const std::size_t t1 = std::min(tiles, t0 + run), n = (t1 - t0) * B;
+            detail::winograd::transform_input<In.channels, In.height, In.width, G.padding_height, G.padding_width>(
+                in_t, ld, B, zeros_.data(), t0, t1, tiles_.data() + t0 * B, tiles);
+            for (std::size_t xi = 0; xi < detail::winograd::positions; ++xi)
+                detail::gemm_row_major(false, false, OutChannels, n, In.channels, T(1),
+                                       filters_.data() + xi * OutChannels * In.channels, In.channels,
+                                       tiles_.data() + xi * In.channels * tiles * B + t0 * B, tiles * B, T(0),
+                                       products_.data() + xi * OutChannels * n, n);
+            detail::winograd::transform_output<OutChannels, out_height, out_width>(
+                products_.data(), t1 - t0, t0, t1, B, bias.value.data(), activation_.preactivation());
+        }
+    }
+
+    // dz (OC·OH·OW, B) -> dW = Gᵀ[(A dz Aᵀ) ⊙ (Bᵀ x B)]G, the input tiles kept from forward, summed
+    // a run of tiles at a time; dx = the forward of dz padded by 2 − P with the filters turned and
+    // transposed.
     T* winograd_backward(const T* dz) {
         constexpr std::size_t xi_count = detail::winograd::positions, tiles = forward_tiling::tiles;
-        const std::size_t B = columns_, n = tiles * B;
+        const std::size_t B = columns_, run = tiles_per_run<forward_tiling>(B);
         T* dz_tiles = products_.data();  // forward's products are spent: their buffer takes A dz Aᵀ
-        detail::winograd::transform_output_gradient<OutChannels, out_height, out_width>(dz, B, zeros_.data(), dz_tiles);
-        for (std::size_t xi = 0; xi < xi_count; ++xi)
-            detail::gemm_row_major(false, true, OutChannels, In.channels, n, T(1), dz_tiles + xi * OutChannels * n, n,
-                                   tiles_.data() + xi * In.channels * n, n, T(0),
-                                   weight_products_.data() + xi * OutChannels * In.channels, In.channels);
+        for (std::size_t t0 = 0; t0 < tiles; t0 += run) {
+            const std::size_t t1 = std::min(tiles, t0 + run), n = (t1 - t0) * B;
+            detail::winograd::transform_output_gradient<OutChannels, out_height, out_width>(dz, B, zeros_.data(), t0, t1,
+                                                                                          dz_tiles, t1 - t0);
+            for (std::size_t xi = 0; xi < xi_count; ++xi)
+                detail::gemm_row_major(false, true, OutChannels, In.channels, n, T(1), dz_tiles + xi * OutChannels * n,
+                                       n, tiles_.data() + xi * In.channels * tiles * B + t0 * B, tiles * B,
+                                       t0 == 0 ? T(0) : T(1), weight_products_.data() + xi * OutChannels * In.channels,
+                                       In.channels);
+        }
         detail::winograd::transform_weight_gradient(weight_products_.data(), OutChannels, In.channels, weight.grad.data());
         if constexpr (computes_input_gradient) {
             constexpr std::size_t gradient_tiles = input_gradient_tiling::tiles;
-            const std::size_t m = gradient_tiles * B;
+            const std::size_t gradient_run = tiles_per_run<input_gradient_tiling>(B);
             detail::winograd::transform_filters(weight.value.data(), OutChannels, In.channels, true, turned_filters_.data());
-            detail::winograd::transform_input<OutChannels, out_height, out_width, gradient_padding_height,
-                                              gradient_padding_width>(dz, B, B, zeros_.data(), gradient_tiles_.data());
-            for (std::size_t xi = 0; xi < xi_count; ++xi)
-                detail::gemm_row_major(false, false, In.channels, m, OutChannels, T(1),
-                                       turned_filters_.data() + xi * OutChannels * In.channels, OutChannels,
-                                       gradient_tiles_.data() + xi * OutChannels * m, m, T(0),
-                                       gradient_products_.data() + xi * In.channels * m, m);
-            detail::winograd::transform_output<In.channels, In.height, In.width>(gradient_products_.data(), B,
-                                                                               static_cast<const T*>(nullptr),
-                                                                               input_gradient_.data());
+            for (std::size_t t0 = 0; t0 < gradient_tiles; t0 += gradient_run) {
+                const std::size_t t1 = std::min(gradient_tiles, t0 + gradient_run), m = (t1 - t0) * B;
+                detail::winograd::transform_input<OutChannels, out_height, out_width, gradient_padding_height,
+                                                  gradient_padding_width>(dz, B, B, zeros_.data(), t0, t1,
+                                                                          gradient_tiles_.data(), t1 - t0);
+                for (std::size_t xi = 0; xi < xi_count; ++xi)
+                    detail::gemm_row_major(false, false, In.channels, m, OutChannels, T(1),
+                                           turned_filters_.data() + xi * OutChannels * In.channels, OutChannels,
+                                           gradient_tiles_.data() + xi * OutChannels * m, m, T(0),
+                                           gradient_products_.data() + xi * In.channels * m, m);
+                detail::winograd::transform_output<In.channels, In.height, In.width>(
+                    gradient_products_.data(), t1 - t0, t0, t1, B, static_cast<const T*>(nullptr),
+                    input_gradient_.data());
+            }
             return input_gradient_.data();
         } else {
             return nullptr;
@@ -246,7 +274,8 @@ private:
     detail::buffer<T> patches_;         // (C·KH·KW, OH·OW·B) of the last forward
     detail::buffer<T> patch_gradient_;  // its gradient, before it is added back into dx
     detail::buffer<T> input_gradient_;  // dxᵀ (C·H·W, B)
-    // Winograd's: U, V (kept for dW), M (then A dz Aᵀ), dW's M; dx's U, V, M; B zeros for padding
+    // Winograd's: U, V (kept for dW), a run's M (then a run's A dz Aᵀ), dW's M; dx's U, and a
+    // run's V and M; B zeros for padding
     detail::buffer<T> filters_, tiles_, products_, weight_products_;
     detail::buffer<T> turned_filters_, gradient_tiles_, gradient_products_;
     detail::buffer<T> zeros_;
