@@ -171,6 +171,19 @@ TEST_CASE("conv2d: the Winograd path (3×3, stride 1, several channels) matches 
     STATIC_REQUIRE_FALSE(inner_layer<conv2d<4, kernel<3>, padding<3>>, image_shape(8, 5, 5)>::uses_winograd);
 }
 
+TEST_CASE("conv2d: Winograd's runs of tiles never outgrow what reserve sized for a larger batch", "[conv][winograd]") {
+    namespace wg = ctnn::detail::winograd;
+    for (const std::size_t channels : {4, 6, 32, 64, 300})
+        for (const std::size_t tiles : {1, 4, 25, 49, 64, 400})
+            for (std::size_t reserved = 1; reserved <= 300; reserved += 7)
+                for (std::size_t columns = 1; columns <= reserved; ++columns) {
+                    const std::size_t run = wg::tiles_per_run<float>(channels, tiles, columns);
+                    REQUIRE(run >= 1);
+                    REQUIRE(run <= tiles);
+                    REQUIRE(run * columns <= wg::run_capacity<float>(channels, tiles, reserved));
+                }
+}
+
 TEST_CASE("max_pool2d: forward and backward match PyTorch's MaxPool2d, ties included (1e-12)", "[conv][pool]") {
     SECTION("kernel 2, stride 1 (overlapping windows), values rounded to halves") {
         inner_layer<ctnn::max_pool2d<kernel<2>, stride<1>>, image_shape(2, 5, 5)> layer;
