@@ -287,6 +287,17 @@ TEST_CASE("image layers: finite-difference gradients through every geometry", "[
         ctnn_test::check_network_gradient(net, ctnn::loss::mse{}, r.normal_tensor<double>(32, 486),
                                           r.normal_tensor<double>(32, 1));
     }
+    SECTION("the patch product through z in several runs of columns") {
+        using net_t = ctnn::basic_network<double, ctnn::image<1, 8, 8>, conv2d<64, kernel<3>, padding<1>, ctnn::tanh>,
+                                          ctnn::avg_pool2d<kernel<2>>, ctnn::flatten, ctnn::dense<1>>;
+        STATIC_REQUIRE(!net_t::layer_type<0>::uses_winograd);
+        STATIC_REQUIRE(net_t::layer_type<0>::patch_run_columns == 512);
+        net_t net(10);
+        // 64 positions × 12 images: runs of 512 and 256 columns (an average pool: a max pool's
+        // near-ties between 64 channels' outputs would make central differences cross its kinks)
+        ctnn_test::check_network_gradient(net, ctnn::loss::mse{}, r.normal_tensor<double>(12, 64),
+                                          r.normal_tensor<double>(12, 1));
+    }
     SECTION("conv, batch_norm on the image, max pool, dense") {
         using net_t = ctnn::basic_network<double, ctnn::image<2, 5, 5>, conv2d<3, kernel<3>, padding<1>>,
                                           ctnn::batch_norm<ctnn::tanh>, ctnn::max_pool2d<kernel<2>>, ctnn::flatten,

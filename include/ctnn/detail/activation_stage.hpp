@@ -110,6 +110,16 @@ public:
         return output_.data();
     }
 
+    // a = act(z) on a block of a batch of `columns`: `rows` stretches of `cols` elements, the
+    // first at element `first`, each `ld` after the one before. (A layer that forms z a block at a
+    // time activates each block while it is still in cache.)
+    void activate_block(std::size_t columns, std::size_t first, std::size_t ld, std::size_t rows, std::size_t cols) {
+        if constexpr (!traits::is_identity) {
+            const auto z = matrix_view(static_cast<const T*>(preactivation()), Width, columns);
+            evaluate_block_into(output_.data() + first, ld, traits::forward(z), first, ld, rows, cols);
+        }
+    }
+
     // daᵀ (Width, B) -> dzᵀ = daᵀ ⊙ act'(z, a), in place.
     void backpropagate(T* da_t, std::size_t rows) {
         if constexpr (!traits::is_identity) {

@@ -67,6 +67,11 @@ public:
     /// matrix is the (packed) input itself, and its gradient is dL/dx.
     static constexpr bool patches_are_input = G.kernel_height == 1 && G.kernel_width == 1 && G.stride_height == 1
                                               && G.stride_width == 1 && G.padding_height == 0 && G.padding_width == 0;
+    /// The patch product goes through z (OC, OH·OW·B) a run of this many columns at a time
+    /// (a multiple of 64, z's run within 256 KiB where it can be): bias, product and activation
+    /// meet each run in cache, where the whole of z went to memory and back once for each.
+    static constexpr std::size_t patch_run_columns =
+        std::max<std::size_t>(64, std::size_t(256 * 1024) / (OutChannels * sizeof(T)) / 64 * 64);
     /// Winograd F(2×2, 3×3): a 3×3 kernel, stride 1, no dilation, padding at most 2 (the input
     /// gradient pads by 2 − P), and enough input channels for its 16 products to be products
     /// (one channel makes them outer products, slower than the patch product: docs/conv.md).
@@ -126,11 +131,13 @@ public:
     const T* forward(const T* in_t, std::size_t ld, std::size_t columns) {
         columns_ = columns;
         dz_t_ = nullptr;
-        if constexpr (uses_winograd)
+        if constexpr (uses_winograd) {
             winograd_forward(in_t, ld, columns);
-        else
-            patch_forward(in_t, ld, columns);
-        return activation_.activate(columns);
+            return activation_.activate(columns);
+        } else {
+            patch_forward(in_t, ld, columns);  // activates as it goes
+            return activation_.output(columns).data();
+        }
     }
 
     // daᵀ (OC·OH·OW, B), overwritten with dzᵀ = daᵀ ⊙ act'(z) -> dW (OC, C, KH, KW) and db (OC)
@@ -162,7 +169,7 @@ private:
     using input_gradient_tiling =
         detail::winograd::tiling<out_height, out_width, gradient_padding_height, gradient_padding_width>;
 
-    // z (OC, OH·OW·B) = W · patches + b, into the activation's preactivation.
+    // z (OC, OH·OW·B) = W · patches + b, into the activation's preactivation, and a = act(z).
     void patch_forward(const T* in_t, std::size_t ld, std::size_t columns) {
         const std::size_t n = positions * columns;
         if (patches_are_input && ld == columns) {
@@ -175,9 +182,13 @@ private:
             patches_in_use_ = patches_.data();
         }
         T* z = activation_.preactivation();
-        for (std::size_t o = 0; o < OutChannels; ++o) std::fill_n(z + o * n, n, bias.value(o));
-        detail::gemm_row_major(false, false, OutChannels, n, patch_size, T(1), weight.value.data(), patch_size,
-                               patches_in_use_, n, T(1), z, n);
+        for (std::size_t j0 = 0; j0 < n; j0 += patch_run_columns) {
+            const std::size_t run = std::min(patch_run_columns, n - j0);
+            for (std::size_t o = 0; o < OutChannels; ++o) std::fill_n(z + o * n + j0, run, bias.value(o));
+            detail::gemm_row_major(false, false, OutChannels, run, patch_size, T(1), weight.value.data(), patch_size,
+                                   patches_in_use_ + j0, n, T(1), z + j0, n);
+            activation_.activate_block(columns, j0, n, OutChannels, run);
+        }
     }
 
     // dz (OC, OH·OW·B) -> dW = dz · patchesᵀ; dx = Wᵀ·dz added back pixel by pixel.
