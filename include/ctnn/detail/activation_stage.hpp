@@ -130,6 +130,18 @@ public:
         }
     }
 
+    // dz = da ⊙ act'(z, a) on a block of a batch of `columns`, in place, the block as in
+    // activate_block.
+    void backpropagate_block(T* da_t, std::size_t columns, std::size_t first, std::size_t ld, std::size_t rows,
+                             std::size_t cols) {
+        if constexpr (!traits::is_identity) {
+            const auto dz = matrix_view(static_cast<const T*>(da_t), Width, columns);
+            const auto a = matrix_view(static_cast<const T*>(output_.data()), Width, columns);
+            const auto z = matrix_view(static_cast<const T*>(preactivation()), Width, columns);
+            evaluate_block_into(da_t + first, ld, dz * traits::derivative(z, a), first, ld, rows, cols);
+        }
+    }
+
     /// The last forward pass's output, feature-major: aᵀ (Width, B).
     auto output(std::size_t rows) const { return matrix_view(static_cast<const T*>(output_.data()), Width, rows); }
 

@@ -143,14 +143,16 @@ public:
     // daᵀ (OC·OH·OW, B), overwritten with dzᵀ = daᵀ ⊙ act'(z) -> dW (OC, C, KH, KW) and db (OC)
     // into the parameters' grads; returns dxᵀ (C·H·W, B), or nullptr for the first layer.
     T* backward(T* da_t) {
-        activation_.backpropagate(da_t, columns_);
         dz_t_ = da_t;
-        const std::size_t n = positions * columns_;
-        for (std::size_t o = 0; o < OutChannels; ++o) bias.grad(o) = detail::sum(static_cast<const T*>(da_t + o * n), n);
-        if constexpr (uses_winograd)
+        if constexpr (uses_winograd) {
+            activation_.backpropagate(da_t, columns_);
+            const std::size_t n = positions * columns_;
+            for (std::size_t o = 0; o < OutChannels; ++o)
+                bias.grad(o) = detail::sum(static_cast<const T*>(da_t + o * n), n);
             return winograd_backward(da_t);
-        else
-            return patch_backward(da_t);
+        } else {
+            return patch_backward(da_t);  // dz, db and dW a run at a time
+        }
     }
 
     /// The last forward pass's output, feature-major: aᵀ (OC·OH·OW, B).
@@ -191,11 +193,21 @@ private:
         }
     }
 
-    // dz (OC, OH·OW·B) -> dW = dz · patchesᵀ; dx = Wᵀ·dz added back pixel by pixel.
-    T* patch_backward(const T* dz) {
+    // da (OC, OH·OW·B) -> dz = da ⊙ act'(z), db = Σ dz and dW = dz · patchesᵀ, summed a run of
+    // columns at a time as forward went (each run of dz read from cache by all three); then
+    // dx = Wᵀ·dz added back pixel by pixel.
+    T* patch_backward(T* dz) {
         const std::size_t n = positions * columns_;
-        detail::gemm_row_major(false, true, OutChannels, patch_size, n, T(1), dz, n, patches_in_use_, n, T(0),
-                               weight.grad.data(), patch_size);
+        for (std::size_t j0 = 0; j0 < n; j0 += patch_run_columns) {
+            const std::size_t run = std::min(patch_run_columns, n - j0);
+            activation_.backpropagate_block(dz, columns_, j0, n, OutChannels, run);
+            for (std::size_t o = 0; o < OutChannels; ++o) {
+                const T part = detail::sum(static_cast<const T*>(dz + o * n + j0), run);
+                bias.grad(o) = j0 == 0 ? part : bias.grad(o) + part;
+            }
+            detail::gemm_row_major(false, true, OutChannels, patch_size, run, T(1), static_cast<const T*>(dz + j0), n,
+                                   patches_in_use_ + j0, n, j0 == 0 ? T(0) : T(1), weight.grad.data(), patch_size);
+        }
         if constexpr (computes_input_gradient) {
             T* d_patches = patches_are_input ? input_gradient_.data() : patch_gradient_.data();
             detail::gemm_row_major(true, false, patch_size, n, OutChannels, T(1), weight.value.data(), patch_size, dz, n,
