@@ -184,6 +184,41 @@ TEST_CASE("conv2d: Winograd's runs of tiles never outgrow what reserve sized for
                 }
 }
 
+TEMPLATE_TEST_CASE("conv2d: Winograd's transforms give the same bits with every instruction set the CPU runs",
+                   "[conv][winograd]", float, double) {
+    namespace wg = ctnn::detail::winograd;
+    using ctnn::detail::gemm_isa;
+    using T = TestType;
+    ctnn::rng r(12);
+    // 3 channels of 5×7 with padding (1, 2); batches whose width is and is not a whole number of vectors
+    constexpr std::size_t C = 3, H = 5, W = 7;
+    using tiles = wg::tiling<H, W, 1, 2>;
+    for (const std::size_t B : {1, 13, 16, 37}) {
+        const auto x = r.normal_tensor<T>(C * H * W, B);
+        const auto m = r.normal_tensor<T>(16 * C * tiles::tiles, B);
+        const std::vector<T> zeros(B, T(0)), bias = {T(0.5), T(-1.25), T(2)};
+        const auto run = [&](gemm_isa isa) {
+            // the input transform of tiles [2, tiles) (a run), the output transform and the
+            // output gradient's of every tile
+            std::vector<T> v(16 * C * tiles::tiles * B, T(-7)), p(v.size(), T(-7));
+            std::vector<T> y(C * tiles::out_height * tiles::out_width * B, T(-7));
+            wg::transform_input<C, H, W, 1, 2>(x.data(), B, B, zeros.data(), 2, tiles::tiles, v.data(),
+                                               tiles::tiles - 2, isa);
+            wg::transform_output<C, tiles::out_height, tiles::out_width>(m.data(), tiles::tiles, 0, tiles::tiles, B,
+                                                                         bias.data(), y.data(), isa);
+            wg::transform_output_gradient<C, H, W>(x.data(), B, zeros.data(), 0, (H + 1) / 2 * ((W + 1) / 2), p.data(),
+                                                   (H + 1) / 2 * ((W + 1) / 2), isa);
+            return std::vector<std::vector<T>>{v, y, p};
+        };
+        const auto portable = run(gemm_isa::portable);
+        for (const gemm_isa isa : {gemm_isa::avx2, gemm_isa::avx512}) {
+            if (!ctnn::detail::cpu_runs(isa)) continue;
+            INFO("batch " << B << ", " << ctnn::detail::gemm_isa_name(isa));
+            CHECK(run(isa) == portable);
+        }
+    }
+}
+
 TEST_CASE("max_pool2d: forward and backward match PyTorch's MaxPool2d, ties included (1e-12)", "[conv][pool]") {
     SECTION("kernel 2, stride 1 (overlapping windows), values rounded to halves") {
         inner_layer<ctnn::max_pool2d<kernel<2>, stride<1>>, image_shape(2, 5, 5)> layer;

@@ -111,6 +111,8 @@ struct gemm_portable_ops {
     CTNN_GEMM_INLINE vector broadcast(T v) { return vector(v); }
     CTNN_GEMM_INLINE vector fma(vector a, vector b, vector c) { return xsimd::fma(a, b, c); }
     CTNN_GEMM_INLINE vector mul(vector a, vector b) { return a * b; }
+    CTNN_GEMM_INLINE vector add(vector a, vector b) { return a + b; }
+    CTNN_GEMM_INLINE vector sub(vector a, vector b) { return a - b; }
     CTNN_GEMM_INLINE void store(T* p, vector v) { v.store_unaligned(p); }
     CTNN_GEMM_INLINE mask first(std::size_t n) { return n < lanes ? n : lanes; }
     CTNN_GEMM_INLINE vector load(const T* p, mask m) {
@@ -143,6 +145,8 @@ struct gemm_avx2_ops<float> {
     CTNN_TARGET_AVX2 CTNN_GEMM_INLINE vector broadcast(float v) { return _mm256_set1_ps(v); }
     CTNN_TARGET_AVX2 CTNN_GEMM_INLINE vector fma(vector a, vector b, vector c) { return _mm256_fmadd_ps(a, b, c); }
     CTNN_TARGET_AVX2 CTNN_GEMM_INLINE vector mul(vector a, vector b) { return _mm256_mul_ps(a, b); }
+    CTNN_TARGET_AVX2 CTNN_GEMM_INLINE vector add(vector a, vector b) { return _mm256_add_ps(a, b); }
+    CTNN_TARGET_AVX2 CTNN_GEMM_INLINE vector sub(vector a, vector b) { return _mm256_sub_ps(a, b); }
     CTNN_TARGET_AVX2 CTNN_GEMM_INLINE void store(float* p, vector v) { _mm256_storeu_ps(p, v); }
     CTNN_TARGET_AVX2 CTNN_GEMM_INLINE mask first(std::size_t n) {
         return _mm256_cmpgt_epi32(_mm256_set1_epi32(int(n)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
@@ -162,6 +166,8 @@ struct gemm_avx2_ops<double> {
     CTNN_TARGET_AVX2 CTNN_GEMM_INLINE vector broadcast(double v) { return _mm256_set1_pd(v); }
     CTNN_TARGET_AVX2 CTNN_GEMM_INLINE vector fma(vector a, vector b, vector c) { return _mm256_fmadd_pd(a, b, c); }
     CTNN_TARGET_AVX2 CTNN_GEMM_INLINE vector mul(vector a, vector b) { return _mm256_mul_pd(a, b); }
+    CTNN_TARGET_AVX2 CTNN_GEMM_INLINE vector add(vector a, vector b) { return _mm256_add_pd(a, b); }
+    CTNN_TARGET_AVX2 CTNN_GEMM_INLINE vector sub(vector a, vector b) { return _mm256_sub_pd(a, b); }
     CTNN_TARGET_AVX2 CTNN_GEMM_INLINE void store(double* p, vector v) { _mm256_storeu_pd(p, v); }
     CTNN_TARGET_AVX2 CTNN_GEMM_INLINE mask first(std::size_t n) {
         return _mm256_cmpgt_epi64(_mm256_set1_epi64x(static_cast<long long>(n)), _mm256_setr_epi64x(0, 1, 2, 3));
@@ -184,6 +190,8 @@ struct gemm_avx512_ops<float> {
     CTNN_TARGET_AVX512 CTNN_GEMM_INLINE vector broadcast(float v) { return _mm512_set1_ps(v); }
     CTNN_TARGET_AVX512 CTNN_GEMM_INLINE vector fma(vector a, vector b, vector c) { return _mm512_fmadd_ps(a, b, c); }
     CTNN_TARGET_AVX512 CTNN_GEMM_INLINE vector mul(vector a, vector b) { return _mm512_mul_ps(a, b); }
+    CTNN_TARGET_AVX512 CTNN_GEMM_INLINE vector add(vector a, vector b) { return _mm512_add_ps(a, b); }
+    CTNN_TARGET_AVX512 CTNN_GEMM_INLINE vector sub(vector a, vector b) { return _mm512_sub_ps(a, b); }
     CTNN_TARGET_AVX512 CTNN_GEMM_INLINE void store(float* p, vector v) { _mm512_storeu_ps(p, v); }
     CTNN_TARGET_AVX512 CTNN_GEMM_INLINE mask first(std::size_t n) {
         return n >= lanes ? mask(0xFFFF) : mask((1u << n) - 1u);
@@ -203,6 +211,8 @@ struct gemm_avx512_ops<double> {
     CTNN_TARGET_AVX512 CTNN_GEMM_INLINE vector broadcast(double v) { return _mm512_set1_pd(v); }
     CTNN_TARGET_AVX512 CTNN_GEMM_INLINE vector fma(vector a, vector b, vector c) { return _mm512_fmadd_pd(a, b, c); }
     CTNN_TARGET_AVX512 CTNN_GEMM_INLINE vector mul(vector a, vector b) { return _mm512_mul_pd(a, b); }
+    CTNN_TARGET_AVX512 CTNN_GEMM_INLINE vector add(vector a, vector b) { return _mm512_add_pd(a, b); }
+    CTNN_TARGET_AVX512 CTNN_GEMM_INLINE vector sub(vector a, vector b) { return _mm512_sub_pd(a, b); }
     CTNN_TARGET_AVX512 CTNN_GEMM_INLINE void store(double* p, vector v) { _mm512_storeu_pd(p, v); }
     CTNN_TARGET_AVX512 CTNN_GEMM_INLINE mask first(std::size_t n) {
         return n >= lanes ? mask(0xFF) : mask((1u << n) - 1u);

@@ -21,36 +21,153 @@
 #include <cstddef>
 #include <type_traits>
 
-#include "ctnn/detail/affine.hpp"
+#include "ctnn/detail/gemm.hpp"
 
 namespace ctnn::detail::winograd {
 
 inline constexpr std::size_t positions = 16;  // ξ: a 4×4 tile
 
-// A transform's arithmetic is written once for V = a SIMD batch of T (columns b .. b + lanes)
-// and for V = T (the last columns). (Not named load/store: for a batch, argument-dependent
-// lookup would find xsimd's aligned store.)
-template <class V, class T>
-V load_at(const T* p) {
-    if constexpr (std::is_same_v<V, T>)
-        return *p;
-    else
-        return V::load_unaligned(p);
-}
-template <class V, class T>
-void store_at(T* p, const V& v) {
-    if constexpr (std::is_same_v<V, T>)
-        *p = v;
-    else
-        v.store_unaligned(p);
-}
-/// body.template operator()<V>(b) for every column b of B: SIMD batches, then one at a time.
-template <class T, class Body>
-void over_columns(std::size_t columns, Body&& body) {
-    constexpr std::size_t lanes = simd<T>::size;
-    std::size_t b = 0;
-    for (; b + lanes <= columns; b += lanes) body.template operator()<simd<T>>(b);
-    for (; b < columns; ++b) body.template operator()<T>(b);
+// ---- one tile's transform over the batch, per instruction set ----------------------------------
+// Every tile element is a row of B values, so each transform is a few additions of rows, SIMD
+// over the batch. The arithmetic is written once and compiled per instruction set, chosen at run
+// time as ctnn's products are (gemm_isa_in_use: AVX-512 where the CPU has it, whatever the unit's
+// flags): a function inherits no target from its caller. Each set does the same additions in the
+// same order, so each gives the same bits. The last columns of a batch go through a mask.
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define CTNN_WINOGRAD_X86 1
+#define CTNN_WINOGRAD_AVX2 __attribute__((target("avx2,fma")))
+#define CTNN_WINOGRAD_AVX512 __attribute__((target("avx512f,avx2,fma")))
+#endif
+#define CTNN_WINOGRAD_DEFINE_TILE_TRANSFORMS(NAME, TARGET)                                                        \
+    struct NAME {                                                                                                  \
+        template <class Ops, bool Tail>                                                                            \
+        TARGET __attribute__((always_inline)) static inline typename Ops::vector load(                             \
+            const typename Ops::value_type* p, typename Ops::mask m) {                                             \
+            if constexpr (Tail)                                                                                    \
+                return Ops::load(p, m);                                                                            \
+            else                                                                                                   \
+                return Ops::load(p);                                                                               \
+        }                                                                                                          \
+        template <class Ops, bool Tail>                                                                            \
+        TARGET __attribute__((always_inline)) static inline void store(typename Ops::value_type* p,                \
+                                                                       typename Ops::vector v, typename Ops::mask m) { \
+            if constexpr (Tail)                                                                                    \
+                Ops::store(p, v, m);                                                                               \
+            else                                                                                                   \
+                Ops::store(p, v);                                                                                  \
+        }                                                                                                          \
+        /* Bᵀ d B of the 4×4 rows d, columns [b, b + lanes), into out + ξ·plane */                                 \
+        template <class Ops, bool Tail>                                                                            \
+        TARGET __attribute__((always_inline)) static inline void input_columns(                                    \
+            const typename Ops::value_type* const (&d)[4][4], typename Ops::value_type* out, std::size_t plane,   \
+            std::size_t b, typename Ops::mask m) {                                                                 \
+            using V = typename Ops::vector;                                                                        \
+            V e[4][4]; /* Bᵀ d: rows d0 − d2, d1 + d2, d2 − d1, d1 − d3 */                                         \
+            for (std::size_t j = 0; j < 4; ++j) {                                                                  \
+                const V d0 = load<Ops, Tail>(d[0][j] + b, m), d1 = load<Ops, Tail>(d[1][j] + b, m);              \
+                const V d2 = load<Ops, Tail>(d[2][j] + b, m), d3 = load<Ops, Tail>(d[3][j] + b, m);              \
+                e[0][j] = Ops::sub(d0, d2);                                                                        \
+                e[1][j] = Ops::add(d1, d2);                                                                        \
+                e[2][j] = Ops::sub(d2, d1);                                                                        \
+                e[3][j] = Ops::sub(d1, d3);                                                                        \
+            }                                                                                                      \
+            for (std::size_t i = 0; i < 4; ++i) { /* (Bᵀ d) B: the same on each row */                             \
+                store<Ops, Tail>(out + (4 * i + 0) * plane + b, Ops::sub(e[i][0], e[i][2]), m);                   \
+                store<Ops, Tail>(out + (4 * i + 1) * plane + b, Ops::add(e[i][1], e[i][2]), m);                   \
+                store<Ops, Tail>(out + (4 * i + 2) * plane + b, Ops::sub(e[i][2], e[i][1]), m);                   \
+                store<Ops, Tail>(out + (4 * i + 3) * plane + b, Ops::sub(e[i][1], e[i][3]), m);                   \
+            }                                                                                                      \
+        }                                                                                                          \
+        template <class Ops>                                                                                       \
+        TARGET static void input_tile(const typename Ops::value_type* const (&d)[4][4],                            \
+                                      typename Ops::value_type* out, std::size_t plane, std::size_t columns) {     \
+            std::size_t b = 0;                                                                                     \
+            for (; b + Ops::lanes <= columns; b += Ops::lanes)                                                     \
+                input_columns<Ops, false>(d, out, plane, b, typename Ops::mask{});                                 \
+            if (b < columns) input_columns<Ops, true>(d, out, plane, b, Ops::first(columns - b));                  \
+        }                                                                                                          \
+        /* Aᵀ M A of the 16 rows in + ξ·plane, columns [b, b + lanes), + shift, into the 2×2 outputs */           \
+        template <class Ops, bool Tail>                                                                            \
+        TARGET __attribute__((always_inline)) static inline void output_columns(                                   \
+            const typename Ops::value_type* in, std::size_t plane, typename Ops::value_type* const (&y)[2][2],      \
+            bool second_row, bool second_column, typename Ops::vector shift, std::size_t b,                        \
+            typename Ops::mask m) {                                                                                \
+            using V = typename Ops::vector;                                                                        \
+            V u[2][4]; /* Aᵀ M: rows m0 + m1 + m2, m1 − m2 − m3 */                                                 \
+            for (std::size_t j = 0; j < 4; ++j) {                                                                  \
+                const V m0 = load<Ops, Tail>(in + (0 + j) * plane + b, m);                                         \
+                const V m1 = load<Ops, Tail>(in + (4 + j) * plane + b, m);                                         \
+                const V m2 = load<Ops, Tail>(in + (8 + j) * plane + b, m);                                         \
+                const V m3 = load<Ops, Tail>(in + (12 + j) * plane + b, m);                                        \
+                u[0][j] = Ops::add(Ops::add(m0, m1), m2);                                                          \
+                u[1][j] = Ops::sub(Ops::sub(m1, m2), m3);                                                          \
+            }                                                                                                      \
+            for (std::size_t i = 0; i < 2; ++i) {                                                                  \
+                if (i == 1 && !second_row) break;                                                                  \
+                store<Ops, Tail>(y[i][0] + b, Ops::add(Ops::add(Ops::add(u[i][0], u[i][1]), u[i][2]), shift), m); \
+                if (second_column)                                                                                 \
+                    store<Ops, Tail>(y[i][1] + b, Ops::add(Ops::sub(Ops::sub(u[i][1], u[i][2]), u[i][3]), shift), \
+                                     m);                                                                           \
+            }                                                                                                      \
+        }                                                                                                          \
+        template <class Ops>                                                                                       \
+        TARGET static void output_tile(const typename Ops::value_type* in, std::size_t plane,                      \
+                                       typename Ops::value_type* const (&y)[2][2], bool second_row,                \
+                                       bool second_column, typename Ops::value_type shift, std::size_t columns) {  \
+            const typename Ops::vector add = Ops::broadcast(shift);                                                \
+            std::size_t b = 0;                                                                                     \
+            for (; b + Ops::lanes <= columns; b += Ops::lanes)                                                     \
+                output_columns<Ops, false>(in, plane, y, second_row, second_column, add, b, typename Ops::mask{});  \
+            if (b < columns)                                                                                       \
+                output_columns<Ops, true>(in, plane, y, second_row, second_column, add, b, Ops::first(columns - b)); \
+        }                                                                                                          \
+        /* A dY Aᵀ of the 2×2 rows a, columns [b, b + lanes), into out + ξ·plane */                                \
+        template <class Ops, bool Tail>                                                                            \
+        TARGET __attribute__((always_inline)) static inline void output_gradient_columns(                          \
+            const typename Ops::value_type* const (&a)[2][2], typename Ops::value_type* out, std::size_t plane,    \
+            std::size_t b, typename Ops::mask m) {                                                                 \
+            using V = typename Ops::vector;                                                                        \
+            const V a00 = load<Ops, Tail>(a[0][0] + b, m), a01 = load<Ops, Tail>(a[0][1] + b, m);                 \
+            const V a10 = load<Ops, Tail>(a[1][0] + b, m), a11 = load<Ops, Tail>(a[1][1] + b, m);                 \
+            /* A y: rows y0, y0 + y1, y0 − y1, −y1; then the same on each row's two columns */                      \
+            const V q[4][2] = {{a00, a01},                                                                         \
+                               {Ops::add(a00, a10), Ops::add(a01, a11)},                                           \
+                               {Ops::sub(a00, a10), Ops::sub(a01, a11)},                                           \
+                               {Ops::sub(Ops::zero(), a10), Ops::sub(Ops::zero(), a11)}};                          \
+            for (std::size_t i = 0; i < 4; ++i) {                                                                  \
+                store<Ops, Tail>(out + (4 * i + 0) * plane + b, q[i][0], m);                                       \
+                store<Ops, Tail>(out + (4 * i + 1) * plane + b, Ops::add(q[i][0], q[i][1]), m);                   \
+                store<Ops, Tail>(out + (4 * i + 2) * plane + b, Ops::sub(q[i][0], q[i][1]), m);                   \
+                store<Ops, Tail>(out + (4 * i + 3) * plane + b, Ops::sub(Ops::zero(), q[i][1]), m);               \
+            }                                                                                                      \
+        }                                                                                                          \
+        template <class Ops>                                                                                       \
+        TARGET static void output_gradient_tile(const typename Ops::value_type* const (&a)[2][2],                  \
+                                                typename Ops::value_type* out, std::size_t plane,                  \
+                                                std::size_t columns) {                                             \
+            std::size_t b = 0;                                                                                     \
+            for (; b + Ops::lanes <= columns; b += Ops::lanes)                                                     \
+                output_gradient_columns<Ops, false>(a, out, plane, b, typename Ops::mask{});                       \
+            if (b < columns) output_gradient_columns<Ops, true>(a, out, plane, b, Ops::first(columns - b));        \
+        }                                                                                                          \
+    };
+
+CTNN_WINOGRAD_DEFINE_TILE_TRANSFORMS(portable_tiles, )
+#if defined(CTNN_WINOGRAD_X86)
+CTNN_WINOGRAD_DEFINE_TILE_TRANSFORMS(avx2_tiles, CTNN_WINOGRAD_AVX2)
+CTNN_WINOGRAD_DEFINE_TILE_TRANSFORMS(avx512_tiles, CTNN_WINOGRAD_AVX512)
+#endif
+#undef CTNN_WINOGRAD_DEFINE_TILE_TRANSFORMS
+
+/// f(tiles, ops) with the tile transforms and vector operations of `isa` (which the CPU must run).
+template <class T, class F>
+decltype(auto) with_tile_transforms(gemm_isa isa, F&& f) {
+#if defined(CTNN_WINOGRAD_X86)
+    if (isa == gemm_isa::avx512) return f(avx512_tiles{}, gemm_avx512_ops<T>{});
+    if (isa == gemm_isa::avx2) return f(avx2_tiles{}, gemm_avx2_ops<T>{});
+#endif
+    (void)isa;
+    return f(portable_tiles{}, gemm_portable_ops<T>{});
 }
 
 /// The tiles of an H×W input padded by (PH, PW): the output is (H + 2PH − 2) × (W + 2PW − 2).
@@ -83,38 +200,23 @@ constexpr std::size_t run_capacity(std::size_t channels, std::size_t tiles, std:
 /// per channel (the whole tiling's, or only the run's).
 template <std::size_t C, std::size_t H, std::size_t W, std::size_t PH, std::size_t PW, class T>
 void transform_input(const T* x, std::size_t ld, std::size_t columns, const T* zeros, std::size_t t0,
-                     std::size_t t1, T* v, std::size_t v_tiles) {
+                     std::size_t t1, T* v, std::size_t v_tiles, gemm_isa isa = gemm_isa_in_use()) {
     using tile = tiling<H, W, PH, PW>;
     const std::size_t B = columns, plane = C * v_tiles * B;  // V_ξ's size
-    for (std::size_t c = 0; c < C; ++c)
-        for (std::size_t t = t0; t < t1; ++t) {
-            const std::size_t ty = t / tile::tile_columns, tx = t % tile::tile_columns;
-            const T* d[4][4];
-            for (std::size_t i = 0; i < 4; ++i)
-                for (std::size_t j = 0; j < 4; ++j) {
-                    const std::size_t r = 2 * ty + i, k = 2 * tx + j;  // in the padded input
-                    const bool inside = r >= PH && r < H + PH && k >= PW && k < W + PW;
-                    d[i][j] = inside ? x + ((c * H + r - PH) * W + k - PW) * ld : zeros;
-                }
-            T* out = v + (c * v_tiles + t - t0) * B;
-            over_columns<T>(B, [&]<class V>(std::size_t b) {
-                V e[4][4];  // Bᵀ d: rows d0 − d2, d1 + d2, d2 − d1, d1 − d3
-                for (std::size_t j = 0; j < 4; ++j) {
-                    const V d0 = load_at<V>(d[0][j] + b), d1 = load_at<V>(d[1][j] + b);
-                    const V d2 = load_at<V>(d[2][j] + b), d3 = load_at<V>(d[3][j] + b);
-                    e[0][j] = d0 - d2;
-                    e[1][j] = d1 + d2;
-                    e[2][j] = d2 - d1;
-                    e[3][j] = d1 - d3;
-                }
-                for (std::size_t i = 0; i < 4; ++i) {  // (Bᵀ d) B: the same on each row
-                    store_at(out + (4 * i + 0) * plane + b, V(e[i][0] - e[i][2]));
-                    store_at(out + (4 * i + 1) * plane + b, V(e[i][1] + e[i][2]));
-                    store_at(out + (4 * i + 2) * plane + b, V(e[i][2] - e[i][1]));
-                    store_at(out + (4 * i + 3) * plane + b, V(e[i][1] - e[i][3]));
-                }
-            });
-        }
+    with_tile_transforms<T>(isa, [&]<class Tiles, class Ops>(Tiles, Ops) {
+        for (std::size_t c = 0; c < C; ++c)
+            for (std::size_t t = t0; t < t1; ++t) {
+                const std::size_t ty = t / tile::tile_columns, tx = t % tile::tile_columns;
+                const T* d[4][4];
+                for (std::size_t i = 0; i < 4; ++i)
+                    for (std::size_t j = 0; j < 4; ++j) {
+                        const std::size_t r = 2 * ty + i, k = 2 * tx + j;  // in the padded input
+                        const bool inside = r >= PH && r < H + PH && k >= PW && k < W + PW;
+                        d[i][j] = inside ? x + ((c * H + r - PH) * W + k - PW) * ld : zeros;
+                    }
+                Tiles::template input_tile<Ops>(d, v + (c * v_tiles + t - t0) * B, plane, B);
+            }
+    });
 }
 
 /// U[ξ][o][c] = (G g Gᵀ)_ξ of each 3×3 filter g = w[o][c] of w (O, C, 3, 3); with `turned`,
@@ -149,38 +251,21 @@ void transform_filters(const T* w, std::size_t out_channels, std::size_t in_chan
 /// from M[ξ][o][t·B + b]: `m` is where tile t0 is in an array of `m_tiles` tiles per channel.
 template <std::size_t O, std::size_t OH, std::size_t OW, class T>
 void transform_output(const T* m, std::size_t m_tiles, std::size_t t0, std::size_t t1, std::size_t columns,
-                      const T* bias, T* y) {
+                      const T* bias, T* y, gemm_isa isa = gemm_isa_in_use()) {
     constexpr std::size_t tile_columns = (OW + 1) / 2;
     const std::size_t B = columns, plane = O * m_tiles * B;
-    for (std::size_t o = 0; o < O; ++o) {
-        const T shift = bias ? bias[o] : T(0);
-        for (std::size_t t = t0; t < t1; ++t) {
-            const std::size_t ty = t / tile_columns, tx = t % tile_columns;
-            const T* in = m + (o * m_tiles + t - t0) * B;
-            const std::size_t oh = 2 * ty, ow = 2 * tx;
-            const bool second_row = oh + 1 < OH, second_column = ow + 1 < OW;
-            T* y00 = y + ((o * OH + oh) * OW + ow) * B;
-            T* y01 = y00 + B;
-            T* y10 = y00 + OW * B;
-            T* y11 = y10 + B;
-            over_columns<T>(B, [&]<class V>(std::size_t b) {
-                V u[2][4];  // Aᵀ M: rows m0 + m1 + m2, m1 − m2 − m3
-                for (std::size_t j = 0; j < 4; ++j) {
-                    const V m0 = load_at<V>(in + (0 + j) * plane + b), m1 = load_at<V>(in + (4 + j) * plane + b);
-                    const V m2 = load_at<V>(in + (8 + j) * plane + b), m3 = load_at<V>(in + (12 + j) * plane + b);
-                    u[0][j] = m0 + m1 + m2;
-                    u[1][j] = m1 - m2 - m3;
-                }
-                const V add(shift);
-                store_at(y00 + b, V(u[0][0] + u[0][1] + u[0][2] + add));
-                if (second_column) store_at(y01 + b, V(u[0][1] - u[0][2] - u[0][3] + add));
-                if (second_row) {
-                    store_at(y10 + b, V(u[1][0] + u[1][1] + u[1][2] + add));
-                    if (second_column) store_at(y11 + b, V(u[1][1] - u[1][2] - u[1][3] + add));
-                }
-            });
+    with_tile_transforms<T>(isa, [&]<class Tiles, class Ops>(Tiles, Ops) {
+        for (std::size_t o = 0; o < O; ++o) {
+            const T shift = bias ? bias[o] : T(0);
+            for (std::size_t t = t0; t < t1; ++t) {
+                const std::size_t oh = 2 * (t / tile_columns), ow = 2 * (t % tile_columns);
+                T* const y00 = y + ((o * OH + oh) * OW + ow) * B;
+                T* const outputs[2][2] = {{y00, y00 + B}, {y00 + OW * B, y00 + (OW + 1) * B}};
+                Tiles::template output_tile<Ops>(m + (o * m_tiles + t - t0) * B, plane, outputs, oh + 1 < OH,
+                                                 ow + 1 < OW, shift, B);
+            }
         }
-    }
+    });
 }
 
 /// P[ξ][o][t·B + b] = (A dY Aᵀ)_ξ of each 2×2 tile t in [t0, t1) of dy (O·OH·OW, B) packed,
@@ -188,31 +273,20 @@ void transform_output(const T* m, std::size_t m_tiles, std::size_t t0, std::size
 /// goes in an array of `p_tiles` tiles per channel.
 template <std::size_t O, std::size_t OH, std::size_t OW, class T>
 void transform_output_gradient(const T* dy, std::size_t columns, const T* zeros, std::size_t t0, std::size_t t1,
-                               T* p, std::size_t p_tiles) {
+                               T* p, std::size_t p_tiles, gemm_isa isa = gemm_isa_in_use()) {
     constexpr std::size_t tile_columns = (OW + 1) / 2;
     const std::size_t B = columns, plane = O * p_tiles * B;
-    for (std::size_t o = 0; o < O; ++o)
-        for (std::size_t t = t0; t < t1; ++t) {
-            const std::size_t oh = 2 * (t / tile_columns), ow = 2 * (t % tile_columns);
-            const T* base = dy + ((o * OH + oh) * OW + ow) * B;
-            const T* y00 = base;
-            const T* y01 = ow + 1 < OW ? base + B : zeros;
-            const T* y10 = oh + 1 < OH ? base + OW * B : zeros;
-            const T* y11 = oh + 1 < OH && ow + 1 < OW ? base + (OW + 1) * B : zeros;
-            T* out = p + (o * p_tiles + t - t0) * B;
-            over_columns<T>(B, [&]<class V>(std::size_t b) {
-                // A y: rows y0, y0 + y1, y0 − y1, −y1; then the same on each row's two columns
-                const V a00 = load_at<V>(y00 + b), a01 = load_at<V>(y01 + b);
-                const V a10 = load_at<V>(y10 + b), a11 = load_at<V>(y11 + b);
-                const V q[4][2] = {{a00, a01}, {a00 + a10, a01 + a11}, {a00 - a10, a01 - a11}, {-a10, -a11}};
-                for (std::size_t i = 0; i < 4; ++i) {
-                    store_at(out + (4 * i + 0) * plane + b, q[i][0]);
-                    store_at(out + (4 * i + 1) * plane + b, V(q[i][0] + q[i][1]));
-                    store_at(out + (4 * i + 2) * plane + b, V(q[i][0] - q[i][1]));
-                    store_at(out + (4 * i + 3) * plane + b, V(-q[i][1]));
-                }
-            });
-        }
+    with_tile_transforms<T>(isa, [&]<class Tiles, class Ops>(Tiles, Ops) {
+        for (std::size_t o = 0; o < O; ++o)
+            for (std::size_t t = t0; t < t1; ++t) {
+                const std::size_t oh = 2 * (t / tile_columns), ow = 2 * (t % tile_columns);
+                const T* base = dy + ((o * OH + oh) * OW + ow) * B;
+                const T* const rows[2][2] = {{base, ow + 1 < OW ? base + B : zeros},
+                                             {oh + 1 < OH ? base + OW * B : zeros,
+                                              oh + 1 < OH && ow + 1 < OW ? base + (OW + 1) * B : zeros}};
+                Tiles::template output_gradient_tile<Ops>(rows, p + (o * p_tiles + t - t0) * B, plane, B);
+            }
+    });
 }
 
 /// dw[o][c] (3×3) = Gᵀ M G of M[ξ][o][c], for w (O, C, 3, 3).
@@ -238,3 +312,7 @@ void transform_weight_gradient(const T* m, std::size_t out_channels, std::size_t
 }
 
 }  // namespace ctnn::detail::winograd
+
+#undef CTNN_WINOGRAD_AVX2
+#undef CTNN_WINOGRAD_AVX512
+#undef CTNN_WINOGRAD_X86
