@@ -77,12 +77,6 @@ void evaluate_blocks_into(std::size_t rows, std::size_t cols, std::size_t first,
     }
 }
 
-// out[i] = e[i] for the n elements of a contiguous element-wise expression.
-template <class T, class E>
-void evaluate_into(T* out, const E& e, std::size_t n) {
-    evaluate_block_into(out, n, e, 0, n, 1, n);
-}
-
 template <class T, std::size_t Width, class Activation>
 class activation_stage {
     using traits = expr::activation_traits<Activation>;
@@ -103,10 +97,7 @@ public:
 
     // zᵀ (Width, B) in preactivation() -> aᵀ = act(z) (Width, B); returns a.
     const T* activate(std::size_t rows) {
-        if constexpr (!traits::is_identity) {
-            const auto z = matrix_view(static_cast<const T*>(preactivation()), Width, rows);
-            evaluate_into(output_.data(), traits::forward(z), Width * rows);  // in place (z == a) is safe
-        }
+        activate_block(rows, 0, Width * rows, 1, Width * rows);  // in place (z == a) is safe
         return output_.data();
     }
 
@@ -121,14 +112,7 @@ public:
     }
 
     // daᵀ (Width, B) -> dzᵀ = daᵀ ⊙ act'(z, a), in place.
-    void backpropagate(T* da_t, std::size_t rows) {
-        if constexpr (!traits::is_identity) {
-            const auto dz = matrix_view(static_cast<const T*>(da_t), Width, rows);
-            const auto a = matrix_view(static_cast<const T*>(output_.data()), Width, rows);
-            const auto z = matrix_view(static_cast<const T*>(preactivation()), Width, rows);
-            evaluate_into(da_t, dz * traits::derivative(z, a), Width * rows);
-        }
-    }
+    void backpropagate(T* da_t, std::size_t rows) { backpropagate_block(da_t, rows, 0, Width * rows, 1, Width * rows); }
 
     // dz = da ⊙ act'(z, a) on a block of a batch of `columns`, in place, the block as in
     // activate_block.

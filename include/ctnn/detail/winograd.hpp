@@ -183,15 +183,18 @@ struct tiling {
 /// run's products (16 × `channels` × its columns) within about 512 KiB, so that the transforms
 /// meet them in the core's L2 rather than in memory; at least one.
 template <class T>
+constexpr std::size_t run_budget_columns(std::size_t channels) noexcept {
+    return std::size_t(512 * 1024) / (positions * channels * sizeof(T));
+}
+template <class T>
 constexpr std::size_t tiles_per_run(std::size_t channels, std::size_t tiles, std::size_t columns) noexcept {
-    const std::size_t budget = std::size_t(512 * 1024) / (positions * channels * sizeof(T));  // in columns
-    return std::clamp<std::size_t>(budget / std::max<std::size_t>(columns, 1), 1, std::max<std::size_t>(tiles, 1));
+    return std::clamp<std::size_t>(run_budget_columns<T>(channels) / std::max<std::size_t>(columns, 1), 1,
+                                   std::max<std::size_t>(tiles, 1));
 }
 /// The columns a run takes at most for batches of up to `columns`: what its buffers reserve.
 template <class T>
 constexpr std::size_t run_capacity(std::size_t channels, std::size_t tiles, std::size_t columns) noexcept {
-    const std::size_t budget = std::size_t(512 * 1024) / (positions * channels * sizeof(T));
-    return std::min(tiles * columns, std::max(budget, columns));
+    return std::min(tiles * columns, std::max(run_budget_columns<T>(channels), columns));
 }
 
 /// V[ξ][c][t·B + b] = (Bᵀ d B)_ξ of each channel's 4×4 tile d at rows 2·ty − PH, columns

@@ -132,7 +132,7 @@ public:
         columns_ = columns;
         dz_t_ = nullptr;
         if constexpr (uses_winograd) {
-            winograd_forward(in_t, ld, columns);
+            winograd_forward(in_t, ld);
             return activation_.activate(columns);
         } else {
             patch_forward(in_t, ld, columns);  // activates as it goes
@@ -231,24 +231,34 @@ private:
         return detail::winograd::run_capacity<T>(widest_channels, Tiling::tiles, columns);
     }
 
-    // z (OC·OH·OW, B) = Aᵀ[(G w Gᵀ) ⊙ (Bᵀ x B)]A + b, into the activation's preactivation. The
-    // input tiles V (kept whole for dW) and then each run's products M.
-    void winograd_forward(const T* in_t, std::size_t ld, std::size_t columns) {
-        constexpr std::size_t tiles = forward_tiling::tiles;
-        const std::size_t B = columns, run = tiles_per_run<forward_tiling>(B);
-        detail::winograd::transform_filters(weight.value.data(), OutChannels, In.channels, false, filters_.data());
-        for (std::size_t t0 = 0; t0 < tiles; t0 += run) {
-            const std::size_t t1 = std::min(tiles, t0 + run), n = (t1 - t0) * B;
-            detail::winograd::transform_input<In.channels, In.height, In.width, G.padding_height, G.padding_width>(
-                in_t, ld, B, zeros_.data(), t0, t1, tiles_.data() + t0 * B, tiles);
+    // y (Out·OH·OW, B) = Aᵀ[U ⊙ (Bᵀ x B)]A (+ bias) of x (Cin·H·W, B; row k at x + k·ld) padded
+    // by (PH, PW), U the transformed filters [ξ][Out][Cin], a run of tiles at a time: what forward
+    // and dx compute. `tiles` takes V: every tile's, kept (keep_tiles, for dW), or one run's.
+    template <std::size_t Cin, std::size_t H, std::size_t W, std::size_t PH, std::size_t PW, std::size_t Out>
+    void winograd_convolve(const T* x, std::size_t ld, const T* u, const T* bias, bool keep_tiles, T* tiles,
+                           T* products, T* y) const {
+        using tiling = detail::winograd::tiling<H, W, PH, PW>;
+        const std::size_t B = columns_, run = tiles_per_run<tiling>(B);
+        for (std::size_t t0 = 0; t0 < tiling::tiles; t0 += run) {
+            const std::size_t t1 = std::min(tiling::tiles, t0 + run), n = (t1 - t0) * B;
+            const std::size_t v_tiles = keep_tiles ? tiling::tiles : t1 - t0;  // V's row length in tiles
+            T* v = keep_tiles ? tiles + t0 * B : tiles;
+            detail::winograd::transform_input<Cin, H, W, PH, PW>(x, ld, B, zeros_.data(), t0, t1, v, v_tiles);
             for (std::size_t xi = 0; xi < detail::winograd::positions; ++xi)
-                detail::gemm_row_major(false, false, OutChannels, n, In.channels, T(1),
-                                       filters_.data() + xi * OutChannels * In.channels, In.channels,
-                                       tiles_.data() + xi * In.channels * tiles * B + t0 * B, tiles * B, T(0),
-                                       products_.data() + xi * OutChannels * n, n);
-            detail::winograd::transform_output<OutChannels, out_height, out_width>(
-                products_.data(), t1 - t0, t0, t1, B, bias.value.data(), activation_.preactivation());
+                detail::gemm_row_major(false, false, Out, n, Cin, T(1), u + xi * Out * Cin, Cin, v + xi * Cin * v_tiles * B,
+                                       v_tiles * B, T(0), products + xi * Out * n, n);
+            detail::winograd::transform_output<Out, tiling::out_height, tiling::out_width>(products, t1 - t0, t0, t1, B,
+                                                                                       bias, y);
         }
+    }
+
+    // z (OC·OH·OW, B) = Aᵀ[(G w Gᵀ) ⊙ (Bᵀ x B)]A + b, into the activation's preactivation; the
+    // input tiles V kept whole for dW.
+    void winograd_forward(const T* in_t, std::size_t ld) {
+        detail::winograd::transform_filters(weight.value.data(), OutChannels, In.channels, false, filters_.data());
+        winograd_convolve<In.channels, In.height, In.width, G.padding_height, G.padding_width, OutChannels>(
+            in_t, ld, filters_.data(), bias.value.data(), true, tiles_.data(), products_.data(),
+            activation_.preactivation());
     }
 
     // dz (OC·OH·OW, B) -> dW = Gᵀ[(A dz Aᵀ) ⊙ (Bᵀ x B)]G, the input tiles kept from forward, summed
@@ -270,23 +280,10 @@ private:
         }
         detail::winograd::transform_weight_gradient(weight_products_.data(), OutChannels, In.channels, weight.grad.data());
         if constexpr (computes_input_gradient) {
-            constexpr std::size_t gradient_tiles = input_gradient_tiling::tiles;
-            const std::size_t gradient_run = tiles_per_run<input_gradient_tiling>(B);
             detail::winograd::transform_filters(weight.value.data(), OutChannels, In.channels, true, turned_filters_.data());
-            for (std::size_t t0 = 0; t0 < gradient_tiles; t0 += gradient_run) {
-                const std::size_t t1 = std::min(gradient_tiles, t0 + gradient_run), m = (t1 - t0) * B;
-                detail::winograd::transform_input<OutChannels, out_height, out_width, gradient_padding_height,
-                                                  gradient_padding_width>(dz, B, B, zeros_.data(), t0, t1,
-                                                                          gradient_tiles_.data(), t1 - t0);
-                for (std::size_t xi = 0; xi < xi_count; ++xi)
-                    detail::gemm_row_major(false, false, In.channels, m, OutChannels, T(1),
-                                           turned_filters_.data() + xi * OutChannels * In.channels, OutChannels,
-                                           gradient_tiles_.data() + xi * OutChannels * m, m, T(0),
-                                           gradient_products_.data() + xi * In.channels * m, m);
-                detail::winograd::transform_output<In.channels, In.height, In.width>(
-                    gradient_products_.data(), t1 - t0, t0, t1, B, static_cast<const T*>(nullptr),
-                    input_gradient_.data());
-            }
+            winograd_convolve<OutChannels, out_height, out_width, gradient_padding_height, gradient_padding_width,
+                              In.channels>(dz, B, turned_filters_.data(), static_cast<const T*>(nullptr), false,
+                                           gradient_tiles_.data(), gradient_products_.data(), input_gradient_.data());
             return input_gradient_.data();
         } else {
             return nullptr;
