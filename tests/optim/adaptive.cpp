@@ -460,7 +460,6 @@ TEST_CASE("update_parameter reports whether what it wrote is finite, in any lane
 TEST_CASE("adam, adamw: update_stays_finite is never wrong, and true for ordinary values", "[optim][adam][errors]") {
     STATIC_REQUIRE(ctnn::optimizer_bounds_its_update<ctnn::optim::adam>);
     STATIC_REQUIRE(ctnn::optimizer_bounds_its_update<ctnn::optim::adamw>);
-    STATIC_REQUIRE_FALSE(ctnn::optimizer_bounds_its_update<ctnn::optim::nadam>);  // it keeps the copy
     // m of either sign, v and v̂ >= 0 (now and then a negative v, as only a hand could write),
     // every magnitude from tiny to near float's largest; settings from ordinary to extreme
     const auto fill = [](auto& state, auto& random, auto signed_power) {
@@ -537,5 +536,173 @@ TEST_CASE("adam, adamw: update_stays_finite is never wrong, and true for ordinar
         state.buffers[1](36) = 0.0f;
         state.buffers[0](0) = 1e37f;
         CHECK_FALSE(bounded(adam, 1.0));
+    }
+}
+
+// The bounds of the other adaptive optimizers, against their updates on random values, states,
+// gradients and settings spanning float's range (tests/support/update_bound.hpp).
+namespace {
+
+// A setting: half the time its ordinary value, else 10^[lo, hi).
+double sometimes_extreme(std::mt19937_64& random, double ordinary, double lo, double hi) {
+    std::uniform_real_distribution<double> unit(0.0, 1.0);
+    return unit(random) < 0.5 ? ordinary : std::pow(10.0, lo + (hi - lo) * unit(random));
+}
+
+// Buffer k at magnitudes ~10^[scale − 2, scale): of either sign, or >= 0 (now and then one
+// negative element, as only a hand could write).
+template <class State, class SignedPower>
+void fill_buffer(State& state, std::size_t k, bool signed_values, std::mt19937_64& random, SignedPower signed_power) {
+    std::uniform_real_distribution<double> unit(0.0, 1.0);
+    if (state.buffers[k].size() == 0) return;
+    const double scale = unit(random) * 80 - 6;
+    for (std::size_t i = 0; i < state.buffers[k].size(); ++i) {
+        const float v = signed_power(scale - 2, scale);
+        state.buffers[k](i) = !std::isfinite(v) ? 0.25f : signed_values ? v : std::abs(v);
+    }
+    if (!signed_values && unit(random) < 0.05) state.buffers[k](7) = -1e-3f;
+}
+
+}  // namespace
+
+TEST_CASE("rmsprop, adagrad, adadelta, nadam: update_stays_finite is never wrong, and true for ordinary values",
+          "[optim][errors]") {
+    STATIC_REQUIRE(ctnn::optimizer_bounds_its_update<ctnn::optim::rmsprop>);
+    STATIC_REQUIRE(ctnn::optimizer_bounds_its_update<ctnn::optim::adagrad>);
+    STATIC_REQUIRE(ctnn::optimizer_bounds_its_update<ctnn::optim::adadelta>);
+    STATIC_REQUIRE(ctnn::optimizer_bounds_its_update<ctnn::optim::nadam>);
+    std::uniform_real_distribution<double> unit(0.0, 1.0);
+    const auto steps = [&](auto& state, auto& random) { state.steps = std::int64_t(unit(random) * 4); };
+    SECTION("rmsprop") {
+        const auto counts = ctnn_test::check_update_bound(
+            [&](auto& random) {
+                return ctnn::optim::rmsprop{.lr = sometimes_extreme(random, 0.01, -6, 40),
+                                            .alpha = unit(random) < 0.5 ? 0.99 : unit(random),
+                                            .eps = sometimes_extreme(random, 1e-8, -50, 2),
+                                            .weight_decay = sometimes_extreme(random, 0.0, -4, 3),
+                                            .momentum = unit(random) < 0.5 ? 0.0 : sometimes_extreme(random, 0.9, -3, 2),
+                                            .centered = unit(random) < 0.2,
+                                            .maximize = unit(random) < 0.3};
+            },
+            [&](auto& state, auto& random, auto signed_power) {
+                fill_buffer(state, 0, false, random, signed_power);
+                fill_buffer(state, 1, true, random, signed_power);
+                fill_buffer(state, 2, true, random, signed_power);
+                steps(state, random);
+            },
+            4000, 43);
+        CHECK(counts.called_finite > counts.trials / 20);
+    }
+    SECTION("adagrad") {
+        const auto counts = ctnn_test::check_update_bound(
+            [&](auto& random) {
+                return ctnn::optim::adagrad{.lr = sometimes_extreme(random, 0.01, -6, 40),
+                                            .lr_decay = sometimes_extreme(random, 0.0, -4, 2),
+                                            .weight_decay = sometimes_extreme(random, 0.0, -4, 3),
+                                            .initial_accumulator_value = sometimes_extreme(random, 0.0, -4, 3),
+                                            .eps = sometimes_extreme(random, 1e-10, -50, 2),
+                                            .maximize = unit(random) < 0.3};
+            },
+            [&](auto& state, auto& random, auto signed_power) {
+                fill_buffer(state, 0, false, random, signed_power);
+                steps(state, random);
+            },
+            4000, 44);
+        CHECK(counts.called_finite > counts.trials / 20);
+    }
+    SECTION("adadelta") {
+        const auto counts = ctnn_test::check_update_bound(
+            [&](auto& random) {
+                return ctnn::optim::adadelta{.lr = sometimes_extreme(random, 1.0, -6, 40),
+                                             .rho = unit(random) < 0.5 ? 0.9 : unit(random),
+                                             .eps = sometimes_extreme(random, 1e-6, -50, 2),
+                                             .weight_decay = sometimes_extreme(random, 0.0, -4, 3),
+                                             .maximize = unit(random) < 0.3};
+            },
+            [&](auto& state, auto& random, auto signed_power) {
+                fill_buffer(state, 0, false, random, signed_power);
+                fill_buffer(state, 1, false, random, signed_power);
+                steps(state, random);
+            },
+            4000, 45);
+        CHECK(counts.called_finite > counts.trials / 20);
+    }
+    SECTION("nadam") {
+        const auto counts = ctnn_test::check_update_bound(
+            [&](auto& random) {
+                return ctnn::optim::nadam{.lr = sometimes_extreme(random, 2e-3, -6, 40),
+                                          .beta1 = unit(random) < 0.5 ? 0.9 : unit(random),
+                                          .beta2 = unit(random) < 0.5 ? 0.999 : unit(random),
+                                          .eps = sometimes_extreme(random, 1e-8, -50, 2),
+                                          .weight_decay = sometimes_extreme(random, 0.0, -4, 3),
+                                          .momentum_decay = sometimes_extreme(random, 4e-3, -4, 2),
+                                          .maximize = unit(random) < 0.3};
+            },
+            [&](auto& state, auto& random, auto signed_power) {
+                fill_buffer(state, 0, true, random, signed_power);
+                fill_buffer(state, 1, false, random, signed_power);
+                steps(state, random);
+                state.product = unit(random) < 0.5 ? 1.0 : unit(random);
+            },
+            4000, 46);
+        CHECK(counts.called_finite > counts.trials / 20);
+    }
+    SECTION("ordinary values are called finite; each reason for doubt is caught") {
+        ctnn::parameter<float, 1> p(std::array<std::size_t, 1>{37});
+        p.value.fill(0.5f);
+        const auto bounded = [&](const auto& optimizer, const auto& state, double gradient_bound) {
+            return optimizer.update_stays_finite(p, state, ctnn::detail::read_largest_values(p, state, 0, 37),
+                                                 gradient_bound);
+        };
+        const auto check_doubts = [&](const auto& optimizer, auto& state, std::size_t non_negative_buffer) {
+            CHECK_FALSE(bounded(optimizer, state, 1.0));  // not prepared: nothing to bound
+            optimizer.prepare(p, state);
+            CHECK(bounded(optimizer, state, 1.0));
+            CHECK(bounded(optimizer, state, 1e3));
+            CHECK_FALSE(bounded(optimizer, state, 1e35));
+            CHECK_FALSE(bounded(optimizer, state, std::numeric_limits<double>::infinity()));
+            CHECK_FALSE(bounded(optimizer, state, std::numeric_limits<double>::quiet_NaN()));
+            p.value(36) = std::numeric_limits<float>::quiet_NaN();
+            CHECK_FALSE(bounded(optimizer, state, 1.0));
+            p.value(36) = 3e38f;
+            CHECK_FALSE(bounded(optimizer, state, 1.0));
+            p.value(36) = 0.5f;
+            state.buffers[non_negative_buffer](36) = -0.0f;  // −0 counts as negative
+            CHECK_FALSE(bounded(optimizer, state, 1.0));
+            state.buffers[non_negative_buffer](36) = std::numeric_limits<float>::infinity();
+            CHECK_FALSE(bounded(optimizer, state, 1.0));
+            state.buffers[non_negative_buffer](36) = 0.0f;
+            CHECK(bounded(optimizer, state, 1.0));
+        };
+        SECTION("rmsprop") {
+            ctnn::optim::parameter_state<float, 3> state;
+            check_doubts(ctnn::optim::rmsprop{.momentum = 0.9}, state, 0);
+            CHECK_FALSE(bounded(ctnn::optim::rmsprop{.lr = 1e39, .momentum = 0.9}, state, 1.0));  // inf as a float
+            CHECK_FALSE(bounded(ctnn::optim::rmsprop{.eps = 1e-50, .momentum = 0.9}, state, 1.0));  // 0 as a float
+            // centered: v − ḡ² can round below zero, whatever the maxima say
+            CHECK_FALSE(bounded(ctnn::optim::rmsprop{.momentum = 0.9, .centered = true}, state, 1.0));
+            CHECK_FALSE(ctnn::optim::rmsprop{.centered = true}.can_bound_update());  // the trainer reads nothing
+            CHECK(ctnn::optim::rmsprop{}.can_bound_update());
+        }
+        SECTION("adagrad") {
+            ctnn::optim::parameter_state<float, 1> state;
+            check_doubts(ctnn::optim::adagrad{}, state, 0);
+            CHECK_FALSE(bounded(ctnn::optim::adagrad{.eps = 1e-50}, state, 1.0));
+        }
+        SECTION("adadelta") {
+            ctnn::optim::parameter_state<float, 2> state;
+            check_doubts(ctnn::optim::adadelta{}, state, 1);
+            CHECK_FALSE(bounded(ctnn::optim::adadelta{.lr = 1e39}, state, 1.0));
+        }
+        SECTION("nadam") {
+            ctnn::optim::parameter_state<float, 2> state;
+            check_doubts(ctnn::optim::nadam{}, state, 1);
+            state.buffers[0](0) = 1e37f;  // m: the momentum term's numerator
+            CHECK_FALSE(bounded(ctnn::optim::nadam{}, state, 1.0));
+            state.buffers[0](0) = 0.0f;
+            ctnn::optim::parameter_state<float, 2> nan_product = state;
+            nan_product.product = std::numeric_limits<double>::quiet_NaN();
+            CHECK_FALSE(bounded(ctnn::optim::nadam{}, nan_product, 1.0));
+        }
     }
 }

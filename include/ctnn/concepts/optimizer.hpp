@@ -56,7 +56,8 @@ concept optimizer_has_traits = std::copy_constructible<O> && requires(const O& o
 /// trainer) and every |g| at most `gradient_bound` (clip_result::gradient_bound). The trainer
 /// then keeps no copy of the weights and state to undo the update with: the copy is otherwise
 /// taken before every update (a finite gradient can still overflow a step). False whenever in
-/// doubt.
+/// doubt. An optimizer whose settings rule the bound out whatever the values may also say so in
+/// `bool can_bound_update() const`: the trainer then does not read the largest values.
 template <class O>
 concept optimizer_bounds_its_update =
     requires(const O& o, const parameter<double, 2>& w, const parameter<float, 1>& b,

@@ -5,7 +5,6 @@
 #include <array>
 #include <cmath>
 #include <cstddef>
-#include <limits>
 #include <string_view>
 
 #include <xsimd/xsimd.hpp>
@@ -106,7 +105,7 @@ bool adam_update_stays_finite(const Settings& s, const parameter<T, R>& p, const
     const double v_next = std::max(v_max, double(T(s.beta2)) * v + double(T(1.0 - s.beta2)) * d * d);
     const double step = step_scale * m_next / double(T(s.eps));
     const double theta_next = std::abs(double(keep)) * theta + step;
-    constexpr double limit = double(std::numeric_limits<T>::max()) / 8;
+    constexpr double limit = update_bound_limit<T>;
     return d <= limit && m_next <= limit && v_next <= limit && step_scale * m_next <= limit && step <= limit
            && theta_next <= limit;
 }

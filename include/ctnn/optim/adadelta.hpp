@@ -12,6 +12,7 @@
 #include "ctnn/optim/parameter_state.hpp"
 #include "ctnn/detail/elementwise_update.hpp"
 #include "ctnn/detail/optimizer_support.hpp"
+#include "ctnn/optim/largest_values.hpp"
 
 namespace ctnn::optim {
 
@@ -52,6 +53,28 @@ struct adadelta {
         const element_step<T> step{T(rho), T(1.0 - rho), T(eps), T(-lr)};
         detail::update_parameter<2>(step, p, s, {true, true}, T(maximize ? -1 : 1), T(weight_decay));
         ++s.steps;
+    }
+
+    /// True only if update(p, s) certainly stays finite for gradients no larger than
+    /// gradient_bound (ctnn::optimizer_bounds_its_update): v, Δ and u bounded from the largest
+    /// |θ|, v and u, with √(v + ε) >= √ε for ε as a T. False for a negative average (its root
+    /// could be NaN) and for NaN anywhere.
+    template <class T, std::size_t R>
+    bool update_stays_finite(const parameter<T, R>& p, const parameter_state<T, 2>& s,
+                             const largest_values<2>& largest, double gradient_bound) const {
+        const std::size_t n = p.value.size();
+        if (!s.holds(0, n) || !s.holds(1, n) || !largest.non_negative[0] || !largest.non_negative[1]) return false;
+        const double theta = largest.value, e = double(T(eps));
+        const double rho_t = double(T(rho)), keep = double(T(1.0 - rho));
+        const double d = gradient_bound + double(T(weight_decay)) * theta;
+        const double v_next = rho_t * largest.buffers[0] + keep * d * d;
+        const double u_plus_eps = largest.buffers[1] + e;
+        const double delta = std::sqrt(u_plus_eps) / std::sqrt(e) * d;
+        const double u_next = rho_t * largest.buffers[1] + keep * delta * delta;
+        const double step = double(T(lr)) * delta;
+        constexpr double limit = detail::update_bound_limit<T>;
+        return e > 0.0 && d <= limit && v_next + e <= limit && u_plus_eps <= limit && delta <= limit
+               && u_next <= limit && step <= limit && theta + step <= limit;
     }
 
 private:

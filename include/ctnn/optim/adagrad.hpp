@@ -11,6 +11,7 @@
 #include "ctnn/optim/parameter_state.hpp"
 #include "ctnn/detail/elementwise_update.hpp"
 #include "ctnn/detail/optimizer_support.hpp"
+#include "ctnn/optim/largest_values.hpp"
 
 namespace ctnn::optim {
 
@@ -54,6 +55,24 @@ struct adagrad {
         const element_step<T> step{T(-(lr / (1.0 + (t - 1.0) * lr_decay))), T(eps)};
         detail::update_parameter<1>(step, p, s, {true}, T(maximize ? -1 : 1), T(weight_decay));
         ++s.steps;
+    }
+
+    /// True only if update(p, s) certainly stays finite for gradients no larger than
+    /// gradient_bound (ctnn::optimizer_bounds_its_update): the sum and the step bounded from the
+    /// largest |θ| and sum, the divisor by ε as a T. False for a negative sum and for NaN anywhere.
+    template <class T, std::size_t R>
+    bool update_stays_finite(const parameter<T, R>& p, const parameter_state<T, 1>& s,
+                             const largest_values<1>& largest, double gradient_bound) const {
+        if (!s.holds(0, p.value.size()) || !largest.non_negative[0]) return false;
+        const double t = double(s.steps + 1);
+        const double theta = largest.value, divisor = double(T(eps));
+        const double d = gradient_bound + double(T(weight_decay)) * theta;
+        const double sum_next = largest.buffers[0] + d * d;
+        const double numerator = std::abs(double(T(lr / (1.0 + (t - 1.0) * lr_decay)))) * d;
+        const double step = numerator / divisor;  // √sum + ε >= ε
+        constexpr double limit = detail::update_bound_limit<T>;
+        return divisor > 0.0 && d <= limit && sum_next <= limit && numerator <= limit && step <= limit
+               && theta + step <= limit;
     }
 
 private:

@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cstddef>
+#include <limits>
 
 #include "ctnn/core/parameter.hpp"
 #include "ctnn/detail/norms.hpp"
@@ -26,6 +27,11 @@ struct largest_values {
 }  // namespace ctnn::optim
 
 namespace ctnn::detail {
+
+/// The most an update bound lets any term of a step in T reach: T's largest over 8, the margin
+/// covering T's rounding of each term the bound computes exactly.
+template <class T>
+inline constexpr double update_bound_limit = double(std::numeric_limits<T>::max()) / 8;
 
 /// The largest values of p and of the buffers of s over elements [begin, end) of each (a
 /// rank's share; [0, p.size()) for all). A buffer that does not hold p's state counts as empty.

@@ -18,6 +18,7 @@
 #include "ctnn/optim/parameter_state.hpp"
 #include "ctnn/detail/elementwise_update.hpp"
 #include "ctnn/detail/optimizer_support.hpp"
+#include "ctnn/optim/largest_values.hpp"
 
 namespace ctnn::optim {
 
@@ -77,6 +78,33 @@ struct nadam {
                                    T(eps)};
         detail::update_parameter<2>(step, p, s, {true, true}, T(maximize ? -1 : 1), T(weight_decay));
         ++s.steps;
+    }
+
+    /// True only if update(p, s) certainly stays finite for gradients no larger than
+    /// gradient_bound (ctnn::optimizer_bounds_its_update): m, v and both terms of the step bounded
+    /// from the largest |θ|, m and v with the coefficients update would form now (as T), each
+    /// term divided by at least ε as a T. False for a negative v and for NaN anywhere (the μ
+    /// product included).
+    template <class T, std::size_t R>
+    bool update_stays_finite(const parameter<T, R>& p, const parameter_state<T, 2>& s,
+                             const largest_values<2>& largest, double gradient_bound) const {
+        const std::size_t n = p.value.size();
+        if (!s.holds(0, n) || !s.holds(1, n) || !largest.non_negative[1]) return false;
+        const double t = double(s.steps + 1);
+        const double mu = beta1 * (1.0 - 0.5 * std::pow(0.96, t * momentum_decay));
+        const double mu_next = beta1 * (1.0 - 0.5 * std::pow(0.96, (t + 1.0) * momentum_decay));
+        const double product = s.product * mu;
+        const double on_gradient = std::abs(double(T(lr * (1.0 - mu) / (1.0 - product))));
+        const double on_momentum = std::abs(double(T(lr * mu_next / (1.0 - product * mu_next))));
+        const double theta = largest.value, divisor = double(T(eps));
+        const double d = gradient_bound + double(T(weight_decay)) * theta;
+        const double m_next = double(T(beta1)) * largest.buffers[0] + double(T(1.0 - beta1)) * d;
+        const double v_next = double(T(beta2)) * largest.buffers[1] + double(T(1.0 - beta2)) * d * d;
+        const double step = (on_gradient * d + on_momentum * m_next) / divisor;
+        constexpr double limit = detail::update_bound_limit<T>;
+        return divisor > 0.0 && on_gradient <= limit && on_momentum <= limit && d <= limit && m_next <= limit
+               && v_next <= limit && on_gradient * d <= limit && on_momentum * m_next <= limit && step <= limit
+               && theta + step <= limit;
     }
 
 private:

@@ -12,6 +12,7 @@
 #include "ctnn/optim/parameter_state.hpp"
 #include "ctnn/detail/elementwise_update.hpp"
 #include "ctnn/detail/optimizer_support.hpp"
+#include "ctnn/optim/largest_values.hpp"
 
 namespace ctnn::optim {
 
@@ -59,6 +60,32 @@ struct rmsprop {
         detail::update_parameter<3>(step, p, s, {true, centered, momentum > 0.0}, T(maximize ? -1 : 1),
                                     T(weight_decay));
         ++s.steps;
+    }
+
+    /// Whether update_stays_finite can be true with these settings: not when centered (v − ḡ²
+    /// can round below zero, and its root is NaN), so the trainer need not read the largest values.
+    bool can_bound_update() const noexcept { return !centered; }
+
+    /// True only if update(p, s) certainly stays finite for gradients no larger than
+    /// gradient_bound (ctnn::optimizer_bounds_its_update): v and the divided step bounded from
+    /// the largest |θ|, v and b, the divisor by ε as a T. False when centered, for a negative v
+    /// and for NaN anywhere.
+    template <class T, std::size_t R>
+    bool update_stays_finite(const parameter<T, R>& p, const parameter_state<T, 3>& s,
+                             const largest_values<3>& largest, double gradient_bound) const {
+        const std::size_t n = p.value.size();
+        const bool with_momentum = momentum > 0.0;
+        if (centered || !s.holds(0, n) || (with_momentum && !s.holds(2, n)) || !largest.non_negative[0]) return false;
+        const double theta = largest.value, divisor = double(T(eps));
+        const double d = gradient_bound + double(T(weight_decay)) * theta;
+        const double v_next = double(T(alpha)) * largest.buffers[0] + double(T(1.0 - alpha)) * d * d;
+        const double quotient = d / divisor;  // |d| / (√v + ε) with √v >= 0
+        const double b_next = with_momentum ? double(T(momentum)) * largest.buffers[2] + quotient : 0.0;
+        const double numerator = double(T(lr)) * (with_momentum ? b_next : d);
+        const double step = with_momentum ? numerator : numerator / divisor;
+        constexpr double limit = detail::update_bound_limit<T>;
+        return divisor > 0.0 && d <= limit && v_next <= limit && quotient <= limit && b_next <= limit
+               && numerator <= limit && step <= limit && theta + step <= limit;
     }
 
 private:

@@ -4,7 +4,6 @@
 
 #include <array>
 #include <cmath>
-#include <limits>
 #include <string>
 #include <string_view>
 
@@ -86,7 +85,7 @@ struct sgd {
         }
         const double direction = nesterov ? d + double(T(momentum)) * b : b;
         const double step = double(T(lr)) * direction;
-        constexpr double limit = double(std::numeric_limits<T>::max()) / 8;
+        constexpr double limit = detail::update_bound_limit<T>;
         return d <= limit && b <= limit && direction <= limit && step <= limit && theta + step <= limit;
     }
 

@@ -904,6 +904,8 @@ private:
     bool update_stays_finite(double gradient_bound) {
         if constexpr (optimizer_bounds_its_update<Optimizer>) {
             if (!(gradient_bound < std::numeric_limits<double>::infinity())) return false;
+            if constexpr (requires { optimizer_.can_bound_update(); })
+                if (!optimizer_.can_bound_update()) return false;  // the same settings on every rank
             largest_.resize(optimizer_state_.size());
             const std::size_t rank = distribution_.rank(), ranks = distribution_.ranks();
             std::size_t i = 0;
