@@ -109,11 +109,12 @@ void check_every_kernel(bool ta, bool tb, std::size_t m, std::size_t n, std::siz
 
 TEMPLATE_TEST_CASE("gemm: every kernel the CPU runs matches a long-double product", "[gemm]", float, double) {
     using T = TestType;
-    // heights around each kernel's row blocks (4, 6, 8), widths around its vectors (2 to 32
-    // columns), sums shorter than a vector and longer than one block of the sum
+    // heights around each kernel's row blocks (4, 6, 8), so that every family meets every count
+    // of last rows (1 to 7: each its own micro-kernel height); widths around its vectors
+    // (2 to 32 columns), sums shorter than a vector and longer than one block of the sum
     for (const bool ta : {false, true})
         for (const bool tb : {false, true})
-            for (const std::size_t m : {1u, 5u, 6u, 8u, 9u, 17u})
+            for (const std::size_t m : {1u, 2u, 3u, 4u, 5u, 6u, 7u, 8u, 9u, 15u, 17u})
                 for (const std::size_t n : {1u, 7u, 16u, 33u, 70u})
                     for (const std::size_t k : {1u, 3u, 300u})
                         check_every_kernel<T>(ta, tb, m, n, k, T(0.75), m % 2 ? T(0) : T(1.25));
