@@ -2,6 +2,10 @@
 // finite-difference gradients, and their layer selection.
 #include <ctnn/ctnn.hpp>
 
+#include <cmath>
+#include <limits>
+#include <vector>
+
 #include <catch2/catch.hpp>
 
 #include "support/approx.hpp"
@@ -82,4 +86,38 @@ TEST_CASE("regularize: policies model the concept, bad settings are refused", "[
     CHECK_THROWS_AS((ctnn::trainer{net, ctnn::loss::mse{}, ctnn::optim::sgd{}, ctnn::clip::none{},
                                    ctnn::schedule::constant{}, ctnn::regularize::l1<>{.lambda = -0.5}}),
                     ctnn::invalid_argument);
+}
+
+TEMPLATE_TEST_CASE("regularize: the penalty pass matches plain loops at every length", "[regularize]", float, double) {
+    using T = TestType;
+    using ctnn::regularize::detail::penalty_norm;
+    using ctnn::regularize::detail::penalty_pass;
+    // lengths around the pass's eight accumulators (0, a tail alone, whole groups, groups and a
+    // tail); values of both signs and exact zeros (sign 0, as PyTorch's abs')
+    for (std::size_t n = 0; n <= 37; ++n) {
+        INFO("n " << n);
+        std::vector<T> theta(n), grad(n), grad_l1(n), grad_l2(n);
+        for (std::size_t i = 0; i < n; ++i) {
+            theta[i] = i % 5 == 3 ? T(0) : T((i % 2 ? -1.0 : 1.0) * (0.25 + 0.125 * double(i)));
+            grad[i] = grad_l1[i] = grad_l2[i] = T(0.5) - T(i) / T(8);
+        }
+        double l1 = 0.0, l2 = 0.0;
+        for (std::size_t i = 0; i < n; ++i) {
+            l1 += std::abs(double(theta[i]));
+            l2 += double(theta[i]) * double(theta[i]);
+        }
+        const double got_l1 = penalty_pass<penalty_norm::l1>(theta.data(), grad_l1.data(), n, T(0.5));
+        const double got_l2 = penalty_pass<penalty_norm::l2>(theta.data(), grad_l2.data(), n, T(0.5));
+        CHECK(got_l1 == Approx(l1).epsilon(1e-15).margin(1e-15));
+        CHECK(got_l2 == Approx(l2).epsilon(1e-15).margin(1e-15));
+        for (std::size_t i = 0; i < n; ++i) {
+            const T sign = theta[i] > T(0) ? T(1) : theta[i] < T(0) ? T(-1) : T(0);
+            CHECK(grad_l1[i] == grad[i] + T(0.5) * sign);
+            CHECK(grad_l2[i] == grad[i] + T(0.5) * theta[i]);
+        }
+    }
+    // a NaN anywhere makes the sum NaN (the step is then refused as non-finite)
+    std::vector<T> theta(20, T(1)), grad(20, T(0));
+    theta[17] = std::numeric_limits<T>::quiet_NaN();
+    CHECK(std::isnan(penalty_pass<penalty_norm::l2>(theta.data(), grad.data(), 20, T(1))));
 }

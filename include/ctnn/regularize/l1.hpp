@@ -3,13 +3,12 @@
 // weights to exactly zero: sparse models.
 #pragma once
 
-#include <cmath>
 #include <string>
 #include <string_view>
 
 #include "ctnn/core/errors.hpp"
-#include "ctnn/detail/xtensor.hpp"
 #include "ctnn/regularize/layers.hpp"
+#include "ctnn/regularize/penalty_pass.hpp"
 
 namespace ctnn::regularize {
 
@@ -29,10 +28,8 @@ struct l1 {
         double penalty = 0.0;
         detail::for_each_penalized<Layers>(net, include_biases, [&](auto& p) {
             using T = typename std::decay_t<decltype(p)>::scalar;
-            double total = 0.0;
-            for (const T v : p.value) total += std::abs(double(v));
-            penalty += lambda * total;
-            xt::noalias(p.grad) += T(lambda) * xt::sign(p.value);
+            penalty += lambda * detail::penalty_pass<detail::penalty_norm::l1>(p.value.data(), p.grad.data(),
+                                                                              p.value.size(), T(lambda));
         });
         return penalty;
     }

@@ -7,8 +7,8 @@
 #include <string_view>
 
 #include "ctnn/core/errors.hpp"
-#include "ctnn/detail/xtensor.hpp"
 #include "ctnn/regularize/layers.hpp"
+#include "ctnn/regularize/penalty_pass.hpp"
 
 namespace ctnn::regularize {
 
@@ -28,10 +28,8 @@ struct l2 {
         double penalty = 0.0;
         detail::for_each_penalized<Layers>(net, include_biases, [&](auto& p) {
             using T = typename std::decay_t<decltype(p)>::scalar;
-            double squares = 0.0;
-            for (const T v : p.value) squares += double(v) * double(v);
-            penalty += lambda * squares;
-            xt::noalias(p.grad) += T(2 * lambda) * p.value;
+            penalty += lambda * detail::penalty_pass<detail::penalty_norm::l2>(p.value.data(), p.grad.data(),
+                                                                              p.value.size(), T(2 * lambda));
         });
         return penalty;
     }
