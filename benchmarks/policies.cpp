@@ -1,0 +1,35 @@
+// W6's problem (784→256 relu→128 relu→10, softmax cross-entropy, Adam lr 1e-3, batches of 128
+// in order) over the first 12,800 Fashion-MNIST training images, with each clip, penalty and the
+// gradient-health monitor in turn: what each policy adds to a step. ctnn only (no PyTorch side):
+// scripts/ab_bench.py times it against an older commit.
+#include "bench_support.hpp"
+
+#include <ctnn/ctnn.hpp>
+
+namespace {
+using net = ctnn::network<ctnn::input<784>, ctnn::dense<256, ctnn::relu>, ctnn::dense<128, ctnn::relu>,
+                          ctnn::dense<10>>;
+}  // namespace
+
+int main(int argc, char** argv) {
+    constexpr std::size_t batch = 128;
+    const bench::options options = bench::parse(argc, argv);
+    const auto train = bench::fashion_training_set("bench_policies", options.rows == 0 ? 12800 : options.rows);
+    if (!train) return 1;
+    const auto& x = train->x();
+    const auto& y = train->y();
+    const net initial(0);
+    const auto workload = [&](const char* name, auto... policies) {
+        bench::run(name, options, bench::mlp_flops_per_step(net::parameter_count, batch), initial, [&](net& model) {
+            ctnn::trainer trainer{model, ctnn::loss::softmax_cross_entropy{}, ctnn::optim::adam{.lr = 1e-3},
+                                  policies...};
+            return trainer.fit(x, y, {.epochs = 1, .batch_size = batch, .shuffle = false});
+        });
+    };
+    workload("plain");
+    workload("clip_global_norm", ctnn::clip::by_global_norm{.max_norm = 1.0});
+    workload("clip_by_value", ctnn::clip::by_value{.limit = 1.0});
+    workload("l1", ctnn::regularize::l1{.lambda = 1e-5});
+    workload("l2", ctnn::regularize::l2{.lambda = 1e-4});
+    workload("gradient_health", ctnn::monitor::gradient_health{});
+}
