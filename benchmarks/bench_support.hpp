@@ -16,6 +16,10 @@
 
 namespace bench {
 
+/// The fashion_mnist example's MLP, 784→256 relu→128 relu→10: W2's, W6's and W8's network.
+using fashion_mlp = ctnn::network<ctnn::input<784>, ctnn::dense<256, ctnn::relu>, ctnn::dense<128, ctnn::relu>,
+                                  ctnn::dense<10>>;
+
 /// The 60,000 Fashion-MNIST training images (pixels / 255) and labels from Debian's
 /// dataset-fashion-mnist, or its first `rows` (a smoke test); none, said on stderr, without it.
 inline std::optional<ctnn::data::dataset<float>> fashion_training_set(const char* program, std::size_t rows = 0) {

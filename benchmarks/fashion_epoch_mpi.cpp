@@ -16,8 +16,7 @@
 #include "bench_support.hpp"
 
 namespace {
-using net = ctnn::network<ctnn::input<784>, ctnn::dense<256, ctnn::relu>, ctnn::dense<128, ctnn::relu>,
-                          ctnn::dense<10>>;
+using net = bench::fashion_mlp;
 
 double median(std::vector<double> v) {
     std::sort(v.begin(), v.end());

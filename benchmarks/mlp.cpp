@@ -5,8 +5,7 @@
 #include "bench_support.hpp"
 
 int main(int argc, char** argv) {
-    using net = ctnn::network<ctnn::input<784>, ctnn::dense<256, ctnn::relu>, ctnn::dense<128, ctnn::relu>,
-                              ctnn::dense<10>>;
+    using net = bench::fashion_mlp;
     constexpr std::size_t rows = 1024, batch = 64, epochs = 4;
     const bench::options options = bench::parse(argc, argv);
     ctnn::rng data(42);

@@ -10,8 +10,7 @@
 #include <ctnn/optim/rmsprop.hpp>
 
 namespace {
-using net = ctnn::network<ctnn::input<784>, ctnn::dense<256, ctnn::relu>, ctnn::dense<128, ctnn::relu>,
-                          ctnn::dense<10>>;
+using net = bench::fashion_mlp;
 }  // namespace
 
 int main(int argc, char** argv) {

@@ -7,8 +7,7 @@
 #include <ctnn/ctnn.hpp>
 
 namespace {
-using net = ctnn::network<ctnn::input<784>, ctnn::dense<256, ctnn::relu>, ctnn::dense<128, ctnn::relu>,
-                          ctnn::dense<10>>;
+using net = bench::fashion_mlp;
 using dropout_net = ctnn::network<ctnn::input<784>, ctnn::dense<256, ctnn::relu>, ctnn::dropout<std::ratio<1, 5>>,
                                   ctnn::dense<128, ctnn::relu>, ctnn::dropout<std::ratio<1, 5>>, ctnn::dense<10>>;
 }  // namespace
