@@ -227,4 +227,20 @@ norm_accumulator gradient_norms_of_set(ParameterSet& params) {
     return acc;
 }
 
+/// Σ_i term(i) for i in [0, n), term(i) a double (it may also write element i), in eight
+/// independent accumulators combined in a fixed order: one running sum is a chain of dependent
+/// adds, an add's latency per element; eight keep the adds apart and the result the same from
+/// run to run.
+template <class Term>
+double sum_in_lanes(std::size_t n, Term&& term) {
+    constexpr std::size_t lanes = 8;
+    double sums[lanes] = {};
+    std::size_t i = 0;
+    for (; i + lanes <= n; i += lanes)
+        for (std::size_t k = 0; k < lanes; ++k) sums[k] += term(i + k);
+    double tail = 0.0;
+    for (; i < n; ++i) tail += term(i);
+    return (((sums[0] + sums[1]) + (sums[2] + sums[3])) + ((sums[4] + sums[5]) + (sums[6] + sums[7]))) + tail;
+}
+
 }  // namespace ctnn::detail

@@ -63,8 +63,8 @@ public:
         if (masked_) {
             const T survivor = T(1) / T(1.0 - probability);  // torch: noise.div_(1 − p)
             T* __restrict mask = mask_.data();
-            // Each element's choice is arithmetic on bits, not a branch (at p = 1/5 a fifth of
-            // such branches were mispredicted, most of a mask's cost); each draw's two 32-bit
+            // Each element's choice is arithmetic on bits, not a branch (an unpredictable branch
+            // per element was most of a mask's cost: docs/benchmarks.md); each draw's two 32-bit
             // halves decide two elements against p·2³²; one draw of the layer's stream seeds two
             // generators that run side by side (each step of one waits on the step before).
             using bits = std::conditional_t<sizeof(T) == 4, std::uint32_t, std::uint64_t>;

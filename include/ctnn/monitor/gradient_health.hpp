@@ -85,24 +85,13 @@ double fraction_of_elements(const View& a, Predicate saturated) {
     return double(std::count_if(data, data + n, saturated)) / double(n);
 }
 
-// Σ (now − before)², in eight independent double accumulators combined in a fixed order: one
-// running sum was a chain of dependent adds that cost a third of an Adam step on W6's network.
+// Σ (now − before)², in independent accumulators (sum_in_lanes).
 template <class T>
 double squared_distance(const T* __restrict now, const T* __restrict before, std::size_t n) {
-    constexpr std::size_t lanes = 8;
-    double sums[lanes] = {};
-    std::size_t i = 0;
-    for (; i + lanes <= n; i += lanes)
-        for (std::size_t k = 0; k < lanes; ++k) {
-            const double d = double(now[i + k]) - double(before[i + k]);
-            sums[k] += d * d;
-        }
-    double tail = 0.0;
-    for (; i < n; ++i) {
+    return sum_in_lanes(n, [&](std::size_t i) {
         const double d = double(now[i]) - double(before[i]);
-        tail += d * d;
-    }
-    return (((sums[0] + sums[1]) + (sums[2] + sums[3])) + ((sums[4] + sums[5]) + (sums[6] + sums[7]))) + tail;
+        return d * d;
+    });
 }
 
 template <class View>

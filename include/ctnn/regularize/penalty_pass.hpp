@@ -1,12 +1,12 @@
 // The one pass of l1 and l2 over a parameter: the sum the loss adds and the term the gradient
-// adds, in the same loop. The sum runs in eight independent double accumulators, combined in a
-// fixed order, so it does not change from run to run: a single running sum was a chain of
-// dependent adds, one element per add's latency, which made an L2 penalty on W6's network cost
-// a third of an Adam step (docs/benchmarks.md).
+// adds, in the same loop, the sum in independent accumulators (detail::sum_in_lanes; a single
+// running sum's chain of dependent adds was most of a penalty's cost: docs/benchmarks.md).
 #pragma once
 
 #include <cmath>
 #include <cstddef>
+
+#include "ctnn/detail/norms.hpp"
 
 namespace ctnn::regularize::detail {
 
@@ -28,20 +28,10 @@ double penalty_pass(const T* __restrict theta, T* __restrict grad, std::size_t n
         else
             return T(T(0) < v) - T(v < T(0));
     };
-    constexpr std::size_t lanes = 8;
-    double sums[lanes] = {};
-    std::size_t i = 0;
-    for (; i + lanes <= n; i += lanes)
-        for (std::size_t k = 0; k < lanes; ++k) {
-            sums[k] += term(theta[i + k]);
-            grad[i + k] += scale * direction(theta[i + k]);
-        }
-    double tail = 0.0;
-    for (; i < n; ++i) {
-        tail += term(theta[i]);
+    return ctnn::detail::sum_in_lanes(n, [&](std::size_t i) {
         grad[i] += scale * direction(theta[i]);
-    }
-    return (((sums[0] + sums[1]) + (sums[2] + sums[3])) + ((sums[4] + sums[5]) + (sums[6] + sums[7]))) + tail;
+        return term(theta[i]);
+    });
 }
 
 }  // namespace ctnn::regularize::detail
