@@ -41,9 +41,9 @@ struct hardtanh;
 
 template <std::size_t Out, class Activation, class Init, std::size_t In>
 struct dense;
-template <class T, std::size_t In, std::size_t Out, class Activation, class Init,
-          bool InputGradient>
-class dense_layer;
+template <class T, std::size_t In, std::size_t Out, class Activation, class Init, bool InputGradient,
+          class Names>
+class affine_layer;
 template <class Activation>
 struct batch_norm;
 template <class T, std::size_t Width, class Activation, bool InputGradient, std::size_t Pixels>

@@ -245,6 +245,129 @@ TEST_CASE("graph layers: finite differences through products, chunks, states and
     }
 }
 
+namespace affine {
+using namespace ctnn::expr;
+/// f(W·x + b) with a user's f: the form the affine back end runs.
+template <std::size_t W>
+struct swish_dense {
+    static constexpr std::string_view name = "swish_dense";
+    static constexpr auto equations = ctnn::expr::equations(output(apply<user::swish>(linear<"f", W>(x))));
+};
+/// The same f written out, the product read twice.
+template <std::size_t W>
+struct inline_swish {
+    static constexpr std::string_view name = "inline_swish";
+    static constexpr auto equations =
+        ctnn::expr::equations(output(linear<"f", W>(x) * sigmoid(linear<"f", W>(x))));
+};
+/// Not of that form: a product without a bias, x read beside the product, a let.
+template <std::size_t W>
+struct unbiased {
+    static constexpr std::string_view name = "unbiased";
+    static constexpr auto equations = ctnn::expr::equations(output(tanh(linear<"f", W, false>(x))));
+};
+template <std::size_t W>
+struct with_skip {
+    static constexpr std::string_view name = "with_skip";
+    static constexpr auto equations = ctnn::expr::equations(output(tanh(linear<"f", W>(x)) + x));
+};
+template <std::size_t W>
+struct through_a_node {
+    static constexpr std::string_view name = "through_a_node";
+    static constexpr auto p = node<"p">;
+    static constexpr auto equations = ctnn::expr::equations(let(p, linear<"f", W>(x)), output(tanh(p)));
+};
+template <class Definition>
+inline constexpr bool affine_form = is_affine_form_v<std::remove_cvref_t<decltype(Definition::equations)>>;
+template <class Definition, std::size_t In>
+using bound = typename ctnn::expression_layer<Definition>::template bind<double, 1, ctnn::features_shape(In)>::type;
+template <class Layer>
+inline constexpr bool runs_affine = requires { Layer::supports_fused_sgd; };
+}  // namespace affine
+
+TEST_CASE("graph layers: f(linear(x)) runs on the affine back end, with the derivatives the graph derives",
+          "[graph][affine][gradient]") {
+    STATIC_REQUIRE(affine::affine_form<affine::swish_dense<5>>);
+    STATIC_REQUIRE(affine::affine_form<affine::inline_swish<5>>);
+    STATIC_REQUIRE(affine::affine_form<ctnn::detail::dense_equations<5, ctnn::relu>>);
+    STATIC_REQUIRE(!affine::affine_form<affine::unbiased<5>>);
+    STATIC_REQUIRE(!affine::affine_form<affine::with_skip<4>>);
+    STATIC_REQUIRE(!affine::affine_form<affine::through_a_node<5>>);
+    STATIC_REQUIRE(!affine::affine_form<user::highway<5>>);
+    STATIC_REQUIRE(affine::runs_affine<affine::bound<affine::swish_dense<5>, 4>>);
+    STATIC_REQUIRE(!affine::runs_affine<affine::bound<affine::with_skip<4>, 4>>);
+    // the formula is recovered from the equations: the same f, whichever way it was written
+    using swish_layer = affine::bound<affine::swish_dense<5>, 4>;
+    using inline_layer = affine::bound<affine::inline_swish<5>, 4>;
+    STATIC_REQUIRE(std::is_same_v<ctnn::expr::formula_of<swish_layer::activation_type>,
+                                  ctnn::expr::formula_of<user::swish>>);
+    STATIC_REQUIRE(std::is_same_v<ctnn::expr::formula_of<inline_layer::activation_type>,
+                                  ctnn::expr::formula_of<user::swish>>);
+    // dense is the same equation, its product unnamed: the layer reports its activation by name
+    using dense_net = ctnn::basic_network<double, ctnn::input<4>, dense<5, ctnn::relu>, dense<1>>;
+    STATIC_REQUIRE(std::is_same_v<dense_net::layer_type<0>::activation_type, ctnn::relu>);
+    STATIC_REQUIRE(dense_net::layer_type<0>::kind == "dense");
+    STATIC_REQUIRE(swish_layer::kind == "swish_dense");
+
+    SECTION("its values and gradients equal graph_layer's on the same equations (1e-12)") {
+        constexpr std::size_t in = 4, out = 5, rows = 7;
+        swish_layer fast;
+        ctnn::graph_layer<double, in, affine::swish_dense<out>, ctnn::init::pytorch_default, false, true> derived;
+        fast.initialize(ctnn::rng(11));
+        derived.initialize(ctnn::rng(12));
+        std::vector<double> values;
+        fast.for_each_parameter([&](const auto& p) { values.insert(values.end(), p.value.begin(), p.value.end()); });
+        std::size_t at = 0;
+        derived.for_each_parameter([&](auto& p) {
+            for (auto& v : p.value) v = values.at(at++);
+        });
+        REQUIRE(at == values.size());
+        ctnn::rng r(5);
+        std::vector<double> x(in * rows), da(out * rows);
+        for (auto& v : x) v = 2.0 * r.normal();
+        for (auto& v : da) v = r.normal();
+        fast.reserve(rows);
+        derived.reserve(rows);
+        const double* a_fast = fast.forward(x.data(), rows, rows);
+        const double* a_derived = derived.forward(x.data(), rows, rows);
+        CTNN_REQUIRE_CLOSE(std::vector<double>(a_fast, a_fast + out * rows),
+                           std::vector<double>(a_derived, a_derived + out * rows), 1e-12);
+        std::vector<double> da_fast = da, da_derived = da;
+        const double* dx_fast = fast.backward(da_fast.data());
+        const double* dx_derived = derived.backward(da_derived.data());
+        CTNN_REQUIRE_CLOSE(std::vector<double>(dx_fast, dx_fast + in * rows),
+                           std::vector<double>(dx_derived, dx_derived + in * rows), 1e-12);
+        std::vector<double> g_fast, g_derived;
+        fast.for_each_parameter([&](const auto& p) { g_fast.insert(g_fast.end(), p.grad.begin(), p.grad.end()); });
+        derived.for_each_parameter(
+            [&](const auto& p) { g_derived.insert(g_derived.end(), p.grad.begin(), p.grad.end()); });
+        CTNN_REQUIRE_CLOSE(g_fast, g_derived, 1e-12);
+    }
+    SECTION("inside a network: finite differences, and saved under the product's names") {
+        ctnn::basic_network<double, ctnn::input<4>, ctnn::expression_layer<affine::swish_dense<6>>,
+                            ctnn::expression_layer<affine::inline_swish<3>>, dense<2>>
+            net(8);
+        ctnn::rng r(4);
+        auto x = ctnn::tensor<double, 2>::from_shape({6, 4});
+        auto y = ctnn::tensor<double, 2>::from_shape({6, 2});
+        for (auto& v : x) v = r.normal();
+        for (auto& v : y) v = r.normal();
+        ctnn_test::check_network_gradient(net, ctnn::loss::mse{}, x, y);
+        std::vector<std::string> names;
+        const auto collect = [&](std::string_view name, const auto&) { names.emplace_back(name); };
+        net.layer<0>().for_each_named_parameter(collect);
+        net.layer<2>().for_each_named_parameter(collect);
+        CHECK(names == std::vector<std::string>{"f.weight", "f.bias", "weight", "bias"});
+        ctnn_test::temp_dir dir;
+        const auto path = dir.path() / "affine.ctnn";
+        ctnn::save(path, net);
+        decltype(net) loaded(99);
+        ctnn::load(path, loaded);
+        const bool same_outputs = loaded.predict(x) == net.predict(x);
+        CHECK(same_outputs);
+    }
+}
+
 TEST_CASE("graph: what the compiler makes of the equations", "[graph]") {
     using ctnn::expr::compiled_graph;
     using gru_graph = compiled_graph<std::remove_cvref_t<decltype(ctnn::cells::gru<4>::equations)>, 3>;

@@ -3,17 +3,26 @@
 #pragma once
 
 #include <string_view>
+#include <type_traits>
 
 namespace ctnn::detail {
 
+/// The names are PyTorch's `weight` and `bias` unless the layer names them (`weight_name`,
+/// `bias_name`: an expression layer's `f.weight` and `f.bias`).
 template <class Layer, class F>
 void visit_weight_and_bias(Layer& layer, F&& f) {
-    f(std::string_view("weight"), layer.weight);
-    f(std::string_view("bias"), layer.bias);
+    using type = std::remove_const_t<Layer>;
+    if constexpr (requires { type::weight_name; type::bias_name; }) {
+        f(type::weight_name, layer.weight);
+        f(type::bias_name, layer.bias);
+    } else {
+        f(std::string_view("weight"), layer.weight);
+        f(std::string_view("bias"), layer.bias);
+    }
 }
 
-/// The visits the network asks of such a layer, for it to inherit (`class dense_layer : public
-/// weight_and_bias_visits<dense_layer<...>>`): for_each_parameter, and for_each_named_parameter
+/// The visits the network asks of such a layer, for it to inherit (`class affine_layer : public
+/// weight_and_bias_visits<affine_layer<...>>`): for_each_parameter, and for_each_named_parameter
 /// with the names, for saving.
 template <class Layer>
 struct weight_and_bias_visits {

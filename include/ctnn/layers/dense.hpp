@@ -1,223 +1,45 @@
 // dense<Out, Activation, Init>: a fully connected layer a = act(x·Wᵀ + b), PyTorch's nn.Linear
-// followed by an activation, with W stored [out, in] as PyTorch does.
+// followed by an activation, with W stored [out, in] as PyTorch does. It is one equation,
+// output(apply<Activation>(linear<"", Out>(x))), which runs on the affine back end
+// (affine_layer.hpp) as any expression layer of that form does.
 #pragma once
 
-#include <cmath>
 #include <cstddef>
-#include <cstdint>
-#include <limits>
 #include <string_view>
 #include <type_traits>
 
 #include "ctnn/activations/identity.hpp"
-#include "ctnn/activations/sigmoid.hpp"
-#include "ctnn/core/parameter.hpp"
-#include "ctnn/core/rng.hpp"
+#include "ctnn/concepts/activation.hpp"
 #include "ctnn/core/shape.hpp"
-#include "ctnn/detail/activation_stage.hpp"
-#include "ctnn/detail/affine.hpp"
-#include "ctnn/detail/norms.hpp"
-#include "ctnn/detail/optimizer_support.hpp"
 #include "ctnn/detail/diagnostics.hpp"
-#include "ctnn/detail/matrix_view.hpp"
-#include "ctnn/detail/score_kind.hpp"
-#include "ctnn/detail/weight_bias_parameters.hpp"
-#include "ctnn/detail/xtensor.hpp"
-#include "ctnn/init/fans.hpp"
+#include "ctnn/expr/affine_form.hpp"
+#include "ctnn/expr/graph.hpp"
 #include "ctnn/init/pytorch_default.hpp"
-#include "ctnn/optim/folded_step.hpp"
+#include "ctnn/layers/expression_layer.hpp"
 
 namespace ctnn {
 
 /// Pass as a dense layer's `In` to have its input width inferred from the layer before.
 inline constexpr std::size_t infer_width = 0;
 
-/// The layer as it lives inside a network: its widths and scalar are known, and whether it is the
-/// first layer (which computes no dL/dx); its position is the network's to know.
-template <class T, std::size_t In, std::size_t Out, class Activation, class Init,
-          bool InputGradient>
-class dense_layer : public detail::weight_and_bias_visits<dense_layer<T, In, Out, Activation, Init, InputGradient>> {
-public:
-    using scalar = T;
-    using activation_type = Activation;
-    using initializer_type = Init;
-    static constexpr std::string_view kind = "dense";
-    static constexpr std::size_t input_width = In;
-    static constexpr std::size_t output_width = Out;
-    static constexpr std::size_t parameter_count = In * Out + Out;
-    /// The first layer's gradient with respect to the network's input is never needed.
-    static constexpr bool computes_input_gradient = InputGradient;
-    /// A sigmoid output already is a probability (per output), for predict_proba.
-    static constexpr detail::score_kind scores =
-        std::is_same_v<Activation, sigmoid> ? detail::score_kind::probabilities : detail::score_kind::logits;
-
-    parameter<T, 2> weight;  // (Out, In)
-    parameter<T, 1> bias;    // (Out)
-    /// The init policy object; set its fields before `initialize` to configure it.
-    Init initializer{};
-
-    dense_layer() : weight(std::array<std::size_t, 2>{Out, In}), bias(std::array<std::size_t, 1>{Out}) {}
-
-    void initialize(rng stream) {
-        const init::fans fans{In, Out};
-        initializer.weight(weight.value, fans, stream);
-        initializer.bias(bias.value, fans, stream);
-    }
-
-    /// Sizes the work buffers for batches of up to `rows` rows (only ever grows them).
-    void reserve(std::size_t rows) {
-        activation_.reserve(rows);
-        if constexpr (computes_input_gradient) detail::ensure_capacity(input_gradient_, rows * In);
-    }
-    std::size_t capacity() const noexcept { return activation_.capacity(); }
-
-    // xᵀ (In, B), row k at in_t + k·ld (ld ≥ B) -> aᵀ = act(W·xᵀ + b) (Out, B) packed.
-    // The input must stay alive until backward.
-    const T* forward(const T* in_t, std::size_t ld, std::size_t rows) {
-        input_t_ = in_t;
-        input_ld_ = ld;
-        rows_ = rows;
-        dz_t_ = nullptr;
-        dz_max_ = -1.0;
-        detail::affine_forward<In, Out>(weight.value.data(), in_t, ld, bias.value.data(),
-                                        activation_.preactivation(), rows);
-        return activation_.activate(rows);
-    }
-
-    // daᵀ (Out, B), overwritten with dzᵀ = daᵀ ⊙ act'(z) -> dW (Out, In), db (Out) into the
-    // parameters' grads; returns dxᵀ = Wᵀ·dzᵀ (In, B), or nullptr for the first layer.
-    T* backward(T* da_t) {
-        T* dx_t = propagate</*MeasureDz=*/false>(da_t);
-        form_weight_gradient();
-        return dx_t;
-    }
-
-    // The part of backward the layers below need: daᵀ (Out, B) -> dzᵀ in place, db (Out) into
-    // bias.grad; returns dxᵀ (In, B) or nullptr. dW is left to form_weight_gradient, or to
-    // fused_sgd_step, which folds it into the update; max |dz| is kept for weight_gradient_bound.
-    T* backward_signal(T* da_t) { return propagate</*MeasureDz=*/true>(da_t); }
-
-    // dzᵀ (Out, B) of backward_signal, xᵀ (In, B) -> dW (Out, In) into weight.grad.
-    void form_weight_gradient() {
-        detail::affine_weight_gradient<In, Out>(static_cast<const T*>(dz_t_), input_t_, input_ld_, weight.grad.data(),
-                                                rows_);
-    }
-
-    /// A bound on every |dW_ij| without forming dW: B·max|dz|·max|x|, since |dW_ij| ≤
-    /// Σ_b |dz_ib|·|x_jb|; +inf when dz, x or db is not finite. dW is certainly finite when it is
-    /// at most a quarter of T's largest value; otherwise the caller forms and checks it. input_bound ≥ 0 is a known
-    /// bound on |x| (the previous layer's activation is bounded, and the loss was finite, so x
-    /// is too); below 0, x is scanned.
-    double weight_gradient_bound(double input_bound = -1.0) const {
-        const double dz_max =
-            dz_max_ >= 0.0 ? dz_max_ : detail::block_max_abs(static_cast<const T*>(dz_t_), rows_, Out, rows_);
-        const double x_max = input_bound >= 0.0 ? input_bound : detail::block_max_abs(input_t_, input_ld_, In, rows_);
-        for (std::size_t o = 0; o < Out; ++o)
-            if (!std::isfinite(bias.grad(o))) return std::numeric_limits<double>::infinity();
-        return double(rows_) * dz_max * x_max;
-    }
-
-    /// Whether the folded step `s`, with |dW| at most `gradient_bound`, certainly leaves the
-    /// weight, the bias and their momentum buffers finite: |b'| ≤ μ·max|b| + |1 − τ|·|g| (b' = g
-    /// on the first step) and |θ'| ≤ max|θ| + lr·|b'|, each at most a quarter of T's largest
-    /// value, room enough for rounding. One read of θ and b: the trainer then needs no copy of
-    /// them to undo a step that overflows, since none can.
-    /// `states`: the weight's and the bias's optimizer state (the trainer's, in that order).
-    template <class State>
-    bool folded_step_bounded(const optim::folded_step& s, double gradient_bound, const State* states) const {
-        constexpr double limit = double(std::numeric_limits<T>::max()) / 4;
-        const double lr = std::abs(double(T(s.lr)));  // as the step applies it: T(lr) may overflow
-        const double momentum = std::abs(double(T(s.momentum)));
-        const double keep = std::max(1.0, std::abs(1.0 - s.dampening));
-        const auto bounded = [&](const auto& p, const State& state, double g) {
-            const auto max_abs = [](const auto& t) { return detail::max_magnitude(t.data(), t.size()); };
-            const double step = s.momentum == 0.0 ? g : momentum * max_abs(state.buffers[0]) + keep * g;
-            return step <= limit && max_abs(p.value) + lr * step <= limit;  // false for NaN
-        };
-        return bounded(weight, states[0], gradient_bound)
-               && bounded(bias, states[1], detail::max_magnitude(bias.grad.data(), Out));
-    }
-
-    /// One folded step (optim::folded_step: torch.optim.SGD without weight decay or Nesterov)
-    /// with dW folded into its product: W ← W − lr·dW in the product itself, or the momentum
-    /// buffer b ← μ·b + (1−τ)·dW (b ← dW on the first step) in the product and then
-    /// W ← W − lr·b; the bias by the optimizer itself. weight.grad is not written. After
-    /// backward_signal. `states`: the weight's and the bias's optimizer state, in that order.
-    template <optim::folds_into_weight_gradient Optimizer, class State>
-    void fused_sgd_step(const Optimizer& optimizer, State* states) {
-        const optim::folded_step step = optimizer.folded();
-        State& weight_state = states[0];
-        optimizer.prepare(weight, weight_state);
-        if (detail::weight_gradient_by_dots<In, Out>(rows_)) {  // no product to fold it into
-            form_weight_gradient();
-            optimizer.update(weight, weight_state);
-        } else {
-            const T sign = step.maximize ? T(-1) : T(1), lr = T(step.lr);
-            const T* dz = dz_t_;
-            if (step.momentum == 0.0) {
-                detail::weight_gradient_product<In, Out>(dz, rows_, input_t_, input_ld_, -lr * sign, T(1),
-                                                         weight.value.data(), rows_);
-            } else {
-                // the folded step's own buffer (torch's momentum_buffer), whatever prepare() did
-                detail::allocate_state(weight_state, 0, weight.size(), T(0));
-                T* buffer = weight_state.buffers[0].data();
-                const bool first = weight_state.steps == 0;
-                detail::weight_gradient_product<In, Out>(dz, rows_, input_t_, input_ld_,
-                                                         first ? sign : T(1.0 - step.dampening) * sign,
-                                                         first ? T(0) : T(step.momentum), buffer, rows_);
-                T* __restrict w = weight.value.data();
-                for (std::size_t i = 0; i < In * Out; ++i) w[i] -= lr * buffer[i];
-            }
-            ++weight_state.steps;
-        }
-        optimizer.prepare(bias, states[1]);
-        optimizer.update(bias, states[1]);
-    }
-    static constexpr bool supports_fused_sgd = true;
-    /// The optimizer states fused_sgd_step and folded_step_bounded read: the weight's, the bias's.
-    static constexpr std::size_t parameter_tensors = 2;
-
-    /// The last forward pass's output, feature-major: aᵀ (Out, B).
-    auto output() const { return activation_.output(rows_); }
-    std::size_t rows() const noexcept { return rows_; }
-    /// The last backward pass's ∂L/∂z, feature-major dzᵀ (Out, B): the gradient back-propagated
-    /// into this layer (monitor::gradient_health's vanishing measure). Empty after a forward
-    /// pass until the next backward; it lives in the caller's gradient buffer.
-    auto preactivation_gradient() const {
-        return detail::matrix_view(static_cast<const T*>(dz_t_), Out, dz_t_ ? rows_ : 0);
-    }
-
-
-private:
-    // backward and backward_signal: dzᵀ in place of daᵀ, db, dxᵀ; with MeasureDz, max |dz| from
-    // the bias pass too (else it is left unknown, and weight_gradient_bound scans dz). A
-    // template argument, so a network that never takes the fused step compiles one bias pass.
-    template <bool MeasureDz>
-    T* propagate(T* da_t) {
-        activation_.backpropagate(da_t, rows_);
-        dz_t_ = da_t;
-        if constexpr (MeasureDz) {
-            dz_max_ = double(detail::bias_gradient_and_max_abs<Out>(static_cast<const T*>(da_t), bias.grad.data(), rows_));
-        } else {
-            detail::bias_gradient<Out>(static_cast<const T*>(da_t), bias.grad.data(), rows_);
-            dz_max_ = -1.0;
-        }
-        if constexpr (computes_input_gradient) {
-            detail::affine_backward_input<In, Out>(weight.value.data(), da_t, input_gradient_.data(), rows_);
-            return input_gradient_.data();
-        } else {
-            return nullptr;
-        }
-    }
-
-    detail::activation_stage<T, Out, Activation> activation_;
-    detail::buffer<T> input_gradient_;
-    const T* input_t_ = nullptr;  // xᵀ (In, B), rows input_ld_ apart
-    const T* dz_t_ = nullptr;     // dzᵀ (Out, B) of the last backward, in the caller's buffer
-    double dz_max_ = -1.0;        // max |dz| of the last backward_signal; below 0: not measured
-    std::size_t input_ld_ = 0;
-    std::size_t rows_ = 0;
+namespace detail {
+/// dense's definition: a = f(W·x + b), one unnamed product (its parameters saved as PyTorch's
+/// `weight` and `bias`), f the activation's formula.
+template <std::size_t Out, class Activation>
+struct dense_equations {
+    static constexpr std::string_view name = "dense";
+    using activation = Activation;
+    static constexpr auto equations =
+        expr::equations(expr::output(expr::apply<Activation>(expr::linear<"", Out>(expr::x))));
+    static_assert(expr::is_affine_form_v<std::remove_cvref_t<decltype(equations)>>);
 };
+}  // namespace detail
+
+/// The dense layer inside a network, as dense<Out, Activation, Init> binds it after a layer of
+/// width `In` (the first layer: InputGradient false).
+template <class T, std::size_t In, std::size_t Out, class Activation, class Init, bool InputGradient>
+using dense_layer =
+    typename detail::expression_layer_type<T, In, detail::dense_equations<Out, Activation>, Init, InputGradient>::type;
 
 /// A fully connected layer of `Out` units as written in a network's type list. `In` is inferred
 /// from the previous layer unless given, in which case a mismatch is a compile error naming the
@@ -234,7 +56,13 @@ struct dense {
         static_assert(diagnostics::check_layer_input_width<dense, Index, In, InputShape.size()>());
         static_assert(diagnostics::check_activation<Activation>());
         static_assert(diagnostics::check_initializer<Init>());
-        using type = dense_layer<T, InputShape.size(), Out, Activation, Init, (Index > 0)>;
+        // after a refusal above, no equations are formed from what was refused
+        static constexpr bool well_formed =
+            Out > 0 && (In == infer_width || In == InputShape.size()) && activation_policy<Activation>;
+        using type = typename std::conditional_t<
+            well_formed,
+            detail::expression_layer_type<T, InputShape.size(), detail::dense_equations<Out, Activation>, Init, (Index > 0)>,
+            std::type_identity<void>>::type;
     };
 };
 

@@ -12,20 +12,29 @@
 //   network<input<4>, dense<8, tanh>, expression_layer<highway<8>>, dense<1>>
 //
 // A layer whose output width depends on its input's (an output reading x) preserves its width.
+// Equations of the form f(linear<"f", N>(x)), f element-wise (expr/affine_form.hpp), run on the
+// affine back end that dense runs on (affine_layer.hpp); any other graph on graph_layer.
 #pragma once
 
 #include <cstddef>
+#include <string_view>
 #include <type_traits>
 
 #include "ctnn/core/shape.hpp"
 #include "ctnn/detail/diagnostics.hpp"
+#include "ctnn/expr/activation.hpp"
+#include "ctnn/expr/affine_form.hpp"
 #include "ctnn/expr/graph.hpp"
 #include "ctnn/init/pytorch_default.hpp"
+#include "ctnn/layers/affine_layer.hpp"
 #include "ctnn/layers/graph_layer.hpp"
 
 namespace ctnn {
 
 namespace detail {
+template <class Definition>
+using equations_of = std::remove_cvref_t<decltype(Definition::equations)>;
+
 /// output_width where the equations fix it, else preserves_width (it is the input's).
 template <std::size_t Width>
 struct declared_output_width {
@@ -35,22 +44,74 @@ template <>
 struct declared_output_width<0> {
     static constexpr bool preserves_width = true;
 };
+template <class Equations, bool Affine = expr::is_affine_form_v<Equations>>
+struct expression_output_width
+    : declared_output_width<expr::compiled_graph<Equations, 0>::template width<
+          typename expr::compiled_graph<Equations, 0>::output>()> {};
+template <class Equations>
+struct expression_output_width<Equations, true> {
+    static constexpr std::size_t output_width = expr::affine_form<Equations>::linear::width;
+};
+
+/// The element-wise f of an affine-form layer, as an activation: its formula, no name of its own.
+template <class Formula>
+struct formula_activation {
+    static constexpr std::string_view name{};
+    static constexpr Formula formula{};
+};
+/// The definition's `activation` where it names one with that formula (dense's), so that the
+/// layer reports it by name; else the formula itself.
+template <class Definition, class Formula>
+struct affine_activation {
+    using type = formula_activation<Formula>;
+};
+template <class Definition, class Formula>
+    requires std::is_same_v<expr::formula_of<typename Definition::activation>, Formula>
+struct affine_activation<Definition, Formula> {
+    using type = typename Definition::activation;
+};
+
+inline constexpr std::string_view plain_weight_name = "weight";
+inline constexpr std::string_view plain_bias_name = "bias";
+/// An affine-form layer's kind (its definition's name) and its parameters' saved names:
+/// `f.weight` and `f.bias` for linear<"f", N>, as graph_layer names them, and PyTorch's plain
+/// `weight` and `bias` for an unnamed product (dense's, nn.Linear's).
+template <class Definition, class Linear>
+struct affine_names {
+    static constexpr std::string_view kind = Definition::name;
+    static constexpr std::string_view product = Linear::name.view();
+    static constexpr std::string_view weight_name =
+        product.empty() ? plain_weight_name : expr::join<product, weight_suffix>::value;
+    static constexpr std::string_view bias_name =
+        product.empty() ? plain_bias_name : expr::join<product, bias_suffix>::value;
+};
+
+/// The layer that runs Definition's equations inside a network: the affine back end where they
+/// have its form, else graph_layer.
+template <class T, std::size_t In, class Definition, class Init, bool InputGradient,
+          bool Affine = expr::is_affine_form_v<equations_of<Definition>>>
+struct expression_layer_type {
+    static_assert(!expr::compiled_graph<equations_of<Definition>, In>::recurrent,
+                  "ctnn: expression_layer<...> has no states; a definition with next(state, ...) is a cell, "
+                  "for recurrent_cell<...>");
+    using type = graph_layer<T, In, Definition, Init, false, InputGradient>;
+};
+template <class T, std::size_t In, class Definition, class Init, bool InputGradient>
+struct expression_layer_type<T, In, Definition, Init, InputGradient, true> {
+    using form = expr::affine_form<equations_of<Definition>>;
+    using type = affine_layer<T, In, form::linear::width, typename affine_activation<Definition, typename form::formula>::type,
+                              Init, InputGradient, affine_names<Definition, typename form::linear>>;
+};
 }  // namespace detail
 
 /// Init draws every weight and bias (default: PyTorch's nn.Linear).
 template <class Definition, class Init = init::pytorch_default>
-struct expression_layer
-    : detail::declared_output_width<expr::compiled_graph<std::remove_cvref_t<decltype(Definition::equations)>, 0>::
-                                        template width<typename expr::compiled_graph<
-                                            std::remove_cvref_t<decltype(Definition::equations)>, 0>::output>()> {
+struct expression_layer : detail::expression_output_width<detail::equations_of<Definition>> {
     template <class T, std::size_t Index, shape InputShape>
     struct bind {
-        using graph = expr::compiled_graph<std::remove_cvref_t<decltype(Definition::equations)>, InputShape.size()>;
-        static_assert(!graph::recurrent,
-                      "ctnn: expression_layer<...> has no states; a definition with next(state, ...) is a cell, "
-                      "for recurrent_cell<...>");
         static_assert(diagnostics::check_initializer<Init>());
-        using type = graph_layer<T, InputShape.size(), Definition, Init, false, (Index > 0)>;
+        using type =
+            typename detail::expression_layer_type<T, InputShape.size(), Definition, Init, (Index > 0)>::type;
     };
 };
 

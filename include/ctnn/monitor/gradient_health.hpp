@@ -19,8 +19,12 @@
 #include <type_traits>
 #include <vector>
 
+#include "ctnn/activations/relu.hpp"
+#include "ctnn/activations/sigmoid.hpp"
+#include "ctnn/activations/tanh.hpp"
 #include "ctnn/core/errors.hpp"
 #include "ctnn/detail/norms.hpp"
+#include "ctnn/expr/activation.hpp"
 #include "ctnn/fwd.hpp"
 #include "ctnn/monitor/event_kind.hpp"
 #include "ctnn/monitor/health_event.hpp"
@@ -396,12 +400,12 @@ private:
             using activation = typename layer_type::activation_type;
             const auto a = layer.output();
             using value_type = std::remove_cvref_t<decltype(*a.data())>;
-            if constexpr (std::is_same_v<activation, ctnn::relu>) {
+            if constexpr (std::is_same_v<expr::formula_of<activation>, expr::formula_of<ctnn::relu>>) {
                 h.dead_fraction = detail::fraction_of_dead_units(a);
-            } else if constexpr (std::is_same_v<activation, ctnn::tanh>) {
+            } else if constexpr (std::is_same_v<expr::formula_of<activation>, expr::formula_of<ctnn::tanh>>) {
                 const auto limit = value_type(tanh_saturation);
                 h.saturated_fraction = detail::fraction_of_elements(a, [&](value_type v) { return std::abs(v) > limit; });
-            } else if constexpr (std::is_same_v<activation, ctnn::sigmoid>) {
+            } else if constexpr (std::is_same_v<expr::formula_of<activation>, expr::formula_of<ctnn::sigmoid>>) {
                 const auto high = value_type(sigmoid_saturation), low = value_type(1.0 - sigmoid_saturation);
                 h.saturated_fraction = detail::fraction_of_elements(a, [&](value_type v) { return v > high || v < low; });
             }
