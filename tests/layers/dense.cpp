@@ -314,4 +314,16 @@ TEMPLATE_TEST_CASE("dense: the affine kernels match plain loops on every path", 
     check_affine_kernels<TestType, 300, 37>(1000, 1000);
     STATIC_REQUIRE(ctnn::detail::weight_gradient_by_dots<5, 1>(100));
     STATIC_REQUIRE_FALSE(ctnn::detail::weight_gradient_by_dots<64, 64>(32));
+    // a layer of at most loops_only_weights weights runs the loops at every batch, never gemm
+    for (std::size_t rows : {4096u, 5003u}) {
+        INFO("rows " << rows);
+        check_affine_kernels<TestType, 10, 5>(rows, rows + 3);
+        check_affine_kernels<TestType, 16, 8>(rows, rows);
+    }
+    STATIC_REQUIRE_FALSE(ctnn::detail::may_use_gemm<10, 5>);
+    STATIC_REQUIRE_FALSE(ctnn::detail::may_use_gemm<16, 8>);
+    STATIC_REQUIRE_FALSE(ctnn::detail::use_gemm<10, 5>(std::size_t(1) << 24));
+    STATIC_REQUIRE(ctnn::detail::weight_gradient_by_dots<16, 8>(std::size_t(1) << 24));
+    STATIC_REQUIRE(ctnn::detail::may_use_gemm<17, 8>);
+    STATIC_REQUIRE(ctnn::detail::use_gemm<17, 8>(4096));
 }

@@ -30,9 +30,16 @@ namespace ctnn::detail {
 /// Multiply-adds per product from which gemm is called (below: the unrolled loops here).
 inline constexpr std::size_t gemm_threshold = 16384;
 
+/// Weights up to which a layer runs the loops here at every batch and never calls gemm, so that
+/// its unit does not compile gemm at all (the seed network's compile time, W5). A product this
+/// narrow gains nothing from gemm's packing at any batch (docs/benchmarks.md).
+inline constexpr std::size_t loops_only_weights = 128;
+template <std::size_t In, std::size_t Out>
+inline constexpr bool may_use_gemm = In * Out > loops_only_weights;
+
 template <std::size_t In, std::size_t Out>
 constexpr bool use_gemm(std::size_t rows) {
-    return rows * In * Out >= gemm_threshold;
+    return may_use_gemm<In, Out> && rows * In * Out >= gemm_threshold;
 }
 
 template <class T>
@@ -191,12 +198,14 @@ void transpose_columns(const T* __restrict x_t, T* __restrict x, std::size_t row
 // W (Out, In), xᵀ (In, B; ld), b (Out) -> zᵀ = W·xᵀ + b (Out, B)
 template <std::size_t In, std::size_t Out, class T>
 void affine_forward(const T* w, const T* x_t, std::size_t ld, const T* b, T* z_t, std::size_t rows) {
-    if (use_gemm<In, Out>(rows)) {
-        for (std::size_t o = 0; o < Out; ++o) std::fill_n(z_t + o * rows, rows, b[o]);
-        gemm_row_major(false, false, Out, rows, In, T(1), w, In, x_t, ld, T(1), z_t, rows);
-    } else {
-        panel_product<Out, In, In, 1>(w, x_t, ld, b, z_t, rows);
+    if constexpr (may_use_gemm<In, Out>) {
+        if (use_gemm<In, Out>(rows)) {
+            for (std::size_t o = 0; o < Out; ++o) std::fill_n(z_t + o * rows, rows, b[o]);
+            gemm_row_major(false, false, Out, rows, In, T(1), w, In, x_t, ld, T(1), z_t, rows);
+            return;
+        }
     }
+    panel_product<Out, In, In, 1>(w, x_t, ld, b, z_t, rows);
 }
 
 /// {0, 1, ..., L−1}: lane numbers, to mask the lanes of a last, overlapping vector.
@@ -315,10 +324,13 @@ void weight_gradient_product(const T* dz_t, std::size_t dz_ld, const T* x_t, std
 // dzᵀ (Out, B), xᵀ (In, B; ld) -> dW = dzᵀ·x (Out, In).
 template <std::size_t In, std::size_t Out, class T>
 void affine_weight_gradient(const T* dz_t, const T* x_t, std::size_t ld, T* dw, std::size_t rows) {
-    if (weight_gradient_by_dots<In, Out>(rows))
-        weight_gradient_dots<In, Out>(dz_t, x_t, ld, dw, rows);
-    else
-        weight_gradient_product<In, Out>(dz_t, rows, x_t, ld, T(1), T(0), dw, rows);
+    if constexpr (may_use_gemm<In, Out>) {
+        if (!weight_gradient_by_dots<In, Out>(rows)) {
+            weight_gradient_product<In, Out>(dz_t, rows, x_t, ld, T(1), T(0), dw, rows);
+            return;
+        }
+    }
+    weight_gradient_dots<In, Out>(dz_t, x_t, ld, dw, rows);
 }
 
 // dzᵀ (Out, B) -> db = Σ_batch dzᵀ (Out), and with MaxAbs max |dz| (else 0) from the same pass.
@@ -387,9 +399,11 @@ void affine_backward_parameters(const T* dz_t, const T* x_t, std::size_t ld, T* 
 // W (Out, In), dzᵀ (Out, B) -> dxᵀ = Wᵀ·dzᵀ (In, B)
 template <std::size_t In, std::size_t Out, class T>
 void affine_backward_input(const T* w, const T* dz_t, T* dx_t, std::size_t rows) {
-    if (use_gemm<In, Out>(rows)) {
-        gemm_row_major(true, false, In, rows, Out, T(1), w, In, dz_t, rows, T(0), dx_t, rows);
-        return;
+    if constexpr (may_use_gemm<In, Out>) {
+        if (use_gemm<In, Out>(rows)) {
+            gemm_row_major(true, false, In, rows, Out, T(1), w, In, dz_t, rows, T(0), dx_t, rows);
+            return;
+        }
     }
     panel_product<In, Out, 1, In>(w, dz_t, rows, static_cast<const T*>(nullptr), dx_t, rows);
 }

@@ -147,30 +147,18 @@ public:
     /// backward_signal. `states`: the weight's and the bias's optimizer state, in that order.
     template <optim::folds_into_weight_gradient Optimizer, class State>
     void fused_sgd_step(const Optimizer& optimizer, State* states) {
-        const optim::folded_step step = optimizer.folded();
         State& weight_state = states[0];
         optimizer.prepare(weight, weight_state);
-        if (detail::weight_gradient_by_dots<In, Out>(rows_)) {  // no product to fold it into
+        bool folded = false;
+        if constexpr (detail::may_use_gemm<In, Out>) {  // else there is never a product to fold it into
+            if (!detail::weight_gradient_by_dots<In, Out>(rows_)) {
+                fold_step_into_weight_gradient(optimizer.folded(), weight_state);
+                folded = true;
+            }
+        }
+        if (!folded) {
             form_weight_gradient();
             optimizer.update(weight, weight_state);
-        } else {
-            const T sign = step.maximize ? T(-1) : T(1), lr = T(step.lr);
-            const T* dz = dz_t_;
-            if (step.momentum == 0.0) {
-                detail::weight_gradient_product<In, Out>(dz, rows_, input_t_, input_ld_, -lr * sign, T(1),
-                                                         weight.value.data(), rows_);
-            } else {
-                // the folded step's own buffer (torch's momentum_buffer), whatever prepare() did
-                detail::allocate_state(weight_state, 0, weight.size(), T(0));
-                T* buffer = weight_state.buffers[0].data();
-                const bool first = weight_state.steps == 0;
-                detail::weight_gradient_product<In, Out>(dz, rows_, input_t_, input_ld_,
-                                                         first ? sign : T(1.0 - step.dampening) * sign,
-                                                         first ? T(0) : T(step.momentum), buffer, rows_);
-                T* __restrict w = weight.value.data();
-                for (std::size_t i = 0; i < In * Out; ++i) w[i] -= lr * buffer[i];
-            }
-            ++weight_state.steps;
         }
         optimizer.prepare(bias, states[1]);
         optimizer.update(bias, states[1]);
@@ -191,6 +179,29 @@ public:
 
 
 private:
+    // fused_sgd_step's weight update inside dW's product (gemm): W ← W − lr·dW, or the momentum
+    // buffer b ← μ·b + (1−τ)·dW (b ← dW on the first step) and then W ← W − lr·b.
+    template <class State>
+    void fold_step_into_weight_gradient(const optim::folded_step& step, State& weight_state) {
+        const T sign = step.maximize ? T(-1) : T(1), lr = T(step.lr);
+        const T* dz = dz_t_;
+        if (step.momentum == 0.0) {
+            detail::weight_gradient_product<In, Out>(dz, rows_, input_t_, input_ld_, -lr * sign, T(1),
+                                                     weight.value.data(), rows_);
+        } else {
+            // the folded step's own buffer (torch's momentum_buffer), whatever prepare() did
+            detail::allocate_state(weight_state, 0, weight.size(), T(0));
+            T* buffer = weight_state.buffers[0].data();
+            const bool first = weight_state.steps == 0;
+            detail::weight_gradient_product<In, Out>(dz, rows_, input_t_, input_ld_,
+                                                     first ? sign : T(1.0 - step.dampening) * sign,
+                                                     first ? T(0) : T(step.momentum), buffer, rows_);
+            T* __restrict w = weight.value.data();
+            for (std::size_t i = 0; i < In * Out; ++i) w[i] -= lr * buffer[i];
+        }
+        ++weight_state.steps;
+    }
+
     // backward and backward_signal: dzᵀ in place of daᵀ, db, dxᵀ; with MeasureDz, max |dz| from
     // the bias pass too (else it is left unknown, and weight_gradient_bound scans dz). A
     // template argument, so a network that never takes the fused step compiles one bias pass.
