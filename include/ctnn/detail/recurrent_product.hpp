@@ -1,6 +1,7 @@
-// The one product a recurrent step cannot batch over time: out = init + A·h on a (rows, B)
-// block, where init is a block of the input projection computed for every step at once. A is
-// W_hh (forward) or W_hhᵀ (backward), given by strides so neither is ever copied transposed.
+// A graph layer's products, out = init + A·in: the one a recurrent step cannot batch over time
+// (A·h on a (rows, B) block, init a block of the input projection), and the products of x over
+// every step at once. A is W (forward) or Wᵀ (backward), given by strides so neither is ever
+// copied transposed. Unrolled loops where gemm would not pay (affine.hpp's use_gemm), else gemm.
 #pragma once
 
 #include <algorithm>

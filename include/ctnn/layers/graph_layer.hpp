@@ -517,9 +517,10 @@ public:
                     else
                         for (std::size_t r = 0; r < m; ++r) biases[k].grad(r) = detail::sum(d_node + r * l, n);
                 }
-                if constexpr (std::is_same_v<U, input_variable> && computes_input_gradient)
-                    detail::gemm_row_major(true, false, In, n, m, T(1), weights[k].value.data(), In, d_node, l, T(1),
-                                           pointer<input_variable>(g), l);
+                if constexpr (std::is_same_v<U, input_variable> && computes_input_gradient) {
+                    T* dx = pointer<input_variable>(g);  // dx += Wᵀ·d_node, every step at once
+                    detail::step_product<In, m, 1, In>(weights[k].value.data(), d_node, l, dx, l, dx, n, l);
+                }
             }
         });
         if constexpr (!computes_input_gradient) {
@@ -718,9 +719,8 @@ private:
                         const T b = biases[k].value(r);
                         for (std::size_t c = 0; c < n; ++c) out[r * l + c] += b;
                     }
-                if constexpr (std::is_same_v<typename N::operand, input_variable>)
-                    detail::gemm_row_major(false, false, N::width, n, In, T(1), weights[k].value.data(), In, in_t, ld, T(1),
-                                           out, l);
+                if constexpr (std::is_same_v<typename N::operand, input_variable>)  // out += W·x, every step
+                    detail::step_product<N::width, In, In, 1>(weights[k].value.data(), in_t, ld, out, l, out, n, l);
             }
         });
         with_environment(v, [&](const auto& env) {
