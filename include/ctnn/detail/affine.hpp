@@ -31,7 +31,7 @@ namespace ctnn::detail {
 inline constexpr std::size_t gemm_threshold = 16384;
 
 /// Weights up to which a layer runs the loops here at every batch and never calls gemm, so that
-/// its unit does not compile gemm at all (the seed network's compile time, W5). A product this
+/// its unit does not compile gemm at all (the seed network's compile time). A product this
 /// narrow gains nothing from gemm's packing at any batch (docs/benchmarks.md).
 inline constexpr std::size_t loops_only_weights = 128;
 template <std::size_t In, std::size_t Out>

@@ -7,8 +7,12 @@
 
 namespace ctnn::detail {
 
-/// The names are PyTorch's `weight` and `bias` unless the layer names them (`weight_name`,
-/// `bias_name`: an expression layer's `f.weight` and `f.bias`).
+/// PyTorch's state_dict names for a layer's two parameters (nn.Linear's, nn.Conv2d's).
+inline constexpr std::string_view plain_weight_name = "weight";
+inline constexpr std::string_view plain_bias_name = "bias";
+
+/// The names are PyTorch's plain ones unless the layer names them (`weight_name`, `bias_name`:
+/// an expression layer's `f.weight` and `f.bias`).
 template <class Layer, class F>
 void visit_weight_and_bias(Layer& layer, F&& f) {
     using type = std::remove_const_t<Layer>;
@@ -16,8 +20,8 @@ void visit_weight_and_bias(Layer& layer, F&& f) {
         f(type::weight_name, layer.weight);
         f(type::bias_name, layer.bias);
     } else {
-        f(std::string_view("weight"), layer.weight);
-        f(std::string_view("bias"), layer.bias);
+        f(plain_weight_name, layer.weight);
+        f(plain_bias_name, layer.bias);
     }
 }
 

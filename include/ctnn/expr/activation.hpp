@@ -17,6 +17,10 @@ namespace ctnn::expr {
 
 template <class A>
 using formula_of = std::remove_cvref_t<decltype(A::formula)>;
+/// Whether activations A and B are one function (one formula type), whatever their names: a
+/// user's apply<relu>(linear(x)) layer is a relu layer.
+template <class A, class B>
+inline constexpr bool same_formula_v = std::is_same_v<formula_of<A>, formula_of<B>>;
 
 namespace detail_activation {
 /// max |f(z)| over every z, where f's outermost primitive bounds it; below 0: unknown.

@@ -49,9 +49,8 @@ public:
     /// The first layer's gradient with respect to the network's input is never needed.
     static constexpr bool computes_input_gradient = InputGradient;
     /// A sigmoid output already is a probability (per output), for predict_proba.
-    static constexpr detail::score_kind scores = std::is_same_v<expr::formula_of<Activation>, expr::formula_of<sigmoid>>
-                                                     ? detail::score_kind::probabilities
-                                                     : detail::score_kind::logits;
+    static constexpr detail::score_kind scores =
+        expr::same_formula_v<Activation, sigmoid> ? detail::score_kind::probabilities : detail::score_kind::logits;
 
     parameter<T, 2> weight;  // (Out, In)
     parameter<T, 1> bias;    // (Out)

@@ -56,11 +56,10 @@ struct dense {
         static_assert(diagnostics::check_layer_input_width<dense, Index, In, InputShape.size()>());
         static_assert(diagnostics::check_activation<Activation>());
         static_assert(diagnostics::check_initializer<Init>());
-        // after a refusal above, no equations are formed from what was refused
-        static constexpr bool well_formed =
-            Out > 0 && (In == infer_width || In == InputShape.size()) && activation_policy<Activation>;
+        // after a refusal above, no equations are formed from what was refused (a width of 0, or
+        // an activation without a formula, would only add errors of their own)
         using type = typename std::conditional_t<
-            well_formed,
+            (Out > 0 && activation_policy<Activation>),
             detail::expression_layer_type<T, InputShape.size(), detail::dense_equations<Out, Activation>, Init, (Index > 0)>,
             std::type_identity<void>>::type;
     };

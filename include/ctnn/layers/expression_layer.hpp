@@ -22,6 +22,7 @@
 
 #include "ctnn/core/shape.hpp"
 #include "ctnn/detail/diagnostics.hpp"
+#include "ctnn/detail/weight_bias_parameters.hpp"
 #include "ctnn/expr/activation.hpp"
 #include "ctnn/expr/affine_form.hpp"
 #include "ctnn/expr/graph.hpp"
@@ -71,8 +72,6 @@ struct affine_activation<Definition, Formula> {
     using type = typename Definition::activation;
 };
 
-inline constexpr std::string_view plain_weight_name = "weight";
-inline constexpr std::string_view plain_bias_name = "bias";
 /// An affine-form layer's kind (its definition's name) and its parameters' saved names:
 /// `f.weight` and `f.bias` for linear<"f", N>, as graph_layer names them, and PyTorch's plain
 /// `weight` and `bias` for an unnamed product (dense's, nn.Linear's).

@@ -400,12 +400,12 @@ private:
             using activation = typename layer_type::activation_type;
             const auto a = layer.output();
             using value_type = std::remove_cvref_t<decltype(*a.data())>;
-            if constexpr (std::is_same_v<expr::formula_of<activation>, expr::formula_of<ctnn::relu>>) {
+            if constexpr (expr::same_formula_v<activation, ctnn::relu>) {
                 h.dead_fraction = detail::fraction_of_dead_units(a);
-            } else if constexpr (std::is_same_v<expr::formula_of<activation>, expr::formula_of<ctnn::tanh>>) {
+            } else if constexpr (expr::same_formula_v<activation, ctnn::tanh>) {
                 const auto limit = value_type(tanh_saturation);
                 h.saturated_fraction = detail::fraction_of_elements(a, [&](value_type v) { return std::abs(v) > limit; });
-            } else if constexpr (std::is_same_v<expr::formula_of<activation>, expr::formula_of<ctnn::sigmoid>>) {
+            } else if constexpr (expr::same_formula_v<activation, ctnn::sigmoid>) {
                 const auto high = value_type(sigmoid_saturation), low = value_type(1.0 - sigmoid_saturation);
                 h.saturated_fraction = detail::fraction_of_elements(a, [&](value_type v) { return v > high || v < low; });
             }
