@@ -11,6 +11,8 @@
 #include <cmath>
 #include <cstddef>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include <catch2/catch.hpp>
@@ -342,6 +344,23 @@ TEST_CASE("graph layers: f(linear(x)) runs on the affine back end, with the deri
         derived.for_each_parameter(
             [&](const auto& p) { g_derived.insert(g_derived.end(), p.grad.begin(), p.grad.end()); });
         CTNN_REQUIRE_CLOSE(g_fast, g_derived, 1e-12);
+        // the product's parameters by its name, the same code on either back end: the tensors
+        // the layer visits (and saves) as f.weight and f.bias
+        const auto named = [](auto& layer) {
+            std::vector<const void*> found{&layer.template weight<"f">(), &layer.template bias<"f">()};
+            std::vector<const void*> visited;
+            layer.for_each_parameter([&](const auto& p) { visited.push_back(&p); });
+            return found == visited && layer.template weight<"f">().value.shape()[0] == out
+                   && std::as_const(layer).template bias<"f">().value.size() == out;
+        };
+        CHECK(named(fast));
+        CHECK(named(derived));
+        fast.weight<"f">().value(0, 1) = 0.25;
+        double saved_as_f_weight = 0.0;
+        fast.for_each_named_parameter([&](std::string_view name, const auto& p) {
+            if (name == "f.weight") saved_as_f_weight = p.value.data()[1];
+        });
+        CHECK(saved_as_f_weight == 0.25);
     }
     SECTION("inside a network: finite differences, and saved under the product's names") {
         ctnn::basic_network<double, ctnn::input<4>, ctnn::expression_layer<affine::swish_dense<6>>,

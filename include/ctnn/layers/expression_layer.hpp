@@ -13,7 +13,8 @@
 //
 // A layer whose output width depends on its input's (an output reading x) preserves its width.
 // Equations of the form f(linear<"f", N>(x)), f element-wise (expr/affine_form.hpp), run on the
-// affine back end that dense runs on (affine_layer.hpp); any other graph on graph_layer.
+// affine back end that dense runs on (named_affine_layer.hpp, with graph_layer's accessors for
+// the named product); any other graph on graph_layer.
 #pragma once
 
 #include <cstddef>
@@ -29,6 +30,7 @@
 #include "ctnn/init/pytorch_default.hpp"
 #include "ctnn/layers/affine_layer.hpp"
 #include "ctnn/layers/graph_layer.hpp"
+#include "ctnn/layers/named_affine_layer.hpp"
 
 namespace ctnn {
 
@@ -98,8 +100,13 @@ struct expression_layer_type {
 template <class T, std::size_t In, class Definition, class Init, bool InputGradient>
 struct expression_layer_type<T, In, Definition, Init, InputGradient, true> {
     using form = expr::affine_form<equations_of<Definition>>;
-    using type = affine_layer<T, In, form::linear::width, typename affine_activation<Definition, typename form::formula>::type,
-                              Init, InputGradient, affine_names<Definition, typename form::linear>>;
+    using activation = typename affine_activation<Definition, typename form::formula>::type;
+    using names = affine_names<Definition, typename form::linear>;
+    // a named product keeps graph_layer's weight<"f">() and bias<"f">(); dense's unnamed one
+    // keeps nn.Linear's members
+    using type = std::conditional_t<
+        names::product.empty(), affine_layer<T, In, form::linear::width, activation, Init, InputGradient, names>,
+        named_affine_layer<T, In, form::linear::width, activation, Init, InputGradient, names>>;
 };
 }  // namespace detail
 
