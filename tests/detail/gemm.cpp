@@ -110,7 +110,7 @@ void check_every_kernel(bool ta, bool tb, std::size_t m, std::size_t n, std::siz
 TEMPLATE_TEST_CASE("gemm: every kernel the CPU runs matches a long-double product", "[gemm]", float, double) {
     using T = TestType;
     // heights around each kernel's row blocks (4, 6, 8), so that every family meets every count
-    // of last rows (1 to 7: each its own micro-kernel height); widths around its vectors
+    // of last rows (1 to 7: every sum of the heights 4, 2 and 1); widths around its vectors
     // (2 to 32 columns), sums shorter than a vector and longer than one block of the sum
     for (const bool ta : {false, true})
         for (const bool tb : {false, true})

@@ -14,20 +14,18 @@
 // MR values of op(A) per step and reading one B panel, which stays in L1 while every row block
 // of an MC-row block of A passes over it. A is read in place, by strides, not packed: at the
 // shapes networks use its copy cost more than it saved (docs/benchmarks.md). The last rows of C
-// take a micro-kernel of exactly their height, so no padded row is computed; the last columns are
+// take micro-kernels of heights 4, 2 and 1, so no padded row is computed; the last columns are
 // stored through a mask. The sum over k runs in a fixed order: results are the same run to run,
 // and differ between kernels only in rounding.
 #pragma once
 
 #include <algorithm>
-#include <array>
 #include <cstddef>
 #include <cstdlib>
 #include <memory>
 #include <new>
 #include <string_view>
 #include <type_traits>
-#include <utility>
 
 #include <xsimd/xsimd.hpp>
 
@@ -98,12 +96,12 @@ inline bool cpu_runs(gemm_isa isa) {
 #define CTNN_GEMM_INLINE __attribute__((always_inline)) static inline
 
 /// The portable kernel's: xsimd's batch for the unit's own flags (SSE2 at least on x86-64). Its
-/// type names that instruction set, so units built with different flags instantiate different
-/// kernels, not two definitions of one.
-template <class T>
+/// type names that instruction set (Arch, xsimd's default for those flags), so units built with
+/// different flags instantiate different kernels, not two definitions of one.
+template <class T, class Arch = xsimd::default_arch>
 struct gemm_portable_ops {
     using value_type = T;
-    using vector = xsimd::batch<T>;
+    using vector = xsimd::batch<T, Arch>;
     using mask = std::size_t;  // how many lanes, from the first
     static constexpr std::size_t lanes = vector::size;
     CTNN_GEMM_INLINE vector zero() { return vector(T(0)); }
@@ -353,19 +351,28 @@ void pack_b(bool trans, const T* b, std::size_t ldb, std::size_t p0, std::size_t
     }
 }
 
-/// The micro-kernel of height R (1 ≤ R ≤ MR) of a blocking, as a function pointer, so the last
-/// rows of C take one of exactly their height.
+/// A micro-kernel of a blocking, as a function pointer.
 template <class Blocking>
 using gemm_micro_kernel = void (*)(std::size_t, const typename Blocking::T*, std::size_t, std::size_t,
                                    const typename Blocking::T*,
                                    typename Blocking::T*, std::size_t, typename Blocking::T, typename Blocking::T,
                                    std::size_t);
 
-template <class Blocking, std::size_t... R>
-constexpr std::array<gemm_micro_kernel<Blocking>, sizeof...(R)> gemm_micro_kernels(std::index_sequence<R...>) {
+/// The heights a blocking's micro-kernels come in: MR, and 4, 2 and 1 for the last rows of C,
+/// which take the binary digits of their count (7 = 4 + 2 + 1). A kernel for every height up to
+/// MR was compiled into every unit that multiplies, a share of its compile time, for last rows
+/// that each such kernel ran in one pass instead of two or three over a B panel in L1.
+template <class Blocking>
+struct gemm_micro_kernel_heights {
     using K = typename Blocking::kernel;
-    return {&K::template run<typename Blocking::ops, Blocking::NV, R + 1>...};
-}
+    using Ops = typename Blocking::ops;
+    static constexpr gemm_micro_kernel<Blocking> full = &K::template run<Ops, Blocking::NV, Blocking::MR>;
+    /// [q]: the kernel of height 2^q
+    static constexpr gemm_micro_kernel<Blocking> last_rows[3] = {&K::template run<Ops, Blocking::NV, 1>,
+                                                                 &K::template run<Ops, Blocking::NV, 2>,
+                                                                 &K::template run<Ops, Blocking::NV, 4>};
+    static_assert(Blocking::MR >= 4, "the last rows are covered by heights 4, 2 and 1");
+};
 
 /// The share of the columns a micro-kernel computes that a result of `n` columns uses.
 template <std::size_t NR>
@@ -395,7 +402,7 @@ void blocked_gemm(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std:
                 c[i * ldc + j] = beta == T(0) ? alpha * t[j * m + i] : alpha * t[j * m + i] + beta * c[i * ldc + j];
         return;
     }
-    static constexpr auto kernels = gemm_micro_kernels<B>(std::make_index_sequence<B::MR>{});
+    using heights = gemm_micro_kernel_heights<B>;
     const std::size_t kc_most = std::min(k, B::KC), nc_most = std::min(n, B::NC);
     // B of exactly one panel's width, its rows NR apart, is laid out as its packed panel already
     // (a narrow layer's batch of NR samples, feature-major): the kernels read it where it is.
@@ -413,13 +420,20 @@ void blocked_gemm(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std:
                 const std::size_t mc = std::min(B::MC, m - i0);
                 for (std::size_t j = 0; j < nc; j += B::NR) {
                     const std::size_t cols = std::min(B::NR, nc - j);
-                    for (std::size_t i = 0; i < mc; i += B::MR) {
-                        const std::size_t rows = std::min(B::MR, mc - i);
+                    const std::size_t rs = trans_a ? 1 : lda, cs = trans_a ? lda : 1;
+                    // rows [i0 + i, i0 + i + height) of C through the kernel of that height
+                    const auto block = [&](gemm_micro_kernel<B> kernel, std::size_t i) {
                         const T* ap = trans_a ? a + p0 * lda + i0 + i : a + (i0 + i) * lda + p0;
-                        const std::size_t rs = trans_a ? 1 : lda, cs = trans_a ? lda : 1;
-                        kernels[rows - 1](kc, ap, rs, cs, panels + j * kc, c + (i0 + i) * ldc + j0 + j, ldc,
-                                          alpha, beta_here, cols);
-                    }
+                        kernel(kc, ap, rs, cs, panels + j * kc, c + (i0 + i) * ldc + j0 + j, ldc, alpha, beta_here,
+                               cols);
+                    };
+                    std::size_t i = 0;
+                    for (; i + B::MR <= mc; i += B::MR) block(heights::full, i);
+                    for (std::size_t q = 3; q-- > 0;)
+                        if ((mc - i) >> q & 1) {
+                            block(heights::last_rows[q], i);
+                            i += std::size_t(1) << q;
+                        }
                 }
             }
         }
