@@ -10,6 +10,8 @@
 #include <ctnn/activations/softsign.hpp>
 #include <ctnn/ctnn.hpp>
 
+#include <limits>
+
 #include <catch2/catch.hpp>
 
 #include "support/approx.hpp"
@@ -264,14 +266,22 @@ void check_affine_kernels(std::size_t rows, std::size_t ld) {
         REQUIRE(double(db_measured(o)) == Approx(expected).epsilon(tolerance).margin(tolerance));
     }
     REQUIRE(dz_max == expected_max);
-    if constexpr (Out == 1) {
+    // the dot products directly, with dz's rows further apart than the batch (a graph layer's
+    // node over every step, in its gradient arena): whatever the batch, dots or gemm above
+    {
+        const std::size_t dz_ld = rows + 5;
+        auto dz_wide = ctnn::tensor<T, 2>::from_shape({Out, dz_ld});
+        dz_wide.fill(std::numeric_limits<T>::quiet_NaN());  // the gap is never read
+        for (std::size_t o = 0; o < Out; ++o)
+            for (std::size_t i = 0; i < rows; ++i) dz_wide(o, i) = dz_t(o, i);
         dw.fill(T(-1));
-        ctnn::detail::weight_gradient_dots<In, Out>(dz_t.data(), x_t.data(), ld, dw.data(), rows);
-        for (std::size_t k = 0; k < In; ++k) {
-            double expected = 0;
-            for (std::size_t i = 0; i < rows; ++i) expected += double(dz_t(0, i)) * x_t(k, i);
-            REQUIRE(double(dw(0, k)) == Approx(expected).epsilon(tolerance).margin(tolerance));
-        }
+        ctnn::detail::weight_gradient_dots<In, Out>(dz_wide.data(), dz_ld, x_t.data(), ld, dw.data(), rows);
+        for (std::size_t o = 0; o < Out; ++o)
+            for (std::size_t k = 0; k < In; ++k) {
+                double expected = 0;
+                for (std::size_t i = 0; i < rows; ++i) expected += double(dz_t(o, i)) * x_t(k, i);
+                REQUIRE(double(dw(o, k)) == Approx(expected).epsilon(tolerance).margin(tolerance));
+            }
     }
     // x (B, In) -> xᵀ -> x, both ways through the tiled transpose
     auto x = ctnn::tensor<T, 2>::from_shape({rows, In});

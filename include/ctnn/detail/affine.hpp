@@ -245,7 +245,8 @@ constexpr dots_block choose_dots_block() {
     return best;
 }
 
-// dzᵀ (Out, B), xᵀ (In, B; ld) -> dW = dzᵀ·x (Out, In), as dot products along the batch.
+// dzᵀ (Out, B; rows dz_ld apart), xᵀ (In, B; ld) -> dW = dzᵀ·x (Out, In), as dot products along
+// the batch.
 // Blocks of R rows of dW by C columns (choose_dots_block): their R·C dot products run in R·C SIMD
 // accumulators, each load of dz feeding C of them and each load of x R, and are reduced L at a
 // time by one haddp, not one horizontal sum each. A block at the last row or column edge repeats
@@ -253,7 +254,7 @@ constexpr dots_block choose_dots_block() {
 // vector, the one ending at the last row, with its already counted lanes zeroed. Columns are
 // taken 64 at a time so that slice of xᵀ stays in L1 while every row of dW passes over it.
 template <std::size_t In, std::size_t Out, class T>
-void weight_gradient_dots(const T* __restrict dz_t, const T* __restrict x_t, std::size_t ld,
+void weight_gradient_dots(const T* __restrict dz_t, std::size_t dz_ld, const T* __restrict x_t, std::size_t ld,
                           T* __restrict dw, std::size_t rows) {
     using V = simd<T>;
     constexpr dots_block block = choose_dots_block<In, Out>();
@@ -268,7 +269,7 @@ void weight_gradient_dots(const T* __restrict dz_t, const T* __restrict x_t, std
         for (std::size_t o = 0; o < Out; o += R) {
             const std::size_t height = std::min(R, Out - o);
             const T* d[R];
-            for (std::size_t r = 0; r < R; ++r) d[r] = dz_t + (o + std::min(r, height - 1)) * rows;
+            for (std::size_t r = 0; r < R; ++r) d[r] = dz_t + (o + std::min(r, height - 1)) * dz_ld;
             for (std::size_t k = k0; k < k_end; k += C) {
                 const std::size_t width = std::min(C, k_end - k);
                 const T* x[C];
@@ -321,16 +322,17 @@ void weight_gradient_product(const T* dz_t, std::size_t dz_ld, const T* x_t, std
     gemm_row_major(false, true, Out, In, rows, alpha, dz_t, dz_ld, x_t, ld, beta, c, In);
 }
 
-// dzᵀ (Out, B), xᵀ (In, B; ld) -> dW = dzᵀ·x (Out, In).
+// dzᵀ (Out, B; rows dz_ld apart), xᵀ (In, B; ld) -> dW = dzᵀ·x (Out, In): a layer's (dz_ld = B),
+// or a graph's product over every step (its node's rows in the gradient arena).
 template <std::size_t In, std::size_t Out, class T>
-void affine_weight_gradient(const T* dz_t, const T* x_t, std::size_t ld, T* dw, std::size_t rows) {
+void affine_weight_gradient(const T* dz_t, std::size_t dz_ld, const T* x_t, std::size_t ld, T* dw, std::size_t rows) {
     if constexpr (may_use_gemm<In, Out>) {
         if (!weight_gradient_by_dots<In, Out>(rows)) {
-            weight_gradient_product<In, Out>(dz_t, rows, x_t, ld, T(1), T(0), dw, rows);
+            weight_gradient_product<In, Out>(dz_t, dz_ld, x_t, ld, T(1), T(0), dw, rows);
             return;
         }
     }
-    weight_gradient_dots<In, Out>(dz_t, x_t, ld, dw, rows);
+    weight_gradient_dots<In, Out>(dz_t, dz_ld, x_t, ld, dw, rows);
 }
 
 // dzᵀ (Out, B) -> db = Σ_batch dzᵀ (Out), and with MaxAbs max |dz| (else 0) from the same pass.
@@ -393,7 +395,7 @@ T bias_gradient_and_max_abs(const T* dz_t, T* db, std::size_t rows) {
 template <std::size_t In, std::size_t Out, class T>
 void affine_backward_parameters(const T* dz_t, const T* x_t, std::size_t ld, T* dw, T* db, std::size_t rows) {
     bias_gradient<Out>(dz_t, db, rows);
-    affine_weight_gradient<In, Out>(dz_t, x_t, ld, dw, rows);
+    affine_weight_gradient<In, Out>(dz_t, rows, x_t, ld, dw, rows);
 }
 
 // W (Out, In), dzᵀ (Out, B) -> dxᵀ = Wᵀ·dzᵀ (In, B)

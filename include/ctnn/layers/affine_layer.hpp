@@ -100,8 +100,8 @@ public:
 
     // dzᵀ (Out, B) of backward_signal, xᵀ (In, B) -> dW (Out, In) into weight.grad.
     void form_weight_gradient() {
-        detail::affine_weight_gradient<In, Out>(static_cast<const T*>(dz_t_), input_t_, input_ld_, weight.grad.data(),
-                                                rows_);
+        detail::affine_weight_gradient<In, Out>(static_cast<const T*>(dz_t_), rows_, input_t_, input_ld_,
+                                                weight.grad.data(), rows_);
     }
 
     /// A bound on every |dW_ij| without forming dW: B·max|dz|·max|x|, since |dW_ij| ≤

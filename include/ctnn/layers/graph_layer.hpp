@@ -508,8 +508,8 @@ public:
                 using U = typename N::operand;
                 constexpr std::size_t k = product_index<typename N::variable>(), m = N::width, w = width<U>;
                 const T* d_node = pointer<typename N::variable>(g);
-                detail::weight_gradient_product<w, m>(d_node, l, operand_pointer<U>(), operand_ld<U>(), T(1), T(0),
-                                                      weights[k].grad.data(), n);
+                detail::affine_weight_gradient<w, m>(d_node, l, operand_pointer<U>(), operand_ld<U>(),
+                                                     weights[k].grad.data(), n);
                 if constexpr (N::has_bias) {
                     // the second product of a fused sum has the first's gradient: copy its bias's
                     if constexpr (shares_first_bias_gradient<N>)
