@@ -500,12 +500,51 @@ TEST_CASE("schedules: per_step moves the rate after every step, as torch stepped
     }
     require_same_weights(manual_net, net, 1e-12);
 
-    // 6 more steps end the cycle; a 41st is refused as torch refuses it
+    // 5 more steps to the cycle's 39th; past its 40th a fit or a step is refused before it
+    // changes anything (torch applies the 41st step, then raises)
     trainer.fit(d.x, d.y, {.epochs = 1, .batch_size = 4, .shuffle = false});
     trainer.train_step(batch_of(d.x, 0), batch_of(d.y, 0));
     CHECK(trainer.optimizer().lr == Approx(torch_lr[39]).epsilon(1e-12));
+    small_net before = net;
     CHECK_THROWS_WITH(trainer.fit(d.x, d.y, {.epochs = 1, .batch_size = 4, .shuffle = false}),
-                      Catch::Contains("one_cycle") && Catch::Contains("total steps is 40"));
+                      Catch::Contains("one_cycle: fit would step it 4 more times after 39")
+                          && Catch::Contains("total steps is 40"));
+    require_same_weights(before, net, 0.0);
+    CHECK(trainer.steps() == 39);
+    trainer.train_step(batch_of(d.x, 1), batch_of(d.y, 1));  // the 40th, the last torch allows
+    CHECK(trainer.steps() == 40);
+    before = net;
+    const double lr = trainer.optimizer().lr;
+    CHECK_THROWS_WITH(trainer.train_step(batch_of(d.x, 2), batch_of(d.y, 2)),
+                      Catch::Contains("a training step would step it 1 more times after 40"));
+    require_same_weights(before, net, 0.0);
+    CHECK(trainer.steps() == 40);
+    CHECK(trainer.optimizer().lr == lr);
+}
+
+TEST_CASE("schedules: a fit that would pass one_cycle's end is refused whole, stepped per epoch too",
+          "[schedule][trainer]") {
+    const small_data d;
+    small_net net(1);
+    small_net initial = net;
+    ctnn::trainer per_batch{net, ctnn::optim::sgd{.lr = base_lr},
+                            schedule::per_step<schedule::one_cycle>{{.total_steps = 10}}};
+    // 3 epochs of 4 steps: 12 of the 10 the cycle has
+    CHECK_THROWS_WITH(per_batch.fit(d.x, d.y, {.epochs = 3, .batch_size = 4, .shuffle = false}),
+                      Catch::Contains("fit would step it 12 more times after 0"));
+    require_same_weights(initial, net, 0.0);
+    CHECK(per_batch.steps() == 0);
+    CHECK(per_batch.fit(d.x, d.y, {.epochs = 2, .batch_size = 4, .shuffle = false}).steps == 8);
+    // stepped per epoch (as torch's scheduler.step() after each epoch), its steps are epochs
+    small_net other(1);
+    ctnn::trainer per_epoch{other, ctnn::optim::sgd{.lr = base_lr},
+                            schedule::one_cycle{.total_steps = 4, .pct_start = 0.5}};
+    CHECK_THROWS_WITH(per_epoch.fit(d.x, d.y, {.epochs = 5, .batch_size = 4, .shuffle = false}),
+                      Catch::Contains("fit would step it 5 more times after 0"));
+    require_same_weights(initial, other, 0.0);
+    CHECK(per_epoch.fit(d.x, d.y, {.epochs = 4, .batch_size = 4, .shuffle = false}).steps == 16);
+    CHECK_THROWS(per_epoch.fit(d.x, d.y, {.epochs = 1, .batch_size = 4, .shuffle = false}));
+    CHECK(per_epoch.epochs() == 4);
 }
 
 TEST_CASE("schedules: per_step wraps any schedule: cosine_annealing over steps", "[schedule][trainer]") {

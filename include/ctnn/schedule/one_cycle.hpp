@@ -71,6 +71,15 @@ struct one_cycle {
             start = end;
         }
     }
+    /// Refuses `moves` more steps after `done` that would pass total_steps, naming who would take
+    /// them: the trainer asks before a step or a fit changes anything.
+    void require_moves(std::size_t done, std::size_t moves, std::string_view by) const {
+        if (moves > total_steps || done > total_steps - moves)
+            throw invalid_argument("ctnn: schedule::one_cycle: " + std::string(by) + " would step it "
+                                   + std::to_string(moves) + " more times after " + std::to_string(done)
+                                   + "; the specified number of total steps is " + std::to_string(total_steps)
+                                   + ", so it was refused and nothing changed");
+    }
     double initial(double max_lr) const { return lr_at(max_lr, 0); }
     double next(double max_lr, double, std::size_t done, double) const { return lr_at(max_lr, done); }
 

@@ -302,6 +302,21 @@ private:
         // `ranks` × batch_size rows (of the one seeded order): training on N ranks is training
         // one process on batches N times as large. The batches' first rows must be the same rows.
         const std::size_t ranks = distribution_.ranks();
+        // rows of one step over all ranks, and the most one rank takes of them
+        const std::size_t global_batch =
+            options.batch_size == 0 ? rows : std::min(options.batch_size * ranks, rows);
+        const std::size_t batch = (global_batch + ranks - 1) / ranks;
+        // drop_last leaves out a short last batch (never the only one: batch ≤ rows). Distributed,
+        // a last batch of fewer rows than ranks is left out too: some rank would have none.
+        std::size_t trained_rows = options.drop_last ? rows - rows % global_batch : rows;
+        if (distributed && trained_rows % global_batch != 0 && trained_rows % global_batch < ranks)
+            trained_rows -= trained_rows % global_batch;
+        const std::size_t steps_per_epoch = (trained_rows + global_batch - 1) / global_batch;
+        // a schedule with an end refuses a fit that would take it past it, before anything changes
+        if constexpr (schedule_per_step)
+            require_schedule_moves(scheduled_steps_, options.epochs * steps_per_epoch, "fit");
+        else
+            require_schedule_moves(epochs_, options.epochs, "fit");
         if constexpr (distributed) {
             distribution_.require_same(rows, "fit: rows of x");
             distribution_.require_same(options.seed, "fit: fit_options::seed");
@@ -311,10 +326,6 @@ private:
                                   + std::to_string(ranks) + " ranks; every rank needs at least one row of each step");
             distribution_.share_weights(net_);
         }
-        // rows of one step over all ranks, and the most one rank takes of them
-        const std::size_t global_batch =
-            options.batch_size == 0 ? rows : std::min(options.batch_size * ranks, rows);
-        const std::size_t batch = (global_batch + ranks - 1) / ranks;
         net_.reserve(batch, steps);
         if (!net_.training()) net_.set_training(true);
 
@@ -383,13 +394,7 @@ private:
         const bool show_progress = options.progress.value_or(
             log != nullptr && detail::is_terminal(log) && options.print_every == 0 && !options.on_epoch
             && !options.on_step);
-        // drop_last leaves out a short last batch (never the only one: batch ≤ rows). Distributed,
-        // a last batch of fewer rows than ranks is left out too: some rank would have none.
-        std::size_t trained_rows = options.drop_last ? rows - rows % global_batch : rows;
-        if (distributed && trained_rows % global_batch != 0 && trained_rows % global_batch < ranks)
-            trained_rows -= trained_rows % global_batch;
-        detail::fit_progress progress(log, show_progress, options.epochs,
-                                      (trained_rows + global_batch - 1) / global_batch, trained_rows);
+        detail::fit_progress progress(log, show_progress, options.epochs, steps_per_epoch, trained_rows);
         const auto start = std::chrono::steady_clock::now();
         for (std::size_t epoch = 0; epoch < options.epochs; ++epoch) {
             if (gather) order.next();
@@ -699,6 +704,7 @@ private:
     const step_report& guarded_step(const X& x, std::span<const std::size_t> lengths, std::size_t epoch,
                                     std::size_t n, std::size_t steps, RowOf row_of, Run run) {
         validate_settings();
+        if constexpr (schedule_per_step) require_schedule_moves(scheduled_steps_, 1, "a training step");
         last_ = step_report{.step = steps_++, .epoch = epoch, .rows = n, .learning_rate = double(optimizer_.lr)};
         net_.keep_forward_state();
         try {
@@ -988,6 +994,13 @@ private:
         else
             snapshot_.invalidate();
         return last_;
+    }
+
+    // A schedule with an end (one_cycle's total_steps) refuses `moves` more moves after `done`
+    // that would pass it. Asked before a step or a fit changes anything, so the step or the fit
+    // is refused whole; torch applies the step and then raises.
+    void require_schedule_moves(std::size_t done, std::size_t moves, const char* by) const {
+        if constexpr (requires { schedule_.require_moves(done, moves, by); }) schedule_.require_moves(done, moves, by);
     }
 
     // Settings can change between steps (through optimizer() and clip(), a schedule's output, a
