@@ -4,8 +4,10 @@
 
 #include <atomic>
 #include <cerrno>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <limits>
 #include <new>
 
 #include <xtensor/xview.hpp>
@@ -170,6 +172,19 @@ TEST_CASE("trainer: policies in any order, each found by its concept", "[trainer
     const auto lb = shuffled.fit(x, y, {.epochs = 20, .batch_size = 0, .shuffle = false}).epoch_losses;
     CHECK(la == lb);
     CHECK(la.back() == Approx(f.values("clipped_loss64")[19]).epsilon(1e-9));
+}
+
+TEST_CASE("trainer: a refused step's message prints a NaN loss as nan, not -nan", "[trainer][errors]") {
+    seed_net<double> net(1);
+    ctnn::rng r(2);
+    const auto x = r.normal_tensor<double>(8, 10);
+    auto y = r.normal_tensor<double>(8, 1);
+    ctnn::trainer trainer{net, ctnn::loss::mse{}, ctnn::optim::sgd{.lr = 0.1}};
+    // the NaN an invalid operation gives on x86 has its sign bit set: printf shows it as "-nan"
+    y(3, 0) = std::copysign(std::numeric_limits<double>::quiet_NaN(), -1.0);
+    CHECK_THROWS_WITH(trainer.train_step(x, y), Catch::Contains("loss nan, gradient norm nan;"));
+    y(3, 0) = std::numeric_limits<double>::infinity();
+    CHECK_THROWS_WITH(trainer.train_step(x, y), Catch::Contains("loss inf, gradient norm nan;"));
 }
 
 TEST_CASE("trainer: a non-finite step is refused and the weights are kept", "[trainer][errors]") {

@@ -25,6 +25,10 @@ struct message {
     return m;
 }
 
+/// A value as a message's %g prints it: NaN without the sign x86 gives the NaN of an invalid
+/// operation ("nan", not "-nan").
+inline double message_number(double v) noexcept { return v != v ? __builtin_fabs(v) : v; }
+
 /// "(2, 3, 4)": a tensor shape as the messages print it.
 template <class Shape>
 message shape_text(const Shape& shape) {

@@ -261,12 +261,12 @@ inline parsed_file parse(std::span<const std::uint8_t> file, const std::string& 
     const auto payload_size = header.get<std::uint64_t>("the payload size");
     const auto stored_crc = header.get<std::uint32_t>("the checksum");
     const std::size_t available = file.size() - header_size;
+    const auto bytes = [](std::uint64_t n) { return std::to_string(n) + (n == 1 ? " byte" : " bytes"); };
     if (payload_size > available)
-        fail("the file is truncated: the header announces " + std::to_string(payload_size)
-             + " payload bytes, " + std::to_string(available) + " follow it");
+        fail("the file is truncated (or its header's payload size corrupted): the header announces "
+             + bytes(payload_size) + " of payload, " + std::to_string(available) + " follow it");
     if (payload_size < available)
-        fail("the file is corrupted: " + std::to_string(available - payload_size)
-             + " bytes follow the announced end of the payload");
+        fail("the file is corrupted: " + bytes(available - payload_size) + " follow the announced end of the payload");
     const auto payload = file.subspan(header_size);
     const auto crc = crc32(payload.data(), payload.size());
     if (crc != stored_crc) {

@@ -981,8 +981,9 @@ private:
         if (on_non_finite == non_finite_action::throw_error) {
             snapshot_.invalidate();
             const auto text = detail::format_message(
-                "ctnn: non-finite update in training step %zu (epoch %zu): loss %f, gradient norm %f, %s lr %g; ",
-                last_.step, last_.epoch, last_.loss, last_.gradient_norm, std::string(Optimizer::name).c_str(),
+                "ctnn: non-finite update in training step %zu (epoch %zu): loss %g, gradient norm %g, %s lr %g; ",
+                last_.step, last_.epoch, detail::message_number(last_.loss), detail::message_number(last_.gradient_norm),
+                std::string(Optimizer::name).c_str(),
                 double(optimizer_.lr));
             throw non_finite_error(std::string(text.c_str()) + where
                                    + "; the update was not applied, the weights and optimizer state are those before "
@@ -1013,13 +1014,15 @@ private:
     }
 
     [[noreturn]] void throw_refused(bool gradients_finite) const {
-        // %f as std::to_string prints; detail::format_message compiles less than std::string (W5).
+        // %g: a loss of 1e50 in six digits, not fifty; detail::format_message compiles less than
+        // std::string.
         const char* what = gradients_finite ? "exploding" : "non-finite";
         const char* verdict = gradients_finite ? "refused by the monitor" : "the update was not applied";
         const auto text = detail::format_message(
-            "ctnn: %s training step %zu (epoch %zu): loss %f, gradient norm %f; %s, the weights are those before "
+            "ctnn: %s training step %zu (epoch %zu): loss %g, gradient norm %g; %s, the weights are those before "
             "this step",
-            what, last_.step, last_.epoch, last_.loss, last_.gradient_norm, verdict);
+            what, last_.step, last_.epoch, detail::message_number(last_.loss),
+            detail::message_number(last_.gradient_norm), verdict);
         if constexpr (std::is_same_v<Monitor, monitor::none>) {
             if (gradients_finite) throw exploding_gradient_error(text.c_str());
             throw non_finite_error(text.c_str());
