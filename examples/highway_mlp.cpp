@@ -63,9 +63,9 @@ int main() {
     plain_net plain(/*seed=*/1);
     highway_net highway(/*seed=*/1);
     // [gate-bias]
-    // biases[0] belongs to the first linear term, the gate: start each layer carrying its input
+    // the gate's bias, by its product's name: start each layer carrying its input
     highway.for_each_layer([](auto& layer) {
-        if constexpr (requires { layer.biases; }) layer.biases[0].value.fill(-2.0f);
+        if constexpr (requires { layer.template bias<"gate">(); }) layer.template bias<"gate">().value.fill(-2.0f);
     });
     // [gate-bias]
     const double plain_ratio = gradient_ratio(plain, x, y), highway_ratio = gradient_ratio(highway, x, y);
