@@ -437,8 +437,6 @@ namespace {
 /// (1 − ε)·(logsumexp(ŷ) − ŷ[y]) + ε·(logsumexp(ŷ) − Σ(ŷ)/C), C counted as Σ(1).
 struct label_smoothing_cross_entropy {
     static constexpr std::string_view name = "label_smoothing_cross_entropy";
-    template <std::size_t OutputWidth>
-    static constexpr std::size_t target_width = 1;
     static constexpr auto epsilon = ctnn::expr::rational<1, 10>{};
     static constexpr auto row_formula =
         ctnn::expr::log_sum_exp(ctnn::expr::prediction)
@@ -476,4 +474,18 @@ TEST_CASE("losses: a user's row formula (label smoothing) equals probability_cro
     CHECK(ctnn_test::max_relative_error(g, expected) < 1e-12);
     CHECK(ctnn::loss::value(label_smoothing_cross_entropy{}, z, labels) == Approx(l).epsilon(1e-15));
     check_finite_differences(label_smoothing_cross_entropy{}, z, labels);
+
+    // a trainer reads it as it reads the built-in cross-entropies: one column of class labels,
+    // each checked, because the formula picks ŷ[y] (nothing else declared)
+    STATIC_REQUIRE(ctnn::detail::loss_target_width<label_smoothing_cross_entropy, 5>() == 1);
+    ctnn::basic_network<double, ctnn::input<3>, ctnn::dense<5>> net(2);
+    const matrix x = r.normal_tensor<double>(7, 3);
+    ctnn::trainer trainer{net, label_smoothing_cross_entropy{}, ctnn::optim::sgd{.lr = 0.1}};
+    const double before = trainer.evaluate(x, labels);
+    CHECK(before == Approx(ctnn::loss::value(label_smoothing_cross_entropy{}, net.predict(x), labels)).epsilon(1e-15));
+    trainer.train_step(x, labels);
+    CHECK(trainer.evaluate(x, labels) < before);
+    matrix bad = labels;
+    bad(4, 0) = 5.0;  // one past the last class
+    CHECK_THROWS_WITH(trainer.train_step(x, bad), Catch::Contains("row 4"));
 }

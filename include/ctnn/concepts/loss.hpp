@@ -60,11 +60,14 @@ concept loss_policy = (loss_has_formula<L> || loss_has_row_formula<L> || (loss_h
 
 namespace detail {
 /// Columns of the target a loss reads for a network of `OutputWidth` outputs: the same width,
-/// unless the loss says otherwise (class labels: one column).
+/// unless the loss says otherwise (`target_width`), or its row formula picks ŷ[y] (at_label):
+/// one column of class labels.
 template <class L, std::size_t OutputWidth>
 constexpr std::size_t loss_target_width() {
     if constexpr (requires { L::template target_width<OutputWidth>; })
         return L::template target_width<OutputWidth>;
+    else if constexpr (loss_has_row_formula<L>)
+        return expr::reads_labels_v<std::remove_cvref_t<decltype(L::row_formula)>> ? 1 : OutputWidth;
     else
         return OutputWidth;
 }
