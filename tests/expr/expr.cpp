@@ -22,6 +22,12 @@ template <class E>
 using var_of = std::remove_cvref_t<E>;
 using z_t = var_of<decltype(z)>;
 
+/// clamp with bounds computed from constants: exact at run time, not a number known here.
+struct clamp_root_two {
+    static constexpr std::string_view name = "clamp_root_two";
+    static constexpr auto formula = clamp(z, -sqrt(2_c), sqrt(2_c));
+};
+
 /// d/dz of f at x by central differences, and the derived derivative there, in double.
 template <class F>
 void check_derivative_at(F f, double x) {
@@ -109,6 +115,9 @@ TEST_CASE("expr: an activation's derivative reads its output where it can", "[ex
     STATIC_REQUIRE(act<ctnn::hardtanh<std::ratio<-1, 2>, std::ratio<2>>>::output_bound == 2.0);
     STATIC_REQUIRE(act<ctnn::relu>::output_bound < 0);
     STATIC_REQUIRE(act<ctnn::silu>::output_bound < 0);
+    STATIC_REQUIRE(act<ctnn::hardtanh<>>::output_bound == 1.0);  // clamp(z, −1, 1): −1 folds to a rational
+    // bounds that are not numbers here (−√2) leave the bound unknown, not the unit uncompilable
+    STATIC_REQUIRE(act<clamp_root_two>::output_bound < 0);
 }
 
 TEST_CASE("expr: derivatives of every primitive against finite differences", "[expr][gradient]") {

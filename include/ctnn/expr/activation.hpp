@@ -31,8 +31,14 @@ constexpr double bound_of() {
             if constexpr (requires { Fn::bound; })
                 return Fn::bound;
             else if constexpr (std::is_same_v<Fn, clamp_fn>)
-                return [](double lo, double hi) { return std::max(lo < 0 ? -lo : lo, hi < 0 ? -hi : hi); }(
-                    std::tuple_element_t<1, std::tuple<A...>>::value, std::tuple_element_t<2, std::tuple<A...>>::value);
+                return []<class X, class Lo, class Hi>(call<clamp_fn, X, Lo, Hi>) {
+                    // bounds with a value known here (a rational, a named constant); a bound
+                    // computed from them (−√2) is evaluated at run time only, so unknown here
+                    if constexpr (requires { Lo::value; Hi::value; })
+                        return std::max(Lo::value < 0 ? -Lo::value : Lo::value, Hi::value < 0 ? -Hi::value : Hi::value);
+                    else
+                        return -1.0;
+                }(call<Fn, A...>{});
             else
                 return -1.0;
         }(F{});
