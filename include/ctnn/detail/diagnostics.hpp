@@ -47,6 +47,7 @@ struct lacks_state_names {};
 struct lacks_public_lr_member {};
 struct lacks_name_validate_or_copy {};
 struct lacks_formula_or_value_member_function {};
+struct row_formula_reads_prediction_outside_a_reduction {};
 struct lacks_value_and_gradient_member_function {};
 struct lacks_default_constructor_or_name_of_loss {};
 struct lacks_apply_returning_clip_result {};
@@ -518,15 +519,54 @@ constexpr bool check_optimizer() {
     return true;
 }
 
+/// Whether L means to be a loss written as a formula: it has a `formula` or a `row_formula`
+/// that is an expression, valid or not.
+template <class L>
+constexpr bool writes_a_loss_formula() {
+    if constexpr (requires { L::formula; })
+        return expr::term<std::remove_cvref_t<decltype(L::formula)>>;
+    else if constexpr (requires { L::row_formula; })
+        return expr::term<std::remove_cvref_t<decltype(L::row_formula)>>;
+    else
+        return false;
+}
+
+/// A loss's formula that reads what a loss has no value for (z, a setting of a layer), or a row
+/// formula that reads ŷ outside its reductions: named as such, not as a missing formula.
+template <class Loss>
+constexpr bool check_loss_formula() {
+    if constexpr (requires { Loss::formula; } && writes_a_loss_formula<Loss>()) {
+        using foreign = expr::first_foreign_variable_t<std::remove_cvref_t<decltype(Loss::formula)>,
+                                                       expr::var<expr::prediction_tag>, expr::var<expr::target_tag>>;
+        static_assert(std::is_void_v<foreign> || not_a_loss<policy<Loss>, formula_reads_variable<foreign>>::value,
+                      "ctnn: a loss's formula may read only ctnn::expr::prediction (ŷ) and ctnn::expr::target (y)");
+    } else if constexpr (requires { Loss::row_formula; } && writes_a_loss_formula<Loss>()) {
+        using F = std::remove_cvref_t<decltype(Loss::row_formula)>;
+        using foreign = expr::first_foreign_variable_t<F, expr::var<expr::prediction_tag>, expr::var<expr::target_tag>,
+                                                       expr::var<expr::class_weight_tag>>;
+        static_assert(std::is_void_v<foreign> || not_a_loss<policy<Loss>, formula_reads_variable<foreign>>::value,
+                      "ctnn: a loss's row_formula may read only ctnn::expr::prediction (ŷ), ctnn::expr::target (y) "
+                      "and ctnn::expr::class_weight");
+        static_assert(!std::is_void_v<foreign> || expr::is_row_formula_v<F>
+                          || not_a_loss<policy<Loss>, row_formula_reads_prediction_outside_a_reduction>::value,
+                      "ctnn: a loss's row_formula is one value per row: it reads ŷ and y only inside row reductions "
+                      "(row_sum, log_sum_exp, at_label)");
+    }
+    return true;
+}
+
 template <class Loss>
 constexpr bool check_loss() {
+    static_assert(check_loss_formula<Loss>());
     static_assert(loss_has_formula<Loss> || loss_has_row_formula<Loss> || loss_has_value<Loss>
+                      || writes_a_loss_formula<Loss>()  // check_loss_formula named what is wrong with it
                       || not_a_loss<policy<Loss>, lacks_formula_or_value_member_function>::value,
                   "ctnn: the loss policy lacks `static constexpr auto formula` (an expression in "
                   "ctnn::expr::prediction and ctnn::expr::target), `static constexpr auto row_formula` "
                   "(row reductions of such expressions) or `double value(const P& prediction, const Y& "
                   "target) const`");
     static_assert(loss_has_formula<Loss> || loss_has_row_formula<Loss> || loss_has_gradient<Loss>
+                      || writes_a_loss_formula<Loss>()
                       || not_a_loss<policy<Loss>, lacks_value_and_gradient_member_function>::value,
                   "ctnn: the loss policy lacks `double value_and_gradient(const P&, const Y&, G& "
                   "grad) const`");
@@ -592,7 +632,9 @@ constexpr bool check_distribution() {
 template <class P>
 constexpr bool check_trainer_policy() {
     constexpr int kinds = detail::policy_kinds_modelled<P>();
-    static_assert(kinds > 0 || not_a_trainer_policy<policy<P>>::value,
+    // a loss whose formula is wrong is not a policy of any kind: say what is wrong with it
+    if constexpr (kinds == 0 && writes_a_loss_formula<P>()) static_assert(check_loss<P>());
+    static_assert(kinds > 0 || writes_a_loss_formula<P>() || not_a_trainer_policy<policy<P>>::value,
                   "ctnn: a trainer argument after the network must be a loss, optimizer, clip, "
                   "schedule, regularizer, monitor or distribution policy");
     static_assert(kinds < 2 || policy_of_several_kinds<policy<P>>::value,
@@ -601,17 +643,29 @@ constexpr bool check_trainer_policy() {
                   "Regularizer, Monitor, Distribution> instead");
     return true;
 }
+/// Whether policies P and Q are of one kind (two losses).
+template <class P, class Q>
+constexpr bool same_policy_kind() {
+    for (const auto kind : {detail::policy_kind::loss, detail::policy_kind::optimizer, detail::policy_kind::clip,
+                            detail::policy_kind::schedule, detail::policy_kind::regularizer,
+                            detail::policy_kind::monitor, detail::policy_kind::distribution})
+        if (detail::is_policy_of<P>(kind) && detail::is_policy_of<Q>(kind)) return true;
+    return false;
+}
+/// Whether no two of the policies are of one kind.
+template <class... Policies>
+constexpr bool no_two_of_a_kind() {
+    if constexpr (sizeof...(Policies) < 2)
+        return true;
+    else
+        return []<class P, class... Others>(std::type_identity<P>, std::type_identity<Others>...) {
+            return (!same_policy_kind<P, Others>() && ...) && no_two_of_a_kind<Others...>();
+        }(std::type_identity<Policies>{}...);
+}
 template <class P, class... Others>
 constexpr bool check_no_two_of_a_kind() {
     if constexpr (sizeof...(Others) > 0) {
-        constexpr auto same_kind = [] <class Q>() {
-            for (const auto kind : {detail::policy_kind::loss, detail::policy_kind::optimizer, detail::policy_kind::clip,
-                                    detail::policy_kind::schedule, detail::policy_kind::regularizer,
-                                    detail::policy_kind::monitor, detail::policy_kind::distribution})
-                if (detail::is_policy_of<P>(kind) && detail::is_policy_of<Q>(kind)) return true;
-            return false;
-        };
-        static_assert(((!same_kind.template operator()<Others>() || two_policies_of_one_kind<policy<P>, policy<Others>>::value) && ...),
+        static_assert(((!same_policy_kind<P, Others>() || two_policies_of_one_kind<policy<P>, policy<Others>>::value) && ...),
                       "ctnn: two trainer arguments are policies of one kind (two losses, two optimizers...)");
         return check_no_two_of_a_kind<Others...>();
     } else {

@@ -128,10 +128,13 @@ public:
                   detail::pick_policy<Regularizer>(policies...), detail::pick_policy<Monitor>(policies...),
                   detail::pick_policy<Distribution>(policies...)) {
         static_assert(diagnostics::check_trainer_policies<Policies...>());
-        static_assert(((std::is_same_v<Policies, Loss> || std::is_same_v<Policies, Optimizer>
+        // (a policy of no kind, or two of one kind, has had its own error from
+        // check_trainer_policies)
+        static_assert(!diagnostics::no_two_of_a_kind<Policies...>()
+                      || ((std::is_same_v<Policies, Loss> || std::is_same_v<Policies, Optimizer>
                         || std::is_same_v<Policies, Clip> || std::is_same_v<Policies, Schedule>
                         || std::is_same_v<Policies, Regularizer> || std::is_same_v<Policies, Monitor>
-                        || std::is_same_v<Policies, Distribution>)
+                        || std::is_same_v<Policies, Distribution> || detail::policy_kinds_modelled<Policies>() == 0)
                        && ...),
                       "ctnn: a policy given to this trainer is not one of the policy types it was declared with");
     }
