@@ -39,6 +39,9 @@ struct lacks_static_constexpr_formula {};
 struct lacks_static_constexpr_name {};
 template <class Variable>
 struct formula_reads_variable {};
+template <class Setting>
+struct formula_reads_a_setting {};
+struct formula_does_not_read_z {};
 struct lacks_weight_member_function {};
 struct lacks_bias_member_function {};
 struct lacks_default_constructor_or_name {};
@@ -477,6 +480,15 @@ constexpr bool check_activation() {
         static_assert(std::is_void_v<foreign>
                           || not_an_activation<policy<Activation>, formula_reads_variable<foreign>>::value,
                       "ctnn: an activation's formula may read only z, the layer's pre-activation");
+        static_assert(!expr::reads_setting_v<std::remove_cvref_t<decltype(Activation::formula)>>
+                          || not_an_activation<policy<Activation>, formula_reads_a_setting<
+                                                                       std::remove_cvref_t<decltype(Activation::formula)>>>::value,
+                      "ctnn: an activation's formula is fixed at compile time and cannot read a setting<> (a "
+                      "loss's formula can): give the value as a template parameter, as "
+                      "leaky_relu<std::ratio<1, 100>> does");
+        static_assert(!expr::is_constant_v<std::remove_cvref_t<decltype(Activation::formula)>>
+                          || not_an_activation<policy<Activation>, formula_does_not_read_z>::value,
+                      "ctnn: an activation's formula is a function of z: this one is a constant");
     }
     return true;
 }

@@ -114,6 +114,17 @@ struct has_variable<call<Fn, A...>> : std::bool_constant<reduces_row_v<Fn> || (h
 template <class Expr>
 inline constexpr bool is_constant_v = !has_variable<Expr>::value;
 
+/// Whether Expr reads a policy's run-time setting (a setting<...>): a loss can, its object
+/// is at hand when it is evaluated; an activation cannot.
+template <class Expr>
+struct reads_setting : std::false_type {};
+template <fixed_string Symbol, auto Member>
+struct reads_setting<setting<Symbol, Member>> : std::true_type {};
+template <class Fn, class... A>
+struct reads_setting<call<Fn, A...>> : std::bool_constant<(reads_setting<A>::value || ...)> {};
+template <class Expr>
+inline constexpr bool reads_setting_v = reads_setting<Expr>::value;
+
 /// Calls f(var<Tag>{}) for the first variable of Expr that is not one of Allowed (the check
 /// behind "this formula reads a variable it has no value for").
 template <class Expr, class... Allowed>

@@ -33,6 +33,18 @@ struct dense_equations {
         expr::equations(expr::output(expr::apply<Activation>(expr::linear<"", Out>(expr::x))));
     static_assert(expr::is_affine_form_v<std::remove_cvref_t<decltype(equations)>>);
 };
+
+/// The layer dense binds to, formed only when its width and activation passed their checks
+/// (`Checked`): a width of 0, or an activation without a usable formula, would only add errors
+/// of their own to the one that named them.
+template <bool Checked, class T, std::size_t In, std::size_t Out, class Activation, class Init, bool InputGradient>
+struct dense_binding {
+    using type = void;
+};
+template <class T, std::size_t In, std::size_t Out, class Activation, class Init, bool InputGradient>
+struct dense_binding<true, T, In, Out, Activation, Init, InputGradient> {
+    using type = typename expression_layer_type<T, In, dense_equations<Out, Activation>, Init, InputGradient>::type;
+};
 }  // namespace detail
 
 /// The dense layer inside a network, as dense<Out, Activation, Init> binds it after a layer of
@@ -56,12 +68,8 @@ struct dense {
         static_assert(diagnostics::check_layer_input_width<dense, Index, In, InputShape.size()>());
         static_assert(diagnostics::check_activation<Activation>());
         static_assert(diagnostics::check_initializer<Init>());
-        // after a refusal above, no equations are formed from what was refused (a width of 0, or
-        // an activation without a formula, would only add errors of their own)
-        using type = typename std::conditional_t<
-            (Out > 0 && activation_policy<Activation>),
-            detail::expression_layer_type<T, InputShape.size(), detail::dense_equations<Out, Activation>, Init, (Index > 0)>,
-            std::type_identity<void>>::type;
+        using type = typename detail::dense_binding<(Out > 0 && activation_policy<Activation>), T, InputShape.size(),
+                                                    Out, Activation, Init, (Index > 0)>::type;
     };
 };
 
