@@ -117,6 +117,7 @@ TEST_CASE("expr: an activation's derivative reads its output where it can", "[ex
     STATIC_REQUIRE(act<ctnn::silu>::output_bound < 0);
     STATIC_REQUIRE(act<ctnn::hardtanh<>>::output_bound == 1.0);  // clamp(z, −1, 1): −1 folds to a rational
     // bounds that are not numbers here (−√2) leave the bound unknown, not the unit uncompilable
+    STATIC_REQUIRE(ctnn::activation_policy<clamp_root_two>);
     STATIC_REQUIRE(act<clamp_root_two>::output_bound < 0);
 }
 
