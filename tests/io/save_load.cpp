@@ -215,6 +215,28 @@ TEMPLATE_TEST_CASE("save/load with a trainer: training resumes exactly as if it 
     CHECK(snapshot(fresh) != snapshot(uninterrupted));
 }
 
+TEST_CASE("save/load with a trainer: a schedule goes on from the saved clocks", "[io][save][schedule]") {
+    using Net = ctnn::network<ctnn::input<4>, ctnn::dense<6, ctnn::relu>, ctnn::dense<2>>;
+    const temp_dir dir("resume_schedule");
+    // the rate halves every 3 steps: after 8 steps it is a quarter
+    const ctnn::schedule::per_step<ctnn::schedule::step> halving{{.step_size = 3, .gamma = 0.5}};
+    Net uninterrupted(7);
+    ctnn::trainer t{uninterrupted, ctnn::loss::mse{}, ctnn::optim::adam{.lr = 0.01}, halving};
+    train(t, 0, 4);
+    ctnn::save(dir / "checkpoint.ctnn", uninterrupted, t);
+    train(t, 4, 8);
+    CHECK(t.optimizer().lr == Approx(0.0025).epsilon(1e-15));
+
+    Net resumed(99);
+    ctnn::trainer t2{resumed, ctnn::loss::mse{}, ctnn::optim::adam{.lr = 0.01}, halving};
+    ctnn::load(dir / "checkpoint.ctnn", resumed, t2);
+    CHECK(t2.steps() == 4);
+    CHECK(t2.epochs() == t.epochs());
+    train(t2, 4, 8);
+    CHECK(t2.optimizer().lr == t.optimizer().lr);  // from a clock at 0 it would be 0.005
+    CHECK(snapshot(resumed, t2) == snapshot(uninterrupted, t));
+}
+
 TEST_CASE("a model saved by the hand-written rnn, lstm and gru (a1c1676) loads, predicts and trains the same",
           "[io][save][recurrent]") {
     // tests/fixtures/models/write_recurrent.cpp wrote the file, the predictions and SGD steps

@@ -24,9 +24,9 @@ void load(const std::filesystem::path& path, basic_network<T, Input, Layers...>&
 }
 
 /// Also restores the training state saved with `save(path, net, trainer)`: the optimizer's state
-/// for every parameter (trainer::optimizer_state()) and its learning rate. The file must
-/// hold the state of the same optimizer. The trainer's own epoch and step counters are not
-/// restored (they are saved, see docs/saving.md).
+/// for every parameter (trainer::optimizer_state()), its learning rate, and the trainer's epoch
+/// and step clocks (a schedule goes on from them). The file must hold the state of the same
+/// optimizer.
 template <class Network, class... Policies>
 void load(const std::filesystem::path& path, Network& net,
           trainer<Network, Policies...>& trainer) {

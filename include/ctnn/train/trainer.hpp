@@ -181,6 +181,14 @@ public:
     /// Declares the optimizer state to belong to the network's current weights: what
     /// load(path, net, trainer) says after replacing both.
     void adopt_current_weights() noexcept { state_revision_ = net_.revision(); }
+    /// Sets the epoch and step clocks, as load(path, net, trainer) does from the file, so that a
+    /// schedule goes on from where the saved training was (a per-step schedule counts the steps
+    /// taken, one that threw included).
+    void resume_clocks(std::size_t epochs, std::size_t steps) noexcept {
+        epochs_ = epochs;
+        steps_ = steps;
+        scheduled_steps_ = schedule_per_step ? steps : 0;
+    }
     /// non_finite_action::rollback multiplies the learning rate (and the schedule's base rate)
     /// by this factor, in (0, 1]; 0.5 unless set.
     double rollback_lr_factor() const noexcept { return rollback_lr_factor_; }
