@@ -11,13 +11,25 @@
 
 namespace ctnn {
 
+namespace detail {
+/// The first variable a loss's element formula F reads that a loss has no value for (void if
+/// none): it reads ŷ and y.
+template <class F>
+using loss_formula_foreign_variable_t =
+    expr::first_foreign_variable_t<F, expr::var<expr::prediction_tag>, expr::var<expr::target_tag>>;
+/// The same for a row formula, which may also read each class's weight.
+template <class F>
+using loss_row_formula_foreign_variable_t =
+    expr::first_foreign_variable_t<F, expr::var<expr::prediction_tag>, expr::var<expr::target_tag>,
+                                   expr::var<expr::class_weight_tag>>;
+}  // namespace detail
+
 /// A loss given as the formula of one element, l(ŷ, y), in expr::prediction and expr::target:
 /// its mean over the elements is the loss, and dl/dŷ is derived (docs/expressions.md).
 template <class L>
 concept loss_has_formula =
     requires { L::formula; } && expr::term<std::remove_cvref_t<decltype(L::formula)>>
-    && std::is_void_v<expr::first_foreign_variable_t<std::remove_cvref_t<decltype(L::formula)>,
-                                                     expr::var<expr::prediction_tag>, expr::var<expr::target_tag>>>;
+    && std::is_void_v<detail::loss_formula_foreign_variable_t<std::remove_cvref_t<decltype(L::formula)>>>;
 
 /// A loss given as one value per row (a sample's classes), built from row reductions
 /// (expr::row_sum, expr::log_sum_exp, expr::at_label) of element formulas in expr::prediction,
@@ -28,9 +40,7 @@ template <class L>
 concept loss_has_row_formula =
     requires { L::row_formula; } && expr::term<std::remove_cvref_t<decltype(L::row_formula)>>
     && expr::is_row_formula_v<std::remove_cvref_t<decltype(L::row_formula)>>
-    && std::is_void_v<expr::first_foreign_variable_t<std::remove_cvref_t<decltype(L::row_formula)>,
-                                                     expr::var<expr::prediction_tag>, expr::var<expr::target_tag>,
-                                                     expr::var<expr::class_weight_tag>>>;
+    && std::is_void_v<detail::loss_row_formula_foreign_variable_t<std::remove_cvref_t<decltype(L::row_formula)>>>;
 
 /// A loss written by hand: value, and value_and_gradient.
 template <class L>

@@ -548,14 +548,12 @@ constexpr bool writes_a_loss_formula() {
 template <class Loss>
 constexpr bool check_loss_formula() {
     if constexpr (requires { Loss::formula; } && writes_a_loss_formula<Loss>()) {
-        using foreign = expr::first_foreign_variable_t<std::remove_cvref_t<decltype(Loss::formula)>,
-                                                       expr::var<expr::prediction_tag>, expr::var<expr::target_tag>>;
+        using foreign = detail::loss_formula_foreign_variable_t<std::remove_cvref_t<decltype(Loss::formula)>>;
         static_assert(std::is_void_v<foreign> || not_a_loss<policy<Loss>, formula_reads_variable<foreign>>::value,
                       "ctnn: a loss's formula may read only ctnn::expr::prediction (ŷ) and ctnn::expr::target (y)");
     } else if constexpr (requires { Loss::row_formula; } && writes_a_loss_formula<Loss>()) {
         using F = std::remove_cvref_t<decltype(Loss::row_formula)>;
-        using foreign = expr::first_foreign_variable_t<F, expr::var<expr::prediction_tag>, expr::var<expr::target_tag>,
-                                                       expr::var<expr::class_weight_tag>>;
+        using foreign = detail::loss_row_formula_foreign_variable_t<F>;
         static_assert(std::is_void_v<foreign> || not_a_loss<policy<Loss>, formula_reads_variable<foreign>>::value,
                       "ctnn: a loss's row_formula may read only ctnn::expr::prediction (ŷ), ctnn::expr::target (y) "
                       "and ctnn::expr::class_weight");
