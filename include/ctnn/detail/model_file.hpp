@@ -469,9 +469,11 @@ void load(std::span<const std::uint8_t> file, const std::string& context, Net& n
         } catch (const invalid_argument& e) {
             r.fail(std::string("the file's learning rate is refused: ") + e.what());
         }
-        commits.push_back([trainer, lr] { trainer->optimizer().lr = lr; });
         const auto epochs = parsed.training->epochs, steps = parsed.training->steps;
-        commits.push_back([trainer, epochs, steps] { trainer->resume_clocks(epochs, steps); });
+        commits.push_back([trainer, lr, epochs, steps] {
+            trainer->optimizer().lr = lr;
+            trainer->resume_clocks(epochs, steps);
+        });
     }
     for (auto& commit : commits) commit();
     net.note_weights_replaced();  // a trainer of net starts its optimizer state afresh...
