@@ -739,3 +739,70 @@ TEST_CASE("rollback after a load keeps the loaded weights: the last good state f
         CHECK(snapshot(net, trainer) == before_next);
     }
 }
+
+TEST_CASE("a NaN or infinite value: save refuses to write it, load refuses a file that holds one",
+          "[io][save][non_finite]") {
+    using Net = mixed_net<double>;
+    const temp_dir dir("non_finite");
+    Net net(3);
+    ctnn::trainer adam{net, ctnn::loss::mse{}, ctnn::optim::adam{}};
+    train(adam, 0, 2);
+    ctnn::save(dir / "good.ctnn", net, adam);
+    const auto original = read_bytes(dir / "good.ctnn");
+    const auto non_finite_error_of = [](auto&& f) -> std::string {
+        try {
+            f();
+        } catch (const ctnn::non_finite_error& e) {
+            return e.what();
+        }
+        FAIL("no ctnn::non_finite_error was thrown");
+        return {};
+    };
+
+    // save: nothing written, the previous file kept, the value named
+    const auto nan = std::numeric_limits<double>::quiet_NaN();
+    const auto inf = std::numeric_limits<double>::infinity();
+    net.layer<0>().weight.value(2, 3) = nan;  // weight (5, 6): element 15
+    CHECK_THAT(non_finite_error_of([&] { ctnn::save(dir / "good.ctnn", net); }),
+               Catch::Contains("save '") && Catch::Contains("layer 0 (dense) weight, element 15, is nan; nothing was written"));
+    CHECK(read_bytes(dir / "good.ctnn") == original);
+    net.layer<0>().weight.value(2, 3) = 0.5;
+    net.layer<1>().running_var(4) = inf;
+    CHECK_THAT(non_finite_error_of([&] { ctnn::save(dir / "bad.ctnn", net); }),
+               Catch::Contains("layer 1 (batch_norm) buffer running_var, element 4, is inf"));
+    CHECK_FALSE(fs::exists(dir / "bad.ctnn"));
+    net.layer<1>().running_var(4) = 1.0;
+    adam.optimizer_state()[6].buffers[1](2) = -inf;  // the last dense's weight's exp_avg_sq
+    CHECK_THAT(non_finite_error_of([&] { ctnn::save(dir / "bad.ctnn", net, adam); }),
+               Catch::Contains("layer 4 (dense) weight's optimizer state exp_avg_sq, element 2, is -inf"));
+    ctnn::save(dir / "bad.ctnn", net);  // without the trainer its state is not written, nor read
+
+    // load: a file edited with its checksum kept valid; the network and trainer untouched
+    Net target(4);
+    ctnn::trainer other{target, ctnn::loss::mse{}, ctnn::optim::adam{}};
+    train(other, 5, 6);
+    const auto before = snapshot(target, other);
+    const auto edited_at = [&](double value, double replacement) {
+        auto bytes = original;
+        const auto* from = reinterpret_cast<const std::uint8_t*>(&value);
+        const auto at = std::search(bytes.begin(), bytes.end(), from, from + 8);
+        REQUIRE(at != bytes.end());
+        REQUIRE(std::search(at + 1, bytes.end(), from, from + 8) == bytes.end());  // the value is unique
+        std::memcpy(&*at, &replacement, 8);
+        rechecksum(bytes);
+        write_bytes(dir / "edited.ctnn", bytes);
+        return format_error_of([&] { ctnn::load(dir / "edited.ctnn", target, other); });
+    };
+    Net saved(3);
+    ctnn::load(dir / "good.ctnn", saved);
+    CHECK_THAT(edited_at(saved.layer<4>().bias.value(1), nan),
+               Catch::Contains("the file is corrupted: layer 4 (dense) bias, element 1, is nan; save writes only "
+                               "finite values"));
+    CHECK_THAT(edited_at(saved.layer<1>().running_mean(3), -inf),
+               Catch::Contains("layer 1 (batch_norm) buffer running_mean, element 3, is -inf"));
+    ctnn::trainer saved_trainer{saved, ctnn::loss::mse{}, ctnn::optim::adam{}};
+    ctnn::load(dir / "good.ctnn", saved, saved_trainer);
+    CHECK_THAT(edited_at(saved_trainer.optimizer_state()[0].buffers[0](7), inf),
+               Catch::Contains("layer 0 (dense) weight's optimizer state exp_avg, element 7, is inf"));
+    CHECK(snapshot(target, other) == before);
+}

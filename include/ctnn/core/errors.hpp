@@ -17,7 +17,8 @@ struct shape_error : error {
     using error::error;
 };
 
-/// A gradient (or loss) that is NaN or infinite; the weights were left as they were.
+/// A gradient (or loss) that is NaN or infinite; the weights were left as they were. Also save's
+/// refusal to write a NaN or infinite value.
 struct non_finite_error : error {
     using error::error;
 };

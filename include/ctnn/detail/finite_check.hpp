@@ -56,14 +56,16 @@ bool update_finite(const ParameterSet& params, const States& states) noexcept {
 }
 
 /// "layer 1 (dense) weight, element 3, would be inf", or with `buffer` (an optimizer's state
-/// name) "layer 1 (dense) weight's optimizer state exp_avg_sq, element 3, would be inf". One
-/// function for every network: the templated search below only finds the element.
+/// name) "layer 1 (dense) weight's optimizer state exp_avg_sq, element 3, would be inf"; `verb`
+/// "is" for a value that is already there (a saved file's). One function for every network: the
+/// templated search below only finds the element.
 [[gnu::cold, gnu::noinline]] inline std::string describe_non_finite(std::size_t layer, std::string_view kind,
                                                                     std::string_view name, std::string_view buffer,
-                                                                    std::size_t element, double value) {
+                                                                    std::size_t element, double value,
+                                                                    std::string_view verb = "would be") {
     std::string text = "layer " + std::to_string(layer) + " (" + std::string(kind) + ") " + std::string(name);
     if (!buffer.empty()) text += "'s optimizer state " + std::string(buffer);
-    return text + ", element " + std::to_string(element) + ", would be " + number_string(value);
+    return text + ", element " + std::to_string(element) + ", " + std::string(verb) + " " + number_string(value);
 }
 
 /// The first element of data[0, n) that is NaN or ±inf, or data + n.
@@ -77,19 +79,21 @@ const S* first_non_finite(const S* data, std::size_t n) {
 /// `buffer` of `net`'s parameter number `parameter` (for_each_parameter's order).
 template <class Net>
 [[gnu::cold]] std::string first_non_finite_in(const Net& net, std::size_t parameter, std::string_view buffer,
-                                             std::size_t element, double value) {
+                                             std::size_t element, double value,
+                                             std::string_view verb = "would be") {
     std::string found;
     std::size_t i = 0;
     net.for_each_layer_indexed([&](const auto& layer, auto index) {
         using L = std::remove_cvref_t<decltype(layer)>;
         for_each_named_parameter_of(layer, [&](std::string_view name, const auto& p) {
             if (found.empty() && parameter == i) {
-                found = describe_non_finite(index, layer_kind<L>(), name, buffer, element, value);
+                found = describe_non_finite(index, layer_kind<L>(), name, buffer, element, value, verb);
             } else if (found.empty() && parameter == std::size_t(-1)) {
                 const auto* first = p.value.data();
                 const auto* bad = first_non_finite(first, p.size());
                 if (bad != first + p.size())
-                    found = describe_non_finite(index, layer_kind<L>(), name, {}, std::size_t(bad - first), double(*bad));
+                    found = describe_non_finite(index, layer_kind<L>(), name, {}, std::size_t(bad - first),
+                                                double(*bad), verb);
             }
             ++i;
         });
@@ -104,15 +108,16 @@ template <class Net>
 /// compiled once whatever the optimizers that train it.)
 template <class Net, class States, std::size_t Buffers>
 [[gnu::cold]] std::string first_non_finite_parameter(const Net& net, const States& states,
-                                                     const std::array<std::string_view, Buffers>& buffer_names) {
-    std::string found = first_non_finite_in(net, std::size_t(-1), {}, {}, 0);
+                                                     const std::array<std::string_view, Buffers>& buffer_names,
+                                                     std::string_view verb = "would be") {
+    std::string found = first_non_finite_in(net, std::size_t(-1), {}, {}, 0, verb);
     if (!found.empty()) return found;
     for (std::size_t i = 0; i < states.size(); ++i)
         for (std::size_t k = 0; k < Buffers; ++k) {
             const auto& b = states[i].buffers[k];
             const auto* bad = first_non_finite(b.data(), b.size());
             if (bad != b.data() + b.size())
-                return first_non_finite_in(net, i, buffer_names[k], std::size_t(bad - b.data()), double(*bad));
+                return first_non_finite_in(net, i, buffer_names[k], std::size_t(bad - b.data()), double(*bad), verb);
         }
     return found;
 }

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <array>
 #include <bit>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -21,6 +22,7 @@
 #include "ctnn/core/errors.hpp"
 #include "ctnn/detail/byte_io.hpp"
 #include "ctnn/detail/crc32.hpp"
+#include "ctnn/detail/finite_check.hpp"
 #include "ctnn/detail/network_visit.hpp"
 #include "ctnn/detail/xtensor.hpp"
 #include "ctnn/optim/parameter_state.hpp"
@@ -176,6 +178,34 @@ std::vector<std::uint8_t> serialize(const Net& net, Trainer* trainer) {
     w.patch(12, std::uint64_t(payload));
     w.patch(20, crc32(w.bytes().data() + header_size, payload));
     return std::move(w.bytes());
+}
+
+/// Empty, or the first value of `net` that is NaN or ±inf (a parameter, then a buffer, then the
+/// optimizer state of `trainer` unless it is null): load refuses a file that holds one, so save
+/// refuses to write it.
+template <class Net, class Trainer>
+std::string first_non_finite_to_save(const Net& net, Trainer* trainer) {
+    std::string found;
+    if constexpr (!std::is_void_v<Trainer>) {
+        if (trainer)
+            found = first_non_finite_parameter(net, std::as_const(*trainer).optimizer_state(),
+                                               Trainer::optimizer_type::state_names, "is");
+    }
+    if (found.empty()) found = first_non_finite_in(net, std::size_t(-1), {}, {}, 0, "is");
+    net.for_each_layer_indexed([&](const auto& layer, auto index) {
+        using L = std::remove_cvref_t<decltype(layer)>;
+        for_each_buffer_of(layer, [&](std::string_view name, const auto& b) {
+            const auto e = elements_of(b);
+            using E = std::remove_const_t<typename decltype(e)::element_type>;
+            if constexpr (std::is_floating_point_v<E>) {
+                const E* bad = first_non_finite(e.data(), e.size());
+                if (found.empty() && bad != e.data() + e.size())
+                    found = describe_non_finite(index, layer_kind<L>(), "buffer " + std::string(name), {},
+                                                std::size_t(bad - e.data()), double(*bad), "is");
+            }
+        });
+    });
+    return found;
 }
 
 /// The most bytes a file saved from `net` can hold: its header and signature, every value and
@@ -377,6 +407,20 @@ void decode(E* out, std::span<const std::uint8_t> bytes) noexcept {
     }
 }
 
+/// The index and value of the first element of `bytes` (little-endian E) that is NaN or ±inf;
+/// nothing for an integer E or when every element is finite.
+template <class E>
+std::optional<std::pair<std::size_t, double>> first_non_finite_encoded(std::span<const std::uint8_t> bytes) noexcept {
+    if constexpr (std::is_floating_point_v<E>) {
+        for (std::size_t i = 0; i < bytes.size() / sizeof(E); ++i) {
+            E value;
+            decode(&value, bytes.subspan(i * sizeof(E), sizeof(E)));
+            if (!std::isfinite(value)) return std::pair{i, double(value)};
+        }
+    }
+    return std::nullopt;
+}
+
 /// Loads `file` into `net` (and the optimizer state and learning rate into `trainer` unless
 /// Trainer is void). Everything is read and checked first; only then is anything written, by
 /// steps that cannot fail, so on any error `net` and `trainer` are as they were.
@@ -398,16 +442,26 @@ void load(std::span<const std::uint8_t> file, const std::string& context, Net& n
 
     byte_reader& r = parsed.data;
     std::vector<std::function<void()>> commits;
-    net.for_each_layer([&](auto& layer) {
-        for_each_named_parameter_of(layer, [&](std::string_view, auto& p) {
+    // A value that is NaN or ±inf is refused like a corrupted byte: save never writes one.
+    const auto refuse_non_finite = [&](const std::string& what) {
+        r.fail("the file is corrupted: " + what + "; save writes only finite values");
+    };
+    net.for_each_layer_indexed([&](auto& layer, auto index) {
+        using L = std::remove_cvref_t<decltype(layer)>;
+        for_each_named_parameter_of(layer, [&](std::string_view name, auto& p) {
             using E = typename std::remove_reference_t<decltype(p)>::scalar;
             const auto bytes = r.take(p.value.size() * sizeof(E), "a parameter's values");
+            if (const auto bad = first_non_finite_encoded<E>(bytes))
+                refuse_non_finite(describe_non_finite(index, layer_kind<L>(), name, {}, bad->first, bad->second, "is"));
             commits.push_back([&p, bytes] { decode(p.value.data(), bytes); });
         });
-        for_each_buffer_of(layer, [&](std::string_view, auto& b) {
+        for_each_buffer_of(layer, [&](std::string_view name, auto& b) {
             const auto e = elements_of(b);
             using E = typename decltype(e)::element_type;
             const auto bytes = r.take(e.size() * sizeof(E), "a buffer's values");
+            if (const auto bad = first_non_finite_encoded<std::remove_const_t<E>>(bytes))
+                refuse_non_finite(describe_non_finite(index, layer_kind<L>(), "buffer " + std::string(name), {},
+                                                      bad->first, bad->second, "is"));
             commits.push_back([e, bytes] { decode(e.data(), bytes); });
         });
     });
@@ -443,6 +497,13 @@ void load(std::span<const std::uint8_t> file, const std::string& context, Net& n
                 if (with_trainer) {
                     state_buffers[k] = tensor<typename P::scalar, 1>::from_shape({p.size()});
                     r.get_all(state_buffers[k].data(), p.size(), "optimizer state buffers");
+                    const auto* first = state_buffers[k].data();
+                    if constexpr (with_trainer) {
+                        if (const auto* bad = first_non_finite(first, p.size()); bad != first + p.size())
+                            refuse_non_finite(first_non_finite_in(std::as_const(net), parameter_index,
+                                                                  Trainer::optimizer_type::state_names[k],
+                                                                  std::size_t(bad - first), double(*bad), "is"));
+                    }
                 } else {
                     r.get_all(static_cast<typename P::scalar*>(nullptr), p.size(), "optimizer state buffers");
                 }

@@ -11,11 +11,22 @@
 
 namespace ctnn {
 
+namespace detail {
+template <class Net, class Trainer>
+void refuse_to_save_non_finite(const std::filesystem::path& path, const Net& net, Trainer* trainer) {
+    if (const std::string found = model_file::first_non_finite_to_save(net, trainer); !found.empty())
+        throw non_finite_error("ctnn: save '" + path.string() + "': " + found
+                               + "; nothing was written (load refuses a file with a non-finite value)");
+}
+}  // namespace detail
+
 /// Writes `net` to `path`: its signature (scalar, widths, each layer's kind, activation and
 /// tensor shapes) and its parameters and buffers. The file is replaced atomically: on failure
-/// (io_error) the previous file is unchanged.
+/// (io_error) the previous file is unchanged. A NaN or infinite value is refused
+/// (non_finite_error naming it) and nothing is written: load would refuse the file.
 template <class T, class Input, class... Layers>
 void save(const std::filesystem::path& path, const basic_network<T, Input, Layers...>& net) {
+    detail::refuse_to_save_non_finite(path, net, static_cast<void*>(nullptr));
     const auto bytes = detail::model_file::serialize(net, static_cast<void*>(nullptr));
     detail::write_file_atomically(path, bytes, "save");
 }
@@ -28,6 +39,7 @@ void save(const std::filesystem::path& path, const Network& net,
           trainer<Network, Policies...>& trainer) {
     if (&trainer.network() != &net)
         throw invalid_argument("ctnn: save '" + path.string() + "': the trainer trains another network object");
+    detail::refuse_to_save_non_finite(path, net, &trainer);
     const auto bytes = detail::model_file::serialize(net, &trainer);
     detail::write_file_atomically(path, bytes, "save");
 }
