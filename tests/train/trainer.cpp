@@ -885,3 +885,36 @@ TEST_CASE("trainer: the optimizer's state is the trainer's, one per parameter, a
     fresh_again.train_step(x, y);
     CHECK(everything(net, trainer) == everything(other, fresh_again));
 }
+
+TEST_CASE("trainer: a non-finite y is named by its row (and step) in the data set", "[trainer][errors]") {
+    ctnn::rng r(36);
+    {
+        using Net = ctnn::network<ctnn::input<3>, ctnn::dense<4, ctnn::tanh>, ctnn::dense<2>>;
+        Net net(1);
+        ctnn::trainer trainer{net, ctnn::loss::mse{}, ctnn::optim::sgd{.lr = 0.01}};
+        const auto x = r.normal_tensor<float>(40, 3);
+        auto y = r.normal_tensor<float>(40, 2);
+        y(27, 1) = std::numeric_limits<float>::quiet_NaN();
+        for (const bool shuffle : {false, true})
+            CHECK_THROWS_WITH(trainer.fit(x, y, {.epochs = 1, .batch_size = 8, .shuffle = shuffle}),
+                              Catch::Contains("; y is nan at row 27, column 1"));
+        auto x_bad = x;
+        x_bad(27, 0) = std::numeric_limits<float>::infinity();  // x comes first: it spoils every later value
+        CHECK_THROWS_WITH(trainer.fit(x_bad, y, {.epochs = 1, .batch_size = 8}),
+                          Catch::Contains("; x is inf at row 27, column 0") && !Catch::Contains("y is"));
+    }
+    {
+        using Net = ctnn::basic_network<double, ctnn::sequence<2>, ctnn::gru<3, ctnn::whole_sequence>, ctnn::dense<2>>;
+        Net net(2);
+        ctnn::trainer trainer{net, ctnn::loss::mse{}, ctnn::optim::adam{}};
+        auto x = ctnn::tensor<double, 3>::from_shape({6, 4, 2});
+        for (auto& v : x) v = r.normal();
+        auto y = ctnn::tensor<double, 3>::from_shape({6, 4, 2});
+        for (auto& v : y) v = r.normal();
+        y(4, 2, 1) = -std::numeric_limits<double>::infinity();
+        CHECK_THROWS_WITH(trainer.train_step(x, y), Catch::Contains("; y is -inf at row 4, step 2, column 1"));
+        // padded: row 4 is 2 steps long, so its step 2 is never read and the step is applied
+        const std::vector<std::size_t> lengths{4, 4, 4, 4, 2, 4};
+        CHECK(trainer.train_step(ctnn::padded_sequences{x, lengths}, y).applied);
+    }
+}

@@ -224,7 +224,7 @@ public:
         if (!net_.training()) net_.set_training(true);
         const auto& data = detail::values_of(x);
         const auto lengths = detail::lengths_of(x);
-        return guarded_step(data, lengths, 0, rows, shape.steps, [](std::size_t i) { return i; },
+        return guarded_step(data, y, lengths, 0, rows, shape.steps, [](std::size_t i) { return i; },
                             [&]() -> const step_report& {
                                 return finish_step(forward_rows(data.data(), rows, shape.steps, lengths), y.data(),
                                                    rows, shape.steps, lengths, on_non_finite);
@@ -419,7 +419,7 @@ private:
                 const std::size_t first = step_first + step_rows * distribution_.rank() / ranks;
                 const std::size_t n = step_first + step_rows * (distribution_.rank() + 1) / ranks - first;
                 const auto row_of = [&](std::size_t i) { return gather ? order[first + i] : first + i; };
-                const step_report& s = guarded_step(x, lengths, epoch, n, steps, row_of, [&]() -> const step_report& {
+                const step_report& s = guarded_step(x, y, lengths, epoch, n, steps, row_of, [&]() -> const step_report& {
                     const auto [out, yb] = forward_batch(first, n);
                     return finish_step(out, yb, n, steps, lengths_of_batch(first, n), options.on_non_finite);
                 });
@@ -710,9 +710,9 @@ private:
     // One step of train_step or fit: its settings checked, its number taken, the forward state
     // kept, then `run` (forward pass and finish_step). Whatever it throws (a bad label, a
     // refused step) puts the forward state back, so nothing changes; a non-finite step also
-    // names the first non-finite x of its batch, whose row i is row_of(i) of x.
-    template <class X, class RowOf, class Run>
-    const step_report& guarded_step(const X& x, std::span<const std::size_t> lengths, std::size_t epoch,
+    // names the first non-finite x (else y) of its batch, whose row i is row_of(i) of x and y.
+    template <class X, class Y, class RowOf, class Run>
+    const step_report& guarded_step(const X& x, const Y& y, std::span<const std::size_t> lengths, std::size_t epoch,
                                     std::size_t n, std::size_t steps, RowOf row_of, Run run) {
         validate_settings();
         if constexpr (schedule_per_step) require_schedule_moves(scheduled_steps_, 1, "a training step");
@@ -722,7 +722,7 @@ private:
             run();
         } catch (const non_finite_error& e) {
             net_.restore_forward_state();
-            rethrow_locating_x(e, x, lengths, n, steps, row_of);
+            rethrow_locating_data(e, x, y, lengths, n, steps, row_of);
         } catch (...) {
             net_.restore_forward_state();
             throw;
@@ -734,30 +734,43 @@ private:
         return last_;
     }
 
-    // A step refused for a non-finite loss, with x non-finite in the batch: the message gains
-    // the first such value's row in the data (before shuffling) and its column, since "loss
-    // nan" alone does not say which sample to look at. `row_of(i)` maps batch row i to it; a
-    // padded step of x (lengths indexed by data row) is never read, so never blamed.
-    template <class X, class RowOf>
-    [[noreturn, gnu::cold]] static void rethrow_locating_x(const non_finite_error& e, const X& x,
-                                                            std::span<const std::size_t> lengths, std::size_t n,
-                                                            std::size_t steps, RowOf row_of) {
-        const std::size_t per_row = steps * input_width;
-        for (std::size_t i = 0; i < n; ++i) {
-            const std::size_t r = row_of(i);
-            const scalar* row = x.data() + r * per_row;
-            const std::size_t read = lengths.empty() ? per_row : lengths[r] * input_width;
+    // A step refused for a non-finite loss, with x or y non-finite in the batch: the message
+    // gains the first such value's row in the data (before shuffling) and its column, since
+    // "loss nan" alone does not say which sample to look at. x is searched first (a non-finite
+    // x makes every later value non-finite). `row_of(i)` maps batch row i to it; a padded step
+    // (lengths indexed by data row) is never read, so never blamed.
+    template <class X, class Y, class RowOf>
+    [[noreturn, gnu::cold]] static void rethrow_locating_data(const non_finite_error& e, const X& x, const Y& y,
+                                                               std::span<const std::size_t> lengths, std::size_t n,
+                                                               std::size_t steps, RowOf row_of) {
+        // In data row r (per_row values, `width` to a step, the first `read` of them read): the
+        // first non-finite value's message, or nothing.
+        const auto locate = [&](const char* name, const scalar* row, std::size_t r, std::size_t read,
+                                std::size_t width, bool by_step) {
             for (std::size_t k = 0; k < read; ++k) {
                 if (std::isfinite(row[k])) continue;
-                const std::string value = detail::number_string(double(row[k]));
-                if constexpr (sequences)
-                    throw non_finite_error(std::string(e.what()) + "; x is " + value + " at row " + std::to_string(r)
-                                           + ", step " + std::to_string(k / input_width) + ", feature "
-                                           + std::to_string(k % input_width));
+                std::string where = std::string(e.what()) + "; " + name + " is " + detail::number_string(double(row[k]))
+                                    + " at row " + std::to_string(r);
+                if (by_step)
+                    where += ", step " + std::to_string(k / width) + ", " + (name[0] == 'x' ? "feature " : "column ")
+                             + std::to_string(k % width);
                 else
-                    throw non_finite_error(std::string(e.what()) + "; x is " + value + " at row " + std::to_string(r)
-                                           + ", column " + std::to_string(k));
+                    where += ", column " + std::to_string(k);
+                throw non_finite_error(where);
             }
+        };
+        const std::size_t x_per_row = steps * input_width;
+        for (std::size_t i = 0; i < n; ++i) {
+            const std::size_t r = row_of(i);
+            locate("x", x.data() + r * x_per_row, r, lengths.empty() ? x_per_row : lengths[r] * input_width,
+                   input_width, sequences);
+        }
+        const std::size_t y_per_row = (sequence_targets ? steps : 1) * target_width;
+        for (std::size_t i = 0; i < n; ++i) {
+            const std::size_t r = row_of(i);
+            const bool padded = sequence_targets && !lengths.empty();
+            locate("y", y.data() + r * y_per_row, r, padded ? lengths[r] * target_width : y_per_row, target_width,
+                   sequence_targets);
         }
         throw;
     }
