@@ -58,6 +58,13 @@ TEST_CASE("expr: builders simplify as they build", "[expr]") {
     STATIC_REQUIRE(std::is_same_v<decltype(2_c / 4_c), rational<1, 2>>);
     STATIC_REQUIRE(std::is_same_v<decltype(0.25_c + 0.5_c), rational<3, 4>>);
     STATIC_REQUIRE(std::is_same_v<decltype(0.044715_c), rational<8943, 200000>>);
+    // constants cancel before they multiply and add over the least common denominator, so
+    // exact results that fit in 64 bits are found even when the naive products would not
+    STATIC_REQUIRE(std::is_same_v<decltype(0.1234567891_c + 0.1234567892_c), rational<2469135783, 10000000000>>);
+    STATIC_REQUIRE(std::is_same_v<decltype(0.000000001_c * 1000000000_c), rational<1>>);
+    STATIC_REQUIRE(std::is_same_v<decltype(0.75_c - 1_c), rational<-1, 4>>);
+    STATIC_REQUIRE(std::is_same_v<decltype(pow<3>(2.5_c)), rational<125, 8>>);
+    STATIC_REQUIRE(std::is_same_v<decltype(0.999999999999999999_c), rational<999999999999999999, 1000000000000000000>>);
     STATIC_REQUIRE(std::is_same_v<decltype(pow<1>(z)), z_t>);
     STATIC_REQUIRE(std::is_same_v<decltype(pow<2>(pow<3>(z))), call<pow_fn<6>, z_t>>);
     STATIC_REQUIRE(std::is_same_v<decltype(z * z), call<pow_fn<2>, z_t>>);

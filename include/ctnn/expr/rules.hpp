@@ -39,6 +39,49 @@ constexpr auto make_rational() {
     return rational<sign * N / g, sign * D / g>{};
 }
 
+// Constant arithmetic cancels common factors before it multiplies, and checks that what it
+// multiplies fits in 64 bits: an overflow would otherwise be the compiler's bare "overflow in
+// constant expression" deep inside a derivative.
+namespace detail_rational {
+struct exact {
+    std::intmax_t num = 0, den = 1;
+    bool fits = true;
+};
+constexpr std::intmax_t common_factor(std::intmax_t a, std::intmax_t b) {
+    const std::intmax_t g = std::gcd(a, b);
+    return g == 0 ? 1 : g;
+}
+constexpr exact product(std::intmax_t n1, std::intmax_t d1, std::intmax_t n2, std::intmax_t d2) {
+    const std::intmax_t g1 = common_factor(n1, d2), g2 = common_factor(n2, d1);
+    exact r;
+    r.fits = !__builtin_mul_overflow(n1 / g1, n2 / g2, &r.num) && !__builtin_mul_overflow(d1 / g2, d2 / g1, &r.den);
+    return r;
+}
+/// n1/d1 + n2/d2 over the least common denominator.
+constexpr exact sum(std::intmax_t n1, std::intmax_t d1, std::intmax_t n2, std::intmax_t d2) {
+    const std::intmax_t g = common_factor(d1, d2);
+    std::intmax_t a = 0, b = 0;
+    exact r;
+    r.fits = !__builtin_mul_overflow(n1, d2 / g, &a) && !__builtin_mul_overflow(n2, d1 / g, &b)
+             && !__builtin_add_overflow(a, b, &r.num) && !__builtin_mul_overflow(d1 / g, d2, &r.den);
+    return r;
+}
+constexpr exact power(std::intmax_t n, std::intmax_t d, int exponent) {
+    exact r{1, 1, true};
+    for (int i = 0; i < exponent; ++i) r = r.fits ? product(r.num, r.den, n, d) : r;
+    return r;
+}
+}  // namespace detail_rational
+
+/// N/D as a term when it fits; when it does not, a compile error that says so.
+template <std::intmax_t N, std::intmax_t D, bool Fits>
+constexpr auto make_exact_rational() {
+    static_assert(Fits, "ctnn: an exact constant of this expression (or of its derivative) does not fit in 64-bit "
+                        "integers: write the constant with fewer decimal digits, or as one literal");
+    if constexpr (Fits) return make_rational<N, D>();
+    else return rational<0>{};  // no follow-on errors
+}
+
 // The builders, declared here so the rules below can use them; defined after the primitives.
 template <term X, term Y>
 constexpr auto operator+(X, Y);
@@ -366,17 +409,20 @@ struct product_with_rational<call<mul_fn, rational<N, D>, X>> : std::true_type {
 
 template <term X>
 constexpr auto negate(X) {
-    if constexpr (is_rational_v<X>) return make_rational<-X::num, X::den>();
-    else if constexpr (negated<X>::value) return typename negated<X>::inner{};
+    if constexpr (is_rational_v<X>) {
+        constexpr detail_rational::exact r = detail_rational::product(-1, 1, X::num, X::den);
+        return make_exact_rational<r.num, r.den, r.fits>();
+    } else if constexpr (negated<X>::value) return typename negated<X>::inner{};
     else return call<neg_fn, X>{};
 }
 template <term X, term Y>
 constexpr auto add(X, Y) {
     if constexpr (is_zero_v<X>) return Y{};
     else if constexpr (is_zero_v<Y>) return X{};
-    else if constexpr (is_rational_v<X> && is_rational_v<Y>)
-        return make_rational<X::num * Y::den + Y::num * X::den, X::den * Y::den>();
-    else if constexpr (negated<Y>::value) return subtract(X{}, typename negated<Y>::inner{});
+    else if constexpr (is_rational_v<X> && is_rational_v<Y>) {
+        constexpr detail_rational::exact r = detail_rational::sum(X::num, X::den, Y::num, Y::den);
+        return make_exact_rational<r.num, r.den, r.fits>();
+    } else if constexpr (negated<Y>::value) return subtract(X{}, typename negated<Y>::inner{});
     else if constexpr (is_negative_rational_v<Y>) return subtract(X{}, negate(Y{}));
     else return call<add_fn, X, Y>{};
 }
@@ -385,9 +431,10 @@ constexpr auto subtract(X, Y) {
     if constexpr (is_zero_v<Y>) return X{};
     else if constexpr (is_zero_v<X>) return negate(Y{});
     else if constexpr (std::is_same_v<X, Y>) return rational<0>{};
-    else if constexpr (is_rational_v<X> && is_rational_v<Y>)
-        return make_rational<X::num * Y::den - Y::num * X::den, X::den * Y::den>();
-    else if constexpr (negated<Y>::value) return add(X{}, typename negated<Y>::inner{});
+    else if constexpr (is_rational_v<X> && is_rational_v<Y>) {
+        constexpr detail_rational::exact r = detail_rational::sum(X::num, X::den, -Y::num, Y::den);
+        return make_exact_rational<r.num, r.den, r.fits>();
+    } else if constexpr (negated<Y>::value) return add(X{}, typename negated<Y>::inner{});
     else if constexpr (is_negative_rational_v<Y>) return add(X{}, negate(Y{}));
     else return call<sub_fn, X, Y>{};
 }
@@ -396,9 +443,10 @@ constexpr auto multiply(X, Y) {
     if constexpr (is_zero_v<X> || is_zero_v<Y>) return rational<0>{};
     else if constexpr (is_one_v<X>) return Y{};
     else if constexpr (is_one_v<Y>) return X{};
-    else if constexpr (is_rational_v<X> && is_rational_v<Y>)
-        return make_rational<X::num * Y::num, X::den * Y::den>();
-    else if constexpr (is_rational_equal_v<X, -1>) return negate(Y{});
+    else if constexpr (is_rational_v<X> && is_rational_v<Y>) {
+        constexpr detail_rational::exact r = detail_rational::product(X::num, X::den, Y::num, Y::den);
+        return make_exact_rational<r.num, r.den, r.fits>();
+    } else if constexpr (is_rational_equal_v<X, -1>) return negate(Y{});
     else if constexpr (is_rational_equal_v<Y, -1>) return negate(X{});
     else if constexpr (negated<X>::value) return negate(multiply(typename negated<X>::inner{}, Y{}));
     else if constexpr (negated<Y>::value) return negate(multiply(X{}, typename negated<Y>::inner{}));
@@ -415,8 +463,10 @@ template <term X, term Y>
 constexpr auto divide(X, Y) {
     if constexpr (is_zero_v<X>) return rational<0>{};
     else if constexpr (is_one_v<Y>) return X{};
-    else if constexpr (is_rational_v<X> && is_rational_v<Y>) return make_rational<X::num * Y::den, X::den * Y::num>();
-    else if constexpr (is_rational_v<Y>) return multiply(make_rational<Y::den, Y::num>(), X{});
+    else if constexpr (is_rational_v<X> && is_rational_v<Y>) {
+        constexpr detail_rational::exact r = detail_rational::product(X::num, X::den, Y::den, Y::num);
+        return make_exact_rational<r.num, r.den, r.fits>();
+    } else if constexpr (is_rational_v<Y>) return multiply(make_rational<Y::den, Y::num>(), X{});
     else if constexpr (negated<X>::value) return negate(divide(typename negated<X>::inner{}, Y{}));
     else if constexpr (negated<Y>::value) return negate(divide(X{}, typename negated<Y>::inner{}));
     else return call<div_fn, X, Y>{};
@@ -425,9 +475,10 @@ template <int N, term X>
 constexpr auto power(X) {
     if constexpr (N == 0) return rational<1>{};
     else if constexpr (N == 1) return X{};
-    else if constexpr (is_rational_v<X> && N > 0) {
-        constexpr auto p = [](std::intmax_t b) { std::intmax_t r = 1; for (int i = 0; i < N; ++i) r *= b; return r; };
-        return make_rational<p(X::num), p(X::den)>();
+    else if constexpr (is_rational_v<X> && N > 0) { {
+        constexpr detail_rational::exact r = detail_rational::power(X::num, X::den, N);
+        return make_exact_rational<r.num, r.den, r.fits>();
+    }
     } else if constexpr (power_of<X>::value) return power<N * power_of<X>::exponent>(typename power_of<X>::base{});
     else if constexpr (negated<X>::value && N % 2 == 0) return power<N>(typename negated<X>::inner{});
     else return call<pow_fn<N>, X>{};
@@ -532,7 +583,7 @@ constexpr auto parse() {
     static_assert(((Cs >= '0' && Cs <= '9') || ...) && ((Cs == '.' || Cs == '\'' || (Cs >= '0' && Cs <= '9')) && ...),
                   "ctnn: _c takes decimal digits and one point (0.25_c), no exponent or base prefix");
     constexpr char s[] = {Cs...};
-    std::intmax_t num = 0, den = 1;
+    detail_rational::exact r;
     bool fraction = false;
     for (char c : s) {
         if (c == '\'') continue;
@@ -540,10 +591,10 @@ constexpr auto parse() {
             fraction = true;
             continue;
         }
-        num = num * 10 + (c - '0');
-        if (fraction) den *= 10;
+        r.fits = r.fits && !__builtin_mul_overflow(r.num, 10, &r.num) && !__builtin_add_overflow(r.num, c - '0', &r.num)
+                 && !(fraction && __builtin_mul_overflow(r.den, 10, &r.den));
     }
-    return std::pair<std::intmax_t, std::intmax_t>{num, den};
+    return r;
 }
 }  // namespace detail_literal
 
@@ -551,8 +602,8 @@ namespace literals {
 /// `2_c`, `0.5_c`: an exact rational constant term (decimal digits only, no exponent).
 template <char... Cs>
 constexpr auto operator""_c() {
-    constexpr auto nd = detail_literal::parse<Cs...>();
-    return make_rational<nd.first, nd.second>();
+    constexpr detail_rational::exact r = detail_literal::parse<Cs...>();
+    return make_exact_rational<r.num, r.den, r.fits>();
 }
 }  // namespace literals
 using namespace literals;
