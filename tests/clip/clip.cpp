@@ -1,4 +1,5 @@
 // Clip policies against torch.nn.utils.clip_grad_norm_ / clip_grad_value_ (float64 fixtures).
+#include <limits>
 #include <vector>
 
 #include <ctnn/ctnn.hpp>
@@ -198,4 +199,11 @@ TEST_CASE("clip: invalid settings are refused", "[clip][errors]") {
     CHECK_THROWS_AS((ctnn::clip::by_global_norm{.norm_type = 3}.validate()), ctnn::invalid_argument);
     CHECK_THROWS_AS((ctnn::clip::by_value{.limit = -1}.validate()), ctnn::invalid_argument);
     CHECK_THROWS_AS((ctnn::clip::by_norm{.max_norm = -1}.validate()), ctnn::invalid_argument);
+    // the value given is named, NaN without a sign
+    const double nan = -std::numeric_limits<double>::quiet_NaN();
+    CHECK_THROWS_WITH((ctnn::clip::by_value{.limit = nan}.validate()), "ctnn: clip::by_value needs limit > 0, got nan");
+    CHECK_THROWS_WITH((ctnn::clip::by_norm{.max_norm = -2.5}.validate()),
+                      "ctnn: clip::by_norm needs max_norm > 0, got -2.5");
+    CHECK_THROWS_WITH((ctnn::clip::by_global_norm{.max_norm = 0}.validate()),
+                      "ctnn: clip::by_global_norm needs max_norm > 0, got 0");
 }

@@ -81,13 +81,14 @@ double worst_error(const product<T>& p, const std::vector<T>& got, const std::ve
     return worst;
 }
 
-// packed_b: B's rows exactly n apart (no padding), so that a B one panel wide is read in place
+// ldb: B's rows that far apart (0: one more than a row), so that a B one panel wide is read in
+// place at every stride, or packed at a stride of a multiple of 4 KiB
 template <class T>
 void check_every_kernel(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, T alpha, T beta,
-                        bool packed_b = false) {
+                        std::size_t ldb = 0) {
     product<T> p(ta, tb, m, n, k, alpha, beta, unsigned(m * 131 + n * 17 + k));
-    if (packed_b) {
-        p.ldb = tb ? k : n;
+    if (ldb != 0) {
+        p.ldb = ldb;
         p.b.resize((tb ? n : k) * p.ldb);
     }
     const auto want = p.expected();
@@ -128,13 +129,15 @@ TEMPLATE_TEST_CASE("gemm: blocks of rows, columns and the sum, each kept apart",
     check_every_kernel<T>(true, false, 20, 2200, 30, T(1), T(1));
     check_every_kernel<T>(false, true, 37, 45, 1100, T(-0.5), T(2));
     check_every_kernel<T>(true, true, 70, 90, 700, T(1), T(0));
-    // B exactly one panel wide with rows a panel apart (each instruction set's panel is 8, 16 or
-    // 32 columns), read in place, over sums shorter and longer than a block of the sum
+    // B exactly one panel wide (each instruction set's panel is 8, 16 or 32 columns), its rows a
+    // panel apart, further apart, or 4 KiB apart, over sums shorter and longer than a block of
+    // the sum
     for (const std::size_t n : {8u, 16u, 32u})
-        for (const std::size_t k : {3u, 300u, 1100u}) {
-            check_every_kernel<T>(false, false, 70, n, k, T(1), T(0), true);
-            check_every_kernel<T>(true, false, 9, n, k, T(-0.5), T(1), true);
-        }
+        for (const std::size_t ldb : {n, n + 5, 4096 / sizeof(T)})
+            for (const std::size_t k : {3u, 300u, 1100u}) {
+                check_every_kernel<T>(false, false, 70, n, k, T(1), T(0), ldb);
+                check_every_kernel<T>(true, false, 9, n, k, T(-0.5), T(1), ldb);
+            }
     // a convolution's weight gradient: few columns, formed as its transpose and turned
     check_every_kernel<T>(false, true, 32, 9, 2000, T(1), T(0));
     check_every_kernel<T>(false, true, 32, 9, 2000, T(-0.5), T(1));

@@ -676,7 +676,7 @@ TEST_CASE("trainer: a setting changed after construction is checked before the n
     // max_norm < 0 would scale every gradient by a negative factor: gradient ascent.
     trainer.clip().max_norm = -1.0;
     CHECK_THROWS_WITH(trainer.train_step(x, y, ctnn::non_finite_action::skip_step),
-                      Catch::Contains("clip::by_global_norm needs max_norm > 0"));
+                      Catch::Contains("clip::by_global_norm needs max_norm > 0, got -1"));
     CHECK(everything(net, trainer) == before);  // nothing was applied, nothing was counted
     CHECK(net.layer<2>().stream() == stream);
     trainer.clip().max_norm = 1.0;

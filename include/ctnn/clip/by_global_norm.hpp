@@ -11,6 +11,7 @@
 
 #include "ctnn/clip/clip_result.hpp"
 #include "ctnn/core/errors.hpp"
+#include "ctnn/detail/message.hpp"
 #include "ctnn/detail/norms.hpp"
 #include "ctnn/detail/xtensor.hpp"
 
@@ -28,7 +29,9 @@ struct by_global_norm {
 
     void validate() const {
         if (!(max_norm > 0.0))
-            throw invalid_argument("ctnn: clip::by_global_norm needs max_norm > 0");
+            throw invalid_argument(detail::format_message("ctnn: clip::by_global_norm needs max_norm > 0, got %g",
+                                                          detail::message_number(max_norm))
+                                       .c_str());
         if (norm_type != 2.0 && norm_type != infinity)
             throw invalid_argument("ctnn: clip::by_global_norm supports norm_type 2 or infinity, got "
                                    + std::to_string(norm_type));

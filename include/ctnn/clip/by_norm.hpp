@@ -6,6 +6,7 @@
 
 #include "ctnn/clip/clip_result.hpp"
 #include "ctnn/core/errors.hpp"
+#include "ctnn/detail/message.hpp"
 #include "ctnn/detail/norms.hpp"
 #include "ctnn/detail/xtensor.hpp"
 
@@ -16,7 +17,10 @@ struct by_norm {
     double max_norm = 1.0;
 
     void validate() const {
-        if (!(max_norm > 0.0)) throw invalid_argument("ctnn: clip::by_norm needs max_norm > 0");
+        if (!(max_norm > 0.0))
+            throw invalid_argument(detail::format_message("ctnn: clip::by_norm needs max_norm > 0, got %g",
+                                                          detail::message_number(max_norm))
+                                       .c_str());
     }
 
     template <class ParameterSet>

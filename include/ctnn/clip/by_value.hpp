@@ -6,6 +6,7 @@
 
 #include "ctnn/clip/clip_result.hpp"
 #include "ctnn/core/errors.hpp"
+#include "ctnn/detail/message.hpp"
 #include "ctnn/detail/norms.hpp"
 #include "ctnn/detail/xtensor.hpp"
 
@@ -16,7 +17,10 @@ struct by_value {
     double limit = 1.0;
 
     void validate() const {
-        if (!(limit > 0.0)) throw invalid_argument("ctnn: clip::by_value needs limit > 0");
+        if (!(limit > 0.0))
+            throw invalid_argument(detail::format_message("ctnn: clip::by_value needs limit > 0, got %g",
+                                                          detail::message_number(limit))
+                                       .c_str());
     }
 
     template <class ParameterSet>

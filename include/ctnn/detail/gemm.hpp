@@ -221,8 +221,8 @@ struct gemm_avx512_ops<double> {
 #endif
 
 // ---- the micro-kernel ---------------------------------------------------------------------------
-// a: R rows of op(A), a_rs apart, each step of the sum a_cs further; b: a packed B panel (NV
-// vectors per step); c: R rows × `cols` (≤ NV·lanes) columns of C, ldc apart
+// a: R rows of op(A), a_rs apart, each step of the sum a_cs further; b: a B panel of NV vectors
+// per step, b_rs apart (NV·lanes when packed); c: R rows × `cols` (≤ NV·lanes) columns of C, ldc apart
 // -> C ← alpha·(a·b) + beta·C, C never read when beta = 0 (BLAS's rule: C may hold NaN then).
 // The body is written once and compiled per instruction set: a kernel inherits no target from
 // the function that calls it, so each set needs its own function with its own attribute.
@@ -231,7 +231,7 @@ struct gemm_avx512_ops<double> {
         template <class Ops, std::size_t NV, std::size_t R>                                                     \
         TARGET static void run(std::size_t kc, const typename Ops::value_type* __restrict a,                  \
                                std::size_t a_rs, std::size_t a_cs,                                            \
-                               const typename Ops::value_type* __restrict b,                                  \
+                               const typename Ops::value_type* __restrict b, std::size_t b_rs,                \
                                typename Ops::value_type* __restrict c, std::size_t ldc,                       \
                                typename Ops::value_type alpha, typename Ops::value_type beta,                 \
                                std::size_t cols) {                                                            \
@@ -249,7 +249,7 @@ struct gemm_avx512_ops<double> {
                         Ops::fma(ar, bv[v], acc[r][v]);                                                        \
                 }                                                                                              \
                 a += a_cs;                                                                                     \
-                b += NV * L;                                                                                   \
+                b += b_rs;                                                                                     \
             }                                                                                                  \
             const V scale = Ops::broadcast(alpha), keep = Ops::broadcast(beta);                               \
             _Pragma("GCC unroll 16") for (std::size_t r = 0; r < R; ++r) {                                    \
@@ -354,7 +354,7 @@ void pack_b(bool trans, const T* b, std::size_t ldb, std::size_t p0, std::size_t
 /// A micro-kernel of a blocking, as a function pointer.
 template <class Blocking>
 using gemm_micro_kernel = void (*)(std::size_t, const typename Blocking::T*, std::size_t, std::size_t,
-                                   const typename Blocking::T*,
+                                   const typename Blocking::T*, std::size_t,
                                    typename Blocking::T*, std::size_t, typename Blocking::T, typename Blocking::T,
                                    std::size_t);
 
@@ -404,9 +404,11 @@ void blocked_gemm(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std:
     }
     using heights = gemm_micro_kernel_heights<B>;
     const std::size_t kc_most = std::min(k, B::KC), nc_most = std::min(n, B::NC);
-    // B of exactly one panel's width, its rows NR apart, is laid out as its packed panel already
-    // (a narrow layer's batch of NR samples, feature-major): the kernels read it where it is.
-    const bool b_is_a_panel = !trans_b && n == B::NR && ldb == B::NR;
+    // B of exactly one panel's width (a batch of NR samples, feature-major, as a narrow layer's
+    // input or a recurrent step's state) is a panel already, its rows ldb apart: the kernels read
+    // it where it is. Except at a stride of a multiple of 4 KiB, which would put every row of the
+    // panel in one set of L1.
+    const bool b_is_a_panel = !trans_b && n == B::NR && (ldb * sizeof(T)) % 4096 != 0;
     T* packed_b = b_is_a_panel ? nullptr
                                : gemm_pack_buffer::of_this_thread<T>(kc_most * ((nc_most + B::NR - 1) / B::NR * B::NR));
     for (std::size_t j0 = 0; j0 < n; j0 += B::NC) {
@@ -424,8 +426,8 @@ void blocked_gemm(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std:
                     // rows [i0 + i, i0 + i + height) of C through the kernel of that height
                     const auto block = [&](gemm_micro_kernel<B> kernel, std::size_t i) {
                         const T* ap = trans_a ? a + p0 * lda + i0 + i : a + (i0 + i) * lda + p0;
-                        kernel(kc, ap, rs, cs, panels + j * kc, c + (i0 + i) * ldc + j0 + j, ldc, alpha, beta_here,
-                               cols);
+                        kernel(kc, ap, rs, cs, panels + j * kc, b_is_a_panel ? ldb : B::NR,
+                               c + (i0 + i) * ldc + j0 + j, ldc, alpha, beta_here, cols);
                     };
                     std::size_t i = 0;
                     for (; i + B::MR <= mc; i += B::MR) block(heights::full, i);
