@@ -234,6 +234,28 @@ TEST_CASE("standardizer: statistics of the training split, applied to every spli
     CHECK_THROWS_AS(s.fit(matrix::from_shape({0, 3})), ctnn::shape_error);
 }
 
+TEST_CASE("standardizer: a constant column becomes 0 exactly, whatever its mean's rounding", "[data][normalize]") {
+    // 0.1 summed 3, 7 or 10 times and divided is not 0.1: the column's mean was a rounding off
+    // its value, its std a rounding, and the column came out as ±1
+    for (const std::size_t rows : {3u, 7u, 10u}) {
+        INFO(rows << " rows");
+        auto x = ctnn::tensor<double, 2>::from_shape({rows, 2});
+        for (std::size_t i = 0; i < rows; ++i) {
+            x(i, 0) = 0.1;
+            x(i, 1) = double(i);
+        }
+        ctnn::data::standardizer s;
+        s.fit(x);
+        CHECK(s.mean()[0] == 0.1);
+        CHECK(s.stddev()[0] == 1.0);
+        s.apply(x);
+        for (std::size_t i = 0; i < rows; ++i) CHECK(x(i, 0) == 0.0);
+        ctnn::tensor<double, 2> other{{0.2, 0.0}};
+        s.apply(other);
+        CHECK(other(0, 0) == Approx(0.1).epsilon(1e-15));  // a new value: its distance, not 7e15
+    }
+}
+
 TEST_CASE("data.md: the CSV tour", "[data][docs]") {
     ctnn_test::temp_dir dir;
     std::string text = "sepal_length,sepal_width,species,petal_length\n";

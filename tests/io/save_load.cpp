@@ -657,10 +657,30 @@ TEST_CASE("load with a trainer: a learning rate or step count no step could use 
     Net target(2);
     ctnn::trainer other{target, ctnn::loss::mse{}, ctnn::optim::adam{.lr = 0.01}};
     const auto before = snapshot(target, other);
+    // the training section ends with the epoch count, the step count (u64 each) and the rate (f64)
+    const auto inf_file = read_bytes(dir / "inf_lr.ctnn");
+    const double inf = std::numeric_limits<double>::infinity();
+    const auto* inf_bytes = reinterpret_cast<const std::uint8_t*>(&inf);
+    const auto lr_at = std::size_t(std::search(inf_file.begin(), inf_file.end(), inf_bytes, inf_bytes + 8) - inf_file.begin());
     CHECK_THAT(format_error_of([&] { ctnn::load(dir / "inf_lr.ctnn", target, other); }),
-               Catch::Contains("the file's learning rate is refused: ctnn: adam needs a finite lr >= 0, got inf"));
+               Catch::Contains("the file's learning rate is refused: ctnn: adam needs a finite lr >= 0, got inf")
+                   && Catch::EndsWith("(at byte " + std::to_string(lr_at) + ")"));
     CHECK(snapshot(target, other) == before);
     CHECK(other.optimizer().lr == 0.01);
+    // a clock past 2^53 (no training takes that many steps, and a schedule's double would not
+    // hold it exactly) is refused where it is
+    for (const std::size_t clock : {0u, 1u}) {
+        auto bytes = inf_file;
+        const std::uint64_t huge = std::uint64_t(1) << 63;
+        const std::size_t at = lr_at - 16 + 8 * clock;
+        std::memcpy(bytes.data() + at, &huge, 8);
+        rechecksum(bytes);
+        write_bytes(dir / "clock.ctnn", bytes);
+        CHECK_THAT(format_error_of([&] { ctnn::load(dir / "clock.ctnn", target, other); }),
+                   Catch::Contains(std::string("the trainer's ") + (clock ? "step" : "epoch")
+                                   + " count 9223372036854775808 is past 2^53 (at byte " + std::to_string(at) + ")"));
+    }
+    CHECK(snapshot(target, other) == before);
 
     // Each parameter's state starts with its step count (int64, 2 here) and NAdam's product
     // (double, 1 for adam): edited with the checksum kept valid, they are refused by value.
@@ -686,6 +706,7 @@ TEST_CASE("load with a trainer: a learning rate or step count no step could use 
                Catch::Contains("optimizer step count 9223372036854775807 outside [0, 2^53]"));
     CHECK_THAT(edited(-1, 1.0), Catch::Contains("optimizer step count -1 outside"));
     CHECK_THAT(edited(2, std::numeric_limits<double>::quiet_NaN()), Catch::Contains("optimizer product nan outside (0, 1]"));
+    CHECK_THAT(edited(2, 2.0), Catch::EndsWith("(at byte " + std::to_string(offset + 8) + ")"));  // where the product is
     // then a one-byte mask of the buffers that follow: Adam keeps three, so bit 3 names none
     auto masked = original;
     REQUIRE(masked[offset + 16] == 3);  // exp_avg and exp_avg_sq (no amsgrad)
@@ -791,7 +812,9 @@ TEST_CASE("a NaN or infinite value: save refuses to write it, load refuses a fil
         std::memcpy(&*at, &replacement, 8);
         rechecksum(bytes);
         write_bytes(dir / "edited.ctnn", bytes);
-        return format_error_of([&] { ctnn::load(dir / "edited.ctnn", target, other); });
+        const std::string message = format_error_of([&] { ctnn::load(dir / "edited.ctnn", target, other); });
+        CHECK_THAT(message, Catch::EndsWith("(at byte " + std::to_string(at - bytes.begin()) + ")"));  // the value's own
+        return message;
     };
     Net saved(3);
     ctnn::load(dir / "good.ctnn", saved);

@@ -884,6 +884,19 @@ TEST_CASE("trainer: the optimizer's state is the trainer's, one per parameter, a
     trainer.train_step(x, y);
     fresh_again.train_step(x, y);
     CHECK(everything(net, trainer) == everything(other, fresh_again));
+
+    // An assignment replaces every weight too, even from a network of the same revision count.
+    const seed_net<double> assigned(12);
+    REQUIRE(assigned.revision() == 1);
+    trainer.train_step(x, y);
+    net = assigned;
+    other = assigned;
+    ctnn::trainer fresh_assigned{other, ctnn::loss::mse{}, ctnn::optim::adam{.lr = 0.01}};
+    trainer.train_step(x, y);
+    fresh_assigned.train_step(x, y);
+    CHECK(everything(net, trainer) == everything(other, fresh_assigned));
+    const auto copy = net;  // a copy starts at the count it copies
+    CHECK(copy.revision() == net.revision());
 }
 
 TEST_CASE("trainer: a non-finite y is named by its row (and step) in the data set", "[trainer][errors]") {
@@ -917,4 +930,40 @@ TEST_CASE("trainer: a non-finite y is named by its row (and step) in the data se
         const std::vector<std::size_t> lengths{4, 4, 4, 4, 2, 4};
         CHECK(trainer.train_step(ctnn::padded_sequences{x, lengths}, y).applied);
     }
+}
+
+TEST_CASE("trainer: with class weights, evaluate and an epoch's loss are the weighted mean of every row",
+          "[trainer][class_weights]") {
+    using Net = ctnn::basic_network<double, ctnn::input<4>, ctnn::dense<6, ctnn::tanh>, ctnn::dense<3>>;
+    ctnn::rng r(37);
+    const std::size_t rows = 600;  // evaluate judges chunks of 256 rows: 256 + 256 + 88
+    const auto x = r.normal_tensor<double>(rows, 4);
+    auto y = ctnn::tensor<double, 2>::from_shape({rows, 1});
+    for (std::size_t i = 0; i < rows; ++i) y(i, 0) = double(i < 300 ? 0 : 1 + i % 2);  // the first chunk is all class 0
+    const std::vector<double> weights{5.0, 1.0, 0.5};
+    Net net(3);
+    // Σᵢ w_yᵢ·(log Σⱼ e^zᵢⱼ − z_yᵢ) / Σᵢ w_yᵢ over every row, by hand
+    const auto z = net.predict(x);
+    const auto by_hand = [&](const std::vector<double>& w) {
+        double sum = 0.0, total = 0.0;
+        for (std::size_t i = 0; i < rows; ++i) {
+            const auto label = std::size_t(y(i, 0));
+            double lse = 0.0;
+            for (std::size_t j = 0; j < 3; ++j) lse += std::exp(z(i, j));
+            sum += w[label] * (std::log(lse) - z(i, label));
+            total += w[label];
+        }
+        return sum / total;
+    };
+    ctnn::trainer trainer{net, ctnn::loss::softmax_cross_entropy{.class_weights = weights}, ctnn::optim::sgd{.lr = 0.0}};
+    CHECK_THAT(trainer.evaluate(x, y), Catch::Matchers::WithinRel(by_hand(weights), 1e-13));
+    for (const std::size_t batch : {32u, 600u}) {
+        const auto result = trainer.fit(x, y, x, y, {.epochs = 1, .batch_size = batch, .shuffle = false});
+        CHECK_THAT(result.history.epochs()[0].validation_loss, Catch::Matchers::WithinRel(by_hand(weights), 1e-13));
+        CHECK_THAT(result.epoch_losses[0], Catch::Matchers::WithinRel(by_hand(weights), 1e-13));  // lr 0: same weights
+    }
+    // class 0 weighs nothing: the chunk of class 0 only has no mean of its own, and adds nothing
+    ctnn::trainer zero_weight{net, ctnn::loss::softmax_cross_entropy{.class_weights = {0.0, 1.0, 0.5}},
+                              ctnn::optim::sgd{.lr = 0.0}};
+    CHECK_THAT(zero_weight.evaluate(x, y), Catch::Matchers::WithinRel(by_hand({0.0, 1.0, 0.5}), 1e-13));
 }

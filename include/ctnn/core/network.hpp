@@ -48,6 +48,19 @@ struct is_input<sequence<N>> : std::true_type {};
 template <std::size_t C, std::size_t H, std::size_t W>
 struct is_input<image<C, H, W>> : std::true_type {};
 
+/// A network's revision(): a copy starts at the count it copies, and an assignment (copy or
+/// move) counts one more replacement of the weights assigned to, not the other network's
+/// count, which could equal it and hide the replacement from a trainer of this network.
+struct revision_counter {
+    std::uint64_t value = 0;
+    revision_counter() = default;
+    revision_counter(const revision_counter&) = default;
+    revision_counter& operator=(const revision_counter&) noexcept {
+        ++value;
+        return *this;
+    }
+};
+
 /// Whether a layer (as bound inside a network) can fold a plain SGD step into its
 /// weight-gradient product.
 template <class Layer>
@@ -209,14 +222,15 @@ public:
     /// leaves the others' initial weights unchanged.
     void initialize(std::uint64_t seed) {
         detail::initialize_each(layers_, rng(seed));
-        ++revision_;
+        ++revision_.value;
     }
 
-    /// Counts the times every weight was replaced at once (initialize, load): a trainer's last
-    /// good state (non_finite_action::rollback) taken before such a replacement is stale, and a
-    /// rollback then keeps the new weights. Writes to single weights are not counted.
-    std::uint64_t revision() const noexcept { return revision_; }
-    void note_weights_replaced() noexcept { ++revision_; }
+    /// Counts the times every weight was replaced at once (initialize, load, an assignment
+    /// `net = other`): a trainer's optimizer state and last good state (non_finite_action::
+    /// rollback) built before such a replacement are stale, so the trainer starts its state
+    /// afresh and a rollback keeps the new weights. Writes to single weights are not counted.
+    std::uint64_t revision() const noexcept { return revision_.value; }
+    void note_weights_replaced() noexcept { ++revision_.value; }
 
     template <std::size_t I>
     layer_type<I>& layer() noexcept {
@@ -583,7 +597,7 @@ private:
     std::size_t rows_ = 0;            // samples in the last forward pass
     std::size_t steps_ = 1;           // time steps in the last forward pass
     std::span<const std::size_t> lengths_;  // the last forward pass's sequence lengths, if any
-    std::uint64_t revision_ = 0;      // see revision()
+    detail::revision_counter revision_;  // see revision()
     std::size_t capacity_ = 0;        // samples the buffers hold
     std::size_t capacity_cells_ = 0;  // samples × steps the buffers hold
     detail::buffer<T> input_t_;             // xᵀ (input_width, B) for forward from row-major data

@@ -27,9 +27,13 @@ public:
         const std::size_t rows = detail::check_matrix(x, f, "standardizer::fit", "x");
         mean_.assign(f, 0.0);
         stddev_.assign(f, 0.0);
+        std::vector<char> constant(f, 1);
         const auto* p = x.data();
         for (std::size_t i = 0; i < rows; ++i)
-            for (std::size_t j = 0; j < f; ++j) mean_[j] += double(p[i * f + j]);
+            for (std::size_t j = 0; j < f; ++j) {
+                mean_[j] += double(p[i * f + j]);
+                constant[j] = char(constant[j] && p[i * f + j] == p[j]);
+            }
         for (auto& m : mean_) m /= double(rows);
         // Two passes: the sum of squared deviations, not E[x²] − E[x]², which cancels badly.
         for (std::size_t i = 0; i < rows; ++i)
@@ -37,9 +41,15 @@ public:
                 const double d = double(p[i * f + j]) - mean_[j];
                 stddev_[j] += d * d;
             }
-        for (auto& s : stddev_) {
-            s = std::sqrt(s / double(rows));
-            if (s == 0.0) s = 1.0;
+        for (std::size_t j = 0; j < f; ++j) {
+            stddev_[j] = std::sqrt(stddev_[j] / double(rows));
+            // A constant column's mean, summed, can miss its value by a rounding (0.1 ten times
+            // is not 1): its std would then be a rounding too, and (x − mean)/std ±1 or ±10¹⁵.
+            // Its value is its mean, exactly, and std 1 maps it to 0.
+            if (constant[j] || stddev_[j] == 0.0) {
+                if (constant[j]) mean_[j] = double(p[j]);
+                stddev_[j] = 1.0;
+            }
         }
         fitted_ = true;
         return *this;

@@ -122,8 +122,10 @@ public:
     const std::string& context() const noexcept { return context_; }
 
     /// Throws format_error "<context>: <reason> (at byte <offset>)".
-    [[noreturn]] void fail(const std::string& reason) const {
-        throw format_error(context_ + ": " + reason + " (at byte " + std::to_string(offset()) + ")");
+    [[noreturn]] void fail(const std::string& reason) const { fail_at(reason, offset()); }
+    /// The same at file offset `at`: where a field that was read (and then refused) starts.
+    [[noreturn]] void fail_at(const std::string& reason, std::size_t at) const {
+        throw format_error(context_ + ": " + reason + " (at byte " + std::to_string(at) + ")");
     }
 
 private:

@@ -63,6 +63,7 @@ struct training_entry {
     std::uint64_t epochs = 0;
     std::uint64_t steps = 0;
     double lr = 0.0;
+    std::size_t lr_offset = 0;  // where the learning rate is in the file (a refusal names it)
 };
 
 template <class Net>
@@ -333,8 +334,17 @@ inline parsed_file parse(std::span<const std::uint8_t> file, const std::string& 
         training_entry t;
         for (auto* name : {&t.optimizer, &t.loss, &t.clip, &t.schedule, &t.regularizer})
             *name = r.get_string("a policy name");
-        t.epochs = r.get<std::uint64_t>("the trainer's epoch count");
-        t.steps = r.get<std::uint64_t>("the trainer's step count");
+        // Clocks past 2^53 are not exact in the doubles schedules compute with, and no
+        // training takes that many steps.
+        for (auto [count, what] : {std::pair{&t.epochs, "epoch"}, std::pair{&t.steps, "step"}}) {
+            const std::size_t at = r.offset();
+            *count = r.get<std::uint64_t>("the trainer's clocks");
+            if (*count > (std::uint64_t(1) << 53))
+                r.fail_at("the file is corrupted: the trainer's " + std::string(what) + " count "
+                              + std::to_string(*count) + " is past 2^53",
+                          at);
+        }
+        t.lr_offset = r.offset();
         t.lr = r.get<double>("the learning rate");
         parsed.training = std::move(t);
     }
@@ -443,8 +453,8 @@ void load(std::span<const std::uint8_t> file, const std::string& context, Net& n
     byte_reader& r = parsed.data;
     std::vector<std::function<void()>> commits;
     // A value that is NaN or ±inf is refused like a corrupted byte: save never writes one.
-    const auto refuse_non_finite = [&](const std::string& what) {
-        r.fail("the file is corrupted: " + what + "; save writes only finite values");
+    const auto refuse_non_finite = [&](const std::string& what, std::size_t at) {
+        r.fail_at("the file is corrupted: " + what + "; save writes only finite values", at);
     };
     net.for_each_layer_indexed([&](auto& layer, auto index) {
         using L = std::remove_cvref_t<decltype(layer)>;
@@ -452,7 +462,8 @@ void load(std::span<const std::uint8_t> file, const std::string& context, Net& n
             using E = typename std::remove_reference_t<decltype(p)>::scalar;
             const auto bytes = r.take(p.value.size() * sizeof(E), "a parameter's values");
             if (const auto bad = first_non_finite_encoded<E>(bytes))
-                refuse_non_finite(describe_non_finite(index, layer_kind<L>(), name, {}, bad->first, bad->second, "is"));
+                refuse_non_finite(describe_non_finite(index, layer_kind<L>(), name, {}, bad->first, bad->second, "is"),
+                                  r.offset() - bytes.size() + bad->first * sizeof(E));
             commits.push_back([&p, bytes] { decode(p.value.data(), bytes); });
         });
         for_each_buffer_of(layer, [&](std::string_view name, auto& b) {
@@ -461,7 +472,8 @@ void load(std::span<const std::uint8_t> file, const std::string& context, Net& n
             const auto bytes = r.take(e.size() * sizeof(E), "a buffer's values");
             if (const auto bad = first_non_finite_encoded<std::remove_const_t<E>>(bytes))
                 refuse_non_finite(describe_non_finite(index, layer_kind<L>(), "buffer " + std::string(name), {},
-                                                      bad->first, bad->second, "is"));
+                                                      bad->first, bad->second, "is"),
+                                  r.offset() - bytes.size() + bad->first * sizeof(E));
             commits.push_back([e, bytes] { decode(e.data(), bytes); });
         });
     });
@@ -480,18 +492,24 @@ void load(std::span<const std::uint8_t> file, const std::string& context, Net& n
         std::int64_t steps = 0;
         double product = 1.0;
         if (parsed.training) {
+            std::size_t at = r.offset();
             steps = r.get<std::int64_t>("an optimizer step count");
             // Beyond 2^53 a step count is no longer exact in the double the bias corrections
             // use, and near INT64_MAX the next step would overflow.
             if (steps < 0 || steps > (std::int64_t(1) << 53))
-                r.fail("the file is corrupted: optimizer step count " + std::to_string(steps) + " outside [0, 2^53]");
+                r.fail_at("the file is corrupted: optimizer step count " + std::to_string(steps) + " outside [0, 2^53]",
+                          at);
+            at = r.offset();
             product = r.get<double>("an optimizer product");
             if (!(product > 0.0 && product <= 1.0))  // a product of factors in (0, 1]: NAdam's μ
-                r.fail("the file is corrupted: optimizer product " + std::to_string(product) + " outside (0, 1]");
+                r.fail_at("the file is corrupted: optimizer product " + std::to_string(product) + " outside (0, 1]",
+                          at);
+            at = r.offset();
             const unsigned mask = r.get<std::uint8_t>("an optimizer state mask");
             if (mask >> buffers)
-                r.fail("the file is corrupted: optimizer state mask " + std::to_string(mask) + " names buffers the "
-                       + optimizer_name + " optimizer does not keep (it keeps " + std::to_string(buffers) + ")");
+                r.fail_at("the file is corrupted: optimizer state mask " + std::to_string(mask) + " names buffers the "
+                       + optimizer_name + " optimizer does not keep (it keeps " + std::to_string(buffers) + ")",
+                          at);
             for (std::size_t k = 0; k < buffers; ++k) {
                 if (!(mask & (1u << k))) continue;
                 if (with_trainer) {
@@ -499,10 +517,13 @@ void load(std::span<const std::uint8_t> file, const std::string& context, Net& n
                     r.get_all(state_buffers[k].data(), p.size(), "optimizer state buffers");
                     const auto* first = state_buffers[k].data();
                     if constexpr (with_trainer) {
-                        if (const auto* bad = first_non_finite(first, p.size()); bad != first + p.size())
+                        if (const auto* bad = first_non_finite(first, p.size()); bad != first + p.size()) {
+                            const auto element = std::size_t(bad - first);
                             refuse_non_finite(first_non_finite_in(std::as_const(net), parameter_index,
-                                                                  Trainer::optimizer_type::state_names[k],
-                                                                  std::size_t(bad - first), double(*bad), "is"));
+                                                                  Trainer::optimizer_type::state_names[k], element,
+                                                                  double(*bad), "is"),
+                                              r.offset() - (p.size() - element) * sizeof(*bad));
+                        }
                     }
                 } else {
                     r.get_all(static_cast<typename P::scalar*>(nullptr), p.size(), "optimizer state buffers");
@@ -528,7 +549,7 @@ void load(std::span<const std::uint8_t> file, const std::string& context, Net& n
         try {
             with_file_lr.validate();
         } catch (const invalid_argument& e) {
-            r.fail(std::string("the file's learning rate is refused: ") + e.what());
+            r.fail_at(std::string("the file's learning rate is refused: ") + e.what(), parsed.training->lr_offset);
         }
         const auto epochs = parsed.training->epochs, steps = parsed.training->steps;
         commits.push_back([trainer, lr, epochs, steps] {

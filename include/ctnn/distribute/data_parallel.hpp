@@ -35,10 +35,11 @@ public:
     std::size_t ranks() const noexcept { return comm_.size(); }
     const communicator& comm() const noexcept { return comm_; }
 
-    /// The step's loss over every rank's rows, and the rows (or real steps) it averaged.
+    /// The step's loss over every rank's rows, and the weight it averaged: the rows (or real
+    /// steps), or a class-weighted loss's Σ of their class weights (loss::mean_weight).
     struct combined_loss {
         double loss;
-        std::size_t weight;
+        double weight;
     };
 
     // ---- what the trainer calls (collective: every rank, in the same order) ----------------
@@ -68,16 +69,16 @@ public:
     /// `loss`: this rank's mean over `weight` rows (or real steps); `failure`: what its loss
     /// threw, if it did. Throws distributed_error on every rank if any rank failed. Keeps this
     /// rank's share of the step's rows for average_gradients.
-    combined_loss combine_loss(double loss, std::size_t weight, const std::exception_ptr& failure, std::size_t step) {
-        const double w = double(weight);
+    combined_loss combine_loss(double loss, double weight, const std::exception_ptr& failure, std::size_t step) {
+        const double w = weight;
         double sums[] = {failure ? 1.0 : 0.0, failure ? 0.0 : loss * w, w, w * w};
         comm_.sum(std::span<double>(sums));
         if (sums[0] != 0.0) comm_.agree(failure, "training step " + std::to_string(step));
         share_ = w / sums[2];
-        // every share the same (Σw² · N = (Σw)², exact for these integers): the sum is scaled
-        // once, as it is completed, instead of each rank's gradients before it
+        // every share the same (Σw² · N = (Σw)², exact for row counts): the sum is scaled once,
+        // as it is completed, instead of each rank's gradients before it
         equal_shares_ = sums[3] * double(ranks()) == sums[2] * sums[2];
-        return {sums[1] / sums[2], std::size_t(sums[2])};
+        return {sums[1] / sums[2], sums[2]};
     }
 
     /// Every parameter's gradient becomes Σ_ranks share_r × gradient_r (share_r: rank r's share of

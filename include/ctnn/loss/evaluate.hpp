@@ -60,6 +60,19 @@ double element_gradient(const L& loss, double p, double y) requires loss_has_for
     return expr::evaluate_scalar(gradient_formula<L>(), detail_evaluate::environment(loss, p, y));
 }
 
+/// What `value` over these rows (y's first `rows`) is a mean over, as a weight: for a
+/// class-weighted loss on labels the sum of the rows' class weights (PyTorch's weighted mean),
+/// else the rows. A mean over several batches (an epoch's loss, evaluate in chunks) weights each
+/// batch's mean by it, which makes it the loss of all the rows at once.
+template <class L, class Y>
+double mean_weight(const L& loss, const Y& target, std::size_t rows) {
+    if constexpr (loss_has_row_formula<L> && requires { loss.class_weights; }) {
+        if constexpr (expr::reads_labels_v<detail::row_formula_t<L>>)
+            return detail::label_weight_sum(loss.class_weights, target, rows);
+    }
+    return double(rows);
+}
+
 // ŷ (B, N), y (B, N) -> L = the loss (a formula loss: the mean of l(ŷ, y))
 template <class L, class P, class Y>
 double value(const L& loss, const P& prediction, const Y& target) {

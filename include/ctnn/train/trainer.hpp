@@ -412,7 +412,7 @@ private:
             progress.begin_epoch();
             epoch_report report{.epoch = epoch, .learning_rate = optimizer_.lr};
             double weighted_loss = 0.0;
-            std::size_t counted_rows = 0;
+            double counted_weight = 0.0;
             for (std::size_t step_first = 0; step_first < trained_rows; step_first += global_batch) {
                 // this rank's share of the step's rows: all of them in one process
                 const std::size_t step_rows = std::min(global_batch, rows - step_first);
@@ -425,15 +425,12 @@ private:
                 });
                 ++report.steps;
                 if (s.applied) {
-                    // each step's mean weighted by what it averaged: its rows, or with padded
-                    // sequences and per-step targets its real steps (as evaluate weights them);
-                    // distributed, what every rank's share averaged
-                    const std::size_t weight = distributed ? step_weight_
-                                               : sequence_targets && !lengths.empty()
-                                                   ? detail::real_steps(lengths_of_batch(first, n), n, steps)
-                                                   : n;
-                    weighted_loss += s.loss * double(weight);
-                    counted_rows += weight;
+                    // each step's mean weighted by what it averaged (loss::mean_weight): its
+                    // rows, with padded sequences and per-step targets its real steps, with
+                    // class weights their sum (as evaluate weights them); distributed, what
+                    // every rank's share averaged
+                    weighted_loss += s.loss * step_weight_;
+                    counted_weight += step_weight_;
                 } else {
                     ++report.skipped_steps;
                 }
@@ -442,11 +439,11 @@ private:
                 if (options.on_step) on_every_rank("fit: on_step", [&] { options.on_step(s); });
                 if (progress.live())
                     progress.step(epoch, report.steps, step_first + step_rows,
-                                  counted_rows ? weighted_loss / double(counted_rows)
-                                               : std::numeric_limits<double>::quiet_NaN());
+                                  counted_weight > 0.0 ? weighted_loss / counted_weight
+                                                       : std::numeric_limits<double>::quiet_NaN());
             }
-            report.loss = counted_rows ? weighted_loss / double(counted_rows)
-                                       : std::numeric_limits<double>::quiet_NaN();
+            report.loss = counted_weight > 0.0 ? weighted_loss / counted_weight
+                                               : std::numeric_limits<double>::quiet_NaN();
             if constexpr (!std::is_same_v<XV, no_validation>) {
                 if (x_val) {
                     const measured m = measure(*x_val, *y_val, "fit (validation data)", !options.metrics.empty());
@@ -539,8 +536,7 @@ private:
         const std::size_t x_per_row = steps * input_width;
         const std::size_t y_per_row = (sequence_targets ? steps : 1) * target_width;
         const std::size_t judged_rows = sequence_targets ? detail::real_steps(lengths, rows, steps) : rows;
-        double weighted = 0.0;
-        std::size_t weight = 0;
+        double weighted = 0.0, weight = 0.0;
         [[maybe_unused]] std::size_t right = 0;
         measured m{.loss = 0.0};
         if (keep_predictions) {
@@ -560,10 +556,13 @@ private:
             }
             const auto prediction = detail::matrix_view(j.prediction, j.rows, output_width);
             const auto target = detail::matrix_view(j.target, j.rows, target_width);
-            // each chunk's mean weighted by what it averaged: its sequences, or its real steps
-            const std::size_t chunk_weight = sequence_targets && !lengths.empty() ? j.rows : n;
-            weighted += ctnn::loss::value(loss_, prediction, target) * double(chunk_weight);
-            weight += chunk_weight;
+            // each chunk's mean weighted by what it averaged (its rows or real steps, or with
+            // class weights their sum): the mean of the whole set, as one batch of it would give
+            const double chunk_weight = ctnn::loss::mean_weight(loss_, target, j.rows);
+            if (chunk_weight > 0.0) {  // a chunk of weight 0 has no mean (0/0) and adds nothing
+                weighted += ctnn::loss::value(loss_, prediction, target) * chunk_weight;
+                weight += chunk_weight;
+            }
             if constexpr (class_labels)
                 for (std::size_t i = 0; i < j.rows; ++i)
                     right += detail::row_argmax(j.prediction + i * output_width, output_width)
@@ -571,7 +570,7 @@ private:
         }
         if constexpr (distributed) {
             // the same sums, bit for bit, on every rank: schedules and early stopping agree
-            double sums[] = {weighted, double(weight), double(right), double(judged_rows)};
+            double sums[] = {weighted, weight, double(right), double(judged_rows)};
             distribution_.sum(std::span<double>(sums));
             m.loss = sums[0] / sums[1];
             if constexpr (class_labels) m.accuracy = sums[2] / sums[3];
@@ -581,7 +580,7 @@ private:
             }
             return m;
         }
-        m.loss = weighted / double(weight);
+        m.loss = weighted / weight;
         if constexpr (class_labels) m.accuracy = double(right) / double(judged_rows);
         return m;
     }
@@ -822,11 +821,13 @@ private:
             } catch (...) {
                 failure = std::current_exception();
             }
-            const auto combined = distribution_.combine_loss(last_.loss, j.rows, failure, last_.step);
+            const double weight = failure ? 0.0 : ctnn::loss::mean_weight(loss_, target, j.rows);
+            const auto combined = distribution_.combine_loss(last_.loss, weight, failure, last_.step);
             last_.loss = combined.loss;
             step_weight_ = combined.weight;
         } else {
             loss_and_gradient();
+            step_weight_ = ctnn::loss::mean_weight(loss_, target, j.rows);
         }
         if (state_revision_ != net_.revision()) [[unlikely]]
             forget_stale_optimizer_state();
@@ -1089,7 +1090,7 @@ private:
     double base_lr_;
     std::size_t epochs_ = 0;
     std::size_t scheduled_steps_ = 0;  // steps a per-step schedule has seen
-    std::size_t step_weight_ = 0;      // distributed: the rows (or real steps) every rank's share of the step judged
+    double step_weight_ = 0.0;  // what the last step's loss is a mean over (loss::mean_weight); distributed, over every rank
     step_report last_{};
     std::size_t steps_ = 0;
     // padded sequences' real steps, packed, when the loss judges per-step targets
