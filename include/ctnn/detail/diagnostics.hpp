@@ -29,6 +29,17 @@ namespace ctnn::diagnostics {
 // --- the words diagnostics are made of -------------------------------------------------------
 template <std::size_t Index>
 struct at_layer {};
+/// The layer at position K (from 0) inside a block (residual, a branch of concatenate); the
+/// compiler's "required from" lines name the block.
+template <std::size_t K>
+struct inner_layer {};
+/// The position a block binds its inner layer K at (bind<T, Index, Shape>): above every
+/// network position, so that a diagnostic says inner_layer<K>, not a layer number the network
+/// does not have. Nonzero, so the layer computes its input gradient.
+inline constexpr std::size_t inner_layer_base = std::size_t(1) << 40;
+template <std::size_t Index>
+using layer_position =
+    std::conditional_t<(Index >= inner_layer_base), inner_layer<Index - inner_layer_base>, at_layer<Index>>;
 template <std::size_t Width>
 struct declared_input_width {};
 template <std::size_t Width>
@@ -271,7 +282,7 @@ template <class LayerSpec, std::size_t LayerIndex, std::size_t DeclaredInputWidt
           std::size_t PreviousLayerOutputWidth>
 constexpr bool check_layer_input_width() {
     static_assert(DeclaredInputWidth == 0 || DeclaredInputWidth == PreviousLayerOutputWidth
-                      || layer_input_width_mismatch<at_layer<LayerIndex>,
+                      || layer_input_width_mismatch<layer_position<LayerIndex>,
                                                     declared_input_width<DeclaredInputWidth>,
                                                     previous_layer_output_width<
                                                         PreviousLayerOutputWidth>>::value,
@@ -284,7 +295,7 @@ constexpr bool check_layer_input_width() {
 /// layer before it returned its last state only.
 template <class LayerSpec, std::size_t LayerIndex, bool InputIsSequence>
 constexpr bool check_recurrent_input() {
-    static_assert(InputIsSequence || recurrent_layer_needs_a_sequence<at_layer<LayerIndex>>::value,
+    static_assert(InputIsSequence || recurrent_layer_needs_a_sequence<layer_position<LayerIndex>>::value,
                   "ctnn: a recurrent layer needs a sequence: start the network with sequence<F> "
                   "and give the recurrent layers below it whole_sequence");
     return true;
@@ -296,7 +307,7 @@ template <class LayerSpec, std::size_t LayerIndex, std::size_t Channels, std::si
           bool IsImage>
 constexpr bool check_layer_reads_features() {
     static_assert(!IsImage
-                      || layer_reads_features_not_an_image<at_layer<LayerIndex>, policy<LayerSpec>,
+                      || layer_reads_features_not_an_image<layer_position<LayerIndex>, policy<LayerSpec>,
                                                            image_of<Channels, Height, Width>>::value,
                   "ctnn: this layer reads features, not an image: put flatten<> before it to read the "
                   "image's C·H·W values as features");
@@ -343,7 +354,7 @@ constexpr bool check_predict_on_a_const_network() {
 /// PyTorch's Flatten on (B, T, F) makes (B, T·F), a width that depends on the run-time T.
 template <class LayerSpec, std::size_t LayerIndex, bool InputIsSequence>
 constexpr bool check_flatten_input() {
-    static_assert(!InputIsSequence || flatten_of_a_sequence<at_layer<LayerIndex>>::value,
+    static_assert(!InputIsSequence || flatten_of_a_sequence<layer_position<LayerIndex>>::value,
                   "ctnn: flatten<> reads an image (or features); a sequence's width T·F would depend on "
                   "the run-time length T: end the recurrent layers with last_state instead");
     return true;
@@ -351,7 +362,7 @@ constexpr bool check_flatten_input() {
 
 template <class LayerSpec, std::size_t LayerIndex, std::size_t OutputWidth>
 constexpr bool check_layer_width() {
-    static_assert(OutputWidth > 0 || layer_width_is_zero<at_layer<LayerIndex>>::value,
+    static_assert(OutputWidth > 0 || layer_width_is_zero<layer_position<LayerIndex>>::value,
                   "ctnn: a layer must have at least one output unit");
     return true;
 }
@@ -361,7 +372,7 @@ constexpr bool check_layer_width() {
 template <class LayerSpec, std::size_t LayerIndex, class Bound>
 constexpr bool check_layer_protocol() {
     static_assert(network_layer<Bound>
-                      || layer_breaks_the_protocol<at_layer<LayerIndex>, policy<LayerSpec>,
+                      || layer_breaks_the_protocol<layer_position<LayerIndex>, policy<LayerSpec>,
                                                    lacks_a_member_of_the_layer_protocol>::value,
                   "ctnn: the layer's bind<T, I, InputShape>::type lacks a member of the layer protocol "
                   "(scalar, input_width, output_width, parameter_count, computes_input_gradient, "
@@ -373,7 +384,7 @@ constexpr bool check_layer_protocol() {
 template <class Block, std::size_t LayerIndex, std::size_t InputWidth, std::size_t OutputWidth>
 constexpr bool check_residual_widths() {
     static_assert(InputWidth == OutputWidth
-                      || residual_width_mismatch<at_layer<LayerIndex>, block_input_width<InputWidth>,
+                      || residual_width_mismatch<layer_position<LayerIndex>, block_input_width<InputWidth>,
                                                  block_output_width<OutputWidth>>::value,
                   "ctnn: the layers inside residual<...> must end at the width the block starts with "
                   "(y = x + F(x))");
@@ -387,21 +398,21 @@ template <class LayerSpec, std::size_t LayerIndex, shape In, window_geometry G>
 constexpr bool check_window_input() {
     constexpr bool image = In.is_image();
     static_assert(image || In.is_sequence()
-                      || layer_reads_an_image<at_layer<LayerIndex>, policy<LayerSpec>, features_of_width<In.channels>>::value,
+                      || layer_reads_an_image<layer_position<LayerIndex>, policy<LayerSpec>, features_of_width<In.channels>>::value,
                   "ctnn: this layer reads an image (conv2d, the pools), and the layer before it gives "
                   "features: start the network with image<C, H, W> and keep flatten<> after the image layers");
     static_assert(image || !In.is_sequence()
-                      || layer_reads_an_image<at_layer<LayerIndex>, policy<LayerSpec>, sequence_of_width<In.channels>>::value,
+                      || layer_reads_an_image<layer_position<LayerIndex>, policy<LayerSpec>, sequence_of_width<In.channels>>::value,
                   "ctnn: this layer reads an image (conv2d, the pools), and the layer before it gives a "
                   "sequence");
     constexpr bool nonzero = G.nonzero();
     static_assert(nonzero
-                      || window_setting_is_zero<at_layer<LayerIndex>, kernel_of<G.kernel_height, G.kernel_width>,
+                      || window_setting_is_zero<layer_position<LayerIndex>, kernel_of<G.kernel_height, G.kernel_width>,
                                                 stride_of<G.stride_height, G.stride_width>,
                                                 dilation_of<G.dilation_height, G.dilation_width>>::value,
                   "ctnn: a window's kernel, stride and dilation must be at least 1");
     static_assert(!image || !nonzero || G.fits(In.height, In.width)
-                      || kernel_larger_than_padded_input<at_layer<LayerIndex>, image_of<In.channels, In.height, In.width>,
+                      || kernel_larger_than_padded_input<layer_position<LayerIndex>, image_of<In.channels, In.height, In.width>,
                                                          kernel_of<G.kernel_height, G.kernel_width>,
                                                          padding_of<G.padding_height, G.padding_width>,
                                                          dilation_of<G.dilation_height, G.dilation_width>>::value,
@@ -415,7 +426,7 @@ constexpr bool check_window_input() {
 template <class LayerSpec, std::size_t LayerIndex, std::size_t DeclaredInputWidth, shape Image>
 constexpr bool check_flattened_width() {
     static_assert(DeclaredInputWidth == 0 || DeclaredInputWidth == Image.size()
-                      || flattened_image_width_mismatch<at_layer<LayerIndex>, declared_input_width<DeclaredInputWidth>,
+                      || flattened_image_width_mismatch<layer_position<LayerIndex>, declared_input_width<DeclaredInputWidth>,
                                                         image_of<Image.channels, Image.height, Image.width>>::value,
                   "ctnn: this layer declares an input width other than the C·H·W values of the image "
                   "flattened before it");
@@ -426,7 +437,7 @@ constexpr bool check_flattened_width() {
 template <class LayerSpec, std::size_t LayerIndex, window_geometry G>
 constexpr bool check_pool_padding() {
     static_assert((2 * G.padding_height <= G.kernel_height && 2 * G.padding_width <= G.kernel_width)
-                      || pool_padding_more_than_half_the_kernel<at_layer<LayerIndex>,
+                      || pool_padding_more_than_half_the_kernel<layer_position<LayerIndex>,
                                                                 kernel_of<G.kernel_height, G.kernel_width>,
                                                                 padding_of<G.padding_height, G.padding_width>>::value,
                   "ctnn: a pool's padding must be at most half its kernel");
@@ -437,11 +448,11 @@ constexpr bool check_pool_padding() {
 /// options of its kind (detail::options_of_kind), so two paddings or two activations are found.
 template <class LayerSpec, std::size_t LayerIndex, class Option, bool Allowed, std::size_t SameKind>
 constexpr bool check_layer_option() {
-    static_assert(Allowed || not_an_option_of_this_layer<at_layer<LayerIndex>, policy<LayerSpec>, policy<Option>>::value,
+    static_assert(Allowed || not_an_option_of_this_layer<layer_position<LayerIndex>, policy<LayerSpec>, policy<Option>>::value,
                   "ctnn: this option is not one the layer takes (conv2d: an activation, an init policy, "
                   "stride<>, padding<>, dilation<>; max_pool2d: stride<>, padding<>, dilation<>; avg_pool2d: "
                   "stride<>, padding<>)");
-    static_assert(SameKind <= 1 || option_given_twice<at_layer<LayerIndex>, policy<Option>>::value,
+    static_assert(SameKind <= 1 || option_given_twice<layer_position<LayerIndex>, policy<Option>>::value,
                   "ctnn: the layer was given two options of this kind: keep one");
     return true;
 }
@@ -450,7 +461,7 @@ constexpr bool check_layer_option() {
 template <class LayerSpec, std::size_t LayerIndex, class P>
 constexpr bool check_dropout_probability() {
     static_assert((P::num >= 0 && P::num < P::den)
-                      || dropout_probability_not_in_0_1<at_layer<LayerIndex>,
+                      || dropout_probability_not_in_0_1<layer_position<LayerIndex>,
                                                         probability<P::num, P::den>>::value,
                   "ctnn: dropout's probability p must lie in [0, 1) (p = 1 would drop every "
                   "unit)");
