@@ -11,6 +11,8 @@
 
 #include <xsimd/xsimd.hpp>
 
+#include "ctnn/detail/cpu_isa.hpp"
+
 namespace ctnn::detail {
 
 struct norm_accumulator {
@@ -138,18 +140,38 @@ double magnitude_of_bits(float_bits<T> largest) noexcept {
     return std::isnan(value) ? std::numeric_limits<double>::infinity() : double(value);
 }
 
-/// max |v| over v[0..n), or +inf if any element is NaN or ±inf. On the bits with the sign
-/// cleared, IEEE order is integer order and NaN and ±inf are the largest: one AND and one
-/// integer max per element, a reduction the compiler vectorizes (a float max could not be
-/// reordered), half the work of block_max_abs.
+/// The bits of max |v| over v[0..n) (see max_magnitude).
 template <class T>
-double max_magnitude(const T* v, std::size_t n) noexcept {
+inline __attribute__((always_inline)) float_bits<T> largest_magnitude_bits(const T* v, std::size_t n) noexcept {
     static_assert(sizeof(T) == 4 || sizeof(T) == 8);
     using U = float_bits<T>;
     constexpr U magnitude = U(~U(0)) >> 1;
     U largest = 0;
     for (std::size_t i = 0; i < n; ++i) largest = std::max(largest, U(std::bit_cast<U>(v[i]) & magnitude));
-    return magnitude_of_bits<T>(largest);
+    return largest;
+}
+#if defined(CTNN_GEMM_X86)
+// The same loop compiled for AVX2, chosen at run time: SSE2 (a program built without -mavx2)
+// has no unsigned 32-bit or 64-bit max, so there the loop runs one element at a time, and it
+// judges every step's update.
+CTNN_TARGET_AVX2 inline std::uint32_t largest_magnitude_bits_avx2(const float* v, std::size_t n) noexcept {
+    return largest_magnitude_bits(v, n);
+}
+CTNN_TARGET_AVX2 inline std::uint64_t largest_magnitude_bits_avx2(const double* v, std::size_t n) noexcept {
+    return largest_magnitude_bits(v, n);
+}
+#endif
+
+/// max |v| over v[0..n), or +inf if any element is NaN or ±inf. On the bits with the sign
+/// cleared, IEEE order is integer order and NaN and ±inf are the largest: one AND and one
+/// integer max per element, a reduction the compiler vectorizes (a float max could not be
+/// reordered), half the work of block_max_abs. In AVX2 where the CPU has it (gemm_isa_in_use).
+template <class T>
+double max_magnitude(const T* v, std::size_t n) noexcept {
+#if defined(CTNN_GEMM_X86)
+    if (n >= 64 && gemm_isa_in_use() != gemm_isa::portable) return magnitude_of_bits<T>(largest_magnitude_bits_avx2(v, n));
+#endif
+    return magnitude_of_bits<T>(largest_magnitude_bits(v, n));
 }
 
 /// max |v| over v[0..n) (+inf if one is NaN or ±inf) and whether every element is +0 or
