@@ -108,16 +108,20 @@ void train(Trainer& t, int first, int last) {
     }
 }
 
-/// The message of the format_error `f` throws (the test fails if it throws none).
-template <class F>
-std::string format_error_of(F&& f) {
+/// The message of the Error `f` throws (the test fails if it throws none).
+template <class Error, class F>
+std::string error_of(F&& f) {
     try {
         f();
-    } catch (const ctnn::format_error& e) {
+    } catch (const Error& e) {
         return e.what();
     }
-    FAIL("no ctnn::format_error was thrown");
+    FAIL("no error of the expected type was thrown");
     return {};
+}
+template <class F>
+std::string format_error_of(F&& f) {
+    return error_of<ctnn::format_error>(f);
 }
 
 void rechecksum(std::vector<std::uint8_t>& bytes) {
@@ -770,15 +774,7 @@ TEST_CASE("a NaN or infinite value: save refuses to write it, load refuses a fil
     train(adam, 0, 2);
     ctnn::save(dir / "good.ctnn", net, adam);
     const auto original = read_bytes(dir / "good.ctnn");
-    const auto non_finite_error_of = [](auto&& f) -> std::string {
-        try {
-            f();
-        } catch (const ctnn::non_finite_error& e) {
-            return e.what();
-        }
-        FAIL("no ctnn::non_finite_error was thrown");
-        return {};
-    };
+    const auto non_finite_error_of = [](auto&& f) { return error_of<ctnn::non_finite_error>(f); };
 
     // save: nothing written, the previous file kept, the value named
     const auto nan = std::numeric_limits<double>::quiet_NaN();
