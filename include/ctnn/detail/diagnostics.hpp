@@ -22,6 +22,7 @@
 #include "ctnn/concepts/regularizer.hpp"
 #include "ctnn/concepts/schedule.hpp"
 #include "ctnn/detail/trainer_policies.hpp"
+#include "ctnn/expr/term.hpp"
 #include "ctnn/layers/window.hpp"
 
 namespace ctnn::diagnostics {
@@ -197,6 +198,13 @@ struct graph_chunk_does_not_divide {
 };
 template <class... Facts>
 struct graph_node_reads_no_variable {
+    static constexpr bool value = false;
+};
+/// A name as a diagnostic prints it: name<fixed_string<4>{"gat"}>.
+template <expr::fixed_string Name>
+struct name {};
+template <class... Facts>
+struct no_linear_term_named {
     static constexpr bool value = false;
 };
 template <class... Facts>

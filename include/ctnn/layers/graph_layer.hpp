@@ -30,6 +30,7 @@
 #include "ctnn/detail/activation_stage.hpp"
 #include "ctnn/detail/affine.hpp"
 #include "ctnn/detail/buffer.hpp"
+#include "ctnn/detail/diagnostics.hpp"
 #include "ctnn/detail/matrix_view.hpp"
 #include "ctnn/detail/message.hpp"
 #include "ctnn/detail/norms.hpp"
@@ -294,7 +295,8 @@ private:
     template <expr::fixed_string Name>
     static constexpr std::size_t product_named() {
         constexpr std::size_t k = product_index<expr::var<expr::product_tag<Name>>>();
-        static_assert(k < product_count, "ctnn: the equations have no linear<Name, ...> term of this name");
+        static_assert(k < product_count || diagnostics::no_linear_term_named<diagnostics::name<Name>>::value,
+                      "ctnn: weight<Name>() or bias<Name>(): the equations have no linear<Name, ...> term of this name");
         return k;
     }
 

@@ -9,6 +9,7 @@
 #include <cstddef>
 
 #include "ctnn/core/parameter.hpp"
+#include "ctnn/detail/diagnostics.hpp"
 #include "ctnn/expr/term.hpp"
 #include "ctnn/layers/affine_layer.hpp"
 
@@ -22,7 +23,8 @@ class named_affine_layer : public affine_layer<T, In, Out, Activation, Init, Inp
 
     template <expr::fixed_string Name>
     static constexpr void check_name() {
-        static_assert(Name.view() == Names::product, "ctnn: the equations have no linear<Name, ...> term of this name");
+        static_assert(Name.view() == Names::product || diagnostics::no_linear_term_named<diagnostics::name<Name>>::value,
+                      "ctnn: weight<Name>() or bias<Name>(): the equations have no linear<Name, ...> term of this name");
     }
 
 public:
