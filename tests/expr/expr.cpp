@@ -80,6 +80,11 @@ TEST_CASE("expr: derivatives print as one would write them", "[expr][to_string]"
     CHECK(to_string(derivative(tanh(z), z)) == "1 − tanh(z)²");
     CHECK(to_string(derivative(z * sigmoid(z), z)) == "σ(z) + z·σ(z)·(1 − σ(z))");
     CHECK(to_string(derivative(max(z, 0_c), z)) == "[max(z, 0) > 0]");
+    // a negative multiple added or subtracted turns the sign, constants stand first, x + x is 2·x
+    CHECK(to_string(z - (-2_c) * z) == "z + 2·z");
+    CHECK(to_string(1_c + (-2_c) * sigmoid(z)) == "1 − 2·σ(z)");
+    CHECK(to_string(derivative(z * tanh(-2_c * z), z)) == "tanh(−2·z) − 2·z·(1 − tanh(−2·z)²)");
+    CHECK(to_string(derivative(sigmoid(z) - 2_c * z * z, z)) == "σ(z)·(1 − σ(z)) − 4·z");
     CHECK(to_string(derivative(softsign(z), z)) == "1/(1 + |z|)²");
     CHECK(to_string(derivative(pow<3>(1_c + z), z)) == "3·(1 + z)²");
     CHECK(to_string(derivative(pow<-2>(z), z)) == "−2·z⁻³");

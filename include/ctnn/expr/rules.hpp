@@ -407,6 +407,12 @@ struct product_with_rational<call<mul_fn, rational<N, D>, X>> : std::true_type {
     using rest = X;
 };
 
+/// c·y with a constant c < 0.
+template <class E>
+struct negative_multiple : std::false_type {};
+template <std::intmax_t N, std::intmax_t D, class X>
+struct negative_multiple<call<mul_fn, rational<N, D>, X>> : std::bool_constant<(N < 0)> {};
+
 template <term X>
 constexpr auto negate(X) {
     if constexpr (is_rational_v<X>) {
@@ -424,6 +430,10 @@ constexpr auto add(X, Y) {
         return make_exact_rational<r.num, r.den, r.fits>();
     } else if constexpr (negated<Y>::value) return subtract(X{}, typename negated<Y>::inner{});
     else if constexpr (is_negative_rational_v<Y>) return subtract(X{}, negate(Y{}));
+    else if constexpr (negative_multiple<Y>::value)  // x + −2·y = x − 2·y, exactly
+        return subtract(X{}, multiply(negate(typename product_with_rational<Y>::factor{}),
+                                      typename product_with_rational<Y>::rest{}));
+    else if constexpr (std::is_same_v<X, Y>) return multiply(rational<2>{}, X{});  // exactly x + x
     else return call<add_fn, X, Y>{};
 }
 template <term X, term Y>
@@ -436,6 +446,9 @@ constexpr auto subtract(X, Y) {
         return make_exact_rational<r.num, r.den, r.fits>();
     } else if constexpr (negated<Y>::value) return add(X{}, typename negated<Y>::inner{});
     else if constexpr (is_negative_rational_v<Y>) return add(X{}, negate(Y{}));
+    else if constexpr (negative_multiple<Y>::value)  // x − −2·y = x + 2·y, exactly
+        return add(X{}, multiply(negate(typename product_with_rational<Y>::factor{}),
+                                 typename product_with_rational<Y>::rest{}));
     else return call<sub_fn, X, Y>{};
 }
 template <term X, term Y>
@@ -454,6 +467,9 @@ constexpr auto multiply(X, Y) {
     else if constexpr (is_rational_v<X> && product_with_rational<Y>::value)
         return multiply(multiply(X{}, typename product_with_rational<Y>::factor{}),
                         typename product_with_rational<Y>::rest{});
+    else if constexpr (product_with_rational<Y>::value)  // x·(c·y) = c·(x·y): constants first
+        return multiply(typename product_with_rational<Y>::factor{},
+                        multiply(X{}, typename product_with_rational<Y>::rest{}));
     else if constexpr (reciprocal<Y>::value) return divide(X{}, typename reciprocal<Y>::denominator{});
     else if constexpr (reciprocal<X>::value) return divide(Y{}, typename reciprocal<X>::denominator{});
     else if constexpr (std::is_same_v<X, Y>) return call<pow_fn<2>, X>{};
