@@ -280,7 +280,7 @@ struct comparison_fn {
     template <std::size_t I, class X, class Y>
     static constexpr auto partial() { return rational<0>{}; }
 };
-namespace compare {
+namespace detail_compare {
 struct greater {
     template <class X, class Y>
     constexpr auto operator()(X&& x, Y&& y) const { return std::forward<X>(x) > std::forward<Y>(y); }
@@ -297,11 +297,11 @@ struct less_equal {
     template <class X, class Y>
     constexpr auto operator()(X&& x, Y&& y) const { return std::forward<X>(x) <= std::forward<Y>(y); }
 };
-}  // namespace compare
-using greater_fn = comparison_fn<compare::greater, " > ">;
-using less_fn = comparison_fn<compare::less, " < ">;
-using greater_equal_fn = comparison_fn<compare::greater_equal, " ≥ ">;
-using less_equal_fn = comparison_fn<compare::less_equal, " ≤ ">;
+}  // namespace detail_compare
+using greater_fn = comparison_fn<detail_compare::greater, " > ">;
+using less_fn = comparison_fn<detail_compare::less, " < ">;
+using greater_equal_fn = comparison_fn<detail_compare::greater_equal, " ≥ ">;
+using less_equal_fn = comparison_fn<detail_compare::less_equal, " ≤ ">;
 
 template <class Fn>
 inline constexpr bool is_comparison_v = false;
