@@ -2,6 +2,7 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <cmath>
 #include <cstddef>
@@ -150,17 +151,44 @@ inline __attribute__((always_inline)) float_bits<T> largest_magnitude_bits(const
     for (std::size_t i = 0; i < n; ++i) largest = std::max(largest, U(std::bit_cast<U>(v[i]) & magnitude));
     return largest;
 }
+/// The bits of max |v| and the largest raw bits over v[0..n) (see largest_and_sign).
+template <class T>
+inline __attribute__((always_inline)) std::array<float_bits<T>, 2> largest_and_raw_bits(const T* v,
+                                                                                      std::size_t n) noexcept {
+    static_assert(sizeof(T) == 4 || sizeof(T) == 8);
+    using U = float_bits<T>;
+    constexpr U magnitude = U(~U(0)) >> 1;
+    U largest = 0, raw = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+        const U bits = std::bit_cast<U>(v[i]);
+        largest = std::max(largest, U(bits & magnitude));
+        raw = std::max(raw, bits);
+    }
+    return {largest, raw};
+}
+
 #if defined(CTNN_GEMM_X86)
-// The same loop compiled for AVX2, chosen at run time: SSE2 (a program built without -mavx2)
-// has no unsigned 32-bit or 64-bit max, so there the loop runs one element at a time, and it
-// judges every step's update.
-CTNN_TARGET_AVX2 inline std::uint32_t largest_magnitude_bits_avx2(const float* v, std::size_t n) noexcept {
+// The loops above compiled for AVX2, chosen at run time: SSE2 (a program built without -mavx2)
+// has no unsigned 32-bit or 64-bit max, so there they run one element at a time, and they
+// judge every step's update.
+template <class T>
+CTNN_TARGET_AVX2 inline float_bits<T> largest_magnitude_bits_avx2(const T* v, std::size_t n) noexcept {
     return largest_magnitude_bits(v, n);
 }
-CTNN_TARGET_AVX2 inline std::uint64_t largest_magnitude_bits_avx2(const double* v, std::size_t n) noexcept {
-    return largest_magnitude_bits(v, n);
+template <class T>
+CTNN_TARGET_AVX2 inline std::array<float_bits<T>, 2> largest_and_raw_bits_avx2(const T* v, std::size_t n) noexcept {
+    return largest_and_raw_bits(v, n);
 }
 #endif
+/// Whether a bits loop over n values runs in AVX2 (the CPU has it, and n is long enough to pay
+/// for the call).
+inline bool bits_loop_in_avx2([[maybe_unused]] std::size_t n) noexcept {
+#if defined(CTNN_GEMM_X86)
+    return n >= 64 && gemm_isa_in_use() != gemm_isa::portable;
+#else
+    return false;
+#endif
+}
 
 /// max |v| over v[0..n), or +inf if any element is NaN or ±inf. On the bits with the sign
 /// cleared, IEEE order is integer order and NaN and ±inf are the largest: one AND and one
@@ -169,7 +197,7 @@ CTNN_TARGET_AVX2 inline std::uint64_t largest_magnitude_bits_avx2(const double* 
 template <class T>
 double max_magnitude(const T* v, std::size_t n) noexcept {
 #if defined(CTNN_GEMM_X86)
-    if (n >= 64 && gemm_isa_in_use() != gemm_isa::portable) return magnitude_of_bits<T>(largest_magnitude_bits_avx2(v, n));
+    if (bits_loop_in_avx2(n)) return magnitude_of_bits<T>(largest_magnitude_bits_avx2(v, n));
 #endif
     return magnitude_of_bits<T>(largest_magnitude_bits(v, n));
 }
@@ -183,16 +211,16 @@ struct magnitude_and_sign {
 };
 template <class T>
 magnitude_and_sign largest_and_sign(const T* v, std::size_t n) noexcept {
-    static_assert(sizeof(T) == 4 || sizeof(T) == 8);
     using U = float_bits<T>;
     constexpr U magnitude = U(~U(0)) >> 1;
-    U largest = 0, raw = 0;
-    for (std::size_t i = 0; i < n; ++i) {
-        const U bits = std::bit_cast<U>(v[i]);
-        largest = std::max(largest, U(bits & magnitude));
-        raw = std::max(raw, bits);
-    }
-    return {magnitude_of_bits<T>(largest), (raw & ~magnitude) == 0};
+    std::array<U, 2> bits;
+#if defined(CTNN_GEMM_X86)
+    if (bits_loop_in_avx2(n))
+        bits = largest_and_raw_bits_avx2(v, n);
+    else
+#endif
+        bits = largest_and_raw_bits(v, n);
+    return {magnitude_of_bits<T>(bits[0]), (bits[1] & ~magnitude) == 0};
 }
 
 /// max |u| over a (rows, cols; ld) block, or +inf if any element is NaN or ±inf.

@@ -15,6 +15,7 @@
 
 #include <xsimd/xsimd.hpp>
 
+#include "ctnn/detail/cpu_isa.hpp"
 #include "ctnn/detail/gemm.hpp"
 #include "ctnn/detail/xtensor.hpp"
 
@@ -73,11 +74,7 @@ V rational_tanh(const V& a) {
 // allow (AVX2 in ctnn's own builds, SSE2 in a consumer's without flags), and tanh's division
 // bounds a tanh network's activation pass (AVX-512 runs it in two thirds of AVX2's time). Every
 // path gives every element the same bits.
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#include <immintrin.h>
-#define CTNN_TANH_X86 1
-#define CTNN_TANH_AVX2 __attribute__((target("avx2,fma")))
-#define CTNN_TANH_AVX512 __attribute__((target("avx512f,avx2,fma")))
+#if defined(CTNN_GEMM_X86)
 #define CTNN_DEFINE_RATIONAL_TANH_VECTOR(NAME, TARGET, V, P, MIN, MAX)                                                 \
     TARGET __attribute__((always_inline)) inline V NAME(V a) {                                                         \
         const V x = MAX(P##_set1_ps(-rational_tanh_limit), MIN(P##_set1_ps(rational_tanh_limit), a));                  \
@@ -92,15 +89,15 @@ V rational_tanh(const V& a) {
     }
 // AVX-512's min and max through an all-ones mask: GCC 12's unmasked forms pass an undefined
 // vector that -Wmaybe-uninitialized reports. The same instructions, the same NaN rule.
-CTNN_TANH_AVX512 __attribute__((always_inline)) inline __m512 rational_tanh_min512(__m512 a, __m512 b) {
+CTNN_TARGET_AVX512 __attribute__((always_inline)) inline __m512 rational_tanh_min512(__m512 a, __m512 b) {
     return _mm512_maskz_min_ps(__mmask16(0xFFFF), a, b);
 }
-CTNN_TANH_AVX512 __attribute__((always_inline)) inline __m512 rational_tanh_max512(__m512 a, __m512 b) {
+CTNN_TARGET_AVX512 __attribute__((always_inline)) inline __m512 rational_tanh_max512(__m512 a, __m512 b) {
     return _mm512_maskz_max_ps(__mmask16(0xFFFF), a, b);
 }
-CTNN_DEFINE_RATIONAL_TANH_VECTOR(rational_tanh_avx512, CTNN_TANH_AVX512, __m512, _mm512, rational_tanh_min512,
+CTNN_DEFINE_RATIONAL_TANH_VECTOR(rational_tanh_avx512, CTNN_TARGET_AVX512, __m512, _mm512, rational_tanh_min512,
                                  rational_tanh_max512)
-CTNN_DEFINE_RATIONAL_TANH_VECTOR(rational_tanh_avx2, CTNN_TANH_AVX2, __m256, _mm256, _mm256_min_ps, _mm256_max_ps)
+CTNN_DEFINE_RATIONAL_TANH_VECTOR(rational_tanh_avx2, CTNN_TARGET_AVX2, __m256, _mm256, _mm256_min_ps, _mm256_max_ps)
 #undef CTNN_DEFINE_RATIONAL_TANH_VECTOR
 
 // in (n) -> out = tanh(in) for the whole vectors of n, four at a time (four independent chains of
@@ -119,24 +116,22 @@ CTNN_DEFINE_RATIONAL_TANH_VECTOR(rational_tanh_avx2, CTNN_TANH_AVX2, __m256, _mm
         for (; i + (L) <= n; i += (L)) P##_storeu_ps(out + i, ONE(P##_loadu_ps(in + i)));                              \
         return i;                                                                                                      \
     }
-CTNN_DEFINE_RATIONAL_TANH_VECTORS(rational_tanh_vectors_avx512, CTNN_TANH_AVX512, __m512, _mm512, 16,
+CTNN_DEFINE_RATIONAL_TANH_VECTORS(rational_tanh_vectors_avx512, CTNN_TARGET_AVX512, __m512, _mm512, 16,
                                   rational_tanh_avx512)
-CTNN_DEFINE_RATIONAL_TANH_VECTORS(rational_tanh_vectors_avx2, CTNN_TANH_AVX2, __m256, _mm256, 8, rational_tanh_avx2)
+CTNN_DEFINE_RATIONAL_TANH_VECTORS(rational_tanh_vectors_avx2, CTNN_TARGET_AVX2, __m256, _mm256, 8, rational_tanh_avx2)
 #undef CTNN_DEFINE_RATIONAL_TANH_VECTORS
 
 // in (n) -> out = tanh(in) (n); out may be in.
-CTNN_TANH_AVX512 inline void rational_tanh_array_avx512(const float* in, float* out, std::size_t n) {
+CTNN_TARGET_AVX512 inline void rational_tanh_array_avx512(const float* in, float* out, std::size_t n) {
     const std::size_t i = rational_tanh_vectors_avx512(in, out, n);
     if (i < n) {  // the last few through a mask: the lanes past n are neither read nor written
         const __mmask16 m = __mmask16((1u << (n - i)) - 1u);
         _mm512_mask_storeu_ps(out + i, m, rational_tanh_avx512(_mm512_maskz_loadu_ps(m, in + i)));
     }
 }
-CTNN_TANH_AVX2 inline void rational_tanh_array_avx2(const float* in, float* out, std::size_t n) {
+CTNN_TARGET_AVX2 inline void rational_tanh_array_avx2(const float* in, float* out, std::size_t n) {
     for (std::size_t i = rational_tanh_vectors_avx2(in, out, n); i < n; ++i) out[i] = rational_tanh(in[i]);
 }
-#undef CTNN_TANH_AVX2
-#undef CTNN_TANH_AVX512
 #endif
 
 inline void rational_tanh_array_portable(const float* in, float* out, std::size_t n) {
@@ -148,7 +143,7 @@ inline void rational_tanh_array_portable(const float* in, float* out, std::size_
 
 /// in (n) -> out = tanh(in) (n) with the kernels of `isa` (the CPU must run them: cpu_runs).
 inline void rational_tanh_array(gemm_isa isa, const float* in, float* out, std::size_t n) {
-#if defined(CTNN_TANH_X86)
+#if defined(CTNN_GEMM_X86)
     if (isa == gemm_isa::avx512) return rational_tanh_array_avx512(in, out, n);
     if (isa == gemm_isa::avx2) return rational_tanh_array_avx2(in, out, n);
 #endif
@@ -189,4 +184,3 @@ auto tanh(E&& e) {
 
 }  // namespace ctnn::detail
 
-#undef CTNN_TANH_X86
