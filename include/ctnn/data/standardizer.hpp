@@ -46,8 +46,9 @@ public:
             // A constant column's mean, summed, can miss its value by a rounding (0.1 ten times
             // is not 1): its std would then be a rounding too, and (x − mean)/std ±1 or ±10¹⁵.
             // Its value is its mean, exactly, and std 1 maps it to 0.
-            if (constant[j] || stddev_[j] == 0.0) {
-                if (constant[j]) mean_[j] = double(p[j]);
+            // (A std of exactly 0 means every value equal: constant too.)
+            if (constant[j]) {
+                mean_[j] = double(p[j]);
                 stddev_[j] = 1.0;
             }
         }

@@ -181,18 +181,18 @@ std::vector<std::uint8_t> serialize(const Net& net, Trainer* trainer) {
     return std::move(w.bytes());
 }
 
-/// Empty, or the first value of `net` that is NaN or ±inf (a parameter, then a buffer, then the
-/// optimizer state of `trainer` unless it is null): load refuses a file that holds one, so save
-/// refuses to write it.
+/// Empty, or the first value of `net` that is NaN or ±inf (a parameter, then the optimizer
+/// state of `trainer` unless Trainer is void, then a buffer): load refuses a file that holds
+/// one, so save refuses to write it.
 template <class Net, class Trainer>
 std::string first_non_finite_to_save(const Net& net, Trainer* trainer) {
     std::string found;
-    if constexpr (!std::is_void_v<Trainer>) {
-        if (trainer)
-            found = first_non_finite_parameter(net, std::as_const(*trainer).optimizer_state(),
-                                               Trainer::optimizer_type::state_names, "is");
-    }
-    if (found.empty()) found = first_non_finite_in(net, std::size_t(-1), {}, {}, 0, "is");
+    if constexpr (!std::is_void_v<Trainer>)  // the parameters, then their optimizer state
+        found = first_non_finite_parameter(net, std::as_const(*trainer).optimizer_state(),
+                                           Trainer::optimizer_type::state_names, "is");
+    else
+        found = first_non_finite_in(net, std::size_t(-1), {}, {}, 0, "is");
+    if (!found.empty()) return found;
     net.for_each_layer_indexed([&](const auto& layer, auto index) {
         using L = std::remove_cvref_t<decltype(layer)>;
         for_each_buffer_of(layer, [&](std::string_view name, const auto& b) {
@@ -512,18 +512,16 @@ void load(std::span<const std::uint8_t> file, const std::string& context, Net& n
                           at);
             for (std::size_t k = 0; k < buffers; ++k) {
                 if (!(mask & (1u << k))) continue;
-                if (with_trainer) {
+                if constexpr (with_trainer) {
                     state_buffers[k] = tensor<typename P::scalar, 1>::from_shape({p.size()});
                     r.get_all(state_buffers[k].data(), p.size(), "optimizer state buffers");
                     const auto* first = state_buffers[k].data();
-                    if constexpr (with_trainer) {
-                        if (const auto* bad = first_non_finite(first, p.size()); bad != first + p.size()) {
-                            const auto element = std::size_t(bad - first);
-                            refuse_non_finite(first_non_finite_in(std::as_const(net), parameter_index,
-                                                                  Trainer::optimizer_type::state_names[k], element,
-                                                                  double(*bad), "is"),
-                                              r.offset() - (p.size() - element) * sizeof(*bad));
-                        }
+                    if (const auto* bad = first_non_finite(first, p.size()); bad != first + p.size()) {
+                        const auto element = std::size_t(bad - first);
+                        refuse_non_finite(first_non_finite_in(std::as_const(net), parameter_index,
+                                                              Trainer::optimizer_type::state_names[k], element,
+                                                              double(*bad), "is"),
+                                          r.offset() - (p.size() - element) * sizeof(*bad));
                     }
                 } else {
                     r.get_all(static_cast<typename P::scalar*>(nullptr), p.size(), "optimizer state buffers");

@@ -101,6 +101,26 @@ void check_row_targets(const P& prediction, const Y& target) {
     }
 }
 
+/// A row loss's class weights: its `class_weights`, or none (every class weighs 1).
+template <class L>
+const std::vector<double>& class_weights_of(const L& loss) noexcept {
+    static const std::vector<double> unweighted;
+    if constexpr (requires { loss.class_weights; })
+        return loss.class_weights;
+    else
+        return unweighted;
+}
+
+/// What a row loss's value over `rows` rows is a mean over: with labels, the sum of their
+/// class weights (PyTorch's Σᵢ w_yᵢ; the rows without weights), else the rows.
+template <class L, class Y>
+double row_loss_total(const L& loss, const Y& target, std::size_t rows) {
+    if constexpr (expr::reads_labels_v<row_formula_t<L>>)
+        return label_weight_sum(class_weights_of(loss), target, rows);
+    else
+        return double(rows);
+}
+
 /// ŷ (B, C), y (B, 1) labels or (B, C) -> L, and with Gradient dL/dŷ (B, C) into *grad: per row
 /// (dl/dŷⱼ)·wᵢ/Σw, the weight entering last as in PyTorch's backward.
 template <bool Gradient, class L, class P, class Y, class G>
@@ -111,11 +131,9 @@ double row_loss(const L& loss, const P& prediction, const Y& target, G* grad) {
     constexpr bool labels = expr::reads_labels_v<F>;
     check_row_targets<L>(prediction, target);
     const std::size_t rows = prediction.shape()[0], classes = prediction.shape()[1];
-    static const std::vector<double> unweighted;
-    const std::vector<double>* weights = &unweighted;
-    if constexpr (requires { loss.class_weights; }) weights = &loss.class_weights;
+    const std::vector<double>* weights = &class_weights_of(loss);
     check_class_weight_count(*weights, classes, L::name);
-    const double total = labels ? label_weight_sum(*weights, target, rows) : double(rows);
+    const double total = row_loss_total(loss, target, rows);
 
     row_scope<values_type> s;
     const auto env = row_environment(loss, s);

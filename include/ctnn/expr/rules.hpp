@@ -491,10 +491,9 @@ template <int N, term X>
 constexpr auto power(X) {
     if constexpr (N == 0) return rational<1>{};
     else if constexpr (N == 1) return X{};
-    else if constexpr (is_rational_v<X> && N > 0) { {
+    else if constexpr (is_rational_v<X> && N > 0) {
         constexpr detail_rational::exact r = detail_rational::power(X::num, X::den, N);
         return make_exact_rational<r.num, r.den, r.fits>();
-    }
     } else if constexpr (power_of<X>::value) return power<N * power_of<X>::exponent>(typename power_of<X>::base{});
     else if constexpr (negated<X>::value && N % 2 == 0) return power<N>(typename negated<X>::inner{});
     else return call<pow_fn<N>, X>{};

@@ -66,11 +66,10 @@ double element_gradient(const L& loss, double p, double y) requires loss_has_for
 /// batch's mean by it, which makes it the loss of all the rows at once.
 template <class L, class Y>
 double mean_weight(const L& loss, const Y& target, std::size_t rows) {
-    if constexpr (loss_has_row_formula<L> && requires { loss.class_weights; }) {
-        if constexpr (expr::reads_labels_v<detail::row_formula_t<L>>)
-            return detail::label_weight_sum(loss.class_weights, target, rows);
-    }
-    return double(rows);
+    if constexpr (loss_has_row_formula<L>)
+        return detail::row_loss_total(loss, target, rows);
+    else
+        return double(rows);
 }
 
 // ŷ (B, N), y (B, N) -> L = the loss (a formula loss: the mean of l(ŷ, y))
