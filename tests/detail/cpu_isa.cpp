@@ -1,15 +1,25 @@
 // detail/cpu_isa.hpp: the loops besides the products that are compiled per instruction set and
-// chosen at run time (transposes, the largest magnitude) give exactly what their portable forms
-// give, on every CPU path this machine runs, at edge sizes and with NaN and ±inf.
+// chosen at run time (transposes, the largest magnitude, tanh) give exactly what their portable
+// forms give, on every CPU path this machine runs, at edge sizes and with NaN and ±inf.
+// gemm.hpp comes first: the other headers' kernels must be compiled whatever was included
+// before them (gemm.hpp once undefined cpu_isa.hpp's macros, and tanh's AVX kernels silently
+// fell back to the portable loop in every program).
+#include <ctnn/detail/gemm.hpp>
 #include <ctnn/detail/norms.hpp>
+#include <ctnn/detail/rational_tanh.hpp>
 #include <ctnn/detail/transpose.hpp>
 
 #include <cmath>
 #include <cstddef>
+#include <cstring>
 #include <limits>
 #include <vector>
 
 #include <catch2/catch.hpp>
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && !defined(CTNN_GEMM_X86)
+#error "ctnn: the x86 kernels are compiled out after gemm.hpp (cpu_isa.hpp's macros were undefined)"
+#endif
 
 namespace {
 using ctnn::detail::gemm_isa;
@@ -92,4 +102,31 @@ TEMPLATE_TEST_CASE("max_magnitude: max |v|, +inf for NaN or ±inf anywhere, in A
             every_path(with_bad);
         }
     }
+}
+
+TEST_CASE("rational tanh: the AVX-512 and AVX2 kernels, called directly, give the portable loop's bits",
+          "[tanh][isa]") {
+    std::vector<float> in;
+    for (int i = -4000; i <= 4000; ++i) in.push_back(float(i) * 0.0027f);
+    for (const float special : {INFINITY, -INFINITY, NAN, 8.75f, -8.75f, 1e-30f, -0.0f}) in.push_back(special);
+    std::vector<float> want(in.size());
+    ctnn::detail::rational_tanh_array_portable(in.data(), want.data(), in.size());
+    const auto same_bits = [&](const std::vector<float>& got) {
+        for (std::size_t i = 0; i < want.size(); ++i)
+            if (std::memcmp(&got[i], &want[i], sizeof(float)) != 0 && !(std::isnan(got[i]) && std::isnan(want[i])))
+                return false;
+        return true;
+    };
+#if defined(CTNN_GEMM_X86)
+    if (ctnn::detail::cpu_runs(gemm_isa::avx2)) {
+        std::vector<float> got(in.size());
+        ctnn::detail::rational_tanh_array_avx2(in.data(), got.data(), in.size());
+        CHECK(same_bits(got));
+    }
+    if (ctnn::detail::cpu_runs(gemm_isa::avx512)) {
+        std::vector<float> got(in.size());
+        ctnn::detail::rational_tanh_array_avx512(in.data(), got.data(), in.size());
+        CHECK(same_bits(got));
+    }
+#endif
 }

@@ -2,7 +2,8 @@
 // products' kernels, tanh, transposes, norms): the CPU's widest, found once at run time, so
 // that one binary uses AVX-512 or AVX2 where the CPU has them whatever flags it was built
 // with. A function compiled for one carries a target attribute (CTNN_TARGET_AVX2,
-// CTNN_TARGET_AVX512) and is called only when gemm_isa_in_use() allows it.
+// CTNN_TARGET_AVX512) and is called only when gemm_isa_in_use() allows it. The macros stay
+// defined for the whole unit: a header sees them whatever was included before it.
 #pragma once
 
 #include <cstdlib>

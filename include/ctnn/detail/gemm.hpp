@@ -434,8 +434,7 @@ void gemm(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std::size_t 
 
 }  // namespace ctnn::detail
 
-// The kernels are defined; their macros stay out of the units that include this header.
+// The kernels are defined; their helper stays out of the units that include this header.
+// cpu_isa.hpp's macros stay: a header that includes cpu_isa.hpp after this one (tanh, norms)
+// compiles its own kernels with them.
 #undef CTNN_GEMM_INLINE
-#undef CTNN_TARGET_AVX2
-#undef CTNN_TARGET_AVX512
-#undef CTNN_GEMM_X86
