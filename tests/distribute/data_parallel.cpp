@@ -66,7 +66,8 @@ regression_data<T> regression(std::size_t rows) {
 using net64 = basic_network<double, input<6>, dense<16, ctnn::tanh>, dense<8, ctnn::relu>, dense<2>>;
 using net32 = network<input<6>, dense<16, ctnn::tanh>, dense<8, ctnn::relu>, dense<2>>;
 
-double relative_difference(const net64& a, const net64& b) {
+template <class Net>
+double relative_difference(const Net& a, const Net& b) {
     double worst = 0.0;
     std::vector<const double*> pa, pb;
     std::vector<std::size_t> sizes;
@@ -177,6 +178,32 @@ TEST_CASE("data_parallel: classification accuracy and train_step are combined ov
     CHECK(rs.history[0].validation_metrics[1].second == 40.0);  // every rank's predictions, gathered
     CHECK(rs.history[0].validation_metrics[0].second
           == Approx(ra.history[0].validation_metrics[0].second).epsilon(1e-12));
+}
+
+TEST_CASE("data_parallel: a rank whose rows all weigh 0 adds nothing to a class-weighted step") {
+    // Class 2 weighs 0 and is the last rank's every label: its own mean is 0/0, and the step must
+    // still be the one process's over all the rows (PyTorch's weighted mean), not NaN.
+    using classifier = basic_network<double, input<6>, dense<12, ctnn::tanh>, dense<3>>;
+    const std::size_t ranks = world->size(), per = 4;
+    const auto d = regression<double>(per * ranks);
+    tensor<double, 2> labels = tensor<double, 2>::from_shape({per * ranks, 1});
+    for (std::size_t r = 0; r < per * ranks; ++r) labels(r, 0) = r >= per * (ranks - 1) ? 2.0 : double(r % 2);
+    const loss::softmax_cross_entropy weighted{.class_weights = {1.0, 3.0, 0.0}};
+    classifier spread(6), alone(6);
+    trainer ts{spread, weighted, optim::sgd{.lr = 0.1}, distribute::data_parallel{*world}};
+    trainer ta{alone, weighted, optim::sgd{.lr = 0.1}};
+    const std::size_t first = world->rank() * per;
+    const tensor<double, 2> mine_x = xt::view(d.x, xt::range(first, first + per), xt::all());
+    const tensor<double, 2> mine_y = xt::view(labels, xt::range(first, first + per), xt::all());
+    for (int i = 0; i < 3; ++i) {
+        const step_report s = ts.train_step(mine_x, mine_y);
+        const step_report a = ta.train_step(d.x, labels);
+        CHECK(s.applied);
+        CHECK(std::isfinite(s.loss));
+        CHECK(s.loss == Approx(a.loss).epsilon(1e-12));
+    }
+    CHECK(relative_difference(spread, alone) < 1e-12);
+    CHECK(same_on_every_rank(spread));
 }
 
 TEST_CASE("data_parallel: the monitor, the clip and the schedule decide the same on every rank") {

@@ -68,10 +68,12 @@ public:
 
     /// `loss`: this rank's mean over `weight` rows (or real steps); `failure`: what its loss
     /// threw, if it did. Throws distributed_error on every rank if any rank failed. Keeps this
-    /// rank's share of the step's rows for average_gradients.
+    /// rank's share of the step's rows for average_gradients. A rank whose rows all weigh 0
+    /// (class weights) has no mean of its own (0/0): it adds nothing, as its rows add nothing
+    /// to the one-process mean.
     combined_loss combine_loss(double loss, double weight, const std::exception_ptr& failure, std::size_t step) {
         const double w = weight;
-        double sums[] = {failure ? 1.0 : 0.0, failure ? 0.0 : loss * w, w, w * w};
+        double sums[] = {failure ? 1.0 : 0.0, failure || w == 0.0 ? 0.0 : loss * w, w, w * w};
         comm_.sum(std::span<double>(sums));
         if (sums[0] != 0.0) comm_.agree(failure, "training step " + std::to_string(step));
         share_ = w / sums[2];
@@ -91,7 +93,9 @@ public:
         auto& pieces = pieces_of<T>();
         pieces.clear();
         net.for_each_parameter([&](auto& p) { pieces.push_back({p.grad.data(), p.grad.size()}); });
-        if (!equal_shares_)
+        if (share_ == 0.0)  // this rank's gradients are of a mean over nothing (0/0): they add 0
+            for (const auto& q : pieces) std::fill_n(q.data, q.size, T(0));
+        else if (!equal_shares_)
             for (const auto& q : pieces)
                 for (std::size_t i = 0; i < q.size; ++i) q.data[i] *= T(share_);
         comm_.sum_pieces(std::span<const communicator::piece<T>>(pieces), equal_shares_ ? T(share_) : T(1));
