@@ -454,7 +454,9 @@ TEST_CASE("load: differences only a foreign or edited file can have are named to
     expect_mismatch<base_net>(file, "layer 1 (batch_norm): output width 7 in file, 5 in network");
     edited([](auto& b) { b[find(b, "batch_norm") + 10] = 4; });  // its index
     base_net net(1);
-    CHECK_THAT(format_error_of([&] { ctnn::load(file, net); }), Catch::Contains("layer record 1 holds index 4"));
+    const std::size_t index_at = find(read_bytes(file), "batch_norm") + 10;
+    CHECK_THAT(format_error_of([&] { ctnn::load(file, net); }),
+               Catch::Contains("layer record 1 holds index 4 (at byte " + std::to_string(index_at) + ")"));
     edited([](auto& b) { b[find(b, "relu") - 1] = 0x7F; });  // the activation name's length: 2 GB
     CHECK_THAT(format_error_of([&] { ctnn::load(file, net); }), Catch::Contains("truncated or corrupted"));
 }

@@ -316,9 +316,11 @@ inline parsed_file parse(std::span<const std::uint8_t> file, const std::string& 
     for (std::uint32_t i = 0; i < depth; ++i) {
         layer_entry l;
         l.kind = r.get_string("a layer kind");
+        const std::size_t index_at = r.offset();
         const auto index = r.get<std::uint32_t>("a layer index");
         if (index != i)
-            r.fail("the file is corrupted: layer record " + std::to_string(i) + " holds index " + std::to_string(index));
+            r.fail_at("the file is corrupted: layer record " + std::to_string(i) + " holds index " + std::to_string(index),
+                      index_at);
         l.input_width = r.get<std::uint64_t>("a layer's input width");
         l.output_width = r.get<std::uint64_t>("a layer's output width");
         l.activation = r.get_string("a layer's activation");
@@ -328,8 +330,10 @@ inline parsed_file parse(std::span<const std::uint8_t> file, const std::string& 
         for (std::uint32_t k = 0; k < buffers; ++k) l.buffers.push_back(read_tensor_entry(r, true, s.scalar));
         s.layers.push_back(std::move(l));
     }
+    const std::size_t flag_at = r.offset();
     const auto has_training = r.get<std::uint8_t>("the optimizer-state flag");
-    if (has_training > 1) r.fail("the file is corrupted: optimizer-state flag " + std::to_string(has_training));
+    if (has_training > 1)
+        r.fail_at("the file is corrupted: optimizer-state flag " + std::to_string(has_training), flag_at);
     if (has_training) {
         training_entry t;
         for (auto* name : {&t.optimizer, &t.loss, &t.clip, &t.schedule, &t.regularizer})
