@@ -21,6 +21,7 @@
 #include <cstddef>
 #include <type_traits>
 
+#include "ctnn/detail/cpu_isa.hpp"
 #include "ctnn/detail/gemm.hpp"
 
 namespace ctnn::detail::winograd {
@@ -33,11 +34,6 @@ inline constexpr std::size_t positions = 16;  // ξ: a 4×4 tile
 // time as ctnn's products are (gemm_isa_in_use: AVX-512 where the CPU has it, whatever the unit's
 // flags): a function inherits no target from its caller. Each set does the same additions in the
 // same order, so each gives the same bits. The last columns of a batch go through a mask.
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#define CTNN_WINOGRAD_X86 1
-#define CTNN_WINOGRAD_AVX2 __attribute__((target("avx2,fma")))
-#define CTNN_WINOGRAD_AVX512 __attribute__((target("avx512f,avx2,fma")))
-#endif
 #define CTNN_WINOGRAD_DEFINE_TILE_TRANSFORMS(NAME, TARGET)                                                        \
     struct NAME {                                                                                                  \
         template <class Ops, bool Tail>                                                                            \
@@ -153,16 +149,16 @@ inline constexpr std::size_t positions = 16;  // ξ: a 4×4 tile
     };
 
 CTNN_WINOGRAD_DEFINE_TILE_TRANSFORMS(portable_tiles, )
-#if defined(CTNN_WINOGRAD_X86)
-CTNN_WINOGRAD_DEFINE_TILE_TRANSFORMS(avx2_tiles, CTNN_WINOGRAD_AVX2)
-CTNN_WINOGRAD_DEFINE_TILE_TRANSFORMS(avx512_tiles, CTNN_WINOGRAD_AVX512)
+#if defined(CTNN_GEMM_X86)
+CTNN_WINOGRAD_DEFINE_TILE_TRANSFORMS(avx2_tiles, CTNN_TARGET_AVX2)
+CTNN_WINOGRAD_DEFINE_TILE_TRANSFORMS(avx512_tiles, CTNN_TARGET_AVX512)
 #endif
 #undef CTNN_WINOGRAD_DEFINE_TILE_TRANSFORMS
 
 /// f(tiles, ops) with the tile transforms and vector operations of `isa` (which the CPU must run).
 template <class T, class F>
 decltype(auto) with_tile_transforms(gemm_isa isa, F&& f) {
-#if defined(CTNN_WINOGRAD_X86)
+#if defined(CTNN_GEMM_X86)
     if (isa == gemm_isa::avx512) return f(avx512_tiles{}, gemm_avx512_ops<T>{});
     if (isa == gemm_isa::avx2) return f(avx2_tiles{}, gemm_avx2_ops<T>{});
 #endif
@@ -213,9 +209,9 @@ void transform_input(const T* x, std::size_t ld, std::size_t columns, const T* z
                 const T* d[4][4];
                 for (std::size_t i = 0; i < 4; ++i)
                     for (std::size_t j = 0; j < 4; ++j) {
-                        const std::size_t r = 2 * ty + i, k = 2 * tx + j;  // in the padded input
-                        const bool inside = r >= PH && r < H + PH && k >= PW && k < W + PW;
-                        d[i][j] = inside ? x + ((c * H + r - PH) * W + k - PW) * ld : zeros;
+                        // row and column in the input; above or left of it they wrap past H or W
+                        const std::size_t r = 2 * ty + i - PH, k = 2 * tx + j - PW;
+                        d[i][j] = r < H && k < W ? x + ((c * H + r) * W + k) * ld : zeros;
                     }
                 Tiles::template input_tile<Ops>(d, v + (c * v_tiles + t - t0) * B, plane, B);
             }
@@ -315,7 +311,3 @@ void transform_weight_gradient(const T* m, std::size_t out_channels, std::size_t
 }
 
 }  // namespace ctnn::detail::winograd
-
-#undef CTNN_WINOGRAD_AVX2
-#undef CTNN_WINOGRAD_AVX512
-#undef CTNN_WINOGRAD_X86
