@@ -86,6 +86,9 @@ struct probability {};
 
 template <class Variable>
 struct in_node {};
+/// A user's layer or cell definition (the struct holding `equations`).
+template <class Definition>
+struct definition {};
 template <class Variable>
 struct variable {};
 template <std::size_t Width>
@@ -198,6 +201,10 @@ struct graph_chunk_does_not_divide {
 };
 template <class... Facts>
 struct graph_node_reads_no_variable {
+    static constexpr bool value = false;
+};
+template <class... Facts>
+struct graph_has_no_output {
     static constexpr bool value = false;
 };
 /// A name as a diagnostic prints it: name<fixed_string<4>{"gat"}>.

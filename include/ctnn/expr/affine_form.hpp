@@ -67,8 +67,10 @@ private:
     using in_z = substitute_t<E, product, var<preactivation_tag>>;
 
 public:
-    static constexpr bool matches =
-        detail_affine::product_of_input<product>::value && detail_affine::elementwise_in_z<in_z>::value;
+    // E itself must not read z: in a layer's equations z is no variable (graph_layer refuses it)
+    static constexpr bool matches = detail_affine::product_of_input<product>::value
+                                    && !contains_v<var<preactivation_tag>, E>
+                                    && detail_affine::elementwise_in_z<in_z>::value;
     /// f(z): E with its product replaced by z (meaningful only where it matches).
     using formula = in_z;
     /// The product's `name` and `width`, where it matches.

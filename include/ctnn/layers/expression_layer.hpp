@@ -47,12 +47,18 @@ template <>
 struct declared_output_width<0> {
     static constexpr bool preserves_width = true;
 };
-template <class Equations, bool Affine = expr::is_affine_form_v<Equations>>
+template <class Definition, class Equations = equations_of<Definition>,
+          bool Affine = expr::is_affine_form_v<Equations>>
 struct expression_output_width
     : declared_output_width<expr::compiled_graph<Equations, 0>::template width<
-          typename expr::compiled_graph<Equations, 0>::output>()> {};
-template <class Equations>
-struct expression_output_width<Equations, true> {
+          typename expr::compiled_graph<Equations, 0>::output>()> {
+    // without it the layer would have no value to pass on
+    static_assert(!std::is_void_v<typename expr::compiled_graph<Equations, 0>::output>
+                      || diagnostics::graph_has_no_output<diagnostics::definition<Definition>>::value,
+                  "ctnn: a layer's equations need output(e): what the layer passes to the next one");
+};
+template <class Definition, class Equations>
+struct expression_output_width<Definition, Equations, true> {
     static constexpr std::size_t output_width = expr::affine_form<Equations>::linear::width;
 };
 
@@ -112,7 +118,7 @@ struct expression_layer_type<T, In, Definition, Init, InputGradient, true> {
 
 /// Init draws every weight and bias (default: PyTorch's nn.Linear).
 template <class Definition, class Init = init::pytorch_default>
-struct expression_layer : detail::expression_output_width<detail::equations_of<Definition>> {
+struct expression_layer : detail::expression_output_width<Definition> {
     template <class T, std::size_t Index, shape InputShape>
     struct bind {
         static_assert(diagnostics::check_initializer<Init>());
