@@ -396,6 +396,31 @@ TEST_CASE("losses: probability_cross_entropy as CrossEntropyLoss with probabilit
                                  "probability per class and row (for class indices use loss::softmax_cross_entropy)"));
 }
 
+TEST_CASE("losses: value and value_and_gradient refuse a target or a gradient of another shape than the prediction",
+          "[loss]") {
+    const matrix prediction = {{1.0, 2.0, 3.0}, {4.0, 5.0, 6.0}};
+    const matrix column = {{10.0}, {20.0}};  // read flat, it was read past its end
+    const matrix transposed = matrix::from_shape({3, 2});
+    matrix gradient = matrix::from_shape({2, 3}), small = matrix::from_shape({1, 1});
+    CHECK_THROWS_MATCHES(ctnn::loss::value(ctnn::loss::mse{}, prediction, column), ctnn::shape_error,
+                         Message("ctnn: mse: the target has shape (2, 1), expected (2, 3) (the prediction's)"));
+    CHECK_THROWS_MATCHES(ctnn::loss::value(ctnn::loss::huber{}, prediction, transposed), ctnn::shape_error,
+                         Message("ctnn: huber: the target has shape (3, 2), expected (2, 3) (the prediction's)"));
+    CHECK_THROWS_AS(ctnn::loss::value_and_gradient(ctnn::loss::mse{}, prediction, column, gradient), ctnn::shape_error);
+    CHECK_THROWS_WITH(ctnn::loss::value_and_gradient(ctnn::loss::mse{}, prediction, column, gradient),
+                      Contains("the target has shape (2, 1)"));
+    CHECK_THROWS_MATCHES(ctnn::loss::value_and_gradient(ctnn::loss::mse{}, prediction, prediction, small),
+                         ctnn::shape_error,
+                         Message("ctnn: mse: the gradient has shape (1, 1), expected (2, 3) (the prediction's)"));
+    const matrix labels = {{0.0}, {2.0}};  // a row loss's gradient is checked too
+    CHECK_THROWS_AS(ctnn::loss::value_and_gradient(ctnn::loss::softmax_cross_entropy{}, prediction, labels, small),
+                    ctnn::shape_error);
+    CHECK_THROWS_WITH(ctnn::loss::value_and_gradient(ctnn::loss::softmax_cross_entropy{}, prediction, labels, small),
+                      Contains("the gradient has shape (1, 1), expected (2, 3)"));
+    CHECK(ctnn::loss::value(ctnn::loss::mse{}, prediction, prediction) == 0.0);
+    CHECK(ctnn::loss::value_and_gradient(ctnn::loss::softmax_cross_entropy{}, prediction, labels, gradient) > 0.0);
+}
+
 TEST_CASE("losses: class weights are checked: one per class, finite and >= 0",
           "[loss][cross_entropy][weights][validate]") {
     using ctnn::loss::softmax_cross_entropy;

@@ -24,6 +24,16 @@ constexpr auto gradient_formula() {
 }
 
 namespace detail_evaluate {
+/// Throws shape_error unless `m` is a (B, N) matrix of ŷ's shape: a formula loss's target, and
+/// every loss's gradient (the loss reads and writes them element by element, past the end of
+/// a smaller one).
+template <class L, class P, class M>
+void check_shape_of(const P& prediction, const M& m, const char* what) {
+    if (m.dimension() != 2 || m.shape()[0] != prediction.shape()[0] || m.shape()[1] != prediction.shape()[1])
+        throw shape_error("ctnn: " + std::string(L::name) + ": " + what + " has shape " + detail::shape_string(m.shape())
+                          + ", expected " + detail::shape_string(prediction.shape()) + " (the prediction's)");
+}
+
 /// ŷ and y bound for one element (doubles) or for SIMD lanes of them (batches).
 template <class L, class B>
 auto environment(const L& loss, const B& p, const B& y) {
@@ -75,6 +85,7 @@ double mean_weight(const L& loss, const Y& target, std::size_t rows) {
 // ŷ (B, N), y (B, N) -> L = the loss (a formula loss: the mean of l(ŷ, y))
 template <class L, class P, class Y>
 double value(const L& loss, const P& prediction, const Y& target) {
+    if constexpr (loss_has_formula<L>) detail_evaluate::check_shape_of<L>(prediction, target, "the target");
     if constexpr (loss_has_lane_formula<L>)
         return detail::elementwise_mean_lanes(prediction, target, static_cast<std::nullptr_t*>(nullptr),
                                               detail_evaluate::lane_value(loss), detail_evaluate::lane_gradient(loss));
@@ -90,6 +101,8 @@ double value(const L& loss, const P& prediction, const Y& target) {
 // mean's 1/(B·N) entering last, as in PyTorch's backward
 template <class L, class P, class Y, class G>
 double value_and_gradient(const L& loss, const P& prediction, const Y& target, G& grad) {
+    if constexpr (loss_has_formula<L>) detail_evaluate::check_shape_of<L>(prediction, target, "the target");
+    detail_evaluate::check_shape_of<L>(prediction, grad, "the gradient");
     if constexpr (loss_has_lane_formula<L>)
         return detail::elementwise_mean_lanes(prediction, target, &grad, detail_evaluate::lane_value(loss),
                                               detail_evaluate::lane_gradient(loss));
