@@ -427,6 +427,44 @@ TEST_CASE("load: a network of another type is refused, naming the first differen
         file, "number of layers 3 in file, 4 in network");
 }
 
+TEST_CASE("load: the layers inside a block are compared too: kinds and activations", "[io][save][mismatch]") {
+    using ctnn::branch, ctnn::concatenate, ctnn::dense, ctnn::input, ctnn::network, ctnn::relu, ctnn::residual;
+    const temp_dir dir("blocks");
+    const fs::path res = dir / "residual.ctnn", cat = dir / "concatenate.ctnn", bi = dir / "bidirectional.ctnn";
+    using residual_net = network<input<4>, residual<dense<4, ctnn::tanh>, dense<4>>, dense<1>>;
+    ctnn::save(res, residual_net(1));
+    expect_mismatch<network<input<4>, residual<dense<4, relu>, dense<4>>, dense<1>>>(
+        res, "layer 0 (residual): activation [dense tanh, dense identity] in file, [dense relu, dense identity] in network");
+    using branches_net = network<input<4>, concatenate<branch<dense<3, ctnn::sigmoid>>, branch<>>, dense<1>>;
+    ctnn::save(cat, branches_net(1));
+    expect_mismatch<network<input<4>, concatenate<branch<dense<3, ctnn::tanh>>, branch<>>, dense<1>>>(
+        cat, "layer 0 (concatenate): activation [dense sigmoid][] in file, [dense tanh][] in network");
+    using recurrent_net = network<ctnn::sequence<3>, ctnn::bidirectional<ctnn::rnn<4, ctnn::tanh>>, dense<1>>;
+    ctnn::save(bi, recurrent_net(1));
+    expect_mismatch<network<ctnn::sequence<3>, ctnn::bidirectional<ctnn::rnn<4, relu>>, dense<1>>>(
+        bi, "layer 0 (bidirectional): activation [rnn tanh] in file, [rnn relu] in network");
+    residual_net same(2);
+    ctnn::load(res, same);  // the same blocks load
+    CHECK(snapshot(same) == snapshot(residual_net(1)));
+
+    // A file written before blocks recorded their inner layers has an empty activation there:
+    // it still loads (its parameters' names and shapes are compared).
+    auto bytes = read_bytes(res);
+    const std::string described = "[dense tanh, dense identity]";
+    const std::size_t at = find(bytes, described);
+    bytes.erase(bytes.begin() + std::ptrdiff_t(at), bytes.begin() + std::ptrdiff_t(at + described.size()));
+    std::fill_n(bytes.begin() + std::ptrdiff_t(at - 4), 4, std::uint8_t(0));  // its u32 length
+    std::uint64_t payload = 0;
+    std::memcpy(&payload, bytes.data() + 12, 8);
+    payload -= described.size();
+    std::memcpy(bytes.data() + 12, &payload, 8);
+    rechecksum(bytes);
+    write_bytes(res, bytes);
+    residual_net older(3);
+    ctnn::load(res, older);
+    CHECK(snapshot(older) == snapshot(residual_net(1)));
+}
+
 TEST_CASE("load: differences only a foreign or edited file can have are named too", "[io][save][mismatch]") {
     const temp_dir dir("edited");
     const fs::path file = dir / "edited.ctnn";

@@ -49,6 +49,16 @@ public:
     static constexpr std::size_t output_width = shapes.back().size();
     static constexpr std::size_t parameter_count = count_parameters(std::index_sequence_for<Specs...>{});
 
+    /// "[dense squareplus, dense identity]": each inner layer's kind and activation, as a saved
+    /// model records the block (network_visit.hpp, saved_activation).
+    static std::string inner_layers_description() {
+        std::string d = "[";
+        [&]<std::size_t... K>(std::index_sequence<K...>) {
+            ((d += (K == 0 ? "" : ", ") + inner_layer_description<inner_layer<K>>()), ...);
+        }(std::index_sequence_for<Specs...>{});
+        return d + "]";
+    }
+
     /// Inner layer k draws from stream k of the block's stream.
     void initialize(rng stream) { initialize_each(inner_, stream); }
     void set_training(bool on) { set_training_of(inner_, on); }

@@ -43,6 +43,25 @@ constexpr std::string_view activation_name() {
         return {};
 }
 
+/// What a saved model records as a layer's activation, and load compares: the activation's name;
+/// for a block, each inner layer's kind and activation in brackets, "[dense squareplus, dense
+/// identity]" (a bracket per branch for concatenate, the direction's layer for bidirectional), so
+/// that a file of residual<dense<4, relu>> is refused by residual<dense<4, tanh>>.
+template <class Layer>
+std::string saved_activation() {
+    if constexpr (requires { Layer::inner_layers_description(); })
+        return Layer::inner_layers_description();
+    else
+        return std::string(activation_name<Layer>());
+}
+
+/// An inner layer as its block's saved_activation lists it: its kind, then its own.
+template <class Layer>
+std::string inner_layer_description() {
+    const std::string activation = saved_activation<Layer>();
+    return std::string(layer_kind<Layer>()) + (activation.empty() ? "" : " " + activation);
+}
+
 /// Calls f(name, parameter) for each of the layer's parameters, in for_each_parameter's order.
 template <class Layer, class F>
 void for_each_named_parameter_of(Layer& layer, F&& f) {

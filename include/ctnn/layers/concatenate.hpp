@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <array>
 #include <cstddef>
+#include <string>
 #include <string_view>
 #include <type_traits>
 #include <utility>
@@ -70,6 +71,10 @@ public:
     static constexpr std::size_t output_width = offsets.back();
     static constexpr bool computes_input_gradient = InputGradient;
     static constexpr std::size_t parameter_count = (chain_of<Branches>::parameter_count + ... + 0);
+    /// What a saved model records of the branches: one bracket of kinds and activations each.
+    static std::string inner_layers_description() {
+        return (std::string() + ... + chain_of<Branches>::inner_layers_description());
+    }
 
     void initialize(rng stream) { detail::initialize_each(branches_, stream); }
     void set_training(bool on) { detail::set_training_of(branches_, on); }

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <string>
 #include <string_view>
 
 #include "ctnn/core/network.hpp"
@@ -33,6 +34,8 @@ public:
     static constexpr bool computes_input_gradient = InputGradient;
     static constexpr std::size_t depth = sizeof...(Specs);
     static constexpr std::size_t parameter_count = body_type::parameter_count;
+    /// What a saved model records of the inner layers (their kinds and activations).
+    static std::string inner_layers_description() { return body_type::inner_layers_description(); }
 
     /// Inner layer k draws from stream k of the block's stream.
     void initialize(rng stream) { body_.initialize(stream); }
