@@ -146,6 +146,11 @@ TEST_CASE("sequence data of the wrong shape is refused with expected vs actual",
     ctnn::trainer per_step_train(per_step);
     auto short_y = ctnn::tensor<float, 3>::from_shape({2, 4, 1});
     CHECK_THROWS_WITH(per_step_train.train_step(x, short_y), Catch::Contains("y has 4 steps but x has 5"));
+    CHECK_THROWS_WITH(per_step_train.train_step(x, y),
+                      "ctnn: train_step: y has shape (2, 1), expected (batch, steps, 1): a network that returns "
+                      "every step takes a target per step");
+    CHECK_THROWS_WITH(train.train_step(flat, y), "ctnn: train_step: x has shape (2, 3), expected (batch, steps, 3): "
+                                                 "a sequence network reads (batch, steps, features)");
 }
 
 TEST_CASE("fit on sequences: shuffled mini-batches and a full batch both learn", "[rnn][train]") {

@@ -95,7 +95,9 @@ sequence_extent check_sequences(const X& x, std::size_t width, std::string_view 
                                          shape_text(x.shape()).c_str(), width, why)
                               .c_str());
     };
-    if (x.dimension() != 3) fail(": a sequence network reads (batch, steps, features)");
+    if (x.dimension() != 3)
+        fail(name == "y" ? ": a network that returns every step takes a target per step"
+                         : ": a sequence network reads (batch, steps, features)");
     if (x.shape()[2] != width) fail("");
     if (x.shape()[1] == 0) fail(": a sequence needs at least one step");
     if (x.layout() != xt::layout_type::row_major) fail(" in row-major layout");
