@@ -406,6 +406,13 @@ struct product_with_rational<call<mul_fn, rational<N, D>, X>> : std::true_type {
     using factor = rational<N, D>;
     using rest = X;
 };
+/// c/y as c·(1/y), so that its constant folds with others: 2·(0.5/√u) = 1/√u.
+template <std::intmax_t N, std::intmax_t D, class X>
+    requires(N != D)
+struct product_with_rational<call<div_fn, rational<N, D>, X>> : std::true_type {
+    using factor = rational<N, D>;
+    using rest = call<div_fn, rational<1>, X>;
+};
 
 /// c·y with a constant c < 0.
 template <class E>
@@ -470,6 +477,9 @@ constexpr auto multiply(X, Y) {
     else if constexpr (product_with_rational<Y>::value)  // x·(c·y) = c·(x·y): constants first
         return multiply(typename product_with_rational<Y>::factor{},
                         multiply(X{}, typename product_with_rational<Y>::rest{}));
+    else if constexpr (product_with_rational<X>::value)  // (c·x)·y = c·(x·y)
+        return multiply(typename product_with_rational<X>::factor{},
+                        multiply(typename product_with_rational<X>::rest{}, Y{}));
     else if constexpr (reciprocal<Y>::value) return divide(X{}, typename reciprocal<Y>::denominator{});
     else if constexpr (reciprocal<X>::value) return divide(Y{}, typename reciprocal<X>::denominator{});
     else if constexpr (std::is_same_v<X, Y>) return call<pow_fn<2>, X>{};
@@ -485,6 +495,12 @@ constexpr auto divide(X, Y) {
     } else if constexpr (is_rational_v<Y>) return multiply(make_rational<Y::den, Y::num>(), X{});
     else if constexpr (negated<X>::value) return negate(divide(typename negated<X>::inner{}, Y{}));
     else if constexpr (negated<Y>::value) return negate(divide(X{}, typename negated<Y>::inner{}));
+    // constants out of a quotient, to the front: 2·z/(2·√u) = z/√u, x/(2·y) = 1/2·(x/y)
+    else if constexpr (product_with_rational<X>::value)
+        return multiply(typename product_with_rational<X>::factor{}, divide(typename product_with_rational<X>::rest{}, Y{}));
+    else if constexpr (product_with_rational<Y>::value)
+        return multiply(divide(rational<1>{}, typename product_with_rational<Y>::factor{}),
+                        divide(X{}, typename product_with_rational<Y>::rest{}));
     else return call<div_fn, X, Y>{};
 }
 template <int N, term X>
