@@ -47,6 +47,10 @@ template <std::size_t N>
 struct is_input<sequence<N>> : std::true_type {};
 template <std::size_t C, std::size_t H, std::size_t W>
 struct is_input<image<C, H, W>> : std::true_type {};
+/// The input a network's shapes start from: its own, or after the refusal of one that is not an
+/// input, input<1>, so that the refusal stays the only error.
+template <class Input>
+using checked_input = std::conditional_t<is_input<Input>::value, Input, input<1>>;
 
 /// A network's revision(): a copy starts at the count it copies, and an assignment (copy or
 /// move) counts one more replacement of the weights assigned to, not the other network's
@@ -152,7 +156,7 @@ public:
 
     static constexpr std::size_t depth = sizeof...(Specs);
     /// shapes[0] is the input's shape, shapes[i + 1] layer i's output shape.
-    static constexpr std::array<shape, depth + 1> shapes = detail::layer_shapes<Specs...>(Input::input_shape);
+    static constexpr std::array<shape, depth + 1> shapes = detail::layer_shapes<Specs...>(detail::checked_input<Input>::input_shape);
     /// widths[i]: the values per sample (per time step) of shapes[i], the rows of the
     /// feature-major block that passes there.
     static constexpr std::array<std::size_t, depth + 1> widths = detail::sizes_of(shapes);

@@ -36,7 +36,8 @@ struct dense_equations {
 
 /// The layer dense binds to, formed only when its width and activation passed their checks
 /// (`Checked`): a width of 0, or an activation without a usable formula, would only add errors
-/// of their own to the one that named them.
+/// of their own to the one that named them. A refused activation binds as identity, so that
+/// the network around it compiles on and its one error stays the only one.
 template <bool Checked, class T, std::size_t In, std::size_t Out, class Activation, class Init, bool InputGradient>
 struct dense_binding {
     using type = void;
@@ -44,6 +45,16 @@ struct dense_binding {
 template <class T, std::size_t In, std::size_t Out, class Activation, class Init, bool InputGradient>
 struct dense_binding<true, T, In, Out, Activation, Init, InputGradient> {
     using type = typename expression_layer_type<T, In, dense_equations<Out, Activation>, Init, InputGradient>::type;
+};
+template <class T, std::size_t In, std::size_t Out, class Activation, class Init, bool InputGradient>
+    requires(Out > 0 && !activation_policy<Activation>)
+struct dense_binding<false, T, In, Out, Activation, Init, InputGradient>
+    : dense_binding<true, T, In, Out, identity, Init, InputGradient> {};
+// a width of 0 binds as the affine layer of no units, whose formula no linear term could give
+template <class T, std::size_t In, class Activation, class Init, bool InputGradient>
+struct dense_binding<false, T, In, 0, Activation, Init, InputGradient> {
+    using type = affine_layer<T, In, 0, identity, Init, InputGradient,
+                              affine_names<dense_equations<1, identity>, expr::linear_term<"", 1, true, expr::var<expr::input_tag>>>>;
 };
 }  // namespace detail
 
