@@ -510,8 +510,13 @@ public:
                 using U = typename N::operand;
                 constexpr std::size_t k = product_index<typename N::variable>(), m = N::width, w = width<U>;
                 const T* d_node = pointer<typename N::variable>(g);
-                detail::affine_weight_gradient<w, m>(d_node, l, operand_pointer<U>(), operand_ld<U>(),
-                                                     weights[k].grad.data(), n);
+                // a zero initial state's columns (step 0's) add nothing to W's gradient
+                const std::size_t skipped = reads_zero_initial_state<U>(0) ? batch : 0;
+                if (skipped == n)
+                    std::fill(weights[k].grad.begin(), weights[k].grad.end(), T(0));
+                else
+                    detail::affine_weight_gradient<w, m>(d_node + skipped, l, operand_pointer<U>() + skipped,
+                                                         operand_ld<U>(), weights[k].grad.data(), n - skipped);
                 if constexpr (N::has_bias) {
                     // the second product of a fused sum has the first's gradient: copy its bias's
                     if constexpr (shares_first_bias_gradient<N>)
@@ -592,6 +597,16 @@ protected:
 private:
     static std::size_t leading(std::size_t batch, std::size_t steps) noexcept {
         return recurrent ? batch * (steps + 1) : batch * steps;
+    }
+
+    /// Whether U, read at step t, is a state still at its initial value and that value is zero
+    /// (the default): a product of it adds nothing.
+    template <class U>
+    bool reads_zero_initial_state(std::size_t t) const noexcept {
+        if constexpr (expr::detail_graph::is_state<U>::value)
+            return t == 0 && zero_initial_[state_index<U>()];
+        else
+            return false;
     }
 
     /// Zeroes every state's block t of the gradient arena: a cut of truncated back-propagation.
@@ -702,6 +717,7 @@ private:
             const auto& initial = initial_states[state_index<S>()];
             T* block = pointer<S>(v);
             for (std::size_t r = 0; r < S::tag_type::width; ++r) std::fill_n(block + r * l, batch, initial(r));
+            zero_initial_[state_index<S>()] = std::all_of(initial.begin(), initial.end(), [](T e) { return e == T(0); });
         });
         // Biases into every step's block (a fused sum's second product adds its own), then the
         // products of x over all steps at once.
@@ -760,6 +776,7 @@ private:
                 return;
             } else if constexpr (is_product<N>) {
                 using U = typename N::operand;
+                if (reads_zero_initial_state<U>(t)) return;  // W·0 adds nothing
                 T* out = pointer<V>(v) + first;
                 detail::step_product<N::width, width<U>, width<U>, 1>(weights[product_index<V>()].value.data(),
                                                                       pointer<U>(static_cast<const T*>(v)) + first, l,
@@ -782,8 +799,10 @@ private:
             if constexpr (steps_nothing<N>) {
                 return;
             } else if constexpr (is_product<N>) {
-                // dU += Wᵀ·dV (a product of x is done once over all steps, after)
+                // dU += Wᵀ·dV (a product of x is done once over all steps, after); nothing
+                // reads the gradient of a state's value before the first step
                 using U = typename N::operand;
+                if (expr::detail_graph::is_state<U>::value && t == 0) return;
                 T* d_operand = pointer<U>(g) + first;
                 detail::step_product<width<U>, N::width, 1, width<U>>(
                     weights[product_index<V>()].value.data(), pointer<V>(static_cast<const T*>(g)) + first, l,
@@ -830,6 +849,7 @@ private:
     detail::buffer<T> output_;          // a recurrent graph's output, packed
     detail::buffer<T> input_gradient_;  // a recurrent graph's dxᵀ, packed (In, T·B)
     std::vector<double> time_gradient_norms_;
+    std::array<bool, graph::state_count> zero_initial_{};  // each initial state, at the last forward pass
     std::span<const std::size_t> lengths_;  // a recurrent graph's, of the last forward pass
     const T* input_t_ = nullptr;
     std::size_t input_ld_ = 0;
