@@ -241,6 +241,35 @@ TEST_CASE("save/load with a trainer: a schedule goes on from the saved clocks", 
     CHECK(snapshot(resumed, t2) == snapshot(uninterrupted, t));
 }
 
+TEST_CASE("save/load with a trainer: fit with shuffled batches resumes as one uninterrupted run",
+          "[io][save][fit]") {
+    using Net = ctnn::network<ctnn::input<4>, ctnn::dense<6, ctnn::relu>, ctnn::dense<2>>;
+    const temp_dir dir("resume_fit");
+    const auto [x, y] = batch<float, 4, 2>(40, 3);
+    const ctnn::fit_options three{.epochs = 3, .batch_size = 8, .shuffle = true, .seed = 9, .log = nullptr};
+    ctnn::fit_options six = three;
+    six.epochs = 6;
+
+    Net uninterrupted(7);
+    ctnn::trainer t{uninterrupted, ctnn::loss::mse{}, ctnn::optim::adam{.lr = 0.01}};
+    t.fit(x, y, six);
+
+    Net split(7);  // two calls of three epochs: the second goes on with epochs 3..5's orders
+    ctnn::trainer ts{split, ctnn::loss::mse{}, ctnn::optim::adam{.lr = 0.01}};
+    ts.fit(x, y, three);
+    ctnn::save(dir / "checkpoint.ctnn", split, ts);
+    ts.fit(x, y, three);
+    CHECK(snapshot(split, ts) == snapshot(uninterrupted, t));
+
+    Net resumed(99);  // from the checkpoint: its epoch clock says where the orders go on
+    ctnn::trainer tr{resumed, ctnn::loss::mse{}, ctnn::optim::adam{.lr = 0.01}};
+    ctnn::load(dir / "checkpoint.ctnn", resumed, tr);
+    REQUIRE(tr.epochs() == 3);
+    tr.fit(x, y, three);
+    CHECK(snapshot(resumed, tr) == snapshot(uninterrupted, t));
+    CHECK(ctnn::shuffled_order(40, 9, 3) != ctnn::shuffled_order(40, 9, 0));
+}
+
 TEST_CASE("a model saved by the hand-written rnn, lstm and gru (a1c1676) loads, predicts and trains the same",
           "[io][save][recurrent]") {
     // tests/fixtures/models/write_recurrent.cpp wrote the file, the predictions and SGD steps

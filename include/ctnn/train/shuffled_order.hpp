@@ -2,7 +2,9 @@
 // epoch, so a run can be replayed elsewhere (another program, PyTorch) batch for batch. fit
 // draws it from detail::epoch_order, as this does: one ctnn::rng seeded with
 // fit_options::seed shuffles the previous epoch's order again each epoch; ctnn::rng gives the
-// same numbers on every platform.
+// same numbers on every platform. `epoch` is the trainer's epoch clock (trainer::epochs(): the
+// epochs fit completed before, over every call, restored by a load), so a run split over
+// several fit calls, or resumed from a checkpoint, visits the rows as one uninterrupted run.
 #pragma once
 
 #include <cstddef>
@@ -26,6 +28,10 @@ public:
         shuffler_.shuffle(order_.begin(), order_.end());
         return order_;
     }
+    /// Passes over `epochs` epochs' orders, to start where a run of that many epochs left off.
+    void skip(std::size_t epochs) noexcept {
+        for (std::size_t e = 0; e < epochs; ++e) next();
+    }
     std::size_t operator[](std::size_t i) const noexcept { return order_[i]; }
 
 private:
@@ -34,12 +40,13 @@ private:
 };
 }  // namespace detail
 
-/// Epoch `epoch` (from 0, within one fit call) of fit with `shuffle` on, `seed`, over `rows`
-/// rows: batch k holds rows order[k·batch_size ...]. Without shuffling (or with one batch of
-/// every row, which fit does not shuffle) the order is 0, 1, 2, ...
+/// Epoch `epoch` of fit with `shuffle` on, `seed`, over `rows` rows, counted as the trainer's
+/// epoch clock counts (from 0 at a new trainer, over every fit call): batch k holds rows
+/// order[k·batch_size ...]. Without shuffling (or with one batch of every row, which fit does
+/// not shuffle) the order is 0, 1, 2, ...
 inline std::vector<std::size_t> shuffled_order(std::size_t rows, std::uint64_t seed, std::size_t epoch) {
     detail::epoch_order order(rows, seed);
-    for (std::size_t e = 0; e < epoch; ++e) order.next();
+    order.skip(epoch);
     return order.next();
 }
 

@@ -358,8 +358,10 @@ private:
             x_t = tensor<scalar, 1>::from_shape({rows * input_width});
             detail::transpose_rows<input_width>(x.data(), x_t.data(), rows);
         }
-        // the order shuffled_order reports, from the one mechanism both use
+        // the order shuffled_order reports, from the one mechanism both use, going on from the
+        // trainer's epoch clock: a later call (or one after a load) continues the sequence
         detail::epoch_order order(gather ? rows : 0, options.seed);
+        if (gather) order.skip(epochs_);
         if (gather) {
             x_batch = tensor<scalar, 1>::from_shape({batch * x_per_row});
             y_batch = tensor<scalar, 1>::from_shape({batch * y_per_row});
