@@ -710,6 +710,14 @@ TEST_CASE("trainer: bad data is named by its row in the data set, not in the bat
     batch(3, 0) = std::numeric_limits<double>::infinity();
     CHECK_THROWS_WITH(trainer.train_step(batch, ctnn::tensor<double, 2>{{0.0}, {1.0}, {2.0}, {0.0}}),
                       Catch::Contains("x is inf at row 3, column 0"));
+
+    // evaluation data too: a NaN loss from a NaN in x is refused, naming it (it passed as a
+    // measured NaN, and early stopping then said no validation data had been given)
+    CHECK_THROWS_MATCHES(trainer.evaluate(x, y), ctnn::non_finite_error,
+                         Catch::Matchers::Message("ctnn: evaluate: the loss is nan: x is nan at row 21, column 2"));
+    const auto clean = r.normal_tensor<double>(64, 3);
+    CHECK_THROWS_WITH(trainer.fit(clean, y, x, y, {.epochs = 1, .batch_size = 8}),
+                      "ctnn: fit (validation data): the loss is nan: x is nan at row 21, column 2");
 }
 
 namespace {

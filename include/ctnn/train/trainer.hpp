@@ -570,11 +570,24 @@ private:
                     right += detail::row_argmax(j.prediction + i * output_width, output_width)
                              == static_cast<std::size_t>(j.target[i]);
         }
+        // A loss that is not finite because the data is not: refused, naming the value, as a
+        // training step's is (a NaN validation loss would pass for "not measured").
+        const auto refuse_non_finite_data = [&](double loss) {
+            if (std::isfinite(loss)) return;
+            on_every_rank(where, [&] {
+                const std::string found = first_non_finite_in_data(all_x, y, all_lengths, rows, steps,
+                                                                   [&](std::size_t i) { return begin + i; });
+                if (!found.empty())
+                    throw non_finite_error(std::string("ctnn: ") + where + ": the loss is "
+                                           + detail::number_string(loss) + ": " + found);
+            });
+        };
         if constexpr (distributed) {
             // the same sums, bit for bit, on every rank: schedules and early stopping agree
             double sums[] = {weighted, weight, double(right), double(judged_rows)};
             distribution_.sum(std::span<double>(sums));
             m.loss = sums[0] / sums[1];
+            refuse_non_finite_data(m.loss);
             if constexpr (class_labels) m.accuracy = sums[2] / sums[3];
             if (keep_predictions) {
                 m.prediction = distribution_.gather_rows(m.prediction);
@@ -583,6 +596,7 @@ private:
             return m;
         }
         m.loss = weighted / weight;
+        refuse_non_finite_data(m.loss);
         if constexpr (class_labels) m.accuracy = double(right) / double(judged_rows);
         return m;
     }
@@ -744,36 +758,48 @@ private:
     [[noreturn, gnu::cold]] static void rethrow_locating_data(const non_finite_error& e, const X& x, const Y& y,
                                                                std::span<const std::size_t> lengths, std::size_t n,
                                                                std::size_t steps, RowOf row_of) {
-        // In data row r (per_row values, `width` to a step, the first `read` of them read): the
-        // first non-finite value's message, or nothing.
+        const std::string found = first_non_finite_in_data(x, y, lengths, n, steps, row_of);
+        if (!found.empty()) throw non_finite_error(std::string(e.what()) + "; " + found);
+        throw;
+    }
+
+    // "x is nan at row 3, column 1" for the first non-finite value of the n data rows row_of(i)
+    // (x first, then y; a padded step never), or "".
+    template <class X, class Y, class RowOf>
+    [[gnu::cold]] static std::string first_non_finite_in_data(const X& x, const Y& y, std::span<const std::size_t> lengths,
+                                                              std::size_t n, std::size_t steps, RowOf row_of) {
+        // In data row r (per_row values, `width` to a step, the first `read` of them read)
         const auto locate = [&](const char* name, const scalar* row, std::size_t r, std::size_t read,
-                                std::size_t width, bool by_step) {
+                                std::size_t width, bool by_step) -> std::string {
             for (std::size_t k = 0; k < read; ++k) {
                 if (std::isfinite(row[k])) continue;
-                std::string where = std::string(e.what()) + "; " + name + " is " + detail::number_string(double(row[k]))
-                                    + " at row " + std::to_string(r);
+                std::string where = std::string(name) + " is " + detail::number_string(double(row[k])) + " at row "
+                                    + std::to_string(r);
                 if (by_step)
                     where += ", step " + std::to_string(k / width) + ", " + (name[0] == 'x' ? "feature " : "column ")
                              + std::to_string(k % width);
                 else
                     where += ", column " + std::to_string(k);
-                throw non_finite_error(where);
+                return where;
             }
+            return {};
         };
         const std::size_t x_per_row = steps * input_width;
         for (std::size_t i = 0; i < n; ++i) {
             const std::size_t r = row_of(i);
-            locate("x", x.data() + r * x_per_row, r, lengths.empty() ? x_per_row : lengths[r] * input_width,
-                   input_width, sequences);
+            std::string found = locate("x", x.data() + r * x_per_row, r,
+                                       lengths.empty() ? x_per_row : lengths[r] * input_width, input_width, sequences);
+            if (!found.empty()) return found;
         }
         const std::size_t y_per_row = (sequence_targets ? steps : 1) * target_width;
         for (std::size_t i = 0; i < n; ++i) {
             const std::size_t r = row_of(i);
             const bool padded = sequence_targets && !lengths.empty();
-            locate("y", y.data() + r * y_per_row, r, padded ? lengths[r] * target_width : y_per_row, target_width,
-                   sequence_targets);
+            std::string found = locate("y", y.data() + r * y_per_row, r,
+                                       padded ? lengths[r] * target_width : y_per_row, target_width, sequence_targets);
+            if (!found.empty()) return found;
         }
-        throw;
+        return {};
     }
 
     // x (rows, [steps,] input_width) row-major -> ŷ (output_rows, output_width) row-major.

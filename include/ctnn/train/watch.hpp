@@ -37,12 +37,12 @@ inline double watched_value(watch w, const epoch_report& report, const char* who
                                                    : report.validation_accuracy;
     if (w != watch::loss && std::isnan(v))
         throw invalid_argument(std::string("ctnn: ") + who + " watches " + watch_name(w)
-                               + ", but fit measured none: pass validation data to fit(x, y, x_val, y_val, "
+                               + ", but this epoch has none (NaN): pass validation data to fit(x, y, x_val, y_val, "
                                  "options)"
                                + (w == watch::validation_accuracy
                                       ? " with a class-label loss (softmax_cross_entropy, nll)"
                                       : "")
-                               + ", or watch loss");
+                               + ", or watch loss; with validation data, the network's predictions made it NaN");
     return v;
 }
 
