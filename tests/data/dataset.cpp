@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <limits>
 #include <numeric>
 #include <set>
 #include <string>
@@ -232,6 +233,15 @@ TEST_CASE("standardizer: statistics of the training split, applied to every spli
     CHECK_THROWS_MATCHES(s.apply(wrong), ctnn::shape_error,
                          Message("ctnn: standardizer::apply: x has shape (2, 4), expected (rows, 3)"));
     CHECK_THROWS_AS(s.fit(matrix::from_shape({0, 3})), ctnn::shape_error);
+
+    // a non-finite value is refused, named, and the statistics fitted before are kept
+    matrix with_nan = {{1, 2, 3}, {4, std::numeric_limits<double>::quiet_NaN(), 6}};
+    CHECK_THROWS_MATCHES(s.fit(with_nan), ctnn::non_finite_error,
+                         Message("ctnn: standardizer::fit: x is nan at row 1, column 1; the statistics need finite "
+                                 "values (nothing was changed)"));
+    matrix with_inf = {{1, 2, -std::numeric_limits<double>::infinity()}};
+    CHECK_THROWS_WITH(s.fit(with_inf), Catch::Contains("x is -inf at row 0, column 2"));
+    CHECK((s.mean() == std::vector<double>{2.5, 7.0, 2.0}));
 }
 
 TEST_CASE("standardizer: a constant column becomes 0 exactly, whatever its mean's rounding", "[data][normalize]") {

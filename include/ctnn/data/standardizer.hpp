@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "ctnn/core/errors.hpp"
+#include "ctnn/detail/class_labels.hpp"
 #include "ctnn/detail/data_check.hpp"
 #include "ctnn/detail/xtensor.hpp"
 
@@ -25,10 +26,17 @@ public:
                               + detail::shape_string(x.shape()));
         const std::size_t f = x.shape()[1];
         const std::size_t rows = detail::check_matrix(x, f, "standardizer::fit", "x");
+        const auto* p = x.data();
+        // a NaN or an infinity would make its column's statistics NaN, and every split after
+        for (std::size_t i = 0; i < rows; ++i)
+            for (std::size_t j = 0; j < f; ++j)
+                if (!std::isfinite(double(p[i * f + j])))
+                    throw non_finite_error("ctnn: standardizer::fit: x is " + detail::number_string(double(p[i * f + j]))
+                                           + " at row " + std::to_string(i) + ", column " + std::to_string(j)
+                                           + "; the statistics need finite values (nothing was changed)");
         mean_.assign(f, 0.0);
         stddev_.assign(f, 0.0);
         std::vector<char> constant(f, 1);
-        const auto* p = x.data();
         for (std::size_t i = 0; i < rows; ++i)
             for (std::size_t j = 0; j < f; ++j) {
                 mean_[j] += double(p[i * f + j]);
