@@ -321,6 +321,13 @@ TEST_CASE("history: validation metrics per epoch and the CSV export", "[callback
     const auto plain = trainer.fit(train.x, train.y, {.epochs = 1});
     CHECK(split(plain.history.csv(), '\n')[0] == "epoch,loss,learning_rate,gradient_norm,steps,skipped_steps,seconds");
     CHECK(std::isnan(plain.history[0].validation_loss));
+
+    // A metric's name with a comma or a quote is one quoted field (RFC 4180), not two.
+    ctnn::training_history named;
+    named.add({.loss = 1.5, .validation_loss = 2.0, .validation_metrics = {{"f1,macro", 0.5}, {"say \"hi\"", 0.25}}});
+    CHECK(split(named.csv(), '\n')[0]
+          == "epoch,loss,validation_loss,validation_accuracy,\"validation_f1,macro\",\"validation_say \"\"hi\"\"\","
+             "learning_rate,gradient_norm,steps,skipped_steps,seconds");
 }
 
 TEST_CASE("progress: one line per epoch on a file, nothing unless asked", "[callbacks]") {

@@ -32,7 +32,8 @@ public:
 
     /// A header line, then one line per epoch: epoch,loss[,validation_loss,validation_accuracy]
     /// [,validation_<metric>...],learning_rate,gradient_norm,steps,skipped_steps,seconds. Numbers with 9 significant
-    /// digits; a value not measured is an empty field.
+    /// digits; a value not measured is an empty field; a metric's name with a comma, a quote or a
+    /// line break is quoted as RFC 4180 quotes it.
     std::string csv() const {
         const bool validation = has_validation();
         // the metrics' names, as the first epoch that has them lists them
@@ -44,7 +45,7 @@ public:
             }
         std::string out = "epoch,loss";
         if (validation) out += ",validation_loss,validation_accuracy";
-        for (const auto& name : metrics) out += ",validation_" + name;
+        for (const auto& name : metrics) out += ',' + field("validation_" + name);
         out += ",learning_rate,gradient_norm,steps,skipped_steps,seconds\n";
         for (const auto& e : epochs_) {
             out += std::to_string(e.epoch) + ',' + number(e.loss);
@@ -72,6 +73,12 @@ public:
     }
 
 private:
+    static std::string field(const std::string& text) {
+        if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
+        std::string quoted = "\"";
+        for (const char c : text) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+        return quoted + '"';
+    }
     static std::string number(double v) {
         if (std::isnan(v)) return {};
         char buffer[32];
