@@ -338,10 +338,15 @@ constexpr bool check_data_type() {
     static_assert(IsContainer || data_is_not_an_xtensor_container<data<Data>>::value,
                   "ctnn: data must be an xtensor container (xt::xtensor, xt::xarray, xt::adapt over your "
                   "memory) in row-major layout; evaluate a view or expression into one first");
-    static_assert(!IsContainer || std::is_same_v<NetworkScalar, DataScalar>
+    // the advice depends on which side is float: one assertion for each
+    static_assert(!IsContainer || std::is_same_v<NetworkScalar, DataScalar> || !std::is_same_v<NetworkScalar, float>
                       || data_scalar_mismatch<network_scalar<NetworkScalar>, data_scalar<DataScalar>>::value,
-                  "ctnn: the data's element type is not the network's scalar: convert it "
+                  "ctnn: the data's element type is not the network's scalar (float): convert it "
                   "(xt::xtensor<float, 2> x32 = xt::cast<float>(x)) or use basic_network<double, ...>");
+    static_assert(!IsContainer || std::is_same_v<NetworkScalar, DataScalar> || std::is_same_v<NetworkScalar, float>
+                      || data_scalar_mismatch<network_scalar<NetworkScalar>, data_scalar<DataScalar>>::value,
+                  "ctnn: the data's element type is not the network's scalar (double): convert it "
+                  "(xt::xtensor<double, 2> x64 = xt::cast<double>(x)) or use network<...> (float)");
     return true;
 }
 
