@@ -233,8 +233,8 @@ private:
             detail::throw_data_error(name_, at(data_offset + count * width),
                                      "the end of the file after " + what,
                                      std::to_string(available - count * width)
-                                         + " more bytes (dimensions that do not match the "
-                                           "file's size)");
+                                         + (available - count * width == 1 ? " more byte" : " more bytes")
+                                         + " (dimensions that do not match the file's size)");
         bytes.erase(bytes.begin(), bytes.begin() + std::ptrdiff_t(data_offset));
         elements_ = std::move(bytes);
     }
