@@ -716,8 +716,11 @@ TEST_CASE("trainer: bad data is named by its row in the data set, not in the bat
     CHECK_THROWS_MATCHES(trainer.evaluate(x, y), ctnn::non_finite_error,
                          Catch::Matchers::Message("ctnn: evaluate: the loss is nan: x is nan at row 21, column 2"));
     const auto clean = r.normal_tensor<double>(64, 3);
-    CHECK_THROWS_WITH(trainer.fit(clean, y, x, y, {.epochs = 1, .batch_size = 8}),
-                      "ctnn: fit (validation data): the loss is nan: x is nan at row 21, column 2");
+    const auto before_fit = everything(net, trainer);
+    CHECK_THROWS_MATCHES(trainer.fit(clean, y, x, y, {.epochs = 1, .batch_size = 8}), ctnn::non_finite_error,
+                         Catch::Matchers::Message(
+                             "ctnn: fit (validation data): x is nan at row 21, column 2; the data must be finite"));
+    CHECK(everything(net, trainer) == before_fit);  // refused before the first epoch
 }
 
 namespace {

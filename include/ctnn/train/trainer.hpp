@@ -250,6 +250,12 @@ public:
                       && detail::check_data_type<scalar, XV>() && detail::check_data_type<scalar, YV>());
         const data_shape shape = check_data(x_val, y_val, "fit (validation data)");
         if (shape.rows == 0) throw shape_error("ctnn: fit: the validation data has no rows");
+        // before any epoch is trained: a non-finite value would make every validation loss NaN
+        // (the same data on every rank, so the same verdict)
+        const std::string found = first_non_finite_in_data(detail::values_of(x_val), y_val, detail::lengths_of(x_val),
+                                                           shape.rows, shape.steps, [](std::size_t i) { return i; });
+        if (!found.empty())
+            throw non_finite_error("ctnn: fit (validation data): " + found + "; the data must be finite");
         return fit_with(x, y, &x_val, &y_val, options);
     }
 
