@@ -2,6 +2,7 @@
 // fit on train, apply to train, validation and test alike, so no information leaks from them.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <string>
@@ -28,12 +29,13 @@ public:
         const std::size_t rows = detail::check_matrix(x, f, "standardizer::fit", "x");
         const auto* p = x.data();
         // a NaN or an infinity would make its column's statistics NaN, and every split after
-        for (std::size_t i = 0; i < rows; ++i)
-            for (std::size_t j = 0; j < f; ++j)
-                if (!std::isfinite(double(p[i * f + j])))
-                    throw non_finite_error("ctnn: standardizer::fit: x is " + detail::number_string(double(p[i * f + j]))
-                                           + " at row " + std::to_string(i) + ", column " + std::to_string(j)
-                                           + "; the statistics need finite values (nothing was changed)");
+        if (const auto* bad = std::find_if(p, p + rows * f, [](auto v) { return !std::isfinite(double(v)); });
+            bad != p + rows * f) {
+            const auto at = std::size_t(bad - p);
+            throw non_finite_error("ctnn: standardizer::fit: x is " + detail::number_string(double(*bad)) + " at row "
+                                   + std::to_string(at / f) + ", column " + std::to_string(at % f)
+                                   + "; the statistics need finite values (nothing was changed)");
+        }
         mean_.assign(f, 0.0);
         stddev_.assign(f, 0.0);
         std::vector<char> constant(f, 1);

@@ -16,7 +16,6 @@
 #include <xsimd/xsimd.hpp>
 
 #include "ctnn/detail/cpu_isa.hpp"
-#include "ctnn/detail/gemm.hpp"
 #include "ctnn/detail/xtensor.hpp"
 
 namespace ctnn::detail {

@@ -87,18 +87,27 @@ void reduce_row(expr::row_values<R...>& values, const Env& env, const At& at, st
     ((values.value[k++] = reduce<R>(env, at, classes, label)), ...);
 }
 
+/// Throws shape_error unless `m` (`what`: the target, the gradient) is a (B, N) matrix of the
+/// prediction's shape; the message ends with `tail`.
+template <class P, class M, class... Tail>
+void require_prediction_shape(std::string_view loss, const P& prediction, const M& m, std::string_view what,
+                              const Tail&... tail) {
+    if (m.dimension() == 2 && m.shape()[0] == prediction.shape()[0] && m.shape()[1] == prediction.shape()[1]) return;
+    std::string message = "ctnn: " + std::string(loss) + ": " + std::string(what) + " has shape "
+                          + shape_string(m.shape()) + ", expected " + shape_string(prediction.shape());
+    ((message += tail), ...);
+    throw shape_error(message);
+}
+
 /// The target: class labels in 0..C−1 (B, 1), or the prediction's shape (B, C).
 template <class L, class P, class Y>
 void check_row_targets(const P& prediction, const Y& target) {
-    if constexpr (expr::reads_labels_v<row_formula_t<L>>) {
+    if constexpr (expr::reads_labels_v<row_formula_t<L>>)
         check_class_labels(prediction, target, L::name);
-    } else if (target.dimension() != 2 || target.shape()[0] != prediction.shape()[0]
-               || target.shape()[1] != prediction.shape()[1]) {
-        std::string hint;
-        if constexpr (requires { L::target_hint; }) hint = ": " + std::string(L::target_hint);
-        throw shape_error("ctnn: " + std::string(L::name) + ": the target has shape " + shape_string(target.shape())
-                          + ", expected " + shape_string(prediction.shape()) + hint);
-    }
+    else if constexpr (requires { L::target_hint; })
+        require_prediction_shape(L::name, prediction, target, "the target", ": ", L::target_hint);
+    else
+        require_prediction_shape(L::name, prediction, target, "the target");
 }
 
 /// A row loss's class weights: its `class_weights`, or none (every class weighs 1).

@@ -24,14 +24,11 @@ constexpr auto gradient_formula() {
 }
 
 namespace detail_evaluate {
-/// Throws shape_error unless `m` is a (B, N) matrix of ŷ's shape: a formula loss's target, and
-/// every loss's gradient (the loss reads and writes them element by element, past the end of
-/// a smaller one).
+/// A formula loss's target and every loss's gradient have ŷ's shape: the loss reads and writes
+/// them element by element, past the end of a smaller one.
 template <class L, class P, class M>
-void check_shape_of(const P& prediction, const M& m, const char* what) {
-    if (m.dimension() != 2 || m.shape()[0] != prediction.shape()[0] || m.shape()[1] != prediction.shape()[1])
-        throw shape_error("ctnn: " + std::string(L::name) + ": " + what + " has shape " + detail::shape_string(m.shape())
-                          + ", expected " + detail::shape_string(prediction.shape()) + " (the prediction's)");
+void check_shape_of(const P& prediction, const M& m, std::string_view what) {
+    detail::require_prediction_shape(L::name, prediction, m, what, " (the prediction's)");
 }
 
 /// ŷ and y bound for one element (doubles) or for SIMD lanes of them (batches).

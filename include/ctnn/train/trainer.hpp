@@ -367,8 +367,8 @@ private:
         // the order shuffled_order reports, from the one mechanism both use, going on from the
         // trainer's epoch clock: a later call (or one after a load) continues the sequence
         detail::epoch_order order(gather ? rows : 0, options.seed);
-        if (gather) order.skip(epochs_);
         if (gather) {
+            order.skip(epochs_);
             x_batch = tensor<scalar, 1>::from_shape({batch * x_per_row});
             y_batch = tensor<scalar, 1>::from_shape({batch * y_per_row});
         }
