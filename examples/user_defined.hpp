@@ -1,5 +1,5 @@
 // Pieces a user writes for ctnn, each as its formulas alone: two activations, a loss, a layer
-// and a recurrent cell. Their derivatives are derived by the compiler; the examples
+// and recurrent cells. Their derivatives are derived by the compiler; the examples
 // custom_activations.cpp, focal_loss.cpp, highway_mlp.cpp and mgu_cell.cpp train with them, and
 // tests/expr/user_defined.cpp checks them against PyTorch.
 #pragma once
@@ -70,4 +70,40 @@ struct mgu {
         next(h, (1_c - f) * h + f * tanh(linear<"c", Hidden>(x) + linear<"ch", Hidden, false>(f * h))));
 };
 // [mgu]
+
+// [indrnn]
+/// The independently recurrent network (Li et al. 2018): each unit feeds back into itself alone,
+/// through a learned per-unit weight u (a param: a vector, not a matrix).
+///   h_t = relu(W·x_t + b + u ⊙ h_{t−1})
+/// A unit's gradient through time is a product of its own factors u·relu′, which u, kept near 1,
+/// stops from vanishing or exploding over long sequences.
+template <std::size_t Hidden>
+struct indrnn {
+    static constexpr std::string_view name = "indrnn";
+    static constexpr auto h = state<"h", Hidden>;
+    static constexpr auto equations =
+        ctnn::expr::equations(next(h, apply<ctnn::relu>(linear<"ih", Hidden>(x) + param<"u", Hidden> * h)));
+};
+// [indrnn]
+
+// [peephole]
+/// An LSTM with peepholes (Gers and Schmidhuber 2000): the input and forget gates also read the
+/// cell c_{t−1}, and the output gate the new cell c_t, each through a per-unit weight (p_i, p_f,
+/// p_o: params). Gates stacked as nn.LSTM stacks them (i, f, g, o).
+///   c_t = σ(i + p_i ⊙ c_{t−1}) ⊙ tanh(g) + σ(f + p_f ⊙ c_{t−1}) ⊙ c_{t−1}
+///   h_t = σ(o + p_o ⊙ c_t) ⊙ tanh(c_t)
+template <std::size_t Hidden>
+struct peephole_lstm {
+    static constexpr std::string_view name = "peephole_lstm";
+    static constexpr auto h = state<"h", Hidden>;
+    static constexpr auto c = state<"c", Hidden>;
+    static constexpr auto gates = node<"gates">;
+    static constexpr auto equations = ctnn::expr::equations(
+        let(gates, linear<"ih", 4 * Hidden>(x) + linear<"hh", 4 * Hidden, false>(h)),
+        next(c, sigmoid(chunk<0, 4>(gates) + param<"p_i", Hidden> * c) * tanh(chunk<2, 4>(gates))
+                    + sigmoid(chunk<1, 4>(gates) + param<"p_f", Hidden> * c) * c),
+        next(h, sigmoid(chunk<3, 4>(gates) + param<"p_o", Hidden> * updated(c)) * tanh(updated(c))),
+        output(updated(h)));
+};
+// [peephole]
 }  // namespace user

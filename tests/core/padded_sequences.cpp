@@ -23,6 +23,7 @@
 #include "support/feature_major.hpp"
 #include "support/fixture.hpp"
 #include "support/gradient_check.hpp"
+#include "user_defined.hpp"
 
 namespace {
 using ctnn::padded_sequences;
@@ -235,6 +236,8 @@ TEST_CASE("padded_sequences: each sequence alone gives what the padded batch giv
                                             bidirectional<gru<2>>>>(4);
     check_each_sequence_alone<basic_network<double, sequence<4>, recurrent_cell<ctnn::cells::lstm<4>, whole_sequence>>>(5);
     check_each_sequence_alone<basic_network<double, sequence<4>, recurrent_cell<ctnn::cells::gru<3>>, dense<2>>>(6);
+    check_each_sequence_alone<basic_network<double, sequence<4>, recurrent_cell<user::peephole_lstm<3>, whole_sequence>,
+                                            recurrent_cell<user::indrnn<4>>, dense<2>>>(7);
 }
 
 TEST_CASE("padded_sequences: finite differences through every recurrent layer", "[padded][recurrent][gradient]") {
@@ -249,6 +252,9 @@ TEST_CASE("padded_sequences: finite differences through every recurrent layer", 
     check_finite_differences<basic_network<double, sequence<4>, bidirectional<rnn<2>>>>(15);
     check_finite_differences<basic_network<double, sequence<4>, recurrent_cell<ctnn::cells::lstm<3>, whole_sequence>>>(16);
     check_finite_differences<basic_network<double, sequence<4>, recurrent_cell<ctnn::cells::elman<3>>, dense<2>>>(17);
+    // params: their gradient sums over the real steps only
+    check_finite_differences<basic_network<double, sequence<4>, recurrent_cell<user::indrnn<3>, whole_sequence>>>(18);
+    check_finite_differences<basic_network<double, sequence<4>, recurrent_cell<user::peephole_lstm<2>>, dense<2>>>(19);
 }
 
 TEST_CASE("padded_sequences: a tagger and a classifier train as torch trains them on packed sequences",

@@ -12,6 +12,8 @@
 #include "support/load.hpp"
 #include "support/network_gradient.hpp"
 #include "support/parameters.hpp"
+#include "support/recurrent_cases.hpp"
+#include "support/temp_dir.hpp"
 #include "user_defined.hpp"
 
 namespace {
@@ -86,6 +88,18 @@ void check_parameters_against_torch(const std::string& prefix, double lr, double
 using highway_net = ctnn::basic_network<double, ctnn::input<4>, ctnn::dense<8, ctnn::tanh>,
                                         ctnn::expression_layer<user::highway<8>>, ctnn::dense<1>>;
 using mgu_net = ctnn::basic_network<double, ctnn::sequence<3>, ctnn::recurrent_cell<user::mgu<5>>, ctnn::dense<1>>;
+using indrnn_net = ctnn::basic_network<double, ctnn::sequence<3>, ctnn::recurrent_cell<user::indrnn<5>>, ctnn::dense<1>>;
+using peephole_net =
+    ctnn::basic_network<double, ctnn::sequence<3>, ctnn::recurrent_cell<user::peephole_lstm<4>>, ctnn::dense<1>>;
+
+template <class Net>
+std::vector<std::string> parameter_names_and_sizes(const Net& net) {
+    std::vector<std::string> names;
+    net.template layer<0>().for_each_named_parameter([&](std::string_view name, const auto& p) {
+        names.emplace_back(std::string(name) + ":" + std::to_string(p.size()));
+    });
+    return names;
+}
 }  // namespace
 
 TEST_CASE("user-defined: a highway layer, written as equations, trains as in PyTorch (double, 1e-9)",
@@ -102,12 +116,70 @@ TEST_CASE("user-defined: a minimal gated unit, written as equations, trains as i
     check_parameters_against_torch<mgu_net, 3>("mgu", 0.2, 0.0);
 }
 
+TEST_CASE("user-defined: IndRNN, whose recurrent weight is a per-unit param, trains as in PyTorch (double, 1e-9)",
+          "[expr][user-defined][graph][param]") {
+    check_parameters_against_torch<indrnn_net, 3>("indrnn", 0.1, 0.9);
+    indrnn_net net;
+    CHECK(parameter_names_and_sizes(net) == std::vector<std::string>{"ih.weight:15", "ih.bias:5", "u:5"});
+    STATIC_REQUIRE(indrnn_net::parameter_count == 15 + 5 + 5 + 6);
+    ctnn_test::load_parameters(net, fixture(), "indrnn");
+    CHECK((net.layer<0>().param<"u">().value == fixture().tensor<double, 1>("indrnn.p2")));
+    ctnn_test::check_finite_differences(net, 4, 7);
+}
+
+TEST_CASE("user-defined: an LSTM with peepholes (three params) trains as in PyTorch (double, 1e-9)",
+          "[expr][user-defined][graph][param]") {
+    check_parameters_against_torch<peephole_net, 3>("peephole", 0.2, 0.0);
+    peephole_net net;
+    CHECK(parameter_names_and_sizes(net)
+          == std::vector<std::string>{"ih.weight:48", "hh.weight:64", "ih.bias:16", "p_i:4", "p_f:4", "p_o:4"});
+    ctnn_test::load_parameters(net, fixture(), "peephole");
+    ctnn_test::check_finite_differences(net, 3, 5);
+}
+
+TEST_CASE("user-defined: params are drawn by the layer's init, trained, saved and loaded with their optimizer state",
+          "[expr][user-defined][graph][param][io]") {
+    using net_type = ctnn::network<ctnn::sequence<3>, ctnn::recurrent_cell<user::indrnn<6>>, ctnn::dense<1>>;
+    net_type net(5);
+    // init::recurrent_default draws a param as every other tensor: U(±1/√hidden)
+    const auto& u = net.layer<0>().param<"u">().value;
+    CHECK(std::all_of(u.begin(), u.end(), [](float v) { return std::abs(v) <= 1.0f / std::sqrt(6.0f); }));
+    CHECK(std::adjacent_find(u.begin(), u.end()) == u.end());  // drawn, not one constant
+    ctnn::rng data(3);
+    auto x = ctnn::tensor<float, 3>::from_shape({8, 5, 3});
+    for (auto& v : x) v = float(data.normal());
+    const auto y = data.normal_tensor<float>(8, 1);
+    ctnn::trainer trainer{net, ctnn::loss::mse{}, ctnn::optim::adam{.lr = 0.01}};
+    const auto before = net.layer<0>().param<"u">().value;
+    trainer.fit(x, y, {.epochs = 3, .batch_size = 4});
+    CHECK((net.layer<0>().param<"u">().value != before));
+    ctnn_test::temp_dir dir;
+    ctnn::save(dir.path() / "indrnn.ctnn", net, trainer);
+    net_type loaded(9);
+    ctnn::trainer resumed{loaded, ctnn::loss::mse{}, ctnn::optim::adam{.lr = 0.01}};
+    ctnn::load(dir.path() / "indrnn.ctnn", loaded, resumed);
+    CHECK((loaded.layer<0>().param<"u">().value == net.layer<0>().param<"u">().value));
+    // one more step each: the same Adam moments were restored for u
+    trainer.fit(x, y, {.epochs = 1, .batch_size = 8, .shuffle = false});
+    resumed.fit(x, y, {.epochs = 1, .batch_size = 8, .shuffle = false});
+    CHECK((loaded.layer<0>().param<"u">().value == net.layer<0>().param<"u">().value));
+    // a cell without the param is another network
+    ctnn::network<ctnn::sequence<3>, ctnn::recurrent_cell<user::mgu<6>>, ctnn::dense<1>> other;
+    CHECK_THROWS(ctnn::load(dir.path() / "indrnn.ctnn", other));
+}
+
 TEST_CASE("user-defined: the derived derivatives, printed", "[expr][user-defined][to_string]") {
     CHECK(ctnn::expr::to_string(ctnn::expr::derivative(user::mish::formula, ctnn::expr::z))
           == "tanh(softplus(z)) + z·(1 − tanh(softplus(z))²)·σ(z)");
     STATIC_REQUIRE(ctnn_test::act<user::swish>::needs_preactivation);
     STATIC_REQUIRE(std::is_same_v<ctnn_test::act<user::swish>::derivative_expression,
                                   ctnn_test::act<ctnn::silu>::derivative_expression>);
+    // IndRNN's recurrence: the gradient reaching h_{t−1} is u ⊙ relu′ of the step's sum
+    using namespace ctnn::expr;
+    constexpr auto h = state<"h", 4>;
+    constexpr auto step = apply<ctnn::relu>(node<"a"> + param<"u", 4> * h);
+    CHECK(to_string(derivative(step, h)) == "[max(a + u·h, 0) > 0]·u");
+    CHECK(to_string(derivative(step, param<"u", 4>)) == "[max(a + u·h, 0) > 0]·h");
     CHECK(ctnn::expr::to_string(user::focal_loss::formula)
           == "(0.25·y + 0.75·(1 − y))·(1 − (σ(ŷ)·y + (1 − σ(ŷ))·(1 − y)))²·(softplus(ŷ) − ŷ·y)");
 }

@@ -67,6 +67,25 @@ struct halves {
     static constexpr auto equations =
         ctnn::expr::equations(output(tanh(linear<"low", W / 2>(chunk<0, 2>(x))) * chunk<1, 2>(x)));
 };
+/// Params read beside x and beside a product (a per-unit gain and a gated skip, as LayerScale
+/// writes a residual): the first layer has no input gradient, a later one does.
+template <std::size_t W>
+struct scaled_skip {
+    static constexpr std::string_view name = "scaled_skip";
+    static constexpr auto equations =
+        ctnn::expr::equations(output(param<"gain", W> * tanh(linear<"f", W>(x)) + sigmoid(param<"skip", W>) * x));
+};
+/// A param read by the products of a state and of a node, and by two nodes: its gradient sums
+/// over every reader and every step.
+template <std::size_t H>
+struct shared_param {
+    static constexpr std::string_view name = "shared_param";
+    static constexpr auto h = state<"h", H>;
+    static constexpr auto a = node<"a">;
+    static constexpr auto equations = ctnn::expr::equations(
+        let(a, tanh(linear<"ih", H>(x) + param<"u", H> * h)),
+        next(h, a * param<"u", H> + linear<"hh", H, false>(param<"u", H> * h)));
+};
 }  // namespace shapes
 
 /// One forward and backward pass at another shape first, so every buffer holds stale values.
@@ -234,6 +253,22 @@ TEST_CASE("graph layers: finite differences through products, chunks, states and
         run_a_pass(halves, 5, 2);
         check(halves, 2, 3);
     }
+    SECTION("params: read beside x and a product, by several nodes, through a product") {
+        ctnn::basic_network<double, ctnn::input<5>, ctnn::expression_layer<shapes::scaled_skip<5>>,
+                            dense<4, ctnn::tanh>, ctnn::expression_layer<shapes::scaled_skip<4>>, dense<2>>
+            net(8);
+        ctnn::rng r(4);
+        auto x = ctnn::tensor<double, 2>::from_shape({6, 5});
+        auto y = ctnn::tensor<double, 2>::from_shape({6, 2});
+        for (auto& v : x) v = r.normal();
+        for (auto& v : y) v = r.normal();
+        ctnn_test::check_network_gradient(net, ctnn::loss::mse{}, x, y);
+        ctnn::basic_network<double, sequence<3>, recurrent_cell<shapes::shared_param<4>, whole_sequence>,
+                            recurrent_cell<user::indrnn<3>>, dense<1>>
+            cells(9);
+        run_a_pass(cells, 5, 6);
+        check(cells, 3, 4);
+    }
     SECTION("highway layers first (x read element-wise, no input gradient) and in the middle") {
         ctnn::basic_network<double, ctnn::input<6>, ctnn::expression_layer<user::highway<6>>, dense<5, ctnn::tanh>,
                             ctnn::expression_layer<user::highway<5>>, dense<2>>
@@ -296,6 +331,7 @@ TEST_CASE("graph layers: f(linear(x)) runs on the affine back end, with the deri
     STATIC_REQUIRE(!affine::affine_form<affine::with_skip<4>>);
     STATIC_REQUIRE(!affine::affine_form<affine::through_a_node<5>>);
     STATIC_REQUIRE(!affine::affine_form<user::highway<5>>);
+    STATIC_REQUIRE(!affine::affine_form<shapes::scaled_skip<5>>);
     STATIC_REQUIRE(affine::runs_affine<affine::bound<affine::swish_dense<5>, 4>>);
     STATIC_REQUIRE(!affine::runs_affine<affine::bound<affine::with_skip<4>, 4>>);
     // the formula is recovered from the equations: the same f, whichever way it was written

@@ -204,12 +204,20 @@ struct graph_node_reads_no_variable {
     static constexpr bool value = false;
 };
 template <class... Facts>
+struct graph_param_widths_differ {
+    static constexpr bool value = false;
+};
+template <class... Facts>
 struct graph_has_no_output {
     static constexpr bool value = false;
 };
 /// A name as a diagnostic prints it: name<fixed_string<4>{"gat"}>.
 template <expr::fixed_string Name>
 struct name {};
+template <class... Facts>
+struct no_param_named {
+    static constexpr bool value = false;
+};
 template <class... Facts>
 struct no_linear_term_named {
     static constexpr bool value = false;

@@ -10,6 +10,8 @@
 //   state<"h", W>           a recurrent state, its value at the previous step (W, B)
 //   updated(h)              the same state's new value, once a `next` has defined it
 //   node<"f">               a named intermediate value, defined by `let`
+//   param<"u", W>           a learned vector of W values, one per unit, the same for every
+//                           column: IndRNN's u ⊙ h, a peephole's p ⊙ c, a per-unit gain
 //   linear<"f", W>(e)       W_f·e + b_f: a product with its own parameters (weight (W, width of
 //                           e), bias (W)); `linear<"f", W, false>` has no bias
 //   chunk<k, n>(e)          rows [k·w/n, (k+1)·w/n) of e: one gate of a stacked product
@@ -17,8 +19,9 @@
 //
 // `compiled_graph<Equations, In>` flattens them into a list of nodes, each an element-wise
 // expression over earlier nodes, a product, or a chunk (a view of rows), and checks every width;
-// a node whose operands differ in width, a name used for two products, a chunk that does not
-// divide its operand or a variable read before it is defined is a compile error naming them
+// a node whose operands differ in width, a name used for two products, a param name used with
+// two widths, a chunk that does not divide its operand or a variable read before it is defined
+// is a compile error naming them
 // (diagnostics.hpp). It also decides what the backward pass keeps (a transcendental subterm a
 // derivative would evaluate again becomes a node of its own) and which sums of two products
 // are one buffer (fused_into). The layer that runs the nodes is layers/graph_layer.hpp.
@@ -74,6 +77,17 @@ struct state_tag {
 /// the first); `next(state, e)` gives its new value.
 template <fixed_string Name, std::size_t Width>
 inline constexpr var<state_tag<Name, Width>> state{};
+
+template <fixed_string Name, std::size_t Width>
+struct param_tag {
+    static constexpr std::string_view symbol = Name.view();
+    static constexpr std::size_t width = Width;
+};
+/// A learned vector of `Width` values, one per unit, applied alike to every column (every
+/// sequence and step): `param<"u", H> * h` is IndRNN's recurrence u ⊙ h. Saved as `u`; drawn
+/// by the layer's init policy as a bias of a product with one input per unit (fans 1, 1).
+template <fixed_string Name, std::size_t Width>
+inline constexpr var<param_tag<Name, Width>> param{};
 
 namespace detail_graph {
 inline constexpr std::string_view prime = "′";
@@ -516,6 +530,42 @@ struct is_state : std::false_type {};
 template <fixed_string Name, std::size_t Width>
 struct is_state<var<state_tag<Name, Width>>> : std::true_type {};
 
+template <class V>
+struct is_param : std::false_type {};
+template <fixed_string Name, std::size_t Width>
+struct is_param<var<param_tag<Name, Width>>> : std::true_type {
+    static constexpr auto name = Name;
+};
+
+/// The params the nodes read, each once, in the order the equations first read them.
+template <class Found, class Nodes>
+struct params_of_nodes {
+    using type = Found;
+};
+template <class Found, class U>
+using append_if_param = std::conditional_t<is_param<U>::value, append_t<Found, U>, Found>;
+template <class Found, class... U>
+struct append_params {
+    using type = Found;
+};
+template <class Found, class U0, class... U>
+struct append_params<Found, U0, U...> : append_params<append_if_param<Found, U0>, U...> {};
+template <class Found, class Vars>
+struct append_params_of;
+template <class Found, class... U>
+struct append_params_of<Found, type_list<U...>> : append_params<Found, U...> {};
+template <class N>
+struct read_variables {  // products and chunks read their operand
+    using type = type_list<typename N::operand>;
+};
+template <class V, class E>
+struct read_variables<value_node<V, E>> {
+    using type = typename variables_of<E, type_list<>>::type;
+};
+template <class Found, class N0, class... N>
+struct params_of_nodes<Found, type_list<N0, N...>>
+    : params_of_nodes<typename append_params_of<Found, typename read_variables<N0>::type>::type, type_list<N...>> {};
+
 template <class N>
 struct is_product : std::false_type {};
 template <class V, fixed_string Name, std::size_t W, bool B, class O>
@@ -544,6 +594,8 @@ private:
     }
 
 public:
+    /// The params the equations read (param<"u", W>), in the order they first appear.
+    using params = typename detail_graph::params_of_nodes<type_list<>, nodes>::type;
     static constexpr std::size_t state_count = count_of(states{});
     static constexpr bool recurrent = state_count > 0;
     /// The output: output(e) if given, else the first state's new value.
@@ -613,13 +665,13 @@ public:
     template <class P>
     using fused_into = typename decltype(find_fused_sum<P>(nodes{}))::type;
 
-    /// V's width: In for x, a state's own, a product's declared width, 1/n of a chunk's
-    /// operand, an element-wise node's operands' (0 if V is defined nowhere).
+    /// V's width: In for x, a state's or a param's own, a product's declared width, 1/n of a
+    /// chunk's operand, an element-wise node's operands' (0 if V is defined nowhere).
     template <class V>
     static constexpr std::size_t width() {
         if constexpr (std::is_same_v<V, var<input_tag>>)
             return In;
-        else if constexpr (detail_graph::is_state<V>::value)
+        else if constexpr (detail_graph::is_state<V>::value || detail_graph::is_param<V>::value)
             return V::tag_type::width;
         else {
             using N = node_of<V>;
@@ -652,7 +704,7 @@ private:
     template <class U, class Before>
     static constexpr bool readable() {
         return std::is_same_v<U, var<input_tag>> || (detail_graph::is_state<U>::value && is_listed_state<U>())
-               || defined_before<U, Before>();
+               || detail_graph::is_param<U>::value || defined_before<U, Before>();
     }
     template <class N, class Before>
     static constexpr bool check_node() {
@@ -733,8 +785,28 @@ private:
         return true;
     }
 
+    // One name, one param: param<"u", 4> and param<"u", 8> in one graph would be two vectors
+    // saved under one name.
+    template <class P, class Q>
+    static constexpr bool check_param_pair() {
+        // each pair once: the narrower first
+        if constexpr (P::tag_type::width < Q::tag_type::width
+                      && detail_graph::is_param<P>::name.view() == detail_graph::is_param<Q>::name.view())
+            static_assert(diagnostics::graph_param_widths_differ<diagnostics::name<detail_graph::is_param<P>::name>,
+                                                                 diagnostics::operand_width<P::tag_type::width>,
+                                                                 diagnostics::operand_width<Q::tag_type::width>>::value,
+                          "ctnn: a param name is one vector: every param<Name, W> of a graph gives it one width");
+        return true;
+    }
+    template <class... P>
+    static constexpr bool check_params(type_list<P...>) {
+        return ([]<class Q>(std::type_identity<Q>) { return (check_param_pair<P, Q>() && ...); }(std::type_identity<P>{})
+                && ...);
+    }
+
 public:
-    static constexpr bool checked = check_states(states{}) && check_nodes(type_list<>{}, nodes{});
+    static constexpr bool checked =
+        check_states(states{}) && check_params(params{}) && check_nodes(type_list<>{}, nodes{});
 };
 
 }  // namespace ctnn::expr

@@ -119,6 +119,28 @@ private:
     static constexpr void for_each_state(F&& f) {
         [&]<class... S>(list<S...>) { (f(std::type_identity<S>{}), ...); }(states{});
     }
+    using param_variables = typename graph::params;
+    template <class F>
+    static constexpr void for_each_param(F&& f) {
+        [&]<class... P>(list<P...>) { (f(std::type_identity<P>{}), ...); }(param_variables{});
+    }
+    template <class P>
+    static constexpr bool is_param = expr::detail_graph::is_param<P>::value;
+    template <class P>
+    static constexpr std::size_t param_index() {
+        std::size_t k = 0;
+        bool found = false;
+        for_each_param([&]<class U>(std::type_identity<U>) {
+            found = found || std::is_same_v<U, P>;
+            if (!found) ++k;
+        });
+        return k;
+    }
+    static constexpr std::size_t param_count = [] {
+        std::size_t k = 0;
+        for_each_param([&]<class P>(std::type_identity<P>) { ++k; });
+        return k;
+    }();
     template <class S>
     static constexpr std::size_t state_index() {
         std::size_t k = 0;
@@ -198,7 +220,7 @@ private:
     template <class U>
     static constexpr bool assigned = [] {
         if constexpr (std::is_same_v<U, input_variable> || expr::detail_graph::is_state<U>::value || is_updated<U>
-                      || std::is_same_v<U, output_variable>) {
+                      || is_param<U> || std::is_same_v<U, output_variable>) {
             return false;
         } else {
             using N = typename graph::template node_of<U>;
@@ -226,6 +248,13 @@ private:
         for_each_state([&]<class S>(std::type_identity<S>) { rows += S::tag_type::width; });
         return rows;
     }();
+    /// Each param's value repeated along its rows (what the equations read, as they read a
+    /// bias-filled block), and its per-column gradient, summed after the steps.
+    static constexpr std::size_t param_rows = [] {
+        std::size_t rows = 0;
+        for_each_param([&]<class P>(std::type_identity<P>) { rows += P::tag_type::width; });
+        return rows;
+    }();
 
     /// First row of V in the arenas; `shifted`: the rows are read one block (B columns) on.
     struct location {
@@ -244,6 +273,14 @@ private:
                 if (!found) row += S::tag_type::width;
             });
             return {row, false};
+        } else if constexpr (is_param<V>) {
+            std::size_t row = x_rows + state_rows;
+            bool found = false;
+            for_each_param([&]<class P>(std::type_identity<P>) {
+                found = found || std::is_same_v<P, V>;
+                if (!found) row += P::tag_type::width;
+            });
+            return {row, false};
         } else if constexpr (is_updated<V>) {
             return {locate<typename expr::detail_graph::updated_state<V>::type>().row, true};
         } else {
@@ -254,7 +291,7 @@ private:
                 constexpr location of = locate<typename N::operand>();
                 return {of.row + N::index * (width<typename N::operand> / N::count), of.shifted};
             } else {
-                std::size_t row = x_rows + state_rows;
+                std::size_t row = x_rows + state_rows + param_rows;
                 bool found = false;
                 for_each_node([&]<class M>(std::type_identity<M>) {
                     found = found || std::is_same_v<typename M::variable, V>;
@@ -266,7 +303,7 @@ private:
         }
     }
     static constexpr std::size_t arena_rows = [] {
-        std::size_t rows = x_rows + state_rows;
+        std::size_t rows = x_rows + state_rows + param_rows;
         for_each_node([&]<class N>(std::type_identity<N>) {
             if constexpr (owns_rows<N>) rows += width<typename N::variable>;
         });
@@ -299,17 +336,32 @@ private:
                       "ctnn: weight<Name>() or bias<Name>(): the equations have no linear<Name, ...> term of this name");
         return k;
     }
+    template <expr::fixed_string Name>
+    static constexpr std::size_t param_named() {
+        constexpr std::size_t k = [] {
+            std::size_t at = 0;
+            bool found = false;
+            for_each_param([&]<class P>(std::type_identity<P>) {
+                found = found || P::tag_type::symbol == Name.view();
+                if (!found) ++at;
+            });
+            return at;
+        }();
+        static_assert(k < param_count || diagnostics::no_param_named<diagnostics::name<Name>>::value,
+                      "ctnn: param<Name>(): the equations read no param<Name, W>");
+        return k;
+    }
 
     /// The variables bound while the equations are evaluated: x if read element-wise, every
-    /// state and every node.
-    template <class States, class Nodes>
+    /// state, every param and every node.
+    template <class States, class Params, class Nodes>
     struct bound_variables;
-    template <class... S, class... N>
-    struct bound_variables<list<S...>, list<N...>> {
-        using type = std::conditional_t<copies_input, list<input_variable, S..., typename N::variable...>,
-                                        list<S..., typename N::variable...>>;
+    template <class... S, class... P, class... N>
+    struct bound_variables<list<S...>, list<P...>, list<N...>> {
+        using type = std::conditional_t<copies_input, list<input_variable, S..., P..., typename N::variable...>,
+                                        list<S..., P..., typename N::variable...>>;
     };
-    using variables = typename bound_variables<states, nodes>::type;
+    using variables = typename bound_variables<states, param_variables, nodes>::type;
 
 public:
     static constexpr std::size_t parameter_count = [] {
@@ -318,13 +370,15 @@ public:
             if constexpr (is_product<N>)
                 count += N::width * width<typename N::operand> + (N::has_bias ? N::width : 0);
         });
-        return count;
+        return count + param_rows;
     }();
 
     /// The products' weights (width, operand width) and biases (width; empty without bias), in
     /// the order the equations name them.
     std::array<parameter<T, 2>, product_count> weights;
     std::array<parameter<T, 1>, product_count> biases;
+    /// Each param<"u", W>'s vector (W), in the order the equations first read them.
+    std::array<parameter<T, 1>, param_count> params;
     Init initializer{};
     /// Draws the weights of the products of a state, when the layer was given a RecurrentInit.
     [[no_unique_address]] RecurrentInit recurrent_initializer{};
@@ -342,6 +396,9 @@ public:
                 weights[k].reshape(std::array<std::size_t, 2>{N::width, width<typename N::operand>});
                 if constexpr (N::has_bias) biases[k].reshape(std::array<std::size_t, 1>{N::width});
             }
+        });
+        for_each_param([&]<class P>(std::type_identity<P>) {
+            params[param_index<P>()].reshape(std::array<std::size_t, 1>{P::tag_type::width});
         });
         for_each_state([&]<class S>(std::type_identity<S>) {
             auto& initial = initial_states[state_index<S>()];
@@ -368,6 +425,16 @@ public:
         return biases[product_named<Name>()];
     }
 
+    /// The vector of the term param<Name, W>: `layer.param<"u">()`.
+    template <expr::fixed_string Name>
+    parameter<T, 1>& param() {
+        return params[param_named<Name>()];
+    }
+    template <expr::fixed_string Name>
+    const parameter<T, 1>& param() const {
+        return params[param_named<Name>()];
+    }
+
     /// State S's value before the first step: `layer.initial(cell::h)`.
     template <class S>
         requires expr::detail_graph::is_state<S>::value
@@ -381,7 +448,8 @@ public:
     }
 
     /// Weights first, then biases, each in the equations' order (PyTorch's order for nn.RNN,
-    /// nn.LSTM and nn.GRU); fans are the tensor's own, with the layer's output width as hidden.
+    /// nn.LSTM and nn.GRU), then params; fans are the tensor's own, with the layer's output
+    /// width as hidden. A param is drawn as the bias of a product with one input per unit.
     void initialize(rng stream) {
         for_each_node([&]<class N>(std::type_identity<N>) {
             if constexpr (is_product<N>)
@@ -390,6 +458,9 @@ public:
         for_each_node([&]<class N>(std::type_identity<N>) {
             if constexpr (product_with_bias<N>)
                 initializer.bias(biases[product_index<typename N::variable>()].value, fans_of<N>(), stream);
+        });
+        for_each_param([&]<class P>(std::type_identity<P>) {
+            initializer.bias(params[param_index<P>()].value, init::fans{1, 1, recurrent ? output_width : 0}, stream);
         });
     }
 
@@ -530,6 +601,12 @@ public:
                 }
             }
         });
+        // a param's gradient: its per-column contributions, summed over every step
+        for_each_param([&]<class P>(std::type_identity<P>) {
+            const T* d_rows = pointer<P>(static_cast<const T*>(g));
+            auto& grad = params[param_index<P>()].grad;
+            for (std::size_t r = 0; r < P::tag_type::width; ++r) grad(r) = detail::sum(d_rows + r * l, n);
+        });
         if constexpr (!computes_input_gradient) {
             return nullptr;
         } else if constexpr (recurrent) {
@@ -625,7 +702,7 @@ private:
             std::fill_n(g + first_row * l, rows * l, T(0));
         };
         if constexpr (computes_input_gradient) zero_rows(0, In);
-        zero_rows(x_rows, state_rows);
+        zero_rows(x_rows, state_rows + param_rows);
         for_each_node([&]<class N>(std::type_identity<N>) {
             using V = typename N::variable;
             if constexpr (owns_rows<N> && !assigned<V> && !is_updated<V>) zero_rows(locate<V>().row, width<V>);
@@ -657,6 +734,9 @@ private:
         for_each_node([&]<class N>(std::type_identity<N>) {
             if constexpr (product_with_bias<N>)
                 f(Names::template bias<N::name>, self.biases[product_index<typename N::variable>()]);
+        });
+        for_each_param([&]<class P>(std::type_identity<P>) {
+            f(P::tag_type::symbol, self.params[param_index<P>()]);
         });
     }
 
@@ -718,6 +798,11 @@ private:
             T* block = pointer<S>(v);
             for (std::size_t r = 0; r < S::tag_type::width; ++r) std::fill_n(block + r * l, batch, initial(r));
             zero_initial_[state_index<S>()] = std::all_of(initial.begin(), initial.end(), [](T e) { return e == T(0); });
+        });
+        for_each_param([&]<class P>(std::type_identity<P>) {
+            const auto& u = params[param_index<P>()].value;
+            T* rows = pointer<P>(v);
+            for (std::size_t r = 0; r < P::tag_type::width; ++r) std::fill_n(rows + r * l, n, u(r));
         });
         // Biases into every step's block (a fused sum's second product adds its own), then the
         // products of x over all steps at once.
