@@ -1,7 +1,7 @@
 // Pieces a user writes for ctnn, each as its formulas alone: two activations, a loss, a layer
 // and recurrent cells. Their derivatives are derived by the compiler; the examples
-// custom_activations.cpp, focal_loss.cpp, highway_mlp.cpp and mgu_cell.cpp train with them, and
-// tests/expr/user_defined.cpp checks them against PyTorch.
+// custom_activations.cpp, focal_loss.cpp, highway_mlp.cpp, mgu_cell.cpp and
+// indrnn_gradient_reach.cpp run them, and tests/expr/user_defined.cpp checks them against PyTorch.
 #pragma once
 
 #include <string_view>

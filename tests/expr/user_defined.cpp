@@ -92,6 +92,15 @@ using indrnn_net = ctnn::basic_network<double, ctnn::sequence<3>, ctnn::recurren
 using peephole_net =
     ctnn::basic_network<double, ctnn::sequence<3>, ctnn::recurrent_cell<user::peephole_lstm<4>>, ctnn::dense<1>>;
 
+/// A per-unit gain drawn by its own init (U(0, 1)), a shift by zeros, and a product drawn by the
+/// layer's.
+struct own_inits {
+    static constexpr std::string_view name = "own_inits";
+    static constexpr auto equations = ctnn::expr::equations(
+        output(ctnn::expr::param<"gain", 6, ctnn::init::uniform> * tanh(ctnn::expr::linear<"f", 6>(ctnn::expr::x))
+               + ctnn::expr::param<"shift", 6, ctnn::init::zeros>));
+};
+
 template <class Net>
 std::vector<std::string> parameter_names_and_sizes(const Net& net) {
     std::vector<std::string> names;
@@ -163,6 +172,16 @@ TEST_CASE("user-defined: params are drawn by the layer's init, trained, saved an
     trainer.fit(x, y, {.epochs = 1, .batch_size = 8, .shuffle = false});
     resumed.fit(x, y, {.epochs = 1, .batch_size = 8, .shuffle = false});
     CHECK((loaded.layer<0>().param<"u">().value == net.layer<0>().param<"u">().value));
+    // a param's own init policy: U(0, 1) and zeros, where the layer's (nn.Linear's) is U(±1/√fan_in)
+    ctnn::network<ctnn::input<3>, ctnn::expression_layer<own_inits>, ctnn::dense<1>> gains(4);
+    STATIC_REQUIRE(decltype(gains)::layer_type<0>::kind == "own_inits");
+    const auto& gain = gains.layer<0>().param<"gain">().value;
+    CHECK(std::all_of(gain.begin(), gain.end(), [](float v) { return v >= 0.0f && v < 1.0f; }));
+    CHECK(std::adjacent_find(gain.begin(), gain.end()) == gain.end());
+    const auto& shift = gains.layer<0>().param<"shift">().value;
+    CHECK(std::all_of(shift.begin(), shift.end(), [](float v) { return v == 0.0f; }));
+    const auto& f = gains.layer<0>().weight<"f">().value;
+    CHECK(std::any_of(f.begin(), f.end(), [](float v) { return v < 0.0f; }));
     // a cell without the param is another network
     ctnn::network<ctnn::sequence<3>, ctnn::recurrent_cell<user::mgu<6>>, ctnn::dense<1>> other;
     CHECK_THROWS(ctnn::load(dir.path() / "indrnn.ctnn", other));

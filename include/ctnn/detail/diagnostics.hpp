@@ -208,6 +208,10 @@ struct graph_param_widths_differ {
     static constexpr bool value = false;
 };
 template <class... Facts>
+struct graph_param_inits_differ {
+    static constexpr bool value = false;
+};
+template <class... Facts>
 struct graph_has_no_output {
     static constexpr bool value = false;
 };

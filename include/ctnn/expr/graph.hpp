@@ -11,7 +11,8 @@
 //   updated(h)              the same state's new value, once a `next` has defined it
 //   node<"f">               a named intermediate value, defined by `let`
 //   param<"u", W>           a learned vector of W values, one per unit, the same for every
-//                           column: IndRNN's u ⊙ h, a peephole's p ⊙ c, a per-unit gain
+//                           column: IndRNN's u ⊙ h, a peephole's p ⊙ c, a per-unit gain;
+//                           param<"u", W, Init> drawn by its own init policy
 //   linear<"f", W>(e)       W_f·e + b_f: a product with its own parameters (weight (W, width of
 //                           e), bias (W)); `linear<"f", W, false>` has no bias
 //   chunk<k, n>(e)          rows [k·w/n, (k+1)·w/n) of e: one gate of a stacked product
@@ -20,7 +21,7 @@
 // `compiled_graph<Equations, In>` flattens them into a list of nodes, each an element-wise
 // expression over earlier nodes, a product, or a chunk (a view of rows), and checks every width;
 // a node whose operands differ in width, a name used for two products, a param name used with
-// two widths, a chunk that does not divide its operand or a variable read before it is defined
+// two widths or two init policies, a chunk that does not divide its operand or a variable read before it is defined
 // is a compile error naming them
 // (diagnostics.hpp). It also decides what the backward pass keeps (a transcendental subterm a
 // derivative would evaluate again becomes a node of its own) and which sums of two products
@@ -31,7 +32,9 @@
 #include <array>
 #include <cstddef>
 #include <string_view>
+#include <tuple>
 #include <type_traits>
+#include <utility>
 
 #include "ctnn/detail/diagnostics.hpp"
 #include "ctnn/expr/derivative.hpp"
@@ -78,16 +81,20 @@ struct state_tag {
 template <fixed_string Name, std::size_t Width>
 inline constexpr var<state_tag<Name, Width>> state{};
 
-template <fixed_string Name, std::size_t Width>
+/// A param's Init when it names none: the layer's init policy draws it.
+struct layer_init {};
+template <fixed_string Name, std::size_t Width, class Init>
 struct param_tag {
     static constexpr std::string_view symbol = Name.view();
     static constexpr std::size_t width = Width;
+    using init = Init;
 };
 /// A learned vector of `Width` values, one per unit, applied alike to every column (every
 /// sequence and step): `param<"u", H> * h` is IndRNN's recurrence u ⊙ h. Saved as `u`; drawn
-/// by the layer's init policy as a bias of a product with one input per unit (fans 1, 1).
-template <fixed_string Name, std::size_t Width>
-inline constexpr var<param_tag<Name, Width>> param{};
+/// as the bias of a product with one input per unit (fans 1, 1), by `Init` (an init policy,
+/// default constructed: `param<"u", H, init::uniform>` is U(0, 1)) or else by the layer's.
+template <fixed_string Name, std::size_t Width, class Init = layer_init>
+inline constexpr var<param_tag<Name, Width, Init>> param{};
 
 namespace detail_graph {
 inline constexpr std::string_view prime = "′";
@@ -532,8 +539,8 @@ struct is_state<var<state_tag<Name, Width>>> : std::true_type {};
 
 template <class V>
 struct is_param : std::false_type {};
-template <fixed_string Name, std::size_t Width>
-struct is_param<var<param_tag<Name, Width>>> : std::true_type {
+template <fixed_string Name, std::size_t Width, class Init>
+struct is_param<var<param_tag<Name, Width, Init>>> : std::true_type {
     static constexpr auto name = Name;
 };
 
@@ -786,22 +793,37 @@ private:
     }
 
     // One name, one param: param<"u", 4> and param<"u", 8> in one graph would be two vectors
-    // saved under one name.
+    // saved under one name, and two init policies two ways to draw one vector.
     template <class P, class Q>
     static constexpr bool check_param_pair() {
-        // each pair once: the narrower first
-        if constexpr (P::tag_type::width < Q::tag_type::width
-                      && detail_graph::is_param<P>::name.view() == detail_graph::is_param<Q>::name.view())
-            static_assert(diagnostics::graph_param_widths_differ<diagnostics::name<detail_graph::is_param<P>::name>,
-                                                                 diagnostics::operand_width<P::tag_type::width>,
-                                                                 diagnostics::operand_width<Q::tag_type::width>>::value,
-                          "ctnn: a param name is one vector: every param<Name, W> of a graph gives it one width");
+        using p = typename P::tag_type;
+        using q = typename Q::tag_type;
+        if constexpr (p::symbol == q::symbol) {
+            if constexpr (p::width != q::width)
+                static_assert(diagnostics::graph_param_widths_differ<diagnostics::name<detail_graph::is_param<P>::name>,
+                                                                     diagnostics::operand_width<p::width>,
+                                                                     diagnostics::operand_width<q::width>>::value,
+                              "ctnn: a param name is one vector: every param<Name, W> of a graph gives it one width");
+            else if constexpr (p::width == q::width && !std::is_same_v<typename p::init, typename q::init>)
+                static_assert(diagnostics::graph_param_inits_differ<diagnostics::name<detail_graph::is_param<P>::name>,
+                                                                    diagnostics::policy<typename p::init>,
+                                                                    diagnostics::policy<typename q::init>>::value,
+                              "ctnn: a param name is one vector: every param<Name, W, Init> of a graph gives it one "
+                              "init policy (or all none)");
+        }
         return true;
     }
+    // every pair of params once, the earlier one first
     template <class... P>
     static constexpr bool check_params(type_list<P...>) {
-        return ([]<class Q>(std::type_identity<Q>) { return (check_param_pair<P, Q>() && ...); }(std::type_identity<P>{})
-                && ...);
+        using all = std::tuple<P...>;
+        return []<std::size_t... I>(std::index_sequence<I...>) {
+            return ([]<std::size_t J>(std::integral_constant<std::size_t, J>) {
+                return []<std::size_t... K>(std::index_sequence<K...>) {
+                    return (check_param_pair<std::tuple_element_t<J, all>, std::tuple_element_t<J + 1 + K, all>>() && ...);
+                }(std::make_index_sequence<sizeof...(P) - 1 - J>{});
+            }(std::integral_constant<std::size_t, I>{}) && ...);
+        }(std::index_sequence_for<P...>{});
     }
 
 public:

@@ -138,7 +138,11 @@ private:
     }
     static constexpr std::size_t param_count = [] {
         std::size_t k = 0;
-        for_each_param([&]<class P>(std::type_identity<P>) { ++k; });
+        for_each_param([&]<class P>(std::type_identity<P>) {
+            if constexpr (!std::is_same_v<typename P::tag_type::init, expr::layer_init>)
+                static_assert(diagnostics::check_initializer<typename P::tag_type::init>());
+            ++k;
+        });
         return k;
     }();
     template <class S>
@@ -449,7 +453,8 @@ public:
 
     /// Weights first, then biases, each in the equations' order (PyTorch's order for nn.RNN,
     /// nn.LSTM and nn.GRU), then params; fans are the tensor's own, with the layer's output
-    /// width as hidden. A param is drawn as the bias of a product with one input per unit.
+    /// width as hidden. A param is drawn as the bias of a product with one input per unit, by
+    /// its own init policy if it names one.
     void initialize(rng stream) {
         for_each_node([&]<class N>(std::type_identity<N>) {
             if constexpr (is_product<N>)
@@ -460,7 +465,12 @@ public:
                 initializer.bias(biases[product_index<typename N::variable>()].value, fans_of<N>(), stream);
         });
         for_each_param([&]<class P>(std::type_identity<P>) {
-            initializer.bias(params[param_index<P>()].value, init::fans{1, 1, recurrent ? output_width : 0}, stream);
+            using own_init = typename P::tag_type::init;
+            const init::fans fans{1, 1, recurrent ? output_width : 0};
+            if constexpr (std::is_same_v<own_init, expr::layer_init>)
+                initializer.bias(params[param_index<P>()].value, fans, stream);
+            else
+                own_init{}.bias(params[param_index<P>()].value, fans, stream);
         });
     }
 
