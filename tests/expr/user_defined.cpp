@@ -182,6 +182,19 @@ TEST_CASE("user-defined: params are drawn by the layer's init, trained, saved an
     CHECK(std::all_of(shift.begin(), shift.end(), [](float v) { return v == 0.0f; }));
     const auto& f = gains.layer<0>().weight<"f">().value;
     CHECK(std::any_of(f.begin(), f.end(), [](float v) { return v < 0.0f; }));
+    // a param given a value of another shape is refused before it is read, and not saved
+    net.layer<0>().param<"u">().value = ctnn::tensor<float, 1>::from_shape({3});
+    CHECK_THROWS_WITH(net.predict(x), Catch::Contains("layer 0: indrnn: parameter 'u' holds a value of shape (3), "
+                                                      "expected (6)"));
+    CHECK_THROWS_AS(net.predict(x), ctnn::shape_error);
+    CHECK_THROWS_WITH(ctnn::save(dir.path() / "misshaped.ctnn", net),
+                      Catch::Contains("parameter 'u' holds a value of shape (3)")
+                          && Catch::Contains("nothing was written"));
+    CHECK(!std::filesystem::exists(dir.path() / "misshaped.ctnn"));
+    net.layer<1>().weight.value = ctnn::tensor<float, 2>::from_shape({6, 1});
+    net.layer<0>().param<"u">().value = loaded.layer<0>().param<"u">().value;
+    CHECK_THROWS_WITH(net.predict(x), Catch::Contains("layer 1: dense: parameter 'weight' holds a value of shape "
+                                                      "(6, 1), expected (1, 6)"));
     // a cell without the param is another network
     ctnn::network<ctnn::sequence<3>, ctnn::recurrent_cell<user::mgu<6>>, ctnn::dense<1>> other;
     CHECK_THROWS(ctnn::load(dir.path() / "indrnn.ctnn", other));

@@ -86,6 +86,24 @@ struct shared_param {
         let(a, tanh(linear<"ih", H>(x) + param<"u", H> * h)),
         next(h, a * param<"u", H> + linear<"hh", H, false>(param<"u", H> * h)));
 };
+/// Params alone: a per-unit affine map of x (no product), and IndRNN's recurrence on an input
+/// already projected by the layer before.
+template <std::size_t W>
+struct unit_affine {
+    static constexpr std::string_view name = "unit_affine";
+    static constexpr auto equations = ctnn::expr::equations(output(param<"scale", W> * x + param<"shift", W>));
+};
+template <std::size_t H>
+struct projected_indrnn {
+    static constexpr std::string_view name = "projected_indrnn";
+    static constexpr auto h = state<"h", H>;
+    static constexpr auto equations = ctnn::expr::equations(next(h, apply<ctnn::relu>(x + param<"u", H> * h)));
+};
+/// No parameter at all: swish as a layer.
+struct swish_layer {
+    static constexpr std::string_view name = "swish_layer";
+    static constexpr auto equations = ctnn::expr::equations(output(x * sigmoid(x)));
+};
 }  // namespace shapes
 
 /// One forward and backward pass at another shape first, so every buffer holds stale values.
@@ -258,16 +276,25 @@ TEST_CASE("graph layers: finite differences through products, chunks, states and
                             dense<4, ctnn::tanh>, ctnn::expression_layer<shapes::scaled_skip<4>>, dense<2>>
             net(8);
         ctnn::rng r(4);
-        auto x = ctnn::tensor<double, 2>::from_shape({6, 5});
-        auto y = ctnn::tensor<double, 2>::from_shape({6, 2});
-        for (auto& v : x) v = r.normal();
-        for (auto& v : y) v = r.normal();
-        ctnn_test::check_network_gradient(net, ctnn::loss::mse{}, x, y);
+        const auto x = r.normal_tensor<double>(6, 5);
+        ctnn_test::check_network_gradient(net, ctnn::loss::mse{}, x, r.normal_tensor<double>(6, 2));
         ctnn::basic_network<double, sequence<3>, recurrent_cell<shapes::shared_param<4>, whole_sequence>,
                             recurrent_cell<user::indrnn<3>>, dense<1>>
             cells(9);
         run_a_pass(cells, 5, 6);
         check(cells, 3, 4);
+    }
+    SECTION("layers and cells whose only parameters are params, and a layer without parameters") {
+        ctnn::basic_network<double, ctnn::input<4>, dense<5, ctnn::tanh>, ctnn::expression_layer<shapes::unit_affine<5>>,
+                            ctnn::expression_layer<shapes::swish_layer>, dense<2>>
+            net(10);
+        STATIC_REQUIRE(decltype(net)::parameter_count == 25 + 10 + 0 + 12);
+        ctnn::rng r(5);
+        const auto x = r.normal_tensor<double>(6, 4);
+        ctnn_test::check_network_gradient(net, ctnn::loss::mse{}, x, r.normal_tensor<double>(6, 2));
+        ctnn::basic_network<double, sequence<3>, dense<4>, recurrent_cell<shapes::projected_indrnn<4>>, dense<1>>
+            projected(11);
+        check(projected, 3, 5);
     }
     SECTION("highway layers first (x read element-wise, no input gradient) and in the middle") {
         ctnn::basic_network<double, ctnn::input<6>, ctnn::expression_layer<user::highway<6>>, dense<5, ctnn::tanh>,

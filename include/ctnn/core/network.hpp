@@ -10,6 +10,7 @@
 #include <limits>
 #include <span>
 #include <string>
+#include <string_view>
 #include <type_traits>
 #include <utility>
 
@@ -30,6 +31,7 @@
 #include "ctnn/detail/layer_tuple.hpp"
 #include "ctnn/detail/matrix_view.hpp"
 #include "ctnn/detail/message.hpp"
+#include "ctnn/detail/network_visit.hpp"
 #include "ctnn/detail/score_kind.hpp"
 #include "ctnn/detail/sequence_layout.hpp"
 #include "ctnn/detail/xtensor.hpp"
@@ -125,6 +127,29 @@ inline message at_layer_message(const char* what, std::size_t layer) {
     constexpr char prefix[] = "ctnn: ";
     if (std::strncmp(what, prefix, sizeof prefix - 1) == 0) what += sizeof prefix - 1;
     return format_message("ctnn: layer %zu: %s", layer, what);
+}
+
+/// Throws shape_error if one of `layer`'s parameters holds a value of another shape than its
+/// gradient, the shape the layer gave it: an assignment of another shape through
+/// `layer<I>().weight` or `param<"u">()` (read past its end otherwise). Named as the layer saves it.
+template <class Layer>
+void check_parameter_shapes(const Layer& layer) {
+    std::size_t k = 0, wrong = std::size_t(-1);
+    layer.for_each_parameter([&](const auto& p) {
+        if (wrong == std::size_t(-1) && p.value.shape() != p.grad.shape()) wrong = k;
+        ++k;
+    });
+    if (wrong == std::size_t(-1)) return;
+    k = 0;
+    for_each_named_parameter_of(const_cast<Layer&>(layer), [&](std::string_view name, const auto& p) {
+        if (k++ != wrong) return;
+        throw shape_error(format_message("ctnn: %.*s: parameter '%.*s' holds a value of shape %s, expected %s (the "
+                                         "shape the layer gave it; assign values of that shape)",
+                                         int(layer_kind<Layer>().size()), layer_kind<Layer>().data(), int(name.size()),
+                                         name.data(), shape_text(p.value.shape()).c_str(),
+                                         shape_text(p.grad.shape()).c_str())
+                              .c_str());
+    });
 }
 
 template <class T, class Input, class... Specs>
@@ -263,6 +288,19 @@ public:
     void for_each_layer_indexed(F&& f) const {
         visit_indexed(layers_, f, std::index_sequence_for<Specs...>{});
     }
+    /// Throws shape_error naming the layer and the parameter if a parameter's value was given
+    /// another shape than its layer gave it (forward and save check it).
+    void check_parameter_shapes() const {
+        std::size_t at = 0;
+        try {
+            for_each_layer_indexed([&](const auto& layer, auto index) {
+                at = index;
+                detail::check_parameter_shapes(layer);
+            });
+        } catch (const shape_error& e) {
+            throw shape_error(detail::at_layer_message(e.what(), at).c_str());
+        }
+    }
     /// Visits every parameter (layer order; weight before bias).
     template <class F>
     void for_each_parameter(F&& f) {
@@ -356,6 +394,7 @@ public:
             for_each_layer_indexed([&](auto& layer, auto index) {
                 using layer_t = std::remove_cvref_t<decltype(layer)>;
                 at = index;
+                detail::check_parameter_shapes(layer);
                 if constexpr (detail::recurrent_spec<layer_t>) {
                     if constexpr (requires { layer.forward(in, in_ld, rows, steps, lengths); })
                         in = layer.forward(in, in_ld, rows, steps, lengths);

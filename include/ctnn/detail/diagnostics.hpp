@@ -212,6 +212,10 @@ struct graph_param_inits_differ {
     static constexpr bool value = false;
 };
 template <class... Facts>
+struct graph_param_name_invalid {
+    static constexpr bool value = false;
+};
+template <class... Facts>
 struct graph_has_no_output {
     static constexpr bool value = false;
 };

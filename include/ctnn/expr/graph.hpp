@@ -813,9 +813,21 @@ private:
         }
         return true;
     }
+    // A param's name is its saved name: a dot would let it pass for a product's ("f.bias"),
+    // or for a block's inner layer's, and an empty one would save as the layer's own prefix.
+    template <class P>
+    static constexpr bool check_param_name() {
+        constexpr std::string_view name = P::tag_type::symbol;
+        static_assert((!name.empty() && name.find('.') == std::string_view::npos)
+                          || diagnostics::graph_param_name_invalid<diagnostics::name<detail_graph::is_param<P>::name>>::value,
+                      "ctnn: a param's name is its saved name: not empty, and without a '.' (which separates a "
+                      "product's name from .weight and .bias)");
+        return true;
+    }
     // every pair of params once, the earlier one first
     template <class... P>
     static constexpr bool check_params(type_list<P...>) {
+        (check_param_name<P>(), ...);
         using all = std::tuple<P...>;
         return []<std::size_t... I>(std::index_sequence<I...>) {
             return ([]<std::size_t J>(std::integral_constant<std::size_t, J>) {

@@ -18,14 +18,27 @@ void refuse_to_save_non_finite(const std::filesystem::path& path, const Net& net
         throw non_finite_error("ctnn: save '" + path.string() + "': " + found
                                + "; nothing was written (load refuses a file with a non-finite value)");
 }
+/// A parameter given a value of another shape would be written, and load would refuse the file.
+template <class Net>
+void refuse_to_save_misshaped(const std::filesystem::path& path, const Net& net) {
+    try {
+        net.check_parameter_shapes();
+    } catch (const shape_error& e) {
+        const std::string what = e.what();
+        throw shape_error("ctnn: save '" + path.string() + "': " + what.substr(what.find(' ') + 1)
+                          + "; nothing was written");
+    }
+}
 }  // namespace detail
 
 /// Writes `net` to `path`: its signature (scalar, widths, each layer's kind, activation and
 /// tensor shapes) and its parameters and buffers. The file is replaced atomically: on failure
-/// (io_error) the previous file is unchanged. A NaN or infinite value is refused
-/// (non_finite_error naming it) and nothing is written: load would refuse the file.
+/// (io_error) the previous file is unchanged. A NaN or infinite value (non_finite_error), or a
+/// parameter given a value of another shape (shape_error), is refused, naming it, and nothing is
+/// written: load would refuse the file.
 template <class T, class Input, class... Layers>
 void save(const std::filesystem::path& path, const basic_network<T, Input, Layers...>& net) {
+    detail::refuse_to_save_misshaped(path, net);
     detail::refuse_to_save_non_finite(path, net, static_cast<void*>(nullptr));
     const auto bytes = detail::model_file::serialize(net, static_cast<void*>(nullptr));
     detail::write_file_atomically(path, bytes, "save");
@@ -39,6 +52,7 @@ void save(const std::filesystem::path& path, const Network& net,
           trainer<Network, Policies...>& trainer) {
     if (&trainer.network() != &net)
         throw invalid_argument("ctnn: save '" + path.string() + "': the trainer trains another network object");
+    detail::refuse_to_save_misshaped(path, net);
     detail::refuse_to_save_non_finite(path, net, &trainer);
     const auto bytes = detail::model_file::serialize(net, &trainer);
     detail::write_file_atomically(path, bytes, "save");

@@ -126,15 +126,17 @@ private:
     }
     template <class P>
     static constexpr bool is_param = expr::detail_graph::is_param<P>::value;
-    template <class P>
-    static constexpr std::size_t param_index() {
+    /// X's position in the type list.
+    template <class X, class... L>
+    static constexpr std::size_t position_in(list<L...>) {
         std::size_t k = 0;
         bool found = false;
-        for_each_param([&]<class U>(std::type_identity<U>) {
-            found = found || std::is_same_v<U, P>;
-            if (!found) ++k;
-        });
+        ((found = found || std::is_same_v<L, X>, k += found ? 0 : 1), ...);
         return k;
+    }
+    template <class P>
+    static constexpr std::size_t param_index() {
+        return position_in<P>(param_variables{});
     }
     static constexpr std::size_t param_count = [] {
         std::size_t k = 0;
@@ -147,13 +149,7 @@ private:
     }();
     template <class S>
     static constexpr std::size_t state_index() {
-        std::size_t k = 0;
-        bool found = false;
-        for_each_state([&]<class U>(std::type_identity<U>) {
-            found = found || std::is_same_v<U, S>;
-            if (!found) ++k;
-        });
-        return k;
+        return position_in<S>(states{});
     }
     template <class N>
     static constexpr bool product_of_state = [] {
@@ -332,7 +328,6 @@ private:
         for_each_node([&]<class N>(std::type_identity<N>) { k += is_product<N> ? 1 : 0; });
         return k;
     }();
-    static_assert(product_count > 0, "ctnn: a graph layer needs at least one linear<...> term (its parameters)");
     template <expr::fixed_string Name>
     static constexpr std::size_t product_named() {
         constexpr std::size_t k = product_index<expr::var<expr::product_tag<Name>>>();
