@@ -101,6 +101,15 @@ struct own_inits {
                + ctnn::expr::param<"shift", 6, ctnn::init::zeros>));
 };
 
+/// A cell of IndRNN's kind and widths without u: a file of IndRNN's has one parameter more.
+template <std::size_t Hidden>
+struct indrnn_without_u {
+    static constexpr std::string_view name = "indrnn";
+    static constexpr auto h = ctnn::expr::state<"h", Hidden>;
+    static constexpr auto equations = ctnn::expr::equations(
+        next(h, apply<ctnn::relu>(ctnn::expr::linear<"ih", Hidden>(ctnn::expr::x) + h)));
+};
+
 template <class Net>
 std::vector<std::string> parameter_names_and_sizes(const Net& net) {
     std::vector<std::string> names;
@@ -195,9 +204,13 @@ TEST_CASE("user-defined: params are drawn by the layer's init, trained, saved an
     net.layer<0>().param<"u">().value = loaded.layer<0>().param<"u">().value;
     CHECK_THROWS_WITH(net.predict(x), Catch::Contains("layer 1: dense: parameter 'weight' holds a value of shape "
                                                       "(6, 1), expected (1, 6)"));
-    // a cell without the param is another network
+    // a cell without the param is another network, and the refusal names what differs
     ctnn::network<ctnn::sequence<3>, ctnn::recurrent_cell<user::mgu<6>>, ctnn::dense<1>> other;
-    CHECK_THROWS(ctnn::load(dir.path() / "indrnn.ctnn", other));
+    CHECK_THROWS_WITH(ctnn::load(dir.path() / "indrnn.ctnn", other), Catch::Contains("layer 0: kind indrnn in file, mgu in network"));
+    ctnn::network<ctnn::sequence<3>, ctnn::recurrent_cell<indrnn_without_u<6>>, ctnn::dense<1>> without_u;
+    CHECK_THROWS_WITH(ctnn::load(dir.path() / "indrnn.ctnn", without_u),
+                      Catch::Contains("number of parameters 3 ('ih.weight', 'ih.bias', 'u') in file, "
+                                      "2 ('ih.weight', 'ih.bias') in network"));
 }
 
 TEST_CASE("user-defined: the derived derivatives, printed", "[expr][user-defined][to_string]") {

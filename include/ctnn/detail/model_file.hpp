@@ -388,9 +388,8 @@ inline void require_same_network(const network_signature& file, const network_si
                    n.activation.empty() ? "(none)" : n.activation);
         const auto compare_tensors = [&](const std::vector<tensor_entry>& fs, const std::vector<tensor_entry>& ns,
                                          const std::string& noun) {
-            if (fs.size() != ns.size())
-                differ(layer + " number of " + noun + "s", std::to_string(fs.size()), std::to_string(ns.size()));
-            for (std::size_t k = 0; k < fs.size(); ++k) {
+            // the names both sides have first; then a count that differs, with every name
+            for (std::size_t k = 0; k < std::min(fs.size(), ns.size()); ++k) {
                 if (fs[k].name != ns[k].name)
                     differ(layer + " " + noun + " " + std::to_string(k) + " named", "'" + printable(fs[k].name) + "'",
                            "'" + ns[k].name + "'");
@@ -398,6 +397,15 @@ inline void require_same_network(const network_signature& file, const network_si
                     differ(layer + " " + ns[k].name + " element type", printable(fs[k].dtype), ns[k].dtype);
                 if (fs[k].shape != ns[k].shape)
                     differ(layer + " " + ns[k].name + " shape", shape_text(fs[k].shape), shape_text(ns[k].shape));
+            }
+            if (fs.size() != ns.size()) {
+                const auto names = [](const std::vector<tensor_entry>& ts) {
+                    std::string s;
+                    for (const auto& t : ts) s += (s.empty() ? "'" : ", '") + printable(t.name) + "'";
+                    return " (" + s + ")";
+                };
+                differ(layer + " number of " + noun + "s", std::to_string(fs.size()) + names(fs),
+                       std::to_string(ns.size()) + names(ns));
             }
         };
         compare_tensors(f.parameters, n.parameters, "parameter");
