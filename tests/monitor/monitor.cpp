@@ -191,6 +191,26 @@ TEST_CASE("monitor: huge weights make the gradients explode; the event names the
     CHECK_THAT(trainer.monitor().report(), Catch::Contains("step 10: explosion at layer 0 (dense)"));
 }
 
+TEST_CASE("monitor: a layer whose first gradients are 0 (a zero-initialised layer above) is still watched",
+          "[monitor][events]") {
+    // at the first step every layer below the zero output layer gets a gradient of exactly 0: a
+    // running average seeded with it stayed 0, and no explosion there was ever reported
+    using net_t = ctnn::basic_network<double, ctnn::input<4>, ctnn::dense<16, ctnn::tanh>,
+                                      ctnn::dense<1, ctnn::identity, ctnn::init::zeros>>;
+    const auto [x, y] = smooth_data<double>(32, 4);
+    net_t net(5);
+    auto trainer = monitored(net, {.lr = 0.01});
+    for (int i = 0; i < 20; ++i) trainer.train_step(x, y);
+    CHECK(events_of(trainer.monitor(), event_kind::explosion).empty());
+    ctnn::tensor<double, 2> far = y * 1e4;
+    trainer.train_step(x, far);  // step 20
+    const auto explosions = events_of(trainer.monitor(), event_kind::explosion);
+    REQUIRE(explosions.size() == 2);
+    CHECK(explosions[0]->layer == 0);
+    CHECK(explosions[1]->layer == 1);
+    CHECK(explosions[0]->step == 20);
+}
+
 TEST_CASE("monitor: no explosion event during the warm-up", "[monitor][events]") {
     using net_t = ctnn::basic_network<double, ctnn::input<4>, ctnn::dense<8, ctnn::tanh>, ctnn::dense<1>>;
     const auto [x, y] = smooth_data<double>(32, 4);
@@ -394,6 +414,13 @@ TEST_CASE("monitor: invalid settings are refused when the trainer is built", "[m
                       "ctnn: monitor::gradient_health needs explosion_factor > 1, got 0.5");
     CHECK_THROWS_AS(monitored(net, {}, gradient_health{.explosion_decay = 1.0}), ctnn::invalid_argument);
     CHECK_THROWS_AS(monitored(net, {}, gradient_health{.sigmoid_saturation = 0.3}), ctnn::invalid_argument);
+    // and before every step, as the optimizer's and the clip's: changed through monitor()
+    auto trainer = monitored(net);
+    const auto [x, y] = smooth_data<float>(8, 1);
+    trainer.monitor().explosion_decay = 1.0;
+    const auto before = net.layer<0>().weight.value;
+    CHECK_THROWS_WITH(trainer.train_step(x, y), "ctnn: monitor::gradient_health needs 0 <= explosion_decay < 1, got 1");
+    CHECK((net.layer<0>().weight.value == before));
 }
 
 TEST_CASE("monitor: the history as CSV, every N-th step, the last M", "[monitor][csv]") {
@@ -489,6 +516,31 @@ struct fake_network {
     }
 };
 }  // namespace
+
+TEST_CASE("monitor: a recurrent layer's norms across time are its last backward pass's, whatever forward ran since",
+          "[monitor]") {
+    using net_t = ctnn::basic_network<double, ctnn::sequence<2>, ctnn::rnn<4>, ctnn::dense<1>>;
+    net_t net(2);
+    ctnn::rng r(6);
+    auto sequences = [&](std::size_t steps) {
+        auto x = ctnn::tensor<double, 3>::from_shape({5, steps, 2});
+        for (auto& v : x) v = r.normal();
+        return x;
+    };
+    const auto x6 = sequences(6), x9 = sequences(9), x3 = sequences(3);
+    const auto y = r.normal_tensor<double>(5, 1);
+    ctnn::trainer trainer{net, ctnn::loss::mse{}, ctnn::optim::sgd{.lr = 0.0}};
+    trainer.train_step(x6, y);
+    const std::vector<double> after_step(net.layer<0>().time_gradient_norms().begin(),
+                                         net.layer<0>().time_gradient_norms().end());
+    REQUIRE(after_step.size() == 6);
+    CHECK(after_step.back() > 0.0);
+    for (const auto* x : {&x9, &x3}) {  // longer and shorter validation sequences: forward passes only
+        trainer.evaluate(*x, y);
+        const auto norms = net.layer<0>().time_gradient_norms();
+        CHECK(std::vector<double>(norms.begin(), norms.end()) == after_step);
+    }
+}
 
 TEST_CASE("monitor: recurrent layers' gradient norms across time are recorded", "[monitor][csv]") {
     fake_network net;

@@ -44,10 +44,11 @@ struct by_global_norm {
         const bool finite = acc.finite() && std::isfinite(total);
         if (!finite) {
             if (error_if_nonfinite)
-                throw non_finite_error("ctnn: clip::by_global_norm: the total norm of order "
-                                       + std::to_string(norm_type) + " of the gradients is "
-                                       + std::to_string(total)
-                                       + "; the gradients were left unclipped");
+                throw non_finite_error(detail::format_message("ctnn: clip::by_global_norm: the total norm of order %g "
+                                                              "of the gradients is %g; the gradients were left "
+                                                              "unclipped",
+                                                              norm_type, detail::message_number(total))
+                                           .c_str());
             return {total, false};
         }
         const double coef = std::min(1.0, max_norm / (total + 1e-6));

@@ -123,6 +123,7 @@ public:
         // T − 1 − t: a norm over the batch cannot follow each sequence's own reversal)
         for (std::size_t t = 0; t < steps_; ++t)
             time_gradient_norms_[t] = std::hypot(double(ahead_norms[t]), double(back_norms[steps_ - 1 - t]));
+        backward_steps_ = steps_;
         if constexpr (computes_input_gradient) {
             scalar* dx = input_gradient_.data();
             for (std::size_t k = 0; k < input_width; ++k)
@@ -137,8 +138,10 @@ public:
         }
     }
 
-    /// ‖∂L/∂h_t‖ at each position t, both directions' together.
-    std::span<const double> time_gradient_norms() const noexcept { return {time_gradient_norms_.data(), steps_}; }
+    /// ‖∂L/∂h_t‖ at each position t, both directions' together, of the last backward pass.
+    std::span<const double> time_gradient_norms() const noexcept {
+        return {time_gradient_norms_.data(), backward_steps_};
+    }
     /// The last forward pass's output, feature-major: (2·Hidden, T·B) or (2·Hidden, B).
     auto output() const {
         return detail::matrix_view(static_cast<const scalar*>(output_.data()), output_width,
@@ -178,6 +181,7 @@ private:
     detail::buffer<scalar> output_;          // (2·Hidden, columns)
     detail::buffer<scalar> input_gradient_;  // dxᵀ (In, T·B)
     std::vector<double> time_gradient_norms_;
+    std::size_t backward_steps_ = 0;  // the steps of the last backward pass, time_gradient_norms_'s
     std::span<const std::size_t> lengths_;  // of the last forward pass
     std::size_t batch_ = 0;
     std::size_t steps_ = 0;

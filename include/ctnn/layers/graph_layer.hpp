@@ -541,6 +541,7 @@ public:
         const std::size_t batch = batch_, steps = steps_, n = batch * steps, l = leading(batch, steps);
         T* g = gradients_.data();
         zero_accumulated_gradients(g, l);
+        if constexpr (recurrent) backward_steps_ = steps;
         T* d_out = pointer<output_variable>(g);
         if constexpr (!recurrent) detail::copy_block(static_cast<const T*>(d_output), n, d_out, l, output_width, n);
         // the output is 0 at padded steps: nothing comes back from there
@@ -622,9 +623,10 @@ public:
         }
     }
 
-    /// ‖∂L/∂output_t‖ (over the batch) for each step of the last backward pass.
+    /// ‖∂L/∂output_t‖ (over the batch) for each step of the last backward pass (a forward pass
+    /// alone, evaluate's or predict's, leaves them).
     std::span<const double> time_gradient_norms() const noexcept requires recurrent {
-        return {time_gradient_norms_.data(), steps_};
+        return {time_gradient_norms_.data(), backward_steps_};
     }
     /// The last forward pass's output, feature-major: (output_width, columns), or for a recurrent
     /// graph (output_width, B) or (output_width, T·B).
@@ -939,6 +941,7 @@ private:
     detail::buffer<T> output_;          // a recurrent graph's output, packed
     detail::buffer<T> input_gradient_;  // a recurrent graph's dxᵀ, packed (In, T·B)
     std::vector<double> time_gradient_norms_;
+    std::size_t backward_steps_ = 0;  // the steps of the last backward pass, time_gradient_norms_'s
     std::array<bool, graph::state_count> zero_initial_{};  // each initial state, at the last forward pass
     std::span<const std::size_t> lengths_;  // a recurrent graph's, of the last forward pass
     const T* input_t_ = nullptr;

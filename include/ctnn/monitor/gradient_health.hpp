@@ -151,7 +151,8 @@ public:
     /// ... an exponential moving average with this decay (each value enters clamped to
     /// explosion_factor × the average, so one spike does not hide the next) ...
     double explosion_decay = 0.9;
-    /// ... once the layer has been observed this many steps (the warm-up: no explosion events).
+    /// ... once the layer has been observed this many steps (the warm-up: no explosion events;
+    /// a step whose gradient norm is 0 or not finite is no observation).
     std::size_t warmup_steps = 5;
     /// Refuse exploding steps as if they were non-finite: the trainer then throws
     /// (exploding_gradient_error), skips or rolls back, as its non_finite_action says.
@@ -470,7 +471,9 @@ private:
         bool exploded = false;
         for (std::size_t l = 0; l < s.layers.size(); ++l) {
             const double norm = s.layers[l].gradient_norm;
-            if (s.layers[l].parameters == 0 || !std::isfinite(norm)) continue;
+            // a gradient of exactly 0 (a zero-initialised layer above, every unit dead) has no
+            // scale: as the average's first value it would hold the average at 0 for good
+            if (s.layers[l].parameters == 0 || !std::isfinite(norm) || norm == 0.0) continue;
             auto& seen = state.layers[l];
             if (seen.observed >= warmup_steps && seen.average > 0.0 && norm > explosion_factor * seen.average) {
                 exploded = true;

@@ -1063,13 +1063,15 @@ private:
         if constexpr (requires { schedule_.require_moves(done, moves, by); }) schedule_.require_moves(done, moves, by);
     }
 
-    // Settings can change between steps (through optimizer() and clip(), a schedule's output, a
-    // rollback's cut, a load): each step checks them before anything changes, so a step with
-    // an infinite rate or a negative max_norm is refused with the setting's name, not applied.
+    // Settings can change between steps (through optimizer(), clip() and monitor(), a
+    // schedule's output, a rollback's cut, a load): each step checks them before anything
+    // changes, so a step with an infinite rate, a negative max_norm or a monitor's decay of 1 is
+    // refused with the setting's name, not applied.
     void validate_settings() const {
         optimizer_.validate();
         if constexpr (requires { clip_.validate(); }) clip_.validate();
         if constexpr (requires { regularizer_.validate(); }) regularizer_.validate();
+        if constexpr (requires { monitor_.validate(); }) monitor_.validate();
     }
 
     [[noreturn]] void throw_refused(bool gradients_finite) const {
