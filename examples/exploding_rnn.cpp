@@ -4,8 +4,9 @@
 // SGD lr 0.2). Its recurrent matrix starts as α·Q with Q orthogonal: every singular value is α.
 // Pascanu et al. 2013: above 1/γ = 1 (tanh) explosion becomes possible, below it the gradient
 // must vanish. With α = 1.5 the gradient norm climbs until a step is non-finite; the monitor
-// names that step and the layer; clipping the global norm at 1 keeps every step finite; with
-// α = 0.9 nothing explodes even unclipped.
+// names that step and the layer; clipping the global norm at 1 keeps every step finite. With
+// α = 0.9 the gradient vanishes through time at the start, yet unclipped the loop between the
+// weights and the error at this learning rate diverges too (docs/gradient-health.md).
 //
 // usage: exploding_rnn [CSV path, default exploding_rnn.csv] [steps, default 1000]
 #include <algorithm>
