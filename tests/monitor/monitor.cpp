@@ -16,6 +16,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "user_defined.hpp"
+
 namespace {
 using ctnn::monitor::event_kind;
 using ctnn::monitor::gradient_health;
@@ -540,6 +542,37 @@ TEST_CASE("monitor: a recurrent layer's norms across time are its last backward 
         const auto norms = net.layer<0>().time_gradient_norms();
         CHECK(std::vector<double>(norms.begin(), norms.end()) == after_step);
     }
+}
+
+TEST_CASE("monitor: a tanh rnn's gradient vanishes through time over 100 steps; an IndRNN's with u = 1 does not",
+          "[monitor][events]") {
+    ctnn::rng r(8);
+    auto x = ctnn::tensor<double, 3>::from_shape({8, 100, 2});
+    for (auto& v : x) v = r.normal();
+    const auto y = r.normal_tensor<double>(8, 1);
+    using rnn_net = ctnn::basic_network<double, ctnn::sequence<2>, ctnn::rnn<16>, ctnn::dense<1>>;
+    rnn_net plain(3);
+    auto trainer = monitored(plain, {.lr = 0.01});
+    trainer.train_step(x, y);
+    trainer.train_step(x, y);  // still vanishing: no second event (onset only)
+    const auto events = events_of(trainer.monitor(), event_kind::vanishing_in_time);
+    REQUIRE(events.size() == 1);
+    CHECK(events[0]->step == 0);
+    CHECK(events[0]->layer == 0);
+    CHECK(events[0]->value < 1e-10);
+    CHECK(events[0]->value == trainer.monitor().history().front().layers[0].time_gradient_ratio());
+    CHECK_THAT(events[0]->message, Catch::StartsWith("step 0: vanishing in time at layer 0 (rnn): the gradient "
+                                                     "reaching its first step is ")
+                                       && Catch::EndsWith(" of the gradient at its last, 100 steps later (threshold "
+                                                          "0.001)"));
+    using indrnn_net = ctnn::basic_network<double, ctnn::sequence<2>, ctnn::dense<16>,
+                                           ctnn::recurrent_cell<user::indrnn<16>>, ctnn::dense<1>>;
+    indrnn_net independent(3);
+    independent.layer<1>().param<"u">().value.fill(1.0);
+    auto other = monitored(independent, {.lr = 0.01});
+    other.train_step(x, y);
+    CHECK(events_of(other.monitor(), event_kind::vanishing_in_time).empty());
+    CHECK(other.monitor().history().front().layers[1].time_gradient_ratio() > 0.1);
 }
 
 TEST_CASE("monitor: recurrent layers' gradient norms across time are recorded", "[monitor][csv]") {

@@ -111,6 +111,7 @@ struct gradient_health_state {
         std::size_t observed = 0;  // finite gradient norms seen
         bool dead = false;         // currently flagged (events fire on onset)
         bool saturated = false;
+        bool vanishing_in_time = false;
     };
     monitor::step_health current;
     std::vector<layer_state> layers;
@@ -159,6 +160,9 @@ public:
     bool refuse_exploding_steps = false;
     /// Vanishing: the first layer's back-propagated gradient below this fraction of the last's.
     double vanishing_ratio = 1e-3;
+    /// Vanishing in time: a recurrent layer's ‖∂L/∂h_0‖ below this fraction of its ‖∂L/∂h_{T−1}‖
+    /// (what reaches the first step of a sequence from the last).
+    double time_vanishing_ratio = 1e-3;
     /// Dead layer: more than this fraction of its ReLU units output 0 for every row of the batch
     /// (small batches overstate it: a unit may be 0 on a few rows by chance).
     double dead_fraction = 0.5;
@@ -179,6 +183,7 @@ public:
         require(explosion_factor > 1.0, "explosion_factor > 1", explosion_factor);
         require(explosion_decay >= 0.0 && explosion_decay < 1.0, "0 <= explosion_decay < 1", explosion_decay);
         require(vanishing_ratio >= 0.0, "vanishing_ratio >= 0", vanishing_ratio);
+        require(time_vanishing_ratio >= 0.0, "time_vanishing_ratio >= 0", time_vanishing_ratio);
         require(dead_fraction >= 0.0 && dead_fraction < 1.0, "0 <= dead_fraction < 1", dead_fraction);
         require(saturated_fraction >= 0.0 && saturated_fraction < 1.0, "0 <= saturated_fraction < 1",
                 saturated_fraction);
@@ -229,6 +234,7 @@ public:
             const bool exploded = check_explosions(now);
             healthy = !(exploded && refuse_exploding_steps);
             check_vanishing(now);
+            check_vanishing_in_time(now);
         }
         check_activations(now);
         record(now);
@@ -516,6 +522,23 @@ private:
                           + "'s (threshold " + detail::format_number(vanishing_ratio) + ")");
         }
         state.vanishing = vanishing;
+    }
+
+    void check_vanishing_in_time(const step_health& s) {
+        for (std::size_t l = 0; l < s.layers.size(); ++l) {
+            const layer_health& h = s.layers[l];
+            const double ratio = h.time_gradient_ratio();
+            if (std::isnan(ratio)) continue;  // not recurrent, or one step
+            auto& seen = state.layers[l];
+            const bool vanishing = ratio < time_vanishing_ratio;
+            if (vanishing && !seen.vanishing_in_time)
+                add_event(s, event_kind::vanishing_in_time, l, ratio, time_vanishing_ratio,
+                          "step " + std::to_string(s.step) + ": vanishing in time at layer " + describe(s, l)
+                              + ": the gradient reaching its first step is " + detail::format_number(ratio)
+                              + " of the gradient at its last, " + std::to_string(h.time_gradient_norms.size())
+                              + " steps later (threshold " + detail::format_number(time_vanishing_ratio) + ")");
+            seen.vanishing_in_time = vanishing;
+        }
     }
 
     void check_activations(const step_health& s) {
