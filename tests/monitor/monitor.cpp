@@ -213,6 +213,25 @@ TEST_CASE("monitor: a layer whose first gradients are 0 (a zero-initialised laye
     CHECK(explosions[0]->step == 20);
 }
 
+TEST_CASE("monitor: an update that would make the weights non-finite is reported at its layer, and not applied",
+          "[monitor][events]") {
+    // float weights, finite gradients, a rate of 1e39: w − lr·g overflows to infinity
+    healthy_net<float> net(2);
+    const auto [x, y] = smooth_data<float>(16, 3);
+    auto trainer = monitored(net, {.lr = 1e39});
+    const auto before = net.layer<0>().weight.value;
+    const auto& step = trainer.train_step(x, y, ctnn::non_finite_action::skip_step);
+    CHECK_FALSE(step.applied);
+    CHECK((net.layer<0>().weight.value == before));
+    const auto events = events_of(trainer.monitor(), event_kind::non_finite);
+    REQUIRE(events.size() == 1);
+    CHECK(events[0]->layer == 0);
+    CHECK_THAT(events[0]->message, Catch::StartsWith("step 0: non-finite update at layer 0 (dense): the gradients "
+                                                     "are finite (norm ")
+                                       && Catch::Contains("the weights they would give are not"));
+    CHECK_FALSE(trainer.monitor().history().back().applied);
+}
+
 TEST_CASE("monitor: no explosion event during the warm-up", "[monitor][events]") {
     using net_t = ctnn::basic_network<double, ctnn::input<4>, ctnn::dense<8, ctnn::tanh>, ctnn::dense<1>>;
     const auto [x, y] = smooth_data<double>(32, 4);

@@ -285,6 +285,36 @@ public:
         }
     }
 
+    /// After an update that made a weight non-finite from finite gradients (a rate too large for
+    /// the scalar type), before the trainer puts the weights back: a non_finite event naming the
+    /// first layer whose weights it broke, so that a skipped step says why.
+    template <class Network>
+    void observe_refused_update(Network& net, const step_report& report) {
+        if (report.step != state.current.step) return;
+        std::size_t i = 0, broken = 0;
+        bool found = false;
+        net.for_each_layer([&](auto& layer) {
+            using layer_type = std::remove_cvref_t<decltype(layer)>;
+            if constexpr (detail::layer_with_parameters<layer_type>) {
+                bool finite = true;
+                layer.for_each_parameter([&](const auto& p) { finite = finite && detail::all_finite(p.value); });
+                if (!finite && !found) {
+                    found = true;
+                    broken = i;
+                }
+            }
+            ++i;
+        });
+        const step_health& s = state.current;
+        const std::string what = found ? "the weights" : "the optimizer's state";
+        add_event(s, event_kind::non_finite, broken, std::numeric_limits<double>::quiet_NaN(), 0.0,
+                  "step " + std::to_string(s.step) + ": non-finite update"
+                      + (found ? " at layer " + describe(s, broken) : std::string()) + ": the gradients are finite (norm "
+                      + detail::format_number(s.gradient_norm) + "), " + what
+                      + " they would give are not (a learning rate too large for the scalar type); the update was "
+                        "not applied");
+    }
+
     /// What the last observed step showed, one sentence per event; "" if nothing.
     std::string report() const {
         std::string text;

@@ -920,8 +920,12 @@ private:
         for (auto& state : optimizer_state_) state.last_update = optimizer_state_type::written::unknown;
         std::size_t i = 0;
         net_.for_each_parameter([&](auto& p) { optimizer_.update(p, optimizer_state_[i++]); });
-        if (!detail::update_finite(net_, optimizer_state_)) [[unlikely]]
+        if (!detail::update_finite(net_, optimizer_state_)) [[unlikely]] {
+            // before the weights are put back: the monitor names the layer the update broke
+            if constexpr (requires { monitor_.observe_refused_update(net_, last_); })
+                monitor_.observe_refused_update(net_, last_);
             return refuse_update(on_non_finite);
+        }
         if (on_non_finite != non_finite_action::rollback) snapshot_.invalidate();
         monitor_.observe_update(net_, last_);
         return last_;
