@@ -23,8 +23,10 @@ struct monitor_network_archetype {
 /// backward and the penalty, before clipping (if the step's loss is not finite, backward did not
 /// run and the gradients are not this step's); it returns false to refuse the step.
 /// `before_update(net)` and `observe_update(net, step)` run just before and after the optimizer
-/// update of an accepted step. `report()` describes what the last observed step showed ("" if
-/// nothing), for the trainer's error messages. The monitor reads the network, never changes it.
+/// update of an accepted step; the optional `observe_refused_update(net, step)` runs instead of
+/// the latter when the update turned finite gradients into non-finite weights, before they are
+/// put back. `report()` describes what the last observed step showed ("" if nothing), for the
+/// trainer's error messages. The monitor reads the network, never changes it.
 template <class M>
 concept monitor_policy = std::copy_constructible<M>
                          && requires(M& m, const M& cm, detail::monitor_network_archetype& net,
