@@ -134,6 +134,14 @@ private:
         ((found = found || std::is_same_v<L, X>, k += found ? 0 : 1), ...);
         return k;
     }
+    /// The widths of the variables before X in the type list (states and params: their rows).
+    template <class X, class... L>
+    static constexpr std::size_t rows_before(list<L...>) {
+        std::size_t rows = 0;
+        bool found = false;
+        ((found = found || std::is_same_v<L, X>, rows += found ? 0 : L::tag_type::width), ...);
+        return rows;
+    }
     template <class P>
     static constexpr std::size_t param_index() {
         return position_in<P>(param_variables{});
@@ -266,21 +274,9 @@ private:
         if constexpr (std::is_same_v<V, input_variable>) {
             return {0, false};
         } else if constexpr (expr::detail_graph::is_state<V>::value) {
-            std::size_t row = x_rows;
-            bool found = false;
-            for_each_state([&]<class S>(std::type_identity<S>) {
-                found = found || std::is_same_v<S, V>;
-                if (!found) row += S::tag_type::width;
-            });
-            return {row, false};
+            return {x_rows + rows_before<V>(states{}), false};
         } else if constexpr (is_param<V>) {
-            std::size_t row = x_rows + state_rows;
-            bool found = false;
-            for_each_param([&]<class P>(std::type_identity<P>) {
-                found = found || std::is_same_v<P, V>;
-                if (!found) row += P::tag_type::width;
-            });
-            return {row, false};
+            return {x_rows + state_rows + rows_before<V>(param_variables{}), false};
         } else if constexpr (is_updated<V>) {
             return {locate<typename expr::detail_graph::updated_state<V>::type>().row, true};
         } else {
