@@ -86,6 +86,7 @@
 #include "ctnn/optim/sgd.hpp"
 
 #include "ctnn/init/constant.hpp"
+#include "ctnn/init/constant_ratio.hpp"
 #include "ctnn/init/fans.hpp"
 #include "ctnn/init/gain.hpp"
 #include "ctnn/init/kaiming_normal.hpp"

@@ -92,13 +92,15 @@ using indrnn_net = ctnn::basic_network<double, ctnn::sequence<3>, ctnn::recurren
 using peephole_net =
     ctnn::basic_network<double, ctnn::sequence<3>, ctnn::recurrent_cell<user::peephole_lstm<4>>, ctnn::dense<1>>;
 
-/// A per-unit gain drawn by its own init (U(0, 1)), a shift by zeros, and a product drawn by the
-/// layer's.
+/// A per-unit gain drawn by its own init (U(0, 1)), a shift by zeros, a LayerScale-like scale
+/// from a value in its type, and a product drawn by the layer's.
 struct own_inits {
     static constexpr std::string_view name = "own_inits";
+    static constexpr auto f = ctnn::expr::linear<"f", 6>(ctnn::expr::x);
     static constexpr auto equations = ctnn::expr::equations(
-        output(ctnn::expr::param<"gain", 6, ctnn::init::uniform> * tanh(ctnn::expr::linear<"f", 6>(ctnn::expr::x))
-               + ctnn::expr::param<"shift", 6, ctnn::init::zeros>));
+        output(ctnn::expr::param<"gain", 6, ctnn::init::uniform> * tanh(f)
+               + ctnn::expr::param<"shift", 6, ctnn::init::zeros>
+               + ctnn::expr::param<"scale", 6, ctnn::init::constant_ratio<std::ratio<1, 10000>>> * f));
 };
 
 /// A cell of IndRNN's kind and widths without u: a file of IndRNN's has one parameter more.
@@ -189,6 +191,8 @@ TEST_CASE("user-defined: params are drawn by the layer's init, trained, saved an
     CHECK(std::adjacent_find(gain.begin(), gain.end()) == gain.end());
     const auto& shift = gains.layer<0>().param<"shift">().value;
     CHECK(std::all_of(shift.begin(), shift.end(), [](float v) { return v == 0.0f; }));
+    const auto& scale = gains.layer<0>().param<"scale">().value;
+    CHECK(std::all_of(scale.begin(), scale.end(), [](float v) { return v == 1e-4f; }));
     const auto& f = gains.layer<0>().weight<"f">().value;
     CHECK(std::any_of(f.begin(), f.end(), [](float v) { return v < 0.0f; }));
     // a param given a value of another shape is refused before it is read, and not saved

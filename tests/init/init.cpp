@@ -106,6 +106,14 @@ TEST_CASE("init: uniform, normal, constant and zeros", "[init]") {
     CHECK(xt::all(xt::equal(b, 0.25f)));
     zeros{}.weight(w, {2, 3}, r);
     CHECK(xt::all(xt::equal(w, 0.0f)));
+    // a value fixed in the type, for a policy that is default constructed (an equation's param)
+    STATIC_REQUIRE(ctnn::initializer_policy<constant_ratio<std::ratio<1, 10000>>>);
+    constant_ratio<std::ratio<1, 10000>>{}.weight(w, {2, 3}, r);
+    constant_ratio<std::ratio<-3, 2>>{}.bias(b, {2, 3}, r);
+    CHECK(xt::all(xt::equal(w, 1e-4f)));
+    CHECK(xt::all(xt::equal(b, -1.5f)));
+    constant_ratio<>{}.weight(w, {2, 3}, r);
+    CHECK(xt::all(xt::equal(w, 0.0f)));
 }
 
 TEST_CASE("init: pytorch_default is nn.Linear's, for weight and bias", "[init]") {
