@@ -99,6 +99,7 @@ TEST_CASE("concepts: init policies", "[concepts]") {
     using namespace ctnn::init;
     STATIC_REQUIRE(ctnn::initializer_policy<zeros>);
     STATIC_REQUIRE(ctnn::initializer_policy<constant>);
+    STATIC_REQUIRE(ctnn::initializer_policy<constant_ratio<std::ratio<1, 10000>>>);
     STATIC_REQUIRE(ctnn::initializer_policy<uniform>);
     STATIC_REQUIRE(ctnn::initializer_policy<normal>);
     STATIC_REQUIRE(ctnn::initializer_policy<pytorch_default>);
