@@ -328,6 +328,13 @@ TEST_CASE("monitor: a NaN in the data is reported at the layer it enters; an inf
         CHECK(events[0]->layer == 0);
         CHECK(events[0]->step == 1);
         CHECK_FALSE(trainer.monitor().last().applied);
+        // skipped, the event names the value as the thrown message does
+        const auto skipped = trainer.train_step(x, y, ctnn::non_finite_action::skip_step);
+        CHECK(skipped.non_finite_data == "x is nan at row 3, column 1");
+        const auto again = events_of(trainer.monitor(), event_kind::non_finite);
+        REQUIRE(again.size() == 2);
+        CHECK_THAT(again[1]->message, Catch::StartsWith("step 2: non-finite at layer 0 (dense)")
+                                          && Catch::EndsWith("; x is nan at row 3, column 1"));
     }
     SECTION("an infinite bias in layer 1: layer 1") {
         net_t net(1);
@@ -335,9 +342,11 @@ TEST_CASE("monitor: a NaN in the data is reported at the layer it enters; an inf
         net.layer<1>().bias.value(0) = std::numeric_limits<double>::infinity();
         const auto report = trainer.train_step(x, y, ctnn::non_finite_action::skip_step);
         CHECK_FALSE(report.applied);
+        CHECK(report.non_finite_data.empty());  // the data is finite
         const auto events = events_of(trainer.monitor(), event_kind::non_finite);
         REQUIRE(events.size() == 1);
         CHECK(events[0]->layer == 1);
+        CHECK_THAT(events[0]->message, !Catch::Contains(" at row "));
     }
     SECTION("a NaN target: the loss, after finite outputs") {
         net_t net(1);
@@ -345,7 +354,8 @@ TEST_CASE("monitor: a NaN in the data is reported at the layer it enters; an inf
         y(0, 0) = std::numeric_limits<double>::quiet_NaN();
         trainer.train_step(x, y, ctnn::non_finite_action::skip_step);
         REQUIRE(trainer.monitor().count(event_kind::non_finite) == 1);
-        CHECK_THAT(trainer.monitor().report(), Catch::Contains("every layer's output is finite"));
+        CHECK_THAT(trainer.monitor().report(), Catch::Contains("every layer's output is finite")
+                                                   && Catch::EndsWith("; y is nan at row 0, column 0"));
     }
 }
 

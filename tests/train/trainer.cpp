@@ -213,6 +213,7 @@ TEST_CASE("trainer: a non-finite step is refused and the weights are kept", "[tr
 
     const auto skipped = trainer.train_step(x, y, ctnn::non_finite_action::skip_step);
     CHECK_FALSE(skipped.applied);
+    CHECK(skipped.non_finite_data == "y is inf at row 3, column 0");
     CHECK((net.layer<0>().weight.value == w0));
 }
 
@@ -645,8 +646,14 @@ TEST_CASE("trainer: fit skips a bad batch without touching the running statistic
     stateful_net with_bad(2), without(2);
     ctnn::trainer a{with_bad, ctnn::loss::softmax_cross_entropy{}, ctnn::optim::sgd{.lr = 0.05, .momentum = 0.9}};
     ctnn::trainer b{without, ctnn::loss::softmax_cross_entropy{}, ctnn::optim::sgd{.lr = 0.05, .momentum = 0.9}};
+    std::vector<std::string> skipped_because;
     const auto ra = a.fit(x, y, {.epochs = 3, .batch_size = 4, .shuffle = false,
-                                 .on_non_finite = ctnn::non_finite_action::skip_step});
+                                 .on_non_finite = ctnn::non_finite_action::skip_step,
+                                 .on_step = [&](const ctnn::step_report& s) {
+                                     if (!s.applied) skipped_because.push_back(s.non_finite_data);
+                                     else CHECK(s.non_finite_data.empty());
+                                 }});
+    CHECK(skipped_because == std::vector<std::string>(3, "x is inf at row 5, column 2"));
     const auto rb = b.fit(x_clean, y_clean, {.epochs = 3, .batch_size = 4, .shuffle = false});
     CHECK(ra.skipped_steps == 3);
     CHECK(with_bad.layer<1>().batches_tracked == 6);

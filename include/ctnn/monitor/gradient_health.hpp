@@ -285,6 +285,17 @@ public:
         }
     }
 
+    /// A refused step whose batch holds a non-finite input or target: its first one
+    /// (step_report::non_finite_data, "x is nan at row 3, column 1") ends the message of the
+    /// step's non_finite event, which names the layer but cannot see the data.
+    void observe_non_finite_data(const step_report& report) {
+        for (auto event = state.events.rbegin(); event != state.events.rend() && event->step == report.step; ++event)
+            if (event->kind == event_kind::non_finite) {
+                event->message += "; " + report.non_finite_data;
+                return;
+            }
+    }
+
     /// After an update that made a weight non-finite from finite gradients (a rate too large for
     /// the scalar type), before the trainer puts the weights back: a non_finite event naming the
     /// first layer whose weights it broke, so that a skipped step says why.

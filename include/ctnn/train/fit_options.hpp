@@ -37,6 +37,9 @@ struct step_report {
     double learning_rate = 0.0;  ///< the optimizer's rate for this step
     bool applied = true;         ///< false if the step was non-finite and skipped
     bool rolled_back = false;    ///< the step was refused and non_finite_action::rollback ran
+    /// A refused step's first non-finite input or target, "x is nan at row 3, column 1" (its row
+    /// in the data, before shuffling), as a thrown step's message says it; empty otherwise.
+    std::string non_finite_data{};
 };
 
 /// A measure fit takes of the validation data after every epoch, beside the loss and accuracy:

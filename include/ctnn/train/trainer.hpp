@@ -748,6 +748,8 @@ private:
             net_.restore_forward_state();
             throw;
         }
+        if (!last_.applied) [[unlikely]]
+            note_non_finite_data(x, y, lengths, n, steps, row_of);
         // A per-step schedule moves after every step that returned, applied or skipped, as a
         // PyTorch loop calls scheduler.step() after each batch.
         if constexpr (schedule_per_step)
@@ -767,6 +769,17 @@ private:
         const std::string found = first_non_finite_in_data(x, y, lengths, n, steps, row_of);
         if (!found.empty()) throw non_finite_error(std::string(e.what()) + "; " + found);
         throw;
+    }
+
+    // A step skipped or rolled back names the data that made it non-finite, as a thrown one
+    // does in its message: in its report (on_step, train_step's result) and, through the
+    // monitor's optional hook, in the step's non_finite event.
+    template <class X, class Y, class RowOf>
+    [[gnu::cold]] void note_non_finite_data(const X& x, const Y& y, std::span<const std::size_t> lengths,
+                                            std::size_t n, std::size_t steps, RowOf row_of) {
+        last_.non_finite_data = first_non_finite_in_data(x, y, lengths, n, steps, row_of);
+        if constexpr (requires { monitor_.observe_non_finite_data(last_); })
+            if (!last_.non_finite_data.empty()) monitor_.observe_non_finite_data(last_);
     }
 
     // "x is nan at row 3, column 1" for the first non-finite value of the n data rows row_of(i)
