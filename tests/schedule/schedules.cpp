@@ -16,6 +16,7 @@
 #include <cmath>
 #include <limits>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <catch2/catch.hpp>
@@ -29,12 +30,12 @@ namespace schedule = ctnn::schedule;
 constexpr double base_lr = 0.1;  // the fixtures' base rate
 constexpr std::size_t epochs = 40;
 
-/// The rates a schedule gives over `epochs` epochs, driven as trainer::fit drives it: epoch 0's
+/// The rates a schedule gives over `count` epochs, driven as trainer::fit drives it: epoch 0's
 /// from initial(), then next() after each epoch (the loss is ignored by these schedules).
 template <class Schedule>
-std::vector<double> rates(Schedule s) {
+std::vector<double> rates(Schedule s, std::size_t count = epochs) {
     std::vector<double> lr{s.initial(base_lr)};
-    for (std::size_t k = 1; k <= epochs; ++k) lr.push_back(s.next(base_lr, lr.back(), k, 0.0));
+    for (std::size_t k = 1; k <= count; ++k) lr.push_back(s.next(base_lr, lr.back(), k, 0.0));
     return lr;
 }
 
@@ -158,6 +159,24 @@ TEST_CASE("schedules: one_cycle matches OneCycleLR (cos, linear, three phases)",
         f, "onecycle_40_three",
         rates(schedule::one_cycle{
             .total_steps = 40, .div_factor = 10.0, .final_div_factor = 100.0, .three_phase = true}));
+}
+
+TEST_CASE("schedules: one_cycle passes over a phase no step falls in, as OneCycleLR does", "[schedule]") {
+    const ctnn_test::fixture f("schedules.txt");
+    using one_cycle = schedule::one_cycle;
+    // no climb: pct_start 0, or 0.05 of 12 steps (the first phase ends before step 0)
+    for (const auto& [name, pct_start] : {std::pair{"onecycle_12_pct0", 0.0}, {"onecycle_12_pct0p05", 0.05}}) {
+        const one_cycle s{.total_steps = 12, .pct_start = pct_start};
+        CHECK_NOTHROW(s.validate());
+        require_torch_rates(f, name, rates(s, 12));
+    }
+    // the default pct_start over 3 steps (one a epoch, 3 epochs)
+    CHECK_NOTHROW(one_cycle{.total_steps = 3}.validate());
+    require_torch_rates(f, "onecycle_3", rates(one_cycle{.total_steps = 3}, 3));
+    // three phases, the last of which no step reaches
+    const one_cycle three{.total_steps = 10, .pct_start = 0.6, .three_phase = true};
+    CHECK_NOTHROW(three.validate());
+    require_torch_rates(f, "onecycle_10_three_pct0p6", rates(three, 10));
 }
 
 TEST_CASE("schedules: one_cycle refuses a step past total_steps, as torch does", "[schedule]") {
@@ -299,11 +318,15 @@ TEST_CASE("schedules: validate() refuses settings outside their domain", "[sched
         CHECK(refuses(one_cycle{.total_steps = 10, .pct_start = not_a_number}));
         CHECK(refuses(one_cycle{.total_steps = 10, .div_factor = 0.0}));
         CHECK(refuses(one_cycle{.total_steps = 10, .final_div_factor = infinity}));
-        // torch would divide by a phase of no steps (a NaN rate): 0.1 of 10 steps climbs for none
+        // where a step falls in a phase of length 0 torch raises ZeroDivisionError: 0.1 of 10
+        // steps ends the climb at step 0; 1.0 ends it where the descent ends; three phases of
+        // 0.55 of 10 end the second where the third ends
         CHECK_THROWS_WITH((one_cycle{.total_steps = 10, .pct_start = 0.1}.validate()),
-                          Catch::Contains("phase 1 without a step"));
-        CHECK_THROWS_WITH((one_cycle{.total_steps = 10, .pct_start = 0.6, .three_phase = true}.validate()),
-                          Catch::Contains("phase 3 without a step"));
+                          Catch::Contains("gives phase 1 a length of 0 where step 0 falls in it"));
+        CHECK_THROWS_WITH((one_cycle{.total_steps = 10, .pct_start = 1.0}.validate()),
+                          Catch::Contains("gives phase 2 a length of 0 where step 10 falls in it"));
+        CHECK_THROWS_WITH((one_cycle{.total_steps = 10, .pct_start = 0.55, .three_phase = true}.validate()),
+                          Catch::Contains("gives phase 3 a length of 0 where step 10 falls in it"));
     }
     SECTION("cosine_warm_restarts") {
         using restarts = schedule::cosine_warm_restarts;

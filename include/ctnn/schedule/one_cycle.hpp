@@ -40,14 +40,21 @@ struct one_cycle {
             || !std::isfinite(final_div_factor))
             throw invalid_argument("ctnn: schedule::one_cycle needs finite div_factor and final_div_factor > 0, got "
                                    + std::to_string(div_factor) + " and " + std::to_string(final_div_factor));
-        // torch divides by each phase's length: a phase of none gives a NaN rate there
+        // A step's rate divides by the length of the phase it falls in, which torch raises
+        // ZeroDivisionError for when it is 0. A phase no step falls in is passed over, as torch
+        // passes it (pct_start 0, or below 1/total_steps: no climb, the cycle only anneals).
+        // Phase 1 holds the steps up to its end (step 0 when that is 0); a middle phase the steps
+        // after its start up to its end (none when they are equal); the last phase the steps
+        // after its start (step total_steps when its length is 0, as its end is total_steps − 1).
         double start = 0.0;
         for (std::size_t i = 0; i < phase_count(); ++i) {
-            if (!(phase_end(i) > start))
+            const double end = phase_end(i);
+            if (end == start && (i == 0 || i + 1 == phase_count()))
                 throw invalid_argument("ctnn: schedule::one_cycle: pct_start " + std::to_string(pct_start) + " of "
-                                       + std::to_string(total_steps) + " steps leaves phase " + std::to_string(i + 1)
-                                       + " without a step (torch's rate would be NaN there)");
-            start = phase_end(i);
+                                       + std::to_string(total_steps) + " steps gives phase " + std::to_string(i + 1)
+                                       + " a length of 0 where step " + std::to_string(i == 0 ? 0 : total_steps)
+                                       + " falls in it (torch divides by zero there)");
+            start = end;
         }
     }
 
