@@ -16,6 +16,7 @@
 #include <optional>
 #include <sstream>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include <catch2/catch.hpp>
@@ -147,6 +148,44 @@ TEST_CASE("early_stopping: fit stops after patience epochs and restores the best
     kept_trainer.fit(d.x, d.y, keep_options);
     twin_trainer.fit(d.x, d.y, {.epochs = 3, .batch_size = 0, .shuffle = false});  // 1 + 3 = 4 epochs
     CHECK(parameters_of(kept) == parameters_of(twin));
+}
+
+TEST_CASE("early_stopping: the best epoch's running statistics come back too, inside blocks as well",
+          "[callbacks][batch_norm]") {
+    using normalised_net = ctnn::network<ctnn::input<4>, ctnn::dense<8>, ctnn::batch_norm<ctnn::tanh>,
+                                         ctnn::residual<ctnn::dense<8>, ctnn::batch_norm<>>, ctnn::dense<1>>;
+    // every buffer saved with the model, counters included, as floats
+    const auto buffers_of = [](normalised_net& net) {
+        std::vector<float> values;
+        net.for_each_layer([&](auto& layer) {
+            ctnn::detail::for_each_buffer_of(layer, [&](std::string_view, const auto& b) {
+                if constexpr (std::is_arithmetic_v<std::remove_cvref_t<decltype(b)>>)
+                    values.push_back(float(b));
+                else
+                    values.insert(values.end(), b.begin(), b.end());
+            });
+        });
+        return values;
+    };
+    const auto d = noise(32, 3);
+    const ctnn::fit_options plain{.epochs = 5, .batch_size = 8, .shuffle = false};
+    normalised_net net(7);
+    ctnn::early_stopping stop(net, {.quantity = ctnn::watch::loss, .patience = 4, .min_delta = 1e9});
+    ctnn::trainer trainer{net, ctnn::loss::mse{}, ctnn::optim::sgd{.lr = 0.05}};
+    auto options = plain;
+    options.callbacks = {stop};
+    trainer.fit(d.x, d.y, options);
+    REQUIRE(stop.best_epoch() == std::optional<std::size_t>(0));
+    REQUIRE(net.layer<1>().batches_tracked == 4);  // epoch 0's four batches, not five epochs' twenty
+
+    normalised_net twin(7);
+    ctnn::trainer twin_trainer{twin, ctnn::loss::mse{}, ctnn::optim::sgd{.lr = 0.05}};
+    auto one = plain;
+    one.epochs = 1;
+    twin_trainer.fit(d.x, d.y, one);
+    CHECK(parameters_of(net) == parameters_of(twin));
+    CHECK(buffers_of(net) == buffers_of(twin));
+    CHECK(trainer.evaluate(d.x, d.y) == twin_trainer.evaluate(d.x, d.y));  // as the best epoch evaluated
 }
 
 TEST_CASE("early_stopping on validation loss stops where the history says", "[callbacks]") {

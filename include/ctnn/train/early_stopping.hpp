@@ -1,14 +1,20 @@
 // early_stopping: ends fit when the watched number has not improved for `patience` epochs, and
-// puts back the weights of the best epoch.
+// puts back the weights (and running statistics) of the best epoch.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
 #include <limits>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <type_traits>
+#include <vector>
 
 #include "ctnn/core/errors.hpp"
+#include "ctnn/detail/network_visit.hpp"
 #include "ctnn/detail/parameter_snapshot.hpp"
 #include "ctnn/train/callback.hpp"
 #include "ctnn/train/fit_options.hpp"
@@ -22,10 +28,11 @@ struct early_stopping_options {
     std::size_t patience = 5;
     /// An epoch improves only if it beats the best by more than this (≥ 0).
     double min_delta = 0.0;
-    /// At the end of fit (stopped or not), restore every parameter to the best epoch's value. A
-    /// trainer then starts its optimizer state afresh at its next step (the state it has was
-    /// built for later weights). Layer buffers that are not parameters (batch_norm's running
-    /// statistics) keep their last values.
+    /// At the end of fit (stopped or not), restore every parameter and every saved buffer
+    /// (batch_norm's running statistics, in blocks too) to the best epoch's value, as Keras's
+    /// restore_best_weights restores every weight: the model then evaluates as it did at its
+    /// best epoch. A trainer then starts its optimizer state afresh at its next step (the state
+    /// it has was built for later weights).
     bool restore_best = true;
 };
 
@@ -59,7 +66,10 @@ public:
             best_ = v;
             best_epoch_ = report.epoch;
             waited_ = 0;
-            if (options_.restore_best) snapshot_.capture(net_);
+            if (options_.restore_best) {
+                snapshot_.capture(net_);
+                capture_buffers();
+            }
             return fit_control::proceed;
         }
         if (++waited_ < options_.patience) return fit_control::proceed;
@@ -70,6 +80,7 @@ public:
     void on_fit_end(const fit_result&) override {
         if (options_.restore_best && snapshot_.valid() && best_epoch_ && *best_epoch_ != last_epoch_) {
             snapshot_.restore(net_);
+            restore_buffers();
             net_.note_weights_replaced();  // a trainer's optimizer state was built for later weights
         }
     }
@@ -82,6 +93,38 @@ public:
     const early_stopping_options& options() const noexcept { return options_; }
 
 private:
+    using scalar = typename Network::scalar;
+
+    // The buffers that are saved with the model (for_each_buffer_of): tensors' elements in
+    // order, and the counters (batch_norm's batches_tracked).
+    void capture_buffers() {
+        buffer_values_.clear();
+        counters_.clear();
+        net_.for_each_layer([&](auto& layer) {
+            detail::for_each_buffer_of(layer, [&](std::string_view, const auto& b) {
+                if constexpr (std::is_arithmetic_v<std::remove_cvref_t<decltype(b)>>)
+                    counters_.push_back(std::int64_t(b));
+                else
+                    buffer_values_.insert(buffer_values_.end(), b.data(), b.data() + b.size());
+            });
+        });
+    }
+    void restore_buffers() {
+        const scalar* from = buffer_values_.data();
+        std::size_t counter = 0;
+        net_.for_each_layer([&](auto& layer) {
+            detail::for_each_buffer_of(layer, [&](std::string_view, auto& b) {
+                using buffer = std::remove_cvref_t<decltype(b)>;
+                if constexpr (std::is_arithmetic_v<buffer>) {
+                    b = buffer(counters_[counter++]);
+                } else {
+                    std::copy_n(from, b.size(), b.data());
+                    from += b.size();
+                }
+            });
+        });
+    }
+
     Network& net_;
     early_stopping_options options_;
     double best_ = std::numeric_limits<double>::quiet_NaN();
@@ -89,7 +132,9 @@ private:
     std::optional<std::size_t> stopped_epoch_;
     std::size_t last_epoch_ = 0;
     std::size_t waited_ = 0;
-    detail::parameter_snapshot<typename Network::scalar> snapshot_;  // the weights only
+    detail::parameter_snapshot<scalar> snapshot_;  // the parameters
+    std::vector<scalar> buffer_values_;
+    std::vector<std::int64_t> counters_;
 };
 
 }  // namespace ctnn
