@@ -169,6 +169,13 @@ TEST_CASE("dataset: a seeded train/validation split", "[data][dataset]") {
     CHECK(d.split(0.33, 1).validation.size() == 7);  // round(6.6)
     CHECK(d.split(0.0, 1).validation.size() == 0);
     CHECK(d.split(1.0, 1).train.size() == 0);
+    // a fraction between 0 and 1 that would leave a side empty is a mistake, not a split
+    const auto five = numbered(5);
+    CHECK_THROWS_WITH(five.split(0.9, 1), "ctnn: dataset::split(0.9) of 5 rows leaves no row to train on "
+                                          "(round(4.5) rows go to validation); choose another fraction, or 0 or "
+                                          "1 for one side alone");
+    CHECK_THROWS_WITH(five.split(0.05, 1), Contains("leaves no validation row (round(0.25) rows"));
+    CHECK(five.split(0.8, 1).train.size() == 1);
     for (const double bad : {-0.1, 1.5, std::nan("")}) {
         CHECK_THROWS_AS(d.split(bad, 1), ctnn::invalid_argument);
         CHECK_THROWS_WITH(d.split(bad, 1),

@@ -466,6 +466,27 @@ TEST_CASE("csv: the edge cases a careless file brings, each refused at its posit
     CHECK(d.x(0, 1) == 0.0);
     CHECK(std::signbit(d.x(0, 1)));
     CHECK(d.x(0, 2) == 0.0);
+    // a tab delimiter: two tabs in a row hold an empty field (a tab is a blank around a field
+    // only when it is not the delimiter), and a pandas index column has an empty name
+    const std::string tsv_file = "ctnn: " + (dir.path() / "t.tsv").string() + ":";
+    const auto tsv = [&](const std::string& text) {
+        const auto path = dir.write("t.tsv", text);
+        return data_error_message([&] { ctnn::data::read_csv(path, "y", '\t'); });
+    };
+    CHECK(tsv("a\tb\ty\n1\t\t3\n") == tsv_file + " 2:3: expected a number, found an empty field");
+    CHECK(tsv("\tb\ty\n1\t\t2\t3\n") == tsv_file + " 2:6: expected 3 fields as in the header, found 4");
+    CHECK(tsv("a\tb\ty\n1\t2\t3\n\t\t\n") == tsv_file + " 3:1: expected a number, found an empty field");
+    const auto indexed = ctnn::data::read_csv<double>(dir.write("i.tsv", "\tb\ty\n0\t2\t3\n1\t 5 \t6\n"), "y", '\t');
+    CHECK((indexed.feature_names == std::vector<std::string>{"", "b"}));
+    CHECK((indexed.x == ctnn::tensor<double, 2>{{0.0, 2.0}, {1.0, 5.0}}));
+    CHECK((indexed.y == ctnn::tensor<double, 2>{{3.0}, {6.0}}));
+    // blank lines before the header are skipped as those after it are; blanks inside a quoted
+    // number are read around, as Python's float(" 5 ")
+    const auto lead = ctnn::data::read_csv<double>(dir.write("lead.csv", "\n  \r\nx,y\n\" 5 \",\"\t1\"\n"), "y");
+    CHECK((lead.x == ctnn::tensor<double, 2>{{5.0}}));
+    CHECK((lead.y == ctnn::tensor<double, 2>{{1.0}}));
+    CHECK(read("\n \n", "y") == file + " 3:1: expected a header row of column names, found blank lines only");
+    CHECK(read("a,y\n\"\",1\n", "y") == file + " 2:1: expected a number, found an empty field");
     CHECK(read("a,y\n0.00001e400,0\n", "y") == file + " 2:1: expected a number within the range of double, found \"0.00001e400\"");
     CHECK(read("a,y\n123e307,0\n", "y") == file + " 2:1: expected a number within the range of double, found \"123e307\"");
 }

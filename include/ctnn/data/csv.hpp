@@ -62,8 +62,18 @@ public:
         return true;
     }
 
-    static bool blank(std::string_view line) {
-        return line.find_first_not_of(" \t") == std::string_view::npos;
+    /// A blank around a field: a space or a tab, unless it is the delimiter (in a TSV file a
+    /// tab ends a field, and two in a row hold an empty one).
+    bool padding(char c) const noexcept { return (c == ' ' || c == '\t') && c != delimiter_; }
+    /// A line of blanks alone, skipped (with a tab delimiter, a line of tabs holds empty fields).
+    bool blank(std::string_view line) const noexcept {
+        return std::all_of(line.begin(), line.end(), [&](char c) { return padding(c); });
+    }
+    /// Moves to the first line that is not blank (the header); false if there is none.
+    bool next_filled_line(std::string_view& line) {
+        while (next_line(line))
+            if (!blank(line)) return true;
+        return false;
     }
 
     std::size_t line_number() const noexcept { return line_number_; }
@@ -73,7 +83,7 @@ public:
         fields.clear();
         std::size_t i = 0;
         for (;;) {
-            while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) ++i;
+            while (i < line.size() && padding(line[i])) ++i;
             csv_field f{{}, i + 1, false};
             if (i < line.size() && line[i] == '"') {
                 const std::size_t open = i;
@@ -92,14 +102,14 @@ public:
                 f.text = line.substr(open + 1, i - open - 1);
                 f.quoted = true;
                 ++i;
-                while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) ++i;
+                while (i < line.size() && padding(line[i])) ++i;
                 if (i < line.size() && line[i] != delimiter_)
                     fail(i + 1, "the delimiter '" + std::string(1, delimiter_) + "' after a quoted field",
                          quoted_excerpt(line.substr(i), 20));
             } else {
                 const std::size_t end = std::min(line.find(delimiter_, i), line.size());
                 std::size_t last = end;
-                while (last > i && (line[last - 1] == ' ' || line[last - 1] == '\t')) --last;
+                while (last > i && padding(line[last - 1])) --last;
                 f.text = line.substr(i, last - i);
                 i = end;
             }
@@ -115,6 +125,10 @@ public:
     template <class T>
     T number(const csv_field& f) const {
         std::string_view s = f.text;
+        if (f.quoted) {  // blanks inside the quotes, as Python's float(" 5 ") reads them
+            while (!s.empty() && padding(s.front())) s.remove_prefix(1);
+            while (!s.empty() && padding(s.back())) s.remove_suffix(1);
+        }
         if (s.empty()) fail(f.column, "a number", "an empty field");
         const char* first = s.data();
         const char* last = s.data() + s.size();
@@ -189,10 +203,10 @@ data::csv_data<T> parse_csv(std::string_view text, std::string file,
     csv_parser parser(text, std::move(file), delimiter);
     std::vector<csv_field> fields;
     std::string_view line;
-    if (!parser.next_line(line) || csv_parser::blank(line))
-        throw_data_error(parser.file(), "1:1", "a header row of column names",
-                                       parser.line_number() == 0 ? "an empty file"
-                                                                 : "an empty line");
+    if (!parser.next_filled_line(line))  // blank lines before the header are skipped too
+        throw_data_error(parser.file(), std::to_string(parser.line_number() + 1) + ":1",
+                         "a header row of column names",
+                         parser.line_number() == 0 ? "an empty file" : "blank lines only");
     parser.split(line, fields);
     std::vector<std::string> names;
     names.reserve(fields.size());
@@ -234,9 +248,9 @@ data::csv_data<T> parse_csv(std::string_view text, std::string file,
     {
         csv_parser counter(text, parser.file(), delimiter);
         std::string_view l;
-        counter.next_line(l);
+        counter.next_filled_line(l);  // the header
         while (counter.next_line(l)) {
-            if (csv_parser::blank(l)) continue;
+            if (counter.blank(l)) continue;
             if (l.size() < 2 * width - 1) {
                 counter.split(l, fields);
                 if (fields.size() != width)
@@ -267,7 +281,7 @@ data::csv_data<T> parse_csv(std::string_view text, std::string file,
     T* y = out.y.data();
     std::size_t row = 0;
     while (parser.next_line(line)) {
-        if (csv_parser::blank(line)) continue;
+        if (parser.blank(line)) continue;
         parser.split(line, fields);
         if (fields.size() != width)
             parser.fail(fields.size() > width ? fields[width].column : line.size() + 1,

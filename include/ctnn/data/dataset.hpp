@@ -14,6 +14,7 @@
 
 #include "ctnn/core/errors.hpp"
 #include "ctnn/core/rng.hpp"
+#include "ctnn/detail/class_labels.hpp"
 #include "ctnn/detail/data_check.hpp"
 #include "ctnn/detail/matrix_view.hpp"
 #include "ctnn/detail/xtensor.hpp"
@@ -102,7 +103,7 @@ public:
     tensor<T, 2>& y() noexcept { return y_; }
 
     /// Puts the rows in the order of a permutation drawn from `seed`, x and y alike, in place
-    /// (one row of scratch). The same seed gives the same order on every platform.
+    /// (one row of scratch beside the order). The same seed gives the same order on every platform.
     void shuffle(std::uint64_t seed) {
         rng r(seed);
         shuffle(r);
@@ -139,7 +140,9 @@ public:
     }
 
     /// Splits the rows at random (from `seed`): round(validation_fraction · N) rows go to
-    /// validation, the others to train, each in the drawn order. The fraction must lie in [0, 1].
+    /// validation, the others to train, each in the drawn order. The fraction must lie in [0, 1];
+    /// a fraction strictly between them that leaves either side without a row (0.9 of 5 rows) is
+    /// refused, as scikit-learn's train_test_split refuses it.
     split_result split(double validation_fraction, std::uint64_t seed) const {
         if (!(validation_fraction >= 0.0 && validation_fraction <= 1.0))
             throw invalid_argument("ctnn: dataset::split needs validation_fraction in [0, 1], got "
@@ -150,6 +153,12 @@ public:
         r.shuffle(order.begin(), order.end());
         const auto n_validation = std::min(
             size(), std::size_t(std::llround(validation_fraction * double(size()))));
+        if (validation_fraction > 0.0 && validation_fraction < 1.0 && (n_validation == 0 || n_validation == size()))
+            throw invalid_argument("ctnn: dataset::split(" + detail::number_string(validation_fraction) + ") of "
+                                   + std::to_string(size()) + " rows leaves "
+                                   + (n_validation == 0 ? "no validation row" : "no row to train on")
+                                   + " (round(" + detail::number_string(validation_fraction * double(size()))
+                                   + ") rows go to validation); choose another fraction, or 0 or 1 for one side alone");
         const auto cut = order.begin() + std::ptrdiff_t(size() - n_validation);
         return {gather(order.begin(), cut), gather(cut, order.end())};
     }
