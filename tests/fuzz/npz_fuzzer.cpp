@@ -72,7 +72,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         const auto array = ctnn::detail::parse_npy(bytes, "fuzz");
         // every element the parser vouches for is readable
         double sum = 0.0;
-        for (const double v : array.values<double>()) sum += v;
+        for (const double v : array.values<double>("fuzz")) sum += v;
         if (sum == 1.2345e300) std::fputs("", stderr);  // keeps the reads
     } catch (const ctnn::format_error&) {
     }

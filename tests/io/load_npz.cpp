@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -78,6 +79,35 @@ TEST_CASE("load_npz: batch norm's running statistics and counter, LSTM gates by 
     ctnn::load_npz(archive("lstm.npz"), seq, {.modules = {"lstm", "fc"}});
     const auto x = f.tensor<double, 3>("lstm.x");
     CTNN_REQUIRE_CLOSE(seq.predict(x), (f.tensor<double, 2>("lstm.y")), 1e-12);
+}
+
+TEST_CASE("load_npz: a stacked nn.LSTM is one ctnn layer per torch layer, named module:k", "[load_npz]") {
+    const auto& f = fixture();
+    using stacked_net = ctnn::basic_network<double, ctnn::sequence<2>, ctnn::lstm<6, ctnn::whole_sequence>,
+                                            ctnn::lstm<6>, ctnn::dense<1>>;
+    stacked_net net;
+    ctnn::load_npz(archive("lstm_stacked.npz"), net, {.modules = {"lstm:0", "lstm:1", "fc"}});
+    CTNN_REQUIRE_CLOSE(net.predict(f.tensor<double, 3>("lstm_stacked.x")), (f.tensor<double, 2>("lstm_stacked.y")),
+                       1e-12);
+    // the module name alone reads layer 0 twice: refused, saying how to name the layers
+    stacked_net other(3);
+    const auto before = weights_of(other);
+    CHECK_THROWS_WITH(ctnn::load_npz(archive("lstm_stacked.npz"), other, {.modules = {"lstm", "lstm", "fc"}}),
+                      Contains("array 'lstm.weight_ih_l0' has shape (24, 2), but layer 1 (lstm) weight_ih_l0 is "
+                               "(24, 6) (a stacked nn.LSTM")
+                          && Contains("name them in npz_options::modules as \"lstm:0\", \"lstm:1\""));
+    // where the widths let layer 0 pass for layer 1, the arrays left over say it
+    ctnn::basic_network<double, ctnn::sequence<6>, ctnn::lstm<6, ctnn::whole_sequence>, ctnn::lstm<6>, ctnn::dense<1>>
+        square;
+    CHECK_THROWS_WITH(ctnn::load_npz(archive("lstm_stacked.npz"), square, {.modules = {"lstm:1", "lstm:1", "fc"}}),
+                      Contains("the network has no place for 'lstm.bias_hh_l0'")
+                          && Contains("name them in npz_options::modules as \"lstm:0\""));
+    CHECK_THROWS_WITH(ctnn::load_npz(archive("lstm_stacked.npz"), other, {.modules = {"lstm:0", "lstm:1", "fc:1"}}),
+                      Contains("module 'fc:1' names a layer of a stacked module, but layer 2 (dense) is no recurrent "
+                               "layer of torch's names"));
+    CHECK_THROWS_WITH(ctnn::load_npz(archive("lstm_stacked.npz"), other, {.modules = {"lstm:0", "lstm:one", "fc"}}),
+                      Contains("module 'lstm:one' names no layer number after its ':'"));
+    CHECK(weights_of(other) == before);
 }
 
 TEST_CASE("load_npz: what save_npz writes loads back under ctnn's own names", "[load_npz][npz]") {
@@ -156,6 +186,29 @@ TEST_CASE("load_npz: refusals name the array and the layer, and change nothing",
         const auto path = dir.write("deflate.npz", bytes);
         mlp_f32 f32(5);
         CHECK_THROWS_AS(ctnn::load_npz(path, f32, {.modules = {"0", "2"}}), ctnn::format_error);
+    }
+    SECTION("a value load would refuse: non-finite, beyond float, a counter stored as a float") {
+        mlp with_nan(5);
+        with_nan.layer<0>().weight.value(1, 2) = std::numeric_limits<double>::quiet_NaN();
+        ctnn::save_npz(dir.path() / "nan.npz", with_nan);
+        CHECK_THROWS_MATCHES(ctnn::load_npz(dir.path() / "nan.npz", net), ctnn::format_error,
+                             Message("ctnn: load_npz '" + (dir.path() / "nan.npz").string()
+                                     + "': array 'layer0.weight' for layer 0 (dense) weight: element 6 is nan, not a "
+                                       "finite number"));
+        refused([&] { ctnn::load_npz(dir.path() / "nan.npz", net); });
+        mlp huge(5);
+        huge.layer<1>().bias.value(2) = -1e300;
+        ctnn::save_npz(dir.path() / "huge.npz", huge);
+        mlp_f32 f32(5);
+        CHECK_THROWS_WITH(ctnn::load_npz(dir.path() / "huge.npz", f32),
+                          Contains("array 'layer1.bias' for layer 1 (dense) bias: element 2 is -1e+300, beyond the "
+                                   "range of float"));
+        ctnn::load_npz(dir.path() / "huge.npz", net);  // a double holds it
+        CHECK(net.layer<1>().bias.value(2) == -1e300);
+        ctnn::basic_network<double, ctnn::input<4>, ctnn::dense<5>, ctnn::batch_norm<ctnn::relu>, ctnn::dense<2>> bn;
+        CHECK_THROWS_WITH(ctnn::load_npz(archive("bn_float_counter.npz"), bn, {.modules = {"0", "1", "3"}}),
+                          Contains("array '1.num_batches_tracked' holds floating-point values, but layer 1 "
+                                   "(batch_norm) num_batches_tracked is an integer counter (int64)"));
     }
     SECTION("a file larger than the limit is refused before it is read") {
         CHECK_THROWS_WITH(ctnn::load_npz(archive("mlp.npz"), net, {.modules = {"0", "2"}, .limits = {.max_bytes = 1000}}),

@@ -3,6 +3,7 @@
 // version 1.0; read in versions 1 to 3, little-endian float32, float64 and int64, C order.
 #pragma once
 
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -15,6 +16,7 @@
 
 #include "ctnn/core/errors.hpp"
 #include "ctnn/detail/byte_io.hpp"
+#include "ctnn/detail/class_labels.hpp"
 
 namespace ctnn::detail {
 
@@ -65,13 +67,24 @@ struct npy_array {
         return n;
     }
     /// Every element as E (the file's type converted: a float32 file into a double network, or
-    /// back), the type dispatched once.
+    /// back), the type dispatched once. A floating-point element must be finite and, converted
+    /// to a narrower E, within its range (1e300 is not a float): format_error "<context>:
+    /// element i is v, ..." otherwise, as `load` refuses what `save` would not write.
     template <class E>
-    std::vector<E> values() const {
+    std::vector<E> values(std::string_view context) const {
         std::vector<E> out(static_cast<std::size_t>(elements()));
         const auto decode = [&]<class V>(V) {
             byte_reader r(data, "an .npy array");  // parse_npy checked the size
-            for (auto& v : out) v = E(r.get<V>("an element"));
+            for (std::size_t i = 0; i < out.size(); ++i) {
+                const V v = r.get<V>("an element");
+                if constexpr (std::is_floating_point_v<V>) {
+                    if (!std::isfinite(v) || (sizeof(E) < sizeof(V) && std::abs(v) > double(std::numeric_limits<E>::max())))
+                        throw format_error(std::string(context) + ": element " + std::to_string(i) + " is "
+                                           + number_string(double(v))
+                                           + (std::isfinite(v) ? ", beyond the range of float" : ", not a finite number"));
+                }
+                out[i] = E(v);
+            }
         };
         if (descr == "<f4")
             decode(float{});

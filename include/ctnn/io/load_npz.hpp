@@ -8,6 +8,7 @@
 #pragma once
 
 #include <algorithm>
+#include <cctype>
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -35,7 +36,9 @@ namespace ctnn {
 struct npz_options {
     /// The state_dict prefix of each layer that holds parameters or buffers, in order: for
     /// nn.Sequential(nn.Linear, nn.ReLU, nn.Linear) {"0", "2"}; for a module with fc1 and fc2
-    /// {"fc1", "fc2"}. Empty: ctnn's own names, layer{i}, as save_npz writes them.
+    /// {"fc1", "fc2"}. Empty: ctnn's own names, layer{i}, as save_npz writes them. A stacked
+    /// nn.LSTM (GRU, RNN) is one ctnn layer per torch layer, each named "module:k", its layer
+    /// k: {"lstm:0", "lstm:1", "fc"} reads lstm.weight_ih_l0 … then lstm.weight_ih_l1 ….
     std::vector<std::string> modules{};
     /// Refuse arrays the network has no place for (load_state_dict's strict=True).
     bool strict = true;
@@ -44,6 +47,10 @@ struct npz_options {
 };
 
 namespace detail {
+inline constexpr const char* stacked_module_hint =
+    "a stacked nn.LSTM, GRU or RNN: give ctnn one recurrent layer per torch layer and name them in "
+    "npz_options::modules as \"lstm:0\", \"lstm:1\" ...";
+
 /// load_npz on an archive already in memory; `context` starts every message.
 template <class T, class Input, class... Layers>
 void load_npz_archive(std::span<const std::uint8_t> bytes, const std::string& context,
@@ -87,12 +94,32 @@ void load_npz_archive(std::span<const std::uint8_t> bytes, const std::string& co
     net.for_each_layer_indexed([&](auto& layer, auto index) {
         // a layer without parameters or buffers stages nothing, so its prefix is never read
         const auto held = std::size_t(std::find(holding.begin(), holding.end(), index) - holding.begin());
-        const std::string prefix = options.modules.empty() ? "layer" + std::to_string(index)
-                                   : held < holding.size()  ? options.modules[held]
-                                                            : std::string();
+        std::string prefix = options.modules.empty() ? "layer" + std::to_string(index)
+                             : held < holding.size()  ? options.modules[held]
+                                                      : std::string();
+        // "lstm:1": layer 1 of a stacked torch module, whose names end in _l1, not _l0
+        std::string stacked_layer;
+        if (const auto colon = prefix.rfind(':'); colon != std::string::npos && !options.modules.empty()) {
+            stacked_layer = prefix.substr(colon + 1);
+            prefix.resize(colon);
+            if (stacked_layer.empty()
+                || stacked_layer.find_first_not_of("0123456789") != std::string::npos)
+                throw invalid_argument(context + ": module '" + options.modules[held]
+                                       + "' names no layer number after its ':' (\"lstm:1\" is layer 1 of lstm)");
+            bool per_layer = false;
+            detail::for_each_named_parameter_of(layer, [&](std::string_view name, auto&) {
+                per_layer = per_layer || name.find("_l0") != std::string_view::npos;
+            });
+            if (!per_layer)
+                throw invalid_argument(context + ": module '" + options.modules[held] + "' names a layer of a stacked "
+                                       "module, but layer " + std::to_string(index) + " (" + std::string(kinds[index])
+                                       + ") is no recurrent layer of torch's names (weight_ih_l0 ...)");
+        }
         // `target` (a tensor or a counter) from array prefix.name, staged; committed below
         const auto stage = [&](std::string_view name, auto& target) {
-            const std::string key = prefix + "." + std::string(name);
+            std::string key = prefix + "." + std::string(name);
+            if (const auto at = key.rfind("_l0"); !stacked_layer.empty() && at != std::string::npos)
+                key.replace(at, 3, "_l" + stacked_layer);
             const std::string what = "layer " + std::to_string(index) + " (" + std::string(kinds[index]) + ") " + std::string(name);
             const auto found = arrays.find(key);
             if (found == arrays.end())
@@ -102,14 +129,24 @@ void load_npz_archive(std::span<const std::uint8_t> bytes, const std::string& co
             const auto expected = detail::shape_of(target);
             const auto raw = zip.extract(*found->second, 4096 + 8 * std::uint64_t(elements.size()));
             const auto array = detail::parse_npy(raw, context + ": array '" + key + "'");
-            if (array.shape != expected)
+            if (array.shape != expected) {
+                // read as layer 0 of a stacked module whose layer 1 is in the archive: say how to name it
+                const auto l0 = key.rfind("_l0");
+                const bool stacked = l0 != std::string::npos && stacked_layer.empty()
+                                     && arrays.contains(std::string(key).replace(l0, 3, "_l1"));
                 throw format_error(context + ": array '" + key + "' has shape " + detail::shape_string(array.shape)
-                                   + ", but " + what + " is " + detail::shape_string(expected));
+                                   + ", but " + what + " is " + detail::shape_string(expected)
+                                   + (stacked ? std::string(" (") + stacked_module_hint + ")" : std::string()));
+            }
             if constexpr (std::is_floating_point_v<E>) {
                 if (array.descr == "<i8")
                     throw format_error(context + ": array '" + key + "' holds integers, but " + what + " is floating-point");
+            } else {
+                if (array.descr != "<i8")
+                    throw format_error(context + ": array '" + key + "' holds floating-point values, but " + what
+                                       + " is an integer counter (int64)");
             }
-            auto values = array.template values<E>();
+            auto values = array.template values<E>(context + ": array '" + key + "' for " + what);
             used.insert(key);
             commits.push_back([elements, values = std::move(values)] { std::copy(values.begin(), values.end(), elements.begin()); });
         };
@@ -117,12 +154,26 @@ void load_npz_archive(std::span<const std::uint8_t> bytes, const std::string& co
         detail::for_each_buffer_of(layer, [&](std::string_view name, auto& b) { stage(name, b); });
     });
     if (options.strict && used.size() != arrays.size()) {
+        // A stacked nn.LSTM's layers are one module's arrays ending in _l0, _l1...: one of them
+        // left over, in an archive with a layer 1, is a stacked module read under one name.
+        const auto of_layer = [](std::string_view key, char k) {
+            const auto at = key.rfind("_l");
+            if (at == std::string_view::npos || at + 2 >= key.size()) return false;
+            return k ? key[at + 2] == k : std::isdigit(static_cast<unsigned char>(key[at + 2])) != 0;
+        };
+        bool has_layer_1 = false, stacked = false;
         std::string unused;
-        for (const auto& [key, e] : arrays)
-            if (!used.contains(key)) unused += (unused.empty() ? "'" : ", '") + key + "'";
+        for (const auto& [key, e] : arrays) {
+            has_layer_1 = has_layer_1 || of_layer(key, '1');
+            if (used.contains(key)) continue;
+            unused += (unused.empty() ? "'" : ", '") + key + "'";
+            stacked = stacked || of_layer(key, 0);
+        }
+        stacked = stacked && has_layer_1;
         throw format_error(context + ": the network has no place for " + unused
-                           + " (npz_options::strict = false loads the rest; npz_options::modules names the state_dict "
-                             "prefix of each layer)");
+                           + (stacked ? std::string(" (") + stacked_module_hint + ")"
+                                      : " (npz_options::strict = false loads the rest; npz_options::modules names the "
+                                        "state_dict prefix of each layer)"));
     }
     for (auto& commit : commits) commit();
     net.note_weights_replaced();  // a trainer of net starts its optimizer state afresh
