@@ -447,6 +447,19 @@ TEST_CASE("load: a network of another type is refused, naming the first differen
         file, "layer 0 (dense): activation relu in file, identity in network");
     expect_mismatch<network<input<10>, dense<5, relu>, ctnn::layer_norm<>, dense<1>>>(
         file, "layer 1: kind batch_norm in file, layer_norm in network");
+    // an activation's settings change what the weights compute: they are compared too
+    expect_mismatch<network<input<10>, dense<5, ctnn::leaky_relu<std::ratio<1, 2>>>, batch_norm<>, dense<1>>>(
+        file, "layer 0 (dense): activation relu in file, leaky_relu(1/2) in network");
+    const fs::path leaky = dir / "leaky.ctnn";
+    ctnn::save(leaky, network<input<10>, dense<5, ctnn::leaky_relu<>>, dense<1>>(1));
+    expect_mismatch<network<input<10>, dense<5, ctnn::leaky_relu<std::ratio<1, 2>>>, dense<1>>>(
+        leaky, "layer 0 (dense): activation leaky_relu in file, leaky_relu(1/2) in network");
+    network<input<10>, dense<5, ctnn::leaky_relu<std::ratio<2, 200>>>, dense<1>> same_slope;  // 2/200 is 1/100
+    CHECK_NOTHROW(ctnn::load(leaky, same_slope));
+    const fs::path clipped = dir / "hardtanh.ctnn";
+    ctnn::save(clipped, network<input<10>, dense<5, ctnn::hardtanh<std::ratio<-2>, std::ratio<5, 2>>>, dense<1>>(1));
+    expect_mismatch<network<input<10>, dense<5, ctnn::hardtanh<>>, dense<1>>>(
+        clipped, "layer 0 (dense): activation hardtanh(-2, 5/2) in file, hardtanh in network");
     expect_mismatch<network<input<10>, dense<4, relu>, batch_norm<>, dense<1>>>(
         file, "layer 0 (dense): weight shape (5, 10) in file, (4, 10) in network");
     expect_mismatch<network<input<10>, dense<5, relu>, batch_norm<>, dense<2>>>(

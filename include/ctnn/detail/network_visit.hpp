@@ -11,6 +11,8 @@
 #include <type_traits>
 #include <vector>
 
+#include "ctnn/detail/std_ratio.hpp"
+
 namespace ctnn::detail {
 
 /// The element type as saved files name it (NumPy's names).
@@ -43,7 +45,36 @@ constexpr std::string_view activation_name() {
         return {};
 }
 
-/// What a saved model records as a layer's activation, and load compares: the activation's name;
+/// An activation's settings as a saved model records them: "(1/2)" for leaky_relu<std::ratio<1,
+/// 2>>, "(-2, 2)" for hardtanh's; "" for an activation of its template's default settings (and
+/// one without settings), so files of the default read as before settings were recorded.
+template <class Activation>
+struct activation_settings {
+    static std::string text() { return {}; }
+};
+template <template <class...> class Activation, class... Settings>
+constexpr bool default_settings() {
+    if constexpr (requires { typename Activation<>; })
+        return std::is_same_v<Activation<typename Settings::type...>, Activation<>>;  // by value: 2/200 is 1/100
+    else
+        return false;
+}
+template <template <class...> class Activation, class... Settings>
+    requires(sizeof...(Settings) > 0 && (is_std_ratio<Settings> && ...))
+struct activation_settings<Activation<Settings...>> {
+    static std::string text() {
+        if constexpr (default_settings<Activation, Settings...>()) {
+            return {};
+        } else {
+            std::string text;
+            ((text += (text.empty() ? "(" : ", ") + ratio_string<Settings>()), ...);
+            return text + ")";
+        }
+    }
+};
+
+/// What a saved model records as a layer's activation, and load compares: the activation's name
+/// and its settings unless they are the defaults ("leaky_relu(1/2)");
 /// for a block, each inner layer's kind and activation in brackets, "[dense squareplus, dense
 /// identity]" (a bracket per branch for concatenate, the direction's layer for bidirectional), so
 /// that a file of residual<dense<4, relu>> is refused by residual<dense<4, tanh>>.
@@ -51,6 +82,8 @@ template <class Layer>
 std::string saved_activation() {
     if constexpr (requires { Layer::inner_layers_description(); })
         return Layer::inner_layers_description();
+    else if constexpr (requires { typename Layer::activation_type; })
+        return std::string(activation_name<Layer>()) + activation_settings<typename Layer::activation_type>::text();
     else
         return std::string(activation_name<Layer>());
 }

@@ -4,21 +4,14 @@
 // its value at run time (torch.nn.init.constant_ either way).
 #pragma once
 
-#include <cstdint>
 #include <ratio>
 #include <string_view>
 #include <type_traits>
 
 #include "ctnn/core/rng.hpp"
+#include "ctnn/detail/std_ratio.hpp"
 #include "ctnn/detail/xtensor.hpp"
 #include "ctnn/init/fans.hpp"
-
-namespace ctnn::detail {
-template <class T>
-inline constexpr bool is_std_ratio = false;
-template <std::intmax_t Num, std::intmax_t Den>
-inline constexpr bool is_std_ratio<std::ratio<Num, Den>> = true;
-}  // namespace ctnn::detail
 
 namespace ctnn::init {
 
