@@ -23,6 +23,7 @@
 #include <sstream>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include <catch2/catch.hpp>
@@ -220,6 +221,21 @@ TEST_CASE("layer_summary: widths and element counts from the type alone", "[io][
         CHECK(layers[i].input_width == export_net::widths[i]);
         CHECK(layers[i].output_width == export_net::widths[i + 1]);
     }
+    // a block counts its inner layers' running statistics, as it saves them
+    using blocks_net = ctnn::network<ctnn::input<6>, ctnn::residual<ctnn::dense<6>, ctnn::batch_norm<>>,
+                                     ctnn::concatenate<ctnn::branch<ctnn::batch_norm<>>, ctnn::branch<ctnn::dense<2>>>>;
+    constexpr auto blocks = ctnn::layer_summary::of<blocks_net>();
+    STATIC_REQUIRE(blocks[0].trainable == 6 * 6 + 6 + 2 * 6);
+    STATIC_REQUIRE(blocks[0].non_trainable == 2 * 6);
+    STATIC_REQUIRE(blocks[1].non_trainable == 2 * 6);
+    blocks_net net;
+    std::size_t saved_buffers = 0;
+    net.for_each_layer([&](auto& layer) {
+        ctnn::detail::for_each_buffer_of(layer, [&](std::string_view, const auto& b) {
+            if constexpr (!std::is_arithmetic_v<std::remove_cvref_t<decltype(b)>>) saved_buffers += b.size();
+        });
+    });
+    CHECK(saved_buffers == blocks[0].non_trainable + blocks[1].non_trainable);
 }
 
 TEST_CASE("summary: one row per layer with its output shape and parameters, then the totals", "[io][summary]") {

@@ -42,12 +42,17 @@ class layer_chain {
     static constexpr std::size_t count_parameters(std::index_sequence<K...>) {
         return (inner_layer<K>::parameter_count + ... + 0);
     }
+    template <std::size_t... K>
+    static constexpr std::size_t count_buffers(std::index_sequence<K...>) {
+        return (buffer_count_of<inner_layer<K>>() + ... + 0);
+    }
 
 public:
     static constexpr std::size_t depth = sizeof...(Specs);
     static constexpr std::size_t input_width = Width;
     static constexpr std::size_t output_width = shapes.back().size();
     static constexpr std::size_t parameter_count = count_parameters(std::index_sequence_for<Specs...>{});
+    static constexpr std::size_t buffer_count = count_buffers(std::index_sequence_for<Specs...>{});
 
     /// "[dense squareplus, dense identity]": each inner layer's kind and activation, as a saved
     /// model records the block (network_visit.hpp, saved_activation).

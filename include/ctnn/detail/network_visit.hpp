@@ -28,6 +28,16 @@ constexpr std::string_view dtype_name() {
     }
 }
 
+/// Saved elements that are not trained (batch_norm's running mean and variance), blocks'
+/// inner layers' included: what summary() counts as non-trainable.
+template <class Layer>
+constexpr std::size_t buffer_count_of() {
+    if constexpr (requires { Layer::buffer_count; })
+        return Layer::buffer_count;
+    else
+        return 0;
+}
+
 template <class Layer>
 constexpr std::string_view layer_kind() {
     if constexpr (requires { Layer::kind; })

@@ -36,15 +36,13 @@ struct layer_summary {
 private:
     template <class Layer>
     static constexpr layer_summary describe(std::size_t index) {
-        std::size_t buffers = 0;
-        if constexpr (requires { Layer::buffer_count; }) buffers = Layer::buffer_count;
         return {index,
                 detail::layer_kind<Layer>(),
                 detail::activation_name<Layer>(),
                 Layer::input_width,
                 Layer::output_width,
                 Layer::parameter_count,
-                buffers};
+                detail::buffer_count_of<Layer>()};
     }
 };
 

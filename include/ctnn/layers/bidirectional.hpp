@@ -56,6 +56,7 @@ public:
     static constexpr bool recurrent = true;
     static constexpr bool returns_sequence = Inner::returns_sequence;
     static constexpr std::size_t parameter_count = 2 * Inner::parameter_count;
+    static constexpr std::size_t buffer_count = 2 * detail::buffer_count_of<Inner>();
     /// What a saved model records of the direction's layer: its kind and activation.
     static std::string inner_layers_description() { return "[" + detail::inner_layer_description<Inner>() + "]"; }
     static constexpr bool computes_input_gradient = Inner::computes_input_gradient;

@@ -71,6 +71,7 @@ public:
     static constexpr std::size_t output_width = offsets.back();
     static constexpr bool computes_input_gradient = InputGradient;
     static constexpr std::size_t parameter_count = (chain_of<Branches>::parameter_count + ... + 0);
+    static constexpr std::size_t buffer_count = (chain_of<Branches>::buffer_count + ... + 0);
     /// What a saved model records of the branches: one bracket of kinds and activations each.
     static std::string inner_layers_description() {
         return (std::string() + ... + chain_of<Branches>::inner_layers_description());

@@ -34,6 +34,7 @@ public:
     static constexpr bool computes_input_gradient = InputGradient;
     static constexpr std::size_t depth = sizeof...(Specs);
     static constexpr std::size_t parameter_count = body_type::parameter_count;
+    static constexpr std::size_t buffer_count = body_type::buffer_count;
     /// What a saved model records of the inner layers (their kinds and activations).
     static std::string inner_layers_description() { return body_type::inner_layers_description(); }
 
