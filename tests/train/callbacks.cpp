@@ -8,6 +8,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <string_view>
 #include <cstdio>
@@ -315,6 +316,64 @@ TEST_CASE("checkpoint: files every N epochs and on improvement, loadable", "[cal
     regression_net from_best(98);
     ctnn::load(dir.path() / "best.ctnn", from_best);
     if (result.epoch_losses.back() == lowest) CHECK(parameters_of(from_best) == parameters_of(net));
+}
+
+TEST_CASE("checkpoint: over several fit calls and a resumed training it counts on, and keeps its best",
+          "[callbacks]") {
+    const ctnn_test::temp_dir dir;
+    const auto d = noise(32, 4);
+    const ctnn::fit_options one_epoch{.epochs = 1, .batch_size = 8, .shuffle = true, .seed = 3};
+    // one fit of 4 epochs
+    regression_net whole(2);
+    ctnn::checkpoint whole_every(whole, dir.path() / "whole-{epoch}.ctnn", {.every = 2});
+    ctnn::checkpoint whole_best(whole, dir.path() / "whole-best.ctnn", {.every = 0, .on_improvement = true});
+    ctnn::trainer whole_trainer{whole, ctnn::loss::mse{}, ctnn::optim::adam{.lr = 0.01}};
+    auto four = one_epoch;
+    four.epochs = 4;
+    four.callbacks = {whole_every, whole_best};
+    const auto result = whole_trainer.fit(d.x, d.y, four);
+    // fit(1) four times: the same files, numbered by the trainer's epochs, the same best
+    regression_net looped(2);
+    ctnn::checkpoint every(looped, dir.path() / "looped-{epoch}.ctnn", {.every = 2});
+    ctnn::checkpoint best(looped, dir.path() / "looped-best.ctnn", {.every = 0, .on_improvement = true});
+    ctnn::trainer trainer{looped, ctnn::loss::mse{}, ctnn::optim::adam{.lr = 0.01}};
+    auto options = one_epoch;
+    options.callbacks = {every, best};
+    std::vector<std::size_t> trainer_epochs;
+    options.on_epoch = [&](const ctnn::epoch_report& e) {
+        CHECK(e.epoch == 0);
+        trainer_epochs.push_back(e.trainer_epoch);
+    };
+    for (int k = 0; k < 4; ++k) trainer.fit(d.x, d.y, options);
+    CHECK((trainer_epochs == std::vector<std::size_t>{0, 1, 2, 3}));
+    REQUIRE(every.saved().size() == 2);
+    CHECK(every.saved()[0] == dir.path() / "looped-1.ctnn");
+    CHECK(every.saved()[1] == dir.path() / "looped-3.ctnn");
+    CHECK(best.saved().size() == whole_best.saved().size());
+    CHECK(best.best_value() == whole_best.best_value());
+    CHECK(best.best_value() == *std::min_element(result.epoch_losses.begin(), result.epoch_losses.end()));
+    const auto read = [](const std::filesystem::path& p) {
+        regression_net n(99);
+        ctnn::load(p, n);
+        return parameters_of(n);
+    };
+    CHECK(read(dir.path() / "looped-3.ctnn") == read(dir.path() / "whole-3.ctnn"));
+    CHECK(read(dir.path() / "looped-best.ctnn") == read(dir.path() / "whole-best.ctnn"));
+
+    // a training resumed in a new checkpoint: initial_best keeps a worse epoch from replacing the best
+    regression_net resumed(2);
+    ctnn::checkpoint fresh(resumed, dir.path() / "fresh.ctnn", {.every = 0, .on_improvement = true});
+    ctnn::checkpoint keeps(resumed, dir.path() / "keeps.ctnn",
+                           {.every = 0, .on_improvement = true, .initial_best = -1.0});  // no loss is below 0
+    ctnn::trainer resumed_trainer{resumed, ctnn::loss::mse{}, ctnn::optim::adam{.lr = 0.01}};
+    auto resumed_options = one_epoch;
+    resumed_options.callbacks = {fresh, keeps};
+    resumed_trainer.fit(d.x, d.y, resumed_options);
+    CHECK(fresh.saved().size() == 1);
+    CHECK(keeps.saved().empty());
+    CHECK(keeps.best_value() == -1.0);
+    CHECK_THROWS_WITH((ctnn::checkpoint(resumed, "x.ctnn", {.on_improvement = true, .initial_best = std::nan("")})),
+                      Catch::Contains("initial_best is NaN"));
 }
 
 TEST_CASE("history: validation metrics per epoch and the CSV export", "[callbacks]") {

@@ -11,6 +11,10 @@ namespace ctnn {
 
 struct epoch_report {
     std::size_t epoch = 0;          ///< from 0 within this fit
+    /// The trainer's epoch clock at this epoch (trainer.epochs() before it): counted over every
+    /// fit call and restored by load, so a resumed training goes on counting; shuffled_order's
+    /// epoch for this one.
+    std::size_t trainer_epoch = 0;
     double loss = 0.0;              ///< mean of the batch losses, weighted by batch size
     double gradient_norm = 0.0;     ///< of the epoch's last step
     std::size_t steps = 0;          ///< steps in this epoch

@@ -418,7 +418,7 @@ private:
         for (std::size_t epoch = 0; epoch < options.epochs; ++epoch) {
             if (gather) order.next();
             progress.begin_epoch();
-            epoch_report report{.epoch = epoch, .learning_rate = optimizer_.lr};
+            epoch_report report{.epoch = epoch, .trainer_epoch = epochs_, .learning_rate = optimizer_.lr};
             double weighted_loss = 0.0;
             double counted_weight = 0.0;
             for (std::size_t step_first = 0; step_first < trained_rows; step_first += global_batch) {
