@@ -308,6 +308,22 @@ TEST_CASE("trainer: drop_last, validation_split, and a run replayed from shuffle
         CHECK((a.layer<1>().bias.value == b.layer<1>().bias.value));
         CHECK(ctnn::shuffled_order(10, 9, 1) != ctnn::shuffled_order(10, 9, 0));
     }
+    SECTION("fit called epoch by epoch, its seed changed and a fit without shuffling between, goes by the clock") {
+        seed_net<double> a(1), b(1);
+        ctnn::trainer ta{a, ctnn::loss::mse{}, ctnn::optim::sgd{.lr = 0.05}};
+        ctnn::trainer tb{b, ctnn::loss::mse{}, ctnn::optim::sgd{.lr = 0.05}};
+        const std::vector<std::size_t> in_order{0, 1, 2, 3, 4, 5, 6, 7, 8, 9};
+        const std::vector<std::pair<bool, std::uint64_t>> epochs{{true, 9}, {true, 9}, {false, 9}, {true, 9}, {true, 5}, {true, 5}};
+        for (std::size_t epoch = 0; epoch < epochs.size(); ++epoch) {
+            const auto [shuffle, seed] = epochs[epoch];
+            ta.fit(x, y, {.epochs = 1, .batch_size = 4, .shuffle = shuffle, .seed = seed, .drop_last = true});
+            const auto order = shuffle ? ctnn::shuffled_order(10, seed, epoch) : in_order;
+            for (std::size_t first : {0u, 4u}) tb.train_step(rows_of(x, order, first, 4), rows_of(y, order, first, 4));
+        }
+        CHECK(ta.epochs() == epochs.size());
+        CHECK((a.layer<0>().weight.value == b.layer<0>().weight.value));
+        CHECK((a.layer<1>().bias.value == b.layer<1>().bias.value));
+    }
     SECTION("validation_split holds out the last rows, as fit with them given apart") {
         seed_net<double> a(2), b(2);
         ctnn::trainer ta{a, ctnn::loss::mse{}, ctnn::optim::sgd{.lr = 0.05}};

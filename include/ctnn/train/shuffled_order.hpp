@@ -20,23 +20,31 @@ namespace detail {
 /// fit's row order: 0 … rows−1, shuffled again by one rng seeded with `seed` at every epoch.
 class epoch_order {
 public:
-    epoch_order(std::size_t rows, std::uint64_t seed) : order_(rows), shuffler_(seed) {
+    epoch_order(std::size_t rows, std::uint64_t seed) : order_(rows), shuffler_(seed), seed_(seed) {
         std::iota(order_.begin(), order_.end(), std::size_t(0));
     }
     /// The next epoch's order.
     const std::vector<std::size_t>& next() noexcept {
         shuffler_.shuffle(order_.begin(), order_.end());
+        ++epochs_;
         return order_;
     }
     /// Passes over `epochs` epochs' orders, to start where a run of that many epochs left off.
     void skip(std::size_t epochs) noexcept {
         for (std::size_t e = 0; e < epochs; ++e) next();
     }
+    /// Whether this is fit's order for `rows` rows from `seed` with `epochs` epochs drawn: the
+    /// next fit goes on with it instead of drawing them all again.
+    bool continues(std::size_t rows, std::uint64_t seed, std::size_t epochs) const noexcept {
+        return order_.size() == rows && seed_ == seed && epochs_ == epochs;
+    }
     std::size_t operator[](std::size_t i) const noexcept { return order_[i]; }
 
 private:
     std::vector<std::size_t> order_;
     rng shuffler_;
+    std::uint64_t seed_;
+    std::size_t epochs_ = 0;  // orders drawn
 };
 }  // namespace detail
 

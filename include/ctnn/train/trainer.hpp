@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <exception>
 #include <limits>
+#include <optional>
 #include <span>
 #include <utility>
 #include <string>
@@ -365,10 +366,15 @@ private:
             detail::transpose_rows<input_width>(x.data(), x_t.data(), rows);
         }
         // the order shuffled_order reports, from the one mechanism both use, going on from the
-        // trainer's epoch clock: a later call (or one after a load) continues the sequence
-        detail::epoch_order order(gather ? rows : 0, options.seed);
+        // trainer's epoch clock: a later call (or one after a load) continues the sequence. The
+        // last fit's order is kept, so fit(1) in a loop goes on with it instead of drawing every
+        // earlier epoch's again (quadratic in the epochs).
+        if (gather && !(order_ && order_->continues(rows, options.seed, epochs_))) {
+            order_.emplace(rows, options.seed);
+            order_->skip(epochs_);
+        }
+        detail::epoch_order* const order = gather ? &*order_ : nullptr;
         if (gather) {
-            order.skip(epochs_);
             x_batch = tensor<scalar, 1>::from_shape({batch * x_per_row});
             y_batch = tensor<scalar, 1>::from_shape({batch * y_per_row});
         }
@@ -386,7 +392,7 @@ private:
             const scalar* yb = y.data() + first * y_per_row;
             if (gather) {
                 for (std::size_t i = 0; i < n; ++i) {
-                    const std::size_t r = order[first + i];
+                    const std::size_t r = (*order)[first + i];
                     std::copy_n(x.data() + r * x_per_row, x_per_row, x_batch.data() + i * x_per_row);
                     std::copy_n(y.data() + r * y_per_row, y_per_row, y_batch.data() + i * y_per_row);
                     if (!lengths.empty()) batch_lengths[i] = lengths[r];
@@ -416,7 +422,7 @@ private:
         detail::fit_progress progress(log, show_progress, options.epochs, steps_per_epoch, trained_rows);
         const auto start = std::chrono::steady_clock::now();
         for (std::size_t epoch = 0; epoch < options.epochs; ++epoch) {
-            if (gather) order.next();
+            if (gather) order->next();
             progress.begin_epoch();
             epoch_report report{.epoch = epoch, .trainer_epoch = epochs_, .learning_rate = optimizer_.lr};
             double weighted_loss = 0.0;
@@ -426,7 +432,7 @@ private:
                 const std::size_t step_rows = std::min(global_batch, rows - step_first);
                 const std::size_t first = step_first + step_rows * distribution_.rank() / ranks;
                 const std::size_t n = step_first + step_rows * (distribution_.rank() + 1) / ranks - first;
-                const auto row_of = [&](std::size_t i) { return gather ? order[first + i] : first + i; };
+                const auto row_of = [&](std::size_t i) { return gather ? (*order)[first + i] : first + i; };
                 const step_report& s = guarded_step(x, y, lengths, epoch, n, steps, row_of, [&]() -> const step_report& {
                     const auto [out, yb] = forward_batch(first, n);
                     return finish_step(out, yb, n, steps, lengths_of_batch(first, n), options.on_non_finite);
@@ -1142,6 +1148,7 @@ private:
     double rollback_lr_factor_ = 0.5;
     double base_lr_;
     std::size_t epochs_ = 0;
+    std::optional<detail::epoch_order> order_;  // fit's shuffled order, kept for the next fit
     std::size_t scheduled_steps_ = 0;  // steps a per-step schedule has seen
     double step_weight_ = 0.0;  // what the last step's loss is a mean over (loss::mean_weight); distributed, over every rank
     step_report last_{};
