@@ -1,5 +1,8 @@
 // Clip policies against torch.nn.utils.clip_grad_norm_ / clip_grad_value_ (float64 fixtures).
+#include <cmath>
 #include <limits>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include <ctnn/ctnn.hpp>
@@ -81,6 +84,28 @@ TEST_CASE("clip: non-finite gradients are reported and left untouched", "[clip][
     CHECK((params.g1.grad == f.tensor<double, 1>("g1")));
     params.g0.grad(0, 0) = std::numeric_limits<double>::quiet_NaN();
     CHECK_FALSE(ctnn::clip::none{}.apply(params).finite);
+}
+
+TEST_CASE("clip: the total norm of non-finite gradients is torch's, of order 2 and ∞", "[clip][errors]") {
+    const ctnn_test::fixture f("clip.txt");
+    using clip = ctnn::clip::by_global_norm;
+    // torch's ∞-norm is a max that a NaN wins; an inf alone gives inf
+    const auto totals = [&](const std::string& g0) {
+        two_tensors<double> params(f, g0);
+        return std::pair{clip{}.apply(params).total_norm, clip{.norm_type = clip::infinity}.apply(params).total_norm};
+    };
+    const auto [inf_2, inf_max] = totals("nonfinite.g0");
+    CHECK(inf_2 == f.scalar("nonfinite.total"));
+    CHECK(inf_max == f.scalar("nonfinite.total_inf"));
+    CHECK(inf_max == std::numeric_limits<double>::infinity());
+    const auto [nan_2, nan_max] = totals("nan.g0");
+    CHECK(std::isnan(nan_2));
+    CHECK(std::isnan(f.scalar("nan.total")));
+    CHECK(std::isnan(nan_max));
+    CHECK(std::isnan(f.scalar("nan.total_inf")));
+    two_tensors<double> params(f, "nan.g0");
+    CHECK_THROWS_WITH((clip{.norm_type = clip::infinity, .error_if_nonfinite = true}.apply(params)),
+                      Catch::Contains("the total norm of order inf of the gradients is nan"));
 }
 
 TEST_CASE("clip: off measures no norm and still finds non-finite gradients", "[clip][errors]") {
@@ -173,6 +198,27 @@ TEST_CASE("clip: off refuses a step whose weight gradient overflows, and keeps t
     CHECK_FALSE(report.applied);
     CHECK((model.layer<0>().weight.value == before));
     CHECK_THROWS_AS(trainer.train_step(x, y), ctnn::non_finite_error);
+}
+
+TEST_CASE("clip: by_global_norm's own refusal in a training step names the step and is not applied",
+          "[clip][errors]") {
+    // the same overflowing weight gradient, measured by the clip, which is told to throw
+    using net = ctnn::basic_network<float, ctnn::input<2>, ctnn::dense<40, ctnn::relu>, ctnn::dense<1>>;
+    net model(0);
+    for (std::size_t o = 0; o < 40; ++o) model.layer<0>().weight.value(o, 0) = 0.0f;
+    const ctnn::tensor<float, 2> x = {{1e30f, 1.f}, {1e30f, 2.f}, {1e30f, -1.f}, {1e30f, 0.5f}};
+    const ctnn::tensor<float, 2> y = xt::ones<float>({4, 1}) * 1e10f;
+    const auto before = model.layer<0>().weight.value;
+    ctnn::trainer trainer{model, ctnn::loss::mse{}, ctnn::optim::sgd{.lr = 0.01},
+                          ctnn::clip::by_global_norm{.error_if_nonfinite = true}};
+    CHECK_THROWS_WITH(trainer.train_step(x, y),
+                      Catch::StartsWith("ctnn: non-finite training step 0 (epoch 0): loss ")
+                          && Catch::Contains("; clip::by_global_norm: the total norm of order 2 of the gradients is inf; "
+                                             "the gradients were left unclipped; the update was not applied, the "
+                                             "weights are those before this step"));
+    CHECK_FALSE(trainer.last_step().applied);
+    CHECK(std::isnan(trainer.last_step().gradient_norm));
+    CHECK((model.layer<0>().weight.value == before));
 }
 
 TEST_CASE("clip: off forms and checks the gradients when the bound cannot show them finite", "[clip][sgd]") {

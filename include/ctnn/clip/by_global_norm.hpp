@@ -40,7 +40,10 @@ struct by_global_norm {
     template <class ParameterSet>
     clip_result apply(ParameterSet& params) const {
         const auto acc = detail::gradient_norms_of_set(params);
-        const double total = norm_type == infinity ? acc.max_abs : acc.l2();
+        double total = norm_type == infinity ? acc.max_abs : acc.l2();
+        // A NaN never wins max_abs (as with std::max): the ∞-norm of gradients holding one is NaN,
+        // as torch's max makes it, and inf with only infinities (their squares' sum tells which).
+        if (norm_type == infinity && !acc.finite()) total = std::isnan(acc.sum_of_squares) ? std::nan("") : infinity;
         const bool finite = acc.finite() && std::isfinite(total);
         if (!finite) {
             if (error_if_nonfinite)

@@ -748,9 +748,11 @@ private:
         try {
             run();
         } catch (const non_finite_error& e) {
+            last_.applied = false;  // what last_step() says after the throw
             net_.restore_forward_state();
             rethrow_locating_data(e, x, y, lengths, n, steps, row_of);
         } catch (...) {
+            last_.applied = false;
             net_.restore_forward_state();
             throw;
         }
@@ -906,7 +908,11 @@ private:
             last_.loss += regularizer_.apply(net_);
             // Before clipping: an explosion is about the gradients as back-propagated.
             healthy = monitor_.observe_gradients(net_, last_);
-            clipped = clip_.apply(net_);
+            try {
+                clipped = clip_.apply(net_);
+            } catch (const non_finite_error& e) {
+                throw_refused_by_clip(e);
+            }
             clipped.finite = clipped.finite && std::isfinite(last_.loss);
             last_.gradient_norm = clipped.total_norm;
         } else {
@@ -1095,6 +1101,20 @@ private:
         if constexpr (requires { clip_.validate(); }) clip_.validate();
         if constexpr (requires { regularizer_.validate(); }) regularizer_.validate();
         if constexpr (requires { monitor_.validate(); }) monitor_.validate();
+    }
+
+    // The clip's own refusal (by_global_norm's error_if_nonfinite) names the step and what
+    // became of it, as the trainer's refusals do.
+    [[noreturn, gnu::cold]] void throw_refused_by_clip(const non_finite_error& e) {
+        last_.gradient_norm = std::numeric_limits<double>::quiet_NaN();
+        std::string_view reason = e.what();
+        if (reason.starts_with("ctnn: ")) reason.remove_prefix(6);
+        throw non_finite_error(std::string(detail::format_message("ctnn: non-finite training step %zu (epoch %zu): loss %g; ",
+                                                                  last_.step, last_.epoch,
+                                                                  detail::message_number(last_.loss))
+                                               .c_str())
+                               + std::string(reason)
+                               + "; the update was not applied, the weights are those before this step");
     }
 
     [[noreturn]] void throw_refused(bool gradients_finite) const {
