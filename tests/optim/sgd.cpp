@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <limits>
 #include <random>
+#include <type_traits>
 
 #include <catch2/catch.hpp>
 
@@ -17,16 +18,21 @@
 namespace {
 using net_t = ctnn::basic_network<double, ctnn::input<4>, ctnn::dense<3, ctnn::tanh>, ctnn::dense<2>>;
 
-void check_variant(const std::string& name, const ctnn::optim::sgd& sgd) {
+/// 10 steps against torch's; `switch_after_4` changes the settings after step 4, as torch's
+/// param group is changed there. With clip::off plain SGD folds into the weight-gradient products.
+template <class Clip = ctnn::clip::none>
+void check_variant(const std::string& name, const ctnn::optim::sgd& sgd,
+                   void (*switch_after_4)(ctnn::optim::sgd&) = nullptr) {
     const ctnn_test::fixture f("sgd.txt");
     net_t net;
     ctnn_test::load_weights(net, f);
     const auto x = f.tensor<double, 2>("x");
     const auto y = f.tensor<double, 2>("y");
-    ctnn::trainer trainer{net, ctnn::loss::mse{}, sgd};
+    ctnn::trainer trainer{net, ctnn::loss::mse{}, sgd, Clip{}};
     const auto& losses = f.values(name + ".loss");
     for (std::size_t k = 1; k <= 10; ++k) {
         INFO(name << ", step " << k);
+        if (k == 5 && switch_after_4) switch_after_4(trainer.optimizer());
         const auto step = trainer.train_step(x, y);
         CHECK(std::abs(step.loss - losses[k - 1]) <= 1e-12 * std::abs(losses[k - 1]));
         CHECK(ctnn_test::max_weight_error(net, f, name + ".", "." + std::to_string(k)) <= 1e-10);
@@ -56,6 +62,15 @@ TEST_CASE("sgd: ascent with momentum, dampening and weight decay", "[optim][sgd]
                               .maximize = true});
 }
 
+TEST_CASE("sgd: momentum switched on mid-run starts its buffer then, b = d, as torch's", "[optim][sgd]") {
+    const auto switch_on = [](ctnn::optim::sgd& sgd) {
+        sgd.momentum = 0.9;
+        sgd.dampening = 0.5;
+    };
+    check_variant("momentum_later", {.lr = 0.1}, switch_on);
+    check_variant<ctnn::clip::off>("momentum_later", {.lr = 0.1}, switch_on);  // the folded step's buffer
+}
+
 TEST_CASE("sgd: invalid hyper-parameters are refused", "[optim][sgd][errors]") {
     CHECK_THROWS_AS((ctnn::optim::sgd{.lr = -1}.validate()), ctnn::invalid_argument);
     CHECK_THROWS_AS((ctnn::optim::sgd{.momentum = -0.5}.validate()), ctnn::invalid_argument);
@@ -75,10 +90,12 @@ TEST_CASE("sgd: the momentum buffer is allocated once, in the optimizer's state"
     CHECK(ctnn::optim::sgd::state_names[0] == "momentum_buffer");
     ctnn::optim::sgd sgd{.lr = 0.1, .momentum = 0.9};
     sgd.prepare(p, state);
+    CHECK(state.buffers[0].size() == 0);  // torch's None, until the first update with momentum
+    p.grad.fill(1.0f);
+    sgd.update(p, state);
     REQUIRE(state.buffers[0].size() == 6);
     const float* buffer = state.buffers[0].data();
-    p.grad.fill(1.0f);
-    for (int i = 0; i < 3; ++i) {
+    for (int i = 0; i < 2; ++i) {
         sgd.prepare(p, state);
         sgd.update(p, state);
     }
@@ -98,6 +115,9 @@ TEST_CASE("sgd: update_stays_finite is never wrong, and true for ordinary values
     STATIC_REQUIRE(ctnn::optimizer_bounds_its_update<ctnn::optim::sgd>);
     const auto fill = [](auto& state, auto& random, auto signed_power) {
         std::uniform_real_distribution<double> unit(0.0, 1.0);
+        // the buffer of a step with momentum before, or none yet (the first step with momentum)
+        using scalar = typename std::remove_cvref_t<decltype(state)>::scalar;
+        if (unit(random) < 0.8) ctnn::detail::allocate_state(state, 0, 37, scalar(0));
         const double scale = unit(random) * 42 - 4;
         for (auto& b : state.buffers[0]) {
             b = signed_power(scale - 2, scale);
@@ -129,8 +149,8 @@ TEST_CASE("sgd: update_stays_finite is never wrong, and true for ordinary values
     const auto bounded = [&](const auto& optimizer, const auto& s, double gradient_bound) {
         return optimizer.update_stays_finite(p, s, ctnn::detail::read_largest_values(p, s, 0, 37), gradient_bound);
     };
-    CHECK_FALSE(bounded(sgd, state, 1.0));  // no buffer yet
-    sgd.prepare(p, state);
+    CHECK(bounded(sgd, state, 1.0));  // no buffer yet: b = d
+    ctnn::detail::allocate_state(state, 0, 37, 0.0f);
     CHECK(bounded(sgd, state, 1.0));
     CHECK(bounded(ctnn::optim::sgd{.lr = 0.01}, ctnn::optim::parameter_state<float, 1>{}, 1e30));
     CHECK_FALSE(bounded(ctnn::optim::sgd{.lr = 1e39}, state, 1.0));

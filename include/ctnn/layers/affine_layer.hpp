@@ -188,10 +188,11 @@ private:
             detail::weight_gradient_product<In, Out>(dz, rows_, input_t_, input_ld_, -lr * sign, T(1),
                                                      weight.value.data(), rows_);
         } else {
-            // the folded step's own buffer (torch's momentum_buffer), whatever prepare() did
+            // the folded step's own buffer (torch's momentum_buffer), made at its first step with
+            // momentum (torch's buf is None until then: b = dW), whatever prepare() did
+            const bool first = !weight_state.holds(0, weight.size());
             detail::allocate_state(weight_state, 0, weight.size(), T(0));
             T* buffer = weight_state.buffers[0].data();
-            const bool first = weight_state.steps == 0;
             detail::weight_gradient_product<In, Out>(dz, rows_, input_t_, input_ld_,
                                                      first ? sign : T(1.0 - step.dampening) * sign,
                                                      first ? T(0) : T(step.momentum), buffer, rows_);

@@ -49,11 +49,10 @@ struct sgd {
     /// PyTorch's state key: the momentum buffer (momentum != 0 only).
     static constexpr std::array<std::string_view, 1> state_names{"momentum_buffer"};
 
-    /// The momentum buffer, allocated once, here.
+    /// Nothing: the momentum buffer is made by the first update with momentum, as torch's is
+    /// (None until then, b = d at that step: also when momentum is switched on mid-run).
     template <class T, std::size_t R>
-    void prepare(const parameter<T, R>& p, parameter_state<T, 1>& s) const {
-        if (momentum != 0.0) detail::allocate_state(s, 0, p.size(), T(0));
-    }
+    void prepare(const parameter<T, R>&, parameter_state<T, 1>&) const {}
 
     /// Plain SGD (no weight decay, no Nesterov) folds into a layer's weight-gradient product.
     bool folds() const noexcept { return weight_decay == 0.0 && !nesterov; }
@@ -62,8 +61,10 @@ struct sgd {
     // θ (shape S), g (S), buffer b (S) -> θ updated in place
     template <class T, std::size_t R>
     void update(parameter<T, R>& p, parameter_state<T, 1>& s) const {
+        const bool first = momentum != 0.0 && !s.holds(0, p.size());  // torch's buf is None
+        if (first) detail::allocate_state(s, 0, p.size(), T(0));
         step(p.value.data(), p.grad.data(), momentum == 0.0 ? nullptr : s.buffers[0].data(), p.value.size(),
-             s.steps == 0);
+             first);
         ++s.steps;
     }
 
@@ -77,12 +78,9 @@ struct sgd {
         const std::size_t n = p.value.size();
         const double theta = largest.value;
         const double d = gradient_bound + double(T(weight_decay)) * theta;
-        double b = d;  // the buffer on the first step; without momentum, the direction
-        if (momentum != 0.0) {
-            if (!s.holds(0, n)) return false;
-            if (s.steps != 0)
-                b = double(T(momentum)) * largest.buffers[0] + std::abs(double(T(1.0 - dampening))) * d;
-        }
+        double b = d;  // the buffer on its first step (none yet); without momentum, the direction
+        if (momentum != 0.0 && s.holds(0, n))
+            b = double(T(momentum)) * largest.buffers[0] + std::abs(double(T(1.0 - dampening))) * d;
         const double direction = nesterov ? d + double(T(momentum)) * b : b;
         const double step = double(T(lr)) * direction;
         constexpr double limit = detail::update_bound_limit<T>;
