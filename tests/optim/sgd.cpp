@@ -76,6 +76,10 @@ TEST_CASE("sgd: invalid hyper-parameters are refused", "[optim][sgd][errors]") {
     CHECK_THROWS_AS((ctnn::optim::sgd{.momentum = -0.5}.validate()), ctnn::invalid_argument);
     CHECK_THROWS_AS((ctnn::optim::sgd{.weight_decay = -0.1}.validate()), ctnn::invalid_argument);
     CHECK_THROWS_WITH((ctnn::optim::sgd{.nesterov = true}.validate()), Catch::Contains("nesterov"));
+    // a small negative setting prints as itself, not as -0.000000
+    CHECK_THROWS_WITH((ctnn::optim::sgd{.lr = -1e-7}.validate()), "ctnn: sgd needs a finite lr >= 0, got -1e-07");
+    CHECK_THROWS_WITH((ctnn::optim::sgd{.momentum = -1e-8}.validate()),
+                      "ctnn: sgd needs a finite momentum >= 0, got -1e-08");
     net_t net;
     CHECK_THROWS_AS((ctnn::trainer{net, ctnn::loss::mse{}, ctnn::optim::sgd{.lr = -1}}),
                     ctnn::invalid_argument);

@@ -82,6 +82,8 @@ TEST_CASE("regularize: policies model the concept, bad settings are refused", "[
     STATIC_REQUIRE(ctnn::regularize::layers<0, 2>::contains(2));
     STATIC_REQUIRE_FALSE(ctnn::regularize::layers<0, 2>::contains(1));
     CHECK_THROWS_AS((ctnn::regularize::l2<>{.lambda = -1}.validate()), ctnn::invalid_argument);
+    CHECK_THROWS_WITH((ctnn::regularize::l2<>{.lambda = -1e-7}.validate()),
+                      "ctnn: regularize::l2 needs lambda >= 0, got -1e-07");  // not -0.000000
     net_t net;
     CHECK_THROWS_AS((ctnn::trainer{net, ctnn::loss::mse{}, ctnn::optim::sgd{}, ctnn::clip::none{},
                                    ctnn::schedule::constant{}, ctnn::regularize::l1<>{.lambda = -0.5}}),

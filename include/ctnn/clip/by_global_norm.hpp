@@ -11,6 +11,7 @@
 
 #include "ctnn/clip/clip_result.hpp"
 #include "ctnn/core/errors.hpp"
+#include "ctnn/detail/number_string.hpp"
 #include "ctnn/detail/message.hpp"
 #include "ctnn/detail/norms.hpp"
 #include "ctnn/detail/xtensor.hpp"
@@ -34,7 +35,7 @@ struct by_global_norm {
                                        .c_str());
         if (norm_type != 2.0 && norm_type != infinity)
             throw invalid_argument("ctnn: clip::by_global_norm supports norm_type 2 or infinity, got "
-                                   + std::to_string(norm_type));
+                                   + detail::number_string(norm_type));
     }
 
     template <class ParameterSet>

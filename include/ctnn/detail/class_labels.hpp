@@ -10,15 +10,10 @@
 
 #include "ctnn/core/errors.hpp"
 #include "ctnn/detail/data_check.hpp"
+#include "ctnn/detail/number_string.hpp"
 
 namespace ctnn::detail {
 
-/// The shortest text that reads back as `v` (1.5, 3, -1, nan), so a message shows the label given.
-inline std::string number_string(double v) {
-    char buffer[32];
-    const auto r = std::to_chars(buffer, buffer + sizeof buffer, v);
-    return std::string(buffer, r.ptr);
-}
 
 /// v is an integer in [0, classes).
 inline bool is_class_label(double v, std::size_t classes) noexcept {

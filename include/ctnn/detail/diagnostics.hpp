@@ -73,6 +73,9 @@ struct lacks_distributed_rank_ranks_or_name {};
 struct lacks_a_member_of_the_layer_protocol {};
 template <std::size_t Width>
 struct network_output_width {};
+/// Layers in the network after its input (positions 0 … Depth − 1).
+template <std::size_t Depth>
+struct network_depth {};
 template <std::size_t Channels, std::size_t Height, std::size_t Width>
 struct image_of {};
 template <class Scalar>
@@ -259,6 +262,10 @@ struct layer_reads_features_not_an_image {
     static constexpr bool value = false;
 };
 template <class... Facts>
+struct penalized_layer_not_in_network {
+    static constexpr bool value = false;
+};
+template <class... Facts>
 struct flatten_of_a_sequence {
     static constexpr bool value = false;
 };
@@ -319,6 +326,16 @@ constexpr bool check_layer_input_width() {
                                                         PreviousLayerOutputWidth>>::value,
                   "ctnn: this layer declares an input width different from the output width of "
                   "the layer before it (layer 0 is the first layer after input<N>)");
+    return true;
+}
+
+/// regularize::layers<I...> names layers by position: each must be one of the network's, or the
+/// penalty would silently leave it out.
+template <std::size_t Depth, std::size_t Index>
+constexpr bool check_penalized_layer() {
+    static_assert(Index < Depth || penalized_layer_not_in_network<at_layer<Index>, network_depth<Depth>>::value,
+                  "ctnn: regularize::layers<...> names a layer the network does not have (layers count from 0, "
+                  "the first after input<N>)");
     return true;
 }
 

@@ -16,7 +16,7 @@
 
 #include "ctnn/core/errors.hpp"
 #include "ctnn/detail/byte_io.hpp"
-#include "ctnn/detail/class_labels.hpp"
+#include "ctnn/detail/number_string.hpp"
 
 namespace ctnn::detail {
 

@@ -14,6 +14,7 @@
 
 #include "ctnn/activations/identity.hpp"
 #include "ctnn/core/errors.hpp"
+#include "ctnn/detail/number_string.hpp"
 #include "ctnn/core/parameter.hpp"
 #include "ctnn/core/rng.hpp"
 #include "ctnn/core/shape.hpp"
@@ -73,10 +74,10 @@ public:
 
     void validate() const {
         if (!(eps >= 0.0))
-            throw invalid_argument("ctnn: batch_norm needs eps >= 0, got " + std::to_string(eps));
+            throw invalid_argument("ctnn: batch_norm needs eps >= 0, got " + detail::number_string(eps));
         if (!(momentum >= 0.0 && momentum <= 1.0))
             throw invalid_argument("ctnn: batch_norm needs momentum in [0, 1], got "
-                                   + std::to_string(momentum));
+                                   + detail::number_string(momentum));
     }
 
     /// Training mode normalises with batch statistics, evaluation mode with running ones.

@@ -10,6 +10,7 @@
 
 #include "ctnn/activations/identity.hpp"
 #include "ctnn/core/errors.hpp"
+#include "ctnn/detail/number_string.hpp"
 #include "ctnn/core/parameter.hpp"
 #include "ctnn/core/rng.hpp"
 #include "ctnn/core/shape.hpp"
@@ -57,7 +58,7 @@ public:
 
     void validate() const {
         if (!(eps >= 0.0))
-            throw invalid_argument("ctnn: layer_norm needs eps >= 0, got " + std::to_string(eps));
+            throw invalid_argument("ctnn: layer_norm needs eps >= 0, got " + detail::number_string(eps));
     }
 
     /// Sizes the work buffers for batches of up to `rows` rows (only ever grows them).

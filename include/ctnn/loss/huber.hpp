@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "ctnn/core/errors.hpp"
+#include "ctnn/detail/number_string.hpp"
 #include "ctnn/expr/rules.hpp"
 
 namespace ctnn::loss {
@@ -18,7 +19,7 @@ struct huber {
 
     void validate() const {
         if (!(delta > 0.0))
-            throw invalid_argument("ctnn: huber needs delta > 0, got " + std::to_string(delta));
+            throw invalid_argument("ctnn: huber needs delta > 0, got " + detail::number_string(delta));
     }
 
     // d = ŷ − y: l = δ(|d| − ½δ) beyond ±δ, else ½d²; dl/dŷ = −δ, δ or d, branch for branch as

@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "ctnn/core/errors.hpp"
+#include "ctnn/detail/number_string.hpp"
 #include "ctnn/expr/rules.hpp"
 
 namespace ctnn::loss {
@@ -18,7 +19,7 @@ struct smooth_l1 {
 
     void validate() const {
         if (!(beta >= 0.0))
-            throw invalid_argument("ctnn: smooth_l1 needs beta >= 0, got " + std::to_string(beta));
+            throw invalid_argument("ctnn: smooth_l1 needs beta >= 0, got " + detail::number_string(beta));
     }
 
     // d = ŷ − y: l = |d| − ½β beyond ±β, else ½d²/β; dl/dŷ = −1, 1 or d/β, branch for branch as

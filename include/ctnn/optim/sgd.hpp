@@ -30,18 +30,18 @@ struct sgd {
     bool maximize = false;
 
     void validate() const {
-        // %f as std::to_string prints; detail::format_message compiles less (W5).
+        // %g: -1e-07, not -0.000000; detail::format_message compiles less (W5).
         if (!detail::finite_non_negative(lr))
-            throw invalid_argument(detail::format_message("ctnn: sgd needs a finite lr >= 0, got %f", lr).c_str());
+            throw invalid_argument(detail::format_message("ctnn: sgd needs a finite lr >= 0, got %g", detail::message_number(lr)).c_str());
         if (!detail::finite_non_negative(momentum))
             throw invalid_argument(
-                detail::format_message("ctnn: sgd needs a finite momentum >= 0, got %f", momentum).c_str());
+                detail::format_message("ctnn: sgd needs a finite momentum >= 0, got %g", detail::message_number(momentum)).c_str());
         if (!detail::finite_non_negative(weight_decay))
             throw invalid_argument(
-                detail::format_message("ctnn: sgd needs a finite weight_decay >= 0, got %f", weight_decay).c_str());
+                detail::format_message("ctnn: sgd needs a finite weight_decay >= 0, got %g", detail::message_number(weight_decay)).c_str());
         if (!std::isfinite(dampening))
             throw invalid_argument(
-                detail::format_message("ctnn: sgd needs a finite dampening, got %f", dampening).c_str());
+                detail::format_message("ctnn: sgd needs a finite dampening, got %g", detail::message_number(dampening)).c_str());
         if (nesterov && (momentum <= 0.0 || dampening != 0.0))
             throw invalid_argument("ctnn: sgd with nesterov needs momentum > 0 and dampening 0");
     }

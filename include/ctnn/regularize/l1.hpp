@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "ctnn/core/errors.hpp"
+#include "ctnn/detail/number_string.hpp"
 #include "ctnn/regularize/layers.hpp"
 #include "ctnn/regularize/penalty_pass.hpp"
 
@@ -19,7 +20,7 @@ struct l1 {
     bool include_biases = false;
 
     void validate() const {
-        if (!(lambda >= 0.0)) throw invalid_argument("ctnn: regularize::l1 needs lambda >= 0, got " + std::to_string(lambda));
+        if (!(lambda >= 0.0)) throw invalid_argument("ctnn: regularize::l1 needs lambda >= 0, got " + ctnn::detail::number_string(lambda));
     }
 
     // θ (any shape) -> penalty λΣ|θ|, and grad += λ·sign(θ), for each selected parameter

@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "ctnn/core/errors.hpp"
+#include "ctnn/detail/number_string.hpp"
 
 namespace ctnn::schedule {
 
@@ -28,7 +29,7 @@ struct cosine_annealing {
         if (!(eta_min >= 0.0) || !std::isfinite(eta_min))
             throw invalid_argument(
                 "ctnn: schedule::cosine_annealing needs a finite eta_min >= 0, got "
-                + std::to_string(eta_min));
+                + detail::number_string(eta_min));
     }
 
     /// The rate of epoch `epoch` (0: before the first step).

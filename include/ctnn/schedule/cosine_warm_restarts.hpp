@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "ctnn/core/errors.hpp"
+#include "ctnn/detail/number_string.hpp"
 
 namespace ctnn::schedule {
 
@@ -31,7 +32,7 @@ struct cosine_warm_restarts {
             throw invalid_argument("ctnn: schedule::cosine_warm_restarts needs t_mult >= 1");
         if (!(eta_min >= 0.0) || !std::isfinite(eta_min))
             throw invalid_argument("ctnn: schedule::cosine_warm_restarts needs a finite eta_min >= 0, got "
-                                   + std::to_string(eta_min));
+                                   + detail::number_string(eta_min));
     }
 
     /// The rate at `t` epochs (or steps) from the start.

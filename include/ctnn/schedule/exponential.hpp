@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "ctnn/core/errors.hpp"
+#include "ctnn/detail/number_string.hpp"
 
 namespace ctnn::schedule {
 
@@ -22,7 +23,7 @@ struct exponential {
         if (!(gamma > 0.0) || !std::isfinite(gamma))
             throw invalid_argument(
                 "ctnn: schedule::exponential needs a finite gamma > 0 (no default), got "
-                + std::to_string(gamma));
+                + detail::number_string(gamma));
     }
 
     /// The rate of epoch `epoch` (0: before the first step).

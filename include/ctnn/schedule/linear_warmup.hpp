@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "ctnn/core/errors.hpp"
+#include "ctnn/detail/number_string.hpp"
 
 namespace ctnn::schedule {
 
@@ -26,10 +27,10 @@ struct linear_warmup {
     void validate() const {
         if (!(start_factor > 0.0 && start_factor <= 1.0))
             throw invalid_argument("ctnn: schedule::linear_warmup needs 0 < start_factor <= 1, got "
-                                   + std::to_string(start_factor));
+                                   + detail::number_string(start_factor));
         if (!(end_factor >= 0.0 && end_factor <= 1.0))
             throw invalid_argument("ctnn: schedule::linear_warmup needs 0 <= end_factor <= 1, got "
-                                   + std::to_string(end_factor));
+                                   + detail::number_string(end_factor));
         if (total_iters == 0)
             throw invalid_argument("ctnn: schedule::linear_warmup needs total_iters > 0");
     }

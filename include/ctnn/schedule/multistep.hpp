@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "ctnn/core/errors.hpp"
+#include "ctnn/detail/number_string.hpp"
 
 namespace ctnn::schedule {
 
@@ -27,7 +28,7 @@ struct multistep {
     void validate() const {
         if (!(gamma > 0.0) || !std::isfinite(gamma))
             throw invalid_argument("ctnn: schedule::multistep needs a finite gamma > 0, got "
-                                   + std::to_string(gamma));
+                                   + detail::number_string(gamma));
     }
 
     /// The rate of epoch `epoch` (0: before the first step).

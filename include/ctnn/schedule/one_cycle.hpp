@@ -13,6 +13,7 @@
 #include <string_view>
 
 #include "ctnn/core/errors.hpp"
+#include "ctnn/detail/number_string.hpp"
 
 namespace ctnn::schedule {
 
@@ -35,11 +36,11 @@ struct one_cycle {
     void validate() const {
         if (total_steps == 0) throw invalid_argument("ctnn: schedule::one_cycle needs total_steps > 0 (no default)");
         if (!(pct_start >= 0.0 && pct_start <= 1.0))
-            throw invalid_argument("ctnn: schedule::one_cycle needs pct_start in [0, 1], got " + std::to_string(pct_start));
+            throw invalid_argument("ctnn: schedule::one_cycle needs pct_start in [0, 1], got " + detail::number_string(pct_start));
         if (!(div_factor > 0.0) || !std::isfinite(div_factor) || !(final_div_factor > 0.0)
             || !std::isfinite(final_div_factor))
             throw invalid_argument("ctnn: schedule::one_cycle needs finite div_factor and final_div_factor > 0, got "
-                                   + std::to_string(div_factor) + " and " + std::to_string(final_div_factor));
+                                   + detail::number_string(div_factor) + " and " + detail::number_string(final_div_factor));
         // A step's rate divides by the length of the phase it falls in, which torch raises
         // ZeroDivisionError for when it is 0. A phase no step falls in is passed over, as torch
         // passes it (pct_start 0, or below 1/total_steps: no climb, the cycle only anneals).
@@ -50,7 +51,7 @@ struct one_cycle {
         for (std::size_t i = 0; i < phase_count(); ++i) {
             const double end = phase_end(i);
             if (end == start && (i == 0 || i + 1 == phase_count()))
-                throw invalid_argument("ctnn: schedule::one_cycle: pct_start " + std::to_string(pct_start) + " of "
+                throw invalid_argument("ctnn: schedule::one_cycle: pct_start " + detail::number_string(pct_start) + " of "
                                        + std::to_string(total_steps) + " steps gives phase " + std::to_string(i + 1)
                                        + " a length of 0 where step " + std::to_string(i == 0 ? 0 : total_steps)
                                        + " falls in it (torch divides by zero there)");

@@ -13,6 +13,7 @@
 #include <string_view>
 
 #include "ctnn/core/errors.hpp"
+#include "ctnn/detail/number_string.hpp"
 
 namespace ctnn::schedule {
 
@@ -40,18 +41,18 @@ struct reduce_on_plateau {
     void validate() const {
         if (!(factor >= 0.0 && factor < 1.0))
             throw invalid_argument("ctnn: schedule::reduce_on_plateau needs 0 <= factor < 1, got "
-                                   + std::to_string(factor));
+                                   + detail::number_string(factor));
         if (!(threshold >= 0.0) || !std::isfinite(threshold))
             throw invalid_argument(
                 "ctnn: schedule::reduce_on_plateau needs a finite threshold >= 0, got "
-                + std::to_string(threshold));
+                + detail::number_string(threshold));
         if (!(min_lr >= 0.0) || !std::isfinite(min_lr))
             throw invalid_argument(
                 "ctnn: schedule::reduce_on_plateau needs a finite min_lr >= 0, got "
-                + std::to_string(min_lr));
+                + detail::number_string(min_lr));
         if (!(eps >= 0.0) || !std::isfinite(eps))
             throw invalid_argument("ctnn: schedule::reduce_on_plateau needs a finite eps >= 0, got "
-                                   + std::to_string(eps));
+                                   + detail::number_string(eps));
     }
 
     /// A NaN loss is never an improvement (torch's comparison is false too).

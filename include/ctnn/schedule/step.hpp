@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "ctnn/core/errors.hpp"
+#include "ctnn/detail/number_string.hpp"
 
 namespace ctnn::schedule {
 
@@ -25,7 +26,7 @@ struct step {
             throw invalid_argument("ctnn: schedule::step needs step_size > 0 (it has no default)");
         if (!(gamma > 0.0) || !std::isfinite(gamma))
             throw invalid_argument("ctnn: schedule::step needs a finite gamma > 0, got "
-                                   + std::to_string(gamma));
+                                   + detail::number_string(gamma));
     }
 
     /// The rate of epoch `epoch` (0: before the first step).

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "ctnn/core/errors.hpp"
+#include "ctnn/detail/number_string.hpp"
 #include "ctnn/io/save.hpp"
 #include "ctnn/train/callback.hpp"
 #include "ctnn/train/fit_options.hpp"
@@ -50,7 +51,7 @@ public:
                                    + "' would never save: set every >= 1 or on_improvement");
         if (!(options_.min_delta >= 0.0))
             throw invalid_argument("ctnn: checkpoint needs min_delta >= 0, got "
-                                   + std::to_string(options_.min_delta));
+                                   + detail::number_string(options_.min_delta));
         if (options_.initial_best) {
             if (std::isnan(*options_.initial_best))
                 throw invalid_argument("ctnn: checkpoint's initial_best is NaN: no epoch could beat it");

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "ctnn/core/errors.hpp"
+#include "ctnn/detail/number_string.hpp"
 #include "ctnn/detail/network_visit.hpp"
 #include "ctnn/detail/parameter_snapshot.hpp"
 #include "ctnn/train/callback.hpp"
@@ -46,7 +47,7 @@ public:
             throw invalid_argument("ctnn: early_stopping needs patience >= 1, got 0");
         if (!(options_.min_delta >= 0.0))
             throw invalid_argument("ctnn: early_stopping needs min_delta >= 0, got "
-                                   + std::to_string(options_.min_delta));
+                                   + detail::number_string(options_.min_delta));
     }
 
     void on_fit_begin() override {

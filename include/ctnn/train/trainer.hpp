@@ -25,6 +25,7 @@
 #include "ctnn/clip/none.hpp"
 #include "ctnn/clip/off.hpp"
 #include "ctnn/core/errors.hpp"
+#include "ctnn/detail/number_string.hpp"
 #include "ctnn/core/padded_sequences.hpp"
 #include "ctnn/core/rng.hpp"
 #include "ctnn/detail/affine.hpp"
@@ -196,7 +197,7 @@ public:
     void set_rollback_lr_factor(double factor) {
         if (!(factor > 0.0 && factor <= 1.0))
             throw invalid_argument("ctnn: trainer needs a rollback_lr_factor in (0, 1], got "
-                                   + std::to_string(factor));
+                                   + detail::number_string(factor));
         rollback_lr_factor_ = factor;
     }
     /// Epochs completed by fit, over every call: the schedule's clock (a per-step schedule's is
@@ -268,12 +269,12 @@ public:
         static_assert(detail::check_data_type<scalar, X>() && detail::check_data_type<scalar, Y>());
         if (!(split.fraction > 0.0 && split.fraction < 1.0))
             throw invalid_argument("ctnn: fit: validation_split needs a fraction in (0, 1), got "
-                                   + std::to_string(split.fraction));
+                                   + detail::number_string(split.fraction));
         const std::size_t rows = check_data(x, y, "fit").rows;  // whole: a bad label is named by its row in x
         // Keras: the first int(rows·(1 − fraction)) rows train
         const std::size_t trained = std::size_t(double(rows) * (1.0 - split.fraction));
         if (trained == 0 || trained == rows)
-            throw invalid_argument("ctnn: fit: validation_split " + std::to_string(split.fraction) + " of "
+            throw invalid_argument("ctnn: fit: validation_split " + detail::number_string(split.fraction) + " of "
                                    + std::to_string(rows) + " rows leaves " + (trained == 0 ? "nothing to train on" : "no validation rows"));
         const auto& data = detail::values_of(x);
         const auto x_train = row_range(data, 0, trained), y_train = row_range(y, 0, trained);
