@@ -67,10 +67,12 @@ std::size_t check_matrix(const X& x, std::size_t width, std::string_view where,
 /// features; for an image<C, H, W>, (rows, C, H, W) or the same memory as (rows, C·H·W).
 template <class X>
 std::size_t check_samples(const X& x, shape sample, std::string_view where, std::string_view name) {
-    if (!sample.is_image() || x.dimension() != 4) return check_matrix(x, sample.size(), where, name);
+    if (!sample.is_image()) return check_matrix(x, sample.size(), where, name);
+    // an image's message names both forms, whatever the rank given
     const auto& s = x.shape();
-    if (s[1] != sample.channels || s[2] != sample.height || s[3] != sample.width
-        || x.layout() != xt::layout_type::row_major)
+    const bool nchw = x.dimension() == 4 && s[1] == sample.channels && s[2] == sample.height && s[3] == sample.width;
+    const bool rows = x.dimension() == 2 && s[1] == sample.size();
+    if ((!nchw && !rows) || x.layout() != xt::layout_type::row_major)
         throw shape_error(format_message("ctnn: %.*s: %.*s has shape %s, expected (rows, %zu, %zu, %zu) row-major "
                                          "or (rows, %zu)",
                                          int(where.size()), where.data(), int(name.size()), name.data(),

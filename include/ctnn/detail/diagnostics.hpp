@@ -303,6 +303,10 @@ struct pool_padding_more_than_half_the_kernel {
     static constexpr bool value = false;
 };
 template <class... Facts>
+struct pool_window_reads_padding_only {
+    static constexpr bool value = false;
+};
+template <class... Facts>
 struct not_an_option_of_this_layer {
     static constexpr bool value = false;
 };
@@ -494,6 +498,21 @@ constexpr bool check_pool_padding() {
                                                                 kernel_of<G.kernel_height, G.kernel_width>,
                                                                 padding_of<G.padding_height, G.padding_width>>::value,
                   "ctnn: a pool's padding must be at most half its kernel");
+    return true;
+}
+
+/// Every window of a max pool holds a pixel of its input: with dilation, one whose taps all fall
+/// in the padding would have no maximum (PyTorch gives −inf there). Asked once the window fits.
+template <class LayerSpec, std::size_t LayerIndex, shape In, window_geometry G>
+constexpr bool check_pool_windows_read_input() {
+    static_assert(!In.is_image() || !G.nonzero() || !G.fits(In.height, In.width)
+                      || G.every_window_reads_input(In.height, In.width)
+                      || pool_window_reads_padding_only<layer_position<LayerIndex>, image_of<In.channels, In.height, In.width>,
+                                                        kernel_of<G.kernel_height, G.kernel_width>,
+                                                        padding_of<G.padding_height, G.padding_width>,
+                                                        dilation_of<G.dilation_height, G.dilation_width>>::value,
+                  "ctnn: a window of this max pool holds padding only (its dilated taps all miss the image): "
+                  "lower the dilation or the padding");
     return true;
 }
 

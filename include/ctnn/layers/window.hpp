@@ -68,6 +68,24 @@ struct window_geometry {
     constexpr std::size_t out_width(std::size_t width) const noexcept {
         return (width + 2 * padding_width - span_width()) / stride_width + 1;
     }
+    /// Whether every window holds a pixel of a height × width input (one it fits): with dilation
+    /// all of a window's taps can fall in the padding, where a max pool has no value to take.
+    constexpr bool every_window_reads_input(std::size_t height, std::size_t width) const noexcept {
+        const auto along = [](std::size_t size, std::size_t outputs, std::size_t stride, std::size_t padding,
+                              std::size_t kernel, std::size_t dilation) {
+            for (std::size_t i = 0; i < outputs; ++i) {
+                bool reads = false;
+                for (std::size_t k = 0; k < kernel && !reads; ++k) {
+                    const std::size_t row = i * stride + k * dilation;  // in the padded input
+                    reads = row >= padding && row < padding + size;
+                }
+                if (!reads) return false;
+            }
+            return true;
+        };
+        return along(height, out_height(height), stride_height, padding_height, kernel_height, dilation_height)
+               && along(width, out_width(width), stride_width, padding_width, kernel_width, dilation_width);
+    }
     /// Whether no two windows share a pixel (a stride at least the span, as a pool's default).
     constexpr bool disjoint() const noexcept { return stride_height >= span_height() && stride_width >= span_width(); }
     /// Whether the windows meet every pixel of a height × width input exactly once (contiguous
