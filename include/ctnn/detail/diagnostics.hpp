@@ -54,6 +54,7 @@ struct formula_reads_variable {};
 template <class Setting>
 struct formula_reads_a_setting {};
 struct formula_does_not_read_z {};
+struct formula_does_not_read_prediction {};
 struct lacks_weight_member_function {};
 struct lacks_bias_member_function {};
 struct lacks_default_constructor_or_name {};
@@ -634,6 +635,11 @@ constexpr bool check_loss_formula() {
         using foreign = detail::loss_formula_foreign_variable_t<std::remove_cvref_t<decltype(Loss::formula)>>;
         static_assert(std::is_void_v<foreign> || not_a_loss<policy<Loss>, formula_reads_variable<foreign>>::value,
                       "ctnn: a loss's formula may read only ctnn::expr::prediction (ŷ) and ctnn::expr::target (y)");
+        static_assert(!std::is_void_v<foreign>
+                          || expr::reads_variable_v<std::remove_cvref_t<decltype(Loss::formula)>, expr::var<expr::prediction_tag>>
+                          || not_a_loss<policy<Loss>, formula_does_not_read_prediction>::value,
+                      "ctnn: a loss's formula is a function of ctnn::expr::prediction (ŷ): this one never reads it, "
+                      "so its gradient is 0 and nothing would train");
     } else if constexpr (requires { Loss::row_formula; } && writes_a_loss_formula<Loss>()) {
         using F = std::remove_cvref_t<decltype(Loss::row_formula)>;
         using foreign = detail::loss_row_formula_foreign_variable_t<F>;
@@ -644,6 +650,10 @@ constexpr bool check_loss_formula() {
                           || not_a_loss<policy<Loss>, row_formula_reads_prediction_outside_a_reduction>::value,
                       "ctnn: a loss's row_formula is one value per row: it reads ŷ and y only inside row reductions "
                       "(row_sum, log_sum_exp, at_label)");
+        static_assert(!std::is_void_v<foreign> || expr::reads_variable_v<F, expr::var<expr::prediction_tag>>
+                          || not_a_loss<policy<Loss>, formula_does_not_read_prediction>::value,
+                      "ctnn: a loss's row_formula is a function of ctnn::expr::prediction (ŷ): this one never reads "
+                      "it, so its gradient is 0 and nothing would train");
     }
     return true;
 }

@@ -125,6 +125,14 @@ struct reads_setting<call<Fn, A...>> : std::bool_constant<(reads_setting<A>::val
 template <class Expr>
 inline constexpr bool reads_setting_v = reads_setting<Expr>::value;
 
+/// Whether Expr reads the variable V (a loss's formula must read ŷ to have a gradient).
+template <class Expr, class V>
+struct reads_variable : std::is_same<Expr, V> {};
+template <class Fn, class... A, class V>
+struct reads_variable<call<Fn, A...>, V> : std::bool_constant<(reads_variable<A, V>::value || ...)> {};
+template <class Expr, class V>
+inline constexpr bool reads_variable_v = reads_variable<Expr, V>::value;
+
 /// Calls f(var<Tag>{}) for the first variable of Expr that is not one of Allowed (the check
 /// behind "this formula reads a variable it has no value for").
 template <class Expr, class... Allowed>
