@@ -757,8 +757,9 @@ private:
                                                                          diagnostics::variable<U>>::value,
                       "ctnn: a graph's node reads a variable no earlier equation defines (a state needs a "
                       "next(state, ...) equation)");
-        // an undefined U has no width: one error for it, not a second one about widths
-        static_assert(!readable<U, Before>() || width<U>() == width<V>()
+        // an undefined U has no width, nor has a node of no variable (width 0): one error for
+        // each, not a second one about widths
+        static_assert(!readable<U, Before>() || width<U>() == 0 || width<U>() == width<V>()
                           || diagnostics::graph_operand_widths_differ<diagnostics::in_node<V>, diagnostics::variable<U>,
                                                                        diagnostics::operand_width<width<U>()>,
                                                                        diagnostics::node_width<width<V>()>>::value,
