@@ -52,41 +52,43 @@ constexpr int blas_core_width(std::string_view core) noexcept {
 /// The warning for OpenBLAS kernels narrower than the CPU's vectors (`avx2`, `avx512`: what the
 /// CPU supports), or an empty message: its generic kernels on a CPU with AVX2 or AVX-512, or its
 /// AVX2 kernels on a CPU with AVX-512 (as OPENBLAS_CORETYPE=Haswell in the environment makes it).
-/// Only products ctnn gives OpenBLAS can suffer: large ones, when BLAS has several threads.
-inline message generic_blas_warning(std::string_view core, bool avx2, bool avx512) {
+/// Only a program that gives BLAS several threads can suffer, in its large products: narrower
+/// than ctnn's own kernels, they stay on those, on one thread (`kept`); as wide (CTNN_ISA
+/// narrowed ctnn's), OpenBLAS runs them slower than the CPU could.
+inline message generic_blas_warning(std::string_view core, bool avx2, bool avx512, bool kept) {
     message none{};
     if (!avx2 && !avx512) return none;
     const int width = blas_core_width(core);
-    if (width == 2) return none;
-    if (width == 1) {
-        if (!avx512) return none;
-        return format_message("ctnn: OpenBLAS runs its '%.*s' (AVX2) kernels on a CPU with AVX-512: it does not use "
-                              "this CPU's AVX-512, and the products ctnn gives it (large ones, on several BLAS "
-                              "threads) may run up to twice slower than they could (docs/benchmarks.md). Start the "
+    if (width == 2 || (width == 1 && !avx512)) return none;
+    const char* cost = kept ? "so ctnn keeps its large products on its own kernels, on one thread: the BLAS "
+                              "threads set_blas_threads asked for are not used"
+                            : "and the large products ctnn gives it (on several BLAS threads) run slower than "
+                              "they could (docs/benchmarks.md)";
+    if (width == 1)
+        return format_message("ctnn: OpenBLAS runs its '%.*s' (AVX2) kernels on a CPU with AVX-512, %s. Start the "
                               "program with OPENBLAS_CORETYPE=SkylakeX to use its AVX-512 kernels "
                               "(CTNN_BLAS_WARNING=0 silences this).\n",
-                              int(core.size()), core.data());
-    }
+                              int(core.size()), core.data(), cost);
     const char* isa = avx512 ? "AVX-512" : "AVX2";
     const char* suggested = avx512 ? "SkylakeX" : "Haswell";
-    return format_message("ctnn: OpenBLAS runs its '%.*s' kernels on a CPU with %s: it does not recognise this CPU, "
-                          "and the products ctnn gives it (large ones, on several BLAS threads) run several times "
-                          "slower than they could (docs/benchmarks.md). Start the program with "
-                          "OPENBLAS_CORETYPE=%s to use its %s kernels (CTNN_BLAS_WARNING=0 silences this).\n",
-                          int(core.size()), core.data(), isa, suggested, suggested);
+    return format_message("ctnn: OpenBLAS runs its '%.*s' kernels on a CPU with %s (it does not recognise this "
+                          "CPU), %s. Start the program with OPENBLAS_CORETYPE=%s to use its %s kernels "
+                          "(CTNN_BLAS_WARNING=0 silences this).\n",
+                          int(core.size()), core.data(), isa, cost, suggested, suggested);
 }
 
 /// Writes generic_blas_warning on stderr, once per process, unless CTNN_BLAS_WARNING=0.
-inline void warn_once_if_generic_blas() {
-    [[maybe_unused]] static const bool said = [] {
+inline void warn_once_if_generic_blas(bool kept) {
+    [[maybe_unused]] static const bool said = [kept] {
         const char* setting = std::getenv("CTNN_BLAS_WARNING");
         if (setting && std::string_view(setting) == "0") return false;
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
         const message warning =
-            generic_blas_warning(blas_core(), __builtin_cpu_supports("avx2"), __builtin_cpu_supports("avx512f"));
+            generic_blas_warning(blas_core(), __builtin_cpu_supports("avx2"), __builtin_cpu_supports("avx512f"), kept);
         if (warning.text[0] != '\0') std::fputs(warning.c_str(), stderr);
         return warning.text[0] != '\0';
 #else
+        (void)kept;
         return false;
 #endif
     }();

@@ -74,10 +74,13 @@ void gemm_row_major(bool trans_a, bool trans_b, std::size_t m, std::size_t n, st
                     T* c, std::size_t ldc) {
     static_assert(std::is_same_v<T, float> || std::is_same_v<T, double>, "gemm is float or double");
     if (!product_goes_to_blas(m * n * k, blas_threads(), blas_as_wide_as_ctnn())) {
+        // a product OpenBLAS would take but for its narrower kernels: the threads go unused
+        if (product_goes_to_blas(m * n * k, blas_threads(), true)) [[unlikely]]
+            warn_once_if_generic_blas(/*kept=*/true);
         gemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
         return;
     }
-    warn_once_if_generic_blas();
+    warn_once_if_generic_blas(/*kept=*/false);
     using index = int;  // blasint in OpenBLAS (without INTERFACE64), int in the netlib header
     const auto op_a = trans_a ? CblasTrans : CblasNoTrans;
     const auto op_b = trans_b ? CblasTrans : CblasNoTrans;
