@@ -539,7 +539,7 @@ TEST_CASE("schedules: per_step moves the rate after every step, as torch stepped
     before = net;
     const double lr = trainer.optimizer().lr;
     CHECK_THROWS_WITH(trainer.train_step(batch_of(d.x, 2), batch_of(d.y, 2)),
-                      Catch::Contains("a training step would step it 1 more times after 40"));
+                      Catch::Contains("a training step would step it 1 more time after 40"));
     require_same_weights(before, net, 0.0);
     CHECK(trainer.steps() == 40);
     CHECK(trainer.optimizer().lr == lr);

@@ -84,7 +84,8 @@ struct one_cycle {
     void require_moves(std::size_t done, std::size_t moves, std::string_view by) const {
         if (moves > total_steps || done > total_steps - moves)
             throw invalid_argument("ctnn: schedule::one_cycle: " + std::string(by) + " would step it "
-                                   + std::to_string(moves) + " more times after " + std::to_string(done)
+                                   + std::to_string(moves) + (moves == 1 ? " more time after " : " more times after ")
+                                   + std::to_string(done)
                                    + "; the specified number of total steps is " + std::to_string(total_steps)
                                    + ", so it was refused and nothing changed");
     }
