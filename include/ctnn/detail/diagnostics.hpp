@@ -449,6 +449,14 @@ constexpr bool check_residual_widths() {
     return true;
 }
 
+/// A window's diagnostic with the facts of the window over its image: the layer, the image,
+/// kernel, padding and dilation.
+template <template <class...> class Diagnostic, std::size_t LayerIndex, shape In, window_geometry G>
+using window_over_image = Diagnostic<layer_position<LayerIndex>, image_of<In.channels, In.height, In.width>,
+                                     kernel_of<G.kernel_height, G.kernel_width>,
+                                     padding_of<G.padding_height, G.padding_width>,
+                                     dilation_of<G.dilation_height, G.dilation_width>>;
+
 /// A sliding window (conv2d, the pools; global pooling's window is the whole image) reads an
 /// image at least as large as the window, with non-zero kernel, stride and dilation. The facts
 /// name the layer, the image (C, H, W) and the window, so the message says which does not fit.
@@ -470,10 +478,7 @@ constexpr bool check_window_input() {
                                                 dilation_of<G.dilation_height, G.dilation_width>>::value,
                   "ctnn: a window's kernel, stride and dilation must be at least 1");
     static_assert(!image || !nonzero || G.fits(In.height, In.width)
-                      || kernel_larger_than_padded_input<layer_position<LayerIndex>, image_of<In.channels, In.height, In.width>,
-                                                         kernel_of<G.kernel_height, G.kernel_width>,
-                                                         padding_of<G.padding_height, G.padding_width>,
-                                                         dilation_of<G.dilation_height, G.dilation_width>>::value,
+                      || window_over_image<kernel_larger_than_padded_input, LayerIndex, In, G>::value,
                   "ctnn: the window (dilation·(kernel − 1) + 1 pixels) is larger than the padded input "
                   "(H + 2·padding): no output position fits");
     return true;
@@ -508,10 +513,7 @@ template <class LayerSpec, std::size_t LayerIndex, shape In, window_geometry G>
 constexpr bool check_pool_windows_read_input() {
     static_assert(!In.is_image() || !G.nonzero() || !G.fits(In.height, In.width)
                       || G.every_window_reads_input(In.height, In.width)
-                      || pool_window_reads_padding_only<layer_position<LayerIndex>, image_of<In.channels, In.height, In.width>,
-                                                        kernel_of<G.kernel_height, G.kernel_width>,
-                                                        padding_of<G.padding_height, G.padding_width>,
-                                                        dilation_of<G.dilation_height, G.dilation_width>>::value,
+                      || window_over_image<pool_window_reads_padding_only, LayerIndex, In, G>::value,
                   "ctnn: a window of this max pool holds padding only (its dilated taps all miss the image): "
                   "lower the dilation or the padding");
     return true;
