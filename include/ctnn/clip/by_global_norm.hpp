@@ -11,9 +11,9 @@
 
 #include "ctnn/clip/clip_result.hpp"
 #include "ctnn/core/errors.hpp"
-#include "ctnn/detail/number_string.hpp"
 #include "ctnn/detail/message.hpp"
 #include "ctnn/detail/norms.hpp"
+#include "ctnn/detail/number_string.hpp"
 #include "ctnn/detail/xtensor.hpp"
 
 namespace ctnn::clip {

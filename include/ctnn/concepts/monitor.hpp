@@ -26,8 +26,9 @@ struct monitor_network_archetype {
 /// update of an accepted step; the optional `observe_refused_update(net, step)` runs instead of
 /// the latter when the update turned finite gradients into non-finite weights, before they are
 /// put back, and the optional `observe_non_finite_data(step)` after a refused step whose batch
-/// held a non-finite value (step.non_finite_data names it). `report()` describes what the last observed step showed ("" if nothing), for the
-/// trainer's error messages. The monitor reads the network, never changes it.
+/// held a non-finite value (step.non_finite_data names it). `report()` describes what the last
+/// observed step showed ("" if nothing), for the trainer's error messages. The monitor reads the
+/// network, never changes it.
 template <class M>
 concept monitor_policy = std::copy_constructible<M>
                          && requires(M& m, const M& cm, detail::monitor_network_archetype& net,

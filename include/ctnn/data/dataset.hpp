@@ -14,9 +14,9 @@
 
 #include "ctnn/core/errors.hpp"
 #include "ctnn/core/rng.hpp"
-#include "ctnn/detail/number_string.hpp"
 #include "ctnn/detail/data_check.hpp"
 #include "ctnn/detail/matrix_view.hpp"
+#include "ctnn/detail/number_string.hpp"
 #include "ctnn/detail/xtensor.hpp"
 
 namespace ctnn::data {

@@ -637,8 +637,8 @@ constexpr bool check_loss_formula() {
         using foreign = detail::loss_formula_foreign_variable_t<std::remove_cvref_t<decltype(Loss::formula)>>;
         static_assert(std::is_void_v<foreign> || not_a_loss<policy<Loss>, formula_reads_variable<foreign>>::value,
                       "ctnn: a loss's formula may read only ctnn::expr::prediction (ŷ) and ctnn::expr::target (y)");
-        static_assert(!std::is_void_v<foreign>
-                          || expr::reads_variable_v<std::remove_cvref_t<decltype(Loss::formula)>, expr::var<expr::prediction_tag>>
+        using F = std::remove_cvref_t<decltype(Loss::formula)>;
+        static_assert(!std::is_void_v<foreign> || expr::reads_variable_v<F, expr::var<expr::prediction_tag>>
                           || not_a_loss<policy<Loss>, formula_does_not_read_prediction>::value,
                       "ctnn: a loss's formula is a function of ctnn::expr::prediction (ŷ): this one never reads it, "
                       "so its gradient is 0 and nothing would train");

@@ -78,10 +78,11 @@ struct npy_array {
             for (std::size_t i = 0; i < out.size(); ++i) {
                 const V v = r.get<V>("an element");
                 if constexpr (std::is_floating_point_v<V>) {
-                    if (!std::isfinite(v) || (sizeof(E) < sizeof(V) && std::abs(v) > double(std::numeric_limits<E>::max())))
+                    const bool narrowed = sizeof(E) < sizeof(V) && std::abs(v) > double(std::numeric_limits<E>::max());
+                    if (!std::isfinite(v) || narrowed)
                         throw format_error(std::string(context) + ": element " + std::to_string(i) + " is "
                                            + number_string(double(v))
-                                           + (std::isfinite(v) ? ", beyond the range of float" : ", not a finite number"));
+                                           + (narrowed ? ", beyond the range of float" : ", not a finite number"));
                 }
                 out[i] = E(v);
             }

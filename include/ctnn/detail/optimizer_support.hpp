@@ -28,6 +28,15 @@ void allocate_state(optim::parameter_state<T, Buffers>& state, std::size_t k, st
     if (state.buffers[k].size() != size) reshape_state(state.buffers[k], size, initial);
 }
 
+/// Buffer k made (zeros, `size` elements) if the state holds none yet; true when made now: the
+/// step at which torch finds its buffer None (SGD's first step with momentum, b = d).
+template <class T, std::size_t Buffers>
+bool start_state(optim::parameter_state<T, Buffers>& state, std::size_t k, std::size_t size) {
+    if (state.holds(k, size)) return false;
+    allocate_state(state, k, size, T(0));
+    return true;
+}
+
 /// x is a finite number >= 0: an infinite rate, decay or momentum turns every weight it
 /// touches into ±inf or NaN at the first step.
 inline bool finite_non_negative(double x) noexcept { return std::isfinite(x) && x >= 0.0; }

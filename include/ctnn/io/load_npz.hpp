@@ -89,6 +89,16 @@ void load_npz_archive(std::span<const std::uint8_t> bytes, const std::string& co
         return names.empty() ? std::string("none") : names;
     };
 
+    // A stacked nn.LSTM's layers are one module's arrays ending in _l0, _l1 (_l1_reverse): the
+    // layer's digit of a key, or 0. An archive with a layer 1 read under one module name gets a hint.
+    const auto layer_of = [](std::string_view key) -> char {
+        const auto at = key.rfind("_l");
+        if (at == std::string_view::npos || at + 2 >= key.size()) return 0;
+        return std::isdigit(static_cast<unsigned char>(key[at + 2])) ? key[at + 2] : char(0);
+    };
+    const bool archive_stacked =
+        std::any_of(arrays.begin(), arrays.end(), [&](const auto& a) { return layer_of(a.first) == '1'; });
+
     std::set<std::string, std::less<>> used;
     std::vector<std::function<void()>> commits;
     net.for_each_layer_indexed([&](auto& layer, auto index) {
@@ -130,10 +140,8 @@ void load_npz_archive(std::span<const std::uint8_t> bytes, const std::string& co
             const auto raw = zip.extract(*found->second, 4096 + 8 * std::uint64_t(elements.size()));
             const auto array = detail::parse_npy(raw, context + ": array '" + key + "'");
             if (array.shape != expected) {
-                // read as layer 0 of a stacked module whose layer 1 is in the archive: say how to name it
-                const auto l0 = key.rfind("_l0");
-                const bool stacked = l0 != std::string::npos && stacked_layer.empty()
-                                     && arrays.contains(std::string(key).replace(l0, 3, "_l1"));
+                // read as layer 0 of a stacked module: say how to name its layers
+                const bool stacked = archive_stacked && stacked_layer.empty() && layer_of(key) == '0';
                 throw format_error(context + ": array '" + key + "' has shape " + detail::shape_string(array.shape)
                                    + ", but " + what + " is " + detail::shape_string(expected)
                                    + (stacked ? std::string(" (") + stacked_module_hint + ")" : std::string()));
@@ -154,22 +162,13 @@ void load_npz_archive(std::span<const std::uint8_t> bytes, const std::string& co
         detail::for_each_buffer_of(layer, [&](std::string_view name, auto& b) { stage(name, b); });
     });
     if (options.strict && used.size() != arrays.size()) {
-        // A stacked nn.LSTM's layers are one module's arrays ending in _l0, _l1...: one of them
-        // left over, in an archive with a layer 1, is a stacked module read under one name.
-        const auto of_layer = [](std::string_view key, char k) {
-            const auto at = key.rfind("_l");
-            if (at == std::string_view::npos || at + 2 >= key.size()) return false;
-            return k ? key[at + 2] == k : std::isdigit(static_cast<unsigned char>(key[at + 2])) != 0;
-        };
-        bool has_layer_1 = false, stacked = false;
+        bool stacked = false;  // a layer's array of a stacked module left over
         std::string unused;
         for (const auto& [key, e] : arrays) {
-            has_layer_1 = has_layer_1 || of_layer(key, '1');
             if (used.contains(key)) continue;
             unused += (unused.empty() ? "'" : ", '") + key + "'";
-            stacked = stacked || of_layer(key, 0);
+            stacked = stacked || (archive_stacked && layer_of(key) != 0);
         }
-        stacked = stacked && has_layer_1;
         throw format_error(context + ": the network has no place for " + unused
                            + (stacked ? std::string(" (") + stacked_module_hint + ")"
                                       : " (npz_options::strict = false loads the rest; npz_options::modules names the "

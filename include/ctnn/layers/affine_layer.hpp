@@ -190,8 +190,7 @@ private:
         } else {
             // the folded step's own buffer (torch's momentum_buffer), made at its first step with
             // momentum (torch's buf is None until then: b = dW), whatever prepare() did
-            const bool first = !weight_state.holds(0, weight.size());
-            detail::allocate_state(weight_state, 0, weight.size(), T(0));
+            const bool first = detail::start_state(weight_state, 0, weight.size());
             T* buffer = weight_state.buffers[0].data();
             detail::weight_gradient_product<In, Out>(dz, rows_, input_t_, input_ld_,
                                                      first ? sign : T(1.0 - step.dampening) * sign,

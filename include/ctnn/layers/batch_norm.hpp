@@ -14,7 +14,6 @@
 
 #include "ctnn/activations/identity.hpp"
 #include "ctnn/core/errors.hpp"
-#include "ctnn/detail/number_string.hpp"
 #include "ctnn/core/parameter.hpp"
 #include "ctnn/core/rng.hpp"
 #include "ctnn/core/shape.hpp"
@@ -22,6 +21,7 @@
 #include "ctnn/detail/activation_stage.hpp"
 #include "ctnn/detail/diagnostics.hpp"
 #include "ctnn/detail/matrix_view.hpp"
+#include "ctnn/detail/number_string.hpp"
 #include "ctnn/detail/weight_bias_parameters.hpp"
 #include "ctnn/detail/xtensor.hpp"
 

@@ -10,7 +10,6 @@
 
 #include "ctnn/activations/identity.hpp"
 #include "ctnn/core/errors.hpp"
-#include "ctnn/detail/number_string.hpp"
 #include "ctnn/core/parameter.hpp"
 #include "ctnn/core/rng.hpp"
 #include "ctnn/core/shape.hpp"
@@ -18,6 +17,7 @@
 #include "ctnn/detail/activation_stage.hpp"
 #include "ctnn/detail/diagnostics.hpp"
 #include "ctnn/detail/matrix_view.hpp"
+#include "ctnn/detail/number_string.hpp"
 #include "ctnn/detail/weight_bias_parameters.hpp"
 #include "ctnn/detail/xtensor.hpp"
 

@@ -30,18 +30,15 @@ struct sgd {
     bool maximize = false;
 
     void validate() const {
-        // %g: -1e-07, not -0.000000; detail::format_message compiles less (W5).
-        if (!detail::finite_non_negative(lr))
-            throw invalid_argument(detail::format_message("ctnn: sgd needs a finite lr >= 0, got %g", detail::message_number(lr)).c_str());
-        if (!detail::finite_non_negative(momentum))
-            throw invalid_argument(
-                detail::format_message("ctnn: sgd needs a finite momentum >= 0, got %g", detail::message_number(momentum)).c_str());
+        // %g: -1e-07, not -0.000000; detail::format_message compiles less than std::string.
+        const auto refuse = [](const char* format, double value) {
+            throw invalid_argument(detail::format_message(format, detail::message_number(value)).c_str());
+        };
+        if (!detail::finite_non_negative(lr)) refuse("ctnn: sgd needs a finite lr >= 0, got %g", lr);
+        if (!detail::finite_non_negative(momentum)) refuse("ctnn: sgd needs a finite momentum >= 0, got %g", momentum);
         if (!detail::finite_non_negative(weight_decay))
-            throw invalid_argument(
-                detail::format_message("ctnn: sgd needs a finite weight_decay >= 0, got %g", detail::message_number(weight_decay)).c_str());
-        if (!std::isfinite(dampening))
-            throw invalid_argument(
-                detail::format_message("ctnn: sgd needs a finite dampening, got %g", detail::message_number(dampening)).c_str());
+            refuse("ctnn: sgd needs a finite weight_decay >= 0, got %g", weight_decay);
+        if (!std::isfinite(dampening)) refuse("ctnn: sgd needs a finite dampening, got %g", dampening);
         if (nesterov && (momentum <= 0.0 || dampening != 0.0))
             throw invalid_argument("ctnn: sgd with nesterov needs momentum > 0 and dampening 0");
     }
@@ -61,8 +58,7 @@ struct sgd {
     // θ (shape S), g (S), buffer b (S) -> θ updated in place
     template <class T, std::size_t R>
     void update(parameter<T, R>& p, parameter_state<T, 1>& s) const {
-        const bool first = momentum != 0.0 && !s.holds(0, p.size());  // torch's buf is None
-        if (first) detail::allocate_state(s, 0, p.size(), T(0));
+        const bool first = momentum != 0.0 && detail::start_state(s, 0, p.size());  // torch's buf is None
         step(p.value.data(), p.grad.data(), momentum == 0.0 ? nullptr : s.buffers[0].data(), p.value.size(),
              first);
         ++s.steps;

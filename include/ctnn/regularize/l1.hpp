@@ -20,7 +20,8 @@ struct l1 {
     bool include_biases = false;
 
     void validate() const {
-        if (!(lambda >= 0.0)) throw invalid_argument("ctnn: regularize::l1 needs lambda >= 0, got " + ctnn::detail::number_string(lambda));
+        if (!(lambda >= 0.0))
+            throw invalid_argument("ctnn: regularize::l1 needs lambda >= 0, got " + ctnn::detail::number_string(lambda));
     }
 
     // θ (any shape) -> penalty λΣ|θ|, and grad += λ·sign(θ), for each selected parameter

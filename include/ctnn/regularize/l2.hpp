@@ -20,7 +20,8 @@ struct l2 {
     bool include_biases = false;
 
     void validate() const {
-        if (!(lambda >= 0.0)) throw invalid_argument("ctnn: regularize::l2 needs lambda >= 0, got " + ctnn::detail::number_string(lambda));
+        if (!(lambda >= 0.0))
+            throw invalid_argument("ctnn: regularize::l2 needs lambda >= 0, got " + ctnn::detail::number_string(lambda));
     }
 
     // θ (any shape) -> penalty λΣθ², and grad += 2λθ, for each selected parameter

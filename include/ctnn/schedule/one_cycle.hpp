@@ -36,7 +36,8 @@ struct one_cycle {
     void validate() const {
         if (total_steps == 0) throw invalid_argument("ctnn: schedule::one_cycle needs total_steps > 0 (no default)");
         if (!(pct_start >= 0.0 && pct_start <= 1.0))
-            throw invalid_argument("ctnn: schedule::one_cycle needs pct_start in [0, 1], got " + detail::number_string(pct_start));
+            throw invalid_argument("ctnn: schedule::one_cycle needs pct_start in [0, 1], got "
+                                   + detail::number_string(pct_start));
         if (!(div_factor > 0.0) || !std::isfinite(div_factor) || !(final_div_factor > 0.0)
             || !std::isfinite(final_div_factor))
             throw invalid_argument("ctnn: schedule::one_cycle needs finite div_factor and final_div_factor > 0, got "

@@ -14,8 +14,8 @@
 #include <vector>
 
 #include "ctnn/core/errors.hpp"
-#include "ctnn/detail/number_string.hpp"
 #include "ctnn/detail/network_visit.hpp"
+#include "ctnn/detail/number_string.hpp"
 #include "ctnn/detail/parameter_snapshot.hpp"
 #include "ctnn/train/callback.hpp"
 #include "ctnn/train/fit_options.hpp"

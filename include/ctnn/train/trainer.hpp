@@ -1110,11 +1110,9 @@ private:
         last_.gradient_norm = std::numeric_limits<double>::quiet_NaN();
         std::string_view reason = e.what();
         if (reason.starts_with("ctnn: ")) reason.remove_prefix(6);
-        throw non_finite_error(std::string(detail::format_message("ctnn: non-finite training step %zu (epoch %zu): loss %g; ",
-                                                                  last_.step, last_.epoch,
-                                                                  detail::message_number(last_.loss))
-                                               .c_str())
-                               + std::string(reason)
+        const auto step = detail::format_message("ctnn: non-finite training step %zu (epoch %zu): loss %g; ", last_.step,
+                                                 last_.epoch, detail::message_number(last_.loss));
+        throw non_finite_error(std::string(step.c_str()) + std::string(reason)
                                + "; the update was not applied, the weights are those before this step");
     }
 
