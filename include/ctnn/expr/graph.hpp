@@ -581,6 +581,11 @@ template <class N>
 struct is_chunk : std::false_type {};
 template <class V, std::size_t K, std::size_t C, class O>
 struct is_chunk<chunk_node<V, K, C, O>> : std::true_type {};
+/// Two chunks of one operand into as many blocks: if one does not divide, neither does the other.
+template <class A, class B>
+struct splits_alike : std::false_type {};
+template <class VA, std::size_t KA, class VB, std::size_t KB, std::size_t C, class O>
+struct splits_alike<chunk_node<VA, KA, C, O>, chunk_node<VB, KB, C, O>> : std::true_type {};
 }  // namespace detail_graph
 
 /// A graph's nodes in order, each node's width, and where each variable is stored, for a layer
@@ -714,6 +719,10 @@ private:
                || detail_graph::is_param<U>::value || defined_before<U, Before>();
     }
     template <class N, class Before>
+    static constexpr bool split_before() {
+        return []<class... B>(type_list<B...>) { return (detail_graph::splits_alike<B, N>::value || ...); }(Before{});
+    }
+    template <class N, class Before>
     static constexpr bool check_node() {
         using V = typename N::variable;
         static_assert(!defined_before<V, Before>()
@@ -726,7 +735,8 @@ private:
                               || diagnostics::graph_reads_undefined_variable<diagnostics::in_node<V>,
                                                                              diagnostics::variable<U>>::value,
                           "ctnn: a graph's node reads a variable no earlier equation defines");
-            if constexpr (detail_graph::is_chunk<N>::value)
+            // one diagnostic for every chunk of U into as many blocks, at the first
+            if constexpr (detail_graph::is_chunk<N>::value && !split_before<N, Before>())
                 static_assert(width<U>() % N::count == 0
                                   || diagnostics::graph_chunk_does_not_divide<diagnostics::in_node<V>,
                                                                               diagnostics::operand_width<width<U>()>,
