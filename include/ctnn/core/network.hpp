@@ -192,6 +192,8 @@ public:
     static constexpr bool sequence_input = carries_sequence.front();
     /// The network returns (B, T, output_width) rather than (B, output_width).
     static constexpr bool sequence_output = carries_sequence.back();
+    /// What predict returns: (rows, output_width), or (B, T, output_width) for a sequence output.
+    using prediction_type = std::conditional_t<sequence_output, tensor<T, 3>, tensor<T, 2>>;
 
 private:
     template <std::size_t... I>
@@ -480,33 +482,38 @@ public:
     template <class X>
     tensor<T, 2> predict(const X& x) requires(!sequence_input) {
         static_assert(detail::check_data_type<T, X>());
-        const std::size_t rows = detail::check_samples(x, shapes.front(), "predict", "x");
-        const evaluation_mode eval(*this);
-        auto y = tensor<T, 2>::from_shape({rows, output_width});
-        const std::size_t chunk = std::max<std::size_t>(capacity(), 256);
-        reserve(std::min(rows, chunk));
-        for (std::size_t first = 0; first < rows; first += chunk) {
-            const std::size_t n = std::min(chunk, rows - first);
-            const T* out = forward(x.data() + first * input_width, n);
-            std::copy(out, out + n * output_width, y.data() + first * output_width);
+        if constexpr (!detail::network_data<X, T>) return {};  // refused above: no second error
+        else {
+            const std::size_t rows = detail::check_samples(x, shapes.front(), "predict", "x");
+            const evaluation_mode eval(*this);
+            auto y = tensor<T, 2>::from_shape({rows, output_width});
+            const std::size_t chunk = std::max<std::size_t>(capacity(), 256);
+            reserve(std::min(rows, chunk));
+            for (std::size_t first = 0; first < rows; first += chunk) {
+                const std::size_t n = std::min(chunk, rows - first);
+                const T* out = forward(x.data() + first * input_width, n);
+                std::copy(out, out + n * output_width, y.data() + first * output_width);
+            }
+            return y;
         }
-        return y;
     }
 
     /// Inference on sequences: x (B, T, input_width) -> ŷ (B, output_width), or (B, T,
     /// output_width) for a sequence output; in chunks of sequences.
     template <class X>
-    auto predict(const X& x) requires sequence_input {
+    prediction_type predict(const X& x) requires sequence_input {
         static_assert(detail::check_data_type<T, X>());
-        return predict_sequences(x, {});
+        if constexpr (!detail::network_data<X, T>) return {};
+        else return predict_sequences(x, {});
     }
 
     /// Inference on sequences of different lengths: ŷ as predict(x) gives it, a sequence output
     /// being 0 at each sequence's padded steps.
     template <class X>
-    auto predict(const padded_sequences<X>& x) requires sequence_input {
+    prediction_type predict(const padded_sequences<X>& x) requires sequence_input {
         static_assert(detail::check_data_type<T, X>());
-        return predict_sequences(x.values(), x.lengths());
+        if constexpr (!detail::network_data<X, T>) return {};
+        else return predict_sequences(x.values(), x.lengths());
     }
 
     /// Refused at compile time: padded_sequences_need_a_sequence_network.
@@ -519,8 +526,9 @@ public:
     /// Refused at compile time (predict_needs_a_non_const_network): predict writes the work
     /// buffers, so a const network cannot run it, and no two threads may run it on one network.
     template <class X>
-    void predict(const X&) const {
+    prediction_type predict(const X&) const {
         static_assert(diagnostics::check_predict_on_a_const_network<X>());
+        return {};  // a type, so that `auto y = m.predict(x)` is not a second error
     }
 
     /// Class probabilities, predict's shape: what the last layer outputs, read as it says.
@@ -562,17 +570,16 @@ public:
 
 private:
     template <class X>
-    auto predict_sequences(const X& x, std::span<const std::size_t> lengths) {
+    prediction_type predict_sequences(const X& x, std::span<const std::size_t> lengths) {
         const auto shape = detail::check_sequences(x, input_width, "predict", "x");
         const std::size_t rows = shape.rows, steps = shape.steps;
         detail::check_lengths(lengths, rows, steps, "predict");
         const evaluation_mode eval(*this);
-        using result_type = std::conditional_t<sequence_output, tensor<T, 3>, tensor<T, 2>>;
         auto y = [&] {
             if constexpr (sequence_output)
-                return result_type::from_shape({rows, steps, output_width});
+                return prediction_type::from_shape({rows, steps, output_width});
             else
-                return result_type::from_shape({rows, output_width});
+                return prediction_type::from_shape({rows, output_width});
         }();
         const std::size_t chunk = std::max<std::size_t>(capacity(), 64);
         const std::size_t per_row = (sequence_output ? steps : 1) * output_width;

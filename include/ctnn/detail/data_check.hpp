@@ -42,6 +42,11 @@ constexpr bool check_data_type() {
                                         std::derived_from<D, xt::xcontainer<D>>>();
 }
 
+/// True where check_data_type passes: an entry point goes on only then, so that refused data is
+/// one error, not that error and a "no matching function" from the body after it.
+template <class X, class T>
+inline constexpr bool network_data = matrix_of<data_type_of<X>, T>;
+
 inline std::string shape_string(const auto& shape) {
     return shape_text(shape).c_str();
 }

@@ -216,21 +216,25 @@ public:
     step_report train_step(const X& x, const Y& y,
                            non_finite_action on_non_finite = non_finite_action::throw_error) {
         static_assert(detail::check_data_type<scalar, X>() && detail::check_data_type<scalar, Y>());
-        const data_shape shape = on_every_rank("train_step", [&] {
-            const data_shape s = check_data(x, y, "train_step");
-            if (s.rows == 0) throw shape_error("ctnn: train_step: the batch has no rows");
-            return s;
-        });
-        const std::size_t rows = shape.rows;
-        if (!net_.fits(rows, shape.steps)) net_.reserve(rows, shape.steps);
-        if (!net_.training()) net_.set_training(true);
-        const auto& data = detail::values_of(x);
-        const auto lengths = detail::lengths_of(x);
-        return guarded_step(data, y, lengths, 0, rows, shape.steps, [](std::size_t i) { return i; },
-                            [&]() -> const step_report& {
-                                return finish_step(forward_rows(data.data(), rows, shape.steps, lengths), y.data(),
-                                                   rows, shape.steps, lengths, on_non_finite);
-                            });
+        if constexpr (!detail::network_data<X, scalar> || !detail::network_data<Y, scalar>)
+            return {};  // refused above: no second error
+        else {
+            const data_shape shape = on_every_rank("train_step", [&] {
+                const data_shape s = check_data(x, y, "train_step");
+                if (s.rows == 0) throw shape_error("ctnn: train_step: the batch has no rows");
+                return s;
+            });
+            const std::size_t rows = shape.rows;
+            if (!net_.fits(rows, shape.steps)) net_.reserve(rows, shape.steps);
+            if (!net_.training()) net_.set_training(true);
+            const auto& data = detail::values_of(x);
+            const auto lengths = detail::lengths_of(x);
+            return guarded_step(data, y, lengths, 0, rows, shape.steps, [](std::size_t i) { return i; },
+                                [&]() -> const step_report& {
+                                    return finish_step(forward_rows(data.data(), rows, shape.steps, lengths), y.data(),
+                                                       rows, shape.steps, lengths, on_non_finite);
+                                });
+        }
     }
 
     /// Trains for `options.epochs` epochs of mini-batches (fewer if a callback stops it) and
