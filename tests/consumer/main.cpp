@@ -10,8 +10,9 @@ int main() {
     const auto x = data.normal_tensor<float>(20, 10);
     const auto y = data.normal_tensor<float>(20, 1);
     net model;
-    ctnn::trainer trainer{model, ctnn::loss::mse{}, ctnn::optim::sgd{.lr = 0.05}};
-    const auto result = trainer.fit(x, y, {.epochs = 50, .batch_size = 0});
+    std::fputs(ctnn::summary<net>().c_str(), stdout);
+    ctnn::trainer trainer{model, ctnn::loss::mse{}, ctnn::optim::sgd{.lr = 0.05}, ctnn::monitor::gradient_health{}};
+    const auto result = trainer.fit(x, y, {.epochs = 50, .batch_size = 10});
     const bool improved = result.epoch_losses.back() < result.epoch_losses.front();
 #ifdef __AVX2__
     const int avx2 = 1;

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <iterator>
 #include <numbers>
 #include <utility>
 
@@ -94,8 +95,9 @@ public:
     /// Fisher-Yates over [first, last).
     template <class It>
     void shuffle(It first, It last) noexcept {
+        using difference = typename std::iterator_traits<It>::difference_type;
         const auto n = std::uint64_t(last - first);
-        for (std::uint64_t i = n; i > 1; --i) std::swap(first[i - 1], first[below(i)]);
+        for (std::uint64_t i = n; i > 1; --i) std::swap(first[difference(i - 1)], first[difference(below(i))]);
     }
 
     /// A (rows, cols) tensor of N(mean, stddev) draws, row-major order.

@@ -70,22 +70,23 @@ struct activation_traits {
     }();
 
     // z (rows, cols) -> a = f(z), a lazy element-wise expression holding z by reference.
+    // (the parameters are not named z and a: those are the formula's variables, expr::z, expr::a)
     template <class Z>
-    static decltype(auto) forward(const Z& z) {
+    static decltype(auto) forward(const Z& preactivation) {
         using T = typename Z::value_type;
         if constexpr (is_identity)
-            return z;
+            return preactivation;
         else
-            return expr::evaluate<T>(formula{}, make_environment<void>(nullptr, bind(input{}, z)));
+            return expr::evaluate<T>(formula{}, make_environment<void>(nullptr, bind(input{}, preactivation)));
     }
     // (z, a) -> da/dz, lazy, holding z and a by reference (a's shape filled with the constant
     // where the derivative is one, as identity's 1).
     template <class Z, class Out>
-    static auto derivative(const Z& z, const Out& a) {
+    static auto derivative(const Z& preactivation, const Out& output_value) {
         using T = typename Z::value_type;
-        const auto env = make_environment<void>(nullptr, bind(input{}, z), bind(output{}, a));
+        const auto env = make_environment<void>(nullptr, bind(input{}, preactivation), bind(output{}, output_value));
         if constexpr (is_constant_v<derivative_expression>)  // identity: 1, as a's shape
-            return xt::ones_like(a) * expr::evaluate<T>(derivative_expression{}, env);
+            return xt::ones_like(output_value) * expr::evaluate<T>(derivative_expression{}, env);
         else
             return expr::evaluate<T>(derivative_expression{}, env);
     }

@@ -26,9 +26,13 @@ inline std::string batch_shape_text(shape s) {
 
 /// 1234567 -> "1,234,567".
 inline std::string grouped(std::size_t n) {
-    std::string digits = std::to_string(n);
-    for (std::size_t i = digits.size(); i > 3; i -= 3) digits.insert(i - 3, ",");
-    return digits;
+    const std::string digits = std::to_string(n);
+    std::string out;  // built forwards (an insert in place trips GCC's -Wrestrict, bug 105329)
+    for (std::size_t i = 0; i < digits.size(); ++i) {
+        if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+        out += digits[i];
+    }
+    return out;
 }
 }  // namespace detail
 
@@ -63,9 +67,13 @@ std::string summary() {
     for (const row& r : rows)
         for (std::size_t c = 0; c < 4; ++c) width[c] = std::max(width[c], r[c].size());
     // Numbers right-aligned, text left-aligned, two spaces between columns.
+    // (appended, not `" " + text`: GCC's -Wrestrict, bug 105329, would fire in users' builds)
     const auto line = [&](const row& r) {
-        const auto pad = [&](std::size_t c) { return std::string(width[c] - r[c].size(), ' '); };
-        return " " + pad(0) + r[0] + "  " + r[1] + pad(1) + "  " + r[2] + pad(2) + "  " + pad(3) + r[3] + "\n";
+        const auto pad = [&](std::size_t c) { return width[c] - r[c].size(); };
+        std::string text(1, ' ');
+        text.append(pad(0), ' ').append(r[0]).append(2, ' ').append(r[1]).append(pad(1), ' ');
+        text.append(2, ' ').append(r[2]).append(pad(2), ' ').append(2, ' ').append(pad(3), ' ').append(r[3]);
+        return text + '\n';
     };
     const std::size_t rule = line(rows.front()).size() - 1;
 

@@ -235,7 +235,7 @@ private:
     // by (PH, PW), U the transformed filters [ξ][Out][Cin], a run of tiles at a time: what forward
     // and dx compute. `tiles` takes V: every tile's, kept (keep_tiles, for dW), or one run's.
     template <std::size_t Cin, std::size_t H, std::size_t W, std::size_t PH, std::size_t PW, std::size_t Out>
-    void winograd_convolve(const T* x, std::size_t ld, const T* u, const T* bias, bool keep_tiles, T* tiles,
+    void winograd_convolve(const T* x, std::size_t ld, const T* u, const T* bias_values, bool keep_tiles, T* tiles,
                            T* products, T* y) const {
         using tiling = detail::winograd::tiling<H, W, PH, PW>;
         const std::size_t B = columns_, run = tiles_per_run<tiling>(B);
@@ -248,7 +248,7 @@ private:
                 detail::gemm_row_major(false, false, Out, n, Cin, T(1), u + xi * Out * Cin, Cin, v + xi * Cin * v_tiles * B,
                                        v_tiles * B, T(0), products + xi * Out * n, n);
             detail::winograd::transform_output<Out, tiling::out_height, tiling::out_width>(products, t1 - t0, t0, t1, B,
-                                                                                       bias, y);
+                                                                                       bias_values, y);
         }
     }
 

@@ -75,7 +75,7 @@ double fraction_of_dead_units(const View& a) {
     std::size_t dead = 0;
     for (std::size_t u = 0; u < units; ++u) {
         const auto* row = data + u * columns;
-        dead += std::all_of(row, row + columns, [](auto v) { return v == 0; }) ? 1 : 0;
+        if (std::all_of(row, row + columns, [](auto v) { return v == 0; })) ++dead;
     }
     return double(dead) / double(units);
 }
