@@ -3,6 +3,7 @@
 // weights and optimizer state bit for bit; the history is written as CSV.
 #include <ctnn/ctnn.hpp>
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstdio>
@@ -427,6 +428,16 @@ TEST_CASE("rollback: a monitor set to refuse exploding steps rolls them back, or
     CHECK(trainer.optimizer().lr == 0.005);
     CHECK(trainer.monitor().count(event_kind::explosion) >= 1);
     CHECK_FALSE(trainer.monitor().last().applied);
+    // the history says which applied update the rollback undid: step 8's, the last applied one
+    const auto& history = trainer.monitor().history();
+    REQUIRE(history.size() == 10);
+    for (std::size_t s = 0; s < history.size(); ++s) {
+        CHECK(history[s].applied == (s < 9));
+        CHECK(history[s].undone == (s == 8));
+    }
+    // a second rollback in a row puts back the same weights: it undoes nothing more
+    CHECK(trainer.train_step(x, huge, ctnn::non_finite_action::rollback).rolled_back);
+    CHECK(std::count_if(history.begin(), history.end(), [](const auto& s) { return s.undone; }) == 1);
 
     CHECK_THROWS_AS(trainer.train_step(x, huge), ctnn::exploding_gradient_error);
     CHECK_THROWS_WITH(trainer.train_step(x, huge),
@@ -468,7 +479,7 @@ TEST_CASE("monitor: the history as CSV, every N-th step, the last M", "[monitor]
         std::getline(in, line);
         CHECK(line == "step,epoch,rows,loss,applied,total_gradient_norm,backprop_ratio,gradient_ratio,layer,kind,"
                       "parameters,gradient_norm,weight_norm,update_ratio,backprop_norm,dead_fraction,"
-                      "saturated_fraction,time_gradient_ratio");
+                      "saturated_fraction,time_gradient_ratio,time_gradient_steps,learning_rate,undone");
         std::size_t rows = 0;
         for (const auto& s : trainer.monitor().history()) {
             for (const auto& h : s.layers) {
@@ -476,7 +487,7 @@ TEST_CASE("monitor: the history as CSV, every N-th step, the last M", "[monitor]
                 std::vector<std::string> cells;
                 std::stringstream fields(line);
                 for (std::string cell; std::getline(fields, cell, ',');) cells.push_back(cell);
-                REQUIRE(cells.size() == 18);
+                REQUIRE(cells.size() == 21);
                 CHECK(std::stoul(cells[0]) == s.step);
                 CHECK(std::stod(cells[3]) == Approx(s.loss).epsilon(1e-5));
                 CHECK(cells[4] == "1");
@@ -487,6 +498,9 @@ TEST_CASE("monitor: the history as CSV, every N-th step, the last M", "[monitor]
                 CHECK(std::stod(cells[13]) == Approx(h.update_ratio).epsilon(1e-5));
                 CHECK(cells[h.layer == 0 ? 16 : 15] == "nan");  // no saturation for relu, no dead units for identity
                 CHECK(cells[17] == "nan");
+                CHECK(cells[18] == "0");
+                CHECK(std::stod(cells[19]) == 0.05);
+                CHECK(cells[20] == "0");
                 ++rows;
             }
         }
@@ -590,10 +604,10 @@ TEST_CASE("monitor: a tanh rnn's gradient vanishes through time over 100 steps; 
     CHECK(events[0]->layer == 0);
     CHECK(events[0]->value < 1e-10);
     CHECK(events[0]->value == trainer.monitor().history().front().layers[0].time_gradient_ratio());
+    CHECK(trainer.monitor().history().front().layers[0].time_gradient_reach.steps == 99);
     CHECK_THAT(events[0]->message, Catch::StartsWith("step 0: vanishing in time at layer 0 (rnn): the gradient "
-                                                     "reaching its first step is ")
-                                       && Catch::EndsWith(" of the gradient at its last, 100 steps later (threshold "
-                                                          "0.001)"));
+                                                     "reaching 99 steps back from its last step is ")
+                                       && Catch::EndsWith(" of the gradient there (threshold 0.001)"));
     using indrnn_net = ctnn::basic_network<double, ctnn::sequence<2>, ctnn::dense<16>,
                                            ctnn::recurrent_cell<user::indrnn<16>>, ctnn::dense<1>>;
     indrnn_net independent(3);
@@ -602,6 +616,123 @@ TEST_CASE("monitor: a tanh rnn's gradient vanishes through time over 100 steps; 
     other.train_step(x, y);
     CHECK(events_of(other.monitor(), event_kind::vanishing_in_time).empty());
     CHECK(other.monitor().history().front().layers[1].time_gradient_ratio() > 0.1);
+}
+
+TEST_CASE("monitor: the time ratio follows the gradient that enters at the last step, as far as it reaches",
+          "[monitor][events]") {
+    // W_hh = 0.01·I: what enters at the last step shrinks about 100× a step on its way back
+    ctnn::rng r(4);
+    auto x = ctnn::tensor<double, 3>::from_shape({4, 12, 2});
+    for (auto& v : x) v = r.normal();
+    const auto y_last = r.normal_tensor<double>(4, 1);
+    auto y_every = ctnn::tensor<double, 3>::from_shape({4, 12, 1});
+    for (auto& v : y_every) v = r.normal();
+    const auto small_recurrence = [](auto& layer) {
+        layer.weight_hh().value = 0.01 * xt::eye<double>(8);
+    };
+    SECTION("last state: the ratio over T − 1 steps fires") {
+        ctnn::basic_network<double, ctnn::sequence<2>, ctnn::rnn<8>, ctnn::dense<1>> net(2);
+        small_recurrence(net.layer<0>());
+        auto trainer = monitored(net, {.lr = 0.0});
+        trainer.train_step(x, y_last);
+        const auto& h = trainer.monitor().last().layers[0];
+        CHECK(h.time_gradient_reach.steps == 11);
+        CHECK(h.time_gradient_ratio() == h.time_gradient_norms.front() / h.time_gradient_norms.back());
+        CHECK(h.time_gradient_ratio() < 1e-15);
+        CHECK(events_of(trainer.monitor(), event_kind::vanishing_in_time).size() == 1);
+    }
+    SECTION("truncated BPTT: measured over the last window, not to a step the cut keeps at 0") {
+        ctnn::basic_network<double, ctnn::sequence<2>, ctnn::rnn<8>, ctnn::dense<1>> net(2);
+        net.layer<0>().weight_hh().value = 0.9 * xt::eye<double>(8);
+        net.layer<0>().bptt_steps = 5;  // no gradient from step 10 into 9 or from 5 into 4
+        auto trainer = monitored(net, {.lr = 0.0});
+        trainer.train_step(x, y_last);
+        const auto& h = trainer.monitor().last().layers[0];
+        REQUIRE(h.time_gradient_norms.size() == 12);
+        CHECK(h.time_gradient_norms[9] == 0.0);
+        CHECK(h.time_gradient_reach.steps == 1);  // from step 11 back to step 10
+        CHECK(h.time_gradient_ratio() == h.time_gradient_norms[10] / h.time_gradient_norms[11]);
+        CHECK(h.time_gradient_ratio() > 0.1);
+        CHECK(events_of(trainer.monitor(), event_kind::vanishing_in_time).empty());
+    }
+    SECTION("a whole-sequence output: not measured, since the loss enters at every step") {
+        ctnn::basic_network<double, ctnn::sequence<2>, ctnn::rnn<8, ctnn::tanh, ctnn::whole_sequence>, ctnn::dense<1>>
+            net(2);
+        small_recurrence(net.layer<0>());
+        auto trainer = monitored(net, {.lr = 0.0});
+        trainer.train_step(x, y_every);
+        const auto& h = trainer.monitor().last().layers[0];
+        CHECK(h.time_gradient_norms.size() == 12);  // still recorded, for write_time_csv
+        CHECK(std::isnan(h.time_gradient_ratio()));
+        CHECK(h.time_gradient_reach.steps == 0);
+        CHECK(events_of(trainer.monitor(), event_kind::vanishing_in_time).empty());
+    }
+    SECTION("bidirectional: each direction in its own time order; the one that reached back least") {
+        ctnn::basic_network<double, ctnn::sequence<2>, ctnn::bidirectional<ctnn::rnn<8>>, ctnn::dense<1>> net(2);
+        small_recurrence(net.layer<0>().forward_direction);
+        auto trainer = monitored(net, {.lr = 0.0});
+        trainer.train_step(x, y_last);
+        const auto& layer = net.layer<0>();
+        const auto ahead = ctnn::time_reach_of(layer.forward_direction);
+        const auto back = ctnn::time_reach_of(layer.reverse_direction);
+        CHECK(ahead.ratio < 1e-15);
+        CHECK(back.ratio > 1e-6);
+        const auto& h = trainer.monitor().last().layers[0];
+        CHECK(h.time_gradient_ratio() == ahead.ratio);
+        CHECK(h.time_gradient_reach.steps == 11);
+        CHECK(events_of(trainer.monitor(), event_kind::vanishing_in_time).size() == 1);
+    }
+}
+
+TEST_CASE("monitor: finite double gradients whose squares overflow are measured, and the step is applied",
+          "[monitor][non-finite]") {
+    // an input of 1e300 and an error of 1: dL/dw = −2e300, dL/db = −2, and Σg² overflows a double
+    // although every g is finite; monitor::none applies the step, and so must the monitor
+    using net_t = ctnn::basic_network<double, ctnn::input<1>, ctnn::dense<1>>;
+    net_t net(1);
+    net.layer<0>().weight.value.fill(0.0);
+    net.layer<0>().bias.value.fill(0.0);
+    auto x = ctnn::tensor<double, 2>::from_shape({1, 1});
+    x.fill(1e300);
+    auto y = ctnn::tensor<double, 2>::from_shape({1, 1});
+    y.fill(1.0);
+    auto trainer = monitored(net, {.lr = 1e-301});
+    const auto report = trainer.train_step(x, y);
+    CHECK(report.applied);
+    CHECK(trainer.monitor().count(event_kind::non_finite) == 0);
+    const auto& s = trainer.monitor().last();
+    CHECK(s.layers[0].gradient_norm == Approx(2e300).epsilon(1e-14));
+    CHECK(s.gradient_norm == Approx(2e300).epsilon(1e-14));
+    CHECK(net.layer<0>().weight.value(0, 0) == Approx(0.2).epsilon(1e-12));  // 0 − 1e-301·(−2e300)
+}
+
+TEST_CASE("monitor: events as CSV, the message quoted", "[monitor][csv]") {
+    using net_t = ctnn::basic_network<double, ctnn::input<4>, ctnn::dense<16, ctnn::tanh>, ctnn::dense<1>>;
+    const auto [x, y] = smooth_data<double>(32, 11);
+    auto huge = y;
+    huge *= 1e6;
+    net_t net(3);
+    auto trainer = monitored(net, {.lr = 0.01});
+    for (int i = 0; i < 8; ++i) trainer.train_step(x, y);
+    trainer.train_step(x, huge);
+    const auto events = events_of(trainer.monitor(), event_kind::explosion);
+    REQUIRE_FALSE(events.empty());
+    std::ostringstream out;
+    trainer.monitor().write_events_csv(out);
+    std::istringstream in(out.str());
+    std::string line;
+    std::getline(in, line);
+    CHECK(line == "step,kind,layer,layer_kind,value,threshold,message");
+    std::size_t rows = 0;
+    for (const auto& e : trainer.monitor().events()) {
+        REQUIRE(std::getline(in, line));
+        CHECK(line == std::to_string(e.step) + "," + std::string(to_string(e.kind)) + "," + std::to_string(e.layer) + ","
+                          + std::string(e.layer_kind) + "," + ctnn::detail::format_number(e.value) + ","
+                          + ctnn::detail::format_number(e.threshold) + ",\"" + e.message + "\"");
+        ++rows;
+    }
+    CHECK(rows == trainer.monitor().events().size());
+    CHECK_FALSE(std::getline(in, line));
 }
 
 TEST_CASE("monitor: recurrent layers' gradient norms across time are recorded", "[monitor][csv]") {

@@ -46,12 +46,14 @@ concept layer_spec = detail::shape_computing_spec<S> || detail::width_preserving
 ///    nullptr when `computes_input_gradient` is false (the first layer: nobody reads dL/dx);
 ///  - a recurrent layer (`recurrent = true`) runs along the time axis instead: `reserve(B, T)`,
 ///    `forward(in, ld, B, T)`, a backward of (output_width, B) or (output_width, T·B), and
-///    `time_gradient_norms()`. To read padded_sequences it also takes `forward(in, ld, B, T,
-///    lengths)`: `lengths` (a span of B lengths in [1, T], or empty) ends sequence b after step
-///    lengths[b] − 1, the state is carried through the padding, the output there is 0 and
-///    sends no gradient back. The network zeroes the input's padded columns, but a layer
-///    called directly must not let them into its products (0·NaN is NaN). A layer without
-///    that overload is refused lengths at run time.
+///    `time_gradient_norms()` (and optionally `time_gradient_reach()`, a ctnn::time_reach;
+///    without it the monitor takes the gradient to enter at the last step only). To read
+///    padded_sequences it also takes `forward(in, ld, B, T, lengths)`: `lengths` (a span of B
+///    lengths in [1, T], or empty) ends sequence b after step lengths[b] − 1, the state is
+///    carried through the padding, the output there is 0 and sends no gradient back. The
+///    network zeroes the input's padded columns, but a layer called directly must not let them
+///    into its products (0·NaN is NaN). A layer without that overload is refused lengths at
+///    run time.
 /// Optional members the network calls when a layer has them: `set_training(bool)`, and
 /// `keep_forward_state()` / `restore_forward_state()` for what a training forward changes
 /// besides its output (running statistics, random streams), which a refused step puts back.

@@ -25,8 +25,10 @@ struct monitor_network_archetype {
 /// `before_update(net)` and `observe_update(net, step)` run just before and after the optimizer
 /// update of an accepted step; the optional `observe_refused_update(net, step)` runs instead of
 /// the latter when the update turned finite gradients into non-finite weights, before they are
-/// put back, and the optional `observe_non_finite_data(step)` after a refused step whose batch
-/// held a non-finite value (step.non_finite_data names it). `report()` describes what the last
+/// put back, the optional `observe_non_finite_data(step)` after a refused step whose batch
+/// held a non-finite value (step.non_finite_data names it), and the optional
+/// `observe_rollback(step)` after a rollback put back the weights of before the last applied
+/// update. `report()` describes what the last
 /// observed step showed ("" if nothing), for the trainer's error messages. The monitor reads the
 /// network, never changes it.
 template <class M>

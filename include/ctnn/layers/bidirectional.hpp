@@ -16,6 +16,7 @@
 
 #include "ctnn/core/rng.hpp"
 #include "ctnn/core/shape.hpp"
+#include "ctnn/core/time_reach.hpp"
 #include "ctnn/detail/buffer.hpp"
 #include "ctnn/detail/matrix_view.hpp"
 #include "ctnn/detail/network_visit.hpp"
@@ -142,6 +143,14 @@ public:
     /// ‖∂L/∂h_t‖ at each position t, both directions' together, of the last backward pass.
     std::span<const double> time_gradient_norms() const noexcept {
         return {time_gradient_norms_.data(), backward_steps_};
+    }
+    /// The direction whose gradient reached back least far, each in its own time order (the
+    /// norms above mix, at each position, one direction's last step with the other's first).
+    time_reach time_gradient_reach() const {
+        const time_reach ahead = time_reach_of(forward_direction), back = time_reach_of(reverse_direction);
+        if (!ahead.measured()) return back;
+        if (!back.measured()) return ahead;
+        return back.ratio < ahead.ratio ? back : ahead;
     }
     /// The last forward pass's output, feature-major: (2·Hidden, T·B) or (2·Hidden, B).
     auto output() const {

@@ -27,6 +27,7 @@
 #include "ctnn/core/errors.hpp"
 #include "ctnn/core/parameter.hpp"
 #include "ctnn/core/rng.hpp"
+#include "ctnn/core/time_reach.hpp"
 #include "ctnn/detail/activation_stage.hpp"
 #include "ctnn/detail/affine.hpp"
 #include "ctnn/detail/buffer.hpp"
@@ -537,7 +538,11 @@ public:
         const std::size_t batch = batch_, steps = steps_, n = batch * steps, l = leading(batch, steps);
         T* g = gradients_.data();
         zero_accumulated_gradients(g, l);
-        if constexpr (recurrent) backward_steps_ = steps;
+        if constexpr (recurrent) {
+            backward_steps_ = steps;
+            backward_full_length_ =
+                std::all_of(lengths_.begin(), lengths_.end(), [&](std::size_t length) { return length == steps; });
+        }
         T* d_out = pointer<output_variable>(g);
         if constexpr (!recurrent) detail::copy_block(static_cast<const T*>(d_output), n, d_out, l, output_width, n);
         // the output is 0 at padded steps: nothing comes back from there
@@ -623,6 +628,13 @@ public:
     /// alone, evaluate's or predict's, leaves them).
     std::span<const double> time_gradient_norms() const noexcept requires recurrent {
         return {time_gradient_norms_.data(), backward_steps_};
+    }
+    /// How much of the gradient entering at the last step reached back how far (time_reach), in
+    /// the last backward pass: measured for a layer that returns its last state, of sequences
+    /// all T steps long (with shorter ones the gradient enters at other steps too).
+    time_reach time_gradient_reach() const noexcept requires recurrent {
+        if (returns_sequence || !backward_full_length_) return {};
+        return time_reach::of(time_gradient_norms(), bptt_steps);
     }
     /// The last forward pass's output, feature-major: (output_width, columns), or for a recurrent
     /// graph (output_width, B) or (output_width, T·B).
@@ -938,6 +950,7 @@ private:
     detail::buffer<T> input_gradient_;  // a recurrent graph's dxᵀ, packed (In, T·B)
     std::vector<double> time_gradient_norms_;
     std::size_t backward_steps_ = 0;  // the steps of the last backward pass, time_gradient_norms_'s
+    bool backward_full_length_ = true;  // every sequence of the last backward pass was T steps long
     std::array<bool, graph::state_count> zero_initial_{};  // each initial state, at the last forward pass
     std::span<const std::size_t> lengths_;  // a recurrent graph's, of the last forward pass
     const T* input_t_ = nullptr;

@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <cstdio>
 #include <deque>
+#include <optional>
 #include <fstream>
 #include <iterator>
 #include <limits>
@@ -130,6 +131,8 @@ struct gradient_health_state {
     std::size_t first_event_of_step = 0;
     bool recorded_current = false;
     bool vanishing = false;
+    // the step of the last applied update that no rollback has undone yet
+    std::optional<std::size_t> last_applied_step;
 };
 
 inline std::string format_number(double v) {
@@ -210,19 +213,28 @@ public:
         now.layers.resize(depth);
         state.layers.resize(depth);
 
+        now.learning_rate = report.learning_rate;
         std::size_t i = 0;
         bool gradients_finite = true;
-        double total_squares = 0.0;
+        double total_squares = 0.0, largest = 0.0;
         net.for_each_layer([&](auto& layer) {
-            measure_layer(layer, now.layers[i], i, backward_ran);
+            const bool finite = measure_layer(layer, now.layers[i], i, backward_ran);
             const layer_health& h = now.layers[i];
             if (h.parameters > 0 && backward_ran) {
-                gradients_finite = gradients_finite && std::isfinite(h.gradient_norm);
+                gradients_finite = gradients_finite && finite;
                 total_squares += h.gradient_norm * h.gradient_norm;
+                largest = std::max(largest, h.gradient_norm);
             }
             ++i;
         });
-        now.gradient_norm = backward_ran && gradients_finite ? std::sqrt(total_squares) : layer_health::not_measured;
+        double total = std::sqrt(total_squares);
+        if (gradients_finite && !std::isfinite(total)) {  // finite norms whose squares overflow
+            double scaled = 0.0;
+            for (const layer_health& h : now.layers)
+                if (h.parameters > 0) scaled += (h.gradient_norm / largest) * (h.gradient_norm / largest);
+            total = largest * std::sqrt(scaled);
+        }
+        now.gradient_norm = backward_ran && gradients_finite ? total : layer_health::not_measured;
         now.backprop_ratio = first_to_last(now, &layer_health::backprop_norm);
         now.gradient_ratio = first_to_last(now, &layer_health::gradient_norm);
 
@@ -261,6 +273,7 @@ public:
     void observe_update(Network& net, const step_report& report) {
         if (report.step != state.current.step) return;
         state.current.applied = true;
+        state.last_applied_step = report.step;
         const auto& before = state.weights_before<typename Network::scalar>();
         if (measure_update_ratio && !before.empty()) {
             std::size_t i = 0, offset = 0;
@@ -283,6 +296,18 @@ public:
             kept.applied = true;
             for (std::size_t l = 0; l < kept.layers.size(); ++l) kept.layers[l].update_ratio = state.current.layers[l].update_ratio;
         }
+    }
+
+    /// A rollback (non_finite_action::rollback) put back the weights from before the last applied
+    /// update: that step's record says `undone`.
+    void observe_rollback(const step_report&) {
+        if (!state.last_applied_step) return;  // a second rollback in a row undoes nothing more
+        for (auto s = state.history.rbegin(); s != state.history.rend(); ++s)
+            if (s->step == *state.last_applied_step) {
+                s->undone = true;
+                break;
+            }
+        state.last_applied_step.reset();
     }
 
     /// A refused step whose batch holds a non-finite input or target: its first one
@@ -356,7 +381,7 @@ public:
     void write_csv(std::ostream& out) const {
         out << "step,epoch,rows,loss,applied,total_gradient_norm,backprop_ratio,gradient_ratio,"
                "layer,kind,parameters,gradient_norm,weight_norm,update_ratio,backprop_norm,"
-               "dead_fraction,saturated_fraction,time_gradient_ratio\n";
+               "dead_fraction,saturated_fraction,time_gradient_ratio,time_gradient_steps,learning_rate,undone\n";
         using detail::format_number;
         for (const step_health& s : state.history) {
             const std::string step_columns =
@@ -368,12 +393,28 @@ public:
                     << format_number(h.gradient_norm) << ',' << format_number(h.weight_norm) << ','
                     << format_number(h.update_ratio) << ',' << format_number(h.backprop_norm) << ','
                     << format_number(h.dead_fraction) << ',' << format_number(h.saturated_fraction) << ','
-                    << format_number(h.time_gradient_ratio()) << '\n';
+                    << format_number(h.time_gradient_ratio()) << ',' << h.time_gradient_reach.steps << ','
+                    << format_number(s.learning_rate) << ',' << (s.undone ? '1' : '0') << '\n';
             }
         }
     }
     void write_csv(const std::string& path) const {
         write_file(path, [&](std::ostream& out) { write_csv(out); });
+    }
+
+    /// Every event: step,kind,layer,layer_kind,value,threshold,message (the message quoted).
+    void write_events_csv(std::ostream& out) const {
+        out << "step,kind,layer,layer_kind,value,threshold,message\n";
+        for (const health_event& e : state.events) {
+            std::string quoted = "\"";
+            for (const char c : e.message) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+            out << e.step << ',' << to_string(e.kind) << ',' << e.layer << ',' << e.layer_kind << ','
+                << detail::format_number(e.value) << ',' << detail::format_number(e.threshold) << ',' << quoted
+                << "\"\n";
+        }
+    }
+    void write_events_csv(const std::string& path) const {
+        write_file(path, [&](std::ostream& out) { write_events_csv(out); });
     }
 
     /// The recurrent layers' ‖∂L/∂h_t‖ of every recorded step: step,layer,t,norm.
@@ -410,8 +451,24 @@ private:
         if (!file) throw io_error("ctnn: monitor::gradient_health: writing " + path + " failed");
     }
 
+    // ‖·‖ of finite values; where their squares' sum overflowed (double values past ~1e154), the
+    // sum again, scaled by the largest magnitude.
+    template <class Layer, class Part>
+    static double norm_of(Layer& layer, const detail::norm_accumulator& acc, Part part) {
+        const double norm = acc.l2();
+        if (std::isfinite(norm) || acc.max_abs == 0.0) return norm;
+        double scaled = 0.0;
+        layer.for_each_parameter([&](const auto& p) {
+            for (const auto v : part(p)) scaled += (double(v) / acc.max_abs) * (double(v) / acc.max_abs);
+        });
+        return acc.max_abs * std::sqrt(scaled);
+    }
+
+    // Returns false if a gradient of the layer is NaN or ±inf (its norm may be inf from finite
+    // values too: double gradients past ~1e154).
     template <class Layer>
-    void measure_layer(Layer& layer, layer_health& h, std::size_t index, bool backward_ran) {
+    bool measure_layer(Layer& layer, layer_health& h, std::size_t index, bool backward_ran) {
+        bool finite = true;
         using layer_type = std::remove_cvref_t<Layer>;
         std::vector<double> keep = std::move(h.time_gradient_norms);  // reuse its storage
         h = layer_health{};
@@ -427,9 +484,12 @@ private:
                 detail::accumulate(gradient, p.grad.data(), p.grad.size());
             });
             if (h.parameters > 0) {
-                h.weight_norm = weight.l2();
+                const auto values = [](const auto& p) -> const auto& { return p.value; };
+                const auto gradients = [](const auto& p) -> const auto& { return p.grad; };
+                h.weight_norm = weight.finite() ? norm_of(layer, weight, values) : weight.l2();
+                finite = gradient.finite();
                 if (backward_ran)
-                    h.gradient_norm = gradient.finite() ? gradient.l2() : std::numeric_limits<double>::infinity();
+                    h.gradient_norm = finite ? norm_of(layer, gradient, gradients) : std::numeric_limits<double>::infinity();
             }
         }
         if constexpr (detail::layer_with_preactivation_gradient<layer_type>) {
@@ -441,8 +501,10 @@ private:
             }
         }
         if constexpr (detail::layer_with_time_gradient_norms<layer_type>) {
-            if (backward_ran)
+            if (backward_ran) {
                 for (const auto norm : layer.time_gradient_norms()) h.time_gradient_norms.push_back(double(norm));
+                h.time_gradient_reach = time_reach_of(layer);
+            }
         }
         if constexpr (detail::layer_with_activation<layer_type>) {
             using activation = typename layer_type::activation_type;
@@ -458,6 +520,7 @@ private:
                 h.saturated_fraction = detail::fraction_of_elements(a, [&](value_type v) { return v > high || v < low; });
             }
         }
+        return finite;
     }
 
     // value of the first layer that measured `what` / value of the last one (NaN if fewer than two).
@@ -575,9 +638,10 @@ private:
             if (vanishing && !seen.vanishing_in_time)
                 add_event(s, event_kind::vanishing_in_time, l, ratio, time_vanishing_ratio,
                           "step " + std::to_string(s.step) + ": vanishing in time at layer " + describe(s, l)
-                              + ": the gradient reaching its first step is " + detail::format_number(ratio)
-                              + " of the gradient at its last, " + std::to_string(h.time_gradient_norms.size())
-                              + " steps later (threshold " + detail::format_number(time_vanishing_ratio) + ")");
+                              + ": the gradient reaching " + std::to_string(h.time_gradient_reach.steps)
+                              + " steps back from its last step is " + detail::format_number(ratio)
+                              + " of the gradient there (threshold " + detail::format_number(time_vanishing_ratio)
+                              + ")");
             seen.vanishing_in_time = vanishing;
         }
     }

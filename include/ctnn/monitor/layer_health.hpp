@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include "ctnn/core/time_reach.hpp"
+
 namespace ctnn::monitor {
 
 struct layer_health {
@@ -31,12 +33,15 @@ struct layer_health {
     /// Recurrent layers: ‖∂L/∂h_t‖ for t = 0 … T−1 of the last backward pass.
     std::vector<double> time_gradient_norms;
 
-    /// ‖∂L/∂h_0‖ / ‖∂L/∂h_{T−1}‖: how much the gradient shrank (< 1) or grew (> 1) on its way
-    /// back through time; NaN without time gradient norms.
-    double time_gradient_ratio() const noexcept {
-        if (time_gradient_norms.size() < 2) return not_measured;
-        return time_gradient_norms.front() / time_gradient_norms.back();
-    }
+    /// Recurrent layers: how far back the gradient entering at the last step reached, and how
+    /// much of it (ctnn::time_reach: not measured for a layer whose output is read at every step,
+    /// nor for padded sequences shorter than T).
+    time_reach time_gradient_reach{};
+
+    /// ‖∂L/∂h_first‖ / ‖∂L/∂h_{T−1}‖, first = T − 1 − time_gradient_reach.steps (0 but under
+    /// truncated BPTT): how much the gradient shrank (< 1) or grew (> 1) on its way back through
+    /// time; NaN where not measured.
+    double time_gradient_ratio() const noexcept { return time_gradient_reach.ratio; }
 };
 
 }  // namespace ctnn::monitor

@@ -14,6 +14,8 @@ struct step_health {
     std::size_t epoch = 0;  ///< epoch within the current fit (0 outside fit)
     std::size_t rows = 0;   ///< samples in the batch
     double loss = layer_health::not_measured;
+    /// The optimizer's rate for this step (step_report::learning_rate).
+    double learning_rate = layer_health::not_measured;
     /// ‖∇θ‖ over every parameter of the network, before clipping.
     double gradient_norm = layer_health::not_measured;
     /// backprop_norm of the first layer that measures it / of the last one (the vanishing ratio).
@@ -22,6 +24,9 @@ struct step_health {
     double gradient_ratio = layer_health::not_measured;
     /// Whether the optimizer applied this step's update.
     bool applied = false;
+    /// An applied update that a later step's rollback undid (non_finite_action::rollback puts
+    /// back the weights from before the last applied update).
+    bool undone = false;
     std::vector<layer_health> layers;
 };
 

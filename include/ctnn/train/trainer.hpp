@@ -1145,7 +1145,10 @@ private:
     // and no load or initialize replaced the weights since) and a smaller step from now on; the
     // schedule's base rate is cut too, so it stays cut.
     [[gnu::cold]] void roll_back() {
-        if (snapshot_.valid() && snapshot_revision_ == net_.revision()) snapshot_.restore(net_, optimizer_state_);
+        if (snapshot_.valid() && snapshot_revision_ == net_.revision()) {
+            snapshot_.restore(net_, optimizer_state_);
+            if constexpr (requires { monitor_.observe_rollback(last_); }) monitor_.observe_rollback(last_);
+        }
         cut_learning_rate();
     }
     void cut_learning_rate() {
