@@ -684,6 +684,42 @@ TEST_CASE("monitor: the time ratio follows the gradient that enters at the last 
     }
 }
 
+TEST_CASE("monitor: a linear rnn's gradient grows through time as its recurrent weight; exploding_in_time fires",
+          "[monitor][events]") {
+    // identity activation, W_hh = α·I: ∂L/∂h_{t−1} = α·∂L/∂h_t exactly, so over 19 steps back
+    // the ratio is α¹⁹: 2216.8 for α = 1.5 (above the default 1e3), 31.9 for α = 1.2
+    ctnn::rng r(6);
+    auto x = ctnn::tensor<double, 3>::from_shape({4, 20, 2});
+    for (auto& v : x) v = 0.1 * r.normal();
+    const auto y = r.normal_tensor<double>(4, 1);
+    for (const double alpha : {1.5, 1.2}) {
+        ctnn::basic_network<double, ctnn::sequence<2>, ctnn::rnn<8, ctnn::identity>, ctnn::dense<1>> net(2);
+        net.layer<0>().weight_hh().value = alpha * xt::eye<double>(8);
+        auto trainer = monitored(net, {.lr = 0.0});
+        trainer.train_step(x, y);
+        trainer.train_step(x, y);  // still growing: no second event (onset only)
+        const auto& h = trainer.monitor().last().layers[0];
+        CHECK(h.time_gradient_reach.steps == 19);
+        CHECK(h.time_gradient_ratio() == Approx(std::pow(alpha, 19)).epsilon(1e-12));
+        const auto events = events_of(trainer.monitor(), event_kind::exploding_in_time);
+        CHECK(events_of(trainer.monitor(), event_kind::vanishing_in_time).empty());
+        if (alpha == 1.2) {
+            CHECK(events.empty());
+            continue;
+        }
+        REQUIRE(events.size() == 1);
+        CHECK(events[0]->step == 0);
+        CHECK(events[0]->threshold == 1e3);
+        CHECK(events[0]->message == "step 0: exploding in time at layer 0 (rnn): the gradient reaching 19 steps back from "
+                                    "its last step is " + ctnn::detail::format_number(h.time_gradient_ratio())
+                                        + " times the gradient there (threshold 1000)");
+        CHECK(to_string(event_kind::exploding_in_time) == "exploding_in_time");
+    }
+    healthy_net<float> refused;
+    CHECK_THROWS_WITH(monitored(refused, {}, gradient_health{.time_explosion_ratio = 1.0}),
+                      "ctnn: monitor::gradient_health needs time_explosion_ratio > 1, got 1");
+}
+
 TEST_CASE("monitor: finite double gradients whose squares overflow are measured, and the step is applied",
           "[monitor][non-finite]") {
     // an input of 1e300 and an error of 1: dL/dw = −2e300, dL/db = −2, and Σg² overflows a double

@@ -1,5 +1,5 @@
 // How far back through time the gradient that enters a recurrent layer at its last step reaches:
-// what the gradient-health monitor's vanishing_in_time event judges.
+// what the gradient-health monitor's vanishing_in_time and exploding_in_time events judge.
 #pragma once
 
 #include <concepts>

@@ -113,6 +113,7 @@ struct gradient_health_state {
         bool dead = false;         // currently flagged (events fire on onset)
         bool saturated = false;
         bool vanishing_in_time = false;
+        bool exploding_in_time = false;
     };
     monitor::step_health current;
     std::vector<layer_state> layers;
@@ -163,9 +164,12 @@ public:
     bool refuse_exploding_steps = false;
     /// Vanishing: the first layer's back-propagated gradient below this fraction of the last's.
     double vanishing_ratio = 1e-3;
-    /// Vanishing in time: a recurrent layer's ‖∂L/∂h_0‖ below this fraction of its ‖∂L/∂h_{T−1}‖
-    /// (what reaches the first step of a sequence from the last).
+    /// Vanishing in time: a recurrent layer's time_gradient_ratio() below this: of the gradient
+    /// entering at its last step, this fraction or less reaches back as far as it goes
+    /// (layer_health::time_gradient_reach).
     double time_vanishing_ratio = 1e-3;
+    /// Exploding in time: that ratio above this (the gradient grew on its way back).
+    double time_explosion_ratio = 1e3;
     /// Dead layer: more than this fraction of its ReLU units output 0 for every row of the batch
     /// (small batches overstate it: a unit may be 0 on a few rows by chance).
     double dead_fraction = 0.5;
@@ -187,6 +191,7 @@ public:
         require(explosion_decay >= 0.0 && explosion_decay < 1.0, "0 <= explosion_decay < 1", explosion_decay);
         require(vanishing_ratio >= 0.0, "vanishing_ratio >= 0", vanishing_ratio);
         require(time_vanishing_ratio >= 0.0, "time_vanishing_ratio >= 0", time_vanishing_ratio);
+        require(time_explosion_ratio > 1.0, "time_explosion_ratio > 1", time_explosion_ratio);
         require(dead_fraction >= 0.0 && dead_fraction < 1.0, "0 <= dead_fraction < 1", dead_fraction);
         require(saturated_fraction >= 0.0 && saturated_fraction < 1.0, "0 <= saturated_fraction < 1",
                 saturated_fraction);
@@ -246,7 +251,7 @@ public:
             const bool exploded = check_explosions(now);
             healthy = !(exploded && refuse_exploding_steps);
             check_vanishing(now);
-            check_vanishing_in_time(now);
+            check_time_reach(now);
         }
         check_activations(now);
         record(now);
@@ -628,21 +633,28 @@ private:
         state.vanishing = vanishing;
     }
 
-    void check_vanishing_in_time(const step_health& s) {
+    // Vanishing and exploding through time, each on its onset.
+    void check_time_reach(const step_health& s) {
         for (std::size_t l = 0; l < s.layers.size(); ++l) {
             const layer_health& h = s.layers[l];
             const double ratio = h.time_gradient_ratio();
-            if (std::isnan(ratio)) continue;  // not recurrent, or one step
+            if (std::isnan(ratio)) continue;  // not recurrent, or not measured
             auto& seen = state.layers[l];
-            const bool vanishing = ratio < time_vanishing_ratio;
-            if (vanishing && !seen.vanishing_in_time)
-                add_event(s, event_kind::vanishing_in_time, l, ratio, time_vanishing_ratio,
-                          "step " + std::to_string(s.step) + ": vanishing in time at layer " + describe(s, l)
-                              + ": the gradient reaching " + std::to_string(h.time_gradient_reach.steps)
-                              + " steps back from its last step is " + detail::format_number(ratio)
-                              + " of the gradient there (threshold " + detail::format_number(time_vanishing_ratio)
-                              + ")");
-            seen.vanishing_in_time = vanishing;
+            const auto onset = [&](bool now, bool& before, event_kind kind, std::string_view what, double threshold,
+                                   std::string_view relation) {
+                if (now && !before)
+                    add_event(s, kind, l, ratio, threshold,
+                              "step " + std::to_string(s.step) + ": " + std::string(what) + " in time at layer "
+                                  + describe(s, l) + ": the gradient reaching "
+                                  + std::to_string(h.time_gradient_reach.steps) + " steps back from its last step is "
+                                  + detail::format_number(ratio) + std::string(relation) + " the gradient there (threshold "
+                                  + detail::format_number(threshold) + ")");
+                before = now;
+            };
+            onset(ratio < time_vanishing_ratio, seen.vanishing_in_time, event_kind::vanishing_in_time, "vanishing",
+                  time_vanishing_ratio, " of");
+            onset(ratio > time_explosion_ratio, seen.exploding_in_time, event_kind::exploding_in_time, "exploding",
+                  time_explosion_ratio, " times");
         }
     }
 
