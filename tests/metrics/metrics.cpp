@@ -12,6 +12,7 @@
 #include <limits>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include <catch2/catch.hpp>
 
@@ -43,7 +44,8 @@ TEST_CASE("accuracy: argmax of scores against class labels", "[metrics]") {
     CHECK_THROWS_MATCHES(ctnn::metrics::accuracy(matrix{{1}, {2}}, matrix{{0}, {1}}),
                          ctnn::shape_error,
                          Message("ctnn: accuracy: the scores have shape (2, 1), expected (rows >= "
-                                 "1, classes >= 2); for one output per row use binary_accuracy"));
+                                 "1, classes >= 2), or (B, T, classes) per step; for one output per row use "
+                                 "binary_accuracy"));
     CHECK_THROWS_MATCHES(ctnn::metrics::accuracy(scores, matrix{{0}, {1}}), ctnn::shape_error,
                          Message("ctnn: accuracy: the target has shape (2, 1), expected (5, 1): "
                                  "one class label per row"));
@@ -51,6 +53,33 @@ TEST_CASE("accuracy: argmax of scores against class labels", "[metrics]") {
                          ctnn::invalid_argument,
                          Message("ctnn: accuracy: the target of row 2 is 3, not a class label: "
                                  "expected an integer in [0, 3), i.e. 0..2"));
+}
+
+TEST_CASE("accuracy per step: scores (B, T, C) against labels (B, T), over each sequence's real steps",
+          "[metrics]") {
+    // argmax per step: sequence 0 → 0, 1, 1; sequence 1 → 1, 0, 0
+    const ctnn::tensor<double, 3> per_step = {{{2.0, 1.0}, {0.0, 3.0}, {-1.0, 1.0}},
+                                              {{0.5, 0.7}, {4.0, -4.0}, {1.0, 0.0}}};
+    const matrix tags = {{0, 1, 0}, {1, 1, 0}};
+    CHECK(ctnn::metrics::accuracy(per_step, tags) == 4.0 / 6.0);
+    const ctnn::tensor<double, 3> tags_column = {{{0}, {1}, {0}}, {{1}, {1}, {0}}};
+    CHECK(ctnn::metrics::accuracy(per_step, tags_column) == 4.0 / 6.0);
+    // sequence 1 is one step long: its padded steps' placeholders are never read
+    const matrix padded_tags = {{0, 1, 0}, {1, -100, -100}};
+    const std::vector<std::size_t> lengths = {3, 1};
+    CHECK(ctnn::metrics::accuracy(per_step, padded_tags, lengths) == 3.0 / 4.0);
+
+    CHECK_THROWS_MATCHES(ctnn::metrics::accuracy(per_step, padded_tags), ctnn::invalid_argument,
+                         Message("ctnn: accuracy: the target of sequence 1, step 1 is -100, not a class label: "
+                                 "expected an integer in [0, 2)"));
+    CHECK_THROWS_MATCHES(ctnn::metrics::accuracy(per_step, labels), ctnn::shape_error,
+                         Message("ctnn: accuracy: the target has shape (5, 1), expected (2, 3): one class label "
+                                 "per step"));
+    CHECK_THROWS_MATCHES(ctnn::metrics::accuracy(per_step, tags, std::vector<std::size_t>{3, 4}),
+                         ctnn::invalid_argument, Message("ctnn: accuracy: sequence 1 has length 4 but x has 3 steps"));
+    CHECK_THROWS_MATCHES(ctnn::metrics::accuracy(scores, labels, lengths), ctnn::shape_error,
+                         Message("ctnn: accuracy: lengths are for scores per step (B, T, classes), and the scores "
+                                 "have shape (5, 3)"));
 }
 
 TEST_CASE("binary_accuracy: outputs above the threshold say 1", "[metrics]") {
