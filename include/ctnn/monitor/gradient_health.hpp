@@ -10,10 +10,10 @@
 #include <cstddef>
 #include <cstdio>
 #include <deque>
-#include <optional>
 #include <fstream>
 #include <iterator>
 #include <limits>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <string_view>
