@@ -284,3 +284,13 @@ TEST_CASE("summary: a sequence network shows the time axis where it is kept", "[
     CHECK_THAT(text, Catch::Contains("rnn (tanh)          (B, 4)             88"));
     CHECK_THAT(text, Catch::Contains("Total params: " + std::to_string(seq::parameter_count).insert(1, ",")));
 }
+
+TEST_CASE("summary: an activation's settings where they are not the defaults, as a saved model records them",
+          "[io][summary]") {
+    using net = ctnn::network<ctnn::input<4>, ctnn::dense<8, ctnn::leaky_relu<std::ratio<1, 2>>>,
+                              ctnn::dense<8, ctnn::leaky_relu<>>, ctnn::dense<1, ctnn::hardtanh<std::ratio<-2>, std::ratio<2>>>>;
+    const std::string text = ctnn::summary<net>();
+    CHECK_THAT(text, Catch::Contains(" 0  dense (leaky_relu(1/2))"));
+    CHECK_THAT(text, Catch::Contains(" 1  dense (leaky_relu)     "));
+    CHECK_THAT(text, Catch::Contains(" 2  dense (hardtanh(-2, 2))"));
+}

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "ctnn/core/shape.hpp"
@@ -22,6 +23,16 @@ inline std::string batch_shape_text(shape s) {
         return "(B, " + std::to_string(s.channels) + ", " + std::to_string(s.height) + ", " + std::to_string(s.width)
                + ")";
     return (s.is_sequence() ? "(B, T, " : "(B, ") + std::to_string(s.size()) + ")";
+}
+
+/// A layer's activation as summary shows it: its name and, where they are not the defaults, its
+/// settings, as a saved model records them ("leaky_relu(1/2)"); empty for a layer without one.
+template <class Layer>
+std::string activation_with_settings() {
+    if constexpr (requires { typename Layer::activation_type; })
+        return std::string(activation_name<Layer>()) + activation_settings<typename Layer::activation_type>::text();
+    else
+        return std::string(activation_name<Layer>());
 }
 
 /// 1234567 -> "1,234,567".
@@ -52,12 +63,16 @@ inline std::string grouped(std::size_t n) {
 template <class Net>
 std::string summary() {
     constexpr auto layers = layer_summary::of<Net>();
+    const auto activations = []<std::size_t... I>(std::index_sequence<I...>) {
+        return std::array<std::string, Net::depth>{detail::activation_with_settings<typename Net::template layer_type<I>>()...};
+    }(std::make_index_sequence<Net::depth>{});
     using row = std::array<std::string, 4>;  // index, layer, output shape, parameters
     std::vector<row> rows{{"#", "Layer (activation)", "Output Shape", "Param #"}};
     std::size_t trainable = 0, non_trainable = 0;
     for (const layer_summary& l : layers) {
         std::string name(l.kind);
-        if (!l.activation.empty() && l.activation != "identity") name += " (" + std::string(l.activation) + ")";
+        const std::string& activation = activations[l.index];
+        if (!activation.empty() && activation != "identity") name += " (" + activation + ")";
         rows.push_back({std::to_string(l.index), name, detail::batch_shape_text(Net::shapes[l.index + 1]),
                         detail::grouped(l.parameters())});
         trainable += l.trainable;
