@@ -1,6 +1,7 @@
 // Fashion-MNIST's MLP (examples/fashion_mnist.cpp: 784→256→128→10, Adam 1e-3 with cosine
 // decay, 15 epochs) trained data-parallel on the ranks mpirun starts: each rank takes 128 / ranks
-// rows of every batch of 128, so the steps are fashion_mnist's. Rank 0 prints, checkpoints and
+// rows (rounded down) of every step, so on 1, 2, 4 or 8 ranks the steps are fashion_mnist's
+// batches of 128 (on 3 ranks, of 126). Rank 0 prints, checkpoints and
 // saves; at the end the weights are checked bit-identical on every rank, and the saved model is
 // loaded (read by rank 0, sent to all) and must classify the test set exactly as the trained one.
 //

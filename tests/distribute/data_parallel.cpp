@@ -11,6 +11,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -329,6 +330,104 @@ TEST_CASE("data_parallel: one rank's failure stops every rank with that rank's r
     if (world->size() > 1)
         CHECK_THROWS_WITH(t.fit(one.x, one_label, fit_options{.epochs = 1, .log = nullptr}),
                           Catch::Contains("1 rows for " + std::to_string(world->size()) + " ranks"));
+}
+
+TEST_CASE("data_parallel: batch_norm's running estimates are averaged over the ranks after every step") {
+    using normalised = basic_network<double, input<6>, dense<8, ctnn::tanh>, batch_norm<>, dense<2>>;
+    const auto d = regression<double>(48);
+    normalised net(5);
+    trainer t{net, loss::mse{}, optim::sgd{.lr = 0.05}, distribute::data_parallel{*world}};
+    // every rank's shard has other statistics: without the average the estimates part
+    t.fit(d.x, d.y, fit_options{.epochs = 2, .batch_size = 4, .shuffle = true, .seed = 3, .log = nullptr});
+    auto& bn = net.layer<1>();
+    std::vector<double> estimates(bn.running_mean.begin(), bn.running_mean.end());
+    estimates.insert(estimates.end(), bn.running_var.begin(), bn.running_var.end());
+    const auto all = world->gather(std::span<const double>(estimates));
+    for (std::size_t r = 1; r < world->size(); ++r)
+        CHECK(std::memcmp(all.data(), all.data() + r * estimates.size(), estimates.size() * sizeof(double)) == 0);
+    // so every rank evaluates one model, the one rank 0 would save
+    const double mine = t.evaluate(d.x, d.y);
+    double losses[] = {mine};
+    world->max(std::span<double>(losses));
+    CHECK(losses[0] == mine);
+
+    // the mean of one step's shard estimates, as a rank computes it: a step of one batch
+    normalised fresh(5);
+    trainer one{fresh, loss::mse{}, optim::sgd{.lr = 0.0}, distribute::data_parallel{*world}};
+    const std::size_t rows = 4 * world->size();
+    const auto x = xt::eval(xt::view(d.x, xt::range(0, rows)));
+    const auto y = xt::eval(xt::view(d.y, xt::range(0, rows)));
+    one.fit(x, y, fit_options{.epochs = 1, .batch_size = 4, .shuffle = false, .log = nullptr});
+    double expected_mean0 = 0.0;
+    for (std::size_t r = 0; r < world->size(); ++r) {
+        normalised shard(5);
+        trainer alone{shard, loss::mse{}, optim::sgd{.lr = 0.0}};
+        const auto xs = xt::eval(xt::view(x, xt::range(4 * r, 4 * r + 4)));
+        const auto ys = xt::eval(xt::view(y, xt::range(4 * r, 4 * r + 4)));
+        alone.train_step(xs, ys);
+        expected_mean0 += shard.layer<1>().running_mean(0) / double(world->size());
+    }
+    CHECK(fresh.layer<1>().running_mean(0) == Approx(expected_mean0).epsilon(1e-14));
+}
+
+TEST_CASE("data_parallel: each rank draws its own dropout masks; rank 0 those of one process") {
+    using dropped = network<input<6>, dense<16, ctnn::relu>, dropout<std::ratio<1, 2>>, dense<2>>;
+    dropped net(9);
+    dropped alone(9);
+    trainer t{net, loss::mse{}, optim::sgd{.lr = 0.01}, distribute::data_parallel{*world}};
+    const rng& stream = net.layer<1>().stream();
+    std::uint64_t draw = rng(stream)();
+    const auto draws = world->gather(std::span<const std::uint64_t>(&draw, 1));
+    for (std::size_t r = 1; r < world->size(); ++r) CHECK(draws[r] != draws[0]);
+    CHECK(draws[0] == rng(alone.layer<1>().stream())());
+}
+
+TEST_CASE("data_parallel: ranks that disagree stop together: network, fit's settings, validation data") {
+    using wider = network<input<6>, dense<17, ctnn::tanh>, dense<8, ctnn::relu>, dense<2>>;
+    using relu_first = network<input<6>, dense<16, ctnn::relu>, dense<8, ctnn::relu>, dense<2>>;
+    // another network type on the last rank: refused before a byte is sent
+    const std::size_t last = world->size() - 1;
+    if (world->size() > 1) {
+        const auto build = [&](auto& model) {
+            CHECK_THROWS_WITH((trainer{model, loss::mse{}, optim::sgd{.lr = 0.1}, distribute::data_parallel{*world}}),
+                              Catch::Contains("the network (a hash of its layers' kinds, widths, activations and "
+                                              "parameter shapes) differs between ranks"));
+        };
+        net32 same(1);
+        wider other_width(1);
+        relu_first other_activation(1);
+        if (world->rank() == last) build(other_width); else build(same);
+        if (world->rank() == last) build(other_activation); else build(same);
+    }
+    net32 net(1);
+    trainer t{net, loss::mse{}, optim::sgd{.lr = 0.1}, distribute::data_parallel{*world}};
+    const auto d = regression<float>(16);
+    const auto before = weight_bytes(net);
+    if (world->size() > 1) {
+        fit_options epochs{.epochs = world->rank() == last ? 3u : 2u, .batch_size = 2, .log = nullptr};
+        CHECK_THROWS_WITH(t.fit(d.x, d.y, epochs), Catch::Contains("fit: fit_options::epochs differs between ranks"));
+        fit_options shuffle{.epochs = 1, .batch_size = 2, .shuffle = world->rank() != last, .log = nullptr};
+        CHECK_THROWS_WITH(t.fit(d.x, d.y, shuffle), Catch::Contains("shuffle and drop_last"));
+        t.optimizer().lr = world->rank() == last ? 0.2 : 0.1;
+        CHECK_THROWS_WITH(t.fit(d.x, d.y, fit_options{.epochs = 1, .batch_size = 2, .log = nullptr}),
+                          Catch::Contains("learning rate differs between ranks: rank 0 has 0.1, rank "
+                                          + std::to_string(last) + " has 0.2"));
+        t.optimizer().lr = 0.1;
+    }
+    CHECK(weight_bytes(net) == before);
+    // validation data that one rank refuses: every rank stops, with that rank's reason
+    auto v = regression<float>(8);
+    if (world->rank() == last) v.x(3, 2) = std::numeric_limits<float>::quiet_NaN();
+    try {
+        t.fit(d.x, d.y, v.x, v.y, fit_options{.epochs = 1, .batch_size = 2, .log = nullptr});
+        FAIL("fit went on");
+    } catch (const distributed_error& e) {
+        const std::string what = e.what();
+        INFO(what);
+        CHECK(what.find("fit (validation data): rank " + std::to_string(last)) != std::string::npos);
+        CHECK(what.find("x is nan at row 3, column 2") != std::string::npos);
+    }
+    CHECK(weight_bytes(net) == before);
 }
 
 TEST_CASE("data_parallel: rank 0 alone writes; a load is read by rank 0 and sent to every rank") {

@@ -70,6 +70,7 @@ public:
     /// The inner layers' forward state (network::keep_forward_state says what that is).
     void keep_forward_state() noexcept { keep_forward_state_of(inner_); }
     void restore_forward_state() noexcept { restore_forward_state_of(inner_); }
+    void use_rank_stream(std::size_t rank) noexcept { use_rank_stream_of_each(inner_, rank); }
 
     void reserve(std::size_t rows) {
         boost::hana::for_each(inner_, [rows](auto& layer) { layer.reserve(rows); });

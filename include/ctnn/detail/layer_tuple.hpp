@@ -40,6 +40,16 @@ void restore_forward_state_of(Layers& layers) noexcept {
         if constexpr (requires { layer.restore_forward_state(); }) layer.restore_forward_state();
     });
 }
+/// Data-parallel training: each layer with a random stream (dropout) draws from stream `rank`
+/// of its own, so the ranks' shards get different masks.
+template <class Layer>
+void use_rank_stream_of(Layer& layer, std::size_t rank) noexcept {
+    if constexpr (requires { layer.use_rank_stream(rank); }) layer.use_rank_stream(rank);
+}
+template <class Layers>
+void use_rank_stream_of_each(Layers& layers, std::size_t rank) noexcept {
+    boost::hana::for_each(layers, [rank](auto& layer) { use_rank_stream_of(layer, rank); });
+}
 
 /// f(element k, prefix + "<k>.") for each element: the names of an nn.Sequential's or an
 /// nn.ModuleList's children inside a module.

@@ -18,17 +18,21 @@
 #include <vector>
 
 #include "ctnn/core/errors.hpp"
+#include "ctnn/detail/number_string.hpp"
 
 namespace ctnn::distribute {
 
 namespace detail {
 template <class T>
 MPI_Datatype mpi_type() {
-    static_assert(std::is_same_v<T, float> || std::is_same_v<T, double>, "ctnn: MPI sums of float or double only");
+    static_assert(std::is_same_v<T, float> || std::is_same_v<T, double> || std::is_same_v<T, std::uint64_t>,
+                  "ctnn: MPI sums of float or double only (and agreements of 64-bit integers)");
     if constexpr (std::is_same_v<T, float>)
         return MPI_FLOAT;
-    else
+    else if constexpr (std::is_same_v<T, double>)
         return MPI_DOUBLE;
+    else
+        return MPI_UINT64_T;
 }
 
 inline std::string reason_of(const std::exception_ptr& failure) {
@@ -229,20 +233,31 @@ public:
         throw distributed_error(text + "; every rank stopped here");
     }
 
-    /// Collective: throws distributed_error on every rank unless every rank gave the same value.
-    void require_same(std::uint64_t value, std::string_view what) const {
+    /// Collective: throws distributed_error on every rank unless every rank gave the same value
+    /// (an integer, or a double compared bit for bit).
+    void require_same(std::uint64_t value, std::string_view what) const { require_equal(value, what); }
+    void require_same(double value, std::string_view what) const { require_equal(value, what); }
+
+private:
+    template <class V>
+    void require_equal(V value, std::string_view what) const {
         if (size_ == 1) return;
-        std::vector<std::uint64_t> values(size_);
-        check(MPI_Allgather(&value, 1, MPI_UINT64_T, values.data(), 1, MPI_UINT64_T, comm_), "MPI_Allgather");
+        std::vector<V> values(size_);
+        check(MPI_Allgather(&value, 1, detail::mpi_type<V>(), values.data(), 1, detail::mpi_type<V>(), comm_),
+              "MPI_Allgather");
+        const auto text = [](V v) {
+            if constexpr (std::is_same_v<V, double>)
+                return ctnn::detail::number_string(v);
+            else
+                return std::to_string(v);
+        };
         for (std::size_t r = 1; r < size_; ++r)
-            if (values[r] != values[0])
+            if (std::memcmp(&values[r], &values[0], sizeof(V)) != 0)
                 throw distributed_error("ctnn: " + std::string(what) + " differs between ranks: rank 0 has "
-                                        + std::to_string(values[0]) + ", rank " + std::to_string(r) + " has "
-                                        + std::to_string(values[r])
+                                        + text(values[0]) + ", rank " + std::to_string(r) + " has " + text(values[r])
                                         + "; every rank must be given the same (each trains on its own share)");
     }
 
-private:
     static int count(std::size_t n) {
         if (n > std::size_t(INT_MAX))
             throw invalid_argument("ctnn: distribute::communicator: " + std::to_string(n)

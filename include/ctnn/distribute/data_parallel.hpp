@@ -16,6 +16,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "ctnn/detail/layer_tuple.hpp"
 #include "ctnn/detail/network_visit.hpp"
 #include "ctnn/detail/xtensor.hpp"
 #include "ctnn/distribute/communicator.hpp"
@@ -44,10 +45,14 @@ public:
 
     // ---- what the trainer calls (collective: every rank, in the same order) ----------------
 
-    /// Rank 0's parameters and buffers (batch_norm's running estimates) to every rank.
+    /// Rank 0's parameters and buffers (batch_norm's running estimates) to every rank, once the
+    /// ranks agree they hold networks of one structure (another type's bytes would be read as
+    /// this one's, or the broadcast would not match).
     template <class Network>
     void share_weights(Network& net) {
         if (ranks() == 1) return;
+        comm_.require_same(structure_of(net),
+                           "the network (a hash of its layers' kinds, widths, activations and parameter shapes)");
         std::size_t bytes = 0;
         visit_weights(net, [&](void*, std::size_t size) { bytes += size; });
         bytes_.resize(bytes);
@@ -64,6 +69,33 @@ public:
                 std::memcpy(p, bytes_.data() + at, size);
                 at += size;
             });
+    }
+
+    /// Every floating-point buffer (batch_norm's running estimates), which a training forward
+    /// moved by this rank's rows only, becomes its mean over the ranks: the same bits on every
+    /// rank, so that what each rank evaluates and saves is one model.
+    template <class Network>
+    void average_buffers(Network& net) {
+        if (ranks() == 1) return;
+        using T = typename Network::scalar;
+        auto& pieces = pieces_of<T>();
+        pieces.clear();
+        net.for_each_layer([&](auto& layer) {
+            ctnn::detail::for_each_buffer_of(layer, [&](std::string_view, auto& b) {
+                const auto e = ctnn::detail::elements_of(b);
+                if constexpr (std::is_same_v<std::remove_const_t<typename decltype(e)::element_type>, T>)
+                    pieces.push_back({e.data(), e.size()});
+            });
+        });
+        if (!pieces.empty()) comm_.sum_pieces(std::span<const communicator::piece<T>>(pieces), T(1) / T(ranks()));
+    }
+
+    /// Each rank's random streams (dropout's masks) become stream `rank` of rank 0's: one stream
+    /// on every rank would drop the same units of every rank's share.
+    template <class Network>
+    void split_random_streams(Network& net) const {
+        if (rank() == 0) return;
+        net.for_each_layer([&](auto& layer) { ctnn::detail::use_rank_stream_of(layer, rank()); });
     }
 
     /// `loss`: this rank's mean over `weight` rows (or real steps); `failure`: what its loss
@@ -119,8 +151,38 @@ public:
 
     void agree(const std::exception_ptr& failure, std::string_view where) const { comm_.agree(failure, where); }
     void require_same(std::uint64_t value, std::string_view what) const { comm_.require_same(value, what); }
+    void require_same(double value, std::string_view what) const { comm_.require_same(value, what); }
 
 private:
+    // FNV-1a over what a saved model's signature records of each layer: kind, widths, activation,
+    // parameter names and shapes.
+    template <class Network>
+    static std::uint64_t structure_of(const Network& net) {
+        std::uint64_t hash = 14695981039346656037ull;
+        const auto mix = [&](const void* data, std::size_t size) {
+            const auto* byte = static_cast<const unsigned char*>(data);
+            for (std::size_t i = 0; i < size; ++i) hash = (hash ^ byte[i]) * 1099511628211ull;
+        };
+        const auto text = [&](std::string_view s) {
+            mix(s.data(), s.size());
+            mix("|", 1);
+        };
+        const auto number = [&](std::uint64_t v) { mix(&v, sizeof v); };
+        number(sizeof(typename Network::scalar));
+        net.for_each_layer([&](const auto& layer) {
+            using L = std::remove_cvref_t<decltype(layer)>;
+            text(ctnn::detail::layer_kind<L>());
+            number(L::input_width);
+            number(L::output_width);
+            text(ctnn::detail::saved_activation<L>());
+            ctnn::detail::for_each_named_parameter_of(layer, [&](std::string_view name, const auto& p) {
+                text(name);
+                for (const auto extent : p.value.shape()) number(extent);
+            });
+        });
+        return hash;
+    }
+
     // f(address, bytes) for every parameter's values and every buffer, in the network's order.
     template <class Network, class F>
     static void visit_weights(Network& net, F&& f) {

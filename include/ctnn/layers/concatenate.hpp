@@ -81,6 +81,7 @@ public:
     void set_training(bool on) { detail::set_training_of(branches_, on); }
     void keep_forward_state() noexcept { detail::keep_forward_state_of(branches_); }
     void restore_forward_state() noexcept { detail::restore_forward_state_of(branches_); }
+    void use_rank_stream(std::size_t rank) noexcept { detail::use_rank_stream_of_each(branches_, rank); }
 
     /// Sizes the work buffers for batches of up to `rows` rows (only ever grows them).
     void reserve(std::size_t rows) {

@@ -44,6 +44,11 @@ public:
     /// it was, so the run goes on as if that batch had not come.
     void keep_forward_state() noexcept { kept_stream_ = stream_; }
     void restore_forward_state() noexcept { stream_ = kept_stream_; }
+    /// Data-parallel training on rank `rank` > 0: masks from stream `rank` of the layer's, so
+    /// that the ranks' shards are not all dropped alike (rank 0 keeps the stream one process has).
+    void use_rank_stream(std::size_t rank) noexcept {
+        if (rank > 0) stream_ = stream_.stream(rank);
+    }
     /// The mask stream's state (to compare runs).
     const rng& stream() const noexcept { return stream_; }
     bool training() const noexcept { return training_; }

@@ -43,6 +43,7 @@ public:
     void set_training(bool on) { body_.set_training(on); }
     void keep_forward_state() noexcept { body_.keep_forward_state(); }
     void restore_forward_state() noexcept { body_.restore_forward_state(); }
+    void use_rank_stream(std::size_t rank) noexcept { body_.use_rank_stream(rank); }
 
     /// Sizes the work buffers for batches of up to `rows` rows (only ever grows them).
     void reserve(std::size_t rows) {

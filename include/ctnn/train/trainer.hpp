@@ -117,8 +117,12 @@ public:
         if constexpr (requires { regularizer_.validate(); }) regularizer_.validate();
         if constexpr (requires { monitor_.validate(); }) monitor_.validate();
         optimizer_.lr = schedule_.initial(base_lr_);
-        // Every rank starts from rank 0's weights (each fit shares them again).
-        if constexpr (distributed) distribution_.share_weights(net_);
+        // Every rank starts from rank 0's weights (each fit shares them again) and draws its own
+        // dropout masks.
+        if constexpr (distributed) {
+            distribution_.share_weights(net_);
+            distribution_.split_random_streams(net_);
+        }
     }
 
     /// The policies in any order, each found by the concept it models:
@@ -254,14 +258,17 @@ public:
                    const fit_options& options = {}) {
         static_assert(detail::check_data_type<scalar, X>() && detail::check_data_type<scalar, Y>()
                       && detail::check_data_type<scalar, XV>() && detail::check_data_type<scalar, YV>());
-        const data_shape shape = check_data(x_val, y_val, "fit (validation data)");
-        if (shape.rows == 0) throw shape_error("ctnn: fit: the validation data has no rows");
-        // before any epoch is trained: a non-finite value would make every validation loss NaN
-        // (the same data on every rank, so the same verdict)
-        const std::string found = first_non_finite_in_data(detail::values_of(x_val), y_val, detail::lengths_of(x_val),
-                                                           shape.rows, shape.steps, [](std::size_t i) { return i; });
-        if (!found.empty())
-            throw non_finite_error("ctnn: fit (validation data): " + found + "; the data must be finite");
+        // before any epoch is trained: a non-finite value would make every validation loss NaN;
+        // on every rank, so that a rank given other data stops the others too
+        on_every_rank("fit (validation data)", [&] {
+            const data_shape shape = check_data(x_val, y_val, "fit (validation data)");
+            if (shape.rows == 0) throw shape_error("ctnn: fit: the validation data has no rows");
+            const std::string found = first_non_finite_in_data(
+                detail::values_of(x_val), y_val, detail::lengths_of(x_val), shape.rows, shape.steps,
+                [](std::size_t i) { return i; });
+            if (!found.empty())
+                throw non_finite_error("ctnn: fit (validation data): " + found + "; the data must be finite");
+        });
         return fit_with(x, y, &x_val, &y_val, options);
     }
 
@@ -271,15 +278,19 @@ public:
     template <class X, class Y>
     fit_result fit(const X& x, const Y& y, validation_split split, const fit_options& options = {}) {
         static_assert(detail::check_data_type<scalar, X>() && detail::check_data_type<scalar, Y>());
-        if (!(split.fraction > 0.0 && split.fraction < 1.0))
-            throw invalid_argument("ctnn: fit: validation_split needs a fraction in (0, 1), got "
-                                   + detail::number_string(split.fraction));
-        const std::size_t rows = check_data(x, y, "fit").rows;  // whole: a bad label is named by its row in x
-        // Keras: the first int(rows·(1 − fraction)) rows train
-        const std::size_t trained = std::size_t(double(rows) * (1.0 - split.fraction));
-        if (trained == 0 || trained == rows)
-            throw invalid_argument("ctnn: fit: validation_split " + detail::number_string(split.fraction) + " of "
-                                   + std::to_string(rows) + " rows leaves " + (trained == 0 ? "nothing to train on" : "no validation rows"));
+        const auto [rows, trained] = on_every_rank("fit", [&] {
+            if (!(split.fraction > 0.0 && split.fraction < 1.0))
+                throw invalid_argument("ctnn: fit: validation_split needs a fraction in (0, 1), got "
+                                       + detail::number_string(split.fraction));
+            const std::size_t all = check_data(x, y, "fit").rows;  // whole: a bad label is named by its row in x
+            // Keras: the first int(rows·(1 − fraction)) rows train
+            const std::size_t kept = std::size_t(double(all) * (1.0 - split.fraction));
+            if (kept == 0 || kept == all)
+                throw invalid_argument("ctnn: fit: validation_split " + detail::number_string(split.fraction) + " of "
+                                       + std::to_string(all) + " rows leaves "
+                                       + (kept == 0 ? "nothing to train on" : "no validation rows"));
+            return std::pair<std::size_t, std::size_t>{all, kept};
+        });
         const auto& data = detail::values_of(x);
         const auto x_train = row_range(data, 0, trained), y_train = row_range(y, 0, trained);
         const auto x_val = row_range(data, trained, rows), y_val = row_range(y, trained, rows);
@@ -344,6 +355,10 @@ private:
             distribution_.require_same(rows, "fit: rows of x");
             distribution_.require_same(options.seed, "fit: fit_options::seed");
             distribution_.require_same(options.batch_size, "fit: fit_options::batch_size");
+            distribution_.require_same(options.epochs, "fit: fit_options::epochs");
+            distribution_.require_same(std::uint64_t(options.shuffle) | std::uint64_t(options.drop_last) << 1,
+                                       "fit: fit_options::shuffle and drop_last (bits 0 and 1)");
+            distribution_.require_same(optimizer_.lr, "fit: the optimizer's learning rate");
             if (rows < ranks)  // the same rows on every rank: every rank throws alike
                 throw shape_error("ctnn: fit: x has " + std::to_string(rows) + " rows for "
                                   + std::to_string(ranks) + " ranks; every rank needs at least one row of each step");
@@ -885,6 +900,7 @@ private:
             const auto combined = distribution_.combine_loss(last_.loss, weight, failure, last_.step);
             last_.loss = combined.loss;
             step_weight_ = combined.weight;
+            distribution_.average_buffers(net_);  // running estimates moved by this rank's rows
         } else {
             loss_and_gradient();
             step_weight_ = ctnn::loss::mean_weight(loss_, target, j.rows);
