@@ -25,16 +25,6 @@ inline std::string batch_shape_text(shape s) {
     return (s.is_sequence() ? "(B, T, " : "(B, ") + std::to_string(s.size()) + ")";
 }
 
-/// A layer's activation as summary shows it: its name and, where they are not the defaults, its
-/// settings, as a saved model records them ("leaky_relu(1/2)"); empty for a layer without one.
-template <class Layer>
-std::string activation_with_settings() {
-    if constexpr (requires { typename Layer::activation_type; })
-        return std::string(activation_name<Layer>()) + activation_settings<typename Layer::activation_type>::text();
-    else
-        return std::string(activation_name<Layer>());
-}
-
 /// 1234567 -> "1,234,567".
 inline std::string grouped(std::size_t n) {
     const std::string digits = std::to_string(n);
