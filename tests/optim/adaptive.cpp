@@ -497,6 +497,7 @@ TEST_CASE("adam, adamw: update_stays_finite is never wrong, and true for ordinar
             },
             fill, 4000, 41);
         CHECK(counts.called_finite > counts.trials / 20);
+        CHECK(counts.recorded > counts.trials / 20);
     }
     SECTION("adamw") {
         const auto counts = ctnn_test::check_update_bound(
@@ -507,6 +508,7 @@ TEST_CASE("adam, adamw: update_stays_finite is never wrong, and true for ordinar
             },
             fill, 4000, 42);
         CHECK(counts.called_finite > counts.trials / 20);
+        CHECK(counts.recorded > counts.trials / 20);
     }
     SECTION("ordinary values are called finite; each reason for doubt is caught") {
         ctnn::parameter<float, 1> p(std::array<std::size_t, 1>{37});
@@ -592,6 +594,7 @@ TEST_CASE("rmsprop, adagrad, adadelta, nadam: update_stays_finite is never wrong
             },
             4000, 43);
         CHECK(counts.called_finite > counts.trials / 20);
+        CHECK(counts.recorded > counts.trials / 20);
     }
     SECTION("adagrad") {
         const auto counts = ctnn_test::check_update_bound(
@@ -609,6 +612,7 @@ TEST_CASE("rmsprop, adagrad, adadelta, nadam: update_stays_finite is never wrong
             },
             4000, 44);
         CHECK(counts.called_finite > counts.trials / 20);
+        CHECK(counts.recorded > counts.trials / 20);
     }
     SECTION("adadelta") {
         const auto counts = ctnn_test::check_update_bound(
@@ -626,6 +630,7 @@ TEST_CASE("rmsprop, adagrad, adadelta, nadam: update_stays_finite is never wrong
             },
             4000, 45);
         CHECK(counts.called_finite > counts.trials / 20);
+        CHECK(counts.recorded > counts.trials / 20);
     }
     SECTION("nadam") {
         const auto counts = ctnn_test::check_update_bound(
@@ -646,6 +651,7 @@ TEST_CASE("rmsprop, adagrad, adadelta, nadam: update_stays_finite is never wrong
             },
             4000, 46);
         CHECK(counts.called_finite > counts.trials / 20);
+        CHECK(counts.recorded > counts.trials / 20);
     }
     SECTION("ordinary values are called finite; each reason for doubt is caught") {
         ctnn::parameter<float, 1> p(std::array<std::size_t, 1>{37});

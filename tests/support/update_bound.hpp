@@ -1,7 +1,9 @@
 // An optimizer's update_stays_finite (ctnn::optimizer_bounds_its_update), given the largest
 // values as the trainer reads them, against the update it bounds: on float parameters whose values, states, gradients and settings span float's range,
 // every update the bound calls finite must write only finite values (the trainer keeps no copy
-// to undo it), and ordinary values must be called finite (else the bound saves nothing).
+// to undo it), and ordinary values must be called finite (else the bound saves nothing). What
+// an update records of the values it wrote (parameter_state::largest_written) must be what
+// reading them gives.
 #pragma once
 
 #include <algorithm>
@@ -22,6 +24,8 @@ namespace ctnn_test {
 struct update_bound_counts {
     int trials = 0;
     int called_finite = 0;
+    int recorded = 0;           // updates that recorded the largest values they wrote
+    int finite_unrecorded = 0;  // finite updates that did not (sgd's own loop; an unused buffer holding state)
 };
 
 /// `make_optimizer(random)` draws an optimizer's settings; `fill_state(state, random)` writes
@@ -61,6 +65,19 @@ update_bound_counts check_update_bound(MakeOptimizer make_optimizer, FillState f
             for (const float v : b) written_finite = written_finite && std::isfinite(v);
         INFO("trial " << trial << ": θ ~ 1e" << theta_scale << ", g ~ 1e" << g_scale);
         if (finite) CHECK(written_finite);
+        // What an update records of what it wrote (the next bound's input, in place of reading
+        // it) is exactly what reading it gives; an update that wrote a non-finite value, or
+        // left a buffer holding state unseen, records nothing.
+        if (state.largest_known) {
+            CHECK(written_finite);
+            const auto read = ctnn::detail::read_largest_values(p, state, 0, 37);
+            CHECK(state.largest_written.value == read.value);
+            CHECK(state.largest_written.buffers == read.buffers);
+            CHECK(state.largest_written.non_negative == read.non_negative);
+            ++counts.recorded;
+        } else if (written_finite) {
+            ++counts.finite_unrecorded;
+        }
         ++counts.trials;
         counts.called_finite += finite ? 1 : 0;
     }

@@ -876,6 +876,54 @@ TEST_CASE("trainer: the fused SGD step refuses an update that overflows too", "[
     for (const auto& state : trainer.optimizer_state()) CHECK(state.steps == 0);  // no step was counted
 }
 
+TEST_CASE("trainer: a value written by hand between steps is read, not taken from what the last update recorded",
+          "[trainer][errors]") {
+    // An update records the largest values it wrote (parameter_state::largest_written) so that
+    // the next step's bound need not read them again; that holds only while nothing else writes
+    // them. Here a hand writes an optimizer state past what the next update can take, between
+    // train_steps and from fit's on_step: each next step must see it, keep its copy and refuse
+    // the update, in Adam's loop (which records) and in the folded SGD step (clip::off).
+    // wide enough, in batches of 8, for dense's step to be folded into its product
+    using wide_net = ctnn::basic_network<float, ctnn::input<32>, ctnn::dense<64, ctnn::tanh>, ctnn::dense<1>>;
+    ctnn::rng r(40);
+    const auto x = r.normal_tensor<float>(16, 32);
+    const auto y = r.normal_tensor<float>(16, 1);
+    const auto check = [&](auto make_trainer, std::size_t buffer, const char* what) {
+        INFO(what);
+        {  // between train_steps
+            wide_net net(9);
+            auto trainer = make_trainer(net);
+            trainer.train_step(x, y);
+            REQUIRE(trainer.optimizer_state(net.layer<0>().weight).largest_known);  // recorded
+            trainer.optimizer_state(net.layer<0>().weight).buffers[buffer](7) = 3e38f;
+            const auto before = everything(net, trainer);
+            CHECK_FALSE(trainer.train_step(x, y, ctnn::non_finite_action::skip_step).applied);
+            CHECK(everything(net, trainer) == before);
+        }
+        {  // from on_step, inside one epoch of fit
+            wide_net net(9);
+            auto trainer = make_trainer(net);
+            std::vector<double> before;
+            const auto result = trainer.fit(
+                x, y,
+                {.epochs = 1, .batch_size = 8, .shuffle = false, .print_every = 0,
+                 .on_non_finite = ctnn::non_finite_action::skip_step, .on_step = [&](const ctnn::step_report& s) {
+                     if (s.step != 0) return;
+                     trainer.optimizer_state(net.layer<0>().weight).buffers[buffer](7) = 3e38f;
+                     before = everything(net, trainer);
+                 }});
+            CHECK(result.skipped_steps == 1);
+            CHECK(everything(net, trainer) == before);
+        }
+    };
+    // Adam's m past float's largest over bc₁: the step (lr/bc₁)·m/(√v̂ + ε) is inf
+    check([](auto& net) { return ctnn::trainer{net, ctnn::loss::mse{}, ctnn::optim::adam{.lr = 1.0}}; }, 0, "adam");
+    // the folded step's momentum buffer: 2·0.9·b is past float's largest
+    check([](auto& net) {
+        return ctnn::trainer{net, ctnn::loss::mse{}, ctnn::optim::sgd{.lr = 2.0, .momentum = 0.9}, ctnn::clip::off{}};
+    }, 0, "sgd folded");
+}
+
 TEST_CASE("trainer: the optimizer's state is the trainer's, one per parameter, and starts afresh when the weights "
           "are replaced", "[trainer][optimizer]") {
     seed_net<double> net(3), other(3);

@@ -465,12 +465,13 @@ public:
     /// A finite loss means every activation was finite (each activation lets NaN and ±inf
     /// through or saturates), so a layer after a bounded activation (tanh, sigmoid, softsign)
     /// needs no scan of its input.
-    /// `states`: the optimizer state of every parameter, in for_each_parameter's order.
+    /// `states`: the optimizer state of every parameter, in for_each_parameter's order;
+    /// `recorded`: their largest_written describe the parameters as they are (the trainer knows).
     template <class State>
-    fused_step_bounds bound_fused_step(const optim::folded_step& s, const State* states) const
+    fused_step_bounds bound_fused_step(const optim::folded_step& s, const State* states, bool recorded = false) const
         requires supports_fused_sgd {
         fused_step_bounds bounds;
-        bound_fused_step_from<0>(s, states, bounds);
+        bound_fused_step_from<0>(s, states, recorded, bounds);
         return bounds;
     }
     void form_weight_gradients() requires supports_fused_sgd {
@@ -594,7 +595,8 @@ private:
     }
 
     template <std::size_t I, class State>
-    void bound_fused_step_from(const optim::folded_step& s, const State* states, fused_step_bounds& bounds) const {
+    void bound_fused_step_from(const optim::folded_step& s, const State* states, bool recorded,
+                               fused_step_bounds& bounds) const {
         double input_bound = -1.0;  // the data: scanned
         if constexpr (I > 0)
             if constexpr (requires { typename layer_type<I - 1>::activation_type; })
@@ -604,8 +606,9 @@ private:
             bounds = {false, false};
             return;
         }
-        bounds.steps = bounds.steps && layer<I>().folded_step_bounded(s, gradient_bound, states);
-        if constexpr (I + 1 < depth) bound_fused_step_from<I + 1>(s, states + layer_type<I>::parameter_tensors, bounds);
+        bounds.steps = bounds.steps && layer<I>().folded_step_bounded(s, gradient_bound, states, recorded);
+        if constexpr (I + 1 < depth)
+            bound_fused_step_from<I + 1>(s, states + layer_type<I>::parameter_tensors, recorded, bounds);
     }
 
     template <bool SignalsOnly>

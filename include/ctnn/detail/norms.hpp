@@ -141,6 +141,31 @@ double magnitude_of_bits(float_bits<T> largest) noexcept {
     return std::isnan(value) ? std::numeric_limits<double>::infinity() : double(value);
 }
 
+/// What subtract_scaled_recording saw: max |w| written, max |b| read, and whether every b is +0
+/// or positive (−0 counts as negative); a maximum is +inf where a value is NaN or ±inf.
+struct scaled_step_record {
+    double w_largest = 0.0;
+    double b_largest = 0.0;
+    bool b_non_negative = true;
+};
+
+/// w[i] ← w[i] − lr·b[i] over [0, n), recording what the next step's bound would read of w and b
+/// again: on the bits (see max_magnitude), a reduction the compiler vectorizes beside the step.
+template <class T>
+scaled_step_record subtract_scaled_recording(T* __restrict w, T lr, const T* __restrict b, std::size_t n) noexcept {
+    using U = float_bits<T>;
+    constexpr U magnitude = U(~U(0)) >> 1;
+    U w_largest = 0, b_largest = 0, b_raw = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+        w[i] -= lr * b[i];
+        const U w_bits = std::bit_cast<U>(w[i]), b_bits = std::bit_cast<U>(b[i]);
+        w_largest = std::max(w_largest, U(w_bits & magnitude));
+        b_largest = std::max(b_largest, U(b_bits & magnitude));
+        b_raw |= b_bits;
+    }
+    return {magnitude_of_bits<T>(w_largest), magnitude_of_bits<T>(b_largest), (b_raw & ~magnitude) == 0};
+}
+
 /// The bits of max |v| over v[0..n) (see max_magnitude).
 template <class T>
 inline __attribute__((always_inline)) float_bits<T> largest_magnitude_bits(const T* v, std::size_t n) noexcept {

@@ -123,17 +123,25 @@ public:
     /// on the first step) and |θ'| ≤ max|θ| + lr·|b'|, each at most a quarter of T's largest
     /// value, room enough for rounding. One read of θ and b: the trainer then needs no copy of
     /// them to undo a step that overflows, since none can.
-    /// `states`: the weight's and the bias's optimizer state (the trainer's, in that order).
+    /// `states`: the weight's and the bias's optimizer state (the trainer's, in that order);
+    /// `recorded`: their largest_written, where known, describe θ and b as they are (the last
+    /// step's own loop saw them), and take the place of reading them.
     template <class State>
-    bool folded_step_bounded(const optim::folded_step& s, double gradient_bound, const State* states) const {
+    bool folded_step_bounded(const optim::folded_step& s, double gradient_bound, const State* states,
+                             bool recorded = false) const {
         constexpr double limit = double(std::numeric_limits<T>::max()) / 4;
         const double lr = std::abs(double(T(s.lr)));  // as the step applies it: T(lr) may overflow
         const double momentum = std::abs(double(T(s.momentum)));
         const double keep = std::max(1.0, std::abs(1.0 - s.dampening));
         const auto bounded = [&](const auto& p, const State& state, double g) {
             const auto max_abs = [](const auto& t) { return detail::max_magnitude(t.data(), t.size()); };
-            const double step = s.momentum == 0.0 ? g : momentum * max_abs(state.buffers[0]) + keep * g;
-            return step <= limit && max_abs(p.value) + lr * step <= limit;  // false for NaN
+            const bool known = recorded && state.largest_known;
+            const double buffer_max = s.momentum == 0.0 ? 0.0
+                                      : known           ? state.largest_written.buffers[0]
+                                                        : max_abs(state.buffers[0]);
+            const double step = s.momentum == 0.0 ? g : momentum * buffer_max + keep * g;
+            const double value_max = known ? state.largest_written.value : max_abs(p.value);
+            return step <= limit && value_max + lr * step <= limit;  // false for NaN
         };
         return bounded(weight, states[0], gradient_bound)
                && bounded(bias, states[1], detail::max_magnitude(bias.grad.data(), Out));
@@ -195,8 +203,14 @@ private:
             detail::weight_gradient_product<In, Out>(dz, rows_, input_t_, input_ld_,
                                                      first ? sign : T(1.0 - step.dampening) * sign,
                                                      first ? T(0) : T(step.momentum), buffer, rows_);
-            T* __restrict w = weight.value.data();
-            for (std::size_t i = 0; i < In * Out; ++i) w[i] -= lr * buffer[i];
+            // W ← W − lr·b, and what the next step's bound reads of W and b (largest_written)
+            const auto seen = detail::subtract_scaled_recording(weight.value.data(), lr, buffer, In * Out);
+            if constexpr (State::buffer_count == 1) {
+                weight_state.largest_written.value = seen.w_largest;
+                weight_state.largest_written.buffers[0] = seen.b_largest;
+                weight_state.largest_written.non_negative[0] = seen.b_non_negative;
+                weight_state.largest_known = true;
+            }
         }
         ++weight_state.steps;
     }

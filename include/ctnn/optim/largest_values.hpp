@@ -1,5 +1,6 @@
-// What an optimizer's update_stays_finite knows of a parameter and its state: their largest
-// magnitudes as the trainer reads them just before the update (each rank a share, when
+// What an optimizer's update_stays_finite knows of a parameter and its state (optim::
+// largest_values, beside parameter_state): their largest magnitudes as the trainer reads them
+// just before the update, or as the last update's own loop recorded them (each rank a share, when
 // distributed, and the ranks' maxima combined), so the bound itself is arithmetic.
 #pragma once
 
@@ -10,21 +11,6 @@
 #include "ctnn/core/parameter.hpp"
 #include "ctnn/detail/norms.hpp"
 #include "ctnn/optim/parameter_state.hpp"
-
-namespace ctnn::optim {
-
-template <std::size_t Buffers>
-struct largest_values {
-    /// max |θ|; +inf if a θ is NaN or ±inf.
-    double value = 0.0;
-    /// max |b_k| over buffer k (0 when it does not hold the parameter's state); +inf if an
-    /// element is NaN or ±inf.
-    std::array<double, Buffers> buffers{};
-    /// Every element of buffer k is +0 or positive (−0 counts as negative).
-    std::array<bool, Buffers> non_negative{};
-};
-
-}  // namespace ctnn::optim
 
 namespace ctnn::detail {
 

@@ -15,6 +15,19 @@
 
 namespace ctnn::optim {
 
+/// What an optimizer's update_stays_finite knows of a parameter and its state: their largest
+/// magnitudes just before the update.
+template <std::size_t Buffers>
+struct largest_values {
+    /// max |θ|; +inf if a θ is NaN or ±inf.
+    double value = 0.0;
+    /// max |b_k| over buffer k (0 when it does not hold the parameter's state); +inf if an
+    /// element is NaN or ±inf.
+    std::array<double, Buffers> buffers{};
+    /// Every element of buffer k is +0 or positive (−0 counts as negative).
+    std::array<bool, Buffers> non_negative{};
+};
+
 template <class T, std::size_t Buffers>
 struct parameter_state {
     using scalar = T;
@@ -34,6 +47,14 @@ struct parameter_state {
     /// The trainer sets it to unknown before each update; not saved.
     enum class written : std::uint8_t { unknown, finite, non_finite };
     written last_update = written::unknown;
+    /// The largest magnitudes the last update wrote, and its buffers' signs, as the update's own
+    /// loop saw them (detail::update_parameter and dense's folded SGD step record them):
+    /// what the next update's bound would otherwise read again. Valid only while nothing else
+    /// has written the parameter or this state, which only the trainer knows (it trusts them
+    /// between the steps of one epoch of `fit`); largest_known is false when the last writer did
+    /// not record them or wrote a non-finite value. Not saved.
+    largest_values<Buffers> largest_written{};
+    bool largest_known = false;
 
     /// Whether buffer k holds state for a parameter of `size` elements.
     bool holds(std::size_t k, std::size_t size) const noexcept { return buffers[k].size() == size && size != 0; }

@@ -223,6 +223,7 @@ public:
         if constexpr (!detail::network_data<X, scalar> || !detail::network_data<Y, scalar>)
             return {};  // refused above: no second error
         else {
+            largest_written_current_ = false;  // the caller holds the network: it may have written weights
             const data_shape shape = on_every_rank("train_step", [&] {
                 const data_shape s = check_data(x, y, "train_step");
                 if (s.rows == 0) throw shape_error("ctnn: train_step: the batch has no rows");
@@ -444,6 +445,7 @@ private:
         for (std::size_t epoch = 0; epoch < options.epochs; ++epoch) {
             if (gather) order->next();
             progress.begin_epoch();
+            largest_written_current_ = false;  // the last epoch's callbacks held the network
             epoch_report report{.epoch = epoch, .trainer_epoch = epochs_, .learning_rate = optimizer_.lr};
             double weighted_loss = 0.0;
             double counted_weight = 0.0;
@@ -470,7 +472,10 @@ private:
                 }
                 report.gradient_norm = s.gradient_norm;
                 // distributed, a throw on one rank stops every rank (fit's options are the same on every rank)
-                if (options.on_step) on_every_rank("fit: on_step", [&] { options.on_step(s); });
+                if (options.on_step) {
+                    on_every_rank("fit: on_step", [&] { options.on_step(s); });
+                    largest_written_current_ = false;  // it may hold the network too
+                }
                 if (progress.live())
                     progress.step(epoch, report.steps, step_first + step_rows,
                                   counted_weight > 0.0 ? weighted_loss / counted_weight
@@ -907,13 +912,17 @@ private:
         }
         if (state_revision_ != net_.revision()) [[unlikely]]
             forget_stale_optimizer_state();
+        // Whether the largest values the last update recorded still describe the parameters:
+        // only until this step changes anything, and set again when its update is kept.
+        const bool recorded_largest = std::exchange(largest_written_current_, false);
         clip_result clipped{};
         bool healthy = true;  // the monitor's verdict: false refuses the step (an explosion)
         if (std::isfinite(last_.loss)) {
             if constexpr (fuses_sgd) {
                 if (optimizer_.folds()) {
                     net_.backward_signals();
-                    const auto bounds = net_.bound_fused_step(optimizer_.folded(), optimizer_state_.data());
+                    const auto bounds =
+                        net_.bound_fused_step(optimizer_.folded(), optimizer_state_.data(), recorded_largest);
                     if (bounds.gradients) return apply_fused_step(on_non_finite, bounds.steps);
                     net_.form_weight_gradients();  // not provably finite: formed and judged as usual
                 } else {
@@ -957,13 +966,16 @@ private:
         // wants it. (The bound is collective when distributed: every rank asks, whatever its action.)
         prepare_optimizer_state();
         const bool keep = on_non_finite == non_finite_action::rollback;
-        const bool bounded = (!keep || distributed) && update_stays_finite(clipped.gradient_bound);
+        const bool bounded = (!keep || distributed) && update_stays_finite(clipped.gradient_bound, recorded_largest);
         if (keep || !bounded)
             capture_snapshot();
         else
             snapshot_.invalidate();
         monitor_.before_update(net_);
-        for (auto& state : optimizer_state_) state.last_update = optimizer_state_type::written::unknown;
+        for (auto& state : optimizer_state_) {
+            state.last_update = optimizer_state_type::written::unknown;
+            state.largest_known = false;
+        }
         std::size_t i = 0;
         net_.for_each_parameter([&](auto& p) { optimizer_.update(p, optimizer_state_[i++]); });
         if (!detail::update_finite(net_, optimizer_state_)) [[unlikely]] {
@@ -974,6 +986,7 @@ private:
         }
         if (on_non_finite != non_finite_action::rollback) snapshot_.invalidate();
         monitor_.observe_update(net_, last_);
+        largest_written_current_ = !distributed;
         return last_;
     }
 
@@ -997,6 +1010,7 @@ private:
         } else {
             snapshot_.invalidate();
         }
+        for (auto& state : optimizer_state_) state.largest_known = false;
         optimizer_state_type* states = optimizer_state_.data();
         net_.for_each_layer([&](auto& layer) {
             layer.fused_sgd_step(optimizer_, states);
@@ -1005,6 +1019,7 @@ private:
         if (!step_bounded && !detail::parameters_finite(net_, optimizer_state_)) [[unlikely]]
             return refuse_update(on_non_finite);
         if (on_non_finite != non_finite_action::rollback) snapshot_.invalidate();
+        largest_written_current_ = true;
         return last_;
     }
 
@@ -1016,7 +1031,9 @@ private:
     // no larger than `gradient_bound` (optimizer_bounds_its_update), from the largest values of
     // each parameter and its state. Distributed, each rank reads its share of every tensor and
     // the ranks take the maxima: the same answer everywhere for half the reading on 2 ranks.
-    bool update_stays_finite(double gradient_bound) {
+    // `recorded_largest`: the largest values the last update recorded (parameter_state::
+    // largest_written) describe the parameters as they are (largest_written_current_).
+    bool update_stays_finite(double gradient_bound, bool recorded_largest) {
         if constexpr (optimizer_bounds_its_update<Optimizer>) {
             if (!(gradient_bound < std::numeric_limits<double>::infinity())) return false;
             if constexpr (requires { optimizer_.can_bound_update(); })
@@ -1026,7 +1043,10 @@ private:
             std::size_t i = 0;
             net_.for_each_parameter([&](const auto& p) {
                 const std::size_t n = p.value.size();
-                largest_[i] = detail::read_largest_values(p, optimizer_state_[i], n * rank / ranks, n * (rank + 1) / ranks);
+                const auto& state = optimizer_state_[i];
+                largest_[i] = recorded_largest && state.largest_known
+                                  ? state.largest_written
+                                  : detail::read_largest_values(p, state, n * rank / ranks, n * (rank + 1) / ranks);
                 ++i;
             });
             if constexpr (distributed) combine_largest_values();
@@ -1184,6 +1204,10 @@ private:
     std::vector<optimizer_state_type> optimizer_state_;  // one per parameter, for_each_parameter's order
     std::vector<optim::largest_values<optimizer_state_type::buffer_count>> largest_;  // see update_stays_finite
     std::vector<double> largest_flat_;  // largest_ as the ranks combine it
+    // The optimizer states' largest_written describe the parameters and states as they are: set
+    // by a kept update, cleared by anything that may write them in between (a step's start, a
+    // train_step's caller, fit's on_step and an epoch's end, whose callbacks hold the network).
+    bool largest_written_current_ = false;
     std::uint64_t state_revision_ = 0;                   // net_.revision() the state belongs to
     detail::parameter_snapshot<scalar> snapshot_;  // the state before the update: undone if non-finite, rollback's last good state
     std::uint64_t snapshot_revision_ = 0;  // net_.revision() when snapshot_ was taken
