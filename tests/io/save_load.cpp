@@ -481,6 +481,12 @@ TEST_CASE("load: the layers inside a block are compared too: kinds and activatio
     ctnn::save(cat, branches_net(1));
     expect_mismatch<network<input<4>, concatenate<branch<dense<3, ctnn::tanh>>, branch<>>, dense<1>>>(
         cat, "layer 0 (concatenate): activation [dense sigmoid][] in file, [dense tanh][] in network");
+    // a long description is shown from just before its first difference, not cut before it
+    const fs::path deep = dir / "deep.ctnn";
+    using deep_net = network<input<4>, concatenate<branch<dense<3, ctnn::tanh>>, branch<ctnn::batch_norm<>, dense<4>>>>;
+    ctnn::save(deep, deep_net(1));
+    expect_mismatch<network<input<4>, concatenate<branch<dense<3, ctnn::tanh>>, branch<ctnn::batch_norm<>, dense<4, relu>>>>>(
+        deep, "layer 0 (concatenate): activation ...identity, dense identity] in file, ...identity, dense relu] in network");
     using recurrent_net = network<ctnn::sequence<3>, ctnn::bidirectional<ctnn::rnn<4, ctnn::tanh>>, dense<1>>;
     ctnn::save(bi, recurrent_net(1));
     expect_mismatch<network<ctnn::sequence<3>, ctnn::bidirectional<ctnn::rnn<4, relu>>, dense<1>>>(

@@ -248,6 +248,21 @@ inline std::string printable(std::string_view s) {
     return s.size() > 40 ? out + "..." : out;
 }
 
+/// The file's and the network's descriptions of one thing, each from a little before their
+/// first difference when one is longer than printable shows: a block's description (its inner
+/// layers) is long, and the difference can lie deep inside it.
+inline std::pair<std::string, std::string> around_first_difference(std::string_view in_file,
+                                                                   std::string_view in_net) {
+    if (in_file.size() <= 40 && in_net.size() <= 40) return {printable(in_file), std::string(in_net)};
+    std::size_t first = 0;
+    while (first < in_file.size() && first < in_net.size() && in_file[first] == in_net[first]) ++first;
+    const std::size_t from = first > 16 ? first - 16 : 0;
+    const auto from_there = [&](std::string_view s) {
+        return (from ? "..." : "") + printable(s.substr(std::min(from, s.size())));
+    };
+    return {from_there(in_file), from_there(in_net)};
+}
+
 struct parsed_file {
     network_signature network;
     std::optional<training_entry> training;
@@ -383,9 +398,11 @@ inline void require_same_network(const network_signature& file, const network_si
         // a block's inner layers: a file written before blocks recorded them has none to
         // compare (its parameters' names and shapes still are)
         const bool older_block = f.activation.empty() && n.activation.starts_with('[');
-        if (f.activation != n.activation && !older_block)
-            differ(layer + " activation", printable(f.activation.empty() ? "(none)" : f.activation),
-                   n.activation.empty() ? "(none)" : n.activation);
+        if (f.activation != n.activation && !older_block) {
+            const auto [in_file, in_net] = around_first_difference(f.activation.empty() ? "(none)" : f.activation,
+                                                                   n.activation.empty() ? "(none)" : n.activation);
+            differ(layer + " activation", in_file, in_net);
+        }
         const auto compare_tensors = [&](const std::vector<tensor_entry>& fs, const std::vector<tensor_entry>& ns,
                                          const std::string& noun) {
             // the names both sides have first; then a count that differs, with every name
