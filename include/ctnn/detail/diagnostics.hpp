@@ -38,9 +38,18 @@ struct inner_layer {};
 /// network position, so that a diagnostic says inner_layer<K>, not a layer number the network
 /// does not have. Nonzero, so the layer computes its input gradient.
 inline constexpr std::size_t inner_layer_base = std::size_t(1) << 40;
+/// The position a block that is the network's first layer binds its inner layer 0 at: that
+/// layer computes no input gradient (nobody reads dL/dx of the data), as the network's first
+/// layer does not, and its diagnostics still say inner_layer<0>.
+inline constexpr std::size_t first_inner_layer_without_input_gradient = std::size_t(1) << 41;
+/// Whether the layer bound at position `index` computes dL/dx: all but the network's first.
+constexpr bool computes_input_gradient(std::size_t index) noexcept {
+    return index != 0 && index != first_inner_layer_without_input_gradient;
+}
 template <std::size_t Index>
-using layer_position =
-    std::conditional_t<(Index >= inner_layer_base), inner_layer<Index - inner_layer_base>, at_layer<Index>>;
+using layer_position = std::conditional_t<
+    Index == first_inner_layer_without_input_gradient, inner_layer<0>,
+    std::conditional_t<(Index >= inner_layer_base), inner_layer<Index - inner_layer_base>, at_layer<Index>>>;
 template <std::size_t Width>
 struct declared_input_width {};
 template <std::size_t Width>

@@ -25,15 +25,18 @@ namespace ctnn::detail {
 
 /// Specs... bound to feature rows of `Width`, each to the shape before it. Inner layer k
 /// computes its input gradient unless the block is the network's first layer and k = 0
-/// (nobody reads dL/dx of the data), and is bound at diagnostics::inner_layer_base + k so that
-/// its compile errors say inner_layer<k>. No layers at all is the identity.
+/// (nobody reads dL/dx of the data), and is bound at diagnostics::inner_layer_base + k (that
+/// first one at diagnostics::first_inner_layer_without_input_gradient) so that its compile
+/// errors say inner_layer<k>. No layers at all is the identity.
 template <class T, std::size_t Width, bool InputGradient, class... Specs>
 class layer_chain {
     static constexpr std::array<shape, sizeof...(Specs) + 1> shapes = layer_shapes<Specs...>(features_shape(Width));
     template <std::size_t... K>
     static auto bind_inner(std::index_sequence<K...>)
         -> boost::hana::tuple<typename Specs::template bind<
-            T, (!InputGradient && K == 0) ? 0 : diagnostics::inner_layer_base + K, shapes[K]>::type...>;
+            T, (!InputGradient && K == 0) ? diagnostics::first_inner_layer_without_input_gradient
+                                           : diagnostics::inner_layer_base + K,
+            shapes[K]>::type...>;
     using inner_type = decltype(bind_inner(std::index_sequence_for<Specs...>{}));
     template <std::size_t K>
     using inner_layer = std::remove_cvref_t<decltype(boost::hana::at_c<K>(std::declval<inner_type&>()))>;

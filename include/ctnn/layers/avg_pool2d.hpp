@@ -89,7 +89,7 @@ struct avg_pool2d {
         static_assert(diagnostics::check_pool_padding<avg_pool2d, Index, geometry>());
         static constexpr bool valid = detail::window_fits(InputShape, geometry);
         using type = avg_pool2d_layer<T, valid ? InputShape : image_shape(1, 1, 1), valid ? geometry : window_geometry{},
-                                      (Index > 0)>;
+                                      diagnostics::computes_input_gradient(Index)>;
     };
 };
 

@@ -201,7 +201,7 @@ struct concatenate {
         static_assert(diagnostics::check_layer_reads_features<concatenate, Index, InputShape.channels,
                                                               InputShape.height, InputShape.width,
                                                               InputShape.is_image()>());
-        using type = concatenate_layer<T, InputShape.size(), (Index > 0), Branches...>;
+        using type = concatenate_layer<T, InputShape.size(), diagnostics::computes_input_gradient(Index), Branches...>;
     };
 };
 

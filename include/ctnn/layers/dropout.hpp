@@ -165,7 +165,7 @@ struct dropout {
     struct bind {
         static_assert(diagnostics::check_layer_width<dropout, Index, InputShape.size()>());
         static_assert(diagnostics::check_dropout_probability<dropout, Index, P>());
-        using type = dropout_layer<T, InputShape.size(), P, (Index > 0)>;
+        using type = dropout_layer<T, InputShape.size(), P, diagnostics::computes_input_gradient(Index)>;
     };
 };
 

@@ -63,7 +63,7 @@ struct flatten {
     template <class T, std::size_t Index, shape InputShape>
     struct bind {
         static_assert(diagnostics::check_flatten_input<flatten, Index, InputShape.is_sequence()>());
-        using type = flatten_layer<T, InputShape.size(), (Index > 0)>;
+        using type = flatten_layer<T, InputShape.size(), diagnostics::computes_input_gradient(Index)>;
     };
 };
 

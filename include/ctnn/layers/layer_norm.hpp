@@ -172,7 +172,7 @@ struct layer_norm {
     struct bind {
         static_assert(diagnostics::check_layer_width<layer_norm, Index, InputShape.size()>());
         static_assert(diagnostics::check_activation<Activation>());
-        using type = layer_norm_layer<T, InputShape.size(), Activation, (Index > 0)>;
+        using type = layer_norm_layer<T, InputShape.size(), Activation, diagnostics::computes_input_gradient(Index)>;
     };
 };
 

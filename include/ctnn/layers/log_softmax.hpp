@@ -16,7 +16,7 @@ struct log_softmax {
 
     template <class T, std::size_t Index, shape InputShape>
     struct bind {
-        using type = softmax_layer<T, InputShape.size(), true, (Index > 0)>;
+        using type = softmax_layer<T, InputShape.size(), true, diagnostics::computes_input_gradient(Index)>;
     };
 };
 

@@ -112,7 +112,7 @@ struct max_pool2d {
         static_assert(diagnostics::check_pool_windows_read_input<max_pool2d, Index, InputShape, geometry>());
         static constexpr bool valid = detail::window_fits(InputShape, geometry);
         using type = max_pool2d_layer<T, valid ? InputShape : image_shape(1, 1, 1), valid ? geometry : window_geometry{},
-                                      (Index > 0)>;
+                                      diagnostics::computes_input_gradient(Index)>;
     };
 };
 

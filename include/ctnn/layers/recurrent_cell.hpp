@@ -50,7 +50,7 @@ struct recurrent_cell {
             else
                 return diagnostics::check_initializer<RecurrentInit>();
         }());
-        using type = graph_layer<T, InputShape.size(), Cell, Init, Returns::returns_sequence, (Index > 0), RecurrentInit>;
+        using type = graph_layer<T, InputShape.size(), Cell, Init, Returns::returns_sequence, diagnostics::computes_input_gradient(Index), RecurrentInit>;
     };
 };
 

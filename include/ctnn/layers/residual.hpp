@@ -152,7 +152,7 @@ struct residual {
     struct bind {
         static_assert(diagnostics::check_residual_widths<residual, Index, InputShape.size(),
                                                          detail::layer_widths<InputShape.size(), Layers...>().back()>());
-        using type = residual_layer<T, InputShape.size(), (Index > 0), Layers...>;
+        using type = residual_layer<T, InputShape.size(), diagnostics::computes_input_gradient(Index), Layers...>;
     };
 };
 

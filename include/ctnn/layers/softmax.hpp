@@ -131,7 +131,7 @@ struct softmax {
 
     template <class T, std::size_t Index, shape InputShape>
     struct bind {
-        using type = softmax_layer<T, InputShape.size(), false, (Index > 0)>;
+        using type = softmax_layer<T, InputShape.size(), false, diagnostics::computes_input_gradient(Index)>;
     };
 };
 

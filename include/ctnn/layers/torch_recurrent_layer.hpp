@@ -63,7 +63,7 @@ struct torch_recurrent_spec {
         static_assert(diagnostics::check_layer_width<Spec, Index, Hidden>());
         static_assert(diagnostics::check_initializer<Init>());
         static_assert(diagnostics::check_initializer<RecurrentInit>());
-        using type = torch_recurrent_layer<T, InputShape.size(), Spec, (Index > 0)>;
+        using type = torch_recurrent_layer<T, InputShape.size(), Spec, diagnostics::computes_input_gradient(Index)>;
     };
 };
 
