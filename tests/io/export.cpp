@@ -294,3 +294,15 @@ TEST_CASE("summary: an activation's settings where they are not the defaults, as
     CHECK_THAT(text, Catch::Contains(" 1  dense (leaky_relu)     "));
     CHECK_THAT(text, Catch::Contains(" 2  dense (hardtanh(-2, 2))"));
 }
+
+TEST_CASE("summary: a block shows its inner layers, kind and activation each, as a saved model records them",
+          "[io][summary]") {
+    using blocks_net =
+        ctnn::network<ctnn::input<6>, ctnn::residual<ctnn::dense<6, ctnn::relu>, ctnn::batch_norm<>>,
+                      ctnn::concatenate<ctnn::branch<ctnn::batch_norm<>>, ctnn::branch<ctnn::dense<2>>>, ctnn::dense<1>>;
+    const std::string text = ctnn::summary<blocks_net>();
+    INFO(text);
+    CHECK_THAT(text, Catch::Contains(" 0  residual [dense relu, batch_norm identity]         (B, 6)             66\n"));
+    CHECK_THAT(text, Catch::Contains(" 1  concatenate [batch_norm identity][dense identity]  (B, 8)             38\n"));
+    CHECK_THAT(text, Catch::Contains(" 2  dense                                              (B, 1)              9\n"));
+}

@@ -54,7 +54,7 @@ template <class Net>
 std::string summary() {
     constexpr auto layers = layer_summary::of<Net>();
     const auto activations = []<std::size_t... I>(std::index_sequence<I...>) {
-        return std::array<std::string, Net::depth>{detail::activation_with_settings<typename Net::template layer_type<I>>()...};
+        return std::array<std::string, Net::depth>{detail::saved_activation<typename Net::template layer_type<I>>()...};
     }(std::make_index_sequence<Net::depth>{});
     using row = std::array<std::string, 4>;  // index, layer, output shape, parameters
     std::vector<row> rows{{"#", "Layer (activation)", "Output Shape", "Param #"}};
@@ -62,7 +62,11 @@ std::string summary() {
     for (const layer_summary& l : layers) {
         std::string name(l.kind);
         const std::string& activation = activations[l.index];
-        if (!activation.empty() && activation != "identity") name += " (" + activation + ")";
+        // a block: its inner layers, kind and activation each, as a saved model records them
+        if (activation.starts_with('['))
+            name.append(1, ' ').append(activation);
+        else if (!activation.empty() && activation != "identity")
+            name.append(" (").append(activation).append(")");
         rows.push_back({std::to_string(l.index), name, detail::batch_shape_text(Net::shapes[l.index + 1]),
                         detail::grouped(l.parameters())});
         trainable += l.trainable;
