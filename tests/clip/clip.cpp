@@ -86,6 +86,48 @@ TEST_CASE("clip: non-finite gradients are reported and left untouched", "[clip][
     CHECK_FALSE(ctnn::clip::none{}.apply(params).finite);
 }
 
+TEST_CASE("clip: finite gradients whose squares overflow have their true norm, and are clipped by it",
+          "[clip][errors]") {
+    // double gradients past ~1e154: Σg² is inf, the norm is not (torch reports inf, and its
+    // coef max_norm/inf zeroes them); ctnn's is the norm itself
+    const auto huge = [] {
+        two_tensors<double> params{ctnn_test::fixture("clip.txt")};
+        params.g0.grad.fill(0.0);
+        params.g1.grad.fill(0.0);
+        params.g0.grad(0, 0) = 3e200;
+        params.g0.grad(1, 2) = -4e200;
+        params.g1.grad(2) = 1e-300;
+        return params;
+    };
+    {
+        auto params = huge();
+        const auto result = ctnn::clip::by_global_norm{.max_norm = 1.0}.apply(params);
+        CHECK(result.finite);
+        CHECK(result.total_norm == Approx(5e200).epsilon(1e-15));
+        CHECK(params.g0.grad(0, 0) == Approx(0.6).epsilon(1e-12));
+        CHECK(params.g0.grad(1, 2) == Approx(-0.8).epsilon(1e-12));
+    }
+    {
+        auto params = huge();
+        const auto result = ctnn::clip::by_norm{.max_norm = 2.0}.apply(params);
+        CHECK(result.total_norm == Approx(5e200).epsilon(1e-15));
+        CHECK(params.g0.grad(0, 0) == Approx(1.2).epsilon(1e-12));
+        CHECK(params.g1.grad(2) == 1e-300);  // its own norm is below 2
+    }
+    {
+        auto params = huge();
+        CHECK(ctnn::clip::none{}.apply(params).total_norm == Approx(5e200).epsilon(1e-15));
+        CHECK(ctnn::clip::by_value{.limit = 1.0}.apply(params).total_norm == Approx(5e200).epsilon(1e-15));
+        CHECK(params.g0.grad(1, 2) == -1.0);
+    }
+    // a norm past double's range, of finite gradients, is inf: the step is refused
+    auto params = huge();
+    params.g0.grad.fill(1.5e308);
+    const auto result = ctnn::clip::by_global_norm{.max_norm = 1.0}.apply(params);
+    CHECK_FALSE(result.finite);
+    CHECK(std::isinf(result.total_norm));
+}
+
 TEST_CASE("clip: the total norm of non-finite gradients is torch's, of order 2 and ∞", "[clip][errors]") {
     const ctnn_test::fixture f("clip.txt");
     using clip = ctnn::clip::by_global_norm;

@@ -1,6 +1,9 @@
 // clip::by_global_norm, exactly torch.nn.utils.clip_grad_norm_: total = p-norm of all gradients
 // (p = 2 or ∞), coef = min(1, max_norm / (total + 1e-6)) multiplied into every gradient, the
 // pre-clip total returned. Pascanu et al. 2013's cure for exploding gradients: direction kept.
+// One difference: finite gradients whose squares overflow (double, past ~1e154) have their true,
+// finite norm here (torch's is inf, and clips them to 0); a norm past double's range refuses the
+// step.
 #pragma once
 
 #include <algorithm>
@@ -41,7 +44,7 @@ struct by_global_norm {
     template <class ParameterSet>
     clip_result apply(ParameterSet& params) const {
         const auto acc = detail::gradient_norms_of_set(params);
-        double total = norm_type == infinity ? acc.max_abs : acc.l2();
+        double total = norm_type == infinity ? acc.max_abs : detail::gradient_l2_of_set(params, acc);
         // A NaN never wins max_abs (as with std::max): the ∞-norm of gradients holding one is NaN,
         // as torch's max makes it, and inf with only infinities (their squares' sum tells which).
         if (norm_type == infinity && !acc.finite()) total = std::isnan(acc.sum_of_squares) ? std::nan("") : infinity;

@@ -27,12 +27,13 @@ struct by_norm {
     clip_result apply(ParameterSet& params) const {
         const auto acc = detail::gradient_norms_of_set(params);
         if (!acc.finite()) return {acc.l2(), false};
+        const double total = detail::gradient_l2_of_set(params, acc);  // before any is clipped
         params.for_each_parameter([&](auto& p) {
             using T = typename std::decay_t<decltype(p)>::scalar;
-            const double norm = detail::gradient_norms(p).l2();
+            const double norm = detail::gradient_l2(p, detail::gradient_norms(p));
             if (norm > max_norm) xt::noalias(p.grad) *= T(max_norm / norm);
         });
-        return {acc.l2(), true, acc.max_abs};  // each factor < 1 shrinks |g|
+        return {total, true, acc.max_abs};  // each factor < 1 shrinks |g|
     }
 };
 

@@ -27,11 +27,12 @@ struct by_value {
     clip_result apply(ParameterSet& params) const {
         const auto acc = detail::gradient_norms_of_set(params);
         if (!acc.finite()) return {acc.l2(), false};
+        const double total = detail::gradient_l2_of_set(params, acc);  // before clamping
         params.for_each_parameter([&](auto& p) {
             using T = typename std::decay_t<decltype(p)>::scalar;
             xt::noalias(p.grad) = xt::clip(p.grad, T(-limit), T(limit));
         });
-        return {acc.l2(), true, acc.max_abs};  // clamping shrinks |g|
+        return {total, true, acc.max_abs};  // clamping shrinks |g|
     }
 };
 

@@ -15,7 +15,7 @@ struct none {
     template <class ParameterSet>
     clip_result apply(ParameterSet& params) const {
         const auto acc = detail::gradient_norms_of_set(params);
-        return {acc.l2(), acc.finite(), acc.max_abs};
+        return {detail::gradient_l2_of_set(params, acc), acc.finite(), acc.max_abs};
     }
 };
 

@@ -302,6 +302,33 @@ norm_accumulator gradient_norms_of_set(ParameterSet& params) {
     return acc;
 }
 
+/// ‖g‖₂ from `acc` (what accumulate found over the gradients `for_each_gradient` visits): acc.l2(),
+/// or, where the squares' sum overflowed though every g is finite (double gradients past
+/// ~1e154), the sum again with each g scaled by the largest |g|: the norm itself, finite
+/// whenever it is representable (torch's clip_grad_norm_ reports inf there, and clips to 0).
+template <class ForEachGradient>
+double l2_without_overflow(const norm_accumulator& acc, ForEachGradient for_each_gradient) {
+    const double norm = acc.l2();
+    if (std::isfinite(norm) || !acc.finite() || acc.max_abs == 0.0) return norm;
+    double scaled = 0.0;
+    for_each_gradient([&](const auto& grad) {
+        for (const auto g : grad) scaled += (double(g) / acc.max_abs) * (double(g) / acc.max_abs);
+    });
+    return acc.max_abs * std::sqrt(scaled);
+}
+
+/// ‖g‖₂ of one parameter's gradient, without overflow (l2_without_overflow).
+template <class Parameter>
+double gradient_l2(const Parameter& p, const norm_accumulator& acc) {
+    return l2_without_overflow(acc, [&](auto visit) { visit(p.grad); });
+}
+
+/// ‖g‖₂ over every parameter of a set, without overflow (l2_without_overflow).
+template <class ParameterSet>
+double gradient_l2_of_set(ParameterSet& params, const norm_accumulator& acc) {
+    return l2_without_overflow(acc, [&](auto visit) { params.for_each_parameter([&](auto& p) { visit(p.grad); }); });
+}
+
 /// Σ_i term(i) for i in [0, n), term(i) a double (it may also write element i), in eight
 /// independent accumulators combined in a fixed order: one running sum is a chain of dependent
 /// adds, an add's latency per element; eight keep the adds apart and the result the same from

@@ -460,13 +460,8 @@ private:
     // sum again, scaled by the largest magnitude.
     template <class Layer, class Part>
     static double norm_of(Layer& layer, const detail::norm_accumulator& acc, Part part) {
-        const double norm = acc.l2();
-        if (std::isfinite(norm) || acc.max_abs == 0.0) return norm;
-        double scaled = 0.0;
-        layer.for_each_parameter([&](const auto& p) {
-            for (const auto v : part(p)) scaled += (double(v) / acc.max_abs) * (double(v) / acc.max_abs);
-        });
-        return acc.max_abs * std::sqrt(scaled);
+        return detail::l2_without_overflow(
+            acc, [&](auto visit) { layer.for_each_parameter([&](const auto& p) { visit(part(p)); }); });
     }
 
     // Returns false if a gradient of the layer is NaN or ±inf (its norm may be inf from finite
