@@ -11,7 +11,7 @@ namespace fashion_mnist_files {
 inline const std::filesystem::path dataset_dir = "/usr/share/datasets/fashion-mnist";
 
 /// Whether every one of `files` is in dataset_dir; if one is not, prints which (for `program`)
-/// and the `result: skipped=1` line CTest reads, and returns false.
+/// and the `result: skipped=1` line that makes CTest report the test skipped, and returns false.
 inline bool present(const char* program,
                     std::initializer_list<const char*> files = {"train-images-idx3-ubyte.gz",
                                                                 "train-labels-idx1-ubyte.gz",

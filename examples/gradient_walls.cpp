@@ -112,7 +112,14 @@ int main(int argc, char** argv) {
     std::printf("%-22s %9.1f%%\n", "clipped (norm 1)", 100.0 * double(clipped_wins) / total);
     std::printf("largest gradient norm met: %.3g (the walls)\n", steepest);
     std::printf("csv: %s\n", csv_path.c_str());
-    std::printf("result: grid=%zux%zu converged_plain=%.3f converged_clipped=%.3f max_gradient_norm=%.3g\n", n, n,
-                double(plain_wins) / total, double(clipped_wins) / total, steepest);
-    return clipped_wins >= plain_wins ? 0 : 1;
+    // What the experiment shows, checked: walls (gradients of order 1e4 somewhere on the grid),
+    // plain descent thrown off them from a share of the starts, clipped descent converging from
+    // every start. (Plain descent's share moves with a build's rounding: printed, not checked.)
+    const bool walls = steepest >= 1e3;
+    const bool clipping_wins = clipped_wins == n * n && plain_wins < clipped_wins;
+    const bool claims_hold = walls && clipping_wins;
+    std::printf("result: grid=%zux%zu converged_plain=%.3f converged_clipped=%.3f max_gradient_norm=%.3g "
+                "claims_hold=%d\n",
+                n, n, double(plain_wins) / total, double(clipped_wins) / total, steepest, int(claims_hold));
+    return claims_hold ? 0 : 1;
 }

@@ -4,6 +4,7 @@
 // curve to a CSV file (docs/plot_optimizers.gp turns it into docs/optimizers.png).
 //
 // usage: optimizers [CSV path, default optimizers.csv] [epochs, default 300]
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -81,6 +82,11 @@ int main(int argc, char** argv) {
     }
     std::fclose(csv);
     std::printf("target loss %.3f; curves written to %s\n", target_loss, csv_path.c_str());
-    std::printf("result: optimizers=%zu best=%s best_loss=%.6f\n", runs.size(), best->name.c_str(),
-                best->losses.back());
+    // Checked: every optimizer trains (its last epoch's loss finite and below its first's).
+    const bool every_one_learns = std::all_of(runs.begin(), runs.end(), [](const run& r) {
+        return std::isfinite(r.losses.back()) && r.losses.back() < r.losses.front();
+    });
+    std::printf("result: optimizers=%zu best=%s best_loss=%.6f every_one_learns=%d\n", runs.size(), best->name.c_str(),
+                best->losses.back(), int(every_one_learns));
+    return every_one_learns ? 0 : 1;
 }
