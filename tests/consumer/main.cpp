@@ -3,8 +3,11 @@
 
 #include <ctnn/ctnn.hpp>
 
+// at namespace scope, as the docs write it: ctnn's headers name no parameter `net`, which
+// -Wshadow (the add_subdirectory consumer builds with it and -Werror) would report
+using net = ctnn::network<ctnn::input<10>, ctnn::dense<5, ctnn::relu>, ctnn::dense<1>>;
+
 int main() {
-    using net = ctnn::network<ctnn::input<10>, ctnn::dense<5, ctnn::relu>, ctnn::dense<1>>;
     static_assert(net::parameter_count == 61);
     ctnn::rng data(1);
     const auto x = data.normal_tensor<float>(20, 10);

@@ -555,7 +555,7 @@ public:
     /// Switches a network to evaluation mode for a scope, then back to its previous mode.
     class evaluation_mode {
     public:
-        explicit evaluation_mode(basic_network& net) : net_(net), was_training_(net.training()) {
+        explicit evaluation_mode(basic_network& evaluated) : net_(evaluated), was_training_(evaluated.training()) {
             if (was_training_) net_.set_training(false);
         }
         ~evaluation_mode() {

@@ -73,7 +73,7 @@ double roc_auc(const P& scores, const Y& labels) {
         std::size_t count = 0;
         for (std::size_t i = 0; i < rows; ++i) {
             positive[i] = detail::class_label(labels, i) == c;
-            count += positive[i];
+            if (positive[i]) ++count;
         }
         if (count == 0 || count == rows)
             throw invalid_argument("ctnn: roc_auc: " + std::string(count == 0 ? "no" : "every") + " row is of class "

@@ -97,11 +97,11 @@ public:
     /// out-of-domain hyper-parameters. The optimizer's `lr` is the schedule's base rate.
     /// (type_identity: the policies' types come from the class, or from the deduction guide
     /// below, which takes them in any order.)
-    explicit trainer(Network& net, std::type_identity_t<Loss> loss = {}, std::type_identity_t<Optimizer> optimizer = {},
+    explicit trainer(Network& trained, std::type_identity_t<Loss> loss = {}, std::type_identity_t<Optimizer> optimizer = {},
                      std::type_identity_t<Clip> clip = {}, std::type_identity_t<Schedule> schedule = {},
                      std::type_identity_t<Regularizer> regularizer = {}, std::type_identity_t<Monitor> monitor = {},
                      std::type_identity_t<Distribution> distribution = {})
-        : net_(net), loss_(loss), optimizer_(optimizer), clip_(clip), schedule_(schedule),
+        : net_(trained), loss_(loss), optimizer_(optimizer), clip_(clip), schedule_(schedule),
           regularizer_(regularizer), monitor_(monitor), distribution_(distribution), base_lr_(optimizer.lr) {
         optimizer_.validate();
         std::size_t parameters = 0;
@@ -128,8 +128,8 @@ public:
     /// The policies in any order, each found by the concept it models:
     /// `trainer{net, optim::adam{.lr = 1e-3}, loss::mse{}, monitor::gradient_health{}}`.
     template <class... Policies>
-    explicit trainer(Network& net, Policies... policies)
-        : trainer(net, detail::pick_policy<Loss>(policies...), detail::pick_policy<Optimizer>(policies...),
+    explicit trainer(Network& trained, Policies... policies)
+        : trainer(trained, detail::pick_policy<Loss>(policies...), detail::pick_policy<Optimizer>(policies...),
                   detail::pick_policy<Clip>(policies...), detail::pick_policy<Schedule>(policies...),
                   detail::pick_policy<Regularizer>(policies...), detail::pick_policy<Monitor>(policies...),
                   detail::pick_policy<Distribution>(policies...)) {
