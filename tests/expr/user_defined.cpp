@@ -226,9 +226,13 @@ TEST_CASE("user-defined: the derived derivatives, printed", "[expr][user-defined
     // IndRNN's recurrence: the gradient reaching h_{t−1} is u ⊙ relu′ of the step's sum
     using namespace ctnn::expr;
     constexpr auto h = state<"h", 4>;
-    constexpr auto step = apply<ctnn::relu>(node<"a"> + param<"u", 4> * h);
-    CHECK(to_string(derivative(step, h)) == "[max(a + u·h, 0) > 0]·u");
-    CHECK(to_string(derivative(step, param<"u", 4>)) == "[max(a + u·h, 0) > 0]·h");
+    constexpr auto step = apply<ctnn::relu>(linear<"ih", 4>(x) + param<"u", 4> * h);
+    CHECK(to_string(step) == "max(W_ih·x + b_ih + u·h, 0)");
+    CHECK(to_string(derivative(step, h)) == "[max(W_ih·x + b_ih + u·h, 0) > 0]·u");
+    CHECK(to_string(derivative(step, param<"u", 4>)) == "[max(W_ih·x + b_ih + u·h, 0) > 0]·h");
+    // a product without bias, and a gate's chunk of a stacked product
+    CHECK(to_string(sigmoid(chunk<1, 4>(linear<"hh", 16, false>(h)))) == "σ(chunk<1/4>(W_hh·h))");
+    CHECK(to_string(linear<"o", 4>(linear<"i", 8>(x))) == "W_o·(W_i·x + b_i) + b_o");
     CHECK(ctnn::expr::to_string(user::focal_loss::formula)
           == "(0.25·y + 0.75·(1 − y))·(1 − (σ(ŷ)·y + (1 − σ(ŷ))·(1 − y)))²·(softplus(ŷ) − ŷ·y)");
 }

@@ -31,6 +31,7 @@
 #include <algorithm>
 #include <array>
 #include <cstddef>
+#include <string>
 #include <string_view>
 #include <tuple>
 #include <type_traits>
@@ -40,6 +41,7 @@
 #include "ctnn/expr/derivative.hpp"
 #include "ctnn/expr/rules.hpp"
 #include "ctnn/expr/term.hpp"
+#include "ctnn/expr/to_string.hpp"
 
 namespace ctnn::expr {
 
@@ -158,6 +160,26 @@ template <class Activation, term E>
 constexpr auto apply(E) {
     return substitute_t<std::remove_cvref_t<decltype(Activation::formula)>, var<preactivation_tag>, E>{};
 }
+
+// to_string: a product as W_name·e + b_name, a chunk as chunk<k/n>(e)
+namespace detail_print {
+template <fixed_string Name, std::size_t Width, bool Bias, class Operand>
+struct term_printer<linear_term<Name, Width, Bias, Operand>> {
+    static printed print() {
+        const std::string name(Name.view());
+        std::string text = "W_" + name + "·" + wrap(detail_print::print(Operand{}), precedence::power);
+        if constexpr (Bias) text += " + b_" + name;
+        return {text, Bias ? precedence::sum : precedence::product};
+    }
+};
+template <std::size_t K, std::size_t N, class Operand>
+struct term_printer<chunk_term<K, N, Operand>> {
+    static printed print() {
+        return {"chunk<" + std::to_string(K) + "/" + std::to_string(N) + ">(" + detail_print::print(Operand{}).text + ")",
+                precedence::atom};
+    }
+};
+}  // namespace detail_print
 
 // products and chunks stand for values that vary: never folded as constants
 template <fixed_string Name, std::size_t Width, bool Bias, class Operand>

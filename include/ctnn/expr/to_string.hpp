@@ -59,6 +59,11 @@ inline std::string wrap(const printed& p, int at_least) {
 template <class E>
 printed print(E);
 
+/// How a term that is neither a call, a constant nor a named variable prints: specialized beside
+/// such a term (graph.hpp's products and chunks), with a static `print()` returning `printed`.
+template <class E>
+struct term_printer;
+
 template <class Fn, class... A>
 printed print_call(call<Fn, A...>) {
     const printed args[] = {print(A{})...};
@@ -99,6 +104,8 @@ printed print(E) {
         return rational_text(E::num, E::den);
     else if constexpr (is_call<E>::value)
         return print_call(E{});
+    else if constexpr (requires { term_printer<E>::print(); })
+        return term_printer<E>::print();
     else
         return {std::string(E::symbol), precedence::atom};  // a variable, constant or setting
 }
