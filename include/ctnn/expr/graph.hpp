@@ -773,8 +773,9 @@ private:
                 (check_operand<V, U, Before>(), ...);
             }(variables_of_t<E>{});
             using S = typename detail_graph::updated_state<V>::type;
+            // (an operand no equation defines has no width: named above, not a second time here)
             if constexpr (!std::is_void_v<S>)
-                static_assert(width<V>() == S::tag_type::width
+                static_assert(width<V>() == S::tag_type::width || !node_reads_defined<N, Before>()
                                   || diagnostics::graph_operand_widths_differ<diagnostics::in_node<V>, diagnostics::variable<S>,
                                                                                diagnostics::operand_width<S::tag_type::width>,
                                                                                diagnostics::node_width<width<V>()>>::value,
@@ -871,9 +872,33 @@ private:
         }(std::index_sequence_for<P...>{});
     }
 
+    // whether every node reads only variables defined before it (check_node's first test, as
+    // a value: no diagnostic)
+    template <class N, class Before>
+    static constexpr bool node_reads_defined() {
+        if constexpr (detail_graph::is_product<N>::value || detail_graph::is_chunk<N>::value)
+            return readable<typename N::operand, Before>();
+        else
+            return []<class... U>(type_list<U...>) {
+                return (readable<U, Before>() && ...);
+            }(variables_of_t<typename N::expression>{});
+    }
+    template <class Before, class... Rest>
+    static constexpr bool reads_defined(Before, type_list<Rest...>) {
+        return true;
+    }
+    template <class... Before, class N0, class... Rest>
+    static constexpr bool reads_defined(type_list<Before...>, type_list<N0, Rest...>) {
+        return node_reads_defined<N0, type_list<Before...>>()
+               && reads_defined(type_list<Before..., N0>{}, type_list<Rest...>{});
+    }
+
 public:
     static constexpr bool checked =
         check_states(states{}) && check_params(params{}) && check_nodes(type_list<>{}, nodes{});
+    /// Every node reads only x, the states, the params and nodes before it: false for a name
+    /// mistyped in a node<"..."> (which `checked` then names).
+    static constexpr bool every_read_defined = reads_defined(type_list<>{}, nodes{});
 };
 
 }  // namespace ctnn::expr

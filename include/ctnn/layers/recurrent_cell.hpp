@@ -37,7 +37,9 @@ struct recurrent_cell {
     using graph = expr::compiled_graph<std::remove_cvref_t<decltype(Cell::equations)>, 0>;
     static_assert(graph::recurrent, "ctnn: recurrent_cell<Cell> needs a cell with at least one next(state, ...) equation");
     static constexpr std::size_t output_width = graph::template width<typename graph::output>();
-    static_assert(output_width > 0, "ctnn: a cell's output width must not depend on its input's width");
+    // (a mistyped node<"..."> has no width either: the graph's own check names it, at bind)
+    static_assert(output_width > 0 || !graph::every_read_defined,
+                  "ctnn: a cell's output width must not depend on its input's width");
     static constexpr bool recurrent = true;
     static constexpr bool returns_sequence = Returns::returns_sequence;
 
