@@ -5,6 +5,7 @@
 #include <cstddef>
 
 #include "ctnn/core/shape.hpp"
+#include "ctnn/detail/diagnostics.hpp"
 #include "ctnn/layers/softmax.hpp"
 
 namespace ctnn {

@@ -13,6 +13,7 @@
 #include "ctnn/core/rng.hpp"
 #include "ctnn/core/shape.hpp"
 #include "ctnn/detail/buffer.hpp"
+#include "ctnn/detail/diagnostics.hpp"
 #include "ctnn/detail/score_kind.hpp"
 
 namespace ctnn {
