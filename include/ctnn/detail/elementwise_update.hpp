@@ -14,12 +14,11 @@
 #include <bit>
 #include <cmath>
 #include <cstddef>
-#include <cstdint>
-#include <type_traits>
 
 #include <xsimd/xsimd.hpp>
 
 #include "ctnn/core/parameter.hpp"
+#include "ctnn/detail/norms.hpp"
 #include "ctnn/optim/parameter_state.hpp"
 
 namespace ctnn::detail {
@@ -46,7 +45,7 @@ xsimd::batch<T> magnitude(const xsimd::batch<T>& v) {
 }
 template <class T>
 T or_bits(T a, T b) {
-    using U = std::conditional_t<sizeof(T) == 4, std::uint32_t, std::uint64_t>;
+    using U = float_bits<T>;
     return std::bit_cast<T>(U(std::bit_cast<U>(a) | std::bit_cast<U>(b)));
 }
 template <class T>
@@ -133,11 +132,12 @@ void update_parameter(const Step& step, parameter<T, R>& p, optim::parameter_sta
     using written = typename optim::parameter_state<T, States>::written;
     std::array<T*, States> state{};
     for (std::size_t k = 0; k < States; ++k) state[k] = used[k] ? s.buffers[k].data() : nullptr;
-    const bool finite =
-        update_elements<States>(step, p.value.data(), p.grad.data(), state, p.value.size(), sign, decay, s.largest_written);
+    const bool finite = update_elements<States>(step, p.value.data(), p.grad.data(), state, p.value.size(), sign,
+                                                decay, s.largest_written);
     s.last_update = finite ? written::finite : written::non_finite;
     bool every_buffer_seen = true;
-    for (std::size_t k = 0; k < States; ++k) every_buffer_seen = every_buffer_seen && (used[k] || !s.holds(k, p.size()));
+    for (std::size_t k = 0; k < States; ++k)
+        every_buffer_seen = every_buffer_seen && (used[k] || !s.holds(k, p.size()));
     s.largest_known = finite && every_buffer_seen;
 }
 

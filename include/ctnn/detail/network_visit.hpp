@@ -83,26 +83,19 @@ struct activation_settings<Activation<Settings...>> {
     }
 };
 
-/// A layer's activation: its name and its settings unless they are the defaults
-/// ("leaky_relu(1/2)"); empty for a layer without one. What summary() shows.
-template <class Layer>
-std::string activation_with_settings() {
-    if constexpr (requires { typename Layer::activation_type; })
-        return std::string(activation_name<Layer>()) + activation_settings<typename Layer::activation_type>::text();
-    else
-        return std::string(activation_name<Layer>());
-}
-
-/// What a saved model records as a layer's activation, and load compares: its
-/// activation_with_settings; for a block, each inner layer's kind and activation in brackets, "[dense squareplus, dense
-/// identity]" (a bracket per branch for concatenate, the direction's layer for bidirectional), so
-/// that a file of residual<dense<4, relu>> is refused by residual<dense<4, tanh>>.
+/// What a saved model records as a layer's activation, load compares and summary() shows: the
+/// activation's name and its settings unless they are the defaults ("leaky_relu(1/2)"); empty for
+/// a layer without one; for a block, each inner layer's kind and activation in brackets, "[dense
+/// squareplus, dense identity]" (a bracket per branch for concatenate, the direction's layer for
+/// bidirectional), so that a file of residual<dense<4, relu>> is refused by residual<dense<4, tanh>>.
 template <class Layer>
 std::string saved_activation() {
     if constexpr (requires { Layer::inner_layers_description(); })
         return Layer::inner_layers_description();
+    else if constexpr (requires { typename Layer::activation_type; })
+        return std::string(activation_name<Layer>()) + activation_settings<typename Layer::activation_type>::text();
     else
-        return activation_with_settings<Layer>();
+        return std::string(activation_name<Layer>());
 }
 
 /// An inner layer as its block's saved_activation lists it: its kind, then its own.
