@@ -175,8 +175,8 @@ struct term_printer<linear_term<Name, Width, Bias, Operand>> {
 template <std::size_t K, std::size_t N, class Operand>
 struct term_printer<chunk_term<K, N, Operand>> {
     static printed print() {
-        return {"chunk<" + std::to_string(K) + "/" + std::to_string(N) + ">(" + detail_print::print(Operand{}).text + ")",
-                precedence::atom};
+        const std::string operand = detail_print::print(Operand{}).text;
+        return {"chunk<" + std::to_string(K) + "/" + std::to_string(N) + ">(" + operand + ")", precedence::atom};
     }
 };
 }  // namespace detail_print

@@ -240,7 +240,8 @@ struct batch_norm {
         static_assert(diagnostics::check_layer_width<batch_norm, Index, InputShape.size()>());
         static_assert(diagnostics::check_activation<Activation>());
         static constexpr bool image = InputShape.is_image();
-        using type = batch_norm_layer<T, image ? InputShape.channels : InputShape.size(), Activation, diagnostics::computes_input_gradient(Index),
+        using type = batch_norm_layer<T, image ? InputShape.channels : InputShape.size(), Activation,
+                                      diagnostics::computes_input_gradient(Index),
                                       image ? InputShape.height * InputShape.width : 1>;
     };
 };

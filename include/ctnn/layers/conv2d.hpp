@@ -332,7 +332,8 @@ struct conv2d {
         static_assert(diagnostics::check_initializer<initializer>());
         static constexpr bool valid = detail::window_fits(InputShape, geometry);
         using type = conv2d_layer<T, valid ? InputShape : image_shape(1, 1, 1), OutChannels,
-                                  valid ? geometry : window_geometry{}, activation, initializer, diagnostics::computes_input_gradient(Index)>;
+                                  valid ? geometry : window_geometry{}, activation, initializer,
+                                  diagnostics::computes_input_gradient(Index)>;
     };
 };
 

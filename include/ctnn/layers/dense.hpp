@@ -80,7 +80,8 @@ struct dense {
         static_assert(diagnostics::check_activation<Activation>());
         static_assert(diagnostics::check_initializer<Init>());
         using type = typename detail::dense_binding<(Out > 0 && activation_policy<Activation>), T, InputShape.size(),
-                                                    Out, Activation, Init, diagnostics::computes_input_gradient(Index)>::type;
+                                                    Out, Activation, Init,
+                                                    diagnostics::computes_input_gradient(Index)>::type;
     };
 };
 

@@ -123,7 +123,8 @@ struct expression_layer : detail::expression_output_width<Definition> {
     struct bind {
         static_assert(diagnostics::check_initializer<Init>());
         using type =
-            typename detail::expression_layer_type<T, InputShape.size(), Definition, Init, diagnostics::computes_input_gradient(Index)>::type;
+            typename detail::expression_layer_type<T, InputShape.size(), Definition, Init,
+                                                   diagnostics::computes_input_gradient(Index)>::type;
     };
 };
 

@@ -70,7 +70,8 @@ struct global_avg_pool {
     template <class T, std::size_t Index, shape InputShape>
     struct bind {
         static_assert(diagnostics::check_window_input<global_avg_pool, Index, InputShape, window_geometry{}>());
-        using type = global_avg_pool_layer<T, InputShape.is_image() ? InputShape : image_shape(1, 1, 1), diagnostics::computes_input_gradient(Index)>;
+        using type = global_avg_pool_layer<T, InputShape.is_image() ? InputShape : image_shape(1, 1, 1),
+                                           diagnostics::computes_input_gradient(Index)>;
     };
 };
 

@@ -52,7 +52,8 @@ struct recurrent_cell {
             else
                 return diagnostics::check_initializer<RecurrentInit>();
         }());
-        using type = graph_layer<T, InputShape.size(), Cell, Init, Returns::returns_sequence, diagnostics::computes_input_gradient(Index), RecurrentInit>;
+        using type = graph_layer<T, InputShape.size(), Cell, Init, Returns::returns_sequence,
+                                 diagnostics::computes_input_gradient(Index), RecurrentInit>;
     };
 };
 

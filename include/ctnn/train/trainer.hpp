@@ -97,10 +97,10 @@ public:
     /// out-of-domain hyper-parameters. The optimizer's `lr` is the schedule's base rate.
     /// (type_identity: the policies' types come from the class, or from the deduction guide
     /// below, which takes them in any order.)
-    explicit trainer(Network& trained, std::type_identity_t<Loss> loss = {}, std::type_identity_t<Optimizer> optimizer = {},
-                     std::type_identity_t<Clip> clip = {}, std::type_identity_t<Schedule> schedule = {},
-                     std::type_identity_t<Regularizer> regularizer = {}, std::type_identity_t<Monitor> monitor = {},
-                     std::type_identity_t<Distribution> distribution = {})
+    explicit trainer(Network& trained, std::type_identity_t<Loss> loss = {},
+                     std::type_identity_t<Optimizer> optimizer = {}, std::type_identity_t<Clip> clip = {},
+                     std::type_identity_t<Schedule> schedule = {}, std::type_identity_t<Regularizer> regularizer = {},
+                     std::type_identity_t<Monitor> monitor = {}, std::type_identity_t<Distribution> distribution = {})
         : net_(trained), loss_(loss), optimizer_(optimizer), clip_(clip), schedule_(schedule),
           regularizer_(regularizer), monitor_(monitor), distribution_(distribution), base_lr_(optimizer.lr) {
         optimizer_.validate();
