@@ -44,6 +44,18 @@ auto monitored(Net& net, ctnn::optim::sgd optimizer = {.lr = 0.05}, gradient_hea
                          ctnn::regularize::none{}, monitor};
 }
 
+/// A CSV line's cells, an empty last one included (no quoted commas).
+std::vector<std::string> csv_cells(const std::string& line) {
+    std::vector<std::string> cells(1);
+    for (const char c : line) {
+        if (c == ',')
+            cells.emplace_back();
+        else
+            cells.back() += c;
+    }
+    return cells;
+}
+
 template <class Monitor>
 std::vector<const ctnn::monitor::health_event*> events_of(const Monitor& m, event_kind kind) {
     std::vector<const ctnn::monitor::health_event*> found;
@@ -479,15 +491,13 @@ TEST_CASE("monitor: the history as CSV, every N-th step, the last M", "[monitor]
         std::getline(in, line);
         CHECK(line == "step,epoch,rows,loss,applied,total_gradient_norm,backprop_ratio,gradient_ratio,layer,kind,"
                       "parameters,gradient_norm,weight_norm,update_ratio,backprop_norm,dead_fraction,"
-                      "saturated_fraction,time_gradient_ratio,time_gradient_steps,learning_rate,undone");
+                      "saturated_fraction,time_gradient_ratio,time_gradient_steps,learning_rate,undone,inner");
         std::size_t rows = 0;
         for (const auto& s : trainer.monitor().history()) {
             for (const auto& h : s.layers) {
                 REQUIRE(std::getline(in, line));
-                std::vector<std::string> cells;
-                std::stringstream fields(line);
-                for (std::string cell; std::getline(fields, cell, ',');) cells.push_back(cell);
-                REQUIRE(cells.size() == 21);
+                const auto cells = csv_cells(line);
+                REQUIRE(cells.size() == 22);
                 CHECK(std::stoul(cells[0]) == s.step);
                 CHECK(std::stod(cells[3]) == Approx(s.loss).epsilon(1e-5));
                 CHECK(cells[4] == "1");
@@ -501,6 +511,7 @@ TEST_CASE("monitor: the history as CSV, every N-th step, the last M", "[monitor]
                 CHECK(cells[18] == "0");
                 CHECK(std::stod(cells[19]) == 0.05);
                 CHECK(cells[20] == "0");
+                CHECK(cells[21].empty());  // a layer of the network, not inside a block
                 ++rows;
             }
         }
@@ -758,13 +769,13 @@ TEST_CASE("monitor: events as CSV, the message quoted", "[monitor][csv]") {
     std::istringstream in(out.str());
     std::string line;
     std::getline(in, line);
-    CHECK(line == "step,kind,layer,layer_kind,value,threshold,message");
+    CHECK(line == "step,kind,layer,layer_kind,value,threshold,message,inner");
     std::size_t rows = 0;
     for (const auto& e : trainer.monitor().events()) {
         REQUIRE(std::getline(in, line));
         CHECK(line == std::to_string(e.step) + "," + std::string(to_string(e.kind)) + "," + std::to_string(e.layer) + ","
                           + std::string(e.layer_kind) + "," + ctnn::detail::format_number(e.value) + ","
-                          + ctnn::detail::format_number(e.threshold) + ",\"" + e.message + "\"");
+                          + ctnn::detail::format_number(e.threshold) + ",\"" + e.message + "\"," + e.inner);
         ++rows;
     }
     CHECK(rows == trainer.monitor().events().size());
@@ -784,4 +795,103 @@ TEST_CASE("monitor: recurrent layers' gradient norms across time are recorded", 
     std::ostringstream out;
     monitor.write_time_csv(out);
     CHECK(out.str() == "step,layer,t,norm\n0,0,0,8\n0,0,1,4\n0,0,2,2\n0,0,3,1\n");
+}
+
+TEST_CASE("monitor: the layers inside blocks are measured each, named as PyTorch names them, and watched",
+          "[monitor][blocks]") {
+    using block_net =
+        ctnn::basic_network<double, ctnn::input<4>, ctnn::dense<8, ctnn::tanh>,
+                            ctnn::residual<ctnn::dense<8, ctnn::relu>, ctnn::dense<8>>,
+                            ctnn::concatenate<ctnn::branch<ctnn::dense<3, ctnn::relu>>, ctnn::branch<>>, ctnn::dense<1>>;
+    const auto [x, y] = smooth_data<double>(32, 21);
+    const double lr = 0.05;
+    block_net net(7);
+    auto trainer = monitored(net, {.lr = lr});
+    trainer.train_step(x, y);
+    const auto& s = trainer.monitor().last();
+    struct row {
+        std::size_t layer;
+        std::string inner;
+        std::string_view kind;
+        bool block;
+    };
+    const std::vector<row> expected{{0, "", "dense", false},         {1, "", "residual", true},
+                                    {1, "body.0", "dense", false},   {1, "body.1", "dense", false},
+                                    {2, "", "concatenate", true},    {2, "branches.0.0", "dense", false},
+                                    {3, "", "dense", false}};
+    REQUIRE(s.layers.size() == expected.size());
+    for (std::size_t r = 0; r < expected.size(); ++r) {
+        INFO("row " << r);
+        CHECK(s.layers[r].layer == expected[r].layer);
+        CHECK(s.layers[r].inner == expected[r].inner);
+        CHECK(s.layers[r].kind == expected[r].kind);
+        CHECK(s.layers[r].block == expected[r].block);
+    }
+    const auto gradient_norm = [](const auto& layer) {
+        double squares = 0.0;
+        layer.for_each_parameter([&](const auto& p) { squares += xt::sum(p.grad * p.grad)(); });
+        return std::sqrt(squares);
+    };
+    const auto& body = net.layer<1>();
+    CHECK(s.layers[2].gradient_norm == Approx(gradient_norm(body.layer<0>())).epsilon(1e-12));
+    CHECK(s.layers[3].gradient_norm == Approx(gradient_norm(body.layer<1>())).epsilon(1e-12));
+    CHECK(s.layers[5].gradient_norm == Approx(gradient_norm(net.layer<2>().layer<0, 0>())).epsilon(1e-12));
+    CHECK(s.layers[2].parameters == 8 * 8 + 8);
+    // a block's row is its inner layers' together, and counts once in the network's total
+    CHECK(s.layers[1].gradient_norm
+          == Approx(std::hypot(s.layers[2].gradient_norm, s.layers[3].gradient_norm)).epsilon(1e-12));
+    CHECK(s.layers[4].gradient_norm == Approx(s.layers[5].gradient_norm).epsilon(1e-12));
+    CHECK(s.gradient_norm == Approx(trainer.last_step().gradient_norm).epsilon(1e-12));
+    CHECK(s.gradient_ratio == Approx(s.layers[0].gradient_norm / s.layers[6].gradient_norm).epsilon(1e-12));
+    // plain SGD moves θ by lr·g: every row's ‖Δθ‖/‖θ‖, inner layers' and those after a block too
+    for (const auto& h : s.layers) {
+        INFO(h.layer << " " << h.inner);
+        CHECK(h.update_ratio == Approx(lr * h.gradient_norm / h.weight_norm).epsilon(1e-9));
+    }
+    CHECK_FALSE(std::isnan(s.layers[2].backprop_norm));  // the inner dense layers' ∂L/∂z
+    CHECK(std::isnan(s.layers[1].backprop_norm));
+    CHECK(s.layers[2].dead_fraction >= 0.0);
+    CHECK(std::isnan(s.layers[1].dead_fraction));
+
+    // a dead ReLU inside each block: one event each, at the inner layer
+    net.layer<1>().layer<0>().bias.value.fill(-100.0);
+    net.layer<2>().layer<0, 0>().bias.value.fill(-100.0);
+    trainer.train_step(x, y);
+    const auto dead = events_of(trainer.monitor(), event_kind::dead);
+    REQUIRE(dead.size() == 2);
+    CHECK(dead[0]->layer == 1);
+    CHECK(dead[0]->inner == "body.0");
+    CHECK(dead[0]->layer_kind == "dense");
+    CHECK_THAT(dead[0]->message, Catch::StartsWith("step 1: dead layer 1.body.0 (dense): 100% of its ReLU units"));
+    CHECK(dead[1]->layer == 2);
+    CHECK(dead[1]->inner == "branches.0.0");
+    CHECK(trainer.monitor().last().layers[5].dead_fraction == 1.0);
+
+    std::ostringstream out;
+    trainer.monitor().write_csv(out);
+    std::istringstream in(out.str());
+    std::string line;
+    std::getline(in, line);
+    std::vector<std::string> inner_cells;
+    while (std::getline(in, line)) inner_cells.push_back(csv_cells(line).back());
+    REQUIRE(inner_cells.size() == 2 * expected.size());
+    for (std::size_t r = 0; r < expected.size(); ++r) CHECK(inner_cells[r] == expected[r].inner);
+}
+
+TEST_CASE("monitor: a non-finite value inside a block is reported at its inner layer", "[monitor][blocks]") {
+    using block_net = ctnn::basic_network<double, ctnn::input<4>,
+                                          ctnn::residual<ctnn::dense<8, ctnn::relu>, ctnn::dense<4, ctnn::tanh>>,
+                                          ctnn::dense<1>>;
+    const auto [x, y] = smooth_data<double>(16, 22);
+    block_net net(3);
+    auto trainer = monitored(net);
+    net.layer<0>().layer<1>().bias.value(2) = std::numeric_limits<double>::quiet_NaN();
+    const auto report = trainer.train_step(x, y, ctnn::non_finite_action::skip_step);
+    CHECK_FALSE(report.applied);
+    const auto events = events_of(trainer.monitor(), event_kind::non_finite);
+    REQUIRE(events.size() == 1);
+    CHECK(events[0]->layer == 0);
+    CHECK(events[0]->inner == "body.1");
+    CHECK_THAT(events[0]->message, Catch::StartsWith("step 0: non-finite at layer 0.body.1 (dense): its output is "
+                                                     "the first non-finite one"));
 }

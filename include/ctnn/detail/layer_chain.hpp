@@ -121,6 +121,16 @@ public:
         boost::hana::for_each(inner_, [&](const auto& layer) { layer.for_each_parameter(f); });
     }
 
+    /// f(layer, name) for each inner layer k, name = prefix + "<k>" (the monitor's rows).
+    template <class F>
+    void for_each_inner_layer(std::string_view prefix, F& f) {
+        visit_named_layers(*this, prefix, f);
+    }
+    template <class F>
+    void for_each_inner_layer(std::string_view prefix, F& f) const {
+        visit_named_layers(*this, prefix, f);
+    }
+
     /// f(prefix + "<k>." + name, parameter) for each inner layer k's named parameters.
     template <class F>
     void for_each_named_parameter(std::string_view prefix, F& f) {
@@ -148,6 +158,13 @@ private:
             return backward_from<K - 1>(below);
         else
             return below;
+    }
+
+    template <class Self, class F>
+    static void visit_named_layers(Self& self, std::string_view prefix, F& f) {
+        for_each_prefixed(self.inner_, prefix, [&](auto& layer, std::string_view layer_prefix) {
+            f(layer, layer_prefix.substr(0, layer_prefix.size() - 1));  // without the trailing '.'
+        });
     }
 
     template <class Self, class F, class Visit>

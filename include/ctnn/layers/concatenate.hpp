@@ -146,6 +146,17 @@ public:
     void for_each_parameter(F&& f) const {
         boost::hana::for_each(branches_, [&](const auto& b) { b.for_each_parameter(f); });
     }
+    /// f(layer, name) for each inner layer, named "branches.<j>.<k>" as below.
+    template <class F>
+    void for_each_inner_layer(F&& f) {
+        detail::for_each_prefixed(branches_, "branches.",
+                                  [&](auto& b, std::string_view prefix) { b.for_each_inner_layer(prefix, f); });
+    }
+    template <class F>
+    void for_each_inner_layer(F&& f) const {
+        detail::for_each_prefixed(branches_, "branches.",
+                                  [&](auto& b, std::string_view prefix) { b.for_each_inner_layer(prefix, f); });
+    }
     /// Named as PyTorch's state_dict names an nn.ModuleList of nn.Sequential branches inside a
     /// module: "branches.<j>.<k>.<name>".
     template <class F>

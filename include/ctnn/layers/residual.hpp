@@ -108,6 +108,16 @@ public:
     void for_each_parameter(F&& f) const {
         body_.for_each_parameter(f);
     }
+    /// f(layer, name) for each inner layer, named as PyTorch names an nn.Sequential's modules
+    /// inside a module: "body.<k>" (monitor::gradient_health measures each).
+    template <class F>
+    void for_each_inner_layer(F&& f) {
+        body_.for_each_inner_layer("body.", f);
+    }
+    template <class F>
+    void for_each_inner_layer(F&& f) const {
+        body_.for_each_inner_layer("body.", f);
+    }
     /// The inner layers' parameters named as PyTorch's state_dict names an nn.Sequential's
     /// inside a module: "body.<k>.<name>", k counting every inner layer.
     template <class F>

@@ -63,9 +63,31 @@ concept layer_with_preactivation_gradient = requires(Layer& layer) {
     layer.preactivation_gradient().size();
 };
 template <class Layer>
+concept block_with_inner_layers = requires(Layer& layer) {
+    layer.for_each_inner_layer([](auto&, std::string_view) {});
+};
+template <class Layer>
 concept layer_with_time_gradient_norms = requires(Layer& layer) {
     { *std::begin(layer.time_gradient_norms()) } -> std::convertible_to<double>;
 };
+
+// f(layer, position, inner) for each layer of the network and, after each block, for each layer
+// inside it, depth first: the monitor's rows. `inner` names an inner layer as PyTorch's
+// state_dict does ("body.1", "branches.0.2", "body.0.body.1"); "" for the network's own layers.
+template <class Layer, class F>
+void visit_monitored_layer(Layer& layer, std::size_t position, std::string_view inner, F& f) {
+    f(layer, position, inner);
+    if constexpr (block_with_inner_layers<Layer>)
+        layer.for_each_inner_layer([&](auto& inner_layer, std::string_view name) {
+            const std::string path = inner.empty() ? std::string(name) : std::string(inner) + "." + std::string(name);
+            visit_monitored_layer(inner_layer, position, path, f);
+        });
+}
+template <class Network, class F>
+void for_each_monitored_layer(Network& net, F&& f) {
+    std::size_t position = 0;
+    net.for_each_layer([&](auto& layer) { visit_monitored_layer(layer, position++, std::string_view(), f); });
+}
 
 // a (units, columns), feature-major: the fraction of units that are 0 in every column.
 template <class View>
@@ -213,19 +235,19 @@ public:
         now.rows = report.rows;
         now.loss = report.loss;
         now.applied = false;
-        std::size_t depth = 0;
-        net.for_each_layer([&](auto&) { ++depth; });
-        now.layers.resize(depth);
-        state.layers.resize(depth);
+        std::size_t rows = 0;
+        detail::for_each_monitored_layer(net, [&](auto&, std::size_t, std::string_view) { ++rows; });
+        now.layers.resize(rows);
+        state.layers.resize(rows);
 
         now.learning_rate = report.learning_rate;
         std::size_t i = 0;
         bool gradients_finite = true;
         double total_squares = 0.0, largest = 0.0;
-        net.for_each_layer([&](auto& layer) {
-            const bool finite = measure_layer(layer, now.layers[i], i, backward_ran);
+        detail::for_each_monitored_layer(net, [&](auto& layer, std::size_t position, std::string_view inner) {
+            const bool finite = measure_layer(layer, now.layers[i], position, inner, backward_ran);
             const layer_health& h = now.layers[i];
-            if (h.parameters > 0 && backward_ran) {
+            if (h.inner.empty() && h.parameters > 0 && backward_ran) {  // a block's inner layers are in its row
                 gradients_finite = gradients_finite && finite;
                 total_squares += h.gradient_norm * h.gradient_norm;
                 largest = std::max(largest, h.gradient_norm);
@@ -236,7 +258,8 @@ public:
         if (gradients_finite && !std::isfinite(total)) {  // finite norms whose squares overflow
             double scaled = 0.0;
             for (const layer_health& h : now.layers)
-                if (h.parameters > 0) scaled += (h.gradient_norm / largest) * (h.gradient_norm / largest);
+                if (h.inner.empty() && h.parameters > 0)
+                    scaled += (h.gradient_norm / largest) * (h.gradient_norm / largest);
             total = largest * std::sqrt(scaled);
         }
         now.gradient_norm = backward_ran && gradients_finite ? total : layer_health::not_measured;
@@ -281,15 +304,19 @@ public:
         state.last_applied_step = report.step;
         const auto& before = state.weights_before<typename Network::scalar>();
         if (measure_update_ratio && !before.empty()) {
+            // `before` holds the parameters in the network's order, a block's as its inner layers'
+            // in theirs: a block's row reads from where its first inner layer's starts.
             std::size_t i = 0, offset = 0;
-            net.for_each_layer([&](auto& layer) {
+            detail::for_each_monitored_layer(net, [&](auto& layer, std::size_t, std::string_view) {
                 using layer_type = std::remove_cvref_t<decltype(layer)>;
                 if constexpr (detail::layer_with_parameters<layer_type>) {
                     double change = 0.0;
+                    std::size_t at = offset;
                     layer.for_each_parameter([&](auto& p) {
-                        change += detail::squared_distance(p.value.data(), before.data() + offset, p.value.size());
-                        offset += p.value.size();
+                        change += detail::squared_distance(p.value.data(), before.data() + at, p.value.size());
+                        at += p.value.size();
                     });
+                    if constexpr (!detail::block_with_inner_layers<layer_type>) offset = at;
                     layer_health& h = state.current.layers[i];
                     if (h.parameters > 0) h.update_ratio = std::sqrt(change) / h.weight_norm;
                 }
@@ -334,9 +361,10 @@ public:
         if (report.step != state.current.step) return;
         std::size_t i = 0, broken = 0;
         bool found = false;
-        net.for_each_layer([&](auto& layer) {
+        detail::for_each_monitored_layer(net, [&](auto& layer, std::size_t, std::string_view) {
             using layer_type = std::remove_cvref_t<decltype(layer)>;
-            if constexpr (detail::layer_with_parameters<layer_type>) {
+            // a block's weights are its inner layers': the inner layer is named
+            if constexpr (detail::layer_with_parameters<layer_type> && !detail::block_with_inner_layers<layer_type>) {
                 bool finite = true;
                 layer.for_each_parameter([&](const auto& p) { finite = finite && detail::all_finite(p.value); });
                 if (!finite && !found) {
@@ -386,7 +414,7 @@ public:
     void write_csv(std::ostream& out) const {
         out << "step,epoch,rows,loss,applied,total_gradient_norm,backprop_ratio,gradient_ratio,"
                "layer,kind,parameters,gradient_norm,weight_norm,update_ratio,backprop_norm,"
-               "dead_fraction,saturated_fraction,time_gradient_ratio,time_gradient_steps,learning_rate,undone\n";
+               "dead_fraction,saturated_fraction,time_gradient_ratio,time_gradient_steps,learning_rate,undone,inner\n";
         using detail::format_number;
         for (const step_health& s : state.history) {
             const std::string step_columns =
@@ -399,7 +427,7 @@ public:
                     << format_number(h.update_ratio) << ',' << format_number(h.backprop_norm) << ','
                     << format_number(h.dead_fraction) << ',' << format_number(h.saturated_fraction) << ','
                     << format_number(h.time_gradient_ratio()) << ',' << h.time_gradient_reach.steps << ','
-                    << format_number(s.learning_rate) << ',' << (s.undone ? '1' : '0') << '\n';
+                    << format_number(s.learning_rate) << ',' << (s.undone ? '1' : '0') << ',' << h.inner << '\n';
             }
         }
     }
@@ -407,15 +435,15 @@ public:
         write_file(path, [&](std::ostream& out) { write_csv(out); });
     }
 
-    /// Every event: step,kind,layer,layer_kind,value,threshold,message (the message quoted).
+    /// Every event: step,kind,layer,layer_kind,value,threshold,message (the message quoted),inner.
     void write_events_csv(std::ostream& out) const {
-        out << "step,kind,layer,layer_kind,value,threshold,message\n";
+        out << "step,kind,layer,layer_kind,value,threshold,message,inner\n";
         for (const health_event& e : state.events) {
             std::string quoted = "\"";
             for (const char c : e.message) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
             out << e.step << ',' << to_string(e.kind) << ',' << e.layer << ',' << e.layer_kind << ','
                 << detail::format_number(e.value) << ',' << detail::format_number(e.threshold) << ',' << quoted
-                << "\"\n";
+                << "\"," << e.inner << '\n';
         }
     }
     void write_events_csv(const std::string& path) const {
@@ -467,15 +495,18 @@ private:
     // Returns false if a gradient of the layer is NaN or ±inf (its norm may be inf from finite
     // values too: double gradients past ~1e154).
     template <class Layer>
-    bool measure_layer(Layer& layer, layer_health& h, std::size_t index, bool backward_ran) {
+    bool measure_layer(Layer& layer, layer_health& h, std::size_t position, std::string_view inner,
+                       bool backward_ran) {
         bool finite = true;
         using layer_type = std::remove_cvref_t<Layer>;
         std::vector<double> keep = std::move(h.time_gradient_norms);  // reuse its storage
         h = layer_health{};
         h.time_gradient_norms = std::move(keep);
         h.time_gradient_norms.clear();
-        h.layer = index;
+        h.layer = position;
+        h.inner = inner;
         h.kind = detail::layer_kind_of<layer_type>();
+        h.block = detail::block_with_inner_layers<layer_type>;
         if constexpr (detail::layer_with_parameters<layer_type>) {
             detail::norm_accumulator gradient, weight;
             layer.for_each_parameter([&](auto& p) {
@@ -523,12 +554,13 @@ private:
         return finite;
     }
 
-    // value of the first layer that measured `what` / value of the last one (NaN if fewer than two).
+    // value of the network's first layer that measured `what` / value of its last one (NaN if
+    // fewer than two); a block counts as one layer.
     static double first_to_last(const step_health& s, double layer_health::*what) {
         const layer_health* first = nullptr;
         const layer_health* last = nullptr;
         for (const layer_health& h : s.layers) {
-            if (std::isnan(h.*what)) continue;
+            if (!h.inner.empty() || std::isnan(h.*what)) continue;
             if (!first) first = &h;
             last = &h;
         }
@@ -537,14 +569,17 @@ private:
     }
 
     // Names the layer where the non-finite values started: the first layer (forward order) whose
-    // output is non-finite; else the last layer (backward order) whose gradients are.
+    // output is non-finite, inside a block the first inner layer's; else the last layer (backward
+    // order) whose gradients are. (Rows are in forward order, a block's inner layers after it.)
     template <class Network>
     void report_non_finite(Network& net, const step_health& s, bool backward_ran) {
         std::size_t i = 0, output_layer = s.layers.size();
-        net.for_each_layer([&](auto& layer) {
+        detail::for_each_monitored_layer(net, [&](auto& layer, std::size_t, std::string_view) {
             using layer_type = std::remove_cvref_t<decltype(layer)>;
             if constexpr (detail::layer_with_output<layer_type>)
-                if (output_layer == s.layers.size() && !detail::all_finite(layer.output())) output_layer = i;
+                if ((output_layer == s.layers.size() || inside(s.layers[output_layer], s.layers[i]))
+                    && !detail::all_finite(layer.output()))
+                    output_layer = i;
             ++i;
         });
         std::size_t gradient_layer = s.layers.size();
@@ -573,8 +608,16 @@ private:
         add_event(s, event_kind::non_finite, layer, s.loss, 0.0, prefix + message);
     }
 
-    static std::string describe(const step_health& s, std::size_t layer) {
-        return std::to_string(layer) + " (" + std::string(s.layers[layer].kind) + ")";
+    // Whether row h lies inside the block of row `block`.
+    static bool inside(const layer_health& block, const layer_health& h) {
+        return block.block && h.layer == block.layer && h.inner.size() > block.inner.size()
+               && (block.inner.empty() || (h.inner.starts_with(block.inner) && h.inner[block.inner.size()] == '.'));
+    }
+
+    // "2 (dense)"; inside a block "2.body.0 (dense)", as PyTorch names the module.
+    static std::string describe(const step_health& s, std::size_t row) {
+        const layer_health& h = s.layers[row];
+        return std::to_string(h.layer) + (h.inner.empty() ? "" : "." + h.inner) + " (" + std::string(h.kind) + ")";
     }
 
     bool check_explosions(const step_health& s) {
@@ -583,7 +626,8 @@ private:
             const double norm = s.layers[l].gradient_norm;
             // a gradient of exactly 0 (a zero-initialised layer above, every unit dead) has no
             // scale: as the average's first value it would hold the average at 0 for good
-            if (s.layers[l].parameters == 0 || !std::isfinite(norm) || norm == 0.0) continue;
+            // a block's norm is its inner layers' together: they are watched each
+            if (s.layers[l].block || s.layers[l].parameters == 0 || !std::isfinite(norm) || norm == 0.0) continue;
             auto& seen = state.layers[l];
             if (seen.observed >= warmup_steps && seen.average > 0.0 && norm > explosion_factor * seen.average) {
                 exploded = true;
@@ -614,7 +658,7 @@ private:
             std::size_t first = 0, last = 0;
             bool seen = false;
             for (std::size_t l = 0; l < s.layers.size(); ++l)
-                if (!std::isnan(s.layers[l].*what)) {
+                if (s.layers[l].inner.empty() && !std::isnan(s.layers[l].*what)) {
                     if (!seen) first = l;
                     seen = true;
                     last = l;
@@ -680,15 +724,17 @@ private:
         }
     }
 
-    void add_event(const step_health& s, event_kind kind, std::size_t layer, double value, double threshold,
+    void add_event(const step_health& s, event_kind kind, std::size_t row, double value, double threshold,
                    std::string message) {
+        const bool known = row < s.layers.size();
         state.events.push_back(health_event{.step = s.step,
                                        .kind = kind,
-                                       .layer = layer,
-                                       .layer_kind = s.layers.empty() ? std::string_view() : s.layers[layer].kind,
+                                       .layer = known ? s.layers[row].layer : row,
+                                       .layer_kind = known ? s.layers[row].kind : std::string_view(),
                                        .value = value,
                                        .threshold = threshold,
-                                       .message = std::move(message)});
+                                       .message = std::move(message),
+                                       .inner = known ? s.layers[row].inner : std::string()});
     }
 
     void record(const step_health& s) {

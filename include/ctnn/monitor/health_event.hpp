@@ -17,6 +17,8 @@ struct health_event {
     double value = 0.0;           ///< what was measured (norm / running average, ratio, fraction)
     double threshold = 0.0;       ///< the setting it crossed
     std::string message;          ///< one sentence with the step, the layer and the numbers
+    /// A layer inside a block at position `layer`: its name there (layer_health::inner); else "".
+    std::string inner;
 };
 
 }  // namespace ctnn::monitor

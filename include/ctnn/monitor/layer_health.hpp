@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <limits>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -15,7 +16,14 @@ struct layer_health {
     static constexpr double not_measured = std::numeric_limits<double>::quiet_NaN();
 
     std::size_t layer = 0;        ///< position in the network, from 0
+    /// "" for a layer of the network; for a layer inside a block (residual, concatenate) at
+    /// position `layer`, its name there as PyTorch's state_dict names it: "body.1",
+    /// "branches.0.2", "body.0.body.1" in a nested block.
+    std::string inner;
     std::string_view kind;        ///< "dense", "rnn", ...
+    /// A block: its norms are over every inner layer's parameters, and its inner layers' own
+    /// rows follow it.
+    bool block = false;
     std::size_t parameters = 0;   ///< trainable scalars of the layer
     /// ‖∇θ‖ over all the layer's parameters (weights and biases), before clipping.
     double gradient_norm = not_measured;
