@@ -853,6 +853,34 @@ TEST_CASE("rollback after a load keeps the loaded weights: the last good state f
     }
 }
 
+TEST_CASE("save with a trainer whose optimizer state belongs to replaced weights writes it afresh",
+          "[io][save]") {
+    using Net = ctnn::basic_network<double, ctnn::input<3>, ctnn::dense<4, ctnn::tanh>, ctnn::dense<1>>;
+    const temp_dir dir("stale_state");
+    const auto [x, y] = batch<double, 3, 1>(8, 2);
+    Net net(4);
+    ctnn::trainer trainer{net, ctnn::loss::mse{}, ctnn::optim::adam{.lr = 0.01}};
+    for (int i = 0; i < 3; ++i) trainer.train_step(x, y);
+    CHECK(trainer.optimizer_state_is_current());
+    net.initialize(9);  // the Adam moments now describe weights the network no longer holds
+    CHECK_FALSE(trainer.optimizer_state_is_current());
+    ctnn::save(dir / "model.ctnn", net, trainer);
+
+    Net loaded(1);
+    ctnn::trainer resumed{loaded, ctnn::loss::mse{}, ctnn::optim::adam{.lr = 0.01}};
+    ctnn::load(dir / "model.ctnn", loaded, resumed);
+    for (const auto& state : resumed.optimizer_state()) {
+        CHECK(state.steps == 0);
+        for (const auto& b : state.buffers) CHECK(b.size() == 0);
+    }
+    // both go on as the in-process trainer does: its next step starts the state afresh
+    for (int i = 0; i < 2; ++i) {
+        trainer.train_step(x, y);
+        resumed.train_step(x, y);
+    }
+    CHECK(snapshot(loaded, resumed) == snapshot(net, trainer));
+}
+
 TEST_CASE("a NaN or infinite value: save refuses to write it, load refuses a file that holds one",
           "[io][save][non_finite]") {
     using Net = mixed_net<double>;

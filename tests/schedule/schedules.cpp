@@ -467,6 +467,34 @@ TEST_CASE("schedules: the trainer refuses an invalid schedule when it is built",
                     ctnn::invalid_argument);
 }
 
+TEST_CASE("schedules: settings changed through trainer.schedule() are checked again before they are used",
+          "[schedule][trainer]") {
+    const small_data d;
+    const ctnn::fit_options options{.epochs = 2, .batch_size = 4, .shuffle = false};
+    SECTION("step: a step_size of 0 would divide by zero") {
+        small_net net(1);
+        ctnn::trainer trainer{net, ctnn::loss::mse{}, ctnn::optim::sgd{.lr = 0.1}, ctnn::clip::none{},
+                              ctnn::schedule::step{.step_size = 2}};
+        trainer.fit(d.x, d.y, options);
+        trainer.schedule().step_size = 0;
+        const auto before = trainer.steps();
+        CHECK_THROWS_WITH(trainer.fit(d.x, d.y, options), Catch::Contains("step_size"));
+        CHECK(trainer.steps() == before);  // refused before any step
+        CHECK_THROWS_AS(trainer.train_step(d.x, d.y), ctnn::invalid_argument);
+    }
+    SECTION("cosine_warm_restarts per step: a t_mult of 0 would loop for ever, from an on_step callback too") {
+        small_net net(1);
+        ctnn::trainer trainer{net, ctnn::loss::mse{}, ctnn::optim::sgd{.lr = 0.1}, ctnn::clip::none{},
+                              schedule::per_step<schedule::cosine_warm_restarts>{{.t_0 = 1, .t_mult = 2}}};
+        auto changing = options;
+        changing.on_step = [&](const ctnn::step_report& r) {
+            if (r.step == 5) trainer.schedule().t_mult = 0;
+        };
+        CHECK_THROWS_WITH(trainer.fit(d.x, d.y, changing), Catch::Contains("t_mult"));
+        CHECK(trainer.steps() == 6);
+    }
+}
+
 namespace {
 /// Rows [4b, 4b + 4) of a (16, N) tensor: fit's batch b of 4 without shuffling.
 ctnn::tensor<double, 2> batch_of(const ctnn::tensor<double, 2>& t, std::size_t b) {

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <string_view>
 #include <cstdio>
 #include <fstream>
@@ -316,6 +317,36 @@ TEST_CASE("checkpoint: files every N epochs and on improvement, loadable", "[cal
     regression_net from_best(98);
     ctnn::load(dir.path() / "best.ctnn", from_best);
     if (result.epoch_losses.back() == lowest) CHECK(parameters_of(from_best) == parameters_of(net));
+}
+
+TEST_CASE("checkpoint: an epoch whose steps were all skipped (loss NaN) does not block later improvements",
+          "[callbacks]") {
+    const ctnn_test::temp_dir dir;
+    auto d = noise(16, 5);
+    auto poisoned = d.x;
+    poisoned.fill(std::numeric_limits<float>::quiet_NaN());
+    regression_net net(2);
+    ctnn::checkpoint best(net, dir.path() / "best-{epoch}.ctnn", {.every = 0, .on_improvement = true});
+    ctnn::trainer trainer{net, ctnn::loss::mse{}, ctnn::optim::sgd{.lr = 0.05}};
+    ctnn::fit_options options{.epochs = 1, .batch_size = 8, .shuffle = false,
+                              .on_non_finite = ctnn::non_finite_action::skip_step};
+    options.callbacks = {best};
+    const auto skipped = trainer.fit(poisoned, d.y, options);
+    REQUIRE(std::isnan(skipped.epoch_losses[0]));
+    options.epochs = 3;
+    const auto clean = trainer.fit(d.x, d.y, options);
+    // saved: the NaN epoch (nothing before it), then the first clean one and each that improves
+    std::size_t improvements = 0, best_epoch = 0;
+    double lowest = INFINITY;
+    for (std::size_t e = 0; e < clean.epoch_losses.size(); ++e)
+        if (clean.epoch_losses[e] < lowest) {
+            lowest = clean.epoch_losses[e];
+            best_epoch = e + 1;  // the trainer's epoch: the NaN one was 0
+            ++improvements;
+        }
+    CHECK(best.saved().size() == 1 + improvements);
+    CHECK(best.best_value() == lowest);
+    CHECK(best.saved().back() == dir.path() / ("best-" + std::to_string(best_epoch) + ".ctnn"));
 }
 
 TEST_CASE("checkpoint: over several fit calls and a resumed training it counts on, and keeps its best",

@@ -158,10 +158,15 @@ std::vector<std::uint8_t> serialize(const Net& net, Trainer* trainer) {
         if (trainer) {
             static_assert(optim::state_buffer_count<typename Trainer::optimizer_type> <= max_state_buffers,
                           "ctnn: a model file holds at most 8 optimizer state buffers per parameter");
+            // state built for weights the network no longer holds is written as the next step
+            // would find it: afresh
             const auto states = std::as_const(*trainer).optimizer_state();
+            const bool current = trainer->optimizer_state_is_current();
+            const typename Trainer::optimizer_state_type fresh{};
             std::size_t i = 0;
             net.for_each_parameter([&](const auto& p) {
-                const auto& s = states[i++];
+                const auto& s = current ? states[i] : fresh;
+                ++i;
                 w.put(std::int64_t(s.steps));
                 w.put(double(s.product));
                 std::uint8_t mask = 0;
@@ -188,7 +193,10 @@ template <class Net, class Trainer>
 std::string first_non_finite_to_save(const Net& net, Trainer* trainer) {
     std::string found;
     if constexpr (!std::is_void_v<Trainer>)  // the parameters, then their optimizer state
-        found = first_non_finite_parameter(net, std::as_const(*trainer).optimizer_state(),
+        found = first_non_finite_parameter(net,
+                                           trainer->optimizer_state_is_current()
+                                               ? std::as_const(*trainer).optimizer_state()
+                                               : decltype(std::as_const(*trainer).optimizer_state()){},
                                            Trainer::optimizer_type::state_names, "is");
     else
         found = first_non_finite_in(net, std::size_t(-1), {}, {}, 0, "is");

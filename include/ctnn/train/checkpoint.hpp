@@ -64,7 +64,7 @@ public:
         bool due = options_.every != 0 && (report.trainer_epoch + 1) % options_.every == 0;
         if (options_.on_improvement) {
             const double v = detail::watched_value(options_.quantity, report, "checkpoint");
-            if (!has_best_ || detail::improves(options_.quantity, v, best_, options_.min_delta)) {
+            if (detail::becomes_best(has_best_, options_.quantity, v, best_, options_.min_delta)) {
                 best_ = v;
                 has_best_ = true;
                 due = true;

@@ -62,8 +62,7 @@ public:
     fit_control on_epoch_end(const epoch_report& report) override {
         const double v = detail::watched_value(options_.quantity, report, "early_stopping");
         last_epoch_ = report.epoch;
-        if (!best_epoch_ || (std::isnan(best_) && !std::isnan(v))
-            || detail::improves(options_.quantity, v, best_, options_.min_delta)) {
+        if (detail::becomes_best(best_epoch_.has_value(), options_.quantity, v, best_, options_.min_delta)) {
             best_ = v;
             best_epoch_ = report.epoch;
             waited_ = 0;

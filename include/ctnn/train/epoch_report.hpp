@@ -25,7 +25,9 @@ struct epoch_report {
     double validation_accuracy = std::numeric_limits<double>::quiet_NaN();
     /// fit_options::metrics on the validation data after the epoch, by name, in their order.
     std::vector<std::pair<std::string, double>> validation_metrics{};
-    double learning_rate = 0.0;  ///< the optimizer's rate during this epoch (a per-step schedule's: at its start)
+    /// The optimizer's rate at the epoch's start: the rate of all its steps unless a per-step
+    /// schedule or a rollback's cut changed it during the epoch (step_report has each step's).
+    double learning_rate = 0.0;
     double seconds = 0.0;        ///< wall time of fit so far, at the end of this epoch
 };
 

@@ -184,6 +184,11 @@ public:
         state_revision_ = net_.revision();
         snapshot_.invalidate();
     }
+    /// Whether optimizer_state() belongs to the network's current weights. False once they were
+    /// replaced without the trainer (load into the network alone, load_npz, initialize,
+    /// early_stopping's restore_best): the next step then starts the state afresh, and
+    /// save(path, net, trainer) writes it afresh.
+    bool optimizer_state_is_current() const noexcept { return state_revision_ == net_.revision(); }
     /// Declares the optimizer state to belong to the network's current weights: what
     /// load(path, net, trainer) says after replacing both.
     void adopt_current_weights() noexcept { state_revision_ = net_.revision(); }
@@ -500,8 +505,7 @@ private:
             // scheduler.step(val_loss) does: reduce_on_plateau then cuts the rate on a plateau
             // of what matters, not of the training loss.
             if constexpr (!schedule_per_step)
-                optimizer_.lr = schedule_.next(base_lr_, optimizer_.lr, epochs_,
-                                               x_val ? report.validation_loss : report.loss);
+                optimizer_.lr = scheduled_rate(epochs_, x_val ? report.validation_loss : report.loss);
             report.seconds =
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
             result.history.add(report);
@@ -785,8 +789,7 @@ private:
             note_non_finite_data(x, y, lengths, n, steps, row_of);
         // A per-step schedule moves after every step that returned, applied or skipped, as a
         // PyTorch loop calls scheduler.step() after each batch.
-        if constexpr (schedule_per_step)
-            optimizer_.lr = schedule_.next(base_lr_, optimizer_.lr, ++scheduled_steps_, last_.loss);
+        if constexpr (schedule_per_step) optimizer_.lr = scheduled_rate(++scheduled_steps_, last_.loss);
         return last_;
     }
 
@@ -1139,9 +1142,18 @@ private:
     // refused with the setting's name, not applied.
     void validate_settings() const {
         optimizer_.validate();
+        if constexpr (requires { schedule_.validate(); }) schedule_.validate();
         if constexpr (requires { clip_.validate(); }) clip_.validate();
         if constexpr (requires { regularizer_.validate(); }) regularizer_.validate();
         if constexpr (requires { monitor_.validate(); }) monitor_.validate();
+    }
+
+    // The schedule's rate at its clock `t`, judging `loss`. Its settings are checked again first:
+    // they can change between steps (schedule(), an on_step callback), and a step_size or t_0
+    // of 0 would divide by zero or loop for ever.
+    double scheduled_rate(std::size_t t, double loss) {
+        if constexpr (requires { schedule_.validate(); }) schedule_.validate();
+        return schedule_.next(base_lr_, optimizer_.lr, t, loss);
     }
 
     // The clip's own refusal (by_global_norm's error_if_nonfinite) names the step and what

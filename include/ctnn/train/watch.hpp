@@ -51,5 +51,12 @@ inline bool improves(watch w, double value, double best, double min_delta) {
     return higher_is_better(w) ? value > best + min_delta : value < best - min_delta;
 }
 
+/// Whether an epoch's `value` becomes the best one: the first epoch's, a number after a NaN best
+/// (an epoch whose steps were all skipped has a NaN loss, which nothing could beat), or one that
+/// improves on the best.
+inline bool becomes_best(bool has_best, watch w, double value, double best, double min_delta) {
+    return !has_best || (std::isnan(best) && !std::isnan(value)) || improves(w, value, best, min_delta);
+}
+
 }  // namespace detail
 }  // namespace ctnn
