@@ -176,7 +176,13 @@ TEST_CASE("gemm: the kernel chosen is the CPU's widest, narrowed by CTNN_ISA", "
     STATIC_REQUIRE(choose_gemm_isa(true, true, "avx2") == gemm_isa::avx2);
     STATIC_REQUIRE(choose_gemm_isa(true, true, "portable") == gemm_isa::portable);
     STATIC_REQUIRE(choose_gemm_isa(true, false, "avx512") == gemm_isa::avx2);  // never wider than the CPU
-    STATIC_REQUIRE(choose_gemm_isa(true, true, "sse9") == gemm_isa::avx512);   // unknown: no cap
+    STATIC_REQUIRE(choose_gemm_isa(true, true, "sse9") == gemm_isa::avx512);   // unknown: no cap ...
+    STATIC_REQUIRE(choose_gemm_isa(true, true, "AVX2") == gemm_isa::avx512);
+    // ... and said so on stderr (once, at the first product)
+    using ctnn::detail::known_isa_setting;
+    STATIC_REQUIRE(known_isa_setting("") && known_isa_setting("portable") && known_isa_setting("avx2")
+                   && known_isa_setting("avx512"));
+    STATIC_REQUIRE(!known_isa_setting("AVX2") && !known_isa_setting("sse2") && !known_isa_setting("avx-2"));
     const auto in_use = ctnn::detail::gemm_isa_in_use();
     CHECK(ctnn::detail::cpu_runs(in_use));
     CHECK(ctnn::product_kernels() == ctnn::detail::gemm_isa_name(in_use));

@@ -109,8 +109,13 @@ TEST_CASE("flatten: image data of the wrong shape is refused with expected and a
                       Catch::EndsWith("x has shape (5, 23), expected (rows, 2, 3, 4) row-major or (rows, 24)"));
     CHECK_THROWS_WITH(net.predict(ctnn::tensor<double, 3>::from_shape({5, 2, 12})),
                       Catch::EndsWith("x has shape (5, 2, 12), expected (rows, 2, 3, 4) row-major or (rows, 24)"));
+    // the right shape in the wrong layout: the message says that the layout is what is wrong
     const xt::xarray<double, xt::layout_type::column_major> column_major = xt::zeros<double>({5, 2, 3, 4});
-    CHECK_THROWS_WITH(net.predict(column_major), Catch::Contains("row-major"));
+    CHECK_THROWS_WITH(net.predict(column_major),
+                      Catch::EndsWith("x has shape (5, 2, 3, 4) but is not row-major: expected (rows, 2, 3, 4) "
+                                      "or (rows, 24) in row-major layout"));
+    const xt::xarray<double, xt::layout_type::column_major> flat_column_major = xt::zeros<double>({5, 24});
+    CHECK_THROWS_WITH(net.predict(flat_column_major), Catch::Contains("(5, 24) but is not row-major"));
 }
 
 TEST_CASE("flatten: forward packs strided rows, backward hands dL/dy on", "[flatten][layers]") {

@@ -6,6 +6,7 @@
 // defined for the whole unit: a header sees them whatever was included before it.
 #pragma once
 
+#include <cstdio>
 #include <cstdlib>
 #include <string_view>
 
@@ -38,6 +39,14 @@ constexpr gemm_isa choose_gemm_isa(bool avx2_fma, bool avx512, std::string_view 
     return widest;
 }
 
+/// Whether a CTNN_ISA setting names an instruction set ("" is no setting). Another value (`AVX2`,
+/// `sse2`) caps nothing, and gemm_isa_in_use says so once: a comparison of two paths would
+/// otherwise measure the widest against itself.
+constexpr bool known_isa_setting(std::string_view cap) noexcept {
+    return cap.empty() || cap == gemm_isa_name(gemm_isa::portable) || cap == gemm_isa_name(gemm_isa::avx2)
+           || cap == gemm_isa_name(gemm_isa::avx512);
+}
+
 /// What the CPU runs of the kernels' instruction sets.
 struct cpu_vectors {
     bool avx2_fma = false, avx512 = false;
@@ -57,7 +66,15 @@ inline gemm_isa gemm_isa_in_use() {
     static const gemm_isa isa = [] {
         const char* cap = std::getenv("CTNN_ISA");
         const cpu_vectors cpu = cpu_vectors_here();
-        return choose_gemm_isa(cpu.avx2_fma, cpu.avx512, cap ? cap : "");
+        const gemm_isa chosen = choose_gemm_isa(cpu.avx2_fma, cpu.avx512, cap ? cap : "");
+        if (cap && !known_isa_setting(cap)) {
+            const std::string_view name = gemm_isa_name(chosen);
+            std::fprintf(stderr,
+                         "ctnn: CTNN_ISA=%s is none of portable, avx2, avx512 (lower case) and narrows "
+                         "nothing: ctnn's kernels run %.*s, the widest this CPU runs\n",
+                         cap, int(name.size()), name.data());
+        }
+        return chosen;
     }();
     return isa;
 }
