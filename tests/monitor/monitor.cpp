@@ -799,10 +799,10 @@ TEST_CASE("monitor: recurrent layers' gradient norms across time are recorded", 
 
 TEST_CASE("monitor: the layers inside blocks are measured each, named as PyTorch names them, and watched",
           "[monitor][blocks]") {
-    using block_net =
-        ctnn::basic_network<double, ctnn::input<4>, ctnn::dense<8, ctnn::tanh>,
-                            ctnn::residual<ctnn::dense<8, ctnn::relu>, ctnn::dense<8>>,
-                            ctnn::concatenate<ctnn::branch<ctnn::dense<3, ctnn::relu>>, ctnn::branch<>>, ctnn::dense<1>>;
+    using block_net = ctnn::basic_network<double, ctnn::input<4>, ctnn::dense<8, ctnn::tanh>,
+                                          ctnn::residual<ctnn::dense<8, ctnn::relu>, ctnn::dense<8>>,
+                                          ctnn::concatenate<ctnn::branch<ctnn::dense<3, ctnn::relu>>, ctnn::branch<>>,
+                                          ctnn::dense<1>>;
     const auto [x, y] = smooth_data<double>(32, 21);
     const double lr = 0.05;
     block_net net(7);
