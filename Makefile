@@ -49,7 +49,7 @@ test-sanitize: deps
 	  ctest --output-on-failure -j$(JOBS) -LE no-sanitize
 
 # The library and its tests also compile with clang 14 (and pass); every public header compiles
-# on its own with clang too. Its test units keep -O3 (`make test` builds them at -O1), so the
+# on its own with clang too. Its test units keep -O3 (`make test` builds them at -Og), so the
 # tests also run on release code generation.
 test-clang: deps
 	$(CONFIGURE) -B $(CLANG_BUILD) -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER=clang++-14 \
