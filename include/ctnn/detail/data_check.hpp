@@ -77,19 +77,20 @@ std::size_t check_samples(const X& x, shape sample, std::string_view where, std:
     const auto& s = x.shape();
     const bool nchw = x.dimension() == 4 && s[1] == sample.channels && s[2] == sample.height && s[3] == sample.width;
     const bool rows = x.dimension() == 2 && s[1] == sample.size();
-    const bool row_major = x.layout() == xt::layout_type::row_major;
-    if ((!nchw && !rows) || !row_major) {
-        // the right shape in another layout: say that the layout is what is wrong
-        const bool layout_only = nchw || rows;
-        throw shape_error(format_message("ctnn: %.*s: %.*s has shape %s%s (rows, %zu, %zu, %zu)%s or (rows, %zu)%s",
+    if (!nchw && !rows)
+        throw shape_error(format_message("ctnn: %.*s: %.*s has shape %s, expected (rows, %zu, %zu, %zu) row-major "
+                                         "or (rows, %zu)",
                                          int(where.size()), where.data(), int(name.size()), name.data(),
-                                         shape_text(s).c_str(),
-                                         layout_only ? " but is not row-major: expected" : ", expected",
-                                         sample.channels, sample.height, sample.width,
-                                         layout_only ? "" : " row-major", sample.size(),
-                                         layout_only ? " in row-major layout" : "")
+                                         shape_text(s).c_str(), sample.channels, sample.height, sample.width,
+                                         sample.size())
                               .c_str());
-    }
+    if (x.layout() != xt::layout_type::row_major)  // the right shape in another layout: the layout is what is wrong
+        throw shape_error(format_message("ctnn: %.*s: %.*s has shape %s but is not row-major: expected (rows, %zu, "
+                                         "%zu, %zu) or (rows, %zu) in row-major layout",
+                                         int(where.size()), where.data(), int(name.size()), name.data(),
+                                         shape_text(s).c_str(), sample.channels, sample.height, sample.width,
+                                         sample.size())
+                              .c_str());
     return s[0];
 }
 
